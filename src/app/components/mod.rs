@@ -1,0 +1,5 @@
+pub mod contact_form;
+pub mod footer;
+pub mod header;
+pub mod pricing;
+pub mod theme;

@@ -1,0 +1,64 @@
+//! The Leptos application: routes (this file), pages (one per route) and
+//! reusable components.
+
+pub mod components;
+pub mod pages;
+
+use components::footer::SiteFooter;
+use components::header::SiteHeader;
+use leptos::prelude::*;
+use leptos_meta::{Meta, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+use pages::landing::LandingPage;
+use pages::not_found::NotFound;
+use pages::signup::SignupPage;
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en" data-theme=components::theme::theme_from_request()>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/prudentia.css" />
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Prudentia".to_owned() } else { format!("{page} · Prudentia") }
+        } />
+        <Meta
+            name="description"
+            content="Prudentia simulates a bank's capital, leverage, liquidity and large-exposure ratios and recomputes what-if scenarios live in the browser."
+        />
+        <Router>
+            <a class="skip-link" href="#main">
+                "Skip to content"
+            </a>
+            <SiteHeader />
+            <main id="main" tabindex="-1">
+                <Routes fallback=NotFound>
+                    <Route path=path!("") view=LandingPage />
+                    <Route path=path!("signup") view=SignupPage />
+                </Routes>
+            </main>
+            <SiteFooter />
+        </Router>
+    }
+}

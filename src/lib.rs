@@ -1,0 +1,20 @@
+//! Prudentia: prudential ratio simulation for banks.
+//!
+//! `engine` holds the regulatory rules (pure, compiled to the server and to
+//! WASM), `model` the types both sides share, `app` the Leptos pages, `api`
+//! the server functions, and `server` everything that exists only on the
+//! server.
+
+pub mod api;
+pub mod app;
+pub mod engine;
+pub mod model;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

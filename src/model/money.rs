@@ -1,0 +1,55 @@
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A price in euro cents. Prices never go through floating point, so a plan's
+/// price reads back exactly as it was stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EuroCents(i64);
+
+impl EuroCents {
+    pub const fn new(cents: i64) -> Self {
+        Self(cents)
+    }
+
+    pub const fn cents(self) -> i64 {
+        self.0
+    }
+}
+
+/// Renders as `€1,490` (or `€1,490.50` when there are cents), the way a price
+/// list shows it.
+impl fmt::Display for EuroCents {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        let (whole, cents) = (abs / 100, abs % 100);
+        let digits = whole.to_string();
+        let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        if cents == 0 {
+            write!(f, "{sign}€{grouped}")
+        } else {
+            write!(f, "{sign}€{grouped}.{cents:02}")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EuroCents;
+
+    #[test]
+    fn displays_grouped_euros() {
+        assert_eq!(EuroCents::new(0).to_string(), "€0");
+        assert_eq!(EuroCents::new(49_000).to_string(), "€490");
+        assert_eq!(EuroCents::new(149_000).to_string(), "€1,490");
+        assert_eq!(EuroCents::new(123_456_789).to_string(), "€1,234,567.89");
+        assert_eq!(EuroCents::new(-1_050).to_string(), "-€10.50");
+    }
+}

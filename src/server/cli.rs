@@ -1,0 +1,128 @@
+//! The `prudentia` command line.
+
+use super::config::{DatabaseArgs, LogFormat, ServeArgs};
+use super::contact::ContactLimiter;
+use super::db::Database;
+use super::state::AppState;
+use super::{http, telemetry};
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "prudentia",
+    version,
+    about = "Prudentia: simulate a bank's prudential ratios and what-if scenarios.",
+    long_about = "Prudentia: simulate a bank's prudential ratios (capital, leverage, LCR, NSFR, \
+                  large exposures) and what-if scenarios.\n\nWithout DATABASE_URL, `serve` and \
+                  `migrate` run a private PostgreSQL cluster under PRUDENTIA_DATA_DIR \
+                  (default .data) and stop it when they exit."
+)]
+pub struct Cli {
+    /// Log format.
+    #[arg(long, env = "PRUDENTIA_LOG_FORMAT", value_enum, default_value_t, global = true)]
+    log_format: LogFormat,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Migrate the database and serve the web application (the default for `make run`).
+    Serve {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// Apply pending database migrations, then exit.
+    Migrate {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(cli.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve { database, serve } => serve_app(&database, &serve).await,
+            Command::Migrate { database } => migrate(&database).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn migrate(args: &DatabaseArgs) -> Result<(), String> {
+    let database = Database::open(&args.config()).await.map_err(|e| e.to_string())?;
+    let result = database.migrate().await.map_err(|e| e.to_string());
+    database.close().await;
+    result?;
+    println!("database is up to date");
+    Ok(())
+}
+
+async fn serve_app(db_args: &DatabaseArgs, args: &ServeArgs) -> Result<(), String> {
+    let database = Database::open(&db_args.config()).await.map_err(|e| e.to_string())?;
+    // From here on the cluster (if ours) must be stopped whatever happens.
+    let result = serve_with(&database, args).await;
+    database.close().await;
+    result
+}
+
+async fn serve_with(database: &Database, args: &ServeArgs) -> Result<(), String> {
+    database.migrate().await.map_err(|e| e.to_string())?;
+    let mut leptos_options = leptos::config::get_configuration(None)
+        .map_err(|e| format!("Leptos configuration: {e}"))?
+        .leptos_options;
+    leptos_options.site_addr = args.addr;
+
+    let limiter = Arc::new(ContactLimiter::per_hour(args.contact_per_hour));
+    let pruning = {
+        let limiter = Arc::clone(&limiter);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(600));
+            loop {
+                tick.tick().await;
+                limiter.prune();
+            }
+        })
+    };
+    let state = AppState {
+        leptos_options,
+        pool: database.pool.clone(),
+        contact_limiter: limiter,
+        trust_proxy: args.trust_proxy,
+    };
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
+    tracing::info!(addr = %args.addr, "Prudentia is serving on http://{}", args.addr);
+    let served = axum::serve(
+        listener,
+        http::router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(http::shutdown_signal())
+    .await
+    .map_err(|e| format!("server error: {e}"));
+    pruning.abort();
+    served
+}

@@ -1,0 +1,64 @@
+//! Configuration, layered as defaults < environment variables < command-line
+//! flags (clap reads both). Every variable is listed in `prudentia --help` and
+//! in the README.
+
+use clap::{Args, ValueEnum};
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+
+/// Where the data lives.
+#[derive(Clone, Debug)]
+pub enum DatabaseConfig {
+    /// An existing PostgreSQL server; Prudentia never starts its own.
+    Url(String),
+    /// The private cluster under `data_dir/postgres`, started and stopped by us.
+    Embedded { data_dir: PathBuf },
+}
+
+#[derive(Args, Clone, Debug)]
+pub struct DatabaseArgs {
+    /// PostgreSQL URL. When absent, Prudentia runs a private cluster under --data-dir.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Folder for local data: the private PostgreSQL cluster and its log.
+    #[arg(long, env = "PRUDENTIA_DATA_DIR", default_value = ".data")]
+    pub data_dir: PathBuf,
+}
+
+impl DatabaseArgs {
+    pub fn config(&self) -> DatabaseConfig {
+        match self.database_url.as_deref().map(str::trim) {
+            Some(url) if !url.is_empty() => DatabaseConfig::Url(url.to_owned()),
+            _ => DatabaseConfig::Embedded {
+                data_dir: self.data_dir.clone(),
+            },
+        }
+    }
+}
+
+#[derive(Args, Clone, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on (loopback by default: put a TLS proxy in front to publish).
+    #[arg(long, env = "PRUDENTIA_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+
+    /// Contact requests accepted per client IP address and hour.
+    #[arg(long, env = "PRUDENTIA_CONTACT_PER_HOUR", default_value = "5")]
+    pub contact_per_hour: NonZeroU32,
+
+    /// Take the client address from the right-most X-Forwarded-For entry
+    /// (only behind a reverse proxy that sets it).
+    #[arg(long, env = "PRUDENTIA_TRUST_PROXY", default_value_t = false)]
+    pub trust_proxy: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Pretty,
+    /// One JSON object per line, for log collectors.
+    Json,
+}

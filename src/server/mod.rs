@@ -1,0 +1,11 @@
+//! Everything that exists only on the server: configuration, state, the
+//! database, HTTP plumbing, services and the command line.
+
+pub mod cli;
+pub mod config;
+pub mod contact;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,9 @@
+//! The one integration-test binary (one binary links once: much faster than
+//! many). Every test runs against a real PostgreSQL: a throwaway cluster
+//! started once per run, with a fresh database per test cloned from a
+//! template that was migrated once.
+
+mod contact;
+mod embedded_postgres;
+mod http;
+mod support;

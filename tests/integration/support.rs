@@ -1,0 +1,132 @@
+use axum::Router;
+use axum::body::Body;
+use axum::extract::connect_info::MockConnectInfo;
+use axum::http::{Request, Response};
+use http_body_util::BodyExt;
+use leptos::config::LeptosOptions;
+use prudentia::server::contact::ContactLimiter;
+use prudentia::server::db::embedded::EmbeddedPostgres;
+use prudentia::server::db::{MIGRATOR, create_database_if_missing};
+use prudentia::server::http::router;
+use prudentia::server::state::AppState;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{Connection, PgConnection, PgPool};
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex, OnceLock};
+use tower::ServiceExt;
+
+const TEMPLATE: &str = "prudentia_template";
+
+struct TestCluster {
+    cluster: EmbeddedPostgres,
+    _dir: tempfile::TempDir,
+}
+
+static CLUSTER: OnceLock<Mutex<Option<TestCluster>>> = OnceLock::new();
+
+/// Stops the cluster when the test binary exits (libtest ends with `exit`,
+/// which runs these handlers); the cluster's own watchdog covers a crash.
+extern "C" fn stop_cluster_at_exit() {
+    if let Some(lock) = CLUSTER.get()
+        && let Ok(mut guard) = lock.lock()
+    {
+        guard.take();
+    }
+}
+
+fn cluster() -> &'static Mutex<Option<TestCluster>> {
+    CLUSTER.get_or_init(|| {
+        // A runtime of its own: tests run on current-thread runtimes that
+        // must not block, and this happens once.
+        let started = std::thread::spawn(|| {
+            let dir = tempfile::Builder::new()
+                .prefix("prudentia-it-")
+                .tempdir()
+                .expect("temporary directory");
+            let cluster = EmbeddedPostgres::start(dir.path()).expect("test PostgreSQL starts");
+            let runtime = tokio::runtime::Runtime::new().expect("runtime");
+            runtime.block_on(async {
+                create_database_if_missing(&cluster, TEMPLATE)
+                    .await
+                    .expect("template database");
+                let mut conn = PgConnection::connect_with(&cluster.connect_options(TEMPLATE))
+                    .await
+                    .expect("connect to template");
+                MIGRATOR.run(&mut conn).await.expect("migrations apply");
+                conn.close().await.expect("close");
+            });
+            TestCluster { cluster, _dir: dir }
+        })
+        .join()
+        .expect("cluster setup thread");
+        // SAFETY: registering a plain `extern "C" fn` with no arguments.
+        unsafe { nix::libc::atexit(stop_cluster_at_exit) };
+        Mutex::new(Some(started))
+    })
+}
+
+/// A fresh database for one test, cloned from the migrated template.
+pub async fn fresh_pool() -> PgPool {
+    let name = format!("t_{}", uuid::Uuid::now_v7().simple());
+    let (admin_options, options) = {
+        let guard = cluster().lock().expect("cluster lock");
+        let cluster = &guard.as_ref().expect("cluster running").cluster;
+        (cluster.connect_options("postgres"), cluster.connect_options(&name))
+    };
+    let mut admin = PgConnection::connect_with(&admin_options).await.expect("admin connection");
+    sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
+        .execute(&mut admin)
+        .await
+        .expect("create test database");
+    admin.close().await.expect("close admin");
+    PgPoolOptions::new()
+        .max_connections(4)
+        .connect_with(options)
+        .await
+        .expect("test pool")
+}
+
+pub struct TestApp {
+    pub pool: PgPool,
+    pub router: Router,
+}
+
+pub const CLIENT_ADDR: ([u8; 4], u16) = ([203, 0, 113, 7], 40_000);
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::with_contact_limit(100).await
+    }
+
+    /// The real application router on a fresh database; requests come from
+    /// `CLIENT_ADDR` as if over TCP.
+    pub async fn with_contact_limit(per_hour: u32) -> Self {
+        let pool = fresh_pool().await;
+        let state = AppState {
+            leptos_options: LeptosOptions::builder()
+                .output_name("prudentia")
+                .site_root("target/site")
+                .build(),
+            pool: pool.clone(),
+            contact_limiter: Arc::new(ContactLimiter::per_hour(
+                NonZeroU32::new(per_hour).expect("non-zero limit"),
+            )),
+            trust_proxy: false,
+        };
+        let router = router(state).layer(MockConnectInfo(SocketAddr::from(CLIENT_ADDR)));
+        Self { pool, router }
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> (Response<Body>, String) {
+        let response = self.router.clone().oneshot(request).await.expect("infallible router");
+        let (parts, body) = response.into_parts();
+        let bytes = body.collect().await.expect("body").to_bytes();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        (Response::from_parts(parts, Body::empty()), text)
+    }
+
+    pub async fn get(&self, path: &str) -> (Response<Body>, String) {
+        self.send(Request::get(path).body(Body::empty()).expect("request")).await
+    }
+}
