@@ -7,7 +7,9 @@ pub mod plans;
 /// Gives a failed server-function call the HTTP status of its error. A plain
 /// HTML form post (no JavaScript) keeps Leptos's redirect back to the page.
 #[cfg(feature = "ssr")]
-fn reply<T>(result: Result<T, crate::model::error::AppError>) -> Result<T, crate::model::error::AppError> {
+fn reply<T>(
+    result: Result<T, crate::model::error::AppError>,
+) -> Result<T, crate::model::error::AppError> {
     use leptos::prelude::use_context;
     if let Err(error) = &result {
         let plain_form_post = use_context::<http::request::Parts>()

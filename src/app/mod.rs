@@ -9,7 +9,7 @@ use components::header::SiteHeader;
 use leptos::prelude::*;
 use leptos_meta::{Meta, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 use pages::landing::LandingPage;
 use pages::not_found::NotFound;
 use pages::signup::SignupPage;
@@ -54,7 +54,9 @@ pub fn App() -> impl IntoView {
             <SiteHeader />
             <main id="main" tabindex="-1">
                 <Routes fallback=NotFound>
-                    <Route path=path!("") view=LandingPage />
+                    // Async: the whole page, pricing included, is in the first HTML response,
+                    // readable without JavaScript and by crawlers.
+                    <Route path=path!("") view=LandingPage ssr=SsrMode::Async />
                     <Route path=path!("signup") view=SignupPage />
                 </Routes>
             </main>

@@ -56,12 +56,18 @@ impl ContactForm {
         if name.is_empty() {
             errors.push("name", "Please tell us your name.");
         } else if name.chars().count() > NAME_MAX {
-            errors.push("name", format!("Please keep your name under {NAME_MAX} characters."));
+            errors.push(
+                "name",
+                format!("Please keep your name under {NAME_MAX} characters."),
+            );
         }
         if email.is_empty() {
             errors.push("email", "Please give an e-mail address so we can answer.");
         } else if email.len() > EMAIL_MAX || !is_plausible_email(email) {
-            errors.push("email", "This does not look like an e-mail address (name@bank.com).");
+            errors.push(
+                "email",
+                "This does not look like an e-mail address (name@bank.com).",
+            );
         }
         if organisation.chars().count() > ORGANISATION_MAX {
             errors.push(
@@ -78,7 +84,9 @@ impl ContactForm {
         } else if message_len > MESSAGE_MAX {
             errors.push(
                 "message",
-                format!("Please keep the message under {MESSAGE_MAX} characters ({message_len} now)."),
+                format!(
+                    "Please keep the message under {MESSAGE_MAX} characters ({message_len} now)."
+                ),
             );
         }
 
@@ -151,7 +159,10 @@ mod tests {
         let err = bad.parse().unwrap_err();
         let fields = err.field_errors().expect("validation error");
         for field in ["name", "email", "organisation", "message"] {
-            assert!(fields.for_field(field).is_some(), "{field} should be in error");
+            assert!(
+                fields.for_field(field).is_some(),
+                "{field} should be in error"
+            );
         }
         assert_eq!(err.status_code(), 422);
     }
@@ -159,22 +170,37 @@ mod tests {
     #[test]
     fn rejects_emails_without_a_dotted_domain() {
         for email in ["a@localhost", "a@", "@bank.com", "a b@bank.com", "a@bank."] {
-            let f = ContactForm { email: email.into(), ..form() };
+            let f = ContactForm {
+                email: email.into(),
+                ..form()
+            };
             assert!(f.parse().is_err(), "{email} should be rejected");
         }
     }
 
     #[test]
     fn message_length_counts_characters_not_bytes() {
-        let f = ContactForm { message: "é".repeat(MESSAGE_MAX), ..form() };
+        let f = ContactForm {
+            message: "é".repeat(MESSAGE_MAX),
+            ..form()
+        };
         assert!(f.parse().is_ok());
-        let f = ContactForm { message: "é".repeat(MESSAGE_MAX + 1), ..form() };
+        let f = ContactForm {
+            message: "é".repeat(MESSAGE_MAX + 1),
+            ..form()
+        };
         assert!(f.parse().is_err());
     }
 
     #[test]
     fn honeypot_is_detected() {
         assert!(!form().is_spam_trap_filled());
-        assert!(ContactForm { website: "http://spam".into(), ..form() }.is_spam_trap_filled());
+        assert!(
+            ContactForm {
+                website: "http://spam".into(),
+                ..form()
+            }
+            .is_spam_trap_filled()
+        );
     }
 }

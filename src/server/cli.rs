@@ -23,7 +23,13 @@ use std::time::Duration;
 )]
 pub struct Cli {
     /// Log format.
-    #[arg(long, env = "PRUDENTIA_LOG_FORMAT", value_enum, default_value_t, global = true)]
+    #[arg(
+        long,
+        env = "PRUDENTIA_LOG_FORMAT",
+        value_enum,
+        default_value_t,
+        global = true
+    )]
     log_format: LogFormat,
 
     #[command(subcommand)]
@@ -47,9 +53,17 @@ enum Command {
 }
 
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
+    // No arguments at all means `serve`, so `cargo leptos serve` works as is.
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.len() == 1 {
+        args.push("serve".into());
+    }
+    let cli = Cli::parse_from(args);
     telemetry::init(cli.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");
@@ -72,7 +86,9 @@ pub fn run() -> ExitCode {
 }
 
 async fn migrate(args: &DatabaseArgs) -> Result<(), String> {
-    let database = Database::open(&args.config()).await.map_err(|e| e.to_string())?;
+    let database = Database::open(&args.config())
+        .await
+        .map_err(|e| e.to_string())?;
     let result = database.migrate().await.map_err(|e| e.to_string());
     database.close().await;
     result?;
@@ -81,7 +97,9 @@ async fn migrate(args: &DatabaseArgs) -> Result<(), String> {
 }
 
 async fn serve_app(db_args: &DatabaseArgs, args: &ServeArgs) -> Result<(), String> {
-    let database = Database::open(&db_args.config()).await.map_err(|e| e.to_string())?;
+    let database = Database::open(&db_args.config())
+        .await
+        .map_err(|e| e.to_string())?;
     // From here on the cluster (if ours) must be stopped whatever happens.
     let result = serve_with(&database, args).await;
     database.close().await;

@@ -30,10 +30,10 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(&state, routes, provide_csp_nonce, move || {
             shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            provide_csp_nonce,
-            shell,
-        ))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(provide_csp_nonce, shell))
         .layer(middleware::from_fn(refuse_cross_site_writes))
         .layer(middleware::from_fn(security_headers))
         .layer(CompressionLayer::new())
@@ -150,17 +150,23 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
         Ok(Ok(1))
     );
     let (status, body) = if reachable {
-        (StatusCode::OK, Health {
-            status: "ok",
-            database: "reachable",
-            version: env!("CARGO_PKG_VERSION"),
-        })
+        (
+            StatusCode::OK,
+            Health {
+                status: "ok",
+                database: "reachable",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+        )
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, Health {
-            status: "degraded",
-            database: "unreachable",
-            version: env!("CARGO_PKG_VERSION"),
-        })
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Health {
+                status: "degraded",
+                database: "unreachable",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+        )
     };
     (status, [(header::CACHE_CONTROL, "no-store")], Json(body))
 }

@@ -42,10 +42,12 @@ fn post(body: String) -> Request<Body> {
 }
 
 async fn stored(app: &TestApp) -> Vec<(String, String, Option<String>)> {
-    sqlx::query_as("SELECT name, email::text, client_ip::text FROM contact_requests ORDER BY created_at")
-        .fetch_all(&app.pool)
-        .await
-        .expect("query")
+    sqlx::query_as(
+        "SELECT name, email::text, client_ip::text FROM contact_requests ORDER BY created_at",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .expect("query")
 }
 
 #[tokio::test]
@@ -66,18 +68,27 @@ async fn a_valid_request_is_stored_and_acknowledged() {
 async fn an_invalid_email_is_a_field_error_and_nothing_is_stored() {
     let app = TestApp::spawn().await;
     let (response, body) = app.send(post(form("grace-at-bank", ""))).await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(
+        response.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{body}"
+    );
     let error: AppError = serde_json::from_str(&body).expect("error JSON");
     let fields = error.field_errors().expect("field errors");
     assert!(fields.for_field("email").is_some());
-    assert!(fields.for_field("name").is_none(), "valid fields are not flagged");
+    assert!(
+        fields.for_field("name").is_none(),
+        "valid fields are not flagged"
+    );
     assert!(stored(&app).await.is_empty());
 }
 
 #[tokio::test]
 async fn the_honeypot_is_answered_like_success_but_not_stored() {
     let app = TestApp::spawn().await;
-    let (response, body) = app.send(post(form("bot@spam.example", "http://spam.example"))).await;
+    let (response, body) = app
+        .send(post(form("bot@spam.example", "http://spam.example")))
+        .await;
     assert_eq!(response.status(), StatusCode::OK, "{body}");
     assert!(serde_json::from_str::<ContactAck>(&body).is_ok());
     assert!(stored(&app).await.is_empty());
@@ -109,9 +120,10 @@ async fn the_per_ip_rate_limit_refuses_with_429_but_ignores_validation_errors() 
 async fn a_cross_site_post_is_refused_before_it_reaches_the_function() {
     let app = TestApp::spawn().await;
     let mut request = post(form("grace@bank.example", ""));
-    request
-        .headers_mut()
-        .insert(header::ORIGIN, "https://evil.example".parse().expect("header"));
+    request.headers_mut().insert(
+        header::ORIGIN,
+        "https://evil.example".parse().expect("header"),
+    );
     let (response, _) = app.send(request).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 

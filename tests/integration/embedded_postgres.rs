@@ -9,7 +9,10 @@ async fn connect(cluster: &EmbeddedPostgres) -> PgConnection {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn starts_stops_and_reuses_its_data() {
-    let dir = tempfile::Builder::new().prefix("prudentia-embedded-").tempdir().expect("tempdir");
+    let dir = tempfile::Builder::new()
+        .prefix("prudentia-embedded-")
+        .tempdir()
+        .expect("tempdir");
     let root = dir.path().to_path_buf();
 
     let mut first = tokio::task::spawn_blocking({
@@ -22,7 +25,10 @@ async fn starts_stops_and_reuses_its_data() {
     assert!(first.data_dir().join("PG_VERSION").is_file());
 
     let mut conn = connect(&first).await;
-    sqlx::query("CREATE TABLE kept (value text)").execute(&mut conn).await.expect("create");
+    sqlx::query("CREATE TABLE kept (value text)")
+        .execute(&mut conn)
+        .await
+        .expect("create");
     sqlx::query("INSERT INTO kept VALUES ('survives a restart')")
         .execute(&mut conn)
         .await
@@ -42,7 +48,9 @@ async fn starts_stops_and_reuses_its_data() {
         "second start on a running cluster must be refused, got {second:?}"
     );
 
-    tokio::task::spawn_blocking(move || first.stop()).await.expect("stop");
+    tokio::task::spawn_blocking(move || first.stop())
+        .await
+        .expect("stop");
     assert!(
         !root.join("postgres/postmaster.pid").exists(),
         "a clean stop removes postmaster.pid"
@@ -59,5 +67,7 @@ async fn starts_stops_and_reuses_its_data() {
         .expect("data kept across restarts");
     assert_eq!(value, "survives a restart");
     conn.close().await.expect("close");
-    tokio::task::spawn_blocking(move || drop(again)).await.expect("drop stops it");
+    tokio::task::spawn_blocking(move || drop(again))
+        .await
+        .expect("drop stops it");
 }

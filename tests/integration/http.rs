@@ -27,11 +27,20 @@ async fn the_landing_page_is_server_rendered_with_plans_from_the_database() {
         .expect("update plan");
     let (response, html) = app.get("/").await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(html.contains("See every prudential ratio move"), "hero rendered");
-    assert!(html.contains("Professional Plus"), "plan names come from the plans table");
+    assert!(
+        html.contains("See every prudential ratio move"),
+        "hero rendered"
+    );
+    assert!(
+        html.contains("Professional Plus"),
+        "plan names come from the plans table"
+    );
     assert!(html.contains("€1,490"), "prices come from the plans table");
     assert!(html.contains("Illustrative testimonials"));
-    assert!(html.contains(r#"name="website""#), "the honeypot field is in the form");
+    assert!(
+        html.contains(r#"name="website""#),
+        "the honeypot field is in the form"
+    );
 }
 
 #[tokio::test]
@@ -42,7 +51,9 @@ async fn every_page_carries_security_headers_and_a_matching_csp_nonce() {
     assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
     assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY");
     assert!(headers.contains_key(header::REFERRER_POLICY));
-    let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().expect("ascii");
+    let csp = headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .expect("ascii");
     assert!(csp.contains("frame-ancestors 'none'"));
     let nonce = csp
         .split("'nonce-")

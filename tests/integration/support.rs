@@ -72,9 +72,14 @@ pub async fn fresh_pool() -> PgPool {
     let (admin_options, options) = {
         let guard = cluster().lock().expect("cluster lock");
         let cluster = &guard.as_ref().expect("cluster running").cluster;
-        (cluster.connect_options("postgres"), cluster.connect_options(&name))
+        (
+            cluster.connect_options("postgres"),
+            cluster.connect_options(&name),
+        )
     };
-    let mut admin = PgConnection::connect_with(&admin_options).await.expect("admin connection");
+    let mut admin = PgConnection::connect_with(&admin_options)
+        .await
+        .expect("admin connection");
     sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
         .execute(&mut admin)
         .await
@@ -119,7 +124,12 @@ impl TestApp {
     }
 
     pub async fn send(&self, request: Request<Body>) -> (Response<Body>, String) {
-        let response = self.router.clone().oneshot(request).await.expect("infallible router");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible router");
         let (parts, body) = response.into_parts();
         let bytes = body.collect().await.expect("body").to_bytes();
         let text = String::from_utf8_lossy(&bytes).into_owned();
@@ -127,6 +137,7 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> (Response<Body>, String) {
-        self.send(Request::get(path).body(Body::empty()).expect("request")).await
+        self.send(Request::get(path).body(Body::empty()).expect("request"))
+            .await
     }
 }

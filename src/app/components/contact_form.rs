@@ -12,11 +12,16 @@ pub fn ContactForm() -> impl IntoView {
     let error = move || result.get().and_then(Result::err);
     let field_error = move |field: &'static str| {
         move || {
-            error().and_then(|e| e.field_errors().and_then(|f| f.for_field(field).map(str::to_owned)))
+            error().and_then(|e| {
+                e.field_errors()
+                    .and_then(|f| f.for_field(field).map(str::to_owned))
+            })
         }
     };
     let form_error = move || {
-        error().filter(|e| !matches!(e, AppError::Validation(_))).map(|e| e.to_string())
+        error()
+            .filter(|e| !matches!(e, AppError::Validation(_)))
+            .map(|e| e.to_string())
     };
     let acknowledged = move || result.get().and_then(Result::ok);
 

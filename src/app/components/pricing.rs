@@ -1,4 +1,5 @@
 use crate::api::plans::list_plans;
+use crate::model::money::group_thousands;
 use crate::model::plan::Plan;
 use leptos::prelude::*;
 
@@ -28,9 +29,9 @@ pub fn PricingTable() -> impl IntoView {
     }
 }
 
-fn limit<T: ToString>(value: Option<T>, unit: &str) -> String {
-    match value {
-        Some(v) => format!("{} {unit}", v.to_string()),
+fn limit<T: TryInto<u64>>(value: Option<T>, unit: &str) -> String {
+    match value.and_then(|v| v.try_into().ok()) {
+        Some(v) => format!("{} {unit}", group_thousands(v)),
         None => format!("Unlimited {unit}"),
     }
 }
@@ -46,7 +47,11 @@ fn PlanCard(plan: Plan) -> impl IntoView {
         Some(mb) => format!("{mb} MB storage"),
         None => "Unlimited storage".to_owned(),
     };
-    let class = if plan.featured { "plan plan-featured" } else { "plan" };
+    let class = if plan.featured {
+        "plan plan-featured"
+    } else {
+        "plan"
+    };
     let heading_id = format!("plan-{}", plan.code);
     let labelled_by = heading_id.clone();
     view! {

@@ -41,7 +41,10 @@ pub async fn insert(
 }
 
 /// Newest first; what the sales team reads.
-pub async fn list_recent(pool: &PgPool, limit: i64) -> Result<Vec<StoredContactRequest>, sqlx::Error> {
+pub async fn list_recent(
+    pool: &PgPool,
+    limit: i64,
+) -> Result<Vec<StoredContactRequest>, sqlx::Error> {
     sqlx::query_as(
         "SELECT contact_request_id, name, email::text AS email, organisation, message, created_at
            FROM contact_requests

@@ -218,9 +218,8 @@ impl Drop for EmbeddedPostgres {
 /// `initdb` and `postgres` from PATH, else the newest `/usr/lib/postgresql/*/bin`.
 fn find_binaries() -> Result<PathBuf, EmbeddedError> {
     let on_path = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths).find(|dir| {
-            dir.join("initdb").is_file() && dir.join("postgres").is_file()
-        })
+        std::env::split_paths(&paths)
+            .find(|dir| dir.join("initdb").is_file() && dir.join("postgres").is_file())
     });
     if let Some(dir) = on_path {
         return Ok(dir);
@@ -252,7 +251,12 @@ fn cluster_owner() -> Result<Option<User>, EmbeddedError> {
         return Ok(Some(user));
     }
     let status = Command::new("useradd")
-        .args(["--system", "--no-create-home", "--shell", "/usr/sbin/nologin"])
+        .args([
+            "--system",
+            "--no-create-home",
+            "--shell",
+            "/usr/sbin/nologin",
+        ])
         .arg(CLUSTER_USER)
         .stdout(Stdio::null())
         .status()
@@ -305,9 +309,7 @@ fn init_cluster(bin: &Path, data_dir: &Path, owner: Option<&User>) -> Result<(),
         .current_dir(data_dir)
         .stdin(Stdio::null());
     as_cluster_user(&mut command, owner);
-    let output = command
-        .output()
-        .map_err(io("running initdb from", bin))?;
+    let output = command.output().map_err(io("running initdb from", bin))?;
     if !output.status.success() {
         return Err(EmbeddedError::Initdb {
             dir: data_dir.to_path_buf(),
@@ -322,7 +324,11 @@ fn refuse_if_in_use(data_dir: &Path) -> Result<(), EmbeddedError> {
     let Ok(content) = fs::read_to_string(data_dir.join("postmaster.pid")) else {
         return Ok(());
     };
-    let Some(pid) = content.lines().next().and_then(|l| l.trim().parse::<i32>().ok()) else {
+    let Some(pid) = content
+        .lines()
+        .next()
+        .and_then(|l| l.trim().parse::<i32>().ok())
+    else {
         return Ok(());
     };
     if pid > 0 && kill(Pid::from_raw(pid), None).is_ok() {

@@ -1,0 +1,110 @@
+# Prudentia — the two commands a newcomer needs:
+#   make run    install what is missing, build, serve on http://127.0.0.1:3000
+#   make test   install what is missing, run every test (unit, integration, browser)
+#
+# Everything below installs idempotently: a tool already at the pinned version
+# is left alone, so a warm machine goes straight to the build.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := run
+
+CARGO_LEPTOS_VERSION := 0.3.11
+WASM_BINDGEN_VERSION := 0.2.130
+# One target directory outside the clone, so fresh clones on this machine
+# (CI) reuse compiled dependencies.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/prudentia-target
+CARGO_HOME ?= $(HOME)/.cargo
+export PATH := $(CARGO_HOME)/bin:$(PATH)
+
+SITE_ROOT := $(CARGO_TARGET_DIR)/site
+BIN := $(CARGO_TARGET_DIR)/debug/prudentia
+APT_UPDATED := /tmp/.prudentia-apt-updated
+
+# cargo-leptos reads these at build time; the server reads them at run time.
+export LEPTOS_SITE_ROOT := $(SITE_ROOT)
+export LEPTOS_SITE_PKG_DIR := pkg
+export LEPTOS_OUTPUT_NAME := prudentia
+
+.PHONY: run test build tools tools-build tools-test wasm-target cargo-leptos wasm-bindgen \
+        postgres-binaries chromium end2end-deps test-rust test-e2e release fmt lint clean-data
+
+run: tools-build build
+	@echo "Starting Prudentia on http://127.0.0.1:3000 (Ctrl-C to stop)"
+	exec "$(BIN)" serve
+
+test: tools-build tools-test test-rust build test-e2e
+
+build:
+	cargo leptos build
+
+release: tools-build
+	cargo leptos build --release
+
+test-rust:
+	cargo test --features ssr
+
+test-e2e: end2end-deps
+	cd end2end && PRUDENTIA_BIN="$(BIN)" npx playwright test
+
+fmt:
+	cargo fmt --all
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --features ssr --all-targets -- -D warnings
+	cargo clippy --features hydrate --lib --target wasm32-unknown-unknown -- -D warnings
+
+clean-data:
+	rm -rf .data
+
+# ---- tools ---------------------------------------------------------------
+
+tools-build: wasm-target cargo-leptos wasm-bindgen postgres-binaries
+tools-test: chromium end2end-deps
+
+wasm-target:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown \
+	  || rustup target add wasm32-unknown-unknown
+
+# cargo-leptos 0.3.11 does not install as published on rustc 1.95: its lock
+# file pins a cargo-util-schemas that needs 1.96. Build it from the registry
+# source with that one crate pinned back, without its download features
+# (they fetch tools from outside the package registries).
+cargo-leptos:
+	@if cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)"; then exit 0; fi; \
+	echo "Installing cargo-leptos $(CARGO_LEPTOS_VERSION) (about 15 minutes, once)"; \
+	cargo info cargo-leptos@$(CARGO_LEPTOS_VERSION) >/dev/null; \
+	src=$$(ls -d "$(CARGO_HOME)"/registry/src/*/cargo-leptos-$(CARGO_LEPTOS_VERSION) | head -n1); \
+	work=$$(mktemp -d); cp -r "$$src" "$$work/cargo-leptos"; cd "$$work/cargo-leptos"; \
+	rm -f rust-toolchain.toml; \
+	cargo update -p cargo-util-schemas --precise 0.14.0; \
+	cargo install --path . --locked --features no_downloads; \
+	rm -rf "$$work"
+
+# cargo-leptos runs the wasm-bindgen on PATH; it must equal the crate version.
+wasm-bindgen:
+	@if wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)"; then exit 0; fi; \
+	echo "Installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION)"; \
+	cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+
+postgres-binaries:
+	@if command -v initdb >/dev/null && command -v postgres >/dev/null; then exit 0; fi; \
+	if ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then exit 0; fi; \
+	$(MAKE) --no-print-directory apt-update; \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql
+
+chromium:
+	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	$(MAKE) --no-print-directory apt-update; \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+
+.PHONY: apt-update
+apt-update:
+	@if [ ! -f $(APT_UPDATED) ]; then apt-get update && touch $(APT_UPDATED); fi
+
+# Playwright from npm only: the browser is Debian's chromium, never a download.
+end2end-deps:
+	@cd end2end && if [ ! -d node_modules/@playwright/test ] \
+	  || ! cmp -s package-lock.json node_modules/.package-lock.json; then \
+	  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund; fi
