@@ -1,2 +1,285 @@
 //! The ratio engine: the regulatory rules of `shared/spec/ratios.md`, pure
 //! Rust with no I/O, compiled unchanged into the server and the WASM client.
+//!
+//! Entry points: [`DataSet::from_json_str`] and [`DataSet::validate`] for
+//! input, [`resolve_profile`] for the rules, [`compute`] for results,
+//! [`scenario::Scenario`] for what-if edits and [`scenario::compare`] for
+//! baseline / scenario / delta.
+
+pub mod capital;
+pub mod credit;
+pub mod dataset;
+pub mod explain;
+pub mod large_exposures;
+pub mod liquidity;
+pub mod oprisk;
+pub mod profile;
+pub mod rating;
+pub mod requirements;
+pub mod results;
+pub mod rules;
+pub mod scenario;
+pub mod sum;
+
+use credit::{LineContext, LineOutcome, is_sme};
+use dataset::{DataSet, ExposureClass};
+use profile::{DEFAULT_PROFILE, Profile, ProfileError};
+use results::{Bucket, Headroom, LeverageResults, LineResult, Ratios, Results, RwaResults};
+use rules::Rules;
+use std::collections::{BTreeMap, HashMap};
+use sum::Sum;
+
+/// The CR5 risk-weight buckets, in percent (ratios.md §2).
+pub const CR5_BUCKETS: [u32; 24] = [
+    0, 2, 4, 10, 20, 30, 35, 40, 45, 50, 60, 70, 75, 80, 90, 100, 105, 110, 130, 150, 250, 370,
+    400, 1250,
+];
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ComputeOptions {
+    /// Include per-line results (`--lines`).
+    pub lines: bool,
+    /// Include the rule text of each line (for drill-downs and reports).
+    pub explain: bool,
+}
+
+/// The profile a data set is computed with: `name_override` (the command
+/// line's `--profile`) before the data set's own `profile`, then its
+/// `overrides` applied field by field.
+pub fn resolve_profile(
+    data: &DataSet,
+    name_override: Option<&str>,
+) -> Result<Profile, ProfileError> {
+    let name = name_override
+        .or(data.profile.as_deref())
+        .unwrap_or(DEFAULT_PROFILE);
+    Profile::named(name)?.with_overrides(&data.overrides)
+}
+
+/// The bucket key of a risk weight: its integer percent when that is a CR5
+/// bucket, else "other".
+pub fn bucket_key(rw: f64) -> String {
+    let pct = rw * 100.0;
+    let rounded = pct.round();
+    if (pct - rounded).abs() < 1e-6 && rounded >= 0.0 && CR5_BUCKETS.contains(&(rounded as u32)) {
+        format!("{}", rounded as u32)
+    } else {
+        "other".to_owned()
+    }
+}
+
+/// `by_class` key: the class, except defaulted lines (ratios.md §10).
+pub fn class_key(line: &dataset::Exposure) -> &'static str {
+    if line.defaulted {
+        "defaulted"
+    } else {
+        line.class.key()
+    }
+}
+
+/// crr3 SME supporting factor per line (1 elsewhere): the counterparty's
+/// exposure is the sum of E over its SME lines (ratios.md §11).
+fn sme_factors(data: &DataSet, outcomes: &[LineOutcome], rules: &Rules) -> Vec<f64> {
+    let eligible = |line: &dataset::Exposure| {
+        rules.sme_factor
+            && !line.defaulted
+            && matches!(line.class, ExposureClass::Corporate | ExposureClass::Retail)
+            && is_sme(line)
+    };
+    let mut totals: HashMap<&str, Sum> = HashMap::new();
+    for (line, outcome) in data.exposures.iter().zip(outcomes) {
+        if eligible(line)
+            && let Some(cp) = &line.counterparty_id
+        {
+            totals.entry(cp.as_str()).or_default().add(outcome.exposure);
+        }
+    }
+    data.exposures
+        .iter()
+        .zip(outcomes)
+        .map(|(line, outcome)| {
+            if !eligible(line) {
+                return 1.0;
+            }
+            let total = line
+                .counterparty_id
+                .as_deref()
+                .and_then(|cp| totals.get(cp))
+                .map_or(outcome.exposure, |s| s.value());
+            if total <= rules.sme_threshold {
+                rules.sme_low
+            } else {
+                (rules.sme_threshold * rules.sme_low
+                    + (total - rules.sme_threshold) * rules.sme_high)
+                    / total
+            }
+        })
+        .collect()
+}
+
+pub fn compute(data: &DataSet, profile: &Profile, options: &ComputeOptions) -> Results {
+    let rules = Rules::from_profile(profile);
+    let ctx = LineContext {
+        reporting_currency: data.currency.as_deref().unwrap_or("EUR"),
+    };
+    let outcomes: Vec<LineOutcome> = data
+        .exposures
+        .iter()
+        .map(|line| credit::evaluate(&rules, line, &ctx))
+        .collect();
+    let factors = sme_factors(data, &outcomes, &rules);
+
+    let mut credit = Sum::default();
+    let mut on_balance = Sum::default();
+    let mut off_balance = Sum::default();
+    let mut by_class: BTreeMap<String, (Sum, Sum)> = BTreeMap::new();
+    let mut by_rw: BTreeMap<String, (Sum, Sum)> = BTreeMap::new();
+    for ((line, outcome), factor) in data.exposures.iter().zip(&outcomes).zip(&factors) {
+        let rwa = outcome.rwa * factor;
+        credit.add(rwa);
+        on_balance.add(outcome.on_net);
+        off_balance.add(outcome.off_net * outcome.ccf.max(rules.leverage_ccf_floor));
+        let class = by_class.entry(class_key(line).to_owned()).or_default();
+        class.0.add(outcome.exposure_after_crm);
+        class.1.add(rwa);
+        for part in outcome.parts.iter() {
+            let bucket = by_rw.entry(bucket_key(part.rw)).or_default();
+            bucket.0.add(part.exposure);
+            bucket.1.add(part.exposure * part.rw * factor);
+        }
+    }
+    let to_buckets = |m: BTreeMap<String, (Sum, Sum)>| -> BTreeMap<String, Bucket> {
+        m.into_iter()
+            .map(|(k, (e, r))| {
+                (
+                    k,
+                    Bucket {
+                        exposure: e.value(),
+                        rwa: r.value(),
+                    },
+                )
+            })
+            .collect()
+    };
+
+    let capital = capital::capital(&data.capital);
+    let op = oprisk::operational(data.op_risk.as_ref(), profile);
+    let market = 12.5
+        * data
+            .market_risk
+            .as_ref()
+            .map_or(0.0, |m| m.own_funds_requirement);
+    let cva = 12.5 * data.cva.as_ref().map_or(0.0, |m| m.own_funds_requirement);
+    let other = Sum::of(data.rwa_lines.iter().map(|l| l.rwa));
+    let credit = credit.value();
+    let total_rwa = credit + op.rwa + market + cva + other;
+
+    let req_input = data.requirements.clone().unwrap_or_default();
+    let ccyb = req_input
+        .ccyb
+        .unwrap_or_else(|| requirements::ccyb_from_rates(&req_input, &data.exposures, &outcomes));
+    let req = requirements::requirements(&req_input, ccyb, profile);
+
+    let lev = data.leverage.clone().unwrap_or_default();
+    let exposure_measure =
+        on_balance.value() + off_balance.value() + lev.derivatives + lev.sft + lev.other_assets
+            - lev.tier1_deductions;
+
+    let per_rwa = |amount: f64| (total_rwa > 0.0).then(|| amount / total_rwa);
+    let ratios_cap = (
+        per_rwa(capital.cet1),
+        per_rwa(capital.tier1),
+        per_rwa(capital.total),
+    );
+    let leverage_ratio = (exposure_measure > 0.0).then(|| capital.tier1 / exposure_measure);
+    let (lcr, lcr_ratio) = liquidity::lcr(data.lcr.as_ref(), profile);
+    let (nsfr, nsfr_ratio) = liquidity::nsfr(data.nsfr.as_ref(), profile);
+    let buffers = requirements::buffers(
+        (ratios_cap.0, per_rwa(capital.at1), per_rwa(capital.t2)),
+        req_input.p2r,
+        req.cbr,
+        profile,
+    );
+    let headroom = {
+        let gap = |ratio: Option<f64>, requirement: f64| ratio.map(|r| r - requirement);
+        let cet1 = gap(ratios_cap.0, req.cet1);
+        let tier1 = gap(ratios_cap.1, req.tier1);
+        let total = gap(ratios_cap.2, req.total_capital);
+        let leverage = gap(leverage_ratio, req.leverage);
+        Headroom {
+            cet1,
+            tier1,
+            total_capital: total,
+            leverage,
+            cet1_amount: cet1.map(|h| h * total_rwa),
+            tier1_amount: tier1.map(|h| h * total_rwa),
+            total_capital_amount: total.map(|h| h * total_rwa),
+            leverage_amount: leverage.map(|h| h * exposure_measure),
+        }
+    };
+    let groups =
+        large_exposures::group_totals(&data.exposures, &outcomes, rules.leverage_ccf_floor);
+    let large = large_exposures::list(groups, capital.tier1, profile);
+
+    let lines = options.lines.then(|| {
+        data.exposures
+            .iter()
+            .zip(&outcomes)
+            .zip(&factors)
+            .map(|((line, outcome), factor)| {
+                let rwa = outcome.rwa * factor;
+                let e = outcome.exposure_after_crm;
+                let risk_weight = if e > 0.0 {
+                    rwa / e
+                } else {
+                    outcome.borrower_rw * factor
+                };
+                LineResult {
+                    id: line.id.clone(),
+                    class: line.class.key().to_owned(),
+                    exposure: e,
+                    risk_weight,
+                    rwa,
+                    rule: options
+                        .explain
+                        .then(|| outcome.rule.describe(outcome.borrower_rw)),
+                }
+            })
+            .collect()
+    });
+
+    Results {
+        profile: profile.name.clone(),
+        rwa: RwaResults {
+            credit,
+            operational: op.rwa,
+            market,
+            cva,
+            other,
+            total: total_rwa,
+            by_class: to_buckets(by_class),
+            by_risk_weight: to_buckets(by_rw),
+        },
+        op_risk: op.results,
+        ratios: Ratios {
+            cet1: ratios_cap.0,
+            tier1: ratios_cap.1,
+            total_capital: ratios_cap.2,
+            leverage: leverage_ratio,
+            lcr: lcr_ratio,
+            nsfr: nsfr_ratio,
+        },
+        requirements: req,
+        headroom,
+        buffers,
+        leverage: LeverageResults { exposure_measure },
+        lcr,
+        nsfr,
+        large_exposures: large,
+        lines,
+        capital,
+    }
+}
+
+#[cfg(test)]
+mod tests;

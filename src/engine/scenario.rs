@@ -1,0 +1,422 @@
+//! What-if scenarios (ratios.md §12, dataset.md "Scenario"): ordered edits
+//! applied to a copy of the data set and profile, and the comparison of
+//! baseline and scenario results.
+
+use super::dataset::{
+    CapitalItem, CapitalKind, CounterpartyType, DataSet, Exposure, ExposureClass, Tier,
+};
+use super::profile::{Profile, ProfileError};
+use super::rating::{Notch, Rating};
+use super::results::Results;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Scenario {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub edits: Vec<Edit>,
+}
+
+/// Selects exposure lines; every field given must match; empty = all lines.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Filter {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class: Option<ExposureClass>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sector: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counterparty_type: Option<CounterpartyType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rating_bucket: Option<RatingBucket>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ids: Option<Vec<String>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RatingBucket {
+    #[serde(rename = "CQS1")]
+    Cqs1,
+    #[serde(rename = "CQS2")]
+    Cqs2,
+    #[serde(rename = "CQS3")]
+    Cqs3,
+    #[serde(rename = "CQS4")]
+    Cqs4,
+    #[serde(rename = "CQS5")]
+    Cqs5,
+    #[serde(rename = "CQS6")]
+    Cqs6,
+    #[serde(rename = "unrated")]
+    Unrated,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ItemSection {
+    #[serde(rename = "lcr.outflows")]
+    LcrOutflows,
+    #[serde(rename = "lcr.inflows")]
+    LcrInflows,
+    #[serde(rename = "lcr.hqla")]
+    LcrHqla,
+    #[serde(rename = "nsfr.asf")]
+    NsfrAsf,
+    #[serde(rename = "nsfr.rsf")]
+    NsfrRsf,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Edit {
+    ScaleExposures {
+        #[serde(default)]
+        filter: Filter,
+        factor: f64,
+    },
+    ShiftRatings {
+        #[serde(default)]
+        filter: Filter,
+        notches: i32,
+    },
+    SetLine {
+        id: String,
+        field: String,
+        value: Value,
+    },
+    AddCapital {
+        tier: Tier,
+        #[serde(default)]
+        label: String,
+        amount: f64,
+    },
+    ScaleItems {
+        section: ItemSection,
+        #[serde(default, alias = "level")]
+        category: Option<String>,
+        factor: f64,
+    },
+    SetRequirement {
+        key: String,
+        value: Value,
+    },
+    SetParameter {
+        key: String,
+        value: f64,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("scenario is not valid JSON for the format of dataset.md: {0}")]
+    Parse(String),
+    #[error("edits[{index}]: {message}")]
+    Edit { index: usize, message: String },
+}
+
+impl Filter {
+    pub fn matches(&self, line: &Exposure) -> bool {
+        self.class.is_none_or(|c| c == line.class)
+            && self
+                .country
+                .as_deref()
+                .is_none_or(|c| line.country.as_deref() == Some(c))
+            && self
+                .sector
+                .as_deref()
+                .is_none_or(|s| line.sector.as_deref() == Some(s))
+            && self
+                .counterparty_type
+                .is_none_or(|t| line.counterparty_type == Some(t))
+            && self.rating_bucket.is_none_or(|b| bucket_of(line) == b)
+            && self
+                .ids
+                .as_ref()
+                .is_none_or(|ids| ids.iter().any(|id| *id == line.id))
+    }
+}
+
+fn bucket_of(line: &Exposure) -> RatingBucket {
+    let cqs = line.rating.notch().map(|n| n.cqs()).or(line.cqs);
+    match cqs.map(|c| c.step()) {
+        Some(1) => RatingBucket::Cqs1,
+        Some(2) => RatingBucket::Cqs2,
+        Some(3) => RatingBucket::Cqs3,
+        Some(4) => RatingBucket::Cqs4,
+        Some(5) => RatingBucket::Cqs5,
+        Some(_) => RatingBucket::Cqs6,
+        None => RatingBucket::Unrated,
+    }
+}
+
+fn scale(value: &mut Option<f64>, factor: f64) {
+    if let Some(v) = value {
+        *v *= factor;
+    }
+}
+
+impl Scenario {
+    pub fn from_json_str(text: &str) -> Result<Scenario, ScenarioError> {
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(&mut deserializer)
+            .map_err(|e| ScenarioError::Parse(format!("{}: {}", e.path(), e.inner())))
+    }
+
+    /// The data set and profile with every edit applied in order.
+    pub fn apply(
+        &self,
+        data: &DataSet,
+        profile: &Profile,
+    ) -> Result<(DataSet, Profile), ScenarioError> {
+        let mut data = data.clone();
+        let mut profile = profile.clone();
+        for (index, edit) in self.edits.iter().enumerate() {
+            apply_edit(edit, &mut data, &mut profile)
+                .map_err(|message| ScenarioError::Edit { index, message })?;
+        }
+        Ok((data, profile))
+    }
+}
+
+fn non_negative_factor(factor: f64) -> Result<(), String> {
+    if factor.is_finite() && factor >= 0.0 {
+        Ok(())
+    } else {
+        Err(format!(
+            "factor must be a finite, non-negative number, got {factor}"
+        ))
+    }
+}
+
+pub fn apply_edit(edit: &Edit, data: &mut DataSet, profile: &mut Profile) -> Result<(), String> {
+    match edit {
+        Edit::ScaleExposures { filter, factor } => {
+            non_negative_factor(*factor)?;
+            for line in data.exposures.iter_mut().filter(|l| filter.matches(l)) {
+                scale(&mut line.drawn, *factor);
+                scale(&mut line.undrawn, *factor);
+                scale(&mut line.specific_provisions, *factor);
+                scale(&mut line.collateral_value, *factor);
+                scale(&mut line.guaranteed_amount, *factor);
+            }
+        }
+        Edit::ShiftRatings { filter, notches } => {
+            for line in data.exposures.iter_mut().filter(|l| filter.matches(l)) {
+                // A line known only by its CQS moves from that step's middle notch.
+                let notch = line.rating.notch().or(line.cqs.map(Notch::middle_of));
+                if let Some(notch) = notch {
+                    line.rating = Rating::Notch(notch.shifted(*notches));
+                    line.cqs = None;
+                }
+            }
+        }
+        Edit::SetLine { id, field, value } => {
+            let index = data
+                .exposures
+                .iter()
+                .position(|l| l.id == *id)
+                .ok_or_else(|| format!("no exposure line has id \"{id}\""))?;
+            let line = &mut data.exposures[index];
+            let mut json = serde_json::to_value(&*line).map_err(|e| e.to_string())?;
+            let Value::Object(map) = &mut json else {
+                return Err("exposure is not an object".into());
+            };
+            if field == "id" {
+                return Err("the id of a line cannot be changed".into());
+            }
+            if value.is_null() {
+                map.remove(field);
+            } else {
+                map.insert(field.clone(), value.clone());
+            }
+            let updated: Exposure = serde_json::from_value(json)
+                .map_err(|e| format!("set_line \"{id}\" field \"{field}\": {e}"))?;
+            let probe = DataSet {
+                exposures: vec![updated.clone()],
+                ..DataSet::default()
+            };
+            if let Some(problem) = probe.validate().into_iter().next() {
+                return Err(format!(
+                    "set_line \"{id}\" field \"{field}\": {}",
+                    problem.message
+                ));
+            }
+            *line = updated;
+        }
+        Edit::AddCapital {
+            tier,
+            label,
+            amount,
+        } => {
+            data.capital.push(CapitalItem {
+                tier: *tier,
+                kind: CapitalKind::Item,
+                label: label.clone(),
+                amount: *amount,
+            });
+        }
+        Edit::ScaleItems {
+            section,
+            category,
+            factor,
+        } => {
+            non_negative_factor(*factor)?;
+            let matches = |c: &str| category.as_deref().is_none_or(|want| want == c);
+            match section {
+                ItemSection::LcrHqla => {
+                    for item in data.lcr.iter_mut().flat_map(|l| l.hqla.iter_mut()) {
+                        let level = serde_json::to_value(item.level).ok();
+                        if matches(level.as_ref().and_then(Value::as_str).unwrap_or_default()) {
+                            item.amount *= factor;
+                        }
+                    }
+                }
+                other => {
+                    let items = match other {
+                        ItemSection::LcrOutflows => data.lcr.as_mut().map(|l| &mut l.outflows),
+                        ItemSection::LcrInflows => data.lcr.as_mut().map(|l| &mut l.inflows),
+                        ItemSection::NsfrAsf => data.nsfr.as_mut().map(|n| &mut n.asf),
+                        _ => data.nsfr.as_mut().map(|n| &mut n.rsf),
+                    };
+                    for item in items.into_iter().flatten().filter(|i| matches(&i.category)) {
+                        item.amount *= factor;
+                    }
+                }
+            }
+        }
+        Edit::SetRequirement { key, value } => {
+            let req = data.requirements.get_or_insert_with(Default::default);
+            let number = || {
+                value
+                    .as_f64()
+                    .filter(|v| (0.0..=1.0).contains(v))
+                    .ok_or_else(|| {
+                        format!(
+                            "requirement \"{key}\" must be a fraction between 0 and 1, got {value}"
+                        )
+                    })
+            };
+            match key.as_str() {
+                "p2r" => req.p2r = number()?,
+                "ccyb" if value.is_null() => req.ccyb = None,
+                "ccyb" => req.ccyb = Some(number()?),
+                "gsii" => req.gsii = number()?,
+                "osii" => req.osii = number()?,
+                "syrb" => req.syrb = number()?,
+                "leverage_p2r" => req.leverage_p2r = number()?,
+                "gsii_leverage_buffer" => req.gsii_leverage_buffer = number()?,
+                other => match other.strip_prefix("ccyb_rates.") {
+                    Some(country) if !country.is_empty() => {
+                        let rate = number()?;
+                        req.ccyb_rates.insert(country.to_owned(), rate);
+                    }
+                    _ => {
+                        return Err(format!(
+                            "unknown requirement \"{key}\" (expected p2r, ccyb, gsii, osii, syrb, \
+                             leverage_p2r, gsii_leverage_buffer or ccyb_rates.<country>)"
+                        ));
+                    }
+                },
+            }
+        }
+        Edit::SetParameter { key, value } => {
+            profile
+                .set(key, *value)
+                .map_err(|e: ProfileError| e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+/// Baseline, scenario and delta for every figure. The delta is scenario −
+/// baseline for each number, null where either side is null; lists are
+/// matched by their key (`group` for large exposures, `id` for lines).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    pub baseline: Value,
+    pub scenario: Value,
+    pub delta: Value,
+}
+
+pub fn compare(baseline: &Results, scenario: &Results) -> Comparison {
+    let b = serde_json::to_value(baseline).unwrap_or(Value::Null);
+    let s = serde_json::to_value(scenario).unwrap_or(Value::Null);
+    let delta = diff(&b, &s);
+    Comparison {
+        baseline: b,
+        scenario: s,
+        delta,
+    }
+}
+
+fn diff(b: &Value, s: &Value) -> Value {
+    match (b, s) {
+        (Value::Number(x), Value::Number(y)) => match (x.as_f64(), y.as_f64()) {
+            (Some(x), Some(y)) => {
+                serde_json::Number::from_f64(y - x).map_or(Value::Null, Value::Number)
+            }
+            _ => Value::Null,
+        },
+        (Value::Object(x), Value::Object(y)) => {
+            let mut out = serde_json::Map::new();
+            for key in x.keys().chain(y.keys()) {
+                if out.contains_key(key) || key == "profile" {
+                    continue;
+                }
+                let zero_like = |v: Option<&Value>| v.cloned().unwrap_or(Value::Null);
+                let d = match (x.get(key), y.get(key)) {
+                    (Some(a), Some(c)) => diff(a, c),
+                    // A bucket or class present on one side only: the other is 0.
+                    (None, Some(c)) => diff(&zeroed(c), c),
+                    (Some(a), None) => diff(a, &zeroed(a)),
+                    (None, None) => zero_like(None),
+                };
+                out.insert(key.clone(), d);
+            }
+            Value::Object(out)
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            let key_of = |v: &Value| {
+                v.get("group")
+                    .or_else(|| v.get("id"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            };
+            let mut out = Vec::new();
+            for item in y {
+                let Some(k) = key_of(item) else { continue };
+                let before = x.iter().find(|o| key_of(o).as_deref() == Some(k.as_str()));
+                let mut d = match before {
+                    Some(o) => diff(o, item),
+                    None => diff(&zeroed(item), item),
+                };
+                if let Value::Object(m) = &mut d {
+                    m.insert(
+                        if item.get("group").is_some() {
+                            "group"
+                        } else {
+                            "id"
+                        }
+                        .into(),
+                        Value::String(k),
+                    );
+                }
+                out.push(d);
+            }
+            Value::Array(out)
+        }
+        _ => Value::Null,
+    }
+}
+
+/// The same shape with every number at 0 (for keys on one side only).
+fn zeroed(v: &Value) -> Value {
+    match v {
+        Value::Number(_) => Value::from(0.0),
+        Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), zeroed(v))).collect()),
+        other => other.clone(),
+    }
+}
