@@ -9,6 +9,7 @@ pub mod api;
 pub mod app;
 pub mod engine;
 pub mod model;
+pub mod samples;
 #[cfg(feature = "ssr")]
 pub mod server;
 

@@ -4,9 +4,10 @@ use super::config::{DatabaseArgs, LogFormat, ServeArgs};
 use super::contact::ContactLimiter;
 use super::db::Database;
 use super::state::AppState;
-use super::{http, telemetry};
+use super::{compute, http, telemetry};
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,6 +51,48 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Compute every ratio of a data set (JSON) and print the results as JSON.
+    Compute {
+        /// The data set (the JSON format of dataset.md).
+        #[arg(long)]
+        input: PathBuf,
+        /// Rule profile, overriding the data set's own `profile`.
+        #[arg(long, value_parser = ["basel31", "crr3"])]
+        profile: Option<String>,
+        /// A scenario to apply; prints baseline, scenario and delta.
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        /// Add per-line results (with the rule that set each risk weight).
+        #[arg(long)]
+        lines: bool,
+    },
+    /// Write a synthetic bank data set (the demo bank, or a larger portfolio for benchmarks).
+    Sample {
+        /// Exposure lines; without it, the demo bank (about 5,000 lines).
+        #[arg(long)]
+        lines: Option<usize>,
+        /// Seed of the generator (same seed, same data set).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output file (JSON).
+        #[arg(long)]
+        output: PathBuf,
+    },
+    /// Rule profiles.
+    Profile {
+        #[command(subcommand)]
+        action: ProfileAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ProfileAction {
+    /// Print a profile as JSON with every parameter key (the keys of
+    /// `overrides` and `set_parameter`).
+    Show {
+        #[arg(value_parser = ["basel31", "crr3"])]
+        name: String,
+    },
 }
 
 pub fn run() -> ExitCode {
@@ -60,22 +103,45 @@ pub fn run() -> ExitCode {
     }
     let cli = Cli::parse_from(args);
     telemetry::init(cli.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::FAILURE;
+    let result = match cli.command {
+        // The engine commands need neither a database nor an async runtime.
+        Command::Compute {
+            input,
+            profile,
+            scenario,
+            lines,
+        } => compute::run_compute(&compute::ComputeArgs {
+            input: &input,
+            profile: profile.as_deref(),
+            scenario: scenario.as_deref(),
+            lines,
+        })
+        .map(|json| println!("{json}"))
+        .map_err(|e| e.to_string()),
+        Command::Profile {
+            action: ProfileAction::Show { name },
+        } => compute::profile_show(&name).map(|json| println!("{json}")),
+        Command::Sample {
+            lines,
+            seed,
+            output,
+        } => {
+            let data = match lines {
+                Some(n) => crate::samples::generate(n, seed),
+                None => crate::samples::demo_bank(),
+            };
+            serde_json::to_string_pretty(&data)
+                .map_err(|e| e.to_string())
+                .and_then(|json| {
+                    std::fs::write(&output, json + "\n")
+                        .map_err(|e| format!("cannot write {}: {e}", output.display()))
+                })
         }
+        Command::Serve { database, serve } => {
+            block_on(async move { serve_app(&database, &serve).await })
+        }
+        Command::Migrate { database } => block_on(async move { migrate(&database).await }),
     };
-    let result = runtime.block_on(async {
-        match cli.command {
-            Command::Serve { database, serve } => serve_app(&database, &serve).await,
-            Command::Migrate { database } => migrate(&database).await,
-        }
-    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -83,6 +149,14 @@ pub fn run() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn block_on(task: impl std::future::Future<Output = Result<(), String>>) -> Result<(), String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?
+        .block_on(task)
 }
 
 async fn migrate(args: &DatabaseArgs) -> Result<(), String> {

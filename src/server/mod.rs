@@ -2,6 +2,7 @@
 //! database, HTTP plumbing, services and the command line.
 
 pub mod cli;
+pub mod compute;
 pub mod config;
 pub mod contact;
 pub mod db;

@@ -1,0 +1,148 @@
+//! The `prudentia` binary itself: `compute`, `profile show`, on good and bad input.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn prudentia(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_prudentia"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn demo() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples/demo-bank.json")
+        .display()
+        .to_string()
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, content: &str) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, content).expect("write");
+    path.display().to_string()
+}
+
+#[test]
+fn compute_prints_results_json_for_the_demo_bank() {
+    let out = prudentia(&["compute", "--input", &demo()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let results: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let cet1 = results["ratios"]["cet1"].as_f64().expect("cet1");
+    assert!((cet1 - 0.142).abs() < 1e-6, "{cet1}");
+    assert_eq!(results["profile"], "basel31");
+    assert!(results.get("lines").is_none());
+
+    let out = prudentia(&[
+        "compute",
+        "--input",
+        &demo(),
+        "--profile",
+        "crr3",
+        "--lines",
+    ]);
+    assert!(out.status.success());
+    let results: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(results["profile"], "crr3");
+    let lines = results["lines"].as_array().expect("lines");
+    assert!(lines.len() >= 5000);
+    assert!(
+        lines[0]["rule"]
+            .as_str()
+            .expect("rule text")
+            .starts_with('§')
+    );
+}
+
+#[test]
+fn compute_with_a_scenario_prints_baseline_scenario_and_delta() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let scenario = write(
+        &dir,
+        "dividend.json",
+        r#"{"name": "Dividend", "edits": [{"op": "add_capital", "tier": "cet1", "label": "Dividend", "amount": -1.0e8}]}"#,
+    );
+    let out = prudentia(&["compute", "--input", &demo(), "--scenario", &scenario]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cmp: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let delta = cmp["delta"]["capital"]["cet1"].as_f64().expect("delta");
+    assert!((delta + 1.0e8).abs() < 1e-3, "{delta}");
+    let before = cmp["baseline"]["ratios"]["cet1"]
+        .as_f64()
+        .expect("baseline");
+    let after = cmp["scenario"]["ratios"]["cet1"]
+        .as_f64()
+        .expect("scenario");
+    assert!(after < before);
+
+    let bad = write(
+        &dir,
+        "bad.json",
+        r#"{"edits": [{"op": "set_line", "id": "nope", "field": "drawn", "value": 1}]}"#,
+    );
+    let out = prudentia(&["compute", "--input", &demo(), "--scenario", &bad]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("edits[0]") && stderr.contains("nope"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bad_input_names_the_file_line_and_field_and_exits_non_zero() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = [
+        (
+            r#"{"exposures": [{"id": "L-1", "class": "corporate", "drawn": 1, "rating": "AAB"}]}"#,
+            r#"exposures[0] (id "L-1").rating: unknown rating "AAB""#,
+        ),
+        (
+            r#"{"exposures": [{"id": "L-1", "class": "corporate", "drawn": -5}, {"id": "L-1", "class": "retail"}]}"#,
+            "3 problem(s)",
+        ),
+        ("{\"exposures\": [", "invalid JSON at line 1"),
+        (
+            r#"{"lcr": {"outflows": [{"category": "retail_unstable", "amount": 1}]}}"#,
+            r#"lcr.outflows[0].category: unknown category "retail_unstable""#,
+        ),
+        (
+            r#"{"overrides": {"rw.bogus": 1}}"#,
+            "unknown profile parameter \"rw.bogus\"",
+        ),
+    ];
+    for (i, (content, expected)) in cases.iter().enumerate() {
+        let path = write(&dir, &format!("case{i}.json"), content);
+        let out = prudentia(&["compute", "--input", &path]);
+        assert!(!out.status.success(), "case {i} must fail");
+        assert!(out.stdout.is_empty(), "nothing on stdout for case {i}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(&path), "case {i} names the file: {stderr}");
+        assert!(stderr.contains(expected), "case {i}: {stderr}");
+    }
+    let out = prudentia(&["compute", "--input", "/no/such/file.json"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read /no/such/file.json"));
+    let out = prudentia(&["compute", "--input", &write(&dir, "book.xlsx", "x")]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("only JSON"));
+}
+
+#[test]
+fn profile_show_prints_every_key() {
+    let out = prudentia(&["profile", "show", "crr3"]);
+    assert!(out.status.success());
+    let profile: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(profile["name"], "crr3");
+    assert_eq!(profile["parameters"]["re.loan_splitting"], 1.0);
+    assert_eq!(profile["parameters"]["rw.corporate.cqs3"], 0.75);
+    assert!(profile["parameters"].as_object().expect("map").len() > 150);
+    assert!(!prudentia(&["profile", "show", "basel2"]).status.success());
+}
