@@ -6,10 +6,12 @@
 //! [`scenario::Scenario`] for what-if edits and [`scenario::compare`] for
 //! baseline / scenario / delta.
 
+pub mod aggregate;
 pub mod capital;
 pub mod credit;
 pub mod dataset;
 pub mod explain;
+pub mod incremental;
 pub mod large_exposures;
 pub mod liquidity;
 pub mod oprisk;
@@ -21,12 +23,13 @@ pub mod rules;
 pub mod scenario;
 pub mod sum;
 
-use credit::{LineContext, LineOutcome, is_sme};
-use dataset::{DataSet, ExposureClass};
+use aggregate::{Contribution, CreditAggregates, Interner};
+use credit::{LineContext, LineOutcome};
+use dataset::DataSet;
 use profile::{DEFAULT_PROFILE, Profile, ProfileError};
 use results::{Bucket, Headroom, LeverageResults, LineResult, Ratios, Results, RwaResults};
 use rules::Rules;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use sum::Sum;
 
 /// The CR5 risk-weight buckets, in percent (ratios.md §2).
@@ -77,91 +80,80 @@ pub fn class_key(line: &dataset::Exposure) -> &'static str {
     }
 }
 
-/// crr3 SME supporting factor per line (1 elsewhere): the counterparty's
-/// exposure is the sum of E over its SME lines (ratios.md §11).
-fn sme_factors(data: &DataSet, outcomes: &[LineOutcome], rules: &Rules) -> Vec<f64> {
-    let eligible = |line: &dataset::Exposure| {
-        rules.sme_factor
-            && !line.defaulted
-            && matches!(line.class, ExposureClass::Corporate | ExposureClass::Retail)
-            && is_sme(line)
-    };
-    let mut totals: HashMap<&str, Sum> = HashMap::new();
-    for (line, outcome) in data.exposures.iter().zip(outcomes) {
-        if eligible(line)
-            && let Some(cp) = &line.counterparty_id
-        {
-            totals.entry(cp.as_str()).or_default().add(outcome.exposure);
-        }
-    }
-    data.exposures
-        .iter()
-        .zip(outcomes)
-        .map(|(line, outcome)| {
-            if !eligible(line) {
-                return 1.0;
-            }
-            let total = line
-                .counterparty_id
-                .as_deref()
-                .and_then(|cp| totals.get(cp))
-                .map_or(outcome.exposure, |s| s.value());
-            if total <= rules.sme_threshold {
-                rules.sme_low
-            } else {
-                (rules.sme_threshold * rules.sme_low
-                    + (total - rules.sme_threshold) * rules.sme_high)
-                    / total
-            }
-        })
-        .collect()
+/// The per-line pass: every line's outcome, SME factor and contribution,
+/// and the aggregates they add up to.
+#[derive(Clone, Debug)]
+pub struct CreditPass {
+    pub outcomes: Vec<LineOutcome>,
+    pub factors: Vec<f64>,
+    pub contributions: Vec<Contribution>,
+    pub aggregates: CreditAggregates,
+    pub groups: Interner,
+    pub countries: Interner,
 }
 
-pub fn compute(data: &DataSet, profile: &Profile, options: &ComputeOptions) -> Results {
-    let rules = Rules::from_profile(profile);
+pub fn credit_pass(data: &DataSet, rules: &Rules) -> CreditPass {
     let ctx = LineContext {
         reporting_currency: data.currency.as_deref().unwrap_or("EUR"),
     };
     let outcomes: Vec<LineOutcome> = data
         .exposures
         .iter()
-        .map(|line| credit::evaluate(&rules, line, &ctx))
+        .map(|line| credit::evaluate(rules, line, &ctx))
         .collect();
-    let factors = sme_factors(data, &outcomes, &rules);
-
-    let mut credit = Sum::default();
-    let mut on_balance = Sum::default();
-    let mut off_balance = Sum::default();
-    let mut by_class: BTreeMap<String, (Sum, Sum)> = BTreeMap::new();
-    let mut by_rw: BTreeMap<String, (Sum, Sum)> = BTreeMap::new();
-    for ((line, outcome), factor) in data.exposures.iter().zip(&outcomes).zip(&factors) {
-        let rwa = outcome.rwa * factor;
-        credit.add(rwa);
-        on_balance.add(outcome.on_net);
-        off_balance.add(outcome.off_net * outcome.ccf.max(rules.leverage_ccf_floor));
-        let class = by_class.entry(class_key(line).to_owned()).or_default();
-        class.0.add(outcome.exposure_after_crm);
-        class.1.add(rwa);
-        for part in outcome.parts.iter() {
-            let bucket = by_rw.entry(bucket_key(part.rw)).or_default();
-            bucket.0.add(part.exposure);
-            bucket.1.add(part.exposure * part.rw * factor);
-        }
+    let factors = aggregate::sme_factors(data, &outcomes, rules);
+    let mut groups = Interner::default();
+    let mut countries = Interner::default();
+    let mut aggregates = CreditAggregates::default();
+    let contributions: Vec<Contribution> = data
+        .exposures
+        .iter()
+        .zip(&outcomes)
+        .zip(&factors)
+        .map(|((line, outcome), factor)| {
+            let c =
+                aggregate::contribution(line, outcome, *factor, rules, &mut groups, &mut countries);
+            aggregates.apply(&c, 1.0);
+            c
+        })
+        .collect();
+    CreditPass {
+        outcomes,
+        factors,
+        contributions,
+        aggregates,
+        groups,
+        countries,
     }
-    let to_buckets = |m: BTreeMap<String, (Sum, Sum)>| -> BTreeMap<String, Bucket> {
-        m.into_iter()
-            .map(|(k, (e, r))| {
+}
+
+/// Everything after the credit pass: capital, other risks, requirements,
+/// ratios, liquidity and large exposures. It costs nothing per line, which
+/// is what makes non-credit levers instant.
+pub fn finish(
+    data: &DataSet,
+    profile: &Profile,
+    aggregates: &CreditAggregates,
+    countries: &Interner,
+    list_large: impl FnOnce(f64) -> Vec<results::LargeExposure>,
+) -> Results {
+    let to_buckets = |pairs: &[(Sum, Sum)], counts: &[u32], name: &dyn Fn(usize) -> String| {
+        pairs
+            .iter()
+            .zip(counts)
+            .enumerate()
+            .filter(|(_, (_, n))| **n > 0)
+            .map(|(i, ((e, r), _))| {
                 (
-                    k,
+                    name(i),
                     Bucket {
                         exposure: e.value(),
                         rwa: r.value(),
                     },
                 )
             })
-            .collect()
+            .collect::<BTreeMap<String, Bucket>>()
     };
-
     let capital = capital::capital(&data.capital);
     let op = oprisk::operational(data.op_risk.as_ref(), profile);
     let market = 12.5
@@ -171,19 +163,22 @@ pub fn compute(data: &DataSet, profile: &Profile, options: &ComputeOptions) -> R
             .map_or(0.0, |m| m.own_funds_requirement);
     let cva = 12.5 * data.cva.as_ref().map_or(0.0, |m| m.own_funds_requirement);
     let other = Sum::of(data.rwa_lines.iter().map(|l| l.rwa));
-    let credit = credit.value();
+    let credit = aggregates.credit.value();
     let total_rwa = credit + op.rwa + market + cva + other;
 
     let req_input = data.requirements.clone().unwrap_or_default();
     let ccyb = req_input
         .ccyb
-        .unwrap_or_else(|| requirements::ccyb_from_rates(&req_input, &data.exposures, &outcomes));
+        .unwrap_or_else(|| requirements::ccyb_from_rates(&req_input, aggregates, countries));
     let req = requirements::requirements(&req_input, ccyb, profile);
 
     let lev = data.leverage.clone().unwrap_or_default();
-    let exposure_measure =
-        on_balance.value() + off_balance.value() + lev.derivatives + lev.sft + lev.other_assets
-            - lev.tier1_deductions;
+    let exposure_measure = aggregates.on_balance.value()
+        + aggregates.off_leverage.value()
+        + lev.derivatives
+        + lev.sft
+        + lev.other_assets
+        - lev.tier1_deductions;
 
     let per_rwa = |amount: f64| (total_rwa > 0.0).then(|| amount / total_rwa);
     let ratios_cap = (
@@ -217,37 +212,7 @@ pub fn compute(data: &DataSet, profile: &Profile, options: &ComputeOptions) -> R
             leverage_amount: leverage.map(|h| h * exposure_measure),
         }
     };
-    let groups =
-        large_exposures::group_totals(&data.exposures, &outcomes, rules.leverage_ccf_floor);
-    let large = large_exposures::list(groups, capital.tier1, profile);
-
-    let lines = options.lines.then(|| {
-        data.exposures
-            .iter()
-            .zip(&outcomes)
-            .zip(&factors)
-            .map(|((line, outcome), factor)| {
-                let rwa = outcome.rwa * factor;
-                let e = outcome.exposure_after_crm;
-                let risk_weight = if e > 0.0 {
-                    rwa / e
-                } else {
-                    outcome.borrower_rw * factor
-                };
-                LineResult {
-                    id: line.id.clone(),
-                    class: line.class.key().to_owned(),
-                    exposure: e,
-                    risk_weight,
-                    rwa,
-                    rule: options
-                        .explain
-                        .then(|| outcome.rule.describe(outcome.borrower_rw)),
-                }
-            })
-            .collect()
-    });
-
+    let large = list_large(capital.tier1);
     Results {
         profile: profile.name.clone(),
         rwa: RwaResults {
@@ -257,8 +222,14 @@ pub fn compute(data: &DataSet, profile: &Profile, options: &ComputeOptions) -> R
             cva,
             other,
             total: total_rwa,
-            by_class: to_buckets(by_class),
-            by_risk_weight: to_buckets(by_rw),
+            by_class: to_buckets(&aggregates.by_class, &aggregates.class_lines, &|i| {
+                aggregate::class_name(i).to_owned()
+            }),
+            by_risk_weight: to_buckets(
+                &aggregates.by_bucket,
+                &aggregates.bucket_parts,
+                &aggregate::bucket_name,
+            ),
         },
         op_risk: op.results,
         ratios: Ratios {
@@ -276,9 +247,52 @@ pub fn compute(data: &DataSet, profile: &Profile, options: &ComputeOptions) -> R
         lcr,
         nsfr,
         large_exposures: large,
-        lines,
+        lines: None,
         capital,
     }
+}
+
+/// Per-line results: E*, RW = RWA / E* (the rule's RW when E* is 0), RWA.
+pub fn line_results(data: &DataSet, pass: &CreditPass, explain: bool) -> Vec<LineResult> {
+    data.exposures
+        .iter()
+        .zip(&pass.outcomes)
+        .zip(&pass.factors)
+        .map(|((line, outcome), factor)| {
+            let rwa = outcome.rwa * factor;
+            let e = outcome.exposure_after_crm;
+            LineResult {
+                id: line.id.clone(),
+                class: line.class.key().to_owned(),
+                exposure: e,
+                risk_weight: if e > 0.0 {
+                    rwa / e
+                } else {
+                    outcome.borrower_rw * factor
+                },
+                rwa,
+                rule: explain.then(|| outcome.rule.describe(outcome.borrower_rw)),
+            }
+        })
+        .collect()
+}
+
+pub fn compute(data: &DataSet, profile: &Profile, options: &ComputeOptions) -> Results {
+    let rules = Rules::from_profile(profile);
+    let pass = credit_pass(data, &rules);
+    let mut results = finish(data, profile, &pass.aggregates, &pass.countries, |tier1| {
+        large_exposures::list(
+            &pass.aggregates.groups,
+            &pass.aggregates.group_refs,
+            &pass.groups,
+            tier1,
+            profile,
+        )
+    });
+    if options.lines {
+        results.lines = Some(line_results(data, &pass, options.explain));
+    }
+    results
 }
 
 #[cfg(test)]

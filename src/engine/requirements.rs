@@ -1,39 +1,40 @@
 //! §5 requirements, buffers and headroom (RBC20, RBC30, the EU SREP stack)
 //! and §5.1 the countercyclical buffer from country rates.
 
-use super::credit::LineOutcome;
-use super::dataset::{Exposure, ExposureClass, Requirements};
+use super::aggregate::{CreditAggregates, Interner};
+use super::dataset::Requirements;
 use super::profile::Profile;
 use super::results::{Buffers, RequirementResults};
 use super::sum::Sum;
 
 /// §5.1: weighted average of country rates, weights = E before mitigation
-/// of private-sector lines (corporate, retail, real estate, every defaulted
-/// line). A country without a rate, or a line without a country, weighs with
-/// rate 0 (ratios.md §10).
-pub fn ccyb_from_rates(req: &Requirements, lines: &[Exposure], outcomes: &[LineOutcome]) -> f64 {
-    let mut weight = Sum::default();
-    let mut weighted = Sum::default();
-    for (line, outcome) in lines.iter().zip(outcomes) {
-        let private = line.defaulted
-            || matches!(
-                line.class,
-                ExposureClass::Corporate | ExposureClass::Retail | ExposureClass::RealEstate
-            );
-        if !private {
-            continue;
-        }
-        let rate = line
-            .country
-            .as_deref()
-            .and_then(|c| req.ccyb_rates.get(c))
-            .copied()
-            .unwrap_or(0.0);
-        weight.add(outcome.exposure);
-        weighted.add(outcome.exposure * rate);
+/// of private-sector lines, summed per country in the credit pass. A country
+/// without a rate, or a line without a country, weighs with rate 0
+/// (ratios.md §10).
+pub fn ccyb_from_rates(
+    req: &Requirements,
+    aggregates: &CreditAggregates,
+    countries: &Interner,
+) -> f64 {
+    let total = aggregates.ccyb_weight.value();
+    if total <= 0.0 {
+        return 0.0;
     }
-    let w = weight.value();
-    if w > 0.0 { weighted.value() / w } else { 0.0 }
+    let weighted = Sum::of(
+        aggregates
+            .ccyb_by_country
+            .iter()
+            .enumerate()
+            .map(|(id, weight)| {
+                let rate = req
+                    .ccyb_rates
+                    .get(countries.name(id as u32))
+                    .copied()
+                    .unwrap_or(0.0);
+                rate * weight.value()
+            }),
+    );
+    weighted / total
 }
 
 pub fn requirements(req: &Requirements, ccyb: f64, profile: &Profile) -> RequirementResults {
@@ -98,8 +99,8 @@ pub fn mda_factor(q: f64, profile: &Profile) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::credit::{LineContext, evaluate};
-    use crate::engine::rules::Rules;
+    use crate::engine::dataset::{DataSet, Exposure, ExposureClass};
+    use crate::engine::{ComputeOptions, compute};
 
     fn p() -> Profile {
         Profile::named("basel31").expect("profile")
@@ -118,11 +119,6 @@ mod tests {
         let mut s = Exposure::new("s", ExposureClass::Sovereign, 1000.0);
         s.country = Some("FR".into());
         lines.push(s);
-        let rules = Rules::from_profile(&p());
-        let ctx = LineContext {
-            reporting_currency: "EUR",
-        };
-        let outcomes: Vec<_> = lines.iter().map(|l| evaluate(&rules, l, &ctx)).collect();
         let req = Requirements {
             ccyb_rates: [("FR", 0.02), ("DE", 0.01), ("NL", 0.015)]
                 .into_iter()
@@ -130,7 +126,14 @@ mod tests {
                 .collect(),
             ..Requirements::default()
         };
-        let ccyb = ccyb_from_rates(&req, &lines, &outcomes);
+        let data = DataSet {
+            exposures: lines,
+            requirements: Some(req),
+            ..DataSet::default()
+        };
+        let ccyb = compute(&data, &p(), &ComputeOptions::default())
+            .requirements
+            .ccyb;
         assert!((ccyb - 0.01675).abs() < 1e-15, "{ccyb}");
     }
 

@@ -1,0 +1,62 @@
+//! Engine benchmarks (`cargo bench --features ssr --bench engine`): full
+//! computation of generated 100k- and 1M-line portfolios, and a capital
+//! lever (a scenario edit followed by a recomputation) on 1M lines.
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use prudentia::engine::incremental::IncrementalEngine;
+use prudentia::engine::profile::Profile;
+use prudentia::engine::scenario::Scenario;
+use prudentia::engine::{ComputeOptions, compute};
+use prudentia::samples::generate;
+use std::hint::black_box;
+use std::time::Duration;
+
+fn full_computation(c: &mut Criterion) {
+    let profile = Profile::named("basel31").expect("profile");
+    let mut group = c.benchmark_group("compute_full");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
+    for lines in [100_000usize, 1_000_000] {
+        let data = generate(lines, 42);
+        group.throughput(Throughput::Elements(data.exposures.len() as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(lines), &data, |b, data| {
+            b.iter(|| compute(black_box(data), &profile, &ComputeOptions::default()))
+        });
+    }
+    group.finish();
+}
+
+fn lever_change(c: &mut Criterion) {
+    let profile = Profile::named("basel31").expect("profile");
+    let data = generate(1_000_000, 42);
+    let mut engine = IncrementalEngine::new(data, profile);
+    let edits = Scenario::from_json_str(
+        r#"{"edits": [
+            {"op": "add_capital", "tier": "cet1", "label": "Dividend", "amount": -1.0e8},
+            {"op": "set_requirement", "key": "p2r", "value": 0.025},
+            {"op": "set_line", "id": "L-0000123", "field": "drawn", "value": 2.5e6},
+            {"op": "scale_exposures", "filter": {"class": "equity"}, "factor": 1.1}
+        ]}"#,
+    )
+    .expect("edits");
+    let names = ["capital_action", "p2r", "set_line", "scale_class_equity"];
+    let mut group = c.benchmark_group("lever_1m_incremental");
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(5));
+    for (name, edit) in names.iter().zip(&edits.edits) {
+        group.bench_function(*name, |b| {
+            b.iter(|| {
+                engine
+                    .apply(black_box(edit))
+                    .map(|r| r.ratios.cet1)
+                    .expect("applies")
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, full_computation, lever_change);
+criterion_main!(benches);
