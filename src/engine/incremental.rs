@@ -179,6 +179,7 @@ impl IncrementalEngine {
             reporting_currency: &ctx_currency,
         };
         let mut affected: HashSet<String> = HashSet::new();
+        let mut groups: HashSet<u32> = HashSet::new();
         for &i in lines {
             let line = &self.data.exposures[i];
             let outcome = credit::evaluate(&self.rules, line, &ctx);
@@ -198,7 +199,7 @@ impl IncrementalEngine {
             }
             self.pass.outcomes[i] = outcome;
             let factor = self.factor_of(i);
-            self.replace_contribution(i, factor);
+            self.replace_contribution(i, factor, &mut groups);
         }
         // Other SME lines of the same counterparties take the new factor.
         for cp in affected {
@@ -210,9 +211,28 @@ impl IncrementalEngine {
             for j in members {
                 let factor = self.factor_of(j);
                 if factor != self.pass.factors[j] {
-                    self.replace_contribution(j, factor);
+                    self.replace_contribution(j, factor, &mut groups);
                 }
             }
+        }
+        self.rerank(groups);
+    }
+
+    /// A few groups move in place; many at once are cheaper to re-sort.
+    fn rerank(&mut self, groups: HashSet<u32>) {
+        let aggregates = &self.pass.aggregates;
+        if groups.len().saturating_mul(64) > aggregates.groups.len() {
+            self.ranking = GroupRanking::new(
+                &aggregates.groups,
+                &aggregates.group_refs,
+                &self.pass.groups,
+            );
+            return;
+        }
+        for group in groups {
+            let g = group as usize;
+            let amount = (aggregates.group_refs[g] > 0).then(|| aggregates.groups[g].value());
+            self.ranking.update(group, amount, &self.pass.groups);
         }
     }
 
@@ -229,7 +249,7 @@ impl IncrementalEngine {
         sme_factor(total, &self.rules)
     }
 
-    fn replace_contribution(&mut self, i: usize, factor: f64) {
+    fn replace_contribution(&mut self, i: usize, factor: f64, groups: &mut HashSet<u32>) {
         let old = std::mem::take(&mut self.pass.contributions[i]);
         self.pass.aggregates.apply(&old, -1.0);
         let new = aggregate::contribution(
@@ -245,10 +265,7 @@ impl IncrementalEngine {
             .iter()
             .chain(&new.large[..usize::from(new.large_count)])
         {
-            let g = *group as usize;
-            let amount = (self.pass.aggregates.group_refs[g] > 0)
-                .then(|| self.pass.aggregates.groups[g].value());
-            self.ranking.update(*group, amount, &self.pass.groups);
+            groups.insert(*group);
         }
         self.pass.factors[i] = factor;
         self.pass.contributions[i] = new;
