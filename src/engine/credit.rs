@@ -452,10 +452,10 @@ pub fn evaluate(rules: &Rules, line: &Exposure, ctx: &LineContext<'_>) -> LineOu
     };
     let rest = e_star - covered;
     let mut parts = Parts::default();
-    if covered > 0.0 {
-        if let Some(g) = guarantor {
-            parts.push(g, covered);
-        }
+    if covered > 0.0
+        && let Some(g) = guarantor
+    {
+        parts.push(g, covered);
     }
     for (rw, share) in borrower {
         if share > 0.0 {

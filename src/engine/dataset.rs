@@ -492,7 +492,7 @@ impl DataSet {
             if line.drawn.is_none() && line.undrawn.is_none() {
                 push(at("drawn"), "give `drawn` or `undrawn` (or both)".into());
             }
-            let non_negative = [
+            let amounts = [
                 ("drawn", line.drawn),
                 ("undrawn", line.undrawn),
                 ("specific_provisions", line.specific_provisions),
@@ -505,16 +505,16 @@ impl DataSet {
                     line.collateral_residual_maturity_years,
                 ),
             ];
-            for (field, value) in non_negative {
+            for (field, value) in amounts {
                 if let Some(v) = value
-                    && !(v >= 0.0 && v.is_finite())
+                    && !(non_negative(v) && v.is_finite())
                 {
                     push(at(field), format!("must be a non-negative number, got {v}"));
                 }
             }
         }
         for (i, line) in self.rwa_lines.iter().enumerate() {
-            if !(line.rwa >= 0.0) {
+            if !non_negative(line.rwa) {
                 push(
                     format!("rwa_lines[{i}].rwa"),
                     format!("must be non-negative, got {}", line.rwa),
@@ -524,7 +524,7 @@ impl DataSet {
         let sections = [("market_risk", &self.market_risk), ("cva", &self.cva)];
         for (name, section) in sections {
             if let Some(s) = section
-                && !(s.own_funds_requirement >= 0.0)
+                && !non_negative(s.own_funds_requirement)
             {
                 push(
                     format!("{name}.own_funds_requirement"),
@@ -534,7 +534,7 @@ impl DataSet {
         }
         if let Some(op) = &self.op_risk
             && let Some(loss) = op.average_annual_loss
-            && !(loss >= 0.0)
+            && !non_negative(loss)
         {
             push(
                 "op_risk.average_annual_loss".into(),
@@ -572,7 +572,7 @@ impl DataSet {
         }
         if let Some(lcr) = &self.lcr {
             for (i, item) in lcr.hqla.iter().enumerate() {
-                if !(item.amount >= 0.0) {
+                if !non_negative(item.amount) {
                     push(
                         format!("lcr.hqla[{i}].amount"),
                         format!("must be non-negative, got {}", item.amount),
@@ -581,7 +581,7 @@ impl DataSet {
             }
             for (name, items) in [("outflows", &lcr.outflows), ("inflows", &lcr.inflows)] {
                 for (i, item) in items.iter().enumerate() {
-                    if !(item.amount >= 0.0) {
+                    if !non_negative(item.amount) {
                         push(
                             format!("lcr.{name}[{i}].amount"),
                             format!("must be non-negative, got {}", item.amount),
@@ -593,7 +593,7 @@ impl DataSet {
         if let Some(nsfr) = &self.nsfr {
             for (name, items) in [("asf", &nsfr.asf), ("rsf", &nsfr.rsf)] {
                 for (i, item) in items.iter().enumerate() {
-                    if !(item.amount >= 0.0) {
+                    if !non_negative(item.amount) {
                         push(
                             format!("nsfr.{name}[{i}].amount"),
                             format!("must be non-negative, got {}", item.amount),
@@ -633,6 +633,11 @@ impl DataSet {
         }
         problems
     }
+}
+
+/// False for negative numbers and NaN alike.
+fn non_negative(value: f64) -> bool {
+    value >= 0.0
 }
 
 /// `exposures[12].rating` → `exposures[12] (id "L-12").rating`, so a user

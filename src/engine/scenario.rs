@@ -132,10 +132,7 @@ impl Filter {
                 .counterparty_type
                 .is_none_or(|t| line.counterparty_type == Some(t))
             && self.rating_bucket.is_none_or(|b| bucket_of(line) == b)
-            && self
-                .ids
-                .as_ref()
-                .is_none_or(|ids| ids.iter().any(|id| *id == line.id))
+            && self.ids.as_ref().is_none_or(|ids| ids.contains(&line.id))
     }
 }
 

@@ -810,8 +810,8 @@ mod properties {
         #[test]
         fn rwa_scales_linearly_with_every_amount(lines in portfolio(), factor in 0.1..10.0f64) {
             let scaled: Vec<Exposure> = lines.iter().cloned().map(|mut l| {
-                for v in [&mut l.drawn, &mut l.undrawn, &mut l.specific_provisions, &mut l.collateral_value, &mut l.guaranteed_amount, &mut l.property_value] {
-                    if let Some(x) = v { *x *= factor; }
+                for x in [&mut l.drawn, &mut l.undrawn, &mut l.specific_provisions, &mut l.collateral_value, &mut l.guaranteed_amount, &mut l.property_value].into_iter().flatten() {
+                    *x *= factor;
                 }
                 l
             }).collect();
