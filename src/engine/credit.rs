@@ -439,11 +439,9 @@ pub fn evaluate(rules: &Rules, line: &Exposure, ctx: &LineContext<'_>) -> LineOu
         let (rw, rule) = class_rw(rules, line);
         ([(adjust(rw), 1.0), (0.0, 0.0)], rule)
     };
-    let borrower_rw = if e_star > 0.0 || borrower[1].1 > 0.0 {
-        borrower[0].0 * borrower[0].1 + borrower[1].0 * borrower[1].1
-    } else {
-        borrower[0].0
-    };
+    // Shares sum to 1, so this is the single RW of a whole line and the
+    // blended RW of a split one.
+    let borrower_rw = borrower[0].0 * borrower[0].1 + borrower[1].0 * borrower[1].1;
 
     let guarantor = guarantor_rw(rules, line);
     let covered = match guarantor {

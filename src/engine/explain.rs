@@ -3,7 +3,7 @@
 
 use super::dataset::{ExposureClass, OtherType, ReType, RetailType, ScraGrade, SlType};
 use super::rating::Cqs;
-use super::rules::Table;
+use super::rules::{TABLES, Table};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,18 +41,10 @@ impl Serialize for Table {
 impl<'de> Deserialize<'de> for Table {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let key = String::deserialize(d)?;
-        [
-            Table::Sovereign,
-            Table::Pse,
-            Table::Mdb,
-            Table::Bank,
-            Table::BankShort,
-            Table::CoveredBond,
-            Table::Corporate,
-        ]
-        .into_iter()
-        .find(|t| t.key() == key)
-        .ok_or_else(|| serde::de::Error::custom(format!("unknown table {key}")))
+        TABLES
+            .into_iter()
+            .find(|t| t.key() == key)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown table {key}")))
     }
 }
 

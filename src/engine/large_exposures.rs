@@ -47,17 +47,21 @@ pub fn list(
         .into_iter()
         .enumerate()
         .filter(|(rank, (exposure, _))| *rank < largest || (tier1 > 0.0 && *exposure >= threshold))
-        .map(|(_, (exposure, group))| {
-            let share = (tier1 > 0.0).then(|| exposure / tier1);
-            LargeExposure {
-                group: group.to_owned(),
-                exposure,
-                share_of_tier1: share,
-                limit,
-                breach: share.map(|s| s > limit),
-            }
-        })
+        .map(|(_, (exposure, group))| entry(group, exposure, tier1, limit))
         .collect()
+}
+
+/// One listed group; share and breach are null when Tier 1 is 0, and a
+/// breach is strictly above the limit (ratios.md §10).
+fn entry(group: &str, exposure: f64, tier1: f64, limit: f64) -> LargeExposure {
+    let share = (tier1 > 0.0).then(|| exposure / tier1);
+    LargeExposure {
+        group: group.to_owned(),
+        exposure,
+        share_of_tier1: share,
+        limit,
+        breach: share.map(|s| s > limit),
+    }
 }
 
 /// Groups kept in listing order (amount descending, then id), so that the
@@ -133,16 +137,7 @@ impl GroupRanking {
             .take_while(|(rank, (amount, _))| {
                 *rank < largest || (tier1 > 0.0 && *amount >= threshold)
             })
-            .map(|(_, (exposure, id))| {
-                let share = (tier1 > 0.0).then(|| exposure / tier1);
-                LargeExposure {
-                    group: names.name(*id).to_owned(),
-                    exposure: *exposure,
-                    share_of_tier1: share,
-                    limit,
-                    breach: share.map(|s| s > limit),
-                }
-            })
+            .map(|(_, (exposure, id))| entry(names.name(*id), *exposure, tier1, limit))
             .collect()
     }
 }

@@ -62,22 +62,7 @@ pub fn resolve_profile(
 /// The bucket key of a risk weight: its integer percent when that is a CR5
 /// bucket, else "other".
 pub fn bucket_key(rw: f64) -> String {
-    let pct = rw * 100.0;
-    let rounded = pct.round();
-    if (pct - rounded).abs() < 1e-6 && rounded >= 0.0 && CR5_BUCKETS.contains(&(rounded as u32)) {
-        format!("{}", rounded as u32)
-    } else {
-        "other".to_owned()
-    }
-}
-
-/// `by_class` key: the class, except defaulted lines (ratios.md §10).
-pub fn class_key(line: &dataset::Exposure) -> &'static str {
-    if line.defaulted {
-        "defaulted"
-    } else {
-        line.class.key()
-    }
+    aggregate::bucket_name(aggregate::bucket_index(rw))
 }
 
 /// The per-line pass: every line's outcome, SME factor and contribution,

@@ -34,7 +34,7 @@ impl Table {
     }
 }
 
-const TABLES: [Table; 7] = [
+pub const TABLES: [Table; 7] = [
     Table::Sovereign,
     Table::Pse,
     Table::Mdb,
