@@ -27,7 +27,7 @@ export LEPTOS_SITE_PKG_DIR := pkg
 export LEPTOS_OUTPUT_NAME := prudentia
 
 .PHONY: run test build tools tools-build tools-test wasm-target cargo-leptos wasm-bindgen \
-        postgres-binaries chromium end2end-deps test-rust test-e2e release fmt lint clean-data
+        postgres-binaries chromium end2end-deps test-rust test-e2e release bench fmt lint clean-data
 
 run: tools-build build
 	@echo "Starting Prudentia on http://127.0.0.1:3000 (Ctrl-C to stop)"
@@ -46,6 +46,17 @@ test-rust:
 
 test-e2e: end2end-deps
 	cd end2end && PRUDENTIA_BIN="$(BIN)" npx playwright test
+
+# Benchmarks, reported not asserted: the engine natively (criterion) and the
+# same computation compiled to WASM and timed in headless Chromium.
+WASM_BENCH_DIR := $(CARGO_TARGET_DIR)/wasm-bench
+bench: tools-build tools-test
+	cargo bench --features ssr --bench engine
+	cargo build --lib --target wasm32-unknown-unknown --profile wasm-release \
+	  --no-default-features --features wasm-bench
+	wasm-bindgen --target web --no-typescript --out-dir "$(WASM_BENCH_DIR)" \
+	  "$(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-release/prudentia.wasm"
+	cd end2end && node bench/engine-wasm.mjs "$(WASM_BENCH_DIR)" 100000 30
 
 fmt:
 	cargo fmt --all

@@ -1,12 +1,14 @@
 //! Engine benchmarks (`cargo bench --features ssr --bench engine`): full
-//! computation of generated 100k- and 1M-line portfolios, and a capital
-//! lever (a scenario edit followed by a recomputation) on 1M lines.
+//! computation of generated 100k- and 1M-line portfolios (compiling the
+//! lines, then computing from compiled lines), and levers (a scenario edit
+//! followed by a recomputation) on 1M lines.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use prudentia::engine::incremental::IncrementalEngine;
+use prudentia::engine::portfolio::Portfolio;
 use prudentia::engine::profile::Profile;
 use prudentia::engine::scenario::Scenario;
-use prudentia::engine::{ComputeOptions, compute};
+use prudentia::engine::{ComputeOptions, compute_compiled};
 use prudentia::samples::generate;
 use std::hint::black_box;
 use std::time::Duration;
@@ -20,8 +22,19 @@ fn full_computation(c: &mut Criterion) {
     for lines in [100_000usize, 1_000_000] {
         let data = generate(lines, 42);
         group.throughput(Throughput::Elements(data.exposures.len() as u64));
-        group.bench_with_input(BenchmarkId::from_parameter(lines), &data, |b, data| {
-            b.iter(|| compute(black_box(data), &profile, &ComputeOptions::default()))
+        let portfolio = Portfolio::compile(&data);
+        group.bench_with_input(BenchmarkId::new("compute", lines), &data, |b, data| {
+            b.iter(|| {
+                compute_compiled(
+                    black_box(data),
+                    &portfolio,
+                    &profile,
+                    &ComputeOptions::default(),
+                )
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("compile", lines), &data, |b, data| {
+            b.iter(|| Portfolio::compile(black_box(data)))
         });
     }
     group.finish();

@@ -12,6 +12,8 @@ pub mod model;
 pub mod samples;
 #[cfg(feature = "ssr")]
 pub mod server;
+#[cfg(feature = "wasm-bench")]
+pub mod wasm_bench;
 
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]

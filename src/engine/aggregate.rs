@@ -4,8 +4,9 @@
 //! the incremental one share every formula.
 
 use super::CR5_BUCKETS;
-use super::credit::LineOutcome;
-use super::dataset::{CounterpartyType, DataSet, Exposure, ExposureClass};
+use super::credit::{LineOutcome, exposure_amounts};
+use super::dataset::{CounterpartyType, ExposureClass};
+use super::portfolio::{Line, NONE, Portfolio};
 use super::rules::Rules;
 use super::sum::Sum;
 use std::collections::HashMap;
@@ -32,6 +33,14 @@ impl Interner {
     pub fn name(&self, id: u32) -> &str {
         &self.names[id as usize]
     }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
 }
 
 /// `by_class` keys: the thirteen classes, then `defaulted`.
@@ -39,14 +48,12 @@ pub const CLASS_KEYS: usize = 14;
 /// `by_risk_weight` keys: the CR5 buckets, then `other`.
 pub const BUCKETS: usize = CR5_BUCKETS.len() + 1;
 
-pub fn class_index(line: &Exposure) -> usize {
+pub fn class_index(line: &Line) -> usize {
     if line.defaulted {
         CLASS_KEYS - 1
     } else {
-        ExposureClass::ALL
-            .iter()
-            .position(|c| *c == line.class)
-            .unwrap_or(0)
+        // `ExposureClass::ALL` lists the classes in declaration order.
+        line.class as usize
     }
 }
 
@@ -58,16 +65,33 @@ pub fn class_name(index: usize) -> &'static str {
 
 pub fn bucket_index(rw: f64) -> usize {
     let pct = rw * 100.0;
-    let rounded = pct.round();
-    if (pct - rounded).abs() < 1e-6 && rounded >= 0.0 {
-        CR5_BUCKETS
-            .iter()
-            .position(|b| f64::from(*b) == rounded)
-            .unwrap_or(BUCKETS - 1)
+    // The nearest whole percent by truncation (one instruction, where
+    // `round` is a library call): every weight here is ≥ 0, and NaN fails
+    // the range test.
+    if !(0.0..MAX_BUCKET_PCT as f64 + 0.5).contains(&pct) {
+        return BUCKETS - 1;
+    }
+    let nearest = (pct + 0.5) as usize;
+    if (pct - nearest as f64).abs() < 1e-6 {
+        usize::from(BUCKET_OF_PCT[nearest])
     } else {
         BUCKETS - 1
     }
 }
+
+const MAX_BUCKET_PCT: usize = CR5_BUCKETS[CR5_BUCKETS.len() - 1] as usize;
+
+/// The bucket of each integer percent, so a part finds its bucket with one
+/// load instead of a search.
+static BUCKET_OF_PCT: [u8; MAX_BUCKET_PCT + 1] = {
+    let mut table = [(BUCKETS - 1) as u8; MAX_BUCKET_PCT + 1];
+    let mut i = 0;
+    while i < CR5_BUCKETS.len() {
+        table[CR5_BUCKETS[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
 
 pub fn bucket_name(index: usize) -> String {
     CR5_BUCKETS
@@ -92,18 +116,16 @@ pub struct Contribution {
     pub large_count: u8,
 }
 
-fn is_sovereign_line(line: &Exposure) -> bool {
+fn is_sovereign_line(line: &Line) -> bool {
     line.class == ExposureClass::Sovereign
         || line.counterparty_type == Some(CounterpartyType::Sovereign)
 }
 
 pub fn contribution(
-    line: &Exposure,
+    line: &Line,
     outcome: &LineOutcome,
     factor: f64,
     rules: &Rules,
-    groups: &mut Interner,
-    countries: &mut Interner,
 ) -> Contribution {
     let mut c = Contribution {
         class: class_index(line) as u8,
@@ -129,7 +151,7 @@ pub fn contribution(
         )
     {
         c.ccyb = Some((
-            line.country.as_deref().map(|k| countries.id(k)),
+            (line.country != NONE).then_some(line.country),
             outcome.exposure,
         ));
     }
@@ -137,22 +159,20 @@ pub fn contribution(
     // at 0; the guaranteed part moves to the guarantor's group.
     if !is_sovereign_line(line) {
         let after_collateral = (c.on_net + c.off_leverage - outcome.collateral_adjusted).max(0.0);
-        let moved = match &line.guarantor_group_id {
-            Some(_) => line
-                .guaranteed_amount
-                .unwrap_or(0.0)
-                .clamp(0.0, after_collateral),
-            None => 0.0,
+        let moved = if line.guarantor_group == NONE {
+            0.0
+        } else {
+            line.guaranteed_amount.clamp(0.0, after_collateral)
         };
-        if let Some(group) = line.group_id.as_deref().or(line.counterparty_id.as_deref()) {
-            c.large[0] = (groups.id(group), after_collateral - moved);
+        if line.group != NONE {
+            c.large[0] = (line.group, after_collateral - moved);
             c.large_count = 1;
         }
-        if let Some(guarantor) = &line.guarantor_group_id
+        if line.guarantor_group != NONE
             && moved > 0.0
             && line.guarantor_class != Some(ExposureClass::Sovereign)
         {
-            c.large[usize::from(c.large_count)] = (groups.id(guarantor), moved);
+            c.large[usize::from(c.large_count)] = (line.guarantor_group, moved);
             c.large_count += 1;
         }
     }
@@ -196,6 +216,7 @@ impl Default for CreditAggregates {
 
 impl CreditAggregates {
     /// Adds (`sign` = 1) or removes (`sign` = −1) one line's contribution.
+    #[inline]
     pub fn apply(&mut self, c: &Contribution, sign: f64) {
         let count = |n: &mut u32| {
             if sign > 0.0 {
@@ -239,38 +260,37 @@ impl CreditAggregates {
     }
 }
 
-/// The crr3 SME supporting factor of every line (1 where it does not apply).
-pub fn sme_factors(data: &DataSet, outcomes: &[LineOutcome], rules: &Rules) -> Vec<f64> {
+/// E of every counterparty's SME lines (ratios.md §11), by counterparty
+/// id; empty when the profile has no supporting factor.
+pub fn sme_totals(portfolio: &Portfolio, rules: &Rules) -> Vec<Sum> {
+    let mut totals = Vec::new();
     if !rules.sme_factor {
-        return vec![1.0; data.exposures.len()];
+        return totals;
     }
-    let mut totals: HashMap<&str, Sum> = HashMap::new();
-    for (line, outcome) in data.exposures.iter().zip(outcomes) {
-        if sme_eligible(line)
-            && let Some(cp) = &line.counterparty_id
-        {
-            totals.entry(cp.as_str()).or_default().add(outcome.exposure);
+    totals.resize(portfolio.counterparties.len(), Sum::default());
+    for line in &portfolio.lines {
+        if sme_eligible(line) && line.counterparty != NONE {
+            let (on_net, off_net, ccf) = exposure_amounts(rules, line);
+            totals[line.counterparty as usize].add(on_net + off_net * ccf);
         }
     }
-    data.exposures
-        .iter()
-        .zip(outcomes)
-        .map(|(line, outcome)| {
-            if !sme_eligible(line) {
-                return 1.0;
-            }
-            let total = line
-                .counterparty_id
-                .as_deref()
-                .and_then(|cp| totals.get(cp))
-                .map_or(outcome.exposure, |s| s.value());
-            sme_factor(total, rules)
-        })
-        .collect()
+    totals
+}
+
+/// The line's supporting factor: from its counterparty's total, or from its
+/// own E when it has no counterparty; 1 where §11 does not apply.
+pub fn line_factor(line: &Line, exposure: f64, totals: &[Sum], rules: &Rules) -> f64 {
+    if !rules.sme_factor || !sme_eligible(line) {
+        return 1.0;
+    }
+    let total = totals
+        .get(line.counterparty as usize)
+        .map_or(exposure, |s| s.value());
+    sme_factor(total, rules)
 }
 
 /// An SME line of ratios.md §11: corporate or retail, not defaulted, SME.
-pub fn sme_eligible(line: &Exposure) -> bool {
+pub fn sme_eligible(line: &Line) -> bool {
     !line.defaulted
         && matches!(line.class, ExposureClass::Corporate | ExposureClass::Retail)
         && super::credit::is_sme(line)
@@ -283,5 +303,26 @@ pub fn sme_factor(total: f64, rules: &Rules) -> f64 {
     } else {
         (rules.sme_threshold * rules.sme_low + (total - rules.sme_threshold) * rules.sme_high)
             / total
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_weight_finds_its_cr5_bucket_or_other() {
+        let name = |rw: f64| bucket_name(bucket_index(rw));
+        assert_eq!(name(0.0), "0");
+        assert_eq!(name(0.35), "35");
+        assert_eq!(name(1.0), "100");
+        assert_eq!(name(0.1 + 0.2), "30", "float noise still lands in 30");
+        assert_eq!(name(12.5), "1250");
+        assert_eq!(name(0.375), "other");
+        assert_eq!(name(0.33), "other", "33 % is not a CR5 bucket");
+        assert_eq!(name(0.7619), "other");
+        assert_eq!(name(12.6), "other");
+        assert_eq!(name(-0.2), "other");
+        assert_eq!(name(f64::NAN), "other");
     }
 }

@@ -3,11 +3,12 @@
 //! line split into parts by risk weight.
 
 use super::dataset::{
-    CounterpartyType, Exposure, ExposureClass, OffBalanceType, OtherType, ReType, RetailType,
-    ScraGrade, SlType,
+    CounterpartyType, ExposureClass, OffBalanceType, OtherType, ReType, RetailType, ScraGrade,
+    SlType,
 };
 use super::explain::Rule;
-use super::rating::{Cqs, Rating};
+use super::portfolio::Line;
+use super::rating::Cqs;
 use super::rules::{Rules, Table};
 
 /// One exposure line after §3: amounts, weights and why.
@@ -62,20 +63,6 @@ impl Parts {
     }
 }
 
-/// The reporting context a line needs: the data set's currency.
-pub struct LineContext<'a> {
-    pub reporting_currency: &'a str,
-}
-
-fn amount(value: Option<f64>) -> f64 {
-    value.unwrap_or(0.0)
-}
-
-/// The line's credit quality step: its rating if any, else its `cqs`.
-fn line_cqs(rating: Rating, cqs: Option<Cqs>) -> Option<Cqs> {
-    rating.notch().map(|n| n.cqs()).or(cqs)
-}
-
 fn rated_or(rules: &Rules, table: Table, cqs: Option<Cqs>, unrated: (f64, Rule)) -> (f64, Rule) {
     match cqs {
         Some(cqs) => (rules.rated(table, cqs.index()), Rule::Rated { table, cqs }),
@@ -109,11 +96,11 @@ fn bank_rw(
 
 /// §3.4 counterparty RW: individual 75, SME 85, otherwise the corporate table
 /// with the line's rating, unrated 100, no SME or investment-grade refinement.
-fn counterparty_rw(rules: &Rules, line: &Exposure) -> f64 {
+fn counterparty_rw(rules: &Rules, line: &Line) -> f64 {
     match line.counterparty_type {
         Some(CounterpartyType::Individual) => rules.cp_individual,
         Some(CounterpartyType::Sme) => rules.cp_sme,
-        _ => match line_cqs(line.rating, line.cqs) {
+        _ => match line.cqs {
             Some(cqs) => rules.rated(Table::Corporate, cqs.index()),
             None => rules.corporate_unrated,
         },
@@ -121,12 +108,12 @@ fn counterparty_rw(rules: &Rules, line: &Exposure) -> f64 {
 }
 
 /// LTV: `ltv`, else (drawn + undrawn) / property value, else the top band.
-fn ltv(line: &Exposure) -> f64 {
+fn ltv(line: &Line) -> f64 {
     if let Some(ltv) = line.ltv {
         return ltv;
     }
     match line.property_value {
-        Some(pv) if pv > 0.0 => (amount(line.drawn) + amount(line.undrawn)) / pv,
+        Some(pv) if pv > 0.0 => (line.drawn + line.undrawn) / pv,
         _ => f64::INFINITY,
     }
 }
@@ -141,8 +128,8 @@ fn band(ltv: f64, bounds: &[f64]) -> usize {
 
 /// The RW before default, currency mismatch and mitigation, for classes other
 /// than real estate.
-fn class_rw(rules: &Rules, line: &Exposure) -> (f64, Rule) {
-    let cqs = line_cqs(line.rating, line.cqs);
+fn class_rw(rules: &Rules, line: &Line) -> (f64, Rule) {
+    let cqs = line.cqs;
     let unrated = |rw: f64| (rw, Rule::Unrated { class: line.class });
     match line.class {
         ExposureClass::Sovereign => rated_or(
@@ -166,8 +153,7 @@ fn class_rw(rules: &Rules, line: &Exposure) -> (f64, Rule) {
             None => {
                 // The issuer weighted as a bank, long-term tables,
                 // `issuer_rating` before `issuer_scra_grade` (ratios.md §10).
-                let issuer_cqs = line.issuer_rating.notch().map(|n| n.cqs());
-                let (issuer_rw, _) = bank_rw(rules, issuer_cqs, line.issuer_scra_grade, false);
+                let (issuer_rw, _) = bank_rw(rules, line.issuer_cqs, line.issuer_scra_grade, false);
                 let bond = rules
                     .covered_from_issuer
                     .iter()
@@ -238,7 +224,7 @@ fn class_rw(rules: &Rules, line: &Exposure) -> (f64, Rule) {
 }
 
 /// An SME line for the 85 % unrated weight and the crr3 supporting factor.
-pub fn is_sme(line: &Exposure) -> bool {
+pub fn is_sme(line: &Line) -> bool {
     line.sme || line.counterparty_type == Some(CounterpartyType::Sme)
 }
 
@@ -253,7 +239,7 @@ enum ReWeight {
     },
 }
 
-fn real_estate_rw(rules: &Rules, line: &Exposure) -> ReWeight {
+fn real_estate_rw(rules: &Rules, line: &Line) -> ReWeight {
     let cp = || counterparty_rw(rules, line);
     let Some(re_type) = line.re_type else {
         return ReWeight::Whole(cp(), Rule::ReCounterparty);
@@ -316,13 +302,13 @@ fn real_estate_rw(rules: &Rules, line: &Exposure) -> ReWeight {
 }
 
 /// §3.5 defaulted exposures override the class.
-fn defaulted_rw(rules: &Rules, line: &Exposure) -> (f64, Rule) {
-    let drawn = amount(line.drawn);
+fn defaulted_rw(rules: &Rules, line: &Line) -> (f64, Rule) {
+    let drawn = line.drawn;
     if line.class == ExposureClass::RealEstate && line.re_type == Some(ReType::Rre) {
         (rules.defaulted_rre, Rule::DefaultedRre)
     } else if drawn <= 0.0 {
         (rules.defaulted_high, Rule::DefaultedNoDrawn)
-    } else if amount(line.specific_provisions) < rules.defaulted_threshold * drawn {
+    } else if line.specific_provisions < rules.defaulted_threshold * drawn {
         (
             rules.defaulted_low,
             Rule::Defaulted {
@@ -340,7 +326,7 @@ fn defaulted_rw(rules: &Rules, line: &Exposure) -> (f64, Rule) {
 }
 
 /// §3.6 applies to retail, rre and rre_ip, never to defaulted lines.
-fn mismatch_applies(line: &Exposure) -> bool {
+fn mismatch_applies(line: &Line) -> bool {
     line.currency_mismatch
         && !line.defaulted
         && (line.class == ExposureClass::Retail
@@ -355,8 +341,8 @@ fn with_mismatch(rules: &Rules, rw: f64) -> f64 {
 /// The guarantor's RW from `guarantor_class` and `guarantor_rating`; only
 /// sovereigns, PSEs, MDBs (never qualifying), banks (unrated = SCRA C) and
 /// corporates are eligible (ratios.md §10).
-pub fn guarantor_rw(rules: &Rules, line: &Exposure) -> Option<f64> {
-    let cqs = line.guarantor_rating.notch().map(|n| n.cqs());
+pub fn guarantor_rw(rules: &Rules, line: &Line) -> Option<f64> {
+    let cqs = line.guarantor_cqs;
     let rated = |table: Table, unrated: f64| cqs.map_or(unrated, |c| rules.rated(table, c.index()));
     match line.guarantor_class? {
         ExposureClass::Sovereign => Some(rated(Table::Sovereign, rules.unrated_sovereign)),
@@ -369,30 +355,28 @@ pub fn guarantor_rw(rules: &Rules, line: &Exposure) -> Option<f64> {
 }
 
 /// C × (1 − Hc − Hfx) of §3.7.1, floored at 0; 0 without a collateral type.
-pub fn adjusted_collateral(rules: &Rules, line: &Exposure, ctx: &LineContext<'_>) -> f64 {
+pub fn adjusted_collateral(rules: &Rules, line: &Line) -> f64 {
     let Some(kind) = line.collateral_type else {
         return 0.0;
     };
-    let value = amount(line.collateral_value);
+    let value = line.collateral_value;
     if value <= 0.0 {
         return 0.0;
     }
-    let line_currency = line.currency.as_deref().unwrap_or(ctx.reporting_currency);
-    let collateral_currency = line.collateral_currency.as_deref().unwrap_or(line_currency);
-    let hfx = if collateral_currency.eq_ignore_ascii_case(line_currency) {
-        0.0
-    } else {
+    let hfx = if line.collateral_fx {
         rules.haircut_fx
+    } else {
+        0.0
     };
     let hc = rules.haircut(kind, line.collateral_residual_maturity_years);
     (value * (1.0 - hc - hfx)).max(0.0)
 }
 
 /// §3.1 amounts: (on_net, off_net, ccf).
-pub fn exposure_amounts(rules: &Rules, line: &Exposure) -> (f64, f64, f64) {
-    let drawn = amount(line.drawn);
-    let undrawn = amount(line.undrawn);
-    let provisions = amount(line.specific_provisions);
+pub fn exposure_amounts(rules: &Rules, line: &Line) -> (f64, f64, f64) {
+    let drawn = line.drawn;
+    let undrawn = line.undrawn;
+    let provisions = line.specific_provisions;
     let on_net = (drawn - provisions).max(0.0);
     let left = (provisions - drawn).max(0.0);
     let off_net = (undrawn - left).max(0.0);
@@ -401,10 +385,10 @@ pub fn exposure_amounts(rules: &Rules, line: &Exposure) -> (f64, f64, f64) {
     (on_net, off_net, ccf)
 }
 
-pub fn evaluate(rules: &Rules, line: &Exposure, ctx: &LineContext<'_>) -> LineOutcome {
+pub fn evaluate(rules: &Rules, line: &Line) -> LineOutcome {
     let (on_net, off_net, ccf) = exposure_amounts(rules, line);
     let exposure = on_net + off_net * ccf;
-    let collateral_adjusted = adjusted_collateral(rules, line, ctx);
+    let collateral_adjusted = adjusted_collateral(rules, line);
     let e_star = (exposure - collateral_adjusted).max(0.0);
     let mismatch = mismatch_applies(line);
     let adjust = |rw: f64| {
@@ -445,7 +429,7 @@ pub fn evaluate(rules: &Rules, line: &Exposure, ctx: &LineContext<'_>) -> LineOu
 
     let guarantor = guarantor_rw(rules, line);
     let covered = match guarantor {
-        Some(g) if g < borrower_rw => amount(line.guaranteed_amount).min(e_star),
+        Some(g) if g < borrower_rw => line.guaranteed_amount.min(e_star),
         _ => 0.0,
     };
     let rest = e_star - covered;
@@ -479,10 +463,10 @@ pub fn evaluate(rules: &Rules, line: &Exposure, ctx: &LineContext<'_>) -> LineOu
 
 /// crr3 loan splitting: min(E*, 55 % × property value) is secured; the
 /// property value is `property_value`, else (drawn + undrawn) / `ltv`.
-fn secured_amount(rules: &Rules, line: &Exposure) -> f64 {
+fn secured_amount(rules: &Rules, line: &Line) -> f64 {
     let value = match (line.property_value, line.ltv) {
         (Some(pv), _) => pv,
-        (None, Some(ltv)) if ltv > 0.0 => (amount(line.drawn) + amount(line.undrawn)) / ltv,
+        (None, Some(ltv)) if ltv > 0.0 => (line.drawn + line.undrawn) / ltv,
         _ => 0.0,
     };
     (rules.split_share * value).max(0.0)

@@ -10,10 +10,11 @@
 //! haircuts…) change every line's weight and rebuild the pass; that is the
 //! documented fallback. Results always equal a full computation (tested).
 
-use super::aggregate::{self, sme_eligible, sme_factor};
-use super::credit::{self, LineContext};
+use super::aggregate::{self, line_factor, sme_eligible};
+use super::credit;
 use super::dataset::DataSet;
 use super::large_exposures::GroupRanking;
+use super::portfolio::{NONE, Portfolio};
 use super::profile::Profile;
 use super::results::Results;
 use super::rules::Rules;
@@ -27,22 +28,25 @@ const TAIL_PREFIXES: [&str; 6] = ["oprisk.", "req.", "mda.", "lcr.", "nsfr.", "l
 
 pub struct IncrementalEngine {
     data: DataSet,
+    portfolio: Portfolio,
     profile: Profile,
     rules: Rules,
     pass: CreditPass,
     ranking: GroupRanking,
     line_index: HashMap<String, usize>,
     /// crr3 SME supporting factor: E of each counterparty's SME lines, and
-    /// its lines, so a change re-weights only that counterparty.
-    sme_totals: HashMap<String, Sum>,
-    counterparty_lines: HashMap<String, Vec<usize>>,
+    /// its lines, by counterparty id, so a change re-weights only that
+    /// counterparty.
+    sme_totals: Vec<Sum>,
+    counterparty_lines: Vec<Vec<usize>>,
     results: Results,
 }
 
 impl IncrementalEngine {
     pub fn new(data: DataSet, profile: Profile) -> IncrementalEngine {
         let rules = Rules::from_profile(&profile);
-        let pass = credit_pass(&data, &rules);
+        let portfolio = Portfolio::compile(&data);
+        let pass = credit_pass(&portfolio, &rules);
         let mut engine = IncrementalEngine {
             line_index: data
                 .exposures
@@ -53,12 +57,13 @@ impl IncrementalEngine {
             ranking: GroupRanking::new(
                 &pass.aggregates.groups,
                 &pass.aggregates.group_refs,
-                &pass.groups,
+                &portfolio.groups,
             ),
             results: Results::default(),
-            sme_totals: HashMap::new(),
-            counterparty_lines: HashMap::new(),
+            sme_totals: Vec::new(),
+            counterparty_lines: Vec::new(),
             data,
+            portfolio,
             profile,
             rules,
             pass,
@@ -124,78 +129,76 @@ impl IncrementalEngine {
 
     fn rebuild(&mut self) {
         self.rules = Rules::from_profile(&self.profile);
-        self.pass = credit_pass(&self.data, &self.rules);
+        self.pass = credit_pass(&self.portfolio, &self.rules);
         self.ranking = GroupRanking::new(
             &self.pass.aggregates.groups,
             &self.pass.aggregates.group_refs,
-            &self.pass.groups,
+            &self.portfolio.groups,
         );
         self.index_counterparties();
     }
 
     fn refinish(&mut self) {
         let ranking = &self.ranking;
-        let names = &self.pass.groups;
+        let names = &self.portfolio.groups;
         let profile = &self.profile;
         self.results = finish(
             &self.data,
             profile,
             &self.pass.aggregates,
-            &self.pass.countries,
+            &self.portfolio.countries,
             |tier1| ranking.list(names, tier1, profile),
         );
     }
 
     fn index_counterparties(&mut self) {
-        self.sme_totals.clear();
+        self.sme_totals = aggregate::sme_totals(&self.portfolio, &self.rules);
         self.counterparty_lines.clear();
         if !self.rules.sme_factor {
             return;
         }
-        for (i, line) in self.data.exposures.iter().enumerate() {
-            if let Some(cp) = &line.counterparty_id {
-                self.counterparty_lines
-                    .entry(cp.clone())
-                    .or_default()
-                    .push(i);
-                if sme_eligible(line) {
-                    self.sme_totals
-                        .entry(cp.clone())
-                        .or_default()
-                        .add(self.pass.outcomes[i].exposure);
-                }
+        self.counterparty_lines
+            .resize(self.portfolio.counterparties.len(), Vec::new());
+        for (i, line) in self.portfolio.lines.iter().enumerate() {
+            if line.counterparty != NONE {
+                self.counterparty_lines[line.counterparty as usize].push(i);
             }
         }
     }
 
     /// Takes the lines' contributions out, re-evaluates them, puts them back.
     fn recompute_lines(&mut self, lines: &[usize]) {
-        let ctx_currency = self
-            .data
-            .currency
-            .clone()
-            .unwrap_or_else(|| "EUR".to_owned());
-        let ctx = LineContext {
-            reporting_currency: &ctx_currency,
-        };
-        let mut affected: HashSet<String> = HashSet::new();
+        let mut affected: HashSet<u32> = HashSet::new();
         let mut groups: HashSet<u32> = HashSet::new();
         for &i in lines {
-            let line = &self.data.exposures[i];
-            let outcome = credit::evaluate(&self.rules, line, &ctx);
-            if self.rules.sme_factor
-                && let Some(cp) = &line.counterparty_id
-            {
-                // Take the old E out if the line counted before the edit: its
-                // factor is below 1 then (at 1 the total cannot matter).
-                let total = self.sme_totals.entry(cp.clone()).or_default();
-                if self.pass.factors[i] != 1.0 {
-                    total.add(-self.pass.outcomes[i].exposure);
+            let old = self.portfolio.lines[i];
+            self.portfolio.recompile(i, &self.data.exposures[i]);
+            let line = self.portfolio.lines[i];
+            let outcome = credit::evaluate(&self.rules, &line);
+            if self.rules.sme_factor {
+                let known = self.portfolio.counterparties.len();
+                self.sme_totals.resize(known, Sum::default());
+                self.counterparty_lines.resize(known, Vec::new());
+                if old.counterparty != NONE {
+                    let cp = old.counterparty as usize;
+                    if sme_eligible(&old) {
+                        self.sme_totals[cp].add(-self.pass.outcomes[i].exposure);
+                    }
+                    if old.counterparty != line.counterparty {
+                        self.counterparty_lines[cp].retain(|j| *j != i);
+                    }
+                    affected.insert(old.counterparty);
                 }
-                if sme_eligible(line) {
-                    total.add(outcome.exposure);
+                if line.counterparty != NONE {
+                    let cp = line.counterparty as usize;
+                    if sme_eligible(&line) {
+                        self.sme_totals[cp].add(outcome.exposure);
+                    }
+                    if old.counterparty != line.counterparty {
+                        self.counterparty_lines[cp].push(i);
+                    }
+                    affected.insert(line.counterparty);
                 }
-                affected.insert(cp.clone());
             }
             self.pass.outcomes[i] = outcome;
             let factor = self.factor_of(i);
@@ -203,17 +206,14 @@ impl IncrementalEngine {
         }
         // Other SME lines of the same counterparties take the new factor.
         for cp in affected {
-            let members = self
-                .counterparty_lines
-                .get(&cp)
-                .cloned()
-                .unwrap_or_default();
-            for j in members {
+            let members = std::mem::take(&mut self.counterparty_lines[cp as usize]);
+            for &j in &members {
                 let factor = self.factor_of(j);
                 if factor != self.pass.factors[j] {
                     self.replace_contribution(j, factor, &mut groups);
                 }
             }
+            self.counterparty_lines[cp as usize] = members;
         }
         self.rerank(groups);
     }
@@ -225,40 +225,34 @@ impl IncrementalEngine {
             self.ranking = GroupRanking::new(
                 &aggregates.groups,
                 &aggregates.group_refs,
-                &self.pass.groups,
+                &self.portfolio.groups,
             );
             return;
         }
         for group in groups {
             let g = group as usize;
             let amount = (aggregates.group_refs[g] > 0).then(|| aggregates.groups[g].value());
-            self.ranking.update(group, amount, &self.pass.groups);
+            self.ranking.update(group, amount, &self.portfolio.groups);
         }
     }
 
     fn factor_of(&self, i: usize) -> f64 {
-        let line = &self.data.exposures[i];
-        if !self.rules.sme_factor || !sme_eligible(line) {
-            return 1.0;
-        }
-        let total = line
-            .counterparty_id
-            .as_deref()
-            .and_then(|cp| self.sme_totals.get(cp))
-            .map_or(self.pass.outcomes[i].exposure, |s| s.value());
-        sme_factor(total, &self.rules)
+        line_factor(
+            &self.portfolio.lines[i],
+            self.pass.outcomes[i].exposure,
+            &self.sme_totals,
+            &self.rules,
+        )
     }
 
     fn replace_contribution(&mut self, i: usize, factor: f64, groups: &mut HashSet<u32>) {
         let old = std::mem::take(&mut self.pass.contributions[i]);
         self.pass.aggregates.apply(&old, -1.0);
         let new = aggregate::contribution(
-            &self.data.exposures[i],
+            &self.portfolio.lines[i],
             &self.pass.outcomes[i],
             factor,
             &self.rules,
-            &mut self.pass.groups,
-            &mut self.pass.countries,
         );
         self.pass.aggregates.apply(&new, 1.0);
         for (group, _) in old.large[..usize::from(old.large_count)]

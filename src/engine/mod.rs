@@ -15,6 +15,7 @@ pub mod incremental;
 pub mod large_exposures;
 pub mod liquidity;
 pub mod oprisk;
+pub mod portfolio;
 pub mod profile;
 pub mod rating;
 pub mod requirements;
@@ -24,8 +25,9 @@ pub mod scenario;
 pub mod sum;
 
 use aggregate::{Contribution, CreditAggregates, Interner};
-use credit::{LineContext, LineOutcome};
+use credit::LineOutcome;
 use dataset::DataSet;
+use portfolio::{Line, Portfolio};
 use profile::{DEFAULT_PROFILE, Profile, ProfileError};
 use results::{Bucket, Headroom, LeverageResults, LineResult, Ratios, Results, RwaResults};
 use rules::Rules;
@@ -65,51 +67,52 @@ pub fn bucket_key(rw: f64) -> String {
     aggregate::bucket_name(aggregate::bucket_index(rw))
 }
 
-/// The per-line pass: every line's outcome, SME factor and contribution,
-/// and the aggregates they add up to.
+/// Evaluates every line in order and hands its outcome and crr3 SME
+/// supporting factor to `sink`.
+fn each_line(portfolio: &Portfolio, rules: &Rules, mut sink: impl FnMut(&Line, &LineOutcome, f64)) {
+    let totals = aggregate::sme_totals(portfolio, rules);
+    for line in &portfolio.lines {
+        let outcome = credit::evaluate(rules, line);
+        let factor = aggregate::line_factor(line, outcome.exposure, &totals, rules);
+        sink(line, &outcome, factor);
+    }
+}
+
+/// The per-line pass kept line by line: what the incremental engine and the
+/// per-line results read.
 #[derive(Clone, Debug)]
 pub struct CreditPass {
     pub outcomes: Vec<LineOutcome>,
     pub factors: Vec<f64>,
     pub contributions: Vec<Contribution>,
     pub aggregates: CreditAggregates,
-    pub groups: Interner,
-    pub countries: Interner,
 }
 
-pub fn credit_pass(data: &DataSet, rules: &Rules) -> CreditPass {
-    let ctx = LineContext {
-        reporting_currency: data.currency.as_deref().unwrap_or("EUR"),
+pub fn credit_pass(portfolio: &Portfolio, rules: &Rules) -> CreditPass {
+    let n = portfolio.lines.len();
+    let mut pass = CreditPass {
+        outcomes: Vec::with_capacity(n),
+        factors: Vec::with_capacity(n),
+        contributions: Vec::with_capacity(n),
+        aggregates: CreditAggregates::default(),
     };
-    let outcomes: Vec<LineOutcome> = data
-        .exposures
-        .iter()
-        .map(|line| credit::evaluate(rules, line, &ctx))
-        .collect();
-    let factors = aggregate::sme_factors(data, &outcomes, rules);
-    let mut groups = Interner::default();
-    let mut countries = Interner::default();
+    each_line(portfolio, rules, |line, outcome, factor| {
+        let c = aggregate::contribution(line, outcome, factor, rules);
+        pass.aggregates.apply(&c, 1.0);
+        pass.outcomes.push(outcome.clone());
+        pass.factors.push(factor);
+        pass.contributions.push(c);
+    });
+    pass
+}
+
+/// The aggregates alone: the same pass keeping nothing per line.
+pub fn credit_aggregates(portfolio: &Portfolio, rules: &Rules) -> CreditAggregates {
     let mut aggregates = CreditAggregates::default();
-    let contributions: Vec<Contribution> = data
-        .exposures
-        .iter()
-        .zip(&outcomes)
-        .zip(&factors)
-        .map(|((line, outcome), factor)| {
-            let c =
-                aggregate::contribution(line, outcome, *factor, rules, &mut groups, &mut countries);
-            aggregates.apply(&c, 1.0);
-            c
-        })
-        .collect();
-    CreditPass {
-        outcomes,
-        factors,
-        contributions,
-        aggregates,
-        groups,
-        countries,
-    }
+    each_line(portfolio, rules, |line, outcome, factor| {
+        aggregates.apply(&aggregate::contribution(line, outcome, factor, rules), 1.0);
+    });
+    aggregates
 }
 
 /// Everything after the credit pass: capital, other risks, requirements,
@@ -263,18 +266,38 @@ pub fn line_results(data: &DataSet, pass: &CreditPass, explain: bool) -> Vec<Lin
 }
 
 pub fn compute(data: &DataSet, profile: &Profile, options: &ComputeOptions) -> Results {
+    compute_compiled(data, &Portfolio::compile(data), profile, options)
+}
+
+/// [`compute`] on lines already compiled from `data.exposures`: what a
+/// caller that computes one data set many times (benchmarks, the editor's
+/// baseline) does once.
+pub fn compute_compiled(
+    data: &DataSet,
+    portfolio: &Portfolio,
+    profile: &Profile,
+    options: &ComputeOptions,
+) -> Results {
     let rules = Rules::from_profile(profile);
-    let pass = credit_pass(data, &rules);
-    let mut results = finish(data, profile, &pass.aggregates, &pass.countries, |tier1| {
+    let pass = options.lines.then(|| credit_pass(portfolio, &rules));
+    let streamed;
+    let aggregates = match &pass {
+        Some(pass) => &pass.aggregates,
+        None => {
+            streamed = credit_aggregates(portfolio, &rules);
+            &streamed
+        }
+    };
+    let mut results = finish(data, profile, aggregates, &portfolio.countries, |tier1| {
         large_exposures::list(
-            &pass.aggregates.groups,
-            &pass.aggregates.group_refs,
-            &pass.groups,
+            &aggregates.groups,
+            &aggregates.group_refs,
+            &portfolio.groups,
             tier1,
             profile,
         )
     });
-    if options.lines {
+    if let Some(pass) = pass {
         results.lines = Some(line_results(data, &pass, options.explain));
     }
     results

@@ -1,0 +1,51 @@
+// Times the ratio engine compiled to WASM in headless Chromium (`make bench`).
+// Usage: node bench/engine-wasm.mjs PKG_DIR [LINES] [RUNS]
+// PKG_DIR holds the wasm-bindgen output (--target web) of the `wasm-bench`
+// build; the page is served from memory through Playwright's router, so no
+// server or network is involved.
+import { chromium } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const [pkgDir, lines = '100000', runs = '30'] = process.argv.slice(2);
+if (!pkgDir) {
+  console.error('usage: node bench/engine-wasm.mjs PKG_DIR [LINES] [RUNS]');
+  process.exit(2);
+}
+
+const origin = 'http://bench.invalid';
+const page_html = `<!doctype html><meta charset="utf-8"><title>engine bench</title>
+<script type="module">
+  import init, { engine_benchmark } from './prudentia.js';
+  await init();
+  window.benchResult = JSON.parse(engine_benchmark(${Number(lines)}, ${Number(runs)}));
+</script>`;
+const types = { '.js': 'text/javascript', '.wasm': 'application/wasm' };
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu'],
+});
+try {
+  const page = await browser.newPage();
+  await page.route(`${origin}/**`, (route) => {
+    const path = new URL(route.request().url()).pathname;
+    if (path === '/' || path === '/index.html') {
+      return route.fulfill({ contentType: 'text/html', body: page_html });
+    }
+    const file = join(pkgDir, path.replace(/^\//, ''));
+    const ext = path.slice(path.lastIndexOf('.'));
+    return route.fulfill({ contentType: types[ext] ?? 'application/octet-stream', body: readFileSync(file) });
+  });
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  await page.goto(`${origin}/`);
+  await page.waitForFunction(() => window.benchResult !== undefined, null, { timeout: 300_000 });
+  const result = await page.evaluate(() => window.benchResult);
+  const version = browser.version();
+  console.log(`engine in WASM, Chromium ${version}: ${result.lines} lines, median ${result.median_ms.toFixed(2)} ms ` +
+    `(min ${result.min_ms.toFixed(2)}, max ${result.max_ms.toFixed(2)}, ${result.runs} runs), ` +
+    `${(result.lines_per_second / 1e6).toFixed(1)} M lines/s; compiling the lines ${result.compile_ms.toFixed(1)} ms`);
+  console.log(JSON.stringify(result));
+} finally {
+  await browser.close();
+}

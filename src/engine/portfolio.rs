@@ -1,0 +1,172 @@
+//! The exposure lines compiled once for the per-line pass: ratings resolved
+//! to credit quality steps, strings interned to small ids, absent amounts
+//! read as 0. A compiled line takes 136 bytes against 400 for an `Exposure` and holds no
+//! pointer, so the pass streams through memory and never hashes a string.
+
+use super::aggregate::Interner;
+use super::dataset::{
+    CollateralType, CounterpartyType, DataSet, Exposure, ExposureClass, OffBalanceType, OtherType,
+    ReType, RetailType, ScraGrade, SlType,
+};
+use super::rating::{Cqs, Rating};
+
+/// An id slot with no value (no country, no group…).
+pub const NONE: u32 = u32::MAX;
+
+/// What the rules of §3, §5.1, §9 and §11 read of one exposure line.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Line {
+    pub drawn: f64,
+    pub undrawn: f64,
+    pub specific_provisions: f64,
+    pub collateral_value: f64,
+    pub guaranteed_amount: f64,
+    pub ltv: Option<f64>,
+    pub property_value: Option<f64>,
+    pub collateral_residual_maturity_years: Option<f64>,
+    /// `group_id`, else `counterparty_id`: the large-exposure group.
+    pub group: u32,
+    pub guarantor_group: u32,
+    pub country: u32,
+    pub counterparty: u32,
+    pub class: ExposureClass,
+    pub counterparty_type: Option<CounterpartyType>,
+    /// The rating's step, else `cqs` (§3.2).
+    pub cqs: Option<Cqs>,
+    pub issuer_cqs: Option<Cqs>,
+    pub guarantor_cqs: Option<Cqs>,
+    pub scra_grade: Option<ScraGrade>,
+    pub issuer_scra_grade: Option<ScraGrade>,
+    pub sl_type: Option<SlType>,
+    pub retail_type: Option<RetailType>,
+    pub other_type: Option<OtherType>,
+    pub re_type: Option<ReType>,
+    pub off_balance_type: Option<OffBalanceType>,
+    pub collateral_type: Option<CollateralType>,
+    pub guarantor_class: Option<ExposureClass>,
+    pub short_term: bool,
+    pub sme: bool,
+    pub investment_grade: bool,
+    pub mdb_qualifying: bool,
+    pub re_criteria_met: bool,
+    pub defaulted: bool,
+    pub currency_mismatch: bool,
+    /// The collateral is in another currency than the exposure (Hfx).
+    pub collateral_fx: bool,
+}
+
+fn step(rating: Rating) -> Option<Cqs> {
+    rating.notch().map(|n| n.cqs())
+}
+
+/// The compiled lines of a data set, in its order, and the names behind
+/// their ids.
+#[derive(Clone, Debug, Default)]
+pub struct Portfolio {
+    pub lines: Vec<Line>,
+    pub groups: Interner,
+    pub countries: Interner,
+    pub counterparties: Interner,
+    reporting_currency: String,
+}
+
+impl Portfolio {
+    pub fn compile(data: &DataSet) -> Portfolio {
+        let mut portfolio = Portfolio {
+            lines: Vec::with_capacity(data.exposures.len()),
+            reporting_currency: data.currency.clone().unwrap_or_else(|| "EUR".to_owned()),
+            ..Portfolio::default()
+        };
+        for exposure in &data.exposures {
+            let line = portfolio.line(exposure);
+            portfolio.lines.push(line);
+        }
+        portfolio
+    }
+
+    /// Compiles line `i` again after an edit of its exposure.
+    pub fn recompile(&mut self, i: usize, exposure: &Exposure) {
+        self.lines[i] = self.line(exposure);
+    }
+
+    fn line(&mut self, e: &Exposure) -> Line {
+        let id = |interner: &mut Interner, key: Option<&str>| key.map_or(NONE, |k| interner.id(k));
+        let line_currency = e.currency.as_deref().unwrap_or(&self.reporting_currency);
+        let collateral_currency = e.collateral_currency.as_deref().unwrap_or(line_currency);
+        Line {
+            drawn: e.drawn.unwrap_or(0.0),
+            undrawn: e.undrawn.unwrap_or(0.0),
+            specific_provisions: e.specific_provisions.unwrap_or(0.0),
+            collateral_value: e.collateral_value.unwrap_or(0.0),
+            guaranteed_amount: e.guaranteed_amount.unwrap_or(0.0),
+            ltv: e.ltv,
+            property_value: e.property_value,
+            collateral_residual_maturity_years: e.collateral_residual_maturity_years,
+            group: id(
+                &mut self.groups,
+                e.group_id.as_deref().or(e.counterparty_id.as_deref()),
+            ),
+            guarantor_group: id(&mut self.groups, e.guarantor_group_id.as_deref()),
+            country: id(&mut self.countries, e.country.as_deref()),
+            counterparty: id(&mut self.counterparties, e.counterparty_id.as_deref()),
+            class: e.class,
+            counterparty_type: e.counterparty_type,
+            cqs: step(e.rating).or(e.cqs),
+            issuer_cqs: step(e.issuer_rating),
+            guarantor_cqs: step(e.guarantor_rating),
+            scra_grade: e.scra_grade,
+            issuer_scra_grade: e.issuer_scra_grade,
+            sl_type: e.sl_type,
+            retail_type: e.retail_type,
+            other_type: e.other_type,
+            re_type: e.re_type,
+            off_balance_type: e.off_balance_type,
+            collateral_type: e.collateral_type,
+            guarantor_class: e.guarantor_class,
+            short_term: e.short_term,
+            sme: e.sme,
+            investment_grade: e.investment_grade,
+            mdb_qualifying: e.mdb_qualifying,
+            re_criteria_met: e.re_criteria_met,
+            defaulted: e.defaulted,
+            currency_mismatch: e.currency_mismatch,
+            collateral_fx: !collateral_currency.eq_ignore_ascii_case(line_currency),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_compiled_line_is_small_and_keeps_what_the_rules_read() {
+        assert!(std::mem::size_of::<Line>() <= 136);
+        let mut data = DataSet {
+            currency: Some("EUR".into()),
+            ..DataSet::default()
+        };
+        let mut e = Exposure::new("L1", ExposureClass::Corporate, 10.0);
+        e.rating = Rating::parse("Baa2").expect("rating");
+        e.collateral_currency = Some("usd".into());
+        e.currency = Some("USD".into());
+        e.group_id = Some("G".into());
+        e.counterparty_id = Some("C".into());
+        data.exposures.push(e.clone());
+        e.group_id = None;
+        data.exposures.push(e);
+        let p = Portfolio::compile(&data);
+        assert_eq!(p.lines[0].cqs, Cqs::new(3));
+        assert!(
+            !p.lines[0].collateral_fx,
+            "currencies compare case-insensitively"
+        );
+        assert_eq!(p.groups.name(p.lines[0].group), "G");
+        assert_eq!(
+            p.groups.name(p.lines[1].group),
+            "C",
+            "counterparty when no group"
+        );
+        assert_eq!(p.lines[0].country, NONE);
+    }
+}

@@ -1,0 +1,61 @@
+//! The engine benchmark run inside a browser (`make bench`): the same
+//! computation as the native `compute_full` benchmark, compiled to WASM with
+//! the client's release profile and timed with the page's clock. Built only
+//! with the `wasm-bench` feature, so the shipped client does not carry it.
+
+use crate::engine::portfolio::Portfolio;
+use crate::engine::profile::Profile;
+use crate::engine::{ComputeOptions, compute_compiled};
+use crate::samples::generate;
+use std::hint::black_box;
+use wasm_bindgen::prelude::wasm_bindgen;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = performance)]
+    fn now() -> f64;
+}
+
+/// Times `runs` full computations of a generated `lines`-line portfolio
+/// (after two warm-up runs) and the compilation of its lines; returns the
+/// figures as JSON.
+#[wasm_bindgen]
+pub fn engine_benchmark(lines: usize, runs: usize) -> String {
+    let profile = Profile::named("basel31").expect("the basel31 profile is embedded");
+    let data = generate(lines, 42);
+    let started = now();
+    let portfolio = Portfolio::compile(&data);
+    let compile_ms = now() - started;
+    let options = ComputeOptions::default();
+    let mut cet1 = None;
+    for _ in 0..2 {
+        cet1 = compute_compiled(&data, &portfolio, &profile, &options)
+            .ratios
+            .cet1;
+    }
+    let mut times: Vec<f64> = (0..runs.max(1))
+        .map(|_| {
+            let started = now();
+            black_box(compute_compiled(
+                black_box(&data),
+                &portfolio,
+                &profile,
+                &options,
+            ));
+            now() - started
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    let median_ms = times[times.len() / 2];
+    serde_json::json!({
+        "lines": data.exposures.len(),
+        "runs": times.len(),
+        "compile_ms": compile_ms,
+        "min_ms": times[0],
+        "median_ms": median_ms,
+        "max_ms": times[times.len() - 1],
+        "lines_per_second": data.exposures.len() as f64 / (median_ms / 1000.0),
+        "cet1": cet1,
+    })
+    .to_string()
+}
