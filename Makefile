@@ -31,7 +31,7 @@ export LEPTOS_OUTPUT_NAME := prudentia
 
 run: tools-build build
 	@echo "Starting Prudentia on http://127.0.0.1:3000 (Ctrl-C to stop)"
-	exec "$(BIN)" serve
+	exec "$(BIN)" serve --demo
 
 test: tools-build tools-test test-rust build test-e2e
 

@@ -48,7 +48,7 @@ export default defineConfig({
     { name: 'desktop', use: { ...devices['Desktop Chrome'], launchOptions: chromium } },
   ],
   webServer: {
-    command: `"${bin}" serve --addr 127.0.0.1:${port}`,
+    command: `"${bin}" serve --addr 127.0.0.1:${port} --demo`,
     cwd: repoRoot,
     url: `${baseURL}/healthz`,
     timeout: 120_000,

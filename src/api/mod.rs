@@ -1,6 +1,8 @@
 //! Server functions, grouped by domain. Each one stays thin: read the state,
 //! call a server-side service, return a typed result.
 
+pub mod accounts;
+pub mod admin;
 pub mod contact;
 pub mod plans;
 

@@ -10,9 +10,16 @@ use leptos::prelude::*;
 use leptos_meta::{Meta, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
+use pages::account::AccountPage;
+use pages::invitation::InvitationPage;
 use pages::landing::LandingPage;
+use pages::login::LoginPage;
+use pages::members::MembersPage;
 use pages::not_found::NotFound;
+use pages::organisation::OrganisationPage;
+use pages::overview::OverviewPage;
 use pages::signup::SignupPage;
+use pages::teams::TeamsPage;
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -58,6 +65,13 @@ pub fn App() -> impl IntoView {
                     // readable without JavaScript and by crawlers.
                     <Route path=path!("") view=LandingPage ssr=SsrMode::Async />
                     <Route path=path!("signup") view=SignupPage />
+                    <Route path=path!("login") view=LoginPage />
+                    <Route path=path!("invitations/:token") view=InvitationPage />
+                    <Route path=path!("app") view=OverviewPage />
+                    <Route path=path!("app/account") view=AccountPage />
+                    <Route path=path!("app/members") view=MembersPage />
+                    <Route path=path!("app/teams") view=TeamsPage />
+                    <Route path=path!("app/organisation") view=OrganisationPage />
                 </Routes>
             </main>
             <SiteFooter />

@@ -14,8 +14,17 @@ pub enum AppError {
     Validation(FieldErrors),
     #[error("Too many requests. Please try again in {retry_after_secs} seconds.")]
     RateLimited { retry_after_secs: u64 },
-    #[error("This request was refused.")]
+    #[error("Please log in to continue.")]
+    Unauthenticated,
+    #[error(
+        "Too many failed log-in attempts. Please wait {retry_after_secs} seconds and try again."
+    )]
+    LoginThrottled { retry_after_secs: u64 },
+    #[error("Your role does not allow this.")]
     Forbidden,
+    /// A plan or tenant limit; the text says which and what to do.
+    #[error("{0}")]
+    QuotaExceeded(String),
     #[error("Not found.")]
     NotFound,
     #[error("Something went wrong on our side. Please try again in a moment.")]
@@ -31,7 +40,10 @@ impl AppError {
         match self {
             AppError::Validation(_) => 422,
             AppError::RateLimited { .. } => 429,
+            AppError::Unauthenticated => 401,
+            AppError::LoginThrottled { .. } => 429,
             AppError::Forbidden => 403,
+            AppError::QuotaExceeded(_) => 409,
             AppError::NotFound => 404,
             AppError::Internal => 500,
             AppError::Transport(_) => 502,

@@ -4,7 +4,7 @@ use super::config::{DatabaseArgs, LogFormat, ServeArgs};
 use super::contact::ContactLimiter;
 use super::db::Database;
 use super::state::AppState;
-use super::{compute, http, telemetry};
+use super::{compute, demo, http, telemetry};
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -182,6 +182,22 @@ async fn serve_app(db_args: &DatabaseArgs, args: &ServeArgs) -> Result<(), Strin
 
 async fn serve_with(database: &Database, args: &ServeArgs) -> Result<(), String> {
     database.migrate().await.map_err(|e| e.to_string())?;
+    if args.demo {
+        demo::ensure(&database.pool)
+            .await
+            .map_err(|e| format!("creating the demo organisation failed: {e}"))?;
+        let logins: Vec<String> = demo::ACCOUNTS
+            .iter()
+            .map(|(email, _, role)| format!("{email} ({})", role.as_str()))
+            .collect();
+        println!(
+            "Demo organisation \"{}\": log in at http://{}/login as {} with the password {}",
+            demo::ORGANISATION,
+            args.addr,
+            logins.join(", "),
+            demo::PASSWORD
+        );
+    }
     let mut leptos_options = leptos::config::get_configuration(None)
         .map_err(|e| format!("Leptos configuration: {e}"))?
         .leptos_options;
@@ -198,11 +214,18 @@ async fn serve_with(database: &Database, args: &ServeArgs) -> Result<(), String>
             }
         })
     };
+    let session_cleanup = {
+        use tower_sessions::ExpiredDeletion;
+        let store = tower_sessions_sqlx_store::PostgresStore::new(database.pool.clone());
+        tokio::spawn(store.continuously_delete_expired(Duration::from_secs(3600)))
+    };
     let state = AppState {
         leptos_options,
         pool: database.pool.clone(),
         contact_limiter: limiter,
         trust_proxy: args.trust_proxy,
+        secure_cookies: args.secure_cookies,
+        public_url: args.public_url.clone(),
     };
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
@@ -216,5 +239,6 @@ async fn serve_with(database: &Database, args: &ServeArgs) -> Result<(), String>
     .await
     .map_err(|e| format!("server error: {e}"));
     pruning.abort();
+    session_cleanup.abort();
     served
 }

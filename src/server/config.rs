@@ -52,6 +52,20 @@ pub struct ServeArgs {
     /// (only behind a reverse proxy that sets it).
     #[arg(long, env = "PRUDENTIA_TRUST_PROXY", default_value_t = false)]
     pub trust_proxy: bool,
+
+    /// Mark the session cookie Secure (set it when users reach us over HTTPS).
+    #[arg(long, env = "PRUDENTIA_SECURE_COOKIES", default_value_t = false)]
+    pub secure_cookies: bool,
+
+    /// The public address of the application (e.g. https://prudentia.bank.eu),
+    /// used in invitation links; defaults to the address of the request.
+    #[arg(long, env = "PRUDENTIA_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Create the demo organisation and its three accounts (one per role)
+    /// if missing, and print their log-in. For evaluation, never production.
+    #[arg(long, env = "PRUDENTIA_DEMO", default_value_t = false)]
+    pub demo: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]

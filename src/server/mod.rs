@@ -1,11 +1,14 @@
 //! Everything that exists only on the server: configuration, state, the
 //! database, HTTP plumbing, services and the command line.
 
+pub mod accounts;
+pub mod auth;
 pub mod cli;
 pub mod compute;
 pub mod config;
 pub mod contact;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod http;
 pub mod state;

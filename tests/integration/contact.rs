@@ -1,4 +1,4 @@
-use crate::support::TestApp;
+use crate::support::{TestApp, urlencode};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use prudentia::model::contact::ContactAck;
@@ -17,18 +17,6 @@ fn form(email: &str, website: &str) -> String {
         .map(|(k, v)| format!("{k}={}", urlencode(v)))
         .collect::<Vec<_>>()
         .join("&")
-}
-
-fn urlencode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn post(body: String) -> Request<Body> {

@@ -1,4 +1,4 @@
-use crate::support::TestApp;
+use crate::support::{TestApp, fresh_pools};
 use axum::http::{StatusCode, header};
 
 #[tokio::test]
@@ -20,9 +20,11 @@ async fn healthz_reports_the_database_and_version() {
 
 #[tokio::test]
 async fn the_landing_page_is_server_rendered_with_plans_from_the_database() {
-    let app = TestApp::spawn().await;
+    let (pool, owner) = fresh_pools().await;
+    let app = TestApp::with_pool(pool).await;
+    // The catalogue is the operator's: the application role only reads it.
     sqlx::query("UPDATE plans SET name = 'Professional Plus' WHERE plan_code = 'professional'")
-        .execute(&app.pool)
+        .execute(&owner)
         .await
         .expect("update plan");
     let (response, html) = app.get("/").await;

@@ -3,6 +3,7 @@
 //! started once per run, with a fresh database per test cloned from a
 //! template that was migrated once.
 
+mod accounts;
 mod cli;
 mod contact;
 mod embedded_postgres;

@@ -1,7 +1,7 @@
 use axum::Router;
 use axum::body::Body;
 use axum::extract::connect_info::MockConnectInfo;
-use axum::http::{Request, Response};
+use axum::http::{Request, Response, StatusCode, header};
 use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
 use prudentia::server::contact::ContactLimiter;
@@ -66,8 +66,15 @@ fn cluster() -> &'static Mutex<Option<TestCluster>> {
     })
 }
 
-/// A fresh database for one test, cloned from the migrated template.
+/// A fresh database for one test, cloned from the migrated template, as
+/// the application reaches it (the non-owner role, under RLS).
 pub async fn fresh_pool() -> PgPool {
+    fresh_pools().await.0
+}
+
+/// A fresh database: the application's pool and one as the owner
+/// (superuser), for what the application itself must not be able to do.
+pub async fn fresh_pools() -> (PgPool, PgPool) {
     let name = format!("t_{}", uuid::Uuid::now_v7().simple());
     let (admin_options, options) = {
         let guard = cluster().lock().expect("cluster lock");
@@ -85,11 +92,12 @@ pub async fn fresh_pool() -> PgPool {
         .await
         .expect("create test database");
     admin.close().await.expect("close admin");
-    PgPoolOptions::new()
-        .max_connections(4)
-        .connect_with(options)
+    let owner = PgPoolOptions::new()
+        .max_connections(2)
+        .connect_with(options.clone())
         .await
-        .expect("test pool")
+        .expect("owner pool");
+    (prudentia::server::db::app_pool(options), owner)
 }
 
 pub struct TestApp {
@@ -107,7 +115,15 @@ impl TestApp {
     /// The real application router on a fresh database; requests come from
     /// `CLIENT_ADDR` as if over TCP.
     pub async fn with_contact_limit(per_hour: u32) -> Self {
-        let pool = fresh_pool().await;
+        Self::build(fresh_pool().await, per_hour)
+    }
+
+    /// The application on a database the test prepared (see `fresh_pools`).
+    pub async fn with_pool(pool: PgPool) -> Self {
+        Self::build(pool, 100)
+    }
+
+    fn build(pool: PgPool, per_hour: u32) -> Self {
         let state = AppState {
             leptos_options: LeptosOptions::builder()
                 .output_name("prudentia")
@@ -118,6 +134,8 @@ impl TestApp {
                 NonZeroU32::new(per_hour).expect("non-zero limit"),
             )),
             trust_proxy: false,
+            secure_cookies: false,
+            public_url: None,
         };
         let router = router(state).layer(MockConnectInfo(SocketAddr::from(CLIENT_ADDR)));
         Self { pool, router }
@@ -139,5 +157,86 @@ impl TestApp {
     pub async fn get(&self, path: &str) -> (Response<Body>, String) {
         self.send(Request::get(path).body(Body::empty()).expect("request"))
             .await
+    }
+}
+
+/// Percent-encodes a form value.
+pub fn urlencode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A browser's view of one server-function call.
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: String,
+    /// The session cookie the server set, if any.
+    pub cookie: Option<String>,
+}
+
+impl Reply {
+    pub fn ok(&self) -> bool {
+        self.status.is_success() || self.status.is_redirection()
+    }
+}
+
+impl TestApp {
+    /// POSTs a server function (`/api/{endpoint}`) as the same-origin page
+    /// would, with the session cookie if given.
+    pub async fn call(
+        &self,
+        cookie: Option<&str>,
+        endpoint: &str,
+        pairs: &[(&str, &str)],
+    ) -> Reply {
+        let body = pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut request = Request::post(format!("/api/{endpoint}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json")
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::ORIGIN, "http://127.0.0.1:3000");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.reply(request.body(Body::from(body)).expect("request"))
+            .await
+    }
+
+    /// GETs a page with the session cookie.
+    pub async fn page(&self, cookie: &str, path: &str) -> Reply {
+        let request = Request::get(path)
+            .header(header::COOKIE, cookie)
+            .header(header::ACCEPT, "text/html")
+            .body(Body::empty())
+            .expect("request");
+        self.reply(request).await
+    }
+
+    async fn reply(&self, request: Request<Body>) -> Reply {
+        let (response, body) = self.send(request).await;
+        let cookie = response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("prudentia_session="))
+            .and_then(|v| v.split(';').next())
+            .map(str::to_owned);
+        Reply {
+            status: response.status(),
+            body,
+            cookie,
+        }
     }
 }

@@ -17,6 +17,9 @@ pub fn SiteHeader() -> impl IntoView {
                 </nav>
                 <div class="header-actions">
                     <ThemeToggle />
+                    <a class="button" href="/login">
+                        "Log in"
+                    </a>
                     <a class="button button-primary" href="/signup">
                         "Sign up"
                     </a>

@@ -1,3 +1,10 @@
+pub mod account;
+pub mod invitation;
 pub mod landing;
+pub mod login;
+pub mod members;
 pub mod not_found;
+pub mod organisation;
+pub mod overview;
 pub mod signup;
+pub mod teams;

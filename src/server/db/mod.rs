@@ -3,7 +3,13 @@
 
 pub mod contact_requests;
 pub mod embedded;
+pub mod invitations;
+pub mod outbound_emails;
 pub mod plans;
+pub mod scope;
+pub mod teams;
+pub mod tenants;
+pub mod users;
 
 use crate::server::config::DatabaseConfig;
 use embedded::EmbeddedPostgres;
@@ -29,10 +35,17 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+/// The role the application's queries run as: it owns no table, so the
+/// row-level security policies apply to it (migration 0002).
+pub const APP_ROLE: &str = "prudentia_app";
+
 /// A pool plus, when we started it, the cluster behind it (stopped on drop).
+/// The pool runs as [`APP_ROLE`]; migrations use their own connection as
+/// the login user, who owns the schema.
 pub struct Database {
     pub pool: PgPool,
     pub cluster: Option<EmbeddedPostgres>,
+    owner: PgConnectOptions,
 }
 
 impl Database {
@@ -41,8 +54,9 @@ impl Database {
             DatabaseConfig::Url(url) => {
                 let options = PgConnectOptions::from_str(url).map_err(DbError::InvalidUrl)?;
                 Ok(Self {
-                    pool: pool(options).await?,
+                    pool: app_pool(options.clone()),
                     cluster: None,
+                    owner: options,
                 })
             }
             DatabaseConfig::Embedded { data_dir } => {
@@ -51,16 +65,22 @@ impl Database {
                     .await
                     .map_err(|e| DbError::Connect(sqlx::Error::Io(std::io::Error::other(e))))??;
                 create_database_if_missing(&cluster, EMBEDDED_DATABASE).await?;
+                let owner = cluster.connect_options(EMBEDDED_DATABASE);
                 Ok(Self {
-                    pool: pool(cluster.connect_options(EMBEDDED_DATABASE)).await?,
+                    pool: app_pool(owner.clone()),
                     cluster: Some(cluster),
+                    owner,
                 })
             }
         }
     }
 
     pub async fn migrate(&self) -> Result<(), DbError> {
-        MIGRATOR.run(&self.pool).await?;
+        let mut owner = PgConnection::connect_with(&self.owner)
+            .await
+            .map_err(DbError::Connect)?;
+        MIGRATOR.run(&mut owner).await?;
+        owner.close().await.map_err(DbError::Connect)?;
         Ok(())
     }
 
@@ -73,13 +93,22 @@ impl Database {
     }
 }
 
-async fn pool(options: PgConnectOptions) -> Result<PgPool, DbError> {
+/// A pool whose connections run as [`APP_ROLE`]. It connects lazily: the
+/// role exists once the migrations ran, and `serve` migrates (on its own
+/// connection) before it takes a request.
+pub fn app_pool(options: PgConnectOptions) -> PgPool {
     PgPoolOptions::new()
         .max_connections(10)
         .acquire_timeout(Duration::from_secs(5))
-        .connect_with(options)
-        .await
-        .map_err(DbError::Connect)
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                sqlx::query(&format!("SET ROLE {APP_ROLE}"))
+                    .execute(conn)
+                    .await
+                    .map(|_| ())
+            })
+        })
+        .connect_lazy_with(options)
 }
 
 pub async fn create_database_if_missing(

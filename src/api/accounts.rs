@@ -1,0 +1,150 @@
+//! Server functions of accounts: sign-up, log-in and out, the current user,
+//! tenant switch, password change, invitations seen by their recipient.
+
+use crate::model::account::{InvitationView, Me};
+use crate::model::error::AppError;
+use leptos::prelude::*;
+
+#[server(prefix = "/api", endpoint = "signup")]
+pub async fn sign_up(
+    organisation: String,
+    name: String,
+    email: String,
+    password: String,
+    plan: Option<String>,
+) -> Result<(), AppError> {
+    use crate::model::account::SignUpForm;
+    use crate::server::{accounts, auth, state::app_state};
+    let result = async {
+        let state = app_state()?;
+        let form = SignUpForm {
+            organisation,
+            name,
+            email,
+            password,
+        }
+        .parse()?;
+        let plan = plan.filter(|p| !p.trim().is_empty());
+        let session = auth::session().await?;
+        accounts::sign_up(
+            &state.pool,
+            &session,
+            form,
+            plan.as_deref().unwrap_or(accounts::DEFAULT_PLAN),
+        )
+        .await?;
+        leptos_axum::redirect("/app");
+        Ok(())
+    }
+    .await;
+    super::reply(result)
+}
+
+#[server(prefix = "/api", endpoint = "login")]
+pub async fn log_in(email: String, password: String) -> Result<(), AppError> {
+    use crate::server::{accounts, auth, http::ClientInfo, state::app_state};
+    let result = async {
+        let state = app_state()?;
+        let client = ClientInfo::current(state.trust_proxy).await;
+        let session = auth::session().await?;
+        accounts::log_in(&state.pool, &session, &client, &email, password).await?;
+        leptos_axum::redirect("/app");
+        Ok(())
+    }
+    .await;
+    super::reply(result)
+}
+
+#[server(prefix = "/api", endpoint = "logout")]
+pub async fn log_out() -> Result<(), AppError> {
+    use crate::server::auth;
+    let result = async {
+        auth::end(&auth::session().await?).await?;
+        leptos_axum::redirect("/login");
+        Ok(())
+    }
+    .await;
+    super::reply(result)
+}
+
+/// The signed-in user, `None` for a visitor.
+#[server(prefix = "/api", endpoint = "me")]
+pub async fn current_user() -> Result<Option<Me>, AppError> {
+    use crate::server::{accounts, auth, state::app_state};
+    let result = async {
+        let state = app_state()?;
+        match auth::caller(&state.pool, &auth::session().await?).await {
+            Ok(caller) => accounts::me(&state.pool, caller).await.map(Some),
+            Err(AppError::Unauthenticated) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+    .await;
+    super::reply(result)
+}
+
+#[server(prefix = "/api", endpoint = "switch-tenant")]
+pub async fn switch_tenant(tenant_id: String) -> Result<(), AppError> {
+    use crate::server::{accounts, auth, state::app_state};
+    let result = async {
+        let state = app_state()?;
+        let session = auth::session().await?;
+        let caller = auth::caller(&state.pool, &session).await?;
+        let tenant: crate::model::account::TenantId = tenant_id.parse()?;
+        accounts::switch_tenant(&state.pool, &session, caller, tenant).await?;
+        leptos_axum::redirect("/app");
+        Ok(())
+    }
+    .await;
+    super::reply(result)
+}
+
+#[server(prefix = "/api", endpoint = "password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
+    use crate::server::{accounts, auth, state::app_state};
+    let result = async {
+        let state = app_state()?;
+        let session = auth::session().await?;
+        let caller = auth::caller(&state.pool, &session).await?;
+        accounts::change_password(
+            &state.pool,
+            &session,
+            caller,
+            current_password,
+            new_password,
+        )
+        .await
+    }
+    .await;
+    super::reply(result)
+}
+
+#[server(prefix = "/api", endpoint = "invitation")]
+pub async fn view_invitation(token: String) -> Result<InvitationView, AppError> {
+    use crate::server::{accounts, state::app_state};
+    let result = async { accounts::view_invitation(&app_state()?.pool, &token).await }.await;
+    super::reply(result)
+}
+
+#[server(prefix = "/api", endpoint = "accept-invitation")]
+pub async fn accept_invitation(
+    token: String,
+    name: String,
+    password: String,
+) -> Result<(), AppError> {
+    use crate::server::{accounts, auth, http::ClientInfo, state::app_state};
+    let result = async {
+        let state = app_state()?;
+        let client = ClientInfo::current(state.trust_proxy).await;
+        let session = auth::session().await?;
+        accounts::accept_invitation(&state.pool, &session, &client, &token, &name, password)
+            .await?;
+        leptos_axum::redirect("/app");
+        Ok(())
+    }
+    .await;
+    super::reply(result)
+}

@@ -1,0 +1,95 @@
+//! The signed-in frame: loads the current user once per page, sends a
+//! visitor to the log-in page, and shows the workspace navigation (which
+//! hides what the role cannot do; the server refuses it anyway).
+
+use crate::api::accounts::{LogOut, SwitchTenant, current_user};
+use crate::model::account::{Me, Permission};
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+
+/// Renders `page` with the signed-in user, or redirects to `/login`.
+#[component]
+pub fn Workspace<F, V>(page: F) -> impl IntoView
+where
+    F: Fn(Me) -> V + Send + Sync + Clone + 'static,
+    V: IntoView + 'static,
+{
+    let me = Resource::new(|| (), |_| current_user());
+    view! {
+        <Suspense fallback=|| view! { <p class="container">"Loading…"</p> }>
+            {move || {
+                let page = page.clone();
+                Suspend::new(async move {
+                    match me.await {
+                        Ok(Some(me)) => {
+                            view! {
+                                <div class="container workspace">
+                                    {view! { <WorkspaceNav me=me.clone() /> }.into_any()}
+                                    <div class="workspace-page">{page(me).into_any()}</div>
+                                </div>
+                            }
+                                .into_any()
+                        }
+                        Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
+                        Err(e) => {
+                            view! { <p class="container form-alert" role="alert">{e.to_string()}</p> }
+                                .into_any()
+                        }
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn WorkspaceNav(me: Me) -> impl IntoView {
+    let logout = ServerAction::<LogOut>::new();
+    let switch = ServerAction::<SwitchTenant>::new();
+    let admin = me.can(Permission::ManageMembers);
+    let others: Vec<_> = me
+        .tenants
+        .iter()
+        .filter(|t| t.tenant_id != me.tenant.tenant_id)
+        .cloned()
+        .collect();
+    view! {
+        <aside class="workspace-nav" aria-label="Workspace">
+            <p class="tenant-name" data-testid="tenant-name">{me.tenant.tenant_name.clone()}</p>
+            <p class="muted">
+                {me.display_name.clone()} " · "
+                <span data-testid="role">{me.tenant.role.label()}</span>
+            </p>
+            <nav>
+                <a href="/app">"Overview"</a>
+                <a href="/app/members">"Members"</a>
+                <a href="/app/teams">"Teams"</a>
+                <a href="/app/organisation">"Organisation"</a>
+                <a href="/app/account">"My account"</a>
+            </nav>
+            {(!others.is_empty())
+                .then(|| {
+                    view! {
+                        <ActionForm action=switch attr:class="switch-tenant">
+                            <label for="switch-tenant">"Switch organisation"</label>
+                            <select id="switch-tenant" name="tenant_id">
+                                {others
+                                    .into_iter()
+                                    .map(|t| {
+                                        view! {
+                                            <option value=t.tenant_id.to_string()>{t.tenant_name}</option>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </select>
+                            <button type="submit" class="button">"Switch"</button>
+                        </ActionForm>
+                    }
+                })}
+            {admin.then(|| view! { <p class="badge">"Admin"</p> })}
+            <ActionForm action=logout>
+                <button type="submit" class="button" data-testid="logout">"Log out"</button>
+            </ActionForm>
+        </aside>
+    }
+}

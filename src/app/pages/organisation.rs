@@ -1,0 +1,76 @@
+use crate::api::admin::{SetQuotas, get_quotas};
+use crate::app::components::form::{FormAlert, FormField, field_error, form_error};
+use crate::app::components::workspace::Workspace;
+use crate::model::account::{Me, Permission, Usage};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// The plan, the tenant's quotas and what it uses; admins override limits.
+#[component]
+pub fn OrganisationPage() -> impl IntoView {
+    view! {
+        <Title text="Organisation" />
+        <Workspace page=|me| view! { <Organisation me /> } />
+    }
+}
+
+fn limit_text(limit: Option<i64>) -> String {
+    limit.map_or_else(|| "no limit".to_owned(), |l| l.to_string())
+}
+
+#[component]
+fn Organisation(me: Me) -> impl IntoView {
+    let admin = me.can(Permission::ManageTenant);
+    let set = ServerAction::<SetQuotas>::new();
+    let quotas = Resource::new(move || set.version().get(), |_| get_quotas());
+    let value = set.value();
+    let errors = [
+        field_error(value, "members"),
+        field_error(value, "simulations"),
+        field_error(value, "storage_mb"),
+        field_error(value, "api_calls_per_day"),
+    ];
+    let alert = form_error(value);
+    view! {
+        <h1>{me.tenant.tenant_name.clone()}</h1>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                quotas.await.map(|q| {
+                    let rows: [(&str, &str, Usage); 4] = [
+                        ("Members (with open invitations)", "members", q.members.clone()),
+                        ("Simulations", "simulations", q.simulations.clone()),
+                        ("Storage (MB)", "storage_mb", q.storage_mb.clone()),
+                        ("API calls per day", "api_calls_per_day", q.api_calls_per_day.clone()),
+                    ];
+                    view! {
+                        <p>"Plan: " <strong>{q.plan_name.clone()}</strong></p>
+                        <table class="data-table" data-testid="quotas">
+                            <thead><tr><th>"Quota"</th><th>"Used"</th><th>"Limit"</th><th>"Plan limit"</th></tr></thead>
+                            <tbody>
+                                {rows.clone().into_iter().map(|(label, _, u)| view! {
+                                    <tr><td>{label}</td><td>{u.used}</td><td>{limit_text(u.limit)}</td><td>{limit_text(u.plan_limit)}</td></tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        {admin.then(|| view! {
+                            <h2>"Override limits"</h2>
+                            <p class="muted">"Leave a field empty to use the plan's limit."</p>
+                            <ActionForm action=set attr:class="stack-form" attr:novalidate=true>
+                                {rows.into_iter().zip(errors).map(|((label, name, u), error)| {
+                                    let own = if u.limit != u.plan_limit { u.limit.map(|l| l.to_string()).unwrap_or_default() } else { String::new() };
+                                    view! {
+                                        <FormField label id=name error>
+                                            <input id=name name=name type="text" inputmode="numeric" value=own />
+                                        </FormField>
+                                    }
+                                }).collect_view()}
+                                <FormAlert error=alert />
+                                <button type="submit" class="button button-primary">"Save limits"</button>
+                            </ActionForm>
+                        })}
+                    }
+                })
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,543 @@
+//! Accounts and tenant administration: sign-up, log-in, password change,
+//! invitations, members, teams and quotas. Server functions call these after
+//! reading the caller from the session; every tenant read or write runs in
+//! the caller's tenant scope.
+
+use crate::model::account::{
+    InvitationId, InvitationSent, InvitationView, Invite, Me, Member, NewAccount,
+    PendingInvitation, Permission, Quotas, Role, SignUp, Team, TeamId, TenantId, UserId,
+    normalise_email,
+};
+use crate::model::error::{AppError, FieldErrors};
+use crate::server::auth::{self, Caller, passwords, throttle};
+use crate::server::db::outbound_emails::{self, Email};
+use crate::server::db::{invitations, scope, teams, tenants, users};
+use crate::server::http::ClientInfo;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+use tower_sessions::Session;
+use uuid::Uuid;
+
+/// The plan a new organisation starts on.
+pub const DEFAULT_PLAN: &str = "starter";
+pub const INVITATION_DAYS: i64 = 7;
+const WRONG_CREDENTIALS: &str = "The e-mail address or the password is not correct.";
+
+fn field(name: &str, message: impl Into<String>) -> AppError {
+    AppError::Validation(FieldErrors::single(name, message))
+}
+
+pub async fn sign_up(
+    pool: &PgPool,
+    session: &Session,
+    form: SignUp,
+    plan: &str,
+) -> Result<(), AppError> {
+    passwords::check_new("password", &form.password, &form.email)?;
+    let plan_exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM plans WHERE plan_code = $1)")
+            .bind(plan)
+            .fetch_one(pool)
+            .await?;
+    if !plan_exists {
+        return Err(field(
+            "plan",
+            format!("There is no plan called \"{plan}\"."),
+        ));
+    }
+    let hash = passwords::hash(form.password).await?;
+    let tenant = TenantId(Uuid::now_v7());
+    let mut tx = scope::begin(pool, tenant).await?;
+    let Some(user) = users::insert(&mut tx, &form.email, &form.name, &hash).await? else {
+        return Err(field(
+            "email",
+            "This e-mail address already has an account. Log in, or ask your organisation's \
+             admin to invite you.",
+        ));
+    };
+    tenants::insert(&mut tx, tenant, &form.organisation, plan).await?;
+    tenants::add_member(&mut tx, tenant, user, Role::Admin).await?;
+    tx.commit().await?;
+    tracing::info!(%user, %tenant, "organisation signed up");
+    auth::start(session, user, tenant).await
+}
+
+pub async fn log_in(
+    pool: &PgPool,
+    session: &Session,
+    client: &ClientInfo,
+    email: &str,
+    password: String,
+) -> Result<(), AppError> {
+    let email = normalise_email(email);
+    let keys = throttle::keys(&email, client.ip);
+    if let Err(refused) = throttle::check(pool, &keys).await {
+        tracing::warn!(%email, ip = ?client.ip, "log-in refused while throttled");
+        return Err(refused);
+    }
+    let mut conn = pool.acquire().await?;
+    let user = users::by_email(&mut conn, &email).await?;
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    if !passwords::verify(password, stored).await {
+        let delay = throttle::record_failure(pool, &keys).await?;
+        tracing::warn!(%email, ip = ?client.ip, ?delay, "log-in failed");
+        return Err(match delay {
+            Some(secs) => AppError::LoginThrottled {
+                retry_after_secs: secs,
+            },
+            None => field("password", WRONG_CREDENTIALS),
+        });
+    }
+    let user = UserId(user.map(|u| u.user_id).ok_or(AppError::Internal)?);
+    throttle::record_success(pool, &email).await?;
+    let memberships = tenants::memberships_of(&mut conn, user).await?;
+    let Some(first) = memberships.first() else {
+        return Err(field(
+            "email",
+            "This account no longer belongs to any organisation. Ask an admin for an invitation.",
+        ));
+    };
+    tracing::info!(%user, tenant = %first.tenant_id, ip = ?client.ip, "logged in");
+    auth::start(session, user, first.tenant_id).await
+}
+
+pub async fn me(pool: &PgPool, caller: Caller) -> Result<Me, AppError> {
+    let mut conn = pool.acquire().await?;
+    let user = users::by_id(&mut conn, caller.user_id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let tenants = tenants::memberships_of(&mut conn, caller.user_id).await?;
+    let tenant = tenants
+        .iter()
+        .find(|m| m.tenant_id == caller.tenant_id)
+        .cloned()
+        .ok_or(AppError::Unauthenticated)?;
+    Ok(Me {
+        user_id: caller.user_id,
+        email: user.email,
+        display_name: user.display_name,
+        tenant,
+        tenants,
+    })
+}
+
+/// Only to a tenant the user belongs to; any other id is "not found".
+pub async fn switch_tenant(
+    pool: &PgPool,
+    session: &Session,
+    caller: Caller,
+    tenant: TenantId,
+) -> Result<(), AppError> {
+    let mut conn = pool.acquire().await?;
+    let memberships = tenants::memberships_of(&mut conn, caller.user_id).await?;
+    if !memberships.iter().any(|m| m.tenant_id == tenant) {
+        return Err(AppError::NotFound);
+    }
+    auth::switch(session, tenant).await
+}
+
+pub async fn change_password(
+    pool: &PgPool,
+    session: &Session,
+    caller: Caller,
+    current: String,
+    new: String,
+) -> Result<(), AppError> {
+    let mut conn = pool.acquire().await?;
+    let user = users::by_id(&mut conn, caller.user_id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    if !passwords::verify(current, Some(user.password_hash)).await {
+        return Err(field(
+            "current_password",
+            "This is not your current password.",
+        ));
+    }
+    passwords::check_new("new_password", &new, &user.email)?;
+    let hash = passwords::hash(new).await?;
+    users::set_password(&mut conn, caller.user_id, &hash).await?;
+    session.cycle_id().await.map_err(|error| {
+        tracing::error!(%error, "session id rotation failed");
+        AppError::Internal
+    })?;
+    tracing::info!(user = %caller.user_id, "password changed");
+    Ok(())
+}
+
+fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// The member limit counts members and open invitations alike.
+fn seats_left(quotas: &Quotas) -> bool {
+    quotas
+        .members
+        .limit
+        .is_none_or(|limit| quotas.members.used < limit)
+}
+
+pub async fn invite(
+    pool: &PgPool,
+    caller: Caller,
+    invite: Invite,
+    base_url: &str,
+) -> Result<InvitationSent, AppError> {
+    let caller = caller.require(Permission::ManageMembers)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    tenants::lock(&mut tx).await?;
+    let quotas = tenants::quotas(&mut tx).await?.ok_or(AppError::NotFound)?;
+    if !seats_left(&quotas) {
+        return Err(AppError::QuotaExceeded(format!(
+            "Your plan allows {} members (open invitations included). Remove a member, \
+             revoke an invitation or raise the quota.",
+            quotas.members.limit.unwrap_or_default()
+        )));
+    }
+    let members = tenants::members(&mut tx).await?;
+    if members.iter().any(|m| m.email == invite.email) {
+        return Err(field("email", "This person is already a member."));
+    }
+    if invitations::has_pending_for(&mut tx, &invite.email).await? {
+        return Err(field(
+            "email",
+            "An invitation to this address is already pending; revoke it to send a new one.",
+        ));
+    }
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let expires = chrono::Utc::now() + chrono::Duration::days(INVITATION_DAYS);
+    invitations::insert(
+        &mut tx,
+        caller.tenant_id,
+        &invite.email,
+        invite.role,
+        &token_hash(&token),
+        caller.user_id,
+        expires,
+    )
+    .await?;
+    let link = format!("{}/invitations/{token}", base_url.trim_end_matches('/'));
+    let inviter = users::by_id(&mut tx, caller.user_id)
+        .await?
+        .map(|u| u.display_name)
+        .unwrap_or_default();
+    let tenant_name = tenants::memberships_of(&mut tx, caller.user_id)
+        .await?
+        .into_iter()
+        .find(|m| m.tenant_id == caller.tenant_id)
+        .map(|m| m.tenant_name)
+        .unwrap_or_default();
+    let body = format!(
+        "{inviter} invites you to join {tenant_name} on Prudentia as {role}.\n\n\
+         Accept the invitation: {link}\n\n\
+         The link works once and expires in {INVITATION_DAYS} days.\n",
+        role = invite.role.label().to_lowercase()
+    );
+    outbound_emails::enqueue(
+        &mut tx,
+        caller.tenant_id,
+        &Email {
+            recipient: &invite.email,
+            subject: &format!("Join {tenant_name} on Prudentia"),
+            body_text: &body,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(tenant = %caller.tenant_id, by = %caller.user_id, role = invite.role.as_str(), "invitation sent");
+    Ok(InvitationSent {
+        email: invite.email,
+        link,
+    })
+}
+
+/// The invitation behind a token, if it can still be accepted.
+async fn open_invitation(pool: &PgPool, token: &str) -> Result<invitations::ByToken, AppError> {
+    let mut conn = pool.acquire().await?;
+    let found = invitations::by_token(&mut conn, &token_hash(token))
+        .await?
+        .ok_or_else(|| {
+            field(
+                "token",
+                "This invitation link is not valid. Check that you copied all of it.",
+            )
+        })?;
+    if found.accepted_at.is_some() {
+        return Err(field(
+            "token",
+            "This invitation has already been used. Log in instead.",
+        ));
+    }
+    if found.revoked_at.is_some() {
+        return Err(field(
+            "token",
+            "This invitation was withdrawn. Ask your admin for a new one.",
+        ));
+    }
+    if found.expires_at <= chrono::Utc::now() {
+        return Err(field(
+            "token",
+            "This invitation has expired. Ask your admin for a new one.",
+        ));
+    }
+    Ok(found)
+}
+
+pub async fn view_invitation(pool: &PgPool, token: &str) -> Result<InvitationView, AppError> {
+    let found = open_invitation(pool, token).await?;
+    let mut conn = pool.acquire().await?;
+    let existing = users::by_email(&mut conn, &found.email).await?.is_some();
+    Ok(InvitationView {
+        tenant_name: found.tenant_name,
+        email: found.email,
+        role: found.role.parse().unwrap_or(Role::Viewer),
+        existing_account: existing,
+    })
+}
+
+/// Accepts as a new account (name and password) or, when the address has
+/// one, with that account's password; then logs in to the tenant.
+pub async fn accept_invitation(
+    pool: &PgPool,
+    session: &Session,
+    client: &ClientInfo,
+    token: &str,
+    name: &str,
+    password: String,
+) -> Result<(), AppError> {
+    let found = open_invitation(pool, token).await?;
+    let tenant = TenantId(found.tenant_id);
+    let mut conn = pool.acquire().await?;
+    let existing = users::by_email(&mut conn, &found.email).await?;
+    drop(conn);
+    let mut tx = scope::begin(pool, tenant).await?;
+    let user = match existing {
+        Some(user) => {
+            let keys = throttle::keys(&found.email, client.ip);
+            throttle::check(pool, &keys).await?;
+            if !passwords::verify(password, Some(user.password_hash)).await {
+                throttle::record_failure(pool, &keys).await?;
+                return Err(field(
+                    "password",
+                    "This is not the password of your existing account.",
+                ));
+            }
+            UserId(user.user_id)
+        }
+        None => {
+            let NewAccount { name, password } =
+                crate::model::account::parse_new_account(name, password)?;
+            passwords::check_new("password", &password, &found.email)?;
+            let hash = passwords::hash(password).await?;
+            users::insert(&mut tx, &found.email, &name, &hash)
+                .await?
+                .ok_or_else(|| {
+                    field(
+                        "token",
+                        "An account was just created for this address; reload the page.",
+                    )
+                })?
+        }
+    };
+    tenants::lock(&mut tx).await?;
+    if !invitations::mark_accepted(&mut tx, InvitationId(found.invitation_id), user).await? {
+        return Err(field(
+            "token",
+            "This invitation has just been used or withdrawn.",
+        ));
+    }
+    let role = found.role.parse().unwrap_or(Role::Viewer);
+    if !tenants::add_member(&mut tx, tenant, user, role).await? {
+        return Err(field(
+            "token",
+            "You are already a member of this organisation. Log in instead.",
+        ));
+    }
+    tx.commit().await?;
+    tracing::info!(%user, %tenant, role = role.as_str(), "invitation accepted");
+    auth::start(session, user, tenant).await
+}
+
+pub async fn members(pool: &PgPool, caller: Caller) -> Result<Vec<Member>, AppError> {
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    let members = tenants::members(&mut tx).await?;
+    tx.commit().await?;
+    Ok(members)
+}
+
+pub async fn pending_invitations(
+    pool: &PgPool,
+    caller: Caller,
+) -> Result<Vec<PendingInvitation>, AppError> {
+    let caller = caller.require(Permission::ManageMembers)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    let pending = invitations::pending(&mut tx).await?;
+    tx.commit().await?;
+    Ok(pending)
+}
+
+pub async fn revoke_invitation(
+    pool: &PgPool,
+    caller: Caller,
+    invitation: InvitationId,
+) -> Result<(), AppError> {
+    let caller = caller.require(Permission::ManageMembers)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    if !invitations::revoke(&mut tx, invitation).await? {
+        return Err(AppError::NotFound);
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Role change or removal must leave the tenant at least one admin.
+async fn keeps_an_admin(
+    tx: &mut sqlx::PgConnection,
+    user: UserId,
+    new_role: Option<Role>,
+) -> Result<(), AppError> {
+    let current = tenants::role_of(tx, user)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if current == Role::Admin
+        && new_role != Some(Role::Admin)
+        && tenants::count_role(tx, Role::Admin).await? <= 1
+    {
+        return Err(field(
+            "role",
+            "An organisation needs at least one admin: make someone else admin first.",
+        ));
+    }
+    Ok(())
+}
+
+pub async fn change_role(
+    pool: &PgPool,
+    caller: Caller,
+    user: UserId,
+    role: Role,
+) -> Result<(), AppError> {
+    let caller = caller.require(Permission::ManageMembers)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    tenants::lock(&mut tx).await?;
+    keeps_an_admin(&mut tx, user, Some(role)).await?;
+    if !tenants::set_role(&mut tx, user, role).await? {
+        return Err(AppError::NotFound);
+    }
+    tx.commit().await?;
+    tracing::info!(tenant = %caller.tenant_id, by = %caller.user_id, %user, role = role.as_str(), "role changed");
+    Ok(())
+}
+
+pub async fn remove_member(pool: &PgPool, caller: Caller, user: UserId) -> Result<(), AppError> {
+    let caller = caller.require(Permission::ManageMembers)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    tenants::lock(&mut tx).await?;
+    keeps_an_admin(&mut tx, user, None).await?;
+    if !tenants::remove_member(&mut tx, user).await? {
+        return Err(AppError::NotFound);
+    }
+    tx.commit().await?;
+    tracing::info!(tenant = %caller.tenant_id, by = %caller.user_id, %user, "member removed");
+    Ok(())
+}
+
+pub async fn teams(pool: &PgPool, caller: Caller) -> Result<Vec<Team>, AppError> {
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    let list = teams::list(&mut tx).await?;
+    tx.commit().await?;
+    Ok(list)
+}
+
+pub async fn create_team(pool: &PgPool, caller: Caller, name: String) -> Result<TeamId, AppError> {
+    let caller = caller.require(Permission::ManageTeams)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    let id = teams::create(&mut tx, caller.tenant_id, &name)
+        .await?
+        .ok_or_else(|| field("name", "A team of that name already exists."))?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn delete_team(pool: &PgPool, caller: Caller, team: TeamId) -> Result<(), AppError> {
+    let caller = caller.require(Permission::ManageTeams)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    if !teams::delete(&mut tx, team).await? {
+        return Err(AppError::NotFound);
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn set_team_member(
+    pool: &PgPool,
+    caller: Caller,
+    team: TeamId,
+    user: UserId,
+    member: bool,
+) -> Result<(), AppError> {
+    let caller = caller.require(Permission::ManageTeams)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    // Both must be this tenant's: under RLS another tenant's team or user
+    // simply does not exist here.
+    if !teams::exists(&mut tx, team).await? || tenants::role_of(&mut tx, user).await?.is_none() {
+        return Err(AppError::NotFound);
+    }
+    if member {
+        teams::add_member(&mut tx, caller.tenant_id, team, user).await?;
+    } else {
+        teams::remove_member(&mut tx, team, user).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn quotas(pool: &PgPool, caller: Caller) -> Result<Quotas, AppError> {
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    let quotas = tenants::quotas(&mut tx).await?.ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(quotas)
+}
+
+/// Empty text = the plan's limit; otherwise a positive whole number.
+pub fn parse_limit(field_name: &str, text: &str, errors: &mut FieldErrors) -> Option<i64> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    match text.replace([' ', '_'], "").parse::<i64>() {
+        Ok(n) if n > 0 && n <= i64::from(i32::MAX) => Some(n),
+        _ => {
+            errors.push(
+                field_name,
+                "Enter a whole number above 0, or leave empty for the plan's limit.",
+            );
+            None
+        }
+    }
+}
+
+pub async fn set_quotas(
+    pool: &PgPool,
+    caller: Caller,
+    members: &str,
+    simulations: &str,
+    storage_mb: &str,
+    api_calls_per_day: &str,
+) -> Result<(), AppError> {
+    let caller = caller.require(Permission::ManageTenant)?;
+    let mut errors = FieldErrors::default();
+    let m = parse_limit("members", members, &mut errors);
+    let s = parse_limit("simulations", simulations, &mut errors);
+    let st = parse_limit("storage_mb", storage_mb, &mut errors);
+    let a = parse_limit("api_calls_per_day", api_calls_per_day, &mut errors);
+    errors.into_result(())?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    tenants::set_quotas(&mut tx, m, s, st, a).await?;
+    tx.commit().await?;
+    Ok(())
+}

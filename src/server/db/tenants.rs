@@ -1,0 +1,211 @@
+//! Tenants, their memberships and quotas. Every query but the membership
+//! listing of one user runs inside a tenant scope (`scope::begin`), where
+//! row-level security shows that tenant's rows only.
+
+use crate::model::account::{Member, Quotas, Role, TenantId, TenantMembership, Usage, UserId};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+fn role(text: &str) -> Role {
+    // The CHECK constraint admits exactly the three roles.
+    text.parse().unwrap_or(Role::Viewer)
+}
+
+/// Creates the tenant of the current scope (its id must be the scope's).
+pub async fn insert(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    name: &str,
+    plan_code: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO tenants (tenant_id, name, plan_code) VALUES ($1, $2, $3)")
+        .bind(tenant.0)
+        .bind(name)
+        .bind(plan_code)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Every tenant a user belongs to (a narrow function that crosses tenants
+/// for this one purpose).
+pub async fn memberships_of(
+    conn: &mut PgConnection,
+    user: UserId,
+) -> Result<Vec<TenantMembership>, sqlx::Error> {
+    let rows: Vec<(Uuid, String, String)> =
+        sqlx::query_as("SELECT tenant_id, tenant_name, role FROM app_user_memberships($1)")
+            .bind(user.0)
+            .fetch_all(conn)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, r)| TenantMembership {
+            tenant_id: TenantId(id),
+            tenant_name: name,
+            role: role(&r),
+        })
+        .collect())
+}
+
+/// The user's role in the scope's tenant, `None` when not a member.
+pub async fn role_of(conn: &mut PgConnection, user: UserId) -> Result<Option<Role>, sqlx::Error> {
+    let r: Option<String> = sqlx::query_scalar("SELECT role FROM memberships WHERE user_id = $1")
+        .bind(user.0)
+        .fetch_optional(conn)
+        .await?;
+    Ok(r.as_deref().map(role))
+}
+
+pub async fn add_member(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    user: UserId,
+    role: Role,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, $3)
+         ON CONFLICT (tenant_id, user_id) DO NOTHING",
+    )
+    .bind(tenant.0)
+    .bind(user.0)
+    .bind(role.as_str())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn members(conn: &mut PgConnection) -> Result<Vec<Member>, sqlx::Error> {
+    let rows: Vec<(Uuid, String, String, String, Vec<String>)> = sqlx::query_as(
+        "SELECT u.user_id, u.display_name, u.email::text, m.role,
+                coalesce(array_agg(t.name ORDER BY t.name) FILTER (WHERE t.name IS NOT NULL), '{}')
+           FROM memberships m
+           JOIN users u USING (user_id)
+      LEFT JOIN team_members tm ON tm.tenant_id = m.tenant_id AND tm.user_id = m.user_id
+      LEFT JOIN teams t ON t.tenant_id = tm.tenant_id AND t.team_id = tm.team_id
+       GROUP BY u.user_id, u.display_name, u.email, m.role
+       ORDER BY u.display_name, u.email",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, email, r, teams)| Member {
+            user_id: UserId(id),
+            display_name: name,
+            email,
+            role: role(&r),
+            teams,
+        })
+        .collect())
+}
+
+pub async fn count_role(conn: &mut PgConnection, r: Role) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT count(*) FROM memberships WHERE role = $1")
+        .bind(r.as_str())
+        .fetch_one(conn)
+        .await
+}
+
+/// `false` when the user is not a member of the scope's tenant.
+pub async fn set_role(conn: &mut PgConnection, user: UserId, r: Role) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE memberships SET role = $2 WHERE user_id = $1")
+        .bind(user.0)
+        .bind(r.as_str())
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn remove_member(conn: &mut PgConnection, user: UserId) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM memberships WHERE user_id = $1")
+        .bind(user.0)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Serialises quota checks of one tenant (two invitations accepted at the
+/// same moment cannot both take the last seat).
+pub async fn lock(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT 1 FROM tenants FOR UPDATE")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn quotas(conn: &mut PgConnection) -> Result<Option<Quotas>, sqlx::Error> {
+    type Row = (
+        String,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        i64,
+        i64,
+    );
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT p.name,
+                t.max_members::int8, p.max_members::int8,
+                t.max_simulations::int8, p.max_simulations::int8,
+                t.max_storage_mb, p.max_storage_mb,
+                t.max_api_calls_per_day, p.max_api_calls_per_day,
+                (SELECT count(*) FROM memberships),
+                (SELECT count(*) FROM invitations
+                  WHERE accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now())
+           FROM tenants t JOIN plans p USING (plan_code)",
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(
+        |(plan, tm, pm, ts, ps, tst, pst, ta, pa, members, pending)| Quotas {
+            plan_name: plan,
+            members: Usage {
+                used: members + pending,
+                limit: tm.or(pm),
+                plan_limit: pm,
+            },
+            // Simulations, storage and API calls arrive with their issues.
+            simulations: Usage {
+                used: 0,
+                limit: ts.or(ps),
+                plan_limit: ps,
+            },
+            storage_mb: Usage {
+                used: 0,
+                limit: tst.or(pst),
+                plan_limit: pst,
+            },
+            api_calls_per_day: Usage {
+                used: 0,
+                limit: ta.or(pa),
+                plan_limit: pa,
+            },
+        },
+    ))
+}
+
+/// Overrides (None: back to the plan's limit).
+pub async fn set_quotas(
+    conn: &mut PgConnection,
+    members: Option<i64>,
+    simulations: Option<i64>,
+    storage_mb: Option<i64>,
+    api_calls_per_day: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE tenants SET max_members = $1::int4, max_simulations = $2::int4,
+                            max_storage_mb = $3, max_api_calls_per_day = $4",
+    )
+    .bind(members)
+    .bind(simulations)
+    .bind(storage_mb)
+    .bind(api_calls_per_day)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

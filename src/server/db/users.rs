@@ -1,0 +1,71 @@
+//! User accounts: global (one person, several tenants), never listed
+//! outside a tenant's membership.
+
+use crate::model::account::UserId;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct UserRow {
+    pub user_id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: String,
+}
+
+pub async fn by_email(
+    conn: &mut PgConnection,
+    email: &str,
+) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT user_id, email::text AS email, display_name, password_hash
+           FROM users WHERE email = $1",
+    )
+    .bind(email)
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn by_id(conn: &mut PgConnection, user: UserId) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT user_id, email::text AS email, display_name, password_hash
+           FROM users WHERE user_id = $1",
+    )
+    .bind(user.0)
+    .fetch_optional(conn)
+    .await
+}
+
+/// `None` when the e-mail address already has an account.
+pub async fn insert(
+    conn: &mut PgConnection,
+    email: &str,
+    display_name: &str,
+    password_hash: &str,
+) -> Result<Option<UserId>, sqlx::Error> {
+    let id = Uuid::now_v7();
+    let inserted = sqlx::query(
+        "INSERT INTO users (user_id, email, display_name, password_hash)
+         VALUES ($1, $2, $3, $4) ON CONFLICT (email) DO NOTHING",
+    )
+    .bind(id)
+    .bind(email)
+    .bind(display_name)
+    .bind(password_hash)
+    .execute(conn)
+    .await?;
+    Ok((inserted.rows_affected() == 1).then_some(UserId(id)))
+}
+
+pub async fn set_password(
+    conn: &mut PgConnection,
+    user: UserId,
+    password_hash: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET password_hash = $2 WHERE user_id = $1")
+        .bind(user.0)
+        .bind(password_hash)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,46 @@
+//! The demo organisation `make run` starts with (`serve --demo`): three
+//! accounts, one per role, with a password printed at start-up. Never on by
+//! default: a deployment must not carry known credentials.
+
+use crate::model::account::{Role, TenantId};
+use crate::model::error::AppError;
+use crate::server::auth::passwords;
+use crate::server::db::{scope, tenants, users};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+pub const ORGANISATION: &str = "Demo Bank";
+pub const PASSWORD: &str = "prudentia-demo";
+pub const ACCOUNTS: [(&str, &str, Role); 3] = [
+    ("demo@prudentia.example", "Dana Admin", Role::Admin),
+    ("analyst@prudentia.example", "Alex Analyst", Role::Analyst),
+    ("viewer@prudentia.example", "Vic Viewer", Role::Viewer),
+];
+
+/// Creates the demo organisation and its accounts unless the admin account
+/// exists already (then it leaves everything as the demo users left it).
+pub async fn ensure(pool: &PgPool) -> Result<(), AppError> {
+    let mut conn = pool.acquire().await?;
+    if users::by_email(&mut conn, ACCOUNTS[0].0).await?.is_some() {
+        return Ok(());
+    }
+    drop(conn);
+    let hash = passwords::hash(PASSWORD.to_owned()).await?;
+    let tenant = TenantId(Uuid::now_v7());
+    let mut tx = scope::begin(pool, tenant).await?;
+    tenants::insert(&mut tx, tenant, ORGANISATION, "professional").await?;
+    for (email, name, role) in ACCOUNTS {
+        let user = match users::insert(&mut tx, email, name, &hash).await? {
+            Some(user) => user,
+            None => crate::model::account::UserId(
+                users::by_email(&mut tx, email)
+                    .await?
+                    .ok_or(AppError::Internal)?
+                    .user_id,
+            ),
+        };
+        tenants::add_member(&mut tx, tenant, user, role).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
