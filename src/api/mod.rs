@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admin;
 pub mod contact;
 pub mod plans;
+pub mod simulations;
 
 /// Gives a failed server-function call the HTTP status of its error. A plain
 /// HTML form post (no JavaScript) keeps Leptos's redirect back to the page.

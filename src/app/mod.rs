@@ -11,6 +11,7 @@ use leptos_meta::{Meta, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 use pages::account::AccountPage;
+use pages::dashboard::DashboardPage;
 use pages::invitation::InvitationPage;
 use pages::landing::LandingPage;
 use pages::login::LoginPage;
@@ -19,6 +20,7 @@ use pages::not_found::NotFound;
 use pages::organisation::OrganisationPage;
 use pages::overview::OverviewPage;
 use pages::signup::SignupPage;
+use pages::simulations::SimulationsPage;
 use pages::teams::TeamsPage;
 
 /// The HTML document around the app, rendered on the server only.
@@ -69,6 +71,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("invitations/:token") view=InvitationPage />
                     <Route path=path!("app") view=OverviewPage />
                     <Route path=path!("app/account") view=AccountPage />
+                    <Route path=path!("app/simulations") view=SimulationsPage />
+                    <Route path=path!("app/simulations/:id") view=DashboardPage />
                     <Route path=path!("app/members") view=MembersPage />
                     <Route path=path!("app/teams") view=TeamsPage />
                     <Route path=path!("app/organisation") view=OrganisationPage />

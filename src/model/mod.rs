@@ -6,3 +6,4 @@ pub mod contact;
 pub mod error;
 pub mod money;
 pub mod plan;
+pub mod simulation;

@@ -1,16 +1,18 @@
 //! The demo organisation `make run` starts with (`serve --demo`): three
-//! accounts, one per role, with a password printed at start-up. Never on by
-//! default: a deployment must not carry known credentials.
+//! accounts, one per role, with a password printed at start-up, and the
+//! demo bank's simulation. Never on by default: a deployment must not carry
+//! known credentials.
 
 use crate::model::account::{Role, TenantId};
 use crate::model::error::AppError;
 use crate::server::auth::passwords;
-use crate::server::db::{scope, tenants, users};
+use crate::server::db::{scope, simulations, tenants, users};
 use sqlx::PgPool;
 use uuid::Uuid;
 
 pub const ORGANISATION: &str = "Demo Bank";
 pub const PASSWORD: &str = "prudentia-demo";
+pub const SIMULATION: &str = "Demo Bank — 31 Dec 2025";
 pub const ACCOUNTS: [(&str, &str, Role); 3] = [
     ("demo@prudentia.example", "Dana Admin", Role::Admin),
     ("analyst@prudentia.example", "Alex Analyst", Role::Analyst),
@@ -29,6 +31,7 @@ pub async fn ensure(pool: &PgPool) -> Result<(), AppError> {
     let tenant = TenantId(Uuid::now_v7());
     let mut tx = scope::begin(pool, tenant).await?;
     tenants::insert(&mut tx, tenant, ORGANISATION, "professional").await?;
+    let mut admin = None;
     for (email, name, role) in ACCOUNTS {
         let user = match users::insert(&mut tx, email, name, &hash).await? {
             Some(user) => user,
@@ -40,7 +43,18 @@ pub async fn ensure(pool: &PgPool) -> Result<(), AppError> {
             ),
         };
         tenants::add_member(&mut tx, tenant, user, role).await?;
+        admin = admin.or(Some(user));
     }
+    let admin = admin.ok_or(AppError::Internal)?;
+    let simulation = simulations::create(&mut tx, tenant, admin, SIMULATION).await?;
+    simulations::add_version(
+        &mut tx,
+        tenant,
+        simulation,
+        admin,
+        &crate::samples::demo_bank(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

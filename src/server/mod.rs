@@ -11,5 +11,6 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod http;
+pub mod simulations;
 pub mod state;
 pub mod telemetry;

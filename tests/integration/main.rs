@@ -8,4 +8,5 @@ mod cli;
 mod contact;
 mod embedded_postgres;
 mod http;
+mod simulations;
 mod support;

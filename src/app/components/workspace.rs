@@ -62,6 +62,7 @@ fn WorkspaceNav(me: Me) -> impl IntoView {
             </p>
             <nav>
                 <a href="/app">"Overview"</a>
+                <a href="/app/simulations">"Simulations"</a>
                 <a href="/app/members">"Members"</a>
                 <a href="/app/teams">"Teams"</a>
                 <a href="/app/organisation">"Organisation"</a>

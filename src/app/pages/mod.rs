@@ -1,4 +1,5 @@
 pub mod account;
+pub mod dashboard;
 pub mod invitation;
 pub mod landing;
 pub mod login;
@@ -7,4 +8,5 @@ pub mod not_found;
 pub mod organisation;
 pub mod overview;
 pub mod signup;
+pub mod simulations;
 pub mod teams;

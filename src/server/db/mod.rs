@@ -7,6 +7,7 @@ pub mod invitations;
 pub mod outbound_emails;
 pub mod plans;
 pub mod scope;
+pub mod simulations;
 pub mod teams;
 pub mod tenants;
 pub mod users;

@@ -1,0 +1,110 @@
+//! Server functions of simulations and scenarios.
+
+use crate::model::error::AppError;
+use crate::model::simulation::{SimulationSummary, SimulationView};
+use leptos::prelude::*;
+
+#[server(prefix = "/api", endpoint = "simulations")]
+pub async fn list_simulations(deleted: bool) -> Result<Vec<SimulationSummary>, AppError> {
+    use crate::server::{auth, simulations, state::app_state};
+    let result = async {
+        let state = app_state()?;
+        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        simulations::list(&state.pool, caller, deleted).await
+    }
+    .await;
+    super::reply(result)
+}
+
+/// A new simulation from the demo bank (`sample`) or a dataset.md JSON text.
+#[server(prefix = "/api", endpoint = "create-simulation")]
+pub async fn create_simulation(
+    name: String,
+    source: String,
+    data: String,
+) -> Result<String, AppError> {
+    use crate::model::simulation::parse_name;
+    use crate::server::{auth, simulations, state::app_state};
+    let result = async {
+        let state = app_state()?;
+        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let name = parse_name("name", &name)?;
+        let data = match source.as_str() {
+            "sample" => crate::samples::demo_bank(),
+            _ => simulations::parse_data_set(&data)?,
+        };
+        let id = simulations::create(&state.pool, caller, name, data).await?;
+        Ok(id.to_string())
+    }
+    .await;
+    super::reply(result)
+}
+
+#[server(prefix = "/api", endpoint = "simulation")]
+pub async fn open_simulation(id: String) -> Result<SimulationView, AppError> {
+    use crate::server::{auth, simulations, state::app_state};
+    let result = async {
+        let state = app_state()?;
+        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        simulations::open(&state.pool, caller, id.parse()?).await
+    }
+    .await;
+    super::reply(result)
+}
+
+#[server(prefix = "/api", endpoint = "rename-simulation")]
+pub async fn rename_simulation(id: String, name: String) -> Result<(), AppError> {
+    use crate::model::simulation::parse_name;
+    use crate::server::{auth, simulations, state::app_state};
+    let result = async {
+        let state = app_state()?;
+        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        simulations::rename(&state.pool, caller, id.parse()?, parse_name("name", &name)?).await
+    }
+    .await;
+    super::reply(result)
+}
+
+#[server(prefix = "/api", endpoint = "delete-simulation")]
+pub async fn delete_simulation(id: String) -> Result<(), AppError> {
+    use crate::server::{auth, simulations, state::app_state};
+    let result = async {
+        let state = app_state()?;
+        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        simulations::delete(&state.pool, caller, id.parse()?).await
+    }
+    .await;
+    super::reply(result)
+}
+
+#[server(prefix = "/api", endpoint = "restore-simulation")]
+pub async fn restore_simulation(id: String) -> Result<(), AppError> {
+    use crate::server::{auth, simulations, state::app_state};
+    let result = async {
+        let state = app_state()?;
+        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        simulations::restore(&state.pool, caller, id.parse()?).await
+    }
+    .await;
+    super::reply(result)
+}
+
+/// Saves the scenario (edits as dataset.md's `edits` array) after the
+/// server recomputed it; returns the stored CET1 ratio.
+#[server(prefix = "/api", endpoint = "save-scenario")]
+pub async fn save_scenario(
+    id: String,
+    name: String,
+    edits: String,
+) -> Result<Option<f64>, AppError> {
+    use crate::model::simulation::parse_name;
+    use crate::server::{auth, simulations, state::app_state};
+    let result = async {
+        let state = app_state()?;
+        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let name = parse_name("name", &name)?;
+        simulations::save_scenario(&state.pool, caller, id.parse()?, name, &edits).await
+    }
+    .await;
+    super::reply(result)
+}

@@ -1,0 +1,616 @@
+//! The what-if dashboard of one simulation: every ratio against its
+//! requirement, levers that recompute in the browser with the engine's
+//! incremental path (no server round trip), baseline and scenario side by
+//! side, and saving the scenario (recomputed and stored by the server).
+
+use crate::api::simulations::{SaveScenario, open_simulation};
+use crate::app::components::form::{FormAlert, FormField, field_error, form_error};
+use crate::app::components::workspace::Workspace;
+use crate::engine::dataset::{DataSet, ExposureClass, Tier};
+use crate::engine::incremental::IncrementalEngine;
+use crate::engine::profile::Profile;
+use crate::engine::results::Results;
+use crate::engine::scenario::{Edit, Filter, ItemSection};
+use crate::engine::{ComputeOptions, compute, resolve_profile};
+use crate::model::simulation::SimulationView;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use std::collections::BTreeMap;
+
+#[component]
+pub fn DashboardPage() -> impl IntoView {
+    let id = use_params_map()
+        .with_untracked(|p| p.get("id"))
+        .unwrap_or_default();
+    view! {
+        <Title text="Dashboard" />
+        <Workspace page=move |_| {
+            let id = id.clone();
+            let simulation = Resource::new(move || id.clone(), open_simulation);
+            view! {
+                <Suspense fallback=|| view! { <p>"Loading the simulation…"</p> }>
+                    {move || Suspend::new(async move {
+                        match simulation.await {
+                            Ok(view) => view! { <Dashboard view /> }.into_any(),
+                            Err(e) => view! { <p class="form-alert" role="alert">{e.to_string()}</p> }.into_any(),
+                        }
+                    })}
+                </Suspense>
+            }
+        } />
+    }
+}
+
+/// The lever positions; `edits` turns them into a scenario of dataset.md.
+#[derive(Clone, Debug, PartialEq)]
+struct Levers {
+    /// CET1 issuance (+) or dividend / loss (−), in millions.
+    capital_m: f64,
+    p2r: Option<f64>,
+    ccyb: Option<f64>,
+    /// Exposure scaling per class (absent = 1).
+    scale: BTreeMap<ExposureClass, f64>,
+    notches: i32,
+    outflows: f64,
+}
+
+impl Default for Levers {
+    fn default() -> Self {
+        Levers {
+            capital_m: 0.0,
+            p2r: None,
+            ccyb: None,
+            scale: BTreeMap::new(),
+            notches: 0,
+            outflows: 1.0,
+        }
+    }
+}
+
+const CAPITAL_LABEL: &str = "What-if capital action";
+
+impl Levers {
+    fn edits(&self) -> Vec<Edit> {
+        let mut edits = Vec::new();
+        if self.capital_m != 0.0 {
+            edits.push(Edit::AddCapital {
+                tier: Tier::Cet1,
+                label: CAPITAL_LABEL.to_owned(),
+                amount: self.capital_m * 1e6,
+            });
+        }
+        for (key, value) in [("p2r", self.p2r), ("ccyb", self.ccyb)] {
+            if let Some(v) = value {
+                edits.push(Edit::SetRequirement {
+                    key: key.to_owned(),
+                    value: v.into(),
+                });
+            }
+        }
+        for (class, factor) in &self.scale {
+            if *factor != 1.0 {
+                edits.push(Edit::ScaleExposures {
+                    filter: Filter {
+                        class: Some(*class),
+                        ..Filter::default()
+                    },
+                    factor: *factor,
+                });
+            }
+        }
+        if self.notches != 0 {
+            edits.push(Edit::ShiftRatings {
+                filter: Filter::default(),
+                notches: self.notches,
+            });
+        }
+        if self.outflows != 1.0 {
+            edits.push(Edit::ScaleItems {
+                section: ItemSection::LcrOutflows,
+                category: None,
+                factor: self.outflows,
+            });
+        }
+        edits
+    }
+
+    /// The edits that move an engine from `self` to `to` one lever at a
+    /// time, or `None` when a change cannot be expressed as a step (a
+    /// rating shift, a scale back from zero, a requirement back to the data
+    /// set's own): the caller then rebuilds from the baseline.
+    fn steps_to(&self, to: &Levers) -> Option<Vec<Edit>> {
+        let mut steps = Vec::new();
+        if self.notches != to.notches {
+            return None;
+        }
+        if self.capital_m != to.capital_m {
+            steps.push(Edit::AddCapital {
+                tier: Tier::Cet1,
+                label: CAPITAL_LABEL.to_owned(),
+                amount: (to.capital_m - self.capital_m) * 1e6,
+            });
+        }
+        for (key, from, target) in [("p2r", self.p2r, to.p2r), ("ccyb", self.ccyb, to.ccyb)] {
+            match (from, target) {
+                (a, b) if a == b => {}
+                (_, Some(v)) => steps.push(Edit::SetRequirement {
+                    key: key.to_owned(),
+                    value: v.into(),
+                }),
+                (_, None) => return None,
+            }
+        }
+        let classes: std::collections::BTreeSet<_> =
+            self.scale.keys().chain(to.scale.keys()).collect();
+        for class in classes {
+            let from = self.scale.get(class).copied().unwrap_or(1.0);
+            let target = to.scale.get(class).copied().unwrap_or(1.0);
+            if from != target {
+                if from == 0.0 {
+                    return None;
+                }
+                steps.push(Edit::ScaleExposures {
+                    filter: Filter {
+                        class: Some(*class),
+                        ..Filter::default()
+                    },
+                    factor: target / from,
+                });
+            }
+        }
+        if self.outflows != to.outflows {
+            if self.outflows == 0.0 {
+                return None;
+            }
+            steps.push(Edit::ScaleItems {
+                section: ItemSection::LcrOutflows,
+                category: None,
+                factor: to.outflows / self.outflows,
+            });
+        }
+        Some(steps)
+    }
+}
+
+/// The engine at the lever positions it reflects.
+struct WhatIf {
+    engine: IncrementalEngine,
+    at: Levers,
+}
+
+impl WhatIf {
+    fn new(data: &DataSet, profile: &Profile) -> WhatIf {
+        WhatIf {
+            engine: IncrementalEngine::new(data.clone(), profile.clone()),
+            at: Levers::default(),
+        }
+    }
+
+    /// Moves to `to` incrementally when it can, else from the baseline.
+    fn move_to(
+        &mut self,
+        to: &Levers,
+        data: &DataSet,
+        profile: &Profile,
+    ) -> Result<Results, String> {
+        let steps = match self.at.steps_to(to) {
+            Some(steps) => steps,
+            None => {
+                *self = WhatIf::new(data, profile);
+                to.edits()
+            }
+        };
+        for edit in &steps {
+            self.engine.apply(edit)?;
+        }
+        self.at = to.clone();
+        Ok(self.engine.results().clone())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Status {
+    Breach,
+    InsideBuffers,
+    Comfortable,
+}
+
+impl Status {
+    fn class(self) -> &'static str {
+        match self {
+            Status::Breach => "status-breach",
+            Status::InsideBuffers => "status-buffers",
+            Status::Comfortable => "status-ok",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Status::Breach => "Breach",
+            Status::InsideBuffers => "Inside buffers",
+            Status::Comfortable => "Comfortable",
+        }
+    }
+}
+
+/// One key metric: value, requirement, headroom (fraction and amount).
+struct Metric {
+    key: &'static str,
+    label: &'static str,
+    value: Option<f64>,
+    requirement: f64,
+    headroom_amount: Option<f64>,
+    status: Option<Status>,
+}
+
+fn metrics(r: &Results) -> Vec<Metric> {
+    let capital = |key, label, value: Option<f64>, requirement: f64, amount| {
+        let minimum = requirement - r.requirements.cbr;
+        Metric {
+            key,
+            label,
+            value,
+            requirement,
+            headroom_amount: amount,
+            status: value.map(|v| {
+                if v < minimum {
+                    Status::Breach
+                } else if v < requirement {
+                    Status::InsideBuffers
+                } else {
+                    Status::Comfortable
+                }
+            }),
+        }
+    };
+    let simple = |key, label, value: Option<f64>, requirement: f64, amount: Option<f64>| Metric {
+        key,
+        label,
+        value,
+        requirement,
+        headroom_amount: amount,
+        status: value.map(|v| {
+            if v < requirement {
+                Status::Breach
+            } else {
+                Status::Comfortable
+            }
+        }),
+    };
+    let largest = r
+        .large_exposures
+        .iter()
+        .filter_map(|l| l.share_of_tier1.map(|s| (s, l.limit)))
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    let lcr_amount = match (r.lcr.hqla, r.lcr.net_outflows) {
+        (Some(h), Some(n)) => Some(h - n * r.requirements.lcr),
+        _ => None,
+    };
+    let nsfr_amount = match (r.nsfr.asf, r.nsfr.rsf) {
+        (Some(a), Some(s)) => Some(a - s * r.requirements.nsfr),
+        _ => None,
+    };
+    vec![
+        capital(
+            "cet1",
+            "CET1 ratio",
+            r.ratios.cet1,
+            r.requirements.cet1,
+            r.headroom.cet1_amount,
+        ),
+        capital(
+            "tier1",
+            "Tier 1 ratio",
+            r.ratios.tier1,
+            r.requirements.tier1,
+            r.headroom.tier1_amount,
+        ),
+        capital(
+            "total_capital",
+            "Total capital ratio",
+            r.ratios.total_capital,
+            r.requirements.total_capital,
+            r.headroom.total_capital_amount,
+        ),
+        simple(
+            "leverage",
+            "Leverage ratio",
+            r.ratios.leverage,
+            r.requirements.leverage,
+            r.headroom.leverage_amount,
+        ),
+        simple("lcr", "LCR", r.ratios.lcr, r.requirements.lcr, lcr_amount),
+        simple(
+            "nsfr",
+            "NSFR",
+            r.ratios.nsfr,
+            r.requirements.nsfr,
+            nsfr_amount,
+        ),
+        Metric {
+            key: "large_exposure",
+            label: "Largest large exposure (% of Tier 1)",
+            value: largest.map(|(s, _)| s),
+            requirement: largest.map_or(0.25, |(_, limit)| limit),
+            headroom_amount: largest.map(|(s, limit)| (limit - s) * r.capital.tier1),
+            // Here the requirement is a ceiling.
+            status: largest.map(|(s, limit)| {
+                if s > limit {
+                    Status::Breach
+                } else {
+                    Status::Comfortable
+                }
+            }),
+        },
+    ]
+}
+
+fn pct(value: Option<f64>) -> String {
+    value.map_or_else(|| "—".to_owned(), |v| format!("{:.2} %", v * 100.0))
+}
+
+fn millions(value: Option<f64>) -> String {
+    value.map_or_else(
+        || "—".to_owned(),
+        |v| {
+            let m = v / 1e6;
+            let sign = if m < 0.0 { "−" } else { "" };
+            let whole = m.abs().trunc() as u64;
+            let tenth = ((m.abs() - m.abs().trunc()) * 10.0).round() as u64;
+            let (whole, tenth) = if tenth == 10 {
+                (whole + 1, 0)
+            } else {
+                (whole, tenth)
+            };
+            format!(
+                "{sign}€{}.{tenth} m",
+                crate::model::money::group_thousands(whole)
+            )
+        },
+    )
+}
+
+fn points(delta: Option<f64>) -> String {
+    delta.map_or_else(|| "—".to_owned(), |d| format!("{:+.2} pp", d * 100.0))
+}
+
+#[component]
+fn Dashboard(view: SimulationView) -> impl IntoView {
+    let data = view.data;
+    let profile = match resolve_profile(&data, None) {
+        Ok(profile) => profile,
+        Err(e) => {
+            return view! { <p class="form-alert" role="alert">{e.to_string()}</p> }.into_any();
+        }
+    };
+    let baseline = compute(&data, &profile, &ComputeOptions::default());
+    let base_p2r = data.requirements.as_ref().map_or(0.0, |r| r.p2r);
+    let base_ccyb = data.requirements.as_ref().and_then(|r| r.ccyb);
+    let simulation_id = view.summary.simulation_id.to_string();
+    let can_edit = view.can_edit;
+
+    let levers = RwSignal::new(Levers::default());
+    let scenario = RwSignal::new(baseline.clone());
+    let lever_error = RwSignal::new(None::<String>);
+    let elapsed_ms = RwSignal::new(None::<f64>);
+    let whatif = StoredValue::new(WhatIf::new(&data, &profile));
+    let base = StoredValue::new((data, profile));
+    // Runs in the browser only: the server renders the baseline.
+    Effect::new(move |_| {
+        let target = levers.get();
+        let started = now_ms();
+        let moved = base.with_value(|(data, profile)| {
+            whatif
+                .try_update_value(|w| w.move_to(&target, data, profile))
+                .unwrap_or_else(|| Err("the engine is gone".to_owned()))
+        });
+        match moved {
+            Ok(results) => {
+                scenario.set(results);
+                lever_error.set(None);
+            }
+            Err(e) => lever_error.set(Some(e)),
+        }
+        elapsed_ms.set(now_ms().zip(started).map(|(end, start)| end - start));
+    });
+
+    let saved_levers = RwSignal::new(Levers::default());
+    let dirty = move || levers.with(|l| *l != saved_levers.get());
+    let _leave_guard = window_event_listener(leptos::ev::beforeunload, move |event| {
+        if dirty() {
+            event.prevent_default();
+        }
+    });
+
+    let save = ServerAction::<SaveScenario>::new();
+    let save_value = save.value();
+    let name_error = field_error(save_value, "name");
+    let edits_error = field_error(save_value, "edits");
+    let save_alert = form_error(save_value);
+    let saved_names = RwSignal::new(
+        view.scenarios
+            .iter()
+            .map(|s| s.name.clone())
+            .collect::<Vec<_>>(),
+    );
+    let last_saved_name = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = save_value.get() {
+            saved_levers.set(levers.get_untracked());
+            let name = last_saved_name.get_untracked();
+            saved_names.update(|names| {
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            });
+        }
+    });
+    let edits_json = move || serde_json::to_string(&levers.with(Levers::edits)).unwrap_or_default();
+
+    let baseline_metrics = metrics(&baseline);
+    let cards = move || {
+        scenario.with(|s| {
+            metrics(s)
+                .into_iter()
+                .map(|m| {
+                    let status = m.status;
+                    view! {
+                        <article class=format!("metric-card {}", status.map_or("", Status::class)) data-metric=m.key>
+                            <h3>{m.label}</h3>
+                            <p class="metric-value" data-testid=format!("metric-{}", m.key)>{pct(m.value)}</p>
+                            <p class="metric-status">{status.map_or("Not computable", Status::label)}</p>
+                            <dl>
+                                <dt>{if m.key == "large_exposure" { "Limit" } else { "Requirement" }}</dt>
+                                <dd>{pct(Some(m.requirement))}</dd>
+                                <dt>"Headroom"</dt>
+                                <dd>{points(m.value.map(|v| if m.key == "large_exposure" { m.requirement - v } else { v - m.requirement }))}" · "{millions(m.headroom_amount)}</dd>
+                            </dl>
+                        </article>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    let comparison = move || {
+        scenario.with(|s| {
+            baseline_metrics
+                .iter()
+                .zip(metrics(s))
+                .map(|(b, m)| {
+                    let delta = b.value.zip(m.value).map(|(x, y)| y - x);
+                    view! {
+                        <tr>
+                            <td>{b.label}</td>
+                            <td>{pct(b.value)}</td>
+                            <td>{pct(m.value)}</td>
+                            <td data-testid=format!("delta-{}", b.key)>{points(delta)}</td>
+                        </tr>
+                    }
+                })
+                .collect_view()
+        })
+    };
+
+    let number = |text: String| {
+        text.trim()
+            .replace(',', ".")
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+    };
+    let classes = [
+        (ExposureClass::Corporate, "Corporates"),
+        (ExposureClass::RealEstate, "Real estate"),
+        (ExposureClass::Retail, "Retail"),
+        (ExposureClass::Bank, "Banks"),
+        (ExposureClass::Sovereign, "Sovereigns"),
+        (ExposureClass::Equity, "Equity"),
+    ];
+
+    view! {
+        <header class="dashboard-head">
+            <h1>{view.summary.name.clone()}</h1>
+            <p class="muted">
+                "Version " {view.summary.latest_version} " · " {view.summary.line_count} " exposure lines · profile "
+                {baseline.profile.clone()}
+            </p>
+        </header>
+        <section class="metric-grid" aria-label="Key metrics (scenario)">{cards}</section>
+        <p class="muted" aria-live="polite">
+            {move || elapsed_ms.get().map(|ms| format!("Recomputed in the browser in {ms:.1} ms."))}
+        </p>
+        {move || lever_error.get().map(|e| view! { <p class="form-alert" role="alert">{e}</p> })}
+        <div class="whatif">
+            <section class="levers" aria-label="What-if levers">
+                <h2>"What-if levers"</h2>
+                <div class="field">
+                    <label for="lever-capital">"CET1 capital action (€ m; + issuance, − dividend or loss)"</label>
+                    <input id="lever-capital" type="number" step="10" value="0"
+                        on:input=move |ev| if let Some(v) = number(event_target_value(&ev)) { levers.update(|l| l.capital_m = v) } />
+                </div>
+                <div class="field">
+                    <label for="lever-p2r">"Pillar 2 requirement (%)"</label>
+                    <input id="lever-p2r" type="number" step="0.05" min="0" value=format!("{:.2}", base_p2r * 100.0)
+                        on:input=move |ev| if let Some(v) = number(event_target_value(&ev)) { levers.update(|l| l.p2r = Some(v / 100.0)) } />
+                </div>
+                <div class="field">
+                    <label for="lever-ccyb">"Countercyclical buffer rate (%)"</label>
+                    <input id="lever-ccyb" type="number" step="0.25" min="0" value=base_ccyb.map(|c| format!("{:.2}", c * 100.0)).unwrap_or_default()
+                        placeholder="from country rates"
+                        on:input=move |ev| levers.update(|l| l.ccyb = number(event_target_value(&ev)).map(|v| v / 100.0)) />
+                </div>
+                {classes.into_iter().map(|(class, label)| {
+                    let id = format!("lever-scale-{}", class.key());
+                    let shown = move || format!("{:.0} %", levers.with(|l| l.scale.get(&class).copied().unwrap_or(1.0)) * 100.0);
+                    view! {
+                        <div class="field">
+                            <label for=id.clone()>{label} " exposures: " <output>{shown}</output></label>
+                            <input id=id type="range" min="0" max="200" step="5" value="100"
+                                on:input=move |ev| if let Some(v) = number(event_target_value(&ev)) { levers.update(|l| { l.scale.insert(class, v / 100.0); }) } />
+                        </div>
+                    }
+                }).collect_view()}
+                <div class="field">
+                    <label for="lever-notches">"Rating migration (notches, + = downgrade): " <output>{move || levers.with(|l| l.notches)}</output></label>
+                    <input id="lever-notches" type="range" min="-3" max="6" step="1" value="0"
+                        on:input=move |ev| if let Some(v) = number(event_target_value(&ev)) { levers.update(|l| l.notches = v as i32) } />
+                </div>
+                <div class="field">
+                    <label for="lever-outflows">"LCR outflows: " <output>{move || format!("{:.0} %", levers.with(|l| l.outflows) * 100.0)}</output></label>
+                    <input id="lever-outflows" type="range" min="50" max="200" step="5" value="100"
+                        on:input=move |ev| if let Some(v) = number(event_target_value(&ev)) { levers.update(|l| l.outflows = v / 100.0) } />
+                </div>
+                <button type="button" class="button" on:click=move |_| levers.set(Levers::default())>"Reset to baseline"</button>
+            </section>
+            <section class="comparison" aria-label="Baseline and scenario">
+                <h2>"Baseline and scenario"</h2>
+                <table class="data-table" data-testid="comparison">
+                    <thead><tr><th>"Metric"</th><th>"Baseline"</th><th>"Scenario"</th><th>"Change"</th></tr></thead>
+                    <tbody>{comparison}</tbody>
+                </table>
+                <h2>"Saved scenarios"</h2>
+                <ul data-testid="saved-scenarios">
+                    {move || saved_names.get().into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
+                </ul>
+                {if can_edit {
+                    view! {
+                        <ActionForm action=save attr:class="stack-form" attr:novalidate=true>
+                            <input type="hidden" name="id" value=simulation_id.clone() />
+                            <input type="hidden" name="edits" prop:value=edits_json />
+                            <FormField label="Scenario name" id="scenario-name" error=name_error>
+                                <input id="scenario-name" name="name" type="text" required
+                                    on:input=move |ev| last_saved_name.set(event_target_value(&ev).trim().to_owned()) />
+                            </FormField>
+                            {move || edits_error().map(|m| view! { <p class="form-alert" role="alert">{m}</p> })}
+                            <FormAlert error=save_alert />
+                            {move || save_value.get().and_then(Result::ok).map(|cet1| view! {
+                                <p class="notice" role="status" data-testid="saved">
+                                    "Saved. The server recomputed it: CET1 " {pct(cet1)} "."
+                                </p>
+                            })}
+                            <button type="submit" class="button button-primary" disabled=move || save.pending().get()>"Save scenario"</button>
+                        </ActionForm>
+                    }.into_any()
+                } else {
+                    view! { <p class="notice" data-testid="read-only">"You can try levers; saving needs the analyst or admin role."</p> }.into_any()
+                }}
+            </section>
+        </div>
+    }
+    .into_any()
+}
+
+/// The page clock in milliseconds (browser only).
+fn now_ms() -> Option<f64> {
+    #[cfg(feature = "hydrate")]
+    {
+        leptos::web_sys::window()
+            .and_then(|w| w.performance())
+            .map(|p| p.now())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        None
+    }
+}

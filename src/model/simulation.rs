@@ -1,0 +1,79 @@
+//! Simulations and scenarios as pages and server functions exchange them.
+
+use super::error::{AppError, FieldErrors};
+use crate::engine::dataset::DataSet;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+use uuid::Uuid;
+
+pub const NAME_MAX: usize = 120;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SimulationId(pub Uuid);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ScenarioId(pub Uuid);
+
+impl fmt::Display for SimulationId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl FromStr for SimulationId {
+    type Err = AppError;
+    fn from_str(s: &str) -> Result<Self, AppError> {
+        Uuid::parse_str(s.trim())
+            .map(SimulationId)
+            .map_err(|_| AppError::NotFound)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimulationSummary {
+    pub simulation_id: SimulationId,
+    pub name: String,
+    pub author: String,
+    pub reporting_date: Option<String>,
+    pub latest_version: i32,
+    pub line_count: i32,
+    pub scenario_count: i64,
+    pub deleted: bool,
+    pub updated_at: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScenarioSummary {
+    pub scenario_id: ScenarioId,
+    pub name: String,
+    /// The edits as dataset.md writes a scenario's `edits`.
+    pub edits_json: String,
+    pub version_no: i32,
+    pub updated_at: String,
+}
+
+/// What the dashboard needs to compute in the browser.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SimulationView {
+    pub summary: SimulationSummary,
+    pub data: DataSet,
+    pub scenarios: Vec<ScenarioSummary>,
+    pub can_edit: bool,
+}
+
+pub fn parse_name(field: &str, name: &str) -> Result<String, AppError> {
+    let name = name.trim().to_owned();
+    let mut errors = FieldErrors::default();
+    if name.is_empty() {
+        errors.push(field, "Please give it a name.");
+    } else if name.chars().count() > NAME_MAX {
+        errors.push(
+            field,
+            format!("Please keep the name under {NAME_MAX} characters."),
+        );
+    }
+    errors.into_result(name)
+}

@@ -1,0 +1,317 @@
+//! Simulations, their versions and exposure lines, and scenarios. Every
+//! function runs inside a tenant scope (`scope::begin`).
+
+use crate::engine::dataset::{DataSet, Exposure};
+use crate::model::account::{TenantId, UserId};
+use crate::model::simulation::{ScenarioSummary, SimulationId, SimulationSummary};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::Value;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// Lines per INSERT: large enough to amortise the round trip, small enough
+/// to keep one statement's parameters modest.
+const LINES_PER_INSERT: usize = 5_000;
+
+/// Who may read a simulation: its author, the tenant when shared with it, a
+/// team it is shared with, and admins.
+const VISIBLE: &str = "(s.created_by = $1 OR s.shared_with_tenant OR $2
+     OR s.shared_team_id IN (SELECT team_id FROM team_members WHERE user_id = $1))";
+
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    simulation_id: Uuid,
+    name: String,
+    author: String,
+    reporting_date: Option<NaiveDate>,
+    latest_version: i32,
+    line_count: i32,
+    scenario_count: i64,
+    deleted_at: Option<DateTime<Utc>>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<SummaryRow> for SimulationSummary {
+    fn from(r: SummaryRow) -> Self {
+        SimulationSummary {
+            simulation_id: SimulationId(r.simulation_id),
+            name: r.name,
+            author: r.author,
+            reporting_date: r.reporting_date.map(|d| d.to_string()),
+            latest_version: r.latest_version,
+            line_count: r.line_count,
+            scenario_count: r.scenario_count,
+            deleted: r.deleted_at.is_some(),
+            updated_at: r.updated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        }
+    }
+}
+
+fn summary_sql(filter: &str) -> String {
+    format!(
+        "SELECT s.simulation_id, s.name, u.display_name AS author, v.reporting_date,
+                v.version_no AS latest_version, v.line_count,
+                (SELECT count(*) FROM scenarios c WHERE c.simulation_id = s.simulation_id) AS scenario_count,
+                s.deleted_at, s.updated_at
+           FROM simulations s
+           JOIN users u ON u.user_id = s.created_by
+           JOIN LATERAL (SELECT * FROM simulation_versions v
+                          WHERE v.simulation_id = s.simulation_id
+                          ORDER BY version_no DESC LIMIT 1) v ON true
+          WHERE {VISIBLE} AND {filter}"
+    )
+}
+
+pub async fn list(
+    conn: &mut PgConnection,
+    user: UserId,
+    admin: bool,
+    deleted: bool,
+) -> Result<Vec<SimulationSummary>, sqlx::Error> {
+    let filter = if deleted {
+        "s.deleted_at IS NOT NULL ORDER BY s.deleted_at DESC"
+    } else {
+        "s.deleted_at IS NULL ORDER BY s.updated_at DESC"
+    };
+    let rows: Vec<SummaryRow> = sqlx::query_as(&summary_sql(filter))
+        .bind(user.0)
+        .bind(admin)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// A visible, not deleted simulation.
+pub async fn get(
+    conn: &mut PgConnection,
+    user: UserId,
+    admin: bool,
+    id: SimulationId,
+) -> Result<Option<SimulationSummary>, sqlx::Error> {
+    let row: Option<SummaryRow> = sqlx::query_as(&summary_sql(
+        "s.deleted_at IS NULL AND s.simulation_id = $3",
+    ))
+    .bind(user.0)
+    .bind(admin)
+    .bind(id.0)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(Into::into))
+}
+
+pub async fn count_live(conn: &mut PgConnection) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT count(*) FROM simulations WHERE deleted_at IS NULL")
+        .fetch_one(conn)
+        .await
+}
+
+pub async fn create(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    user: UserId,
+    name: &str,
+) -> Result<SimulationId, sqlx::Error> {
+    let id = Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO simulations (tenant_id, simulation_id, name, created_by) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(tenant.0)
+    .bind(id)
+    .bind(name)
+    .bind(user.0)
+    .execute(conn)
+    .await?;
+    Ok(SimulationId(id))
+}
+
+/// Stores `data` as the next version: the header in one row, the lines in
+/// batches of multi-row inserts.
+pub async fn add_version(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    simulation: SimulationId,
+    user: UserId,
+    data: &DataSet,
+) -> Result<i32, sqlx::Error> {
+    let version: i32 = sqlx::query_scalar(
+        "SELECT coalesce(max(version_no), 0) + 1 FROM simulation_versions WHERE simulation_id = $1",
+    )
+    .bind(simulation.0)
+    .fetch_one(&mut *conn)
+    .await?;
+    let header = DataSet {
+        exposures: Vec::new(),
+        ..data.clone()
+    };
+    let reporting_date = data
+        .reporting_date
+        .as_deref()
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    sqlx::query(
+        "INSERT INTO simulation_versions
+             (tenant_id, simulation_id, version_no, reporting_date, header, line_count, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(tenant.0)
+    .bind(simulation.0)
+    .bind(version)
+    .bind(reporting_date)
+    .bind(sqlx::types::Json(&header))
+    .bind(data.exposures.len() as i32)
+    .bind(user.0)
+    .execute(&mut *conn)
+    .await?;
+    for (chunk_no, chunk) in data.exposures.chunks(LINES_PER_INSERT).enumerate() {
+        let first = (chunk_no * LINES_PER_INSERT) as i32;
+        let numbers: Vec<i32> = (first..first + chunk.len() as i32).collect();
+        let lines: Vec<Value> = chunk
+            .iter()
+            .map(|l| serde_json::to_value(l).unwrap_or(Value::Null))
+            .collect();
+        sqlx::query(
+            "INSERT INTO exposure_lines (tenant_id, simulation_id, version_no, line_no, line)
+             SELECT $1, $2, $3, n, l FROM UNNEST($4::int4[], $5::jsonb[]) AS t(n, l)",
+        )
+        .bind(tenant.0)
+        .bind(simulation.0)
+        .bind(version)
+        .bind(&numbers)
+        .bind(&lines)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(version)
+}
+
+/// The data set of a version, lines in their order.
+pub async fn load(
+    conn: &mut PgConnection,
+    simulation: SimulationId,
+    version: i32,
+) -> Result<Option<DataSet>, sqlx::Error> {
+    let header: Option<sqlx::types::Json<DataSet>> = sqlx::query_scalar(
+        "SELECT header FROM simulation_versions WHERE simulation_id = $1 AND version_no = $2",
+    )
+    .bind(simulation.0)
+    .bind(version)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(sqlx::types::Json(mut data)) = header else {
+        return Ok(None);
+    };
+    let lines: Vec<sqlx::types::Json<Exposure>> = sqlx::query_scalar(
+        "SELECT line FROM exposure_lines WHERE simulation_id = $1 AND version_no = $2 ORDER BY line_no",
+    )
+    .bind(simulation.0)
+    .bind(version)
+    .fetch_all(conn)
+    .await?;
+    data.exposures = lines.into_iter().map(|l| l.0).collect();
+    Ok(Some(data))
+}
+
+pub async fn rename(
+    conn: &mut PgConnection,
+    id: SimulationId,
+    name: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE simulations SET name = $2 WHERE simulation_id = $1 AND deleted_at IS NULL",
+    )
+    .bind(id.0)
+    .bind(name)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Soft delete (`deleted` = true) or restore.
+pub async fn set_deleted(
+    conn: &mut PgConnection,
+    id: SimulationId,
+    deleted: bool,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE simulations SET deleted_at = CASE WHEN $2 THEN now() END
+          WHERE simulation_id = $1 AND (deleted_at IS NULL) = $2",
+    )
+    .bind(id.0)
+    .bind(deleted)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn scenarios(
+    conn: &mut PgConnection,
+    simulation: SimulationId,
+) -> Result<Vec<ScenarioSummary>, sqlx::Error> {
+    type Row = (Uuid, String, sqlx::types::Json<Value>, i32, DateTime<Utc>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT scenario_id, name, edits, version_no, updated_at FROM scenarios
+          WHERE simulation_id = $1 ORDER BY name",
+    )
+    .bind(simulation.0)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, edits, version, updated)| ScenarioSummary {
+            scenario_id: crate::model::simulation::ScenarioId(id),
+            name,
+            edits_json: edits.0.to_string(),
+            version_no: version,
+            updated_at: updated.format("%Y-%m-%d %H:%M UTC").to_string(),
+        })
+        .collect())
+}
+
+/// Creates the scenario, or replaces the one of the same name.
+#[allow(clippy::too_many_arguments)]
+pub async fn save_scenario(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    simulation: SimulationId,
+    user: UserId,
+    name: &str,
+    edits: &Value,
+    version: i32,
+    results: &Value,
+    profile: &Value,
+) -> Result<Uuid, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO scenarios (tenant_id, scenario_id, simulation_id, name, edits, version_no,
+                                results, profile, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (tenant_id, simulation_id, name) DO UPDATE
+            SET edits = excluded.edits, version_no = excluded.version_no,
+                results = excluded.results, profile = excluded.profile
+         RETURNING scenario_id",
+    )
+    .bind(tenant.0)
+    .bind(Uuid::now_v7())
+    .bind(simulation.0)
+    .bind(name)
+    .bind(edits)
+    .bind(version)
+    .bind(results)
+    .bind(profile)
+    .bind(user.0)
+    .fetch_one(conn)
+    .await
+}
+
+/// The results stored with a scenario (what reports and the API read).
+pub async fn scenario_results(
+    conn: &mut PgConnection,
+    simulation: SimulationId,
+    name: &str,
+) -> Result<Option<Value>, sqlx::Error> {
+    let row: Option<sqlx::types::Json<Value>> =
+        sqlx::query_scalar("SELECT results FROM scenarios WHERE simulation_id = $1 AND name = $2")
+            .bind(simulation.0)
+            .bind(name)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.map(|j| j.0))
+}

@@ -1,0 +1,199 @@
+//! Simulations and scenarios: create (from the demo bank or a dataset.md
+//! JSON file), open, rename, delete and restore, and save a scenario with
+//! the results the server's engine computes for it.
+
+use crate::engine::dataset::DataSet;
+use crate::engine::scenario::Scenario;
+use crate::engine::{ComputeOptions, compute, resolve_profile};
+use crate::model::account::Permission;
+use crate::model::error::{AppError, FieldErrors};
+use crate::model::simulation::{SimulationId, SimulationSummary, SimulationView};
+use crate::server::auth::Caller;
+use crate::server::db::{scope, simulations, tenants};
+use sqlx::PgPool;
+
+fn field(name: &str, message: impl Into<String>) -> AppError {
+    AppError::Validation(FieldErrors::single(name, message))
+}
+
+fn is_admin(caller: Caller) -> bool {
+    caller.role.allows(Permission::ManageTenant)
+}
+
+pub async fn list(
+    pool: &PgPool,
+    caller: Caller,
+    deleted: bool,
+) -> Result<Vec<SimulationSummary>, AppError> {
+    let caller = if deleted {
+        caller.require(Permission::ManageTenant)?
+    } else {
+        caller.require(Permission::Read)?
+    };
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    let list = simulations::list(&mut tx, caller.user_id, is_admin(caller), deleted).await?;
+    tx.commit().await?;
+    Ok(list)
+}
+
+/// Stores a new simulation with `data` as version 1, within the quota.
+pub async fn create(
+    pool: &PgPool,
+    caller: Caller,
+    name: String,
+    data: DataSet,
+) -> Result<SimulationId, AppError> {
+    let caller = caller.require(Permission::EditData)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    tenants::lock(&mut tx).await?;
+    let quotas = tenants::quotas(&mut tx).await?.ok_or(AppError::NotFound)?;
+    if let Some(limit) = quotas.simulations.limit
+        && simulations::count_live(&mut tx).await? >= limit
+    {
+        return Err(AppError::QuotaExceeded(format!(
+            "Your plan allows {limit} simulations. Delete one or ask an admin to raise the quota."
+        )));
+    }
+    let id = simulations::create(&mut tx, caller.tenant_id, caller.user_id, &name).await?;
+    simulations::add_version(&mut tx, caller.tenant_id, id, caller.user_id, &data).await?;
+    tx.commit().await?;
+    tracing::info!(tenant = %caller.tenant_id, simulation = %id, lines = data.exposures.len(), "simulation created");
+    Ok(id)
+}
+
+/// A dataset.md JSON text, parsed and validated: every problem listed.
+pub fn parse_data_set(text: &str) -> Result<DataSet, AppError> {
+    let data = DataSet::from_json_str(text).map_err(|e| field("data", e.to_string()))?;
+    let problems = data.validate();
+    if !problems.is_empty() {
+        let mut errors = FieldErrors::default();
+        let shown: Vec<String> = problems.iter().take(20).map(ToString::to_string).collect();
+        let more = problems.len().saturating_sub(shown.len());
+        let mut message = shown.join("; ");
+        if more > 0 {
+            message.push_str(&format!("; and {more} more"));
+        }
+        errors.push("data", message);
+        return Err(AppError::Validation(errors));
+    }
+    resolve_profile(&data, None).map_err(|e| field("data", e.to_string()))?;
+    Ok(data)
+}
+
+pub async fn open(
+    pool: &PgPool,
+    caller: Caller,
+    id: SimulationId,
+) -> Result<SimulationView, AppError> {
+    let caller = caller.require(Permission::Read)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    let summary = simulations::get(&mut tx, caller.user_id, is_admin(caller), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let data = simulations::load(&mut tx, id, summary.latest_version)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let scenarios = simulations::scenarios(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(SimulationView {
+        summary,
+        data,
+        scenarios,
+        can_edit: caller.role.allows(Permission::EditData),
+    })
+}
+
+pub async fn rename(
+    pool: &PgPool,
+    caller: Caller,
+    id: SimulationId,
+    name: String,
+) -> Result<(), AppError> {
+    let caller = caller.require(Permission::EditData)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    simulations::get(&mut tx, caller.user_id, is_admin(caller), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    simulations::rename(&mut tx, id, &name).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Soft delete; an admin can restore it from the deleted list.
+pub async fn delete(pool: &PgPool, caller: Caller, id: SimulationId) -> Result<(), AppError> {
+    let caller = caller.require(Permission::EditData)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    simulations::get(&mut tx, caller.user_id, is_admin(caller), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    simulations::set_deleted(&mut tx, id, true).await?;
+    tx.commit().await?;
+    tracing::info!(tenant = %caller.tenant_id, by = %caller.user_id, simulation = %id, "simulation deleted");
+    Ok(())
+}
+
+pub async fn restore(pool: &PgPool, caller: Caller, id: SimulationId) -> Result<(), AppError> {
+    let caller = caller.require(Permission::ManageTenant)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    if !simulations::set_deleted(&mut tx, id, false).await? {
+        return Err(AppError::NotFound);
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Saves (or replaces) a named scenario after recomputing it on the server
+/// with the same engine as the browser; returns the stored results' CET1.
+pub async fn save_scenario(
+    pool: &PgPool,
+    caller: Caller,
+    id: SimulationId,
+    name: String,
+    edits_json: &str,
+) -> Result<Option<f64>, AppError> {
+    let caller = caller.require(Permission::EditData)?;
+    let scenario: Scenario = Scenario::from_json_str(&format!("{{\"edits\": {edits_json}}}"))
+        .map_err(|e| field("edits", e.to_string()))?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    let summary = simulations::get(&mut tx, caller.user_id, is_admin(caller), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let data = simulations::load(&mut tx, id, summary.latest_version)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let profile = resolve_profile(&data, None).map_err(|e| field("edits", e.to_string()))?;
+    let (changed, changed_profile) = scenario
+        .apply(&data, &profile)
+        .map_err(|e| field("edits", e.to_string()))?;
+    let results = tokio::task::spawn_blocking(move || {
+        let results = compute(&changed, &changed_profile, &ComputeOptions::default());
+        (results, changed_profile)
+    })
+    .await
+    .map_err(|error| {
+        tracing::error!(%error, "scenario computation task failed");
+        AppError::Internal
+    })?;
+    let (results, profile) = results;
+    let cet1 = results.ratios.cet1;
+    let json = |v: Result<serde_json::Value, serde_json::Error>| {
+        v.map_err(|error| {
+            tracing::error!(%error, "results do not serialise");
+            AppError::Internal
+        })
+    };
+    simulations::save_scenario(
+        &mut tx,
+        caller.tenant_id,
+        id,
+        caller.user_id,
+        &name,
+        &json(serde_json::to_value(&scenario.edits))?,
+        summary.latest_version,
+        &json(serde_json::to_value(&results))?,
+        &json(serde_json::to_value(&profile))?,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(cet1)
+}

@@ -1,0 +1,314 @@
+//! Simulations and scenarios through the real router: storage of versions
+//! and lines, the server's recomputation of a saved scenario, roles, and a
+//! second tenant trying to reach the first one's simulations.
+
+use crate::support::{TestApp, fresh_pools};
+use axum::http::StatusCode;
+use prudentia::engine::scenario::Scenario;
+use prudentia::engine::{ComputeOptions, compute, resolve_profile};
+use prudentia::model::simulation::{SimulationSummary, SimulationView};
+use prudentia::samples::demo_bank;
+
+const PASSWORD: &str = "tide pools at dawn";
+
+async fn sign_up(app: &TestApp, organisation: &str, email: &str) -> String {
+    let reply = app
+        .call(
+            None,
+            "signup",
+            &[
+                ("organisation", organisation),
+                ("name", "Someone"),
+                ("email", email),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert!(reply.ok(), "{}", reply.body);
+    reply.cookie.expect("cookie")
+}
+
+async fn create_demo(app: &TestApp, cookie: &str) -> String {
+    let reply = app
+        .call(
+            Some(cookie),
+            "create-simulation",
+            &[("name", "Q4 plan"), ("source", "sample"), ("data", "")],
+        )
+        .await;
+    assert!(reply.ok(), "{} {}", reply.status, reply.body);
+    serde_json::from_str(&reply.body).expect("id")
+}
+
+const EDITS: &str = r#"[{"op": "add_capital", "tier": "cet1", "label": "Dividend", "amount": -2.5e8},
+    {"op": "scale_exposures", "filter": {"class": "corporate"}, "factor": 1.2}]"#;
+
+#[tokio::test]
+async fn a_simulation_keeps_every_line_and_a_saved_scenario_has_the_engines_figures() {
+    let (pool, owner) = fresh_pools().await;
+    let app = TestApp::with_pool(pool).await;
+    let alice = sign_up(&app, "Banque Alpha", "alice@alpha.example").await;
+    let id = create_demo(&app, &alice).await;
+    let opened = app.call(Some(&alice), "simulation", &[("id", &id)]).await;
+    let view: SimulationView = serde_json::from_str(&opened.body).expect("view");
+    assert_eq!(
+        view.data,
+        demo_bank(),
+        "what comes back is what went in, line for line"
+    );
+    assert_eq!(
+        view.summary.line_count as usize,
+        demo_bank().exposures.len()
+    );
+    assert!(view.can_edit);
+
+    let saved = app
+        .call(
+            Some(&alice),
+            "save-scenario",
+            &[
+                ("id", &id),
+                ("name", "Dividend and growth"),
+                ("edits", EDITS),
+            ],
+        )
+        .await;
+    assert!(saved.ok(), "{}", saved.body);
+    let cet1: Option<f64> = serde_json::from_str(&saved.body).expect("cet1");
+
+    let data = demo_bank();
+    let profile = resolve_profile(&data, None).expect("profile");
+    let scenario = Scenario::from_json_str(&format!("{{\"edits\": {EDITS}}}")).expect("scenario");
+    let (changed, changed_profile) = scenario.apply(&data, &profile).expect("applies");
+    let expected = compute(&changed, &changed_profile, &ComputeOptions::default());
+    assert_eq!(cet1, expected.ratios.cet1);
+    let stored: serde_json::Value = sqlx::query_scalar("SELECT results FROM scenarios")
+        .fetch_one(&owner)
+        .await
+        .expect("stored results");
+    assert_eq!(stored, serde_json::to_value(&expected).expect("json"));
+
+    let again = app.call(Some(&alice), "simulation", &[("id", &id)]).await;
+    let view: SimulationView = serde_json::from_str(&again.body).expect("view");
+    assert_eq!(view.scenarios.len(), 1);
+    assert_eq!(view.scenarios[0].name, "Dividend and growth");
+
+    let bad = app
+        .call(
+            Some(&alice),
+            "save-scenario",
+            &[
+                ("id", &id),
+                ("name", "Broken"),
+                ("edits", r#"[{"op": "scale_exposures", "factor": -1}]"#),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM scenarios")
+        .fetch_one(&owner)
+        .await
+        .expect("count");
+    assert_eq!(count, 1, "a refused scenario is not stored");
+}
+
+#[tokio::test]
+async fn a_bad_data_set_is_refused_with_its_problems_and_stores_nothing() {
+    let (pool, owner) = fresh_pools().await;
+    let app = TestApp::with_pool(pool).await;
+    let alice = sign_up(&app, "Banque Alpha", "alice@alpha.example").await;
+    let data = r#"{"name": "x", "exposures": [
+        {"id": "A", "class": "corporate", "drawn": -5},
+        {"id": "A", "class": "corporate", "drawn": 5}]}"#;
+    let reply = app
+        .call(
+            Some(&alice),
+            "create-simulation",
+            &[("name", "Bad"), ("source", "json"), ("data", data)],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        reply.body.contains("duplicate exposure id"),
+        "{}",
+        reply.body
+    );
+    let typo = app
+        .call(
+            Some(&alice),
+            "create-simulation",
+            &[
+                ("name", "Bad"),
+                ("source", "json"),
+                (
+                    "data",
+                    r#"{"exposures": [{"id": "A", "class": "corporat", "drawn": 5}]}"#,
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(typo.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(typo.body.contains("exposures[0]"), "{}", typo.body);
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM simulations")
+        .fetch_one(&owner)
+        .await
+        .expect("count");
+    assert_eq!(count, 0);
+}
+
+#[tokio::test]
+async fn viewers_read_but_do_not_change_and_deleted_ones_come_back_by_an_admin() {
+    let app = TestApp::spawn().await;
+    let alice = sign_up(&app, "Banque Alpha", "alice@alpha.example").await;
+    let id = create_demo(&app, &alice).await;
+    let sent = app
+        .call(
+            Some(&alice),
+            "invite",
+            &[("email", "vic@alpha.example"), ("role", "viewer")],
+        )
+        .await;
+    let link: prudentia::model::account::InvitationSent =
+        serde_json::from_str(&sent.body).expect("sent");
+    let token = link.link.rsplit('/').next().expect("token");
+    let vic = app
+        .call(
+            None,
+            "accept-invitation",
+            &[("token", token), ("name", "Vic"), ("password", PASSWORD)],
+        )
+        .await
+        .cookie
+        .expect("cookie");
+    let view: SimulationView = serde_json::from_str(
+        &app.call(Some(&vic), "simulation", &[("id", &id)])
+            .await
+            .body,
+    )
+    .expect("view");
+    assert!(!view.can_edit);
+    for (endpoint, args) in [
+        (
+            "save-scenario",
+            vec![("id", id.as_str()), ("name", "Mine"), ("edits", "[]")],
+        ),
+        (
+            "create-simulation",
+            vec![("name", "Mine"), ("source", "sample"), ("data", "")],
+        ),
+        (
+            "rename-simulation",
+            vec![("id", id.as_str()), ("name", "Mine")],
+        ),
+        ("delete-simulation", vec![("id", id.as_str())]),
+        ("restore-simulation", vec![("id", id.as_str())]),
+    ] {
+        let reply = app.call(Some(&vic), endpoint, &args).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::FORBIDDEN,
+            "viewer {endpoint}: {}",
+            reply.body
+        );
+    }
+    assert!(
+        app.call(Some(&alice), "delete-simulation", &[("id", &id)])
+            .await
+            .ok()
+    );
+    let live: Vec<SimulationSummary> = serde_json::from_str(
+        &app.call(Some(&alice), "simulations", &[("deleted", "false")])
+            .await
+            .body,
+    )
+    .expect("list");
+    assert!(live.is_empty());
+    assert_eq!(
+        app.call(Some(&alice), "simulation", &[("id", &id)])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(
+        app.call(Some(&alice), "restore-simulation", &[("id", &id)])
+            .await
+            .ok()
+    );
+    let live: Vec<SimulationSummary> = serde_json::from_str(
+        &app.call(Some(&alice), "simulations", &[("deleted", "false")])
+            .await
+            .body,
+    )
+    .expect("list");
+    assert_eq!(live.len(), 1, "restored with its data");
+}
+
+#[tokio::test]
+async fn a_second_tenant_cannot_open_change_or_list_the_first_ones_simulations() {
+    let (pool, owner) = fresh_pools().await;
+    let app = TestApp::with_pool(pool).await;
+    let alice = sign_up(&app, "Banque Alpha", "alice@alpha.example").await;
+    let id = create_demo(&app, &alice).await;
+    assert!(
+        app.call(
+            Some(&alice),
+            "save-scenario",
+            &[("id", &id), ("name", "Alpha secret"), ("edits", "[]")]
+        )
+        .await
+        .ok()
+    );
+    let mallory = sign_up(&app, "Banque Beta", "mallory@beta.example").await;
+    for (endpoint, args) in [
+        ("simulation", vec![("id", id.as_str())]),
+        (
+            "save-scenario",
+            vec![
+                ("id", id.as_str()),
+                ("name", "Alpha secret"),
+                ("edits", "[]"),
+            ],
+        ),
+        (
+            "rename-simulation",
+            vec![("id", id.as_str()), ("name", "Owned")],
+        ),
+        ("delete-simulation", vec![("id", id.as_str())]),
+    ] {
+        let reply = app.call(Some(&mallory), endpoint, &args).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::NOT_FOUND,
+            "{endpoint}: {}",
+            reply.body
+        );
+    }
+    let restore = app
+        .call(Some(&mallory), "restore-simulation", &[("id", id.as_str())])
+        .await;
+    assert_eq!(restore.status, StatusCode::NOT_FOUND);
+    let list = app
+        .call(Some(&mallory), "simulations", &[("deleted", "false")])
+        .await;
+    assert_eq!(list.body, "[]");
+    let page = app.page(&mallory, &format!("/app/simulations/{id}")).await;
+    assert!(!page.body.contains("Q4 plan") && !page.body.contains("Alpha secret"));
+    let (name, scenarios): (String, i64) =
+        sqlx::query_as("SELECT s.name, (SELECT count(*) FROM scenarios) FROM simulations s")
+            .fetch_one(&owner)
+            .await
+            .expect("alpha's simulation");
+    assert_eq!((name.as_str(), scenarios), ("Q4 plan", 1), "unchanged");
+    for table in [
+        "simulations",
+        "simulation_versions",
+        "exposure_lines",
+        "scenarios",
+    ] {
+        let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+            .fetch_one(&app.pool)
+            .await
+            .expect("count");
+        assert_eq!(n, 0, "{table} without the tenant setting");
+    }
+}
