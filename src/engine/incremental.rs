@@ -13,12 +13,13 @@
 use super::aggregate::{self, line_factor, sme_eligible};
 use super::credit;
 use super::dataset::DataSet;
+use super::dataset::ExposureClass;
 use super::large_exposures::GroupRanking;
 use super::portfolio::{NONE, Portfolio};
 use super::profile::Profile;
 use super::results::Results;
 use super::rules::Rules;
-use super::scenario::{Edit, apply_edit};
+use super::scenario::{Edit, Filter, apply_edit, non_negative_factor, scale_line, shift_line};
 use super::sum::Sum;
 use super::{CreditPass, credit_pass, finish};
 use std::collections::{HashMap, HashSet};
@@ -34,6 +35,8 @@ pub struct IncrementalEngine {
     pass: CreditPass,
     ranking: GroupRanking,
     line_index: HashMap<String, usize>,
+    /// The lines of each class, so a lever on a class reads only its lines.
+    class_lines: Vec<Vec<usize>>,
     /// crr3 SME supporting factor: E of each counterparty's SME lines, and
     /// its lines, by counterparty id, so a change re-weights only that
     /// counterparty.
@@ -54,11 +57,8 @@ impl IncrementalEngine {
                 .enumerate()
                 .map(|(i, l)| (l.id.clone(), i))
                 .collect(),
-            ranking: GroupRanking::new(
-                &pass.aggregates.groups,
-                &pass.aggregates.group_refs,
-                &portfolio.groups,
-            ),
+            class_lines: class_lines(&data),
+            ranking: GroupRanking::new(&pass.aggregates.groups, &pass.aggregates.group_refs),
             results: Results::default(),
             sme_totals: Vec::new(),
             counterparty_lines: Vec::new(),
@@ -88,43 +88,90 @@ impl IncrementalEngine {
     /// Applies one scenario edit and returns the updated results. A refused
     /// edit (unknown id, bad value) changes nothing.
     pub fn apply(&mut self, edit: &Edit) -> Result<&Results, String> {
-        let touched: Option<Vec<usize>> = match edit {
-            Edit::ScaleExposures { filter, .. } | Edit::ShiftRatings { filter, .. } => Some(
-                self.data
-                    .exposures
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, l)| filter.matches(l))
-                    .map(|(i, _)| i)
-                    .collect(),
-            ),
-            Edit::SetLine { id, .. } => Some(
-                self.line_index
+        match edit {
+            // Segment levers touch the segment's lines only (the class index
+            // narrows the search when the filter names a class).
+            Edit::ScaleExposures { filter, factor } => {
+                non_negative_factor(*factor)?;
+                let lines = self.segment(filter);
+                for &i in &lines {
+                    scale_line(&mut self.data.exposures[i], *factor);
+                }
+                self.recompute_lines(&lines, true);
+            }
+            Edit::ShiftRatings { filter, notches } => {
+                let lines = self.segment(filter);
+                for &i in &lines {
+                    shift_line(&mut self.data.exposures[i], *notches);
+                }
+                self.recompute_lines(&lines, true);
+            }
+            Edit::SetLine { id, .. } => {
+                let i = *self
+                    .line_index
                     .get(id)
-                    .map(|i| vec![*i])
-                    .ok_or_else(|| format!("no exposure line has id \"{id}\""))?,
-            ),
-            _ => None,
-        };
+                    .ok_or_else(|| format!("no exposure line has id \"{id}\""))?;
+                let class_before = self.data.exposures[i].class;
+                self.apply_to_data(edit)?;
+                // `set_line` cannot change an id, so the line index stays valid.
+                let class_after = self.data.exposures[i].class;
+                if class_after != class_before {
+                    self.class_lines[class_before as usize].retain(|j| *j != i);
+                    self.class_lines[class_after as usize].push(i);
+                }
+                self.recompute_lines(&[i], false);
+            }
+            Edit::SetParameter { key, .. } => {
+                let rules_changed = self.apply_to_data(edit)?;
+                if rules_changed && !TAIL_PREFIXES.iter().any(|p| key.starts_with(p)) {
+                    self.rebuild();
+                }
+            }
+            _ => {
+                self.apply_to_data(edit)?;
+            }
+        }
+        self.refinish();
+        Ok(&self.results)
+    }
+
+    /// The edit on the data set and profile; whether the profile changed.
+    fn apply_to_data(&mut self, edit: &Edit) -> Result<bool, String> {
         let mut data = std::mem::take(&mut self.data);
         let mut profile = self.profile.clone();
         let applied = apply_edit(edit, &mut data, &mut profile);
         self.data = data;
         applied?;
-        let rules_changed = profile != self.profile;
+        let changed = profile != self.profile;
         self.profile = profile;
-        match (touched, edit) {
-            (_, Edit::SetParameter { key, .. })
-                if rules_changed && !TAIL_PREFIXES.iter().any(|p| key.starts_with(p)) =>
-            {
-                self.rebuild();
+        Ok(changed)
+    }
+
+    /// The lines a filter selects, in data order.
+    fn segment(&self, filter: &Filter) -> Vec<usize> {
+        let matches = |i: &usize| filter.matches(&self.data.exposures[*i]);
+        match (filter.class, &filter.ids) {
+            (Some(class), _) => {
+                let mut lines: Vec<usize> = self.class_lines[class as usize]
+                    .iter()
+                    .copied()
+                    .filter(matches)
+                    .collect();
+                lines.sort_unstable();
+                lines
             }
-            // `set_line` cannot change an id, so the line index stays valid.
-            (Some(lines), _) => self.recompute_lines(&lines),
-            _ => {}
+            (None, Some(ids)) => {
+                let mut lines: Vec<usize> = ids
+                    .iter()
+                    .filter_map(|id| self.line_index.get(id).copied())
+                    .filter(matches)
+                    .collect();
+                lines.sort_unstable();
+                lines.dedup();
+                lines
+            }
+            (None, None) => (0..self.data.exposures.len()).filter(matches).collect(),
         }
-        self.refinish();
-        Ok(&self.results)
     }
 
     fn rebuild(&mut self) {
@@ -133,7 +180,6 @@ impl IncrementalEngine {
         self.ranking = GroupRanking::new(
             &self.pass.aggregates.groups,
             &self.pass.aggregates.group_refs,
-            &self.portfolio.groups,
         );
         self.index_counterparties();
     }
@@ -167,12 +213,17 @@ impl IncrementalEngine {
     }
 
     /// Takes the lines' contributions out, re-evaluates them, puts them back.
-    fn recompute_lines(&mut self, lines: &[usize]) {
+    /// `ids_kept`: the edit changed no id (group, country, counterparty).
+    fn recompute_lines(&mut self, lines: &[usize], ids_kept: bool) {
         let mut affected: HashSet<u32> = HashSet::new();
         let mut groups: HashSet<u32> = HashSet::new();
         for &i in lines {
             let old = self.portfolio.lines[i];
-            self.portfolio.recompile(i, &self.data.exposures[i]);
+            if ids_kept {
+                self.portfolio.refresh(i, &self.data.exposures[i]);
+            } else {
+                self.portfolio.recompile(i, &self.data.exposures[i]);
+            }
             let line = self.portfolio.lines[i];
             let outcome = credit::evaluate(&self.rules, &line);
             if self.rules.sme_factor {
@@ -218,21 +269,18 @@ impl IncrementalEngine {
         self.rerank(groups);
     }
 
-    /// A few groups move in place; many at once are cheaper to re-sort.
+    /// Groups move in the ranking one by one; when a quarter of them or
+    /// more changed, building it anew is cheaper.
     fn rerank(&mut self, groups: HashSet<u32>) {
         let aggregates = &self.pass.aggregates;
-        if groups.len().saturating_mul(64) > aggregates.groups.len() {
-            self.ranking = GroupRanking::new(
-                &aggregates.groups,
-                &aggregates.group_refs,
-                &self.portfolio.groups,
-            );
+        if groups.len().saturating_mul(4) > aggregates.groups.len() {
+            self.ranking = GroupRanking::new(&aggregates.groups, &aggregates.group_refs);
             return;
         }
         for group in groups {
             let g = group as usize;
             let amount = (aggregates.group_refs[g] > 0).then(|| aggregates.groups[g].value());
-            self.ranking.update(group, amount, &self.portfolio.groups);
+            self.ranking.update(group, amount);
         }
     }
 
@@ -264,6 +312,14 @@ impl IncrementalEngine {
         self.pass.factors[i] = factor;
         self.pass.contributions[i] = new;
     }
+}
+
+fn class_lines(data: &DataSet) -> Vec<Vec<usize>> {
+    let mut lines = vec![Vec::new(); ExposureClass::ALL.len()];
+    for (i, line) in data.exposures.iter().enumerate() {
+        lines[line.class as usize].push(i);
+    }
+    lines
 }
 
 #[cfg(test)]
@@ -328,6 +384,9 @@ mod tests {
         {"op": "set_line", "id": "L-0000011", "field": "group_id", "value": "GRP-ATLAS"},
         {"op": "set_line", "id": "L-0000012", "field": "defaulted", "value": true},
         {"op": "set_line", "id": "L-0000013", "field": "sme", "value": true},
+        {"op": "set_line", "id": "L-0000014", "field": "class", "value": "equity"},
+        {"op": "scale_exposures", "filter": {"class": "equity"}, "factor": 1.5},
+        {"op": "shift_ratings", "filter": {"ids": ["L-0000014", "L-0000015", "nope"]}, "notches": -1},
         {"op": "set_parameter", "key": "rw.corporate.cqs3", "value": 1.0},
         {"op": "scale_exposures", "filter": {"ids": ["L-LE00", "L-LE01"]}, "factor": 2.0}
     ]}"#;

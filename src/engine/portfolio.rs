@@ -89,8 +89,35 @@ impl Portfolio {
         self.lines[i] = self.line(exposure);
     }
 
+    /// Compiles line `i` again after an edit that keeps its ids (amounts,
+    /// ratings): no string is looked up.
+    pub fn refresh(&mut self, i: usize, exposure: &Exposure) {
+        let old = self.lines[i];
+        self.lines[i] = Line {
+            group: old.group,
+            guarantor_group: old.guarantor_group,
+            country: old.country,
+            counterparty: old.counterparty,
+            ..self.values(exposure)
+        };
+    }
+
     fn line(&mut self, e: &Exposure) -> Line {
         let id = |interner: &mut Interner, key: Option<&str>| key.map_or(NONE, |k| interner.id(k));
+        Line {
+            group: id(
+                &mut self.groups,
+                e.group_id.as_deref().or(e.counterparty_id.as_deref()),
+            ),
+            guarantor_group: id(&mut self.groups, e.guarantor_group_id.as_deref()),
+            country: id(&mut self.countries, e.country.as_deref()),
+            counterparty: id(&mut self.counterparties, e.counterparty_id.as_deref()),
+            ..self.values(e)
+        }
+    }
+
+    /// Everything but the ids (left at NONE).
+    fn values(&self, e: &Exposure) -> Line {
         let line_currency = e.currency.as_deref().unwrap_or(&self.reporting_currency);
         let collateral_currency = e.collateral_currency.as_deref().unwrap_or(line_currency);
         Line {
@@ -102,13 +129,10 @@ impl Portfolio {
             ltv: e.ltv,
             property_value: e.property_value,
             collateral_residual_maturity_years: e.collateral_residual_maturity_years,
-            group: id(
-                &mut self.groups,
-                e.group_id.as_deref().or(e.counterparty_id.as_deref()),
-            ),
-            guarantor_group: id(&mut self.groups, e.guarantor_group_id.as_deref()),
-            country: id(&mut self.countries, e.country.as_deref()),
-            counterparty: id(&mut self.counterparties, e.counterparty_id.as_deref()),
+            group: NONE,
+            guarantor_group: NONE,
+            country: NONE,
+            counterparty: NONE,
             class: e.class,
             counterparty_type: e.counterparty_type,
             cqs: step(e.rating).or(e.cqs),

@@ -178,7 +178,27 @@ impl Scenario {
     }
 }
 
-fn non_negative_factor(factor: f64) -> Result<(), String> {
+/// `scale_exposures` on one line: every amount, not the property value
+/// (a larger loan on the same property has a higher LTV).
+pub fn scale_line(line: &mut Exposure, factor: f64) {
+    scale(&mut line.drawn, factor);
+    scale(&mut line.undrawn, factor);
+    scale(&mut line.specific_provisions, factor);
+    scale(&mut line.collateral_value, factor);
+    scale(&mut line.guaranteed_amount, factor);
+}
+
+/// `shift_ratings` on one line.
+pub fn shift_line(line: &mut Exposure, notches: i32) {
+    // A line known only by its CQS moves from that step's middle notch.
+    let notch = line.rating.notch().or(line.cqs.map(Notch::middle_of));
+    if let Some(notch) = notch {
+        line.rating = Rating::Notch(notch.shifted(notches));
+        line.cqs = None;
+    }
+}
+
+pub fn non_negative_factor(factor: f64) -> Result<(), String> {
     if factor.is_finite() && factor >= 0.0 {
         Ok(())
     } else {
@@ -193,21 +213,12 @@ pub fn apply_edit(edit: &Edit, data: &mut DataSet, profile: &mut Profile) -> Res
         Edit::ScaleExposures { filter, factor } => {
             non_negative_factor(*factor)?;
             for line in data.exposures.iter_mut().filter(|l| filter.matches(l)) {
-                scale(&mut line.drawn, *factor);
-                scale(&mut line.undrawn, *factor);
-                scale(&mut line.specific_provisions, *factor);
-                scale(&mut line.collateral_value, *factor);
-                scale(&mut line.guaranteed_amount, *factor);
+                scale_line(line, *factor);
             }
         }
         Edit::ShiftRatings { filter, notches } => {
             for line in data.exposures.iter_mut().filter(|l| filter.matches(l)) {
-                // A line known only by its CQS moves from that step's middle notch.
-                let notch = line.rating.notch().or(line.cqs.map(Notch::middle_of));
-                if let Some(notch) = notch {
-                    line.rating = Rating::Notch(notch.shifted(*notches));
-                    line.cqs = None;
-                }
+                shift_line(line, *notches);
             }
         }
         Edit::SetLine { id, field, value } => {
