@@ -49,12 +49,18 @@ test('a lever recomputes CET1 in the browser exactly as the engine does; the sce
   const baseline = await page.getByTestId('metric-cet1').textContent();
   expect(baseline).toBe(engineCet1([]));
 
+  const chart = page.getByTestId('chart-capital');
+  await expect(chart.locator('svg')).toBeVisible();
+  await expect(page.getByTestId('chart-rwa')).toContainText('corporate');
+  const chartBefore = await chart.innerHTML();
+
   await page.getByLabel(/CET1 capital action/).fill('-750');
   const expected = engineCet1([{ op: 'add_capital', tier: 'cet1', label: 'What-if capital action', amount: -750e6 }]);
   expect(expected).not.toBe(baseline);
   await expect(page.getByTestId('metric-cet1')).toHaveText(expected);
   await expect(page.getByTestId('delta-cet1')).toContainText('-');
   await expect(page.getByText(/Recomputed in the browser in/)).toBeVisible();
+  expect(await chart.innerHTML()).not.toBe(chartBefore);
 
   const name = `Dividend ${Date.now()}`;
   await page.getByLabel('Scenario name').fill(name);

@@ -1,3 +1,4 @@
+pub mod charts;
 pub mod contact_form;
 pub mod footer;
 pub mod form;

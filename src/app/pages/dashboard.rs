@@ -4,6 +4,7 @@
 //! side, and saving the scenario (recomputed and stored by the server).
 
 use crate::api::simulations::{SaveScenario, open_simulation};
+use crate::app::components::charts;
 use crate::app::components::form::{FormAlert, FormField, field_error, form_error};
 use crate::app::components::workspace::Workspace;
 use crate::engine::dataset::{DataSet, ExposureClass, Tier};
@@ -449,6 +450,7 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
     let edits_json = move || serde_json::to_string(&levers.with(Levers::edits)).unwrap_or_default();
 
     let baseline_metrics = metrics(&baseline);
+    let chart_baseline = baseline.clone();
     let cards = move || {
         scenario.with(|s| {
             metrics(s)
@@ -517,6 +519,10 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
             </p>
         </header>
         <section class="metric-grid" aria-label="Key metrics (scenario)">{cards}</section>
+        <section class="chart-grid" aria-label="Charts">
+            <figure class="chart" data-testid="chart-capital" inner_html=move || scenario.with(charts::capital_stack)></figure>
+            <figure class="chart" data-testid="chart-rwa" inner_html=move || scenario.with(|s| charts::rwa_by_class(&chart_baseline, s))></figure>
+        </section>
         <p class="muted" aria-live="polite">
             {move || elapsed_ms.get().map(|ms| format!("Recomputed in the browser in {ms:.1} ms."))}
         </p>
