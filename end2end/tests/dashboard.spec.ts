@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { sql } from './db';
 
 const repoRoot = resolve(__dirname, '..', '..');
 const bin = process.env.PRUDENTIA_BIN ?? resolve(repoRoot, 'target/debug/prudentia');
@@ -44,6 +45,9 @@ function engineCet1(edits: object[]): string {
 test('a lever recomputes CET1 in the browser exactly as the engine does; the scenario saves', async ({ page }) => {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
   await logIn(page, 'analyst@prudentia.example');
   await openDemo(page);
   const baseline = await page.getByTestId('metric-cet1').textContent();
@@ -84,4 +88,19 @@ test('a viewer sees the dashboard and may try levers but cannot save', async ({ 
   await expect(page.getByRole('button', { name: 'Save scenario' })).toHaveCount(0);
   await page.getByLabel(/Pillar 2 requirement/).fill('4');
   await expect(page.getByTestId('comparison')).toBeVisible();
+});
+
+test('a drill-down lists the lines behind a class, largest RWA first, with their rule', async ({ page }) => {
+  await logIn(page, 'analyst@prudentia.example');
+  await openDemo(page);
+  const expected = sql(
+    "SELECT count(*) FROM exposure_lines WHERE line->>'class' = 'equity' AND coalesce((line->>'defaulted')::boolean, false) = false",
+  );
+  await page.getByRole('group', { name: 'Exposure class' }).getByRole('button', { name: 'equity', exact: true }).click();
+  await expect(page.getByTestId('drill-total')).toContainText(`${expected} lines`);
+  const rows = page.getByTestId('drill-lines').locator('tbody tr');
+  await expect(rows.first()).toContainText('equity');
+  await expect(rows.first()).toContainText('§');
+  await page.getByLabel('Line id contains').fill('no-such-line');
+  await expect(page.getByTestId('drill-total')).toContainText('0 lines');
 });

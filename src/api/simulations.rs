@@ -1,7 +1,7 @@
 //! Server functions of simulations and scenarios.
 
 use crate::model::error::AppError;
-use crate::model::simulation::{SimulationSummary, SimulationView};
+use crate::model::simulation::{LinePage, SimulationSummary, SimulationView};
 use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "simulations")]
@@ -104,6 +104,35 @@ pub async fn save_scenario(
         let caller = auth::caller(&state.pool, &auth::session().await?).await?;
         let name = parse_name("name", &name)?;
         simulations::save_scenario(&state.pool, caller, id.parse()?, name, &edits).await
+    }
+    .await;
+    super::reply(result)
+}
+
+/// A page of the baseline's lines behind a figure (drill-down).
+#[server(prefix = "/api", endpoint = "simulation-lines")]
+pub async fn simulation_lines(
+    id: String,
+    class: String,
+    search: String,
+    sort: String,
+    page: usize,
+) -> Result<LinePage, AppError> {
+    use crate::server::{auth, simulations, state::app_state};
+    let result = async {
+        let state = app_state()?;
+        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let non_empty = |s: String| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        simulations::lines(
+            &state.pool,
+            caller,
+            id.parse()?,
+            non_empty(class),
+            non_empty(search),
+            sort.parse()?,
+            page,
+        )
+        .await
     }
     .await;
     super::reply(result)

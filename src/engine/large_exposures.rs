@@ -194,7 +194,11 @@ mod tests {
         let mut ranking = GroupRanking::new(&groups, &refs);
         assert_eq!(ranking.list(&names, 1_000.0, &profile), full);
         let listed: Vec<&str> = full.iter().map(|l| l.group.as_str()).collect();
-        assert_eq!(listed, ["foxtrot", "alpha", "bravo"], "ties in name order; echo has no line");
+        assert_eq!(
+            listed,
+            ["foxtrot", "alpha", "bravo"],
+            "ties in name order; echo has no line"
+        );
 
         let mut moved = groups.clone();
         moved[2] = sums(&[7.0])[0];

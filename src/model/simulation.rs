@@ -77,3 +77,41 @@ pub fn parse_name(field: &str, name: &str) -> Result<String, AppError> {
     }
     errors.into_result(name)
 }
+
+/// Per-line results are listed this many at a time.
+pub const LINES_PER_PAGE: usize = 50;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineSort {
+    /// Largest RWA first.
+    #[default]
+    Rwa,
+    Exposure,
+    RiskWeight,
+    Id,
+}
+
+impl FromStr for LineSort {
+    type Err = AppError;
+    fn from_str(s: &str) -> Result<Self, AppError> {
+        match s {
+            "" | "rwa" => Ok(LineSort::Rwa),
+            "exposure" => Ok(LineSort::Exposure),
+            "risk_weight" => Ok(LineSort::RiskWeight),
+            "id" => Ok(LineSort::Id),
+            other => Err(AppError::Validation(FieldErrors::single(
+                "sort",
+                format!("\"{other}\" is not a sort order (rwa, exposure, risk_weight, id)."),
+            ))),
+        }
+    }
+}
+
+/// One page of the lines behind a figure.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LinePage {
+    pub total: usize,
+    pub page: usize,
+    pub lines: Vec<crate::engine::results::LineResult>,
+}

@@ -7,7 +7,9 @@ use crate::engine::scenario::Scenario;
 use crate::engine::{ComputeOptions, compute, resolve_profile};
 use crate::model::account::Permission;
 use crate::model::error::{AppError, FieldErrors};
-use crate::model::simulation::{SimulationId, SimulationSummary, SimulationView};
+use crate::model::simulation::{
+    LINES_PER_PAGE, LinePage, LineSort, SimulationId, SimulationSummary, SimulationView,
+};
 use crate::server::auth::Caller;
 use crate::server::db::{scope, simulations, tenants};
 use sqlx::PgPool;
@@ -196,4 +198,76 @@ pub async fn save_scenario(
     .await?;
     tx.commit().await?;
     Ok(cet1)
+}
+
+/// The baseline's per-line results behind a figure: filtered by class
+/// (the `by_class` key, `defaulted` included) and id prefix, sorted, paged
+/// on the server, each with the rule that set its risk weight.
+pub async fn lines(
+    pool: &PgPool,
+    caller: Caller,
+    id: SimulationId,
+    class: Option<String>,
+    search: Option<String>,
+    sort: LineSort,
+    page: usize,
+) -> Result<LinePage, AppError> {
+    let caller = caller.require(Permission::Read)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    let summary = simulations::get(&mut tx, caller.user_id, is_admin(caller), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let data = simulations::load(&mut tx, id, summary.latest_version)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    let profile = resolve_profile(&data, None).map_err(|e| field("data", e.to_string()))?;
+    tokio::task::spawn_blocking(move || {
+        let options = ComputeOptions {
+            lines: true,
+            explain: true,
+        };
+        let results = compute(&data, &profile, &options);
+        let mut lines: Vec<_> = results
+            .lines
+            .unwrap_or_default()
+            .into_iter()
+            .zip(&data.exposures)
+            .filter(|(_, e)| {
+                class.as_deref().is_none_or(|c| {
+                    if c == "defaulted" {
+                        e.defaulted
+                    } else {
+                        !e.defaulted && e.class.key() == c
+                    }
+                })
+            })
+            .filter(|(l, _)| search.as_deref().is_none_or(|q| l.id.contains(q)))
+            .map(|(l, _)| l)
+            .collect();
+        match sort {
+            LineSort::Rwa => lines.sort_by(|a, b| b.rwa.total_cmp(&a.rwa).then(a.id.cmp(&b.id))),
+            LineSort::Exposure => {
+                lines.sort_by(|a, b| b.exposure.total_cmp(&a.exposure).then(a.id.cmp(&b.id)))
+            }
+            LineSort::RiskWeight => lines.sort_by(|a, b| {
+                b.risk_weight
+                    .total_cmp(&a.risk_weight)
+                    .then(a.id.cmp(&b.id))
+            }),
+            LineSort::Id => lines.sort_by(|a, b| a.id.cmp(&b.id)),
+        }
+        let total = lines.len();
+        let lines = lines
+            .into_iter()
+            .skip(page * LINES_PER_PAGE)
+            .take(LINES_PER_PAGE)
+            .collect();
+        LinePage { total, page, lines }
+    })
+    .await
+    .map_err(|error| {
+        tracing::error!(%error, "line listing task failed");
+        AppError::Internal
+    })
 }

@@ -312,3 +312,93 @@ async fn a_second_tenant_cannot_open_change_or_list_the_first_ones_simulations()
         assert_eq!(n, 0, "{table} without the tenant setting");
     }
 }
+
+#[tokio::test]
+async fn the_lines_behind_a_class_are_filtered_sorted_and_paged_on_the_server() {
+    use prudentia::model::simulation::LinePage;
+    let app = TestApp::spawn().await;
+    let alice = sign_up(&app, "Banque Alpha", "alice@alpha.example").await;
+    let id = create_demo(&app, &alice).await;
+    let page = |class: &'static str, sort: &'static str, n: &'static str| {
+        let (app, alice, id) = (&app, &alice, &id);
+        async move {
+            let reply = app
+                .call(
+                    Some(alice),
+                    "simulation-lines",
+                    &[
+                        ("id", id),
+                        ("class", class),
+                        ("search", ""),
+                        ("sort", sort),
+                        ("page", n),
+                    ],
+                )
+                .await;
+            assert!(reply.ok(), "{}", reply.body);
+            serde_json::from_str::<LinePage>(&reply.body).expect("page")
+        }
+    };
+    let data = demo_bank();
+    let expected = data
+        .exposures
+        .iter()
+        .filter(|e| e.class.key() == "corporate" && !e.defaulted)
+        .count();
+    let first = page("corporate", "rwa", "0").await;
+    assert_eq!(first.total, expected);
+    assert_eq!(first.lines.len(), 50.min(expected));
+    assert!(first.lines.iter().all(|l| l.class == "corporate"));
+    assert!(
+        first.lines.windows(2).all(|w| w[0].rwa >= w[1].rwa),
+        "largest RWA first"
+    );
+    assert!(
+        first
+            .lines
+            .iter()
+            .all(|l| l.rule.as_deref().is_some_and(|r| r.contains('§'))),
+        "each line says its rule"
+    );
+    let second = page("corporate", "rwa", "1").await;
+    assert!(
+        second.lines.first().expect("a second page").rwa
+            <= first.lines.last().expect("first page").rwa
+    );
+    let defaulted = page("defaulted", "id", "0").await;
+    assert_eq!(
+        defaulted.total,
+        data.exposures.iter().filter(|e| e.defaulted).count()
+    );
+    assert!(defaulted.lines.windows(2).all(|w| w[0].id < w[1].id));
+
+    let bad = app
+        .call(
+            Some(&alice),
+            "simulation-lines",
+            &[
+                ("id", &id),
+                ("class", ""),
+                ("search", ""),
+                ("sort", "colour"),
+                ("page", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mallory = sign_up(&app, "Banque Beta", "mallory@beta.example").await;
+    let foreign = app
+        .call(
+            Some(&mallory),
+            "simulation-lines",
+            &[
+                ("id", &id),
+                ("class", ""),
+                ("search", ""),
+                ("sort", "rwa"),
+                ("page", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND);
+}

@@ -1,5 +1,10 @@
 //! Dashboard charts drawn with plotters to SVG: the same code renders on the
 //! server and, after every lever move, in the browser.
+//!
+//! No plotters call here measures text (captions, mesh labels): in the
+//! browser that measurement styles a probe element inline, which our CSP
+//! refuses. Titles are the page's figcaptions; axis labels are drawn as
+//! plain text at chosen places.
 
 use crate::engine::results::Results;
 use plotters::prelude::*;
@@ -15,8 +20,11 @@ const TSCR: RGBColor = RGBColor(138, 83, 0);
 const BUFFERS: RGBColor = RGBColor(255, 194, 102);
 const CCYB: RGBColor = RGBColor(255, 224, 170);
 const BASELINE: RGBColor = RGBColor(168, 182, 198);
+const GRID: RGBColor = RGBColor(226, 232, 240);
 
-fn svg(draw: impl FnOnce(&DrawingArea<SVGBackend, plotters::coord::Shift>) -> Result<(), String>) -> String {
+fn svg(
+    draw: impl FnOnce(&DrawingArea<SVGBackend, plotters::coord::Shift>) -> Result<(), String>,
+) -> String {
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT)).into_drawing_area();
@@ -45,28 +53,47 @@ pub fn capital_stack(r: &Results) -> String {
         ];
         let requirement = [
             ("P1 + P2R", r.requirements.tscr * 100.0, TSCR),
-            ("Buffers", (r.requirements.cbr - r.requirements.ccyb) * 100.0, BUFFERS),
+            (
+                "Buffers",
+                (r.requirements.cbr - r.requirements.ccyb) * 100.0,
+                BUFFERS,
+            ),
             ("CCyB", r.requirements.ccyb * 100.0, CCYB),
         ];
-        let total = |parts: &[(&str, f64, RGBColor)]| parts.iter().map(|p| p.1.max(0.0)).sum::<f64>();
+        let total =
+            |parts: &[(&str, f64, RGBColor)]| parts.iter().map(|p| p.1.max(0.0)).sum::<f64>();
         let top = total(&capital).max(total(&requirement)).max(1.0) * 1.15;
         let mut chart = ChartBuilder::on(root)
             .margin(12)
-            .caption("Capital against requirements (% of RWA)", text_style(15))
-            .x_label_area_size(28)
-            .y_label_area_size(40)
+            .x_label_area_size(8)
+            .y_label_area_size(44)
             .build_cartesian_2d(0.0..2.0, 0.0..top)
             .map_err(|e| e.to_string())?;
+        let step = if top > 30.0 { 10.0 } else { 5.0 };
+        let ticks: Vec<f64> = (0..)
+            .map(|i| f64::from(i) * step)
+            .take_while(|v| *v <= top)
+            .collect();
         chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .disable_x_axis()
-            .y_labels(6)
-            .y_label_style(text_style(11))
-            .y_label_formatter(&|v| format!("{v:.0} %"))
-            .draw()
+            .draw_series(
+                ticks
+                    .iter()
+                    .map(|v| PathElement::new(vec![(0.0, *v), (2.0, *v)], GRID)),
+            )
             .map_err(|e| e.to_string())?;
-        for (x, parts, title) in [(0.25, &capital, "Capital"), (1.25, &requirement, "Requirement")] {
+        chart
+            .draw_series(ticks.iter().map(|v| {
+                Text::new(
+                    format!("{v:.0} % "),
+                    (0.0, *v),
+                    text_style(11).pos(Pos::new(HPos::Right, VPos::Center)),
+                )
+            }))
+            .map_err(|e| e.to_string())?;
+        for (x, parts, title) in [
+            (0.25, &capital, "Capital"),
+            (1.25, &requirement, "Requirement"),
+        ] {
             let mut base = 0.0;
             for (label, height, colour) in parts.iter() {
                 let height = height.max(0.0);
@@ -122,26 +149,39 @@ pub fn rwa_by_class(baseline: &Results, scenario: &Results) -> String {
         let n = classes.len().max(1) as f64;
         let mut chart = ChartBuilder::on(root)
             .margin(12)
-            .caption("Credit RWA by exposure class (€ bn)", text_style(15))
-            .x_label_area_size(24)
+            .x_label_area_size(20)
             .y_label_area_size(130)
             .build_cartesian_2d(0.0..top, 0.0..n)
             .map_err(|e| e.to_string())?;
+        let ticks: Vec<f64> = (0..=4).map(|i| top / 4.0 * f64::from(i)).collect();
         chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .disable_y_axis()
-            .x_labels(5)
-            .x_label_style(text_style(11))
-            .x_label_formatter(&|v| format!("{v:.1}"))
-            .draw()
+            .draw_series(
+                ticks
+                    .iter()
+                    .map(|v| PathElement::new(vec![(*v, 0.0), (*v, n)], GRID)),
+            )
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(ticks.iter().map(|v| {
+                Text::new(
+                    format!("{v:.1}"),
+                    (*v, 0.0),
+                    text_style(11).pos(Pos::new(HPos::Center, VPos::Top)),
+                )
+            }))
             .map_err(|e| e.to_string())?;
         for (i, class) in classes.iter().enumerate() {
             let y = n - i as f64 - 1.0;
             chart
                 .draw_series([
-                    Rectangle::new([(0.0, y + 0.52), (bn(baseline, class), y + 0.9)], BASELINE.filled()),
-                    Rectangle::new([(0.0, y + 0.1), (bn(scenario, class), y + 0.48)], CET1.filled()),
+                    Rectangle::new(
+                        [(0.0, y + 0.52), (bn(baseline, class), y + 0.9)],
+                        BASELINE.filled(),
+                    ),
+                    Rectangle::new(
+                        [(0.0, y + 0.1), (bn(scenario, class), y + 0.48)],
+                        CET1.filled(),
+                    ),
                 ])
                 .map_err(|e| e.to_string())?;
             chart
@@ -175,11 +215,21 @@ mod tests {
         let profile = resolve_profile(&data, None).expect("profile");
         let r = compute(&data, &profile, &ComputeOptions::default());
         let capital = capital_stack(&r);
-        assert!(capital.starts_with("<svg"), "{}", &capital[..80.min(capital.len())]);
+        assert!(
+            capital.starts_with("<svg"),
+            "{}",
+            &capital[..80.min(capital.len())]
+        );
         let cet1 = r.capital.cet1 / r.rwa.total * 100.0;
-        assert!(capital.contains(&format!("CET1 {cet1:.1}")), "the CET1 segment is labelled");
+        assert!(
+            capital.contains(&format!("CET1 {cet1:.1}")),
+            "the CET1 segment is labelled"
+        );
         let rwa = rwa_by_class(&r, &r);
         assert!(rwa.contains("corporate") && rwa.contains("real estate"));
-        assert!(!rwa.contains("style="), "no inline style: the CSP allows none");
+        assert!(
+            !rwa.contains("style="),
+            "no inline style: the CSP allows none"
+        );
     }
 }

@@ -3,7 +3,7 @@
 //! incremental path (no server round trip), baseline and scenario side by
 //! side, and saving the scenario (recomputed and stored by the server).
 
-use crate::api::simulations::{SaveScenario, open_simulation};
+use crate::api::simulations::{SaveScenario, open_simulation, simulation_lines};
 use crate::app::components::charts;
 use crate::app::components::form::{FormAlert, FormField, field_error, form_error};
 use crate::app::components::workspace::Workspace;
@@ -13,7 +13,7 @@ use crate::engine::profile::Profile;
 use crate::engine::results::Results;
 use crate::engine::scenario::{Edit, Filter, ItemSection};
 use crate::engine::{ComputeOptions, compute, resolve_profile};
-use crate::model::simulation::SimulationView;
+use crate::model::simulation::{LINES_PER_PAGE, SimulationView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -391,6 +391,8 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
     let simulation_id = view.summary.simulation_id.to_string();
     let can_edit = view.can_edit;
 
+    let live = RwSignal::new(false);
+    Effect::new(move |_| live.set(true));
     let levers = RwSignal::new(Levers::default());
     let scenario = RwSignal::new(baseline.clone());
     let lever_error = RwSignal::new(None::<String>);
@@ -520,9 +522,22 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
         </header>
         <section class="metric-grid" aria-label="Key metrics (scenario)">{cards}</section>
         <section class="chart-grid" aria-label="Charts">
-            <figure class="chart" data-testid="chart-capital" inner_html=move || scenario.with(charts::capital_stack)></figure>
-            <figure class="chart" data-testid="chart-rwa" inner_html=move || scenario.with(|s| charts::rwa_by_class(&chart_baseline, s))></figure>
+            <figure class="chart">
+                <figcaption>"Capital against requirements (% of RWA)"</figcaption>
+                <div data-testid="chart-capital" inner_html=move || scenario.with(charts::capital_stack)></div>
+            </figure>
+            <figure class="chart">
+                <figcaption>"Credit RWA by exposure class (€ bn): grey baseline, blue scenario"</figcaption>
+                <div data-testid="chart-rwa" inner_html=move || scenario.with(|s| charts::rwa_by_class(&chart_baseline, s))></div>
+            </figure>
         </section>
+        {
+            // The drill-down asks the server for lines: it starts in the
+            // browser, once the page is live.
+            let id = simulation_id.clone();
+            let classes: Vec<String> = baseline.rwa.by_class.keys().cloned().collect();
+            move || live.get().then(|| view! { <DrillDown simulation_id=id.clone() classes=classes.clone() /> })
+        }
         <p class="muted" aria-live="polite">
             {move || elapsed_ms.get().map(|ms| format!("Recomputed in the browser in {ms:.1} ms."))}
         </p>
@@ -605,6 +620,92 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// The baseline's lines behind a class: filtered, sorted and paged on the
+/// server, each with the rule that set its risk weight.
+#[component]
+fn DrillDown(simulation_id: String, classes: Vec<String>) -> impl IntoView {
+    let class = RwSignal::new(String::new());
+    let search = RwSignal::new(String::new());
+    let sort = RwSignal::new("rwa".to_owned());
+    let page = RwSignal::new(0usize);
+    let lines = Resource::new(
+        move || {
+            (
+                simulation_id.clone(),
+                class.get(),
+                search.get(),
+                sort.get(),
+                page.get(),
+            )
+        },
+        |(id, class, search, sort, page)| simulation_lines(id, class, search, sort, page),
+    );
+    let pick = move |value: String| {
+        class.set(value);
+        page.set(0);
+    };
+    view! {
+        <section class="drill-down" aria-label="Lines behind the figures">
+            <h2>"Lines behind the figures"</h2>
+            <div class="class-chips" role="group" aria-label="Exposure class">
+                <button type="button" class="button" class:chip-on=move || class.get().is_empty() on:click=move |_| pick(String::new())>"All classes"</button>
+                {classes.into_iter().map(|c| {
+                    let label = c.replace('_', " ");
+                    let key = c.clone();
+                    view! {
+                        <button type="button" class="button" class:chip-on=move || class.get() == key
+                            on:click=move |_| pick(c.clone())>{label}</button>
+                    }
+                }).collect_view()}
+            </div>
+            <div class="drill-controls">
+                <label>"Line id contains " <input type="search" on:input=move |ev| { search.set(event_target_value(&ev)); page.set(0); } /></label>
+                <label>"Sort by "
+                    <select on:change=move |ev| { sort.set(event_target_value(&ev)); page.set(0); }>
+                        <option value="rwa">"RWA"</option>
+                        <option value="exposure">"Exposure"</option>
+                        <option value="risk_weight">"Risk weight"</option>
+                        <option value="id">"Id"</option>
+                    </select>
+                </label>
+            </div>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match lines.await {
+                        Err(e) => view! { <p class="form-alert" role="alert">{e.to_string()}</p> }.into_any(),
+                        Ok(found) => {
+                            let pages = found.total.div_ceil(LINES_PER_PAGE).max(1);
+                            let at = found.page;
+                            view! {
+                                <p class="muted" data-testid="drill-total">{found.total} " lines · page " {at + 1} " of " {pages}</p>
+                                <table class="data-table" data-testid="drill-lines">
+                                    <thead><tr><th>"Line"</th><th>"Class"</th><th>"Exposure (E*)"</th><th>"Risk weight"</th><th>"RWA"</th><th>"Rule"</th></tr></thead>
+                                    <tbody>
+                                        {found.lines.into_iter().map(|l| view! {
+                                            <tr>
+                                                <td>{l.id}</td>
+                                                <td>{l.class.replace('_', " ")}</td>
+                                                <td>{millions(Some(l.exposure))}</td>
+                                                <td>{format!("{:.1} %", l.risk_weight * 100.0)}</td>
+                                                <td>{millions(Some(l.rwa))}</td>
+                                                <td>{l.rule.unwrap_or_default()}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                                <div class="pager">
+                                    <button type="button" class="button" disabled=at == 0 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"Previous"</button>
+                                    <button type="button" class="button" disabled=at + 1 >= pages on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
+                                </div>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+    }
 }
 
 /// The page clock in milliseconds (browser only).
