@@ -14,6 +14,10 @@ WASM_BINDGEN_VERSION := 0.2.130
 # One target directory outside the clone, so fresh clones on this machine
 # (CI) reuse compiled dependencies.
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/prudentia-target
+# Incremental caches are per clone path: with one shared target directory and
+# a fresh clone per CI run they only pile up (tens of GB). `cargo leptos
+# watch` run by hand keeps them.
+export CARGO_INCREMENTAL ?= 0
 CARGO_HOME ?= $(HOME)/.cargo
 export PATH := $(CARGO_HOME)/bin:$(PATH)
 
@@ -57,6 +61,8 @@ bench: tools-build tools-test
 	wasm-bindgen --target web --no-typescript --out-dir "$(WASM_BENCH_DIR)" \
 	  "$(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-release/prudentia.wasm"
 	cd end2end && node bench/engine-wasm.mjs "$(WASM_BENCH_DIR)" 100000 30
+	cargo leptos build --release
+	cd end2end && node bench/dashboard.mjs "$(CARGO_TARGET_DIR)/release/prudentia" 100000
 
 fmt:
 	cargo fmt --all

@@ -27,6 +27,9 @@ async function openDemo(page: Page) {
   await expect(page).toHaveURL(/\/app\/simulations\/[0-9a-f-]{36}$/);
   await hydrated(page);
   await expect(page.getByTestId('metric-cet1')).toContainText('%');
+  // The levers wait for the exposure lines, which follow the page in binary.
+  await expect(page.getByLabel(/CET1 capital action/)).toBeEnabled();
+  await expect(page.getByTestId('engine-status')).toContainText('lines loaded into the engine');
 }
 
 /// The CET1 ratio the command-line engine computes for these edits on the

@@ -16,12 +16,15 @@ pub async fn list_simulations(deleted: bool) -> Result<Vec<SimulationSummary>, A
     super::reply(result)
 }
 
-/// A new simulation from the demo bank (`sample`) or a dataset.md JSON text.
+/// A new simulation from the demo bank (`sample`), a synthetic portfolio of
+/// `lines` lines (`synthetic`, to try Prudentia at scale) or a dataset.md
+/// JSON text (`json`).
 #[server(prefix = "/api", endpoint = "create-simulation")]
 pub async fn create_simulation(
     name: String,
     source: String,
     data: String,
+    lines: Option<String>,
 ) -> Result<String, AppError> {
     use crate::model::simulation::parse_name;
     use crate::server::{auth, simulations, state::app_state};
@@ -31,6 +34,12 @@ pub async fn create_simulation(
         let name = parse_name("name", &name)?;
         let data = match source.as_str() {
             "sample" => crate::samples::demo_bank(),
+            "synthetic" => {
+                let count = simulations::parse_synthetic_lines(lines.as_deref().unwrap_or(""))?;
+                tokio::task::spawn_blocking(move || crate::samples::generate(count, 42))
+                    .await
+                    .map_err(|_| AppError::Internal)?
+            }
             _ => simulations::parse_data_set(&data)?,
         };
         let id = simulations::create(&state.pool, caller, name, data).await?;

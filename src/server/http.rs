@@ -27,6 +27,7 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/api/simulations/{id}/lines", get(simulation_lines))
         .leptos_routes_with_context(&state, routes, provide_csp_nonce, move || {
             shell(options.clone())
         })
@@ -175,6 +176,35 @@ fn is_same_origin(headers: &HeaderMap) -> bool {
         .split_once("://")
         .map(|(_, rest)| rest.trim_end_matches('/'));
     matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
+}
+
+/// The exposure lines of a simulation for the dashboard's engine, in
+/// binary (see `model::simulation::encode_lines`).
+async fn simulation_lines(
+    State(state): State<AppState>,
+    session: tower_sessions::Session,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    let result = async {
+        let caller = super::auth::caller(&state.pool, &session).await?;
+        super::simulations::lines_binary(&state.pool, caller, id.parse()?).await
+    }
+    .await;
+    match result {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "application/vnd.msgpack"),
+                (header::CACHE_CONTROL, "private, no-store"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(error) => (
+            StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            Json(error),
+        )
+            .into_response(),
+    }
 }
 
 #[derive(serde::Serialize)]

@@ -63,6 +63,19 @@ pub async fn create(
     Ok(id)
 }
 
+/// The most lines a synthetic portfolio may have.
+pub const SYNTHETIC_MAX_LINES: usize = 200_000;
+
+pub fn parse_synthetic_lines(text: &str) -> Result<usize, AppError> {
+    match text.trim().replace([' ', '_', ','], "").parse::<usize>() {
+        Ok(n) if (1..=SYNTHETIC_MAX_LINES).contains(&n) => Ok(n),
+        _ => Err(field(
+            "lines",
+            format!("Give a number of lines from 1 to {SYNTHETIC_MAX_LINES}."),
+        )),
+    }
+}
+
 /// A dataset.md JSON text, parsed and validated: every problem listed.
 pub fn parse_data_set(text: &str) -> Result<DataSet, AppError> {
     let data = DataSet::from_json_str(text).map_err(|e| field("data", e.to_string()))?;
@@ -97,11 +110,47 @@ pub async fn open(
         .ok_or(AppError::NotFound)?;
     let scenarios = simulations::scenarios(&mut tx, id).await?;
     tx.commit().await?;
+    let profile = resolve_profile(&data, None).map_err(|e| field("data", e.to_string()))?;
+    let (header, baseline) = tokio::task::spawn_blocking(move || {
+        let baseline = compute(&data, &profile, &ComputeOptions::default());
+        let header = DataSet {
+            exposures: Vec::new(),
+            ..data
+        };
+        (header, baseline)
+    })
+    .await
+    .map_err(|error| {
+        tracing::error!(%error, "baseline computation task failed");
+        AppError::Internal
+    })?;
     Ok(SimulationView {
         summary,
-        data,
+        header,
+        baseline,
         scenarios,
         can_edit: caller.role.allows(Permission::EditData),
+    })
+}
+
+/// The exposure lines of the latest version, encoded for the browser.
+pub async fn lines_binary(
+    pool: &PgPool,
+    caller: Caller,
+    id: SimulationId,
+) -> Result<Vec<u8>, AppError> {
+    let caller = caller.require(Permission::Read)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    let summary = simulations::get(&mut tx, caller.user_id, is_admin(caller), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let data = simulations::load(&mut tx, id, summary.latest_version)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    crate::model::simulation::encode_lines(&data.exposures).map_err(|error| {
+        tracing::error!(%error, "exposure lines do not encode");
+        AppError::Internal
     })
 }
 

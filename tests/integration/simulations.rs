@@ -51,10 +51,29 @@ async fn a_simulation_keeps_every_line_and_a_saved_scenario_has_the_engines_figu
     let id = create_demo(&app, &alice).await;
     let opened = app.call(Some(&alice), "simulation", &[("id", &id)]).await;
     let view: SimulationView = serde_json::from_str(&opened.body).expect("view");
+    let demo = demo_bank();
+    let (status, bytes) = app
+        .bytes(&alice, &format!("/api/simulations/{id}/lines"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let lines = prudentia::model::simulation::decode_lines(&bytes).expect("lines");
     assert_eq!(
-        view.data,
-        demo_bank(),
+        lines, demo.exposures,
         "what comes back is what went in, line for line"
+    );
+    assert_eq!(view.header.exposures.len(), 0, "the page carries no line");
+    assert_eq!(view.header.capital, demo.capital);
+    let profile = resolve_profile(&demo, None).expect("profile");
+    assert_eq!(
+        view.baseline,
+        compute(&demo, &profile, &ComputeOptions::default())
+    );
+    let json = serde_json::to_vec(&demo.exposures).expect("json");
+    assert!(
+        bytes.len() < json.len(),
+        "binary {} vs JSON {} bytes",
+        bytes.len(),
+        json.len()
     );
     assert_eq!(
         view.summary.line_count as usize,
@@ -287,6 +306,21 @@ async fn a_second_tenant_cannot_open_change_or_list_the_first_ones_simulations()
         .call(Some(&mallory), "restore-simulation", &[("id", id.as_str())])
         .await;
     assert_eq!(restore.status, StatusCode::NOT_FOUND);
+    let (status, _) = app
+        .bytes(&mallory, &format!("/api/simulations/{id}/lines"))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "the lines are as private as the rest"
+    );
+    let (status, _) = app
+        .bytes(
+            "prudentia_session=forged",
+            &format!("/api/simulations/{id}/lines"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
     let list = app
         .call(Some(&mallory), "simulations", &[("deleted", "false")])
         .await;

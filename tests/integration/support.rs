@@ -223,6 +223,28 @@ impl TestApp {
         self.reply(request).await
     }
 
+    /// GETs `path` with the session cookie; the body as bytes.
+    pub async fn bytes(&self, cookie: &str, path: &str) -> (StatusCode, Vec<u8>) {
+        let request = Request::get(path)
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .expect("request");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible router");
+        let status = response.status();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        (status, bytes.to_vec())
+    }
+
     async fn reply(&self, request: Request<Body>) -> Reply {
         let (response, body) = self.send(request).await;
         let cookie = response

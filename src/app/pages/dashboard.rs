@@ -10,10 +10,10 @@ use crate::app::components::workspace::Workspace;
 use crate::engine::dataset::{DataSet, ExposureClass, Tier};
 use crate::engine::incremental::IncrementalEngine;
 use crate::engine::profile::Profile;
+use crate::engine::resolve_profile;
 use crate::engine::results::Results;
 use crate::engine::scenario::{Edit, Filter, ItemSection};
-use crate::engine::{ComputeOptions, compute, resolve_profile};
-use crate::model::simulation::{LINES_PER_PAGE, SimulationView};
+use crate::model::simulation::{LINES_PER_PAGE, SimulationView, decode_lines};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -210,6 +210,19 @@ impl WhatIf {
     }
 }
 
+/// The what-if engine with the baseline it rebuilds from.
+struct LiveEngine {
+    whatif: WhatIf,
+    data: DataSet,
+    profile: Profile,
+}
+
+impl LiveEngine {
+    fn move_to(&mut self, to: &Levers) -> Result<Results, String> {
+        self.whatif.move_to(to, &self.data, &self.profile)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Status {
     Breach,
@@ -378,17 +391,12 @@ fn points(delta: Option<f64>) -> String {
 
 #[component]
 fn Dashboard(view: SimulationView) -> impl IntoView {
-    let data = view.data;
-    let profile = match resolve_profile(&data, None) {
-        Ok(profile) => profile,
-        Err(e) => {
-            return view! { <p class="form-alert" role="alert">{e.to_string()}</p> }.into_any();
-        }
-    };
-    let baseline = compute(&data, &profile, &ComputeOptions::default());
-    let base_p2r = data.requirements.as_ref().map_or(0.0, |r| r.p2r);
-    let base_ccyb = data.requirements.as_ref().and_then(|r| r.ccyb);
+    let header = view.header;
+    let baseline = view.baseline;
+    let base_p2r = header.requirements.as_ref().map_or(0.0, |r| r.p2r);
+    let base_ccyb = header.requirements.as_ref().and_then(|r| r.ccyb);
     let simulation_id = view.summary.simulation_id.to_string();
+    let line_count = view.summary.line_count;
     let can_edit = view.can_edit;
 
     let live = RwSignal::new(false);
@@ -397,17 +405,50 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
     let scenario = RwSignal::new(baseline.clone());
     let lever_error = RwSignal::new(None::<String>);
     let elapsed_ms = RwSignal::new(None::<f64>);
-    let whatif = StoredValue::new(WhatIf::new(&data, &profile));
-    let base = StoredValue::new((data, profile));
+    // The lines arrive after the page is live; the levers wait for them.
+    let engine = StoredValue::new(None::<LiveEngine>);
+    let ready = RwSignal::new(false);
+    let load = RwSignal::new(None::<Result<f64, String>>);
+    {
+        let url = format!("/api/simulations/{simulation_id}/lines");
+        Effect::new(move |_| {
+            let (url, header) = (url.clone(), header.clone());
+            leptos::task::spawn_local(async move {
+                let started = now_ms();
+                let loaded = fetch_bytes(&url).await.and_then(|bytes| {
+                    let data = DataSet {
+                        exposures: decode_lines(&bytes)?,
+                        ..header
+                    };
+                    let profile = resolve_profile(&data, None).map_err(|e| e.to_string())?;
+                    Ok(LiveEngine {
+                        whatif: WhatIf::new(&data, &profile),
+                        data,
+                        profile,
+                    })
+                });
+                match loaded {
+                    Ok(live_engine) => {
+                        engine.set_value(Some(live_engine));
+                        load.set(Some(Ok(now_ms().zip(started).map_or(0.0, |(e, s)| e - s))));
+                        ready.set(true);
+                    }
+                    Err(e) => load.set(Some(Err(e))),
+                }
+            });
+        });
+    }
     // Runs in the browser only: the server renders the baseline.
     Effect::new(move |_| {
         let target = levers.get();
+        if !ready.get() {
+            return;
+        }
         let started = now_ms();
-        let moved = base.with_value(|(data, profile)| {
-            whatif
-                .try_update_value(|w| w.move_to(&target, data, profile))
-                .unwrap_or_else(|| Err("the engine is gone".to_owned()))
-        });
+        let moved = engine
+            .try_update_value(|e| e.as_mut().map(|e| e.move_to(&target)))
+            .flatten()
+            .unwrap_or_else(|| Err("the engine is not loaded".to_owned()));
         match moved {
             Ok(results) => {
                 scenario.set(results);
@@ -538,7 +579,13 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
             let classes: Vec<String> = baseline.rwa.by_class.keys().cloned().collect();
             move || live.get().then(|| view! { <DrillDown simulation_id=id.clone() classes=classes.clone() /> })
         }
-        <p class="muted" aria-live="polite">
+        <p class="muted" aria-live="polite" data-testid="engine-status">
+            {move || match load.get() {
+                None => format!("Loading {line_count} exposure lines for the levers…"),
+                Some(Ok(ms)) => format!("{line_count} lines loaded into the engine in {ms:.0} ms."),
+                Some(Err(e)) => format!("The levers are unavailable: {e}"),
+            }}
+            " "
             {move || elapsed_ms.get().map(|ms| format!("Recomputed in the browser in {ms:.1} ms."))}
         </p>
         {move || lever_error.get().map(|e| view! { <p class="form-alert" role="alert">{e}</p> })}
@@ -547,17 +594,17 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
                 <h2>"What-if levers"</h2>
                 <div class="field">
                     <label for="lever-capital">"CET1 capital action (€ m; + issuance, − dividend or loss)"</label>
-                    <input id="lever-capital" type="number" step="10" value="0"
+                    <input prop:disabled=move || !ready.get() id="lever-capital" type="number" step="10" value="0"
                         on:input=move |ev| if let Some(v) = number(event_target_value(&ev)) { levers.update(|l| l.capital_m = v) } />
                 </div>
                 <div class="field">
                     <label for="lever-p2r">"Pillar 2 requirement (%)"</label>
-                    <input id="lever-p2r" type="number" step="0.05" min="0" value=format!("{:.2}", base_p2r * 100.0)
+                    <input prop:disabled=move || !ready.get() id="lever-p2r" type="number" step="0.05" min="0" value=format!("{:.2}", base_p2r * 100.0)
                         on:input=move |ev| if let Some(v) = number(event_target_value(&ev)) { levers.update(|l| l.p2r = Some(v / 100.0)) } />
                 </div>
                 <div class="field">
                     <label for="lever-ccyb">"Countercyclical buffer rate (%)"</label>
-                    <input id="lever-ccyb" type="number" step="0.25" min="0" value=base_ccyb.map(|c| format!("{:.2}", c * 100.0)).unwrap_or_default()
+                    <input prop:disabled=move || !ready.get() id="lever-ccyb" type="number" step="0.25" min="0" value=base_ccyb.map(|c| format!("{:.2}", c * 100.0)).unwrap_or_default()
                         placeholder="from country rates"
                         on:input=move |ev| levers.update(|l| l.ccyb = number(event_target_value(&ev)).map(|v| v / 100.0)) />
                 </div>
@@ -567,22 +614,22 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
                     view! {
                         <div class="field">
                             <label for=id.clone()>{label} " exposures: " <output>{shown}</output></label>
-                            <input id=id type="range" min="0" max="200" step="5" value="100"
+                            <input prop:disabled=move || !ready.get() id=id type="range" min="0" max="200" step="5" value="100"
                                 on:input=move |ev| if let Some(v) = number(event_target_value(&ev)) { levers.update(|l| { l.scale.insert(class, v / 100.0); }) } />
                         </div>
                     }
                 }).collect_view()}
                 <div class="field">
                     <label for="lever-notches">"Rating migration (notches, + = downgrade): " <output>{move || levers.with(|l| l.notches)}</output></label>
-                    <input id="lever-notches" type="range" min="-3" max="6" step="1" value="0"
+                    <input prop:disabled=move || !ready.get() id="lever-notches" type="range" min="-3" max="6" step="1" value="0"
                         on:input=move |ev| if let Some(v) = number(event_target_value(&ev)) { levers.update(|l| l.notches = v as i32) } />
                 </div>
                 <div class="field">
                     <label for="lever-outflows">"LCR outflows: " <output>{move || format!("{:.0} %", levers.with(|l| l.outflows) * 100.0)}</output></label>
-                    <input id="lever-outflows" type="range" min="50" max="200" step="5" value="100"
+                    <input prop:disabled=move || !ready.get() id="lever-outflows" type="range" min="50" max="200" step="5" value="100"
                         on:input=move |ev| if let Some(v) = number(event_target_value(&ev)) { levers.update(|l| l.outflows = v / 100.0) } />
                 </div>
-                <button type="button" class="button" on:click=move |_| levers.set(Levers::default())>"Reset to baseline"</button>
+                <button type="button" class="button" prop:disabled=move || !ready.get() on:click=move |_| levers.set(Levers::default())>"Reset to baseline"</button>
             </section>
             <section class="comparison" aria-label="Baseline and scenario">
                 <h2>"Baseline and scenario"</h2>
@@ -705,6 +752,33 @@ fn DrillDown(simulation_id: String, classes: Vec<String>) -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// GETs `url` from our server as bytes (browser only).
+async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        use wasm_bindgen_futures::JsFuture;
+        let failed = |e: leptos::wasm_bindgen::JsValue| format!("the request failed: {e:?}");
+        let window = leptos::web_sys::window().ok_or("no browser window")?;
+        let response: leptos::web_sys::Response = JsFuture::from(window.fetch_with_str(url))
+            .await
+            .map_err(failed)?
+            .dyn_into()
+            .map_err(failed)?;
+        if !response.ok() {
+            return Err(format!("the server answered {}", response.status()));
+        }
+        let buffer = JsFuture::from(response.array_buffer().map_err(failed)?)
+            .await
+            .map_err(failed)?;
+        Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        Err(format!("{url} is fetched by the browser"))
     }
 }
 

@@ -42,6 +42,7 @@ fn Simulations(me: Me) -> impl IntoView {
     let value = create.value();
     let name_error = field_error(value, "name");
     let data_error = field_error(value, "data");
+    let lines_error = field_error(value, "lines");
     let alert = form_error(value);
     view! {
         <h1>"Simulations"</h1>
@@ -90,8 +91,10 @@ fn Simulations(me: Me) -> impl IntoView {
                 <fieldset class="field">
                     <legend>"Data"</legend>
                     <label><input type="radio" name="source" value="sample" checked /> " The demo bank (5,006 lines)"</label>
+                    <label><input type="radio" name="source" value="synthetic" /> " A synthetic portfolio of " <input type="text" inputmode="numeric" name="lines" value="100000" size="8" aria-label="Lines of the synthetic portfolio" /> " lines"</label>
                     <label><input type="radio" name="source" value="json" /> " A data set in Prudentia's JSON format, pasted below"</label>
                 </fieldset>
+                {move || lines_error().map(|m| view! { <p class="form-alert" role="alert">{m}</p> })}
                 <FormField label="Data set JSON" id="simulation-data" error=data_error hint="Spreadsheet import arrives with the import feature.">
                     <textarea id="simulation-data" name="data" rows="4"></textarea>
                 </FormField>
