@@ -19,7 +19,9 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/prudentia-target
 # watch` run by hand keeps them.
 export CARGO_INCREMENTAL ?= 0
 CARGO_HOME ?= $(HOME)/.cargo
-export PATH := $(CARGO_HOME)/bin:$(PATH)
+BINARYEN_VERSION := 132
+TOOLS_DIR := $(HOME)/.cache/prudentia-tools
+export PATH := $(TOOLS_DIR)/node_modules/.bin:$(CARGO_HOME)/bin:$(PATH)
 
 SITE_ROOT := $(CARGO_TARGET_DIR)/site
 BIN := $(CARGO_TARGET_DIR)/debug/prudentia
@@ -31,7 +33,7 @@ export LEPTOS_SITE_PKG_DIR := pkg
 export LEPTOS_OUTPUT_NAME := prudentia
 
 .PHONY: run test build tools tools-build tools-test wasm-target cargo-leptos wasm-bindgen \
-        postgres-binaries chromium end2end-deps test-rust test-e2e release bench fmt lint clean-data
+        postgres-binaries wasm-opt chromium end2end-deps test-rust test-e2e release bench fmt lint clean-data
 
 run: tools-build build
 	@echo "Starting Prudentia on http://127.0.0.1:3000 (Ctrl-C to stop)"
@@ -42,7 +44,7 @@ test: tools-build tools-test test-rust build test-e2e
 build:
 	cargo leptos build
 
-release: tools-build
+release: tools-build wasm-opt
 	cargo leptos build --release
 
 test-rust:
@@ -54,7 +56,7 @@ test-e2e: end2end-deps
 # Benchmarks, reported not asserted: the engine natively (criterion) and the
 # same computation compiled to WASM and timed in headless Chromium.
 WASM_BENCH_DIR := $(CARGO_TARGET_DIR)/wasm-bench
-bench: tools-build tools-test
+bench: tools-build tools-test wasm-opt
 	cargo bench --features ssr --bench engine
 	cargo build --lib --target wasm32-unknown-unknown --profile wasm-release \
 	  --no-default-features --features wasm-bench
@@ -110,6 +112,15 @@ postgres-binaries:
 	if ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then exit 0; fi; \
 	$(MAKE) --no-print-directory apt-update; \
 	DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql
+
+# cargo-leptos runs wasm-opt on release builds. Debian's binaryen (108) breaks
+# the module Rust and wasm-bindgen emit now ("Table.set(): Argument 1 is
+# invalid"); binaryen 132 from npm (a WASM build, no download at run time)
+# does not. Installed into our tools folder, first on PATH.
+wasm-opt:
+	@if wasm-opt --version 2>/dev/null | grep -q "version $(BINARYEN_VERSION)"; then exit 0; fi; \
+	echo "Installing binaryen $(BINARYEN_VERSION) (wasm-opt) from npm"; \
+	npm install --prefix "$(TOOLS_DIR)" --no-audit --no-fund binaryen@$(BINARYEN_VERSION)
 
 chromium:
 	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
