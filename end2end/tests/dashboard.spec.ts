@@ -59,6 +59,8 @@ test('a lever recomputes CET1 in the browser exactly as the engine does; the sce
   const chart = page.getByTestId('chart-capital');
   await expect(chart.locator('svg')).toBeVisible();
   await expect(page.getByTestId('chart-rwa')).toContainText('corporate');
+  await expect(page.getByTestId('chart-liquidity')).toContainText('HQLA level 1');
+  await expect(page.getByTestId('chart-large')).toContainText('limit');
   const chartBefore = await chart.innerHTML();
 
   await page.getByLabel(/CET1 capital action/).fill('-750');
@@ -76,6 +78,8 @@ test('a lever recomputes CET1 in the browser exactly as the engine does; the sce
   await page.reload();
   await hydrated(page);
   await expect(page.getByTestId('saved-scenarios')).toContainText(name);
+  await expect(page.getByLabel(/CET1 capital action/)).toBeEnabled();
+  await expect(page.getByTestId('drill-lines')).toBeVisible();
 
   mkdirSync('screenshots', { recursive: true });
   await page.screenshot({ path: 'screenshots/dashboard-desktop.png', fullPage: true });

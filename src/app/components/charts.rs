@@ -203,6 +203,119 @@ pub fn rwa_by_class(baseline: &Results, scenario: &Results) -> String {
     })
 }
 
+/// Horizontal bars in € bn with their labels at the left; `line` draws a
+/// vertical reference (the 25 % limit) when given.
+fn bars(
+    root: &DrawingArea<SVGBackend, plotters::coord::Shift>,
+    rows: &[(String, f64, RGBColor)],
+    line: Option<(f64, &str)>,
+) -> Result<(), String> {
+    let top = rows
+        .iter()
+        .map(|r| r.1)
+        .chain(line.map(|l| l.0))
+        .fold(0.0, f64::max)
+        .max(0.1)
+        * 1.15;
+    let n = rows.len().max(1) as f64;
+    let mut chart = ChartBuilder::on(root)
+        .margin(12)
+        .x_label_area_size(20)
+        .y_label_area_size(150)
+        .build_cartesian_2d(0.0..top, 0.0..n)
+        .map_err(|e| e.to_string())?;
+    let ticks: Vec<f64> = (0..=4).map(|i| top / 4.0 * f64::from(i)).collect();
+    chart
+        .draw_series(
+            ticks
+                .iter()
+                .map(|v| PathElement::new(vec![(*v, 0.0), (*v, n)], GRID)),
+        )
+        .map_err(|e| e.to_string())?;
+    chart
+        .draw_series(ticks.iter().map(|v| {
+            Text::new(
+                format!("{v:.1}"),
+                (*v, 0.0),
+                text_style(11).pos(Pos::new(HPos::Center, VPos::Top)),
+            )
+        }))
+        .map_err(|e| e.to_string())?;
+    for (i, (label, value, colour)) in rows.iter().enumerate() {
+        let y = n - i as f64 - 1.0;
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(0.0, y + 0.15), (value.max(0.0), y + 0.85)],
+                colour.filled(),
+            )))
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(std::iter::once(Text::new(
+                label.clone(),
+                (0.0, y + 0.5),
+                text_style(11).pos(Pos::new(HPos::Right, VPos::Center)),
+            )))
+            .map_err(|e| e.to_string())?;
+    }
+    if let Some((at, label)) = line {
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(at, 0.0), (at, n)],
+                RED.stroke_width(2),
+            )))
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(std::iter::once(Text::new(
+                label.to_owned(),
+                (at, n),
+                text_style(11).pos(Pos::new(HPos::Right, VPos::Top)),
+            )))
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// LCR and NSFR composition in € bn: HQLA by level with the cap
+/// adjustments, outflows, inflows and net outflows; ASF against RSF.
+pub fn liquidity(r: &Results) -> String {
+    svg(|root| {
+        let bn = |v: Option<f64>| v.unwrap_or(0.0) / 1e9;
+        let l = &r.lcr;
+        let rows = [
+            ("HQLA level 1", bn(l.l1), CET1),
+            ("HQLA level 2A", bn(l.l2a), AT1),
+            ("HQLA level 2B", bn(l.l2b), T2),
+            ("Cap adjustments", bn(l.adj15) + bn(l.adj40), BASELINE),
+            ("HQLA (LCR numerator)", bn(l.hqla), CET1),
+            ("Outflows", bn(l.outflows), TSCR),
+            ("Inflows (after cap)", bn(l.inflows), BUFFERS),
+            ("Net outflows", bn(l.net_outflows), TSCR),
+            ("Available stable funding", bn(r.nsfr.asf), CET1),
+            ("Required stable funding", bn(r.nsfr.rsf), TSCR),
+        ]
+        .map(|(label, value, colour)| (label.to_owned(), value, colour));
+        bars(root, &rows, None)
+    })
+}
+
+/// The listed large exposures as % of Tier 1 against the limit.
+pub fn large_exposures(r: &Results) -> String {
+    svg(|root| {
+        let rows: Vec<(String, f64, RGBColor)> = r
+            .large_exposures
+            .iter()
+            .take(10)
+            .map(|l| {
+                let share = l.share_of_tier1.unwrap_or(0.0) * 100.0;
+                let colour = if l.breach == Some(true) { RED } else { AT1 };
+                (l.group.clone(), share, colour)
+            })
+            .collect();
+        let limit = r.large_exposures.first().map_or(25.0, |l| l.limit * 100.0);
+        bars(root, &rows, Some((limit, "limit")))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,6 +340,13 @@ mod tests {
         );
         let rwa = rwa_by_class(&r, &r);
         assert!(rwa.contains("corporate") && rwa.contains("real estate"));
+        let liquidity = liquidity(&r);
+        assert!(
+            liquidity.contains("HQLA level 1") && liquidity.contains("Required stable funding")
+        );
+        let large = large_exposures(&r);
+        let first = &r.large_exposures[0];
+        assert!(large.contains(&first.group) && large.contains("limit"));
         assert!(
             !rwa.contains("style="),
             "no inline style: the CSP allows none"

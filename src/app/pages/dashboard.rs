@@ -568,6 +568,14 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
                 <div data-testid="chart-capital" inner_html=move || scenario.with(charts::capital_stack)></div>
             </figure>
             <figure class="chart">
+                <figcaption>"Liquidity: LCR and NSFR composition (€ bn)"</figcaption>
+                <div data-testid="chart-liquidity" inner_html=move || scenario.with(charts::liquidity)></div>
+            </figure>
+            <figure class="chart">
+                <figcaption>"Largest exposures (% of Tier 1) against the limit"</figcaption>
+                <div data-testid="chart-large" inner_html=move || scenario.with(charts::large_exposures)></div>
+            </figure>
+            <figure class="chart">
                 <figcaption>"Credit RWA by exposure class (€ bn): grey baseline, blue scenario"</figcaption>
                 <div data-testid="chart-rwa" inner_html=move || scenario.with(|s| charts::rwa_by_class(&chart_baseline, s))></div>
             </figure>
