@@ -71,6 +71,14 @@ test('a lever recomputes CET1 in the browser exactly as the engine does; the sce
   await expect(page.getByText(/Recomputed in the browser in/)).toBeVisible();
   expect(await chart.innerHTML()).not.toBe(chartBefore);
 
+  // Undo and redo move every figure and the lever itself.
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(page.getByTestId('metric-cet1')).toHaveText(baseline!);
+  await expect(page.getByLabel(/CET1 capital action/)).toHaveValue('0');
+  await page.getByRole('button', { name: 'Redo' }).click();
+  await expect(page.getByTestId('metric-cet1')).toHaveText(expected);
+  await expect(page.getByLabel(/CET1 capital action/)).toHaveValue('-750');
+
   const name = `Dividend ${Date.now()}`;
   await page.getByLabel('Scenario name').fill(name);
   await page.getByRole('button', { name: 'Save scenario' }).click();
