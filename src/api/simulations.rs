@@ -74,6 +74,21 @@ pub async fn rename_simulation(id: String, name: String) -> Result<(), AppError>
     super::reply(result)
 }
 
+#[server(prefix = "/api", endpoint = "clone-simulation")]
+pub async fn clone_simulation(id: String, name: String) -> Result<String, AppError> {
+    use crate::model::simulation::parse_name;
+    use crate::server::{auth, simulations, state::app_state};
+    let result = async {
+        let state = app_state()?;
+        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let name = parse_name("name", &name)?;
+        let copy = simulations::clone(&state.pool, caller, id.parse()?, name).await?;
+        Ok(copy.to_string())
+    }
+    .await;
+    super::reply(result)
+}
+
 #[server(prefix = "/api", endpoint = "delete-simulation")]
 pub async fn delete_simulation(id: String) -> Result<(), AppError> {
     use crate::server::{auth, simulations, state::app_state};

@@ -47,20 +47,48 @@ pub async fn create(
 ) -> Result<SimulationId, AppError> {
     let caller = caller.require(Permission::EditData)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    tenants::lock(&mut tx).await?;
-    let quotas = tenants::quotas(&mut tx).await?.ok_or(AppError::NotFound)?;
-    if let Some(limit) = quotas.simulations.limit
-        && simulations::count_live(&mut tx).await? >= limit
-    {
-        return Err(AppError::QuotaExceeded(format!(
-            "Your plan allows {limit} simulations. Delete one or ask an admin to raise the quota."
-        )));
-    }
+    room_for_one_more(&mut tx).await?;
     let id = simulations::create(&mut tx, caller.tenant_id, caller.user_id, &name).await?;
     simulations::add_version(&mut tx, caller.tenant_id, id, caller.user_id, &data).await?;
     tx.commit().await?;
     tracing::info!(tenant = %caller.tenant_id, simulation = %id, lines = data.exposures.len(), "simulation created");
     Ok(id)
+}
+
+/// Refuses a new simulation beyond the tenant's quota (the tenant row is
+/// locked, so two creations cannot both take the last place).
+async fn room_for_one_more(tx: &mut sqlx::PgConnection) -> Result<(), AppError> {
+    tenants::lock(tx).await?;
+    let quotas = tenants::quotas(tx).await?.ok_or(AppError::NotFound)?;
+    if let Some(limit) = quotas.simulations.limit
+        && simulations::count_live(tx).await? >= limit
+    {
+        return Err(AppError::QuotaExceeded(format!(
+            "Your plan allows {limit} simulations. Delete one or ask an admin to raise the quota."
+        )));
+    }
+    Ok(())
+}
+
+/// A new simulation holding a copy of `id`'s latest version (lines
+/// included, scenarios not), within the quota.
+pub async fn clone(
+    pool: &PgPool,
+    caller: Caller,
+    id: SimulationId,
+    name: String,
+) -> Result<SimulationId, AppError> {
+    let caller = caller.require(Permission::EditData)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    let source = simulations::get(&mut tx, caller.user_id, is_admin(caller), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    room_for_one_more(&mut tx).await?;
+    let copy = simulations::create(&mut tx, caller.tenant_id, caller.user_id, &name).await?;
+    simulations::copy_version(&mut tx, id, source.latest_version, copy, caller.user_id).await?;
+    tx.commit().await?;
+    tracing::info!(tenant = %caller.tenant_id, from = %id, simulation = %copy, "simulation cloned");
+    Ok(copy)
 }
 
 /// The most lines a synthetic portfolio may have.

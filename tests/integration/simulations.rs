@@ -436,3 +436,88 @@ async fn the_lines_behind_a_class_are_filtered_sorted_and_paged_on_the_server() 
         .await;
     assert_eq!(foreign.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_clone_copies_the_lines_not_the_scenarios_and_stays_in_its_tenant() {
+    let app = TestApp::spawn().await;
+    let alice = sign_up(&app, "Banque Alpha", "alice@alpha.example").await;
+    let id = create_demo(&app, &alice).await;
+    assert!(
+        app.call(
+            Some(&alice),
+            "save-scenario",
+            &[("id", &id), ("name", "Kept apart"), ("edits", "[]")]
+        )
+        .await
+        .ok()
+    );
+    let cloned = app
+        .call(
+            Some(&alice),
+            "clone-simulation",
+            &[("id", &id), ("name", "Q4 plan (copy)")],
+        )
+        .await;
+    assert!(cloned.ok(), "{}", cloned.body);
+    let copy: String = serde_json::from_str(&cloned.body).expect("id");
+    assert_ne!(copy, id);
+    let view: SimulationView = serde_json::from_str(
+        &app.call(Some(&alice), "simulation", &[("id", &copy)])
+            .await
+            .body,
+    )
+    .expect("view");
+    assert_eq!(view.summary.name, "Q4 plan (copy)");
+    assert!(
+        view.scenarios.is_empty(),
+        "scenarios stay with their simulation"
+    );
+    let (_, bytes) = app
+        .bytes(&alice, &format!("/api/simulations/{copy}/lines"))
+        .await;
+    assert_eq!(
+        prudentia::model::simulation::decode_lines(&bytes).expect("lines"),
+        demo_bank().exposures
+    );
+
+    assert!(
+        app.call(
+            Some(&alice),
+            "rename-simulation",
+            &[("id", &copy), ("name", "  Stress copy ")]
+        )
+        .await
+        .ok()
+    );
+    let list: Vec<SimulationSummary> = serde_json::from_str(
+        &app.call(Some(&alice), "simulations", &[("deleted", "false")])
+            .await
+            .body,
+    )
+    .expect("list");
+    assert!(list.iter().any(|s| s.name == "Stress copy"));
+    let blank = app
+        .call(
+            Some(&alice),
+            "rename-simulation",
+            &[("id", &copy), ("name", "  ")],
+        )
+        .await;
+    assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let mallory = sign_up(&app, "Banque Beta", "mallory@beta.example").await;
+    let stolen = app
+        .call(
+            Some(&mallory),
+            "clone-simulation",
+            &[("id", &id), ("name", "Mine now")],
+        )
+        .await;
+    assert_eq!(stolen.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.call(Some(&mallory), "simulations", &[("deleted", "false")])
+            .await
+            .body,
+        "[]"
+    );
+}

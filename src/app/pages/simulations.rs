@@ -1,5 +1,6 @@
 use crate::api::simulations::{
-    CreateSimulation, DeleteSimulation, RestoreSimulation, list_simulations,
+    CloneSimulation, CreateSimulation, DeleteSimulation, RenameSimulation, RestoreSimulation,
+    list_simulations,
 };
 use crate::app::components::form::{FormAlert, FormField, field_error, form_error};
 use crate::app::components::workspace::Workspace;
@@ -24,11 +25,26 @@ fn Simulations(me: Me) -> impl IntoView {
     let create = ServerAction::<CreateSimulation>::new();
     let delete = ServerAction::<DeleteSimulation>::new();
     let restore = ServerAction::<RestoreSimulation>::new();
+    let clone = ServerAction::<CloneSimulation>::new();
+    let rename = ServerAction::<RenameSimulation>::new();
+    let row_alert = move || {
+        [
+            clone.value().get().and_then(Result::err),
+            rename.value().get().and_then(Result::err),
+            delete.value().get().and_then(Result::err),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+        .map(|e| e.to_string())
+    };
     let versions = move || {
         (
             create.version().get(),
             delete.version().get(),
             restore.version().get(),
+            clone.version().get(),
+            rename.version().get(),
         )
     };
     let live = Resource::new(versions, |_| list_simulations(false));
@@ -46,6 +62,7 @@ fn Simulations(me: Me) -> impl IntoView {
     let alert = form_error(value);
     view! {
         <h1>"Simulations"</h1>
+        {move || row_alert().map(|m| view! { <p class="form-alert" role="alert">{m}</p> })}
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 live.await.map(|list| {
@@ -58,6 +75,10 @@ fn Simulations(me: Me) -> impl IntoView {
                             <tbody>
                                 {list.into_iter().map(|s| {
                                     let id = s.simulation_id.to_string();
+                                    let (rename_id, clone_id) = (id.clone(), id.clone());
+                                    let rename_label = format!("New name for {}", s.name);
+                                    let copy_name = format!("{} (copy)", s.name);
+                                    let current_name = s.name.clone();
                                     view! {
                                         <tr>
                                             <td><a href=format!("/app/simulations/{id}")>{s.name.clone()}</a></td>
@@ -66,7 +87,17 @@ fn Simulations(me: Me) -> impl IntoView {
                                             <td>{s.scenario_count}</td>
                                             <td>{s.updated_at.clone()}</td>
                                             {can_edit.then(|| view! {
-                                                <td>
+                                                <td class="row-actions">
+                                                    <ActionForm action=rename attr:class="inline-form">
+                                                        <input type="hidden" name="id" value=rename_id />
+                                                        <input type="text" name="name" value=current_name aria-label=rename_label />
+                                                        <button type="submit" class="button">"Rename"</button>
+                                                    </ActionForm>
+                                                    <ActionForm action=clone attr:class="inline-form">
+                                                        <input type="hidden" name="id" value=clone_id />
+                                                        <input type="hidden" name="name" value=copy_name />
+                                                        <button type="submit" class="button">"Clone"</button>
+                                                    </ActionForm>
                                                     <ActionForm action=delete attr:class="inline-form">
                                                         <input type="hidden" name="id" value=id.clone() />
                                                         <button type="submit" class="button button-danger">"Delete"</button>

@@ -183,6 +183,40 @@ pub async fn add_version(
     Ok(version)
 }
 
+/// Copies a version of `from` as version 1 of `to`, lines included, inside
+/// the database.
+pub async fn copy_version(
+    conn: &mut PgConnection,
+    from: SimulationId,
+    version: i32,
+    to: SimulationId,
+    user: UserId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO simulation_versions
+             (tenant_id, simulation_id, version_no, reporting_date, header, line_count, created_by)
+         SELECT tenant_id, $3, 1, reporting_date, header, line_count, $4
+           FROM simulation_versions WHERE simulation_id = $1 AND version_no = $2",
+    )
+    .bind(from.0)
+    .bind(version)
+    .bind(to.0)
+    .bind(user.0)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO exposure_lines (tenant_id, simulation_id, version_no, line_no, line)
+         SELECT tenant_id, $3, 1, line_no, line
+           FROM exposure_lines WHERE simulation_id = $1 AND version_no = $2",
+    )
+    .bind(from.0)
+    .bind(version)
+    .bind(to.0)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// The data set of a version, lines in their order.
 pub async fn load(
     conn: &mut PgConnection,
