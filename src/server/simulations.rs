@@ -55,6 +55,31 @@ pub async fn create(
     Ok(id)
 }
 
+/// A simulation the caller may see, else "not found" (whether it exists in
+/// another tenant, was deleted or is not shared with them).
+async fn visible(
+    tx: &mut sqlx::PgConnection,
+    caller: Caller,
+    id: SimulationId,
+) -> Result<SimulationSummary, AppError> {
+    simulations::get(tx, caller.user_id, is_admin(caller), id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// A visible simulation and the data set of its latest version.
+async fn latest(
+    tx: &mut sqlx::PgConnection,
+    caller: Caller,
+    id: SimulationId,
+) -> Result<(SimulationSummary, DataSet), AppError> {
+    let summary = visible(tx, caller, id).await?;
+    let data = simulations::load(tx, id, summary.latest_version)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((summary, data))
+}
+
 /// Refuses a new simulation beyond the tenant's quota (the tenant row is
 /// locked, so two creations cannot both take the last place).
 async fn room_for_one_more(tx: &mut sqlx::PgConnection) -> Result<(), AppError> {
@@ -80,9 +105,7 @@ pub async fn clone(
 ) -> Result<SimulationId, AppError> {
     let caller = caller.require(Permission::EditData)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    let source = simulations::get(&mut tx, caller.user_id, is_admin(caller), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let source = visible(&mut tx, caller, id).await?;
     room_for_one_more(&mut tx).await?;
     let copy = simulations::create(&mut tx, caller.tenant_id, caller.user_id, &name).await?;
     simulations::copy_version(&mut tx, id, source.latest_version, copy, caller.user_id).await?;
@@ -130,12 +153,7 @@ pub async fn open(
 ) -> Result<SimulationView, AppError> {
     let caller = caller.require(Permission::Read)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    let summary = simulations::get(&mut tx, caller.user_id, is_admin(caller), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let data = simulations::load(&mut tx, id, summary.latest_version)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (summary, data) = latest(&mut tx, caller, id).await?;
     let scenarios = simulations::scenarios(&mut tx, id).await?;
     tx.commit().await?;
     let profile = resolve_profile(&data, None).map_err(|e| field("data", e.to_string()))?;
@@ -169,12 +187,7 @@ pub async fn lines_binary(
 ) -> Result<Vec<u8>, AppError> {
     let caller = caller.require(Permission::Read)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    let summary = simulations::get(&mut tx, caller.user_id, is_admin(caller), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let data = simulations::load(&mut tx, id, summary.latest_version)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (_, data) = latest(&mut tx, caller, id).await?;
     tx.commit().await?;
     crate::model::simulation::encode_lines(&data.exposures).map_err(|error| {
         tracing::error!(%error, "exposure lines do not encode");
@@ -190,9 +203,7 @@ pub async fn rename(
 ) -> Result<(), AppError> {
     let caller = caller.require(Permission::EditData)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    simulations::get(&mut tx, caller.user_id, is_admin(caller), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    visible(&mut tx, caller, id).await?;
     simulations::rename(&mut tx, id, &name).await?;
     tx.commit().await?;
     Ok(())
@@ -202,9 +213,7 @@ pub async fn rename(
 pub async fn delete(pool: &PgPool, caller: Caller, id: SimulationId) -> Result<(), AppError> {
     let caller = caller.require(Permission::EditData)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    simulations::get(&mut tx, caller.user_id, is_admin(caller), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    visible(&mut tx, caller, id).await?;
     simulations::set_deleted(&mut tx, id, true).await?;
     tx.commit().await?;
     tracing::info!(tenant = %caller.tenant_id, by = %caller.user_id, simulation = %id, "simulation deleted");
@@ -234,12 +243,7 @@ pub async fn save_scenario(
     let scenario: Scenario = Scenario::from_json_str(&format!("{{\"edits\": {edits_json}}}"))
         .map_err(|e| field("edits", e.to_string()))?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    let summary = simulations::get(&mut tx, caller.user_id, is_admin(caller), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let data = simulations::load(&mut tx, id, summary.latest_version)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (summary, data) = latest(&mut tx, caller, id).await?;
     let profile = resolve_profile(&data, None).map_err(|e| field("edits", e.to_string()))?;
     let (changed, changed_profile) = scenario
         .apply(&data, &profile)
@@ -291,12 +295,7 @@ pub async fn lines(
 ) -> Result<LinePage, AppError> {
     let caller = caller.require(Permission::Read)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    let summary = simulations::get(&mut tx, caller.user_id, is_admin(caller), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let data = simulations::load(&mut tx, id, summary.latest_version)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (_, data) = latest(&mut tx, caller, id).await?;
     tx.commit().await?;
     let profile = resolve_profile(&data, None).map_err(|e| field("data", e.to_string()))?;
     tokio::task::spawn_blocking(move || {

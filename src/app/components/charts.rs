@@ -147,29 +147,7 @@ pub fn rwa_by_class(baseline: &Results, scenario: &Results) -> String {
             .max(0.1)
             * 1.1;
         let n = classes.len().max(1) as f64;
-        let mut chart = ChartBuilder::on(root)
-            .margin(12)
-            .x_label_area_size(20)
-            .y_label_area_size(130)
-            .build_cartesian_2d(0.0..top, 0.0..n)
-            .map_err(|e| e.to_string())?;
-        let ticks: Vec<f64> = (0..=4).map(|i| top / 4.0 * f64::from(i)).collect();
-        chart
-            .draw_series(
-                ticks
-                    .iter()
-                    .map(|v| PathElement::new(vec![(*v, 0.0), (*v, n)], GRID)),
-            )
-            .map_err(|e| e.to_string())?;
-        chart
-            .draw_series(ticks.iter().map(|v| {
-                Text::new(
-                    format!("{v:.1}"),
-                    (*v, 0.0),
-                    text_style(11).pos(Pos::new(HPos::Center, VPos::Top)),
-                )
-            }))
-            .map_err(|e| e.to_string())?;
+        let mut chart = horizontal(root, top, n, 130)?;
         for (i, class) in classes.iter().enumerate() {
             let y = n - i as f64 - 1.0;
             chart
@@ -203,25 +181,27 @@ pub fn rwa_by_class(baseline: &Results, scenario: &Results) -> String {
     })
 }
 
-/// Horizontal bars in € bn with their labels at the left; `line` draws a
-/// vertical reference (the 25 % limit) when given.
-fn bars(
-    root: &DrawingArea<SVGBackend, plotters::coord::Shift>,
-    rows: &[(String, f64, RGBColor)],
-    line: Option<(f64, &str)>,
-) -> Result<(), String> {
-    let top = rows
-        .iter()
-        .map(|r| r.1)
-        .chain(line.map(|l| l.0))
-        .fold(0.0, f64::max)
-        .max(0.1)
-        * 1.15;
-    let n = rows.len().max(1) as f64;
+type Chart<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    plotters::coord::cartesian::Cartesian2d<
+        plotters::coord::types::RangedCoordf64,
+        plotters::coord::types::RangedCoordf64,
+    >,
+>;
+
+/// A chart of `n` horizontal rows with values from 0 to `top`: the value
+/// grid and its labels drawn, `label_width` pixels left for row labels.
+fn horizontal<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    top: f64,
+    n: f64,
+    label_width: u32,
+) -> Result<Chart<'a, 'b>, String> {
     let mut chart = ChartBuilder::on(root)
         .margin(12)
         .x_label_area_size(20)
-        .y_label_area_size(150)
+        .y_label_area_size(label_width)
         .build_cartesian_2d(0.0..top, 0.0..n)
         .map_err(|e| e.to_string())?;
     let ticks: Vec<f64> = (0..=4).map(|i| top / 4.0 * f64::from(i)).collect();
@@ -241,6 +221,25 @@ fn bars(
             )
         }))
         .map_err(|e| e.to_string())?;
+    Ok(chart)
+}
+
+/// Horizontal bars in € bn with their labels at the left; `line` draws a
+/// vertical reference (the 25 % limit) when given.
+fn bars(
+    root: &DrawingArea<SVGBackend, plotters::coord::Shift>,
+    rows: &[(String, f64, RGBColor)],
+    line: Option<(f64, &str)>,
+) -> Result<(), String> {
+    let top = rows
+        .iter()
+        .map(|r| r.1)
+        .chain(line.map(|l| l.0))
+        .fold(0.0, f64::max)
+        .max(0.1)
+        * 1.15;
+    let n = rows.len().max(1) as f64;
+    let mut chart = horizontal(root, top, n, 150)?;
     for (i, (label, value, colour)) in rows.iter().enumerate() {
         let y = n - i as f64 - 1.0;
         chart

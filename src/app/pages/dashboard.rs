@@ -71,33 +71,63 @@ impl Default for Levers {
 
 const CAPITAL_LABEL: &str = "What-if capital action";
 
+fn capital_action(millions: f64) -> Edit {
+    Edit::AddCapital {
+        tier: Tier::Cet1,
+        label: CAPITAL_LABEL.to_owned(),
+        amount: millions * 1e6,
+    }
+}
+
+fn requirement(key: &str, value: f64) -> Edit {
+    Edit::SetRequirement {
+        key: key.to_owned(),
+        value: value.into(),
+    }
+}
+
+fn scale_class(class: ExposureClass, factor: f64) -> Edit {
+    Edit::ScaleExposures {
+        filter: Filter {
+            class: Some(class),
+            ..Filter::default()
+        },
+        factor,
+    }
+}
+
+fn scale_outflows(factor: f64) -> Edit {
+    Edit::ScaleItems {
+        section: ItemSection::LcrOutflows,
+        category: None,
+        factor,
+    }
+}
+
+/// The factor that takes a scale lever from `from` to `to`: `Some(None)`
+/// when it did not move, `None` when no factor can (back from zero).
+fn scale_step(from: f64, to: f64) -> Option<Option<f64>> {
+    if from == to {
+        Some(None)
+    } else if from == 0.0 {
+        None
+    } else {
+        Some(Some(to / from))
+    }
+}
+
 impl Levers {
     fn edits(&self) -> Vec<Edit> {
         let mut edits = Vec::new();
         if self.capital_m != 0.0 {
-            edits.push(Edit::AddCapital {
-                tier: Tier::Cet1,
-                label: CAPITAL_LABEL.to_owned(),
-                amount: self.capital_m * 1e6,
-            });
+            edits.push(capital_action(self.capital_m));
         }
         for (key, value) in [("p2r", self.p2r), ("ccyb", self.ccyb)] {
-            if let Some(v) = value {
-                edits.push(Edit::SetRequirement {
-                    key: key.to_owned(),
-                    value: v.into(),
-                });
-            }
+            edits.extend(value.map(|v| requirement(key, v)));
         }
         for (class, factor) in &self.scale {
             if *factor != 1.0 {
-                edits.push(Edit::ScaleExposures {
-                    filter: Filter {
-                        class: Some(*class),
-                        ..Filter::default()
-                    },
-                    factor: *factor,
-                });
+                edits.push(scale_class(*class, *factor));
             }
         }
         if self.notches != 0 {
@@ -107,11 +137,7 @@ impl Levers {
             });
         }
         if self.outflows != 1.0 {
-            edits.push(Edit::ScaleItems {
-                section: ItemSection::LcrOutflows,
-                category: None,
-                factor: self.outflows,
-            });
+            edits.push(scale_outflows(self.outflows));
         }
         edits
     }
@@ -121,54 +147,28 @@ impl Levers {
     /// rating shift, a scale back from zero, a requirement back to the data
     /// set's own): the caller then rebuilds from the baseline.
     fn steps_to(&self, to: &Levers) -> Option<Vec<Edit>> {
-        let mut steps = Vec::new();
         if self.notches != to.notches {
             return None;
         }
+        let mut steps = Vec::new();
         if self.capital_m != to.capital_m {
-            steps.push(Edit::AddCapital {
-                tier: Tier::Cet1,
-                label: CAPITAL_LABEL.to_owned(),
-                amount: (to.capital_m - self.capital_m) * 1e6,
-            });
+            steps.push(capital_action(to.capital_m - self.capital_m));
         }
         for (key, from, target) in [("p2r", self.p2r, to.p2r), ("ccyb", self.ccyb, to.ccyb)] {
-            match (from, target) {
-                (a, b) if a == b => {}
-                (_, Some(v)) => steps.push(Edit::SetRequirement {
-                    key: key.to_owned(),
-                    value: v.into(),
-                }),
-                (_, None) => return None,
+            if from != target {
+                steps.push(requirement(key, target?));
             }
         }
         let classes: std::collections::BTreeSet<_> =
             self.scale.keys().chain(to.scale.keys()).collect();
         for class in classes {
-            let from = self.scale.get(class).copied().unwrap_or(1.0);
-            let target = to.scale.get(class).copied().unwrap_or(1.0);
-            if from != target {
-                if from == 0.0 {
-                    return None;
-                }
-                steps.push(Edit::ScaleExposures {
-                    filter: Filter {
-                        class: Some(*class),
-                        ..Filter::default()
-                    },
-                    factor: target / from,
-                });
+            let factor = |l: &Levers| l.scale.get(class).copied().unwrap_or(1.0);
+            if let Some(f) = scale_step(factor(self), factor(to))? {
+                steps.push(scale_class(*class, f));
             }
         }
-        if self.outflows != to.outflows {
-            if self.outflows == 0.0 {
-                return None;
-            }
-            steps.push(Edit::ScaleItems {
-                section: ItemSection::LcrOutflows,
-                category: None,
-                factor: to.outflows / self.outflows,
-            });
+        if let Some(f) = scale_step(self.outflows, to.outflows)? {
+            steps.push(scale_outflows(f));
         }
         Some(steps)
     }
@@ -869,5 +869,54 @@ fn now_ms() -> Option<f64> {
     #[cfg(not(feature = "hydrate"))]
     {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::scenario::Scenario;
+    use crate::engine::{ComputeOptions, compute};
+    use crate::samples::generate;
+
+    /// Moving lever by lever (steps or rebuilds) gives the figures of the
+    /// scenario the levers stand for.
+    #[test]
+    fn levers_moved_step_by_step_give_the_scenarios_figures() {
+        let data = generate(800, 9);
+        let profile = resolve_profile(&data, None).expect("profile");
+        let mut whatif = WhatIf::new(&data, &profile);
+        let mut levers = Levers::default();
+        let moves: [fn(&mut Levers); 6] = [
+            |l| l.capital_m = -120.0,
+            |l| {
+                l.scale.insert(ExposureClass::Corporate, 0.0);
+            },
+            |l| {
+                l.scale.insert(ExposureClass::Corporate, 1.3);
+            },
+            |l| l.p2r = Some(0.031),
+            |l| l.notches = 2,
+            |l| l.outflows = 1.4,
+        ];
+        for change in moves {
+            change(&mut levers);
+            let moved = whatif.move_to(&levers, &data, &profile).expect("moves");
+            let scenario = Scenario {
+                name: String::new(),
+                edits: levers.edits(),
+            };
+            let (changed, changed_profile) = scenario.apply(&data, &profile).expect("applies");
+            let full = compute(&changed, &changed_profile, &ComputeOptions::default());
+            let (a, b) = (
+                moved.ratios.cet1.expect("cet1"),
+                full.ratios.cet1.expect("cet1"),
+            );
+            assert!((a - b).abs() <= 1e-9 * b.abs(), "{levers:?}: {a} vs {b}");
+            assert_eq!(
+                moved.ratios.lcr.map(|v| (v * 1e9).round()),
+                full.ratios.lcr.map(|v| (v * 1e9).round())
+            );
+        }
     }
 }

@@ -334,18 +334,3 @@ pub async fn save_scenario(
     .fetch_one(conn)
     .await
 }
-
-/// The results stored with a scenario (what reports and the API read).
-pub async fn scenario_results(
-    conn: &mut PgConnection,
-    simulation: SimulationId,
-    name: &str,
-) -> Result<Option<Value>, sqlx::Error> {
-    let row: Option<sqlx::types::Json<Value>> =
-        sqlx::query_scalar("SELECT results FROM scenarios WHERE simulation_id = $1 AND name = $2")
-            .bind(simulation.0)
-            .bind(name)
-            .fetch_optional(conn)
-            .await?;
-    Ok(row.map(|j| j.0))
-}
