@@ -19,6 +19,9 @@ async function logIn(page: Page, email: string) {
   await page.getByLabel('Password').fill('prudentia-demo');
   await page.getByRole('button', { name: 'Log in' }).click();
   await expect(page).toHaveURL(/\/app$/);
+  // The site header knows who is signed in.
+  await expect(page.getByTestId('open-workspace')).toBeVisible();
+  await expect(page.locator('.site-header').getByRole('link', { name: 'Log in' })).toHaveCount(0);
 }
 
 async function openDemo(page: Page) {
@@ -109,7 +112,9 @@ test('a drill-down lists the lines behind a class, largest RWA first, with their
   await logIn(page, 'analyst@prudentia.example');
   await openDemo(page);
   const expected = sql(
-    "SELECT count(*) FROM exposure_lines WHERE line->>'class' = 'equity' AND coalesce((line->>'defaulted')::boolean, false) = false",
+    "SELECT count(*) FROM exposure_lines l JOIN simulations s USING (tenant_id, simulation_id) " +
+      "WHERE s.name = 'Demo Bank — 31 Dec 2025' AND l.version_no = 1 " +
+      "AND line->>'class' = 'equity' AND coalesce((line->>'defaulted')::boolean, false) = false",
   );
   await page.getByRole('group', { name: 'Exposure class' }).getByRole('button', { name: 'equity', exact: true }).click();
   await expect(page.getByTestId('drill-total')).toContainText(`${expected} lines`);
@@ -118,4 +123,52 @@ test('a drill-down lists the lines behind a class, largest RWA first, with their
   await expect(rows.first()).toContainText('§');
   await page.getByLabel('Line id contains').fill('no-such-line');
   await expect(page.getByTestId('drill-total')).toContainText('0 lines');
+});
+
+test('a line edited in the table moves the figures; the levers become a new version', async ({ page }) => {
+  await logIn(page, 'analyst@prudentia.example');
+  await page.goto('/app/simulations');
+  await hydrated(page);
+  const name = `Versioned ${Date.now()}`;
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByRole('button', { name: 'Create simulation' }).click();
+  await page.getByRole('link', { name: 'Open the dashboard' }).click();
+  await hydrated(page);
+  await expect(page.getByLabel(/CET1 capital action/)).toBeEnabled();
+  const baseline = engineCet1([]);
+  await expect(page.getByTestId('metric-cet1')).toHaveText(baseline);
+
+  await page.getByLabel('Line id contains').fill('L-0000010');
+  await expect(page.getByTestId('drill-total')).toContainText('1 lines');
+  const row = page.locator('tr[data-line="L-0000010"]');
+  const rwaBefore = await row.getByTestId('scenario-rwa').textContent();
+  await row.getByRole('button', { name: 'Edit' }).click();
+  const editor = page.getByTestId('line-editor');
+  await editor.getByLabel('New value').fill('-5');
+  await editor.getByRole('button', { name: 'Apply to the scenario' }).click();
+  await expect(editor.getByRole('alert')).toContainText('drawn');
+  await expect(page.getByTestId('metric-cet1')).toHaveText(baseline);
+  await editor.getByLabel('New value').fill('250000000');
+  await editor.getByRole('button', { name: 'Apply to the scenario' }).click();
+  await expect(page.getByTestId('line-edits')).toContainText('L-0000010 drawn = 250000000');
+  const expected = engineCet1([{ op: 'set_line', id: 'L-0000010', field: 'drawn', value: 250000000 }]);
+  expect(expected).not.toBe(baseline);
+  await expect(page.getByTestId('metric-cet1')).toHaveText(expected);
+  await expect(row.getByTestId('scenario-rwa')).not.toHaveText(rwaBefore!);
+
+  await page.getByLabel('Why this version (optional)').fill('Bigger loan to L-10');
+  await page.getByRole('button', { name: 'Save the levers as version 2' }).click();
+  await expect(page.getByTestId('version-line')).toContainText('Version 2 of 2');
+  await hydrated(page);
+  await expect(page.getByTestId('metric-cet1')).toHaveText(expected);
+  const versions = page.getByTestId('versions').locator('tbody tr');
+  await expect(versions).toHaveCount(2);
+  await expect(versions.first()).toContainText('Bigger loan to L-10');
+  await expect(versions.first()).toContainText(expected);
+  await expect(page.getByTestId('chart-trend')).toContainText('v2');
+
+  await page.getByTestId('versions').getByRole('link', { name: '1', exact: true }).click();
+  await expect(page.getByTestId('old-version')).toBeVisible();
+  await expect(page.getByTestId('metric-cet1')).toHaveText(baseline);
+  await expect(page.getByRole('button', { name: 'Save scenario' })).toHaveCount(0);
 });

@@ -49,13 +49,44 @@ pub async fn create_simulation(
     super::reply(result)
 }
 
+/// A simulation at a version (`None`: the latest).
 #[server(prefix = "/api", endpoint = "simulation")]
-pub async fn open_simulation(id: String) -> Result<SimulationView, AppError> {
+pub async fn open_simulation(id: String, version: Option<i32>) -> Result<SimulationView, AppError> {
     use crate::server::{auth, simulations, state::app_state};
     let result = async {
         let state = app_state()?;
         let caller = auth::caller(&state.pool, &auth::session().await?).await?;
-        simulations::open(&state.pool, caller, id.parse()?).await
+        simulations::open(&state.pool, caller, id.parse()?, version).await
+    }
+    .await;
+    super::reply(result)
+}
+
+/// Stores the scenario (dataset.md's `edits` array) applied to the latest
+/// version as a new version; returns its number.
+#[server(prefix = "/api", endpoint = "save-version")]
+pub async fn save_version(id: String, edits: String, note: String) -> Result<i32, AppError> {
+    use crate::model::simulation::parse_note;
+    use crate::server::{auth, simulations, state::app_state};
+    let result = async {
+        let state = app_state()?;
+        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let note = parse_note("note", &note)?;
+        simulations::save_version(&state.pool, caller, id.parse()?, &edits, note).await
+    }
+    .await;
+    super::reply(result)
+}
+
+/// Shares a simulation with the organisation (`tenant`), a team
+/// (`team:ID`) or nobody (`private`).
+#[server(prefix = "/api", endpoint = "share-simulation")]
+pub async fn share_simulation(id: String, sharing: String) -> Result<(), AppError> {
+    use crate::server::{auth, simulations, state::app_state};
+    let result = async {
+        let state = app_state()?;
+        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        simulations::set_sharing(&state.pool, caller, id.parse()?, sharing.parse()?).await
     }
     .await;
     super::reply(result)
@@ -137,6 +168,7 @@ pub async fn save_scenario(
 #[server(prefix = "/api", endpoint = "simulation-lines")]
 pub async fn simulation_lines(
     id: String,
+    version: Option<i32>,
     class: String,
     search: String,
     sort: String,
@@ -151,6 +183,7 @@ pub async fn simulation_lines(
             &state.pool,
             caller,
             id.parse()?,
+            version,
             non_empty(class),
             non_empty(search),
             sort.parse()?,

@@ -17,7 +17,7 @@ use super::dataset::ExposureClass;
 use super::large_exposures::GroupRanking;
 use super::portfolio::{NONE, Portfolio};
 use super::profile::Profile;
-use super::results::Results;
+use super::results::{LineResult, Results};
 use super::rules::Rules;
 use super::scenario::{Edit, Filter, apply_edit, non_negative_factor, scale_line, shift_line};
 use super::sum::Sum;
@@ -83,6 +83,17 @@ impl IncrementalEngine {
 
     pub fn profile(&self) -> &Profile {
         &self.profile
+    }
+
+    /// One line's current result with the rule that set its weight: O(1).
+    pub fn line(&self, id: &str) -> Option<LineResult> {
+        let i = *self.line_index.get(id)?;
+        Some(super::line_result(
+            &self.data.exposures[i],
+            &self.pass.outcomes[i],
+            self.pass.factors[i],
+            true,
+        ))
     }
 
     /// Applies one scenario edit and returns the updated results. A refused
@@ -371,6 +382,21 @@ mod tests {
         assert_same(&a, &b, "results");
     }
 
+    /// Every line's result read from the engine equals the full pass's.
+    fn check_lines(engine: &IncrementalEngine) {
+        let options = ComputeOptions {
+            lines: true,
+            explain: true,
+        };
+        let full = compute(engine.data(), engine.profile(), &options);
+        for expected in full.lines.expect("lines") {
+            let got = engine.line(&expected.id).expect("line");
+            let a = serde_json::to_value(&got).expect("json");
+            let b = serde_json::to_value(&expected).expect("json");
+            assert_same(&a, &b, &expected.id);
+        }
+    }
+
     const EDITS: &str = r#"{"edits": [
         {"op": "add_capital", "tier": "cet1", "label": "Dividend", "amount": -5.0e7},
         {"op": "set_requirement", "key": "p2r", "value": 0.03},
@@ -403,6 +429,7 @@ mod tests {
                 engine.apply(edit).expect("edit applies");
                 check(&engine);
             }
+            check_lines(&engine);
         }
     }
 

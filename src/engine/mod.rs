@@ -246,23 +246,30 @@ pub fn line_results(data: &DataSet, pass: &CreditPass, explain: bool) -> Vec<Lin
         .iter()
         .zip(&pass.outcomes)
         .zip(&pass.factors)
-        .map(|((line, outcome), factor)| {
-            let rwa = outcome.rwa * factor;
-            let e = outcome.exposure_after_crm;
-            LineResult {
-                id: line.id.clone(),
-                class: line.class.key().to_owned(),
-                exposure: e,
-                risk_weight: if e > 0.0 {
-                    rwa / e
-                } else {
-                    outcome.borrower_rw * factor
-                },
-                rwa,
-                rule: explain.then(|| outcome.rule.describe(outcome.borrower_rw)),
-            }
-        })
+        .map(|((line, outcome), factor)| line_result(line, outcome, *factor, explain))
         .collect()
+}
+
+pub fn line_result(
+    line: &dataset::Exposure,
+    outcome: &LineOutcome,
+    factor: f64,
+    explain: bool,
+) -> LineResult {
+    let rwa = outcome.rwa * factor;
+    let e = outcome.exposure_after_crm;
+    LineResult {
+        id: line.id.clone(),
+        class: line.class.key().to_owned(),
+        exposure: e,
+        risk_weight: if e > 0.0 {
+            rwa / e
+        } else {
+            outcome.borrower_rw * factor
+        },
+        rwa,
+        rule: explain.then(|| outcome.rule.describe(outcome.borrower_rw)),
+    }
 }
 
 pub fn compute(data: &DataSet, profile: &Profile, options: &ComputeOptions) -> Results {

@@ -176,6 +176,19 @@ impl Scenario {
         }
         Ok((data, profile))
     }
+
+    /// The data set with every edit applied and the changed rule parameters
+    /// kept as its overrides: a data set that computes, on its own, what
+    /// the scenario computes (what a new version of a simulation stores).
+    pub fn commit(&self, data: &DataSet, profile: &Profile) -> Result<DataSet, ScenarioError> {
+        let (mut changed, _) = self.apply(data, profile)?;
+        for edit in &self.edits {
+            if let Edit::SetParameter { key, value } = edit {
+                changed.overrides.insert(key.clone(), *value);
+            }
+        }
+        Ok(changed)
+    }
 }
 
 /// `scale_exposures` on one line: every amount, not the property value

@@ -686,6 +686,17 @@ fn scenarios_apply_every_edit_in_order() {
     );
     close(cmp.delta["lcr"]["outflows"].as_f64().expect("delta"), 2.5);
     assert!(cmp.delta["ratios"]["leverage"].as_f64().is_some());
+
+    // Committed as a data set of its own (a new version), it computes the
+    // same figures with no scenario: the parameter went into its overrides.
+    let committed = scenario.commit(&data, &basel()).expect("commits");
+    assert_eq!(committed.overrides.get("rw.corporate.cqs4"), Some(&1.2));
+    let again = compute(
+        &committed,
+        &resolve_profile(&committed, None).expect("profile"),
+        &ComputeOptions::default(),
+    );
+    assert_eq!(again, after);
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! Simulations and scenarios as pages and server functions exchange them.
 
+use super::account::TeamId;
 use super::error::{AppError, FieldErrors};
 use crate::engine::dataset::{DataSet, Exposure};
 use crate::engine::results::Results;
@@ -56,12 +57,88 @@ pub struct ScenarioSummary {
     pub updated_at: String,
 }
 
+/// Who reads a simulation besides its author (and the admins).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sharing {
+    /// Its author and the admins only.
+    Private,
+    /// Everyone in the organisation.
+    Tenant,
+    /// The members of one team.
+    Team(TeamId),
+}
+
+impl Sharing {
+    /// The value of the sharing select: `private`, `tenant` or `team:ID`.
+    pub fn form_value(self) -> String {
+        match self {
+            Sharing::Private => "private".to_owned(),
+            Sharing::Tenant => "tenant".to_owned(),
+            Sharing::Team(team) => format!("team:{team}"),
+        }
+    }
+}
+
+impl FromStr for Sharing {
+    type Err = AppError;
+    fn from_str(s: &str) -> Result<Self, AppError> {
+        let invalid = || {
+            AppError::Validation(FieldErrors::single(
+                "sharing",
+                "Choose the organisation, a team or only you.",
+            ))
+        };
+        match s.trim() {
+            "private" => Ok(Sharing::Private),
+            "tenant" => Ok(Sharing::Tenant),
+            other => other
+                .strip_prefix("team:")
+                .and_then(|id| Uuid::parse_str(id).ok())
+                .map(|id| Sharing::Team(TeamId(id)))
+                .ok_or_else(invalid),
+        }
+    }
+}
+
+/// One immutable version of a simulation with its baseline's key ratios
+/// (`None` where a ratio cannot be computed).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VersionSummary {
+    pub version_no: i32,
+    pub note: String,
+    pub author: String,
+    pub created_at: String,
+    pub line_count: i32,
+    pub ratios: crate::engine::results::Ratios,
+}
+
+pub const NOTE_MAX: usize = 500;
+
+pub fn parse_note(field: &str, note: &str) -> Result<String, AppError> {
+    let note = note.trim().to_owned();
+    if note.chars().count() > NOTE_MAX {
+        return Err(AppError::Validation(FieldErrors::single(
+            field,
+            format!("Please keep the note under {NOTE_MAX} characters."),
+        )));
+    }
+    Ok(note)
+}
+
 /// What the dashboard renders first: the data set without its lines and
 /// the baseline the server computed. The lines follow in binary
 /// ([`encode_lines`]) once the page is live.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SimulationView {
     pub summary: SimulationSummary,
+    /// The version shown: the latest unless an older one was asked for.
+    pub version_no: i32,
+    pub versions: Vec<VersionSummary>,
+    /// Whether the caller may change who the simulation is shared with.
+    pub can_share: bool,
+    pub sharing: Sharing,
+    pub teams: Vec<(TeamId, String)>,
     pub header: DataSet,
     pub baseline: Results,
     pub scenarios: Vec<ScenarioSummary>,

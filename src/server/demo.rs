@@ -46,15 +46,11 @@ pub async fn ensure(pool: &PgPool) -> Result<(), AppError> {
         admin = admin.or(Some(user));
     }
     let admin = admin.ok_or(AppError::Internal)?;
+    let data = crate::samples::demo_bank();
+    let profile = crate::engine::resolve_profile(&data, None).map_err(|_| AppError::Internal)?;
+    let results = crate::engine::compute(&data, &profile, &Default::default());
     let simulation = simulations::create(&mut tx, tenant, admin, SIMULATION).await?;
-    simulations::add_version(
-        &mut tx,
-        tenant,
-        simulation,
-        admin,
-        &crate::samples::demo_bank(),
-    )
-    .await?;
+    simulations::add_version(&mut tx, tenant, simulation, admin, &data, &results, "").await?;
     tx.commit().await?;
     Ok(())
 }

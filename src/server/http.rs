@@ -178,23 +178,35 @@ fn is_same_origin(headers: &HeaderMap) -> bool {
     matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
 }
 
-/// The exposure lines of a simulation for the dashboard's engine, in
-/// binary (see `model::simulation::encode_lines`).
+#[derive(serde::Deserialize)]
+struct VersionQuery {
+    version: Option<i32>,
+}
+
+/// The exposure lines of a simulation's version for the dashboard's engine,
+/// in binary (see `model::simulation::encode_lines`).
 async fn simulation_lines(
     State(state): State<AppState>,
     session: tower_sessions::Session,
     axum::extract::Path(id): axum::extract::Path<String>,
+    axum::extract::Query(query): axum::extract::Query<VersionQuery>,
 ) -> Response {
     let result = async {
         let caller = super::auth::caller(&state.pool, &session).await?;
-        super::simulations::lines_binary(&state.pool, caller, id.parse()?).await
+        super::simulations::lines_binary(&state.pool, caller, id.parse()?, query.version).await
     }
     .await;
+    // A numbered version never changes: the browser may keep it.
+    let cache = if query.version.is_some() {
+        "private, max-age=86400, immutable"
+    } else {
+        "private, no-store"
+    };
     match result {
         Ok(bytes) => (
             [
                 (header::CONTENT_TYPE, "application/vnd.msgpack"),
-                (header::CACHE_CONTROL, "private, no-store"),
+                (header::CACHE_CONTROL, cache),
             ],
             bytes,
         )

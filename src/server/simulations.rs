@@ -3,15 +3,16 @@
 //! the results the server's engine computes for it.
 
 use crate::engine::dataset::DataSet;
+use crate::engine::results::Results;
 use crate::engine::scenario::Scenario;
 use crate::engine::{ComputeOptions, compute, resolve_profile};
 use crate::model::account::Permission;
 use crate::model::error::{AppError, FieldErrors};
 use crate::model::simulation::{
-    LINES_PER_PAGE, LinePage, LineSort, SimulationId, SimulationSummary, SimulationView,
+    LINES_PER_PAGE, LinePage, LineSort, Sharing, SimulationId, SimulationSummary, SimulationView,
 };
 use crate::server::auth::Caller;
-use crate::server::db::{scope, simulations, tenants};
+use crate::server::db::{scope, simulations, teams, tenants};
 use sqlx::PgPool;
 
 fn field(name: &str, message: impl Into<String>) -> AppError {
@@ -46,10 +47,20 @@ pub async fn create(
     data: DataSet,
 ) -> Result<SimulationId, AppError> {
     let caller = caller.require(Permission::EditData)?;
+    let (data, results) = baseline(data).await?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     room_for_one_more(&mut tx).await?;
     let id = simulations::create(&mut tx, caller.tenant_id, caller.user_id, &name).await?;
-    simulations::add_version(&mut tx, caller.tenant_id, id, caller.user_id, &data).await?;
+    simulations::add_version(
+        &mut tx,
+        caller.tenant_id,
+        id,
+        caller.user_id,
+        &data,
+        &results,
+        "",
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(tenant = %caller.tenant_id, simulation = %id, lines = data.exposures.len(), "simulation created");
     Ok(id)
@@ -67,17 +78,49 @@ async fn visible(
         .ok_or(AppError::NotFound)
 }
 
-/// A visible simulation and the data set of its latest version.
+/// A visible simulation and the data set of one of its versions (the
+/// latest when `version` is `None`).
+async fn at_version(
+    tx: &mut sqlx::PgConnection,
+    caller: Caller,
+    id: SimulationId,
+    version: Option<i32>,
+) -> Result<(SimulationSummary, DataSet), AppError> {
+    let summary = visible(tx, caller, id).await?;
+    let data = simulations::load(tx, id, version.unwrap_or(summary.latest_version))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((summary, data))
+}
+
 async fn latest(
     tx: &mut sqlx::PgConnection,
     caller: Caller,
     id: SimulationId,
 ) -> Result<(SimulationSummary, DataSet), AppError> {
-    let summary = visible(tx, caller, id).await?;
-    let data = simulations::load(tx, id, summary.latest_version)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok((summary, data))
+    at_version(tx, caller, id, None).await
+}
+
+/// Runs `work` on the blocking pool: the engine on a large data set takes
+/// long enough to stall the request threads.
+async fn blocking<T: Send + 'static>(
+    what: &'static str,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(work).await.map_err(|error| {
+        tracing::error!(%error, what, "engine task failed");
+        AppError::Internal
+    })
+}
+
+/// The data set with the baseline results its own profile gives.
+async fn baseline(data: DataSet) -> Result<(DataSet, Results), AppError> {
+    let profile = resolve_profile(&data, None).map_err(|e| field("data", e.to_string()))?;
+    blocking("baseline", move || {
+        let results = compute(&data, &profile, &ComputeOptions::default());
+        (data, results)
+    })
+    .await
 }
 
 /// Refuses a new simulation beyond the tenant's quota (the tenant row is
@@ -146,48 +189,144 @@ pub fn parse_data_set(text: &str) -> Result<DataSet, AppError> {
     Ok(data)
 }
 
+/// The dashboard's view of a version (the latest unless `version` says):
+/// its header and stored baseline, every version's ratios, the scenarios and
+/// who the simulation is shared with. No exposure line is read, except once
+/// for a version stored before results were kept.
 pub async fn open(
     pool: &PgPool,
     caller: Caller,
     id: SimulationId,
+    version: Option<i32>,
 ) -> Result<SimulationView, AppError> {
     let caller = caller.require(Permission::Read)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    let (summary, data) = latest(&mut tx, caller, id).await?;
+    let summary = visible(&mut tx, caller, id).await?;
+    let version_no = version.unwrap_or(summary.latest_version);
+    let (header, stored) = simulations::header(&mut tx, id, version_no)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let baseline = match stored {
+        Some(results) => results,
+        None => {
+            let data = simulations::load(&mut tx, id, version_no)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let (_, results) = baseline(data).await?;
+            simulations::store_results(&mut tx, id, version_no, &results).await?;
+            results
+        }
+    };
+    let versions = simulations::versions(&mut tx, id).await?;
     let scenarios = simulations::scenarios(&mut tx, id).await?;
+    let (author, sharing) = simulations::sharing(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let can_share =
+        caller.role.allows(Permission::EditData) && (author == caller.user_id || is_admin(caller));
+    let teams = if can_share {
+        teams::list(&mut tx)
+            .await?
+            .into_iter()
+            .map(|t| (t.team_id, t.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
     tx.commit().await?;
-    let profile = resolve_profile(&data, None).map_err(|e| field("data", e.to_string()))?;
-    let (header, baseline) = tokio::task::spawn_blocking(move || {
-        let baseline = compute(&data, &profile, &ComputeOptions::default());
-        let header = DataSet {
-            exposures: Vec::new(),
-            ..data
-        };
-        (header, baseline)
-    })
-    .await
-    .map_err(|error| {
-        tracing::error!(%error, "baseline computation task failed");
-        AppError::Internal
-    })?;
     Ok(SimulationView {
+        can_edit: caller.role.allows(Permission::EditData) && version_no == summary.latest_version,
         summary,
+        version_no,
+        versions,
+        can_share,
+        sharing,
+        teams,
         header,
         baseline,
         scenarios,
-        can_edit: caller.role.allows(Permission::EditData),
     })
 }
 
-/// The exposure lines of the latest version, encoded for the browser.
+/// Stores the scenario `edits_json` applied to the latest version as a new
+/// version (recomputed by the server), with a note; returns its number.
+pub async fn save_version(
+    pool: &PgPool,
+    caller: Caller,
+    id: SimulationId,
+    edits_json: &str,
+    note: String,
+) -> Result<i32, AppError> {
+    let caller = caller.require(Permission::EditData)?;
+    let scenario = parse_edits(edits_json)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    visible(&mut tx, caller, id).await?;
+    // Locked before reading, so a concurrent save builds on this version.
+    if !simulations::lock(&mut tx, id).await? {
+        return Err(AppError::NotFound);
+    }
+    let (_, data) = latest(&mut tx, caller, id).await?;
+    let profile = resolve_profile(&data, None).map_err(|e| field("edits", e.to_string()))?;
+    let changed = scenario
+        .commit(&data, &profile)
+        .map_err(|e| field("edits", e.to_string()))?;
+    let (changed, results) = baseline(changed).await?;
+    let version = simulations::add_version(
+        &mut tx,
+        caller.tenant_id,
+        id,
+        caller.user_id,
+        &changed,
+        &results,
+        &note,
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(tenant = %caller.tenant_id, simulation = %id, version, "version saved");
+    Ok(version)
+}
+
+/// Changes who reads the simulation: its author or an admin only.
+pub async fn set_sharing(
+    pool: &PgPool,
+    caller: Caller,
+    id: SimulationId,
+    sharing: Sharing,
+) -> Result<(), AppError> {
+    let caller = caller.require(Permission::EditData)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    visible(&mut tx, caller, id).await?;
+    let (author, _) = simulations::sharing(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if author != caller.user_id && !is_admin(caller) {
+        return Err(AppError::Forbidden);
+    }
+    if let Sharing::Team(team) = sharing
+        && !teams::exists(&mut tx, team).await?
+    {
+        return Err(field("sharing", "That team does not exist any more."));
+    }
+    simulations::set_sharing(&mut tx, id, sharing).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn parse_edits(edits_json: &str) -> Result<Scenario, AppError> {
+    Scenario::from_json_str(&format!("{{\"edits\": {edits_json}}}"))
+        .map_err(|e| field("edits", e.to_string()))
+}
+
+/// The exposure lines of a version, encoded for the browser.
 pub async fn lines_binary(
     pool: &PgPool,
     caller: Caller,
     id: SimulationId,
+    version: Option<i32>,
 ) -> Result<Vec<u8>, AppError> {
     let caller = caller.require(Permission::Read)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    let (_, data) = latest(&mut tx, caller, id).await?;
+    let (_, data) = at_version(&mut tx, caller, id, version).await?;
     tx.commit().await?;
     crate::model::simulation::encode_lines(&data.exposures).map_err(|error| {
         tracing::error!(%error, "exposure lines do not encode");
@@ -240,24 +379,18 @@ pub async fn save_scenario(
     edits_json: &str,
 ) -> Result<Option<f64>, AppError> {
     let caller = caller.require(Permission::EditData)?;
-    let scenario: Scenario = Scenario::from_json_str(&format!("{{\"edits\": {edits_json}}}"))
-        .map_err(|e| field("edits", e.to_string()))?;
+    let scenario = parse_edits(edits_json)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let (summary, data) = latest(&mut tx, caller, id).await?;
     let profile = resolve_profile(&data, None).map_err(|e| field("edits", e.to_string()))?;
     let (changed, changed_profile) = scenario
         .apply(&data, &profile)
         .map_err(|e| field("edits", e.to_string()))?;
-    let results = tokio::task::spawn_blocking(move || {
+    let (results, profile) = blocking("scenario", move || {
         let results = compute(&changed, &changed_profile, &ComputeOptions::default());
         (results, changed_profile)
     })
-    .await
-    .map_err(|error| {
-        tracing::error!(%error, "scenario computation task failed");
-        AppError::Internal
-    })?;
-    let (results, profile) = results;
+    .await?;
     let cet1 = results.ratios.cet1;
     let json = |v: Result<serde_json::Value, serde_json::Error>| {
         v.map_err(|error| {
@@ -284,10 +417,12 @@ pub async fn save_scenario(
 /// The baseline's per-line results behind a figure: filtered by class
 /// (the `by_class` key, `defaulted` included) and id prefix, sorted, paged
 /// on the server, each with the rule that set its risk weight.
+#[allow(clippy::too_many_arguments)]
 pub async fn lines(
     pool: &PgPool,
     caller: Caller,
     id: SimulationId,
+    version: Option<i32>,
     class: Option<String>,
     search: Option<String>,
     sort: LineSort,
@@ -295,10 +430,10 @@ pub async fn lines(
 ) -> Result<LinePage, AppError> {
     let caller = caller.require(Permission::Read)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    let (_, data) = latest(&mut tx, caller, id).await?;
+    let (_, data) = at_version(&mut tx, caller, id, version).await?;
     tx.commit().await?;
     let profile = resolve_profile(&data, None).map_err(|e| field("data", e.to_string()))?;
-    tokio::task::spawn_blocking(move || {
+    blocking("line listing", move || {
         let options = ComputeOptions {
             lines: true,
             explain: true,
@@ -342,8 +477,4 @@ pub async fn lines(
         LinePage { total, page, lines }
     })
     .await
-    .map_err(|error| {
-        tracing::error!(%error, "line listing task failed");
-        AppError::Internal
-    })
 }

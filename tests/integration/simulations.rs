@@ -221,6 +221,14 @@ async fn viewers_read_but_do_not_change_and_deleted_ones_come_back_by_an_admin()
         ),
         ("delete-simulation", vec![("id", id.as_str())]),
         ("restore-simulation", vec![("id", id.as_str())]),
+        (
+            "save-version",
+            vec![("id", id.as_str()), ("edits", "[]"), ("note", "")],
+        ),
+        (
+            "share-simulation",
+            vec![("id", id.as_str()), ("sharing", "private")],
+        ),
     ] {
         let reply = app.call(Some(&vic), endpoint, &args).await;
         assert_eq!(
@@ -293,6 +301,26 @@ async fn a_second_tenant_cannot_open_change_or_list_the_first_ones_simulations()
             vec![("id", id.as_str()), ("name", "Owned")],
         ),
         ("delete-simulation", vec![("id", id.as_str())]),
+        ("simulation", vec![("id", id.as_str()), ("version", "1")]),
+        (
+            "save-version",
+            vec![("id", id.as_str()), ("edits", "[]"), ("note", "mine")],
+        ),
+        (
+            "share-simulation",
+            vec![("id", id.as_str()), ("sharing", "tenant")],
+        ),
+        (
+            "simulation-lines",
+            vec![
+                ("id", id.as_str()),
+                ("version", "1"),
+                ("class", ""),
+                ("search", ""),
+                ("sort", "rwa"),
+                ("page", "0"),
+            ],
+        ),
     ] {
         let reply = app.call(Some(&mallory), endpoint, &args).await;
         assert_eq!(
@@ -306,14 +334,17 @@ async fn a_second_tenant_cannot_open_change_or_list_the_first_ones_simulations()
         .call(Some(&mallory), "restore-simulation", &[("id", id.as_str())])
         .await;
     assert_eq!(restore.status, StatusCode::NOT_FOUND);
-    let (status, _) = app
-        .bytes(&mallory, &format!("/api/simulations/{id}/lines"))
-        .await;
-    assert_eq!(
-        status,
-        StatusCode::NOT_FOUND,
-        "the lines are as private as the rest"
-    );
+    for url in [
+        format!("/api/simulations/{id}/lines"),
+        format!("/api/simulations/{id}/lines?version=1"),
+    ] {
+        let (status, _) = app.bytes(&mallory, &url).await;
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "the lines are as private as the rest"
+        );
+    }
     let (status, _) = app
         .bytes(
             "prudentia_session=forged",
@@ -333,6 +364,17 @@ async fn a_second_tenant_cannot_open_change_or_list_the_first_ones_simulations()
             .await
             .expect("alpha's simulation");
     assert_eq!((name.as_str(), scenarios), ("Q4 plan", 1), "unchanged");
+    let (versions, shared): (i64, bool) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM simulation_versions), shared_with_tenant FROM simulations",
+    )
+    .fetch_one(&owner)
+    .await
+    .expect("alpha's versions");
+    assert_eq!(
+        (versions, shared),
+        (1, true),
+        "no version added, sharing unchanged"
+    );
     for table in [
         "simulations",
         "simulation_versions",
@@ -520,4 +562,294 @@ async fn a_clone_copies_the_lines_not_the_scenarios_and_stays_in_its_tenant() {
             .body,
         "[]"
     );
+}
+
+async fn invite(app: &TestApp, admin: &str, email: &str, role: &str) -> String {
+    let sent = app
+        .call(Some(admin), "invite", &[("email", email), ("role", role)])
+        .await;
+    let link: prudentia::model::account::InvitationSent =
+        serde_json::from_str(&sent.body).expect("sent");
+    let token = link.link.rsplit('/').next().expect("token");
+    app.call(
+        None,
+        "accept-invitation",
+        &[("token", token), ("name", email), ("password", PASSWORD)],
+    )
+    .await
+    .cookie
+    .expect("cookie")
+}
+
+fn view(body: &str) -> SimulationView {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+#[tokio::test]
+async fn a_new_version_stores_the_scenario_applied_and_old_versions_never_change() {
+    let (pool, owner) = fresh_pools().await;
+    let app = TestApp::with_pool(pool).await;
+    let alice = sign_up(&app, "Banque Alpha", "alice@alpha.example").await;
+    let id = create_demo(&app, &alice).await;
+    let edits = r#"[{"op": "add_capital", "tier": "cet1", "label": "Issuance", "amount": 3.0e8},
+        {"op": "set_line", "id": "L-0000010", "field": "drawn", "value": 5.0e7},
+        {"op": "set_parameter", "key": "rw.corporate.cqs3", "value": 1.0}]"#;
+    let saved = app
+        .call(
+            Some(&alice),
+            "save-version",
+            &[
+                ("id", &id),
+                ("edits", edits),
+                ("note", "  After the Q4 issuance "),
+            ],
+        )
+        .await;
+    assert!(saved.ok(), "{}", saved.body);
+    assert_eq!(saved.body, "2");
+
+    let data = demo_bank();
+    let profile = resolve_profile(&data, None).expect("profile");
+    let scenario = Scenario::from_json_str(&format!("{{\"edits\": {edits}}}")).expect("scenario");
+    let (changed, changed_profile) = scenario.apply(&data, &profile).expect("applies");
+    let expected = compute(&changed, &changed_profile, &ComputeOptions::default());
+
+    let latest = view(
+        &app.call(Some(&alice), "simulation", &[("id", &id)])
+            .await
+            .body,
+    );
+    assert_eq!(latest.version_no, 2);
+    assert_eq!(latest.summary.latest_version, 2);
+    assert_eq!(
+        latest.baseline, expected,
+        "the new version's baseline is the scenario"
+    );
+    assert!(latest.can_edit);
+    assert_eq!(
+        latest.header.overrides.get("rw.corporate.cqs3"),
+        Some(&1.0),
+        "the changed parameter travels with the version"
+    );
+    let trend: Vec<_> = latest
+        .versions
+        .iter()
+        .map(|v| (v.version_no, v.ratios.cet1))
+        .collect();
+    let base = compute(&data, &profile, &ComputeOptions::default());
+    assert_eq!(
+        trend,
+        vec![(1, base.ratios.cet1), (2, expected.ratios.cet1)]
+    );
+    assert_eq!(latest.versions[1].note, "After the Q4 issuance");
+
+    let (status, bytes) = app
+        .bytes(&alice, &format!("/api/simulations/{id}/lines?version=2"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let lines = prudentia::model::simulation::decode_lines(&bytes).expect("lines");
+    assert_eq!(lines, changed.exposures);
+    let (_, bytes) = app
+        .bytes(&alice, &format!("/api/simulations/{id}/lines?version=1"))
+        .await;
+    assert_eq!(
+        prudentia::model::simulation::decode_lines(&bytes).expect("lines"),
+        data.exposures,
+        "version 1 is as it was"
+    );
+    let first = view(
+        &app.call(Some(&alice), "simulation", &[("id", &id), ("version", "1")])
+            .await
+            .body,
+    );
+    assert_eq!(first.baseline, base);
+    assert!(!first.can_edit, "an old version is read, not edited");
+    let missing = app
+        .call(Some(&alice), "simulation", &[("id", &id), ("version", "3")])
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+
+    let bad = app
+        .call(
+            Some(&alice),
+            "save-version",
+            &[
+                ("id", &id),
+                (
+                    "edits",
+                    r#"[{"op": "set_line", "id": "nope", "field": "drawn", "value": 1}]"#,
+                ),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(bad.body.contains("nope"), "{}", bad.body);
+    let long = "x".repeat(501);
+    let bad = app
+        .call(
+            Some(&alice),
+            "save-version",
+            &[("id", &id), ("edits", "[]"), ("note", &long)],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM simulation_versions")
+        .fetch_one(&owner)
+        .await
+        .expect("count");
+    assert_eq!(count, 2, "refused versions store nothing");
+
+    // Versions are immutable for the application's role, whatever the code.
+    let mut conn = app.pool.acquire().await.expect("connection");
+    let tenant: uuid::Uuid = sqlx::query_scalar("SELECT tenant_id FROM simulations")
+        .fetch_one(&owner)
+        .await
+        .expect("tenant");
+    sqlx::query("SELECT set_config('app.tenant_id', $1, false)")
+        .bind(tenant.to_string())
+        .execute(&mut *conn)
+        .await
+        .expect("scope");
+    let changed_line = sqlx::query("UPDATE exposure_lines SET line = '{}' WHERE version_no = 1")
+        .execute(&mut *conn)
+        .await;
+    assert!(changed_line.is_err(), "lines cannot be updated");
+    let changed_header =
+        sqlx::query("UPDATE simulation_versions SET line_count = 0 WHERE version_no = 1")
+            .execute(&mut *conn)
+            .await;
+    assert!(
+        changed_header
+            .expect_err("a version cannot be updated")
+            .to_string()
+            .contains("immutable")
+    );
+    sqlx::query("SELECT set_config('app.tenant_id', '', false)")
+        .execute(&mut *conn)
+        .await
+        .expect("unscope");
+}
+
+#[tokio::test]
+async fn sharing_decides_who_reads_a_simulation_and_only_its_author_or_an_admin_changes_it() {
+    let app = TestApp::spawn().await;
+    let admin = sign_up(&app, "Banque Alpha", "admin@alpha.example").await;
+    let ana = invite(&app, &admin, "ana@alpha.example", "analyst").await;
+    let bob = invite(&app, &admin, "bob@alpha.example", "analyst").await;
+    let id = create_demo(&app, &ana).await;
+    let opens = |cookie: String| {
+        let app = &app;
+        let id = id.clone();
+        async move {
+            app.call(Some(&cookie), "simulation", &[("id", &id)])
+                .await
+                .status
+        }
+    };
+    assert_eq!(
+        opens(bob.clone()).await,
+        StatusCode::OK,
+        "shared with the tenant by default"
+    );
+    let by_bob = app
+        .call(
+            Some(&bob),
+            "share-simulation",
+            &[("id", &id), ("sharing", "private")],
+        )
+        .await;
+    assert_eq!(by_bob.status, StatusCode::FORBIDDEN, "not his to share");
+
+    let private = app
+        .call(
+            Some(&ana),
+            "share-simulation",
+            &[("id", &id), ("sharing", "private")],
+        )
+        .await;
+    assert!(private.ok(), "{}", private.body);
+    assert_eq!(opens(bob.clone()).await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        opens(admin.clone()).await,
+        StatusCode::OK,
+        "admins see everything"
+    );
+    let (status, _) = app
+        .bytes(&bob, &format!("/api/simulations/{id}/lines"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let listed = app
+        .call(Some(&bob), "simulations", &[("deleted", "false")])
+        .await;
+    assert_eq!(listed.body, "[]");
+
+    let team = app
+        .call(Some(&admin), "create-team", &[("name", "Treasury")])
+        .await;
+    assert!(team.ok(), "{}", team.body);
+    let teams: Vec<prudentia::model::account::Team> =
+        serde_json::from_str(&app.call(Some(&admin), "teams", &[]).await.body).expect("teams");
+    let team_id = teams[0].team_id.to_string();
+    let sharing = format!("team:{team_id}");
+    let shared = app
+        .call(
+            Some(&ana),
+            "share-simulation",
+            &[("id", &id), ("sharing", &sharing)],
+        )
+        .await;
+    assert!(shared.ok(), "{}", shared.body);
+    assert_eq!(
+        opens(bob.clone()).await,
+        StatusCode::NOT_FOUND,
+        "not in the team yet"
+    );
+    let me: Option<prudentia::model::account::Me> =
+        serde_json::from_str(&app.call(Some(&bob), "me", &[]).await.body).expect("me");
+    let me = me.expect("signed in");
+    let added = app
+        .call(
+            Some(&admin),
+            "team-member",
+            &[
+                ("team_id", &team_id),
+                ("user_id", &me.user_id.to_string()),
+                ("member", "true"),
+            ],
+        )
+        .await;
+    assert!(added.ok(), "{}", added.body);
+    assert_eq!(
+        opens(bob.clone()).await,
+        StatusCode::OK,
+        "a team member reads it"
+    );
+    let opened = view(
+        &app.call(Some(&ana), "simulation", &[("id", &id)])
+            .await
+            .body,
+    );
+    assert!(opened.can_share);
+    assert_eq!(opened.sharing.form_value(), sharing);
+
+    for bad in [
+        "everyone",
+        "team:not-a-uuid",
+        &format!("team:{}", uuid::Uuid::nil()),
+    ] {
+        let reply = app
+            .call(
+                Some(&ana),
+                "share-simulation",
+                &[("id", &id), ("sharing", bad)],
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            reply.body
+        );
+    }
 }

@@ -7,6 +7,7 @@
 //! plain text at chosen places.
 
 use crate::engine::results::Results;
+use crate::model::simulation::VersionSummary;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -130,41 +131,88 @@ pub fn capital_stack(r: &Results) -> String {
 
 /// RWA by exposure class, baseline against scenario, in € bn.
 pub fn rwa_by_class(baseline: &Results, scenario: &Results) -> String {
+    let classes: Vec<String> = baseline
+        .rwa
+        .by_class
+        .keys()
+        .chain(scenario.rwa.by_class.keys())
+        .cloned()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    paired_bars(
+        baseline,
+        scenario,
+        &classes,
+        |r| &r.rwa.by_class,
+        |c| c.replace('_', " "),
+    )
+}
+
+/// RWA by risk-weight bucket (CR5), baseline against scenario, in € bn,
+/// buckets in increasing weight.
+pub fn rwa_by_bucket(baseline: &Results, scenario: &Results) -> String {
+    let mut buckets: Vec<String> = baseline
+        .rwa
+        .by_risk_weight
+        .keys()
+        .chain(scenario.rwa.by_risk_weight.keys())
+        .cloned()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    // "other" (a weight outside the CR5 columns) comes last.
+    buckets.sort_by_key(|b| b.parse::<u32>().unwrap_or(u32::MAX));
+    paired_bars(
+        baseline,
+        scenario,
+        &buckets,
+        |r| &r.rwa.by_risk_weight,
+        |b| {
+            if b.parse::<u32>().is_ok() {
+                format!("{b} %")
+            } else {
+                b.to_owned()
+            }
+        },
+    )
+}
+
+/// One row per key: the baseline's bar (grey) above the scenario's (blue).
+fn paired_bars(
+    baseline: &Results,
+    scenario: &Results,
+    keys: &[String],
+    pick: fn(&Results) -> &std::collections::BTreeMap<String, crate::engine::results::Bucket>,
+    label: fn(&str) -> String,
+) -> String {
     svg(|root| {
-        let classes: Vec<&String> = baseline
-            .rwa
-            .by_class
-            .keys()
-            .chain(scenario.rwa.by_class.keys())
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let bn = |r: &Results, class: &str| r.rwa.by_class.get(class).map_or(0.0, |b| b.rwa / 1e9);
-        let top = classes
+        let bn = |r: &Results, key: &str| pick(r).get(key).map_or(0.0, |b| b.rwa / 1e9);
+        let top = keys
             .iter()
-            .map(|c| bn(baseline, c).max(bn(scenario, c)))
+            .map(|k| bn(baseline, k).max(bn(scenario, k)))
             .fold(0.0, f64::max)
             .max(0.1)
             * 1.1;
-        let n = classes.len().max(1) as f64;
+        let n = keys.len().max(1) as f64;
         let mut chart = horizontal(root, top, n, 130)?;
-        for (i, class) in classes.iter().enumerate() {
+        for (i, key) in keys.iter().enumerate() {
             let y = n - i as f64 - 1.0;
             chart
                 .draw_series([
                     Rectangle::new(
-                        [(0.0, y + 0.52), (bn(baseline, class), y + 0.9)],
+                        [(0.0, y + 0.52), (bn(baseline, key), y + 0.9)],
                         BASELINE.filled(),
                     ),
                     Rectangle::new(
-                        [(0.0, y + 0.1), (bn(scenario, class), y + 0.48)],
+                        [(0.0, y + 0.1), (bn(scenario, key), y + 0.48)],
                         CET1.filled(),
                     ),
                 ])
                 .map_err(|e| e.to_string())?;
             chart
                 .draw_series(std::iter::once(Text::new(
-                    class.replace('_', " "),
+                    label(key),
                     (0.0, y + 0.5),
                     text_style(11).pos(Pos::new(HPos::Right, VPos::Center)),
                 )))
@@ -177,6 +225,91 @@ pub fn rwa_by_class(baseline: &Results, scenario: &Results) -> String {
                 text_style(10).pos(Pos::new(HPos::Right, VPos::Bottom)),
             )))
             .map_err(|e| e.to_string())?;
+        Ok(())
+    })
+}
+
+/// The capital ratios and the leverage ratio of every version, in %, each
+/// line labelled with its latest value.
+pub fn trend(versions: &[VersionSummary]) -> String {
+    svg(|root| {
+        type Ratio = fn(&VersionSummary) -> Option<f64>;
+        let series: [(&str, Ratio, RGBColor); 4] = [
+            ("CET1", |v| v.ratios.cet1, CET1),
+            ("Tier 1", |v| v.ratios.tier1, AT1),
+            ("Total", |v| v.ratios.total_capital, TSCR),
+            ("Leverage", |v| v.ratios.leverage, BUFFERS),
+        ];
+        let first = versions.first().map_or(1, |v| v.version_no);
+        let last = versions.last().map_or(1, |v| v.version_no).max(first + 1);
+        let top = versions
+            .iter()
+            .flat_map(|v| series.iter().filter_map(move |s| (s.1)(v)))
+            .fold(0.0, f64::max)
+            * 100.0
+            * 1.15;
+        let top = top.max(5.0);
+        let (x0, x1) = (f64::from(first) - 0.3, f64::from(last) + 0.9);
+        let mut chart = ChartBuilder::on(root)
+            .margin(12)
+            .x_label_area_size(20)
+            .y_label_area_size(44)
+            .build_cartesian_2d(x0..x1, 0.0..top)
+            .map_err(|e| e.to_string())?;
+        let step = if top > 30.0 { 10.0 } else { 5.0 };
+        let ticks: Vec<f64> = (0..)
+            .map(|i| f64::from(i) * step)
+            .take_while(|v| *v <= top)
+            .collect();
+        chart
+            .draw_series(
+                ticks
+                    .iter()
+                    .map(|v| PathElement::new(vec![(x0, *v), (x1, *v)], GRID)),
+            )
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(ticks.iter().map(|v| {
+                Text::new(
+                    format!("{v:.0} % "),
+                    (x0, *v),
+                    text_style(11).pos(Pos::new(HPos::Right, VPos::Center)),
+                )
+            }))
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(versions.iter().map(|v| {
+                Text::new(
+                    format!("v{}", v.version_no),
+                    (f64::from(v.version_no), 0.0),
+                    text_style(11).pos(Pos::new(HPos::Center, VPos::Top)),
+                )
+            }))
+            .map_err(|e| e.to_string())?;
+        for (label, value, colour) in series {
+            let points: Vec<(f64, f64)> = versions
+                .iter()
+                .filter_map(|v| value(v).map(|r| (f64::from(v.version_no), r * 100.0)))
+                .collect();
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    points.clone(),
+                    colour.stroke_width(2),
+                )))
+                .map_err(|e| e.to_string())?;
+            chart
+                .draw_series(points.iter().map(|p| Circle::new(*p, 3, colour.filled())))
+                .map_err(|e| e.to_string())?;
+            if let Some(end) = points.last() {
+                chart
+                    .draw_series(std::iter::once(Text::new(
+                        format!(" {label} {:.1}", end.1),
+                        *end,
+                        text_style(11).pos(Pos::new(HPos::Left, VPos::Center)),
+                    )))
+                    .map_err(|e| e.to_string())?;
+            }
+        }
         Ok(())
     })
 }
@@ -346,6 +479,32 @@ mod tests {
         let large = large_exposures(&r);
         let first = &r.large_exposures[0];
         assert!(large.contains(&first.group) && large.contains("limit"));
+        let buckets = rwa_by_bucket(&r, &r);
+        let labels: Vec<usize> = ["20 %", "100 %", "150 %"]
+            .iter()
+            .map(|l| buckets.find(&format!("\n{l}\n")).expect(&buckets))
+            .collect();
+        assert!(
+            labels.windows(2).all(|w| w[0] < w[1]),
+            "buckets in increasing weight"
+        );
+        let versions: Vec<VersionSummary> = [0.142, 0.131]
+            .iter()
+            .zip(1..)
+            .map(|(cet1, n)| VersionSummary {
+                version_no: n,
+                note: String::new(),
+                author: String::new(),
+                created_at: String::new(),
+                line_count: 0,
+                ratios: crate::engine::results::Ratios {
+                    cet1: Some(*cet1),
+                    ..Default::default()
+                },
+            })
+            .collect();
+        let trend = trend(&versions);
+        assert!(trend.contains("CET1 13.1") && trend.contains("\nv2\n"));
         assert!(
             !rwa.contains("style="),
             "no inline style: the CSP allows none"

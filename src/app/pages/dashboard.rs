@@ -3,7 +3,9 @@
 //! incremental path (no server round trip), baseline and scenario side by
 //! side, and saving the scenario (recomputed and stored by the server).
 
-use crate::api::simulations::{SaveScenario, open_simulation, simulation_lines};
+use crate::api::simulations::{
+    SaveScenario, SaveVersion, ShareSimulation, open_simulation, simulation_lines,
+};
 use crate::app::components::charts;
 use crate::app::components::form::{FormAlert, FormField, field_error, form_error};
 use crate::app::components::workspace::Workspace;
@@ -12,11 +14,11 @@ use crate::engine::incremental::IncrementalEngine;
 use crate::engine::profile::Profile;
 use crate::engine::resolve_profile;
 use crate::engine::results::Results;
-use crate::engine::scenario::{Edit, Filter, ItemSection};
-use crate::model::simulation::{LINES_PER_PAGE, SimulationView, decode_lines};
+use crate::engine::scenario::{Edit, Filter, ItemSection, apply_edit};
+use crate::model::simulation::{LINES_PER_PAGE, Sharing, SimulationView, decode_lines};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 use std::collections::BTreeMap;
 
 #[component]
@@ -24,11 +26,16 @@ pub fn DashboardPage() -> impl IntoView {
     let id = use_params_map()
         .with_untracked(|p| p.get("id"))
         .unwrap_or_default();
+    let query = use_query_map();
     view! {
         <Title text="Dashboard" />
         <Workspace page=move |_| {
             let id = id.clone();
-            let simulation = Resource::new(move || id.clone(), open_simulation);
+            let version = move || query.with(|q| q.get("version")).and_then(|v| v.parse::<i32>().ok());
+            let simulation = Resource::new(
+                move || (id.clone(), version()),
+                |(id, version)| open_simulation(id, version),
+            );
             view! {
                 <Suspense fallback=|| view! { <p>"Loading the simulation…"</p> }>
                     {move || Suspend::new(async move {
@@ -54,6 +61,8 @@ struct Levers {
     scale: BTreeMap<ExposureClass, f64>,
     notches: i32,
     outflows: f64,
+    /// Edits of single lines from the drill-down table, in order.
+    lines: Vec<LineEdit>,
 }
 
 impl Default for Levers {
@@ -65,7 +74,79 @@ impl Default for Levers {
             scale: BTreeMap::new(),
             notches: 0,
             outflows: 1.0,
+            lines: Vec::new(),
         }
+    }
+}
+
+/// `set_line` of one field of one line (a null value removes the field).
+#[derive(Clone, Debug, PartialEq)]
+struct LineEdit {
+    id: String,
+    field: String,
+    value: serde_json::Value,
+}
+
+impl LineEdit {
+    fn edit(&self) -> Edit {
+        Edit::SetLine {
+            id: self.id.clone(),
+            field: self.field.clone(),
+            value: self.value.clone(),
+        }
+    }
+}
+
+/// The fields a line edit offers, with how their value is typed.
+const LINE_FIELDS: [(&str, &str, FieldKind); 9] = [
+    ("drawn", "Drawn amount", FieldKind::Number),
+    ("undrawn", "Undrawn amount", FieldKind::Number),
+    (
+        "specific_provisions",
+        "Specific provisions",
+        FieldKind::Number,
+    ),
+    ("collateral_value", "Collateral value", FieldKind::Number),
+    ("ltv", "Loan-to-value (0.75 = 75 %)", FieldKind::Number),
+    ("rating", "Rating (AAA … D)", FieldKind::Text),
+    ("country", "Country (ISO code)", FieldKind::Text),
+    ("group_id", "Group of connected clients", FieldKind::Text),
+    ("defaulted", "Defaulted (yes / no)", FieldKind::Flag),
+];
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum FieldKind {
+    Number,
+    Text,
+    Flag,
+}
+
+/// The JSON value a typed text stands for in `field`; empty clears it.
+fn line_value(field: &str, text: &str) -> Result<serde_json::Value, String> {
+    let text = text.trim();
+    let kind = LINE_FIELDS
+        .iter()
+        .find(|f| f.0 == field)
+        .map(|f| f.2)
+        .ok_or_else(|| format!("\"{field}\" cannot be edited here"))?;
+    if text.is_empty() {
+        return Ok(serde_json::Value::Null);
+    }
+    match kind {
+        FieldKind::Number => text
+            .replace([' ', '\u{a0}', '_'], "")
+            .replace(',', ".")
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .map(serde_json::Value::from)
+            .ok_or_else(|| format!("\"{text}\" is not a number")),
+        FieldKind::Text => Ok(serde_json::Value::from(text)),
+        FieldKind::Flag => match text.to_lowercase().as_str() {
+            "yes" | "true" | "oui" | "1" => Ok(true.into()),
+            "no" | "false" | "non" | "0" => Ok(false.into()),
+            _ => Err(format!("\"{text}\" is not yes or no")),
+        },
     }
 }
 
@@ -139,6 +220,7 @@ impl Levers {
         if self.outflows != 1.0 {
             edits.push(scale_outflows(self.outflows));
         }
+        edits.extend(self.lines.iter().map(LineEdit::edit));
         edits
     }
 
@@ -170,6 +252,17 @@ impl Levers {
         if let Some(f) = scale_step(self.outflows, to.outflows)? {
             steps.push(scale_outflows(f));
         }
+        // Line edits come after the segment levers in `edits`: a step can
+        // only add line edits at the end, and never scale under one.
+        let added = to.lines.strip_prefix(self.lines.as_slice())?;
+        if !to.lines.is_empty()
+            && steps
+                .iter()
+                .any(|e| matches!(e, Edit::ScaleExposures { .. }))
+        {
+            return None;
+        }
+        steps.extend(added.iter().map(LineEdit::edit));
         Some(steps)
     }
 }
@@ -220,6 +313,27 @@ struct LiveEngine {
 impl LiveEngine {
     fn move_to(&mut self, to: &Levers) -> Result<Results, String> {
         self.whatif.move_to(to, &self.data, &self.profile)
+    }
+
+    /// Whether a line edit applies to the line as it is now, tried on a
+    /// copy of that line alone.
+    fn check(&self, edit: &Edit) -> Result<(), String> {
+        let Edit::SetLine { id, .. } = edit else {
+            return Ok(());
+        };
+        let line = self
+            .whatif
+            .engine
+            .data()
+            .exposures
+            .iter()
+            .find(|l| l.id == *id)
+            .ok_or_else(|| format!("no exposure line has id \"{id}\""))?;
+        let mut probe = DataSet {
+            exposures: vec![line.clone()],
+            ..DataSet::default()
+        };
+        apply_edit(edit, &mut probe, &mut self.profile.clone())
     }
 }
 
@@ -396,7 +510,13 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
     let base_p2r = header.requirements.as_ref().map_or(0.0, |r| r.p2r);
     let base_ccyb = header.requirements.as_ref().and_then(|r| r.ccyb);
     let simulation_id = view.summary.simulation_id.to_string();
-    let line_count = view.summary.line_count;
+    let version_no = view.version_no;
+    let latest_version = view.summary.latest_version;
+    let line_count = view
+        .versions
+        .iter()
+        .find(|v| v.version_no == version_no)
+        .map_or(view.summary.line_count, |v| v.line_count);
     let can_edit = view.can_edit;
 
     let live = RwSignal::new(false);
@@ -410,7 +530,7 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
     let ready = RwSignal::new(false);
     let load = RwSignal::new(None::<Result<f64, String>>);
     {
-        let url = format!("/api/simulations/{simulation_id}/lines");
+        let url = format!("/api/simulations/{simulation_id}/lines?version={version_no}");
         Effect::new(move |_| {
             let (url, header) = (url.clone(), header.clone());
             leptos::task::spawn_local(async move {
@@ -534,6 +654,47 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
     });
     let edits_json = move || serde_json::to_string(&levers.with(Levers::edits)).unwrap_or_default();
 
+    let save_version = ServerAction::<SaveVersion>::new();
+    let version_value = save_version.value();
+    let note_error = field_error(version_value, "note");
+    let version_edits_error = field_error(version_value, "edits");
+    let version_alert = form_error(version_value);
+    {
+        let dashboard = format!("/app/simulations/{simulation_id}");
+        Effect::new(move |_| {
+            if let Some(Ok(_)) = version_value.get() {
+                // The new version is the new baseline: open it afresh, the
+                // levers saved with it.
+                saved_levers.set(levers.get_untracked());
+                let _ = window().location().set_href(&dashboard);
+            }
+        });
+    }
+    let share = ServerAction::<ShareSimulation>::new();
+    let share_value = share.value();
+    let share_alert = form_error(share_value);
+    let sharing = view.sharing;
+    let shared_with = {
+        let teams = view.teams.clone();
+        move |sharing: Sharing| match sharing {
+            Sharing::Private => "its author and the admins".to_owned(),
+            Sharing::Tenant => "everyone in the organisation".to_owned(),
+            Sharing::Team(team) => teams.iter().find(|(id, _)| *id == team).map_or_else(
+                || "one team".to_owned(),
+                |(_, name)| format!("the team {name}"),
+            ),
+        }
+    };
+    let line_editing = LineEditing {
+        engine,
+        scenario,
+        levers,
+        ready,
+        commit: Callback::new(move |()| commit()),
+    };
+    let versions = view.versions.clone();
+    let trend_svg = charts::trend(&versions);
+
     let baseline_metrics = metrics(&baseline);
     let chart_baseline = baseline.clone();
     let cards = move || {
@@ -598,37 +759,40 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
     view! {
         <header class="dashboard-head">
             <h1>{view.summary.name.clone()}</h1>
-            <p class="muted">
-                "Version " {view.summary.latest_version} " · " {view.summary.line_count} " exposure lines · profile "
-                {baseline.profile.clone()}
+            <p class="muted" data-testid="version-line">
+                "Version " {version_no} " of " {latest_version} " · " {line_count} " exposure lines · profile "
+                {baseline.profile.clone()} " · shared with " {shared_with(sharing)}
             </p>
+            {(version_no != latest_version).then(|| view! {
+                <p class="notice" role="status" data-testid="old-version">
+                    "You are looking at version " {version_no} ", which no longer changes. "
+                    <a href=format!("/app/simulations/{simulation_id}")>"Open the latest version"</a>
+                </p>
+            })}
+            {let simulation_id = simulation_id.clone(); view.can_share.then(move || {
+                let teams = view.teams.clone();
+                let current = sharing.form_value();
+                let option = move |value: String, label: String| {
+                    let selected = value == current;
+                    view! { <option value=value selected=selected>{label}</option> }
+                };
+                view! {
+                    <ActionForm action=share attr:class="inline-form" attr:data-testid="sharing-form">
+                        <input type="hidden" name="id" value=simulation_id.clone() />
+                        <label for="sharing">"Share with "</label>
+                        <select id="sharing" name="sharing">
+                            {option("tenant".to_owned(), "Everyone in the organisation".to_owned())}
+                            {teams.into_iter().map(|(id, name)| option(Sharing::Team(id).form_value(), format!("Team: {name}"))).collect_view()}
+                            {option("private".to_owned(), "Only me (and the admins)".to_owned())}
+                        </select>
+                        <button type="submit" class="button" disabled=move || share.pending().get()>"Update sharing"</button>
+                        <FormAlert error=share_alert />
+                        {move || share_value.get().and_then(Result::ok).map(|()| view! { <span class="notice" role="status">"Sharing updated."</span> })}
+                    </ActionForm>
+                }
+            })}
         </header>
         <section class="metric-grid" aria-label="Key metrics (scenario)">{cards}</section>
-        <section class="chart-grid" aria-label="Charts">
-            <figure class="chart">
-                <figcaption>"Capital against requirements (% of RWA)"</figcaption>
-                <div data-testid="chart-capital" inner_html=move || scenario.with(charts::capital_stack)></div>
-            </figure>
-            <figure class="chart">
-                <figcaption>"Liquidity: LCR and NSFR composition (€ bn)"</figcaption>
-                <div data-testid="chart-liquidity" inner_html=move || scenario.with(charts::liquidity)></div>
-            </figure>
-            <figure class="chart">
-                <figcaption>"Largest exposures (% of Tier 1) against the limit"</figcaption>
-                <div data-testid="chart-large" inner_html=move || scenario.with(charts::large_exposures)></div>
-            </figure>
-            <figure class="chart">
-                <figcaption>"Credit RWA by exposure class (€ bn): grey baseline, blue scenario"</figcaption>
-                <div data-testid="chart-rwa" inner_html=move || scenario.with(|s| charts::rwa_by_class(&chart_baseline, s))></div>
-            </figure>
-        </section>
-        {
-            // The drill-down asks the server for lines: it starts in the
-            // browser, once the page is live.
-            let id = simulation_id.clone();
-            let classes: Vec<String> = baseline.rwa.by_class.keys().cloned().collect();
-            move || live.get().then(|| view! { <DrillDown simulation_id=id.clone() classes=classes.clone() /> })
-        }
         <p class="muted" aria-live="polite" data-testid="engine-status">
             {move || match load.get() {
                 None => format!("Loading {line_count} exposure lines for the levers…"),
@@ -706,6 +870,26 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
                         </div>
                     }
                 }}
+                <h3>"Line edits"</h3>
+                <p class="muted">"Edit a line from the table of lines below."</p>
+                <ul class="line-edits" data-testid="line-edits">
+                    {move || levers.with(|l| l.lines.iter().enumerate().map(|(i, e)| {
+                        let value = match &e.value {
+                            serde_json::Value::Null => "(cleared)".to_owned(),
+                            serde_json::Value::String(text) => text.clone(),
+                            other => other.to_string(),
+                        };
+                        view! {
+                            <li>
+                                <code>{e.id.clone()}</code> " " {e.field.clone()} " = " {value} " "
+                                <button type="button" class="button" on:click=move |_| {
+                                    levers.update(|l| { l.lines.remove(i); });
+                                    commit();
+                                }>"Remove"</button>
+                            </li>
+                        }
+                    }).collect_view())}
+                </ul>
             </section>
             <section class="comparison" aria-label="Baseline and scenario">
                 <h2>"Baseline and scenario"</h2>
@@ -718,9 +902,10 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
                     {move || saved_names.get().into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
                 </ul>
                 {if can_edit {
+                    let simulation_id = simulation_id.clone();
                     view! {
                         <ActionForm action=save attr:class="stack-form" attr:novalidate=true>
-                            <input type="hidden" name="id" value=simulation_id.clone() />
+                            <input type="hidden" name="id" value=simulation_id />
                             <input type="hidden" name="edits" prop:value=edits_json />
                             <FormField label="Scenario name" id="scenario-name" error=name_error>
                                 <input id="scenario-name" name="name" type="text" required
@@ -741,14 +926,157 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
                 }}
             </section>
         </div>
+        <section class="chart-grid" aria-label="Charts">
+            <figure class="chart">
+                <figcaption>"Capital against requirements (% of RWA)"</figcaption>
+                <div data-testid="chart-capital" inner_html=move || scenario.with(charts::capital_stack)></div>
+            </figure>
+            <figure class="chart">
+                <figcaption>"Liquidity: LCR and NSFR composition (€ bn)"</figcaption>
+                <div data-testid="chart-liquidity" inner_html=move || scenario.with(charts::liquidity)></div>
+            </figure>
+            <figure class="chart">
+                <figcaption>"Largest exposures (% of Tier 1) against the limit"</figcaption>
+                <div data-testid="chart-large" inner_html=move || scenario.with(charts::large_exposures)></div>
+            </figure>
+            <figure class="chart">
+                <figcaption>"Credit RWA by exposure class (€ bn): grey baseline, blue scenario"</figcaption>
+                <div data-testid="chart-rwa" inner_html={
+                    let chart_baseline = chart_baseline.clone();
+                    move || scenario.with(|s| charts::rwa_by_class(&chart_baseline, s))
+                }></div>
+            </figure>
+            <figure class="chart">
+                <figcaption>"Credit RWA by risk weight (€ bn): grey baseline, blue scenario"</figcaption>
+                <div data-testid="chart-buckets" inner_html=move || scenario.with(|s| charts::rwa_by_bucket(&chart_baseline, s))></div>
+            </figure>
+            <figure class="chart">
+                <figcaption>"Capital and leverage ratios across versions (%)"</figcaption>
+                <div data-testid="chart-trend" inner_html=trend_svg></div>
+            </figure>
+        </section>
+        {
+            // The drill-down asks the server for lines: it starts in the
+            // browser, once the page is live.
+            let id = simulation_id.clone();
+            let classes: Vec<String> = baseline.rwa.by_class.keys().cloned().collect();
+            move || live.get().then(|| view! { <DrillDown simulation_id=id.clone() version=version_no classes=classes.clone() editing=line_editing /> })
+        }
+        <section class="versions" aria-label="Versions">
+            <h2>"Versions"</h2>
+            <div class="table-scroll">
+                <table class="data-table" data-testid="versions">
+                    <thead><tr>
+                        <th>"Version"</th><th>"Saved"</th><th>"By"</th><th>"Note"</th><th>"Lines"</th>
+                        <th>"CET1"</th><th>"Tier 1"</th><th>"Total capital"</th><th>"Leverage"</th><th>"LCR"</th><th>"NSFR"</th>
+                    </tr></thead>
+                    <tbody>
+                        {let simulation_id = simulation_id.clone(); versions.into_iter().rev().map(move |v| {
+                            let href = format!("/app/simulations/{simulation_id}?version={}", v.version_no);
+                            let shown = v.version_no == version_no;
+                            view! {
+                                <tr class:current-row=shown>
+                                    <td>{if shown { view! { <strong>{v.version_no}</strong> }.into_any() } else { view! { <a href=href>{v.version_no}</a> }.into_any() }}</td>
+                                    <td>{v.created_at}</td>
+                                    <td>{v.author}</td>
+                                    <td>{v.note}</td>
+                                    <td>{v.line_count}</td>
+                                    <td>{pct(v.ratios.cet1)}</td>
+                                    <td>{pct(v.ratios.tier1)}</td>
+                                    <td>{pct(v.ratios.total_capital)}</td>
+                                    <td>{pct(v.ratios.leverage)}</td>
+                                    <td>{pct(v.ratios.lcr)}</td>
+                                    <td>{pct(v.ratios.nsfr)}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+            {let simulation_id = simulation_id.clone(); can_edit.then(move || view! {
+                <ActionForm action=save_version attr:class="stack-form" attr:novalidate=true attr:data-testid="version-form">
+                    <input type="hidden" name="id" value=simulation_id.clone() />
+                    <input type="hidden" name="edits" prop:value=edits_json />
+                    <p class="muted">"A new version keeps the data with the levers' changes applied; versions never change once saved."</p>
+                    <FormField label="Why this version (optional)" id="version-note" error=note_error>
+                        <input id="version-note" name="note" type="text" maxlength="500" />
+                    </FormField>
+                    {move || version_edits_error().map(|m| view! { <p class="form-alert" role="alert">{m}</p> })}
+                    <FormAlert error=version_alert />
+                    <button type="submit" class="button" disabled=move || save_version.pending().get() || !ready.get()>
+                        {format!("Save the levers as version {}", latest_version + 1)}
+                    </button>
+                </ActionForm>
+            })}
+        </section>
     }
     .into_any()
+}
+
+/// What the drill-down needs to show each line's scenario figure and to add
+/// line edits to the levers.
+#[derive(Clone, Copy)]
+struct LineEditing {
+    engine: StoredValue<Option<LiveEngine>>,
+    scenario: RwSignal<Results>,
+    levers: RwSignal<Levers>,
+    ready: RwSignal<bool>,
+    commit: Callback<()>,
+}
+
+impl LineEditing {
+    /// The line as the scenario has it (O(1) in the engine).
+    fn scenario_line(&self, id: &str) -> Option<crate::engine::results::LineResult> {
+        self.scenario.track();
+        self.engine
+            .with_value(|e| e.as_ref().and_then(|e| e.whatif.engine.line(id)))
+    }
+
+    /// The text of a field of the line as the scenario has it.
+    fn current_text(&self, id: &str, field: &str) -> String {
+        self.engine.with_value(|e| {
+            let line = e
+                .as_ref()
+                .and_then(|e| e.whatif.engine.data().exposures.iter().find(|l| l.id == id));
+            match line
+                .and_then(|l| serde_json::to_value(l).ok())
+                .and_then(|v| v.get(field).cloned())
+            {
+                Some(serde_json::Value::String(text)) => text,
+                Some(serde_json::Value::Bool(flag)) => if flag { "yes" } else { "no" }.to_owned(),
+                Some(serde_json::Value::Null) | None => String::new(),
+                Some(other) => other.to_string(),
+            }
+        })
+    }
+
+    /// Adds the edit of `field` to `text` on line `id` as a lever, unless the
+    /// engine would refuse it (the reason is returned).
+    fn add(&self, id: &str, field: &str, text: &str) -> Result<(), String> {
+        let edit = LineEdit {
+            id: id.to_owned(),
+            field: field.to_owned(),
+            value: line_value(field, text)?,
+        };
+        self.engine
+            .with_value(|e| e.as_ref().map(|e| e.check(&edit.edit())))
+            .unwrap_or_else(|| Err("the engine is not loaded yet".to_owned()))?;
+        self.levers.update(|l| l.lines.push(edit));
+        self.commit.run(());
+        Ok(())
+    }
 }
 
 /// The baseline's lines behind a class: filtered, sorted and paged on the
 /// server, each with the rule that set its risk weight.
 #[component]
-fn DrillDown(simulation_id: String, classes: Vec<String>) -> impl IntoView {
+fn DrillDown(
+    simulation_id: String,
+    version: i32,
+    classes: Vec<String>,
+    editing: LineEditing,
+) -> impl IntoView {
+    let editor = RwSignal::new(None::<String>);
     let class = RwSignal::new(String::new());
     let search = RwSignal::new(String::new());
     let sort = RwSignal::new("rwa".to_owned());
@@ -763,7 +1091,9 @@ fn DrillDown(simulation_id: String, classes: Vec<String>) -> impl IntoView {
                 page.get(),
             )
         },
-        |(id, class, search, sort, page)| simulation_lines(id, class, search, sort, page),
+        move |(id, class, search, sort, page)| {
+            simulation_lines(id, Some(version), class, search, sort, page)
+        },
     );
     let pick = move |value: String| {
         class.set(value);
@@ -803,21 +1133,43 @@ fn DrillDown(simulation_id: String, classes: Vec<String>) -> impl IntoView {
                             let at = found.page;
                             view! {
                                 <p class="muted" data-testid="drill-total">{found.total} " lines · page " {at + 1} " of " {pages}</p>
+                                <div class="table-scroll">
                                 <table class="data-table" data-testid="drill-lines">
-                                    <thead><tr><th>"Line"</th><th>"Class"</th><th>"Exposure (E*)"</th><th>"Risk weight"</th><th>"RWA"</th><th>"Rule"</th></tr></thead>
+                                    <thead><tr><th>"Line"</th><th>"Class"</th><th>"Exposure (E*)"</th><th>"Risk weight"</th><th>"RWA"</th><th>"Scenario RWA"</th><th>"Rule"</th><th></th></tr></thead>
                                     <tbody>
-                                        {found.lines.into_iter().map(|l| view! {
-                                            <tr>
-                                                <td>{l.id}</td>
-                                                <td>{l.class.replace('_', " ")}</td>
-                                                <td>{millions(Some(l.exposure))}</td>
-                                                <td>{format!("{:.1} %", l.risk_weight * 100.0)}</td>
-                                                <td>{millions(Some(l.rwa))}</td>
-                                                <td>{l.rule.unwrap_or_default()}</td>
-                                            </tr>
+                                        {found.lines.into_iter().map(|l| {
+                                            let id = l.id.clone();
+                                            let scenario_rwa = {
+                                                let id = id.clone();
+                                                move || millions(editing.scenario_line(&id).map(|s| s.rwa))
+                                            };
+                                            let open = {
+                                                let id = id.clone();
+                                                move || editor.with(|e| e.as_deref() == Some(id.as_str()))
+                                            };
+                                            view! {
+                                                <tr data-line=id.clone()>
+                                                    <td>{l.id}</td>
+                                                    <td>{l.class.replace('_', " ")}</td>
+                                                    <td>{millions(Some(l.exposure))}</td>
+                                                    <td>{format!("{:.1} %", l.risk_weight * 100.0)}</td>
+                                                    <td>{millions(Some(l.rwa))}</td>
+                                                    <td data-testid="scenario-rwa">{scenario_rwa}</td>
+                                                    <td class="rule">{l.rule.unwrap_or_default()}</td>
+                                                    <td>
+                                                        <button type="button" class="button" prop:disabled=move || !editing.ready.get()
+                                                            on:click={
+                                                                let id = id.clone();
+                                                                move |_| editor.set(Some(id.clone()))
+                                                            }>"Edit"</button>
+                                                    </td>
+                                                </tr>
+                                                {move || open().then(|| view! { <LineEditor id=id.clone() editing editor /> })}
+                                            }
                                         }).collect_view()}
                                     </tbody>
                                 </table>
+                                </div>
                                 <div class="pager">
                                     <button type="button" class="button" disabled=at == 0 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"Previous"</button>
                                     <button type="button" class="button" disabled=at + 1 >= pages on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
@@ -828,6 +1180,50 @@ fn DrillDown(simulation_id: String, classes: Vec<String>) -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// The inline form that edits one field of one line (a row of the table).
+#[component]
+fn LineEditor(id: String, editing: LineEditing, editor: RwSignal<Option<String>>) -> impl IntoView {
+    let field = RwSignal::new(LINE_FIELDS[0].0.to_owned());
+    let text = RwSignal::new(editing.current_text(&id, LINE_FIELDS[0].0));
+    let error = RwSignal::new(None::<String>);
+    let apply = {
+        let id = id.clone();
+        move || match editing.add(&id, &field.get_untracked(), &text.get_untracked()) {
+            Ok(()) => editor.set(None),
+            Err(e) => error.set(Some(e)),
+        }
+    };
+    let input_id = format!("line-value-{id}");
+    view! {
+        <tr class="line-editor">
+            <td colspan="8">
+                <form class="inline-form" data-testid="line-editor" on:submit=move |ev| { ev.prevent_default(); apply(); }>
+                    <label>"Field "
+                        <select on:change={
+                            let id = id.clone();
+                            move |ev| {
+                                let chosen = event_target_value(&ev);
+                                text.set(editing.current_text(&id, &chosen));
+                                field.set(chosen);
+                                error.set(None);
+                            }
+                        }>
+                            {LINE_FIELDS.iter().map(|(key, label, _)| view! { <option value=*key>{*label}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <label for=input_id.clone()>"New value "</label>
+                    <input id=input_id type="text" prop:value=move || text.get()
+                        aria-invalid=move || error.with(Option::is_some).then_some("true")
+                        on:input=move |ev| text.set(event_target_value(&ev)) />
+                    <button type="submit" class="button button-primary">"Apply to the scenario"</button>
+                    <button type="button" class="button" on:click=move |_| editor.set(None)>"Cancel"</button>
+                    {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                </form>
+            </td>
+        </tr>
     }
 }
 
@@ -887,19 +1283,45 @@ mod tests {
         let profile = resolve_profile(&data, None).expect("profile");
         let mut whatif = WhatIf::new(&data, &profile);
         let mut levers = Levers::default();
-        let moves: [fn(&mut Levers); 6] = [
-            |l| l.capital_m = -120.0,
-            |l| {
+        let corporate = data
+            .exposures
+            .iter()
+            .find(|l| l.class == ExposureClass::Corporate)
+            .expect("a corporate line")
+            .id
+            .clone();
+        let set_drawn = move |l: &mut Levers, drawn: f64| {
+            l.lines.push(LineEdit {
+                id: corporate.clone(),
+                field: "drawn".to_owned(),
+                value: drawn.into(),
+            })
+        };
+        type Move = Box<dyn Fn(&mut Levers)>;
+        let moves: Vec<Move> = vec![
+            Box::new(|l| l.capital_m = -120.0),
+            Box::new(|l| {
                 l.scale.insert(ExposureClass::Corporate, 0.0);
-            },
-            |l| {
+            }),
+            Box::new(|l| {
                 l.scale.insert(ExposureClass::Corporate, 1.3);
-            },
-            |l| l.p2r = Some(0.031),
-            |l| l.notches = 2,
-            |l| l.outflows = 1.4,
+            }),
+            Box::new({
+                let set_drawn = set_drawn.clone();
+                move |l| set_drawn(l, 4.0e8)
+            }),
+            Box::new(|l| {
+                l.scale.insert(ExposureClass::Corporate, 1.5);
+            }),
+            Box::new(move |l| set_drawn(l, 1.0e6)),
+            Box::new(|l| {
+                l.lines.remove(0);
+            }),
+            Box::new(|l| l.p2r = Some(0.031)),
+            Box::new(|l| l.notches = 2),
+            Box::new(|l| l.outflows = 1.4),
         ];
-        for change in moves {
+        for change in &moves {
             change(&mut levers);
             let moved = whatif.move_to(&levers, &data, &profile).expect("moves");
             let scenario = Scenario {

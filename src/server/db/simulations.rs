@@ -2,8 +2,11 @@
 //! function runs inside a tenant scope (`scope::begin`).
 
 use crate::engine::dataset::{DataSet, Exposure};
-use crate::model::account::{TenantId, UserId};
-use crate::model::simulation::{ScenarioSummary, SimulationId, SimulationSummary};
+use crate::engine::results::{Ratios, Results};
+use crate::model::account::{TeamId, TenantId, UserId};
+use crate::model::simulation::{
+    ScenarioSummary, Sharing, SimulationId, SimulationSummary, VersionSummary,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 use sqlx::PgConnection;
@@ -124,14 +127,17 @@ pub async fn create(
     Ok(SimulationId(id))
 }
 
-/// Stores `data` as the next version: the header in one row, the lines in
-/// batches of multi-row inserts.
+/// Stores `data` as the next version with its baseline `results`: the
+/// header in one row, the lines in batches of multi-row inserts. The
+/// caller holds the simulation's lock ([`lock`]).
 pub async fn add_version(
     conn: &mut PgConnection,
     tenant: TenantId,
     simulation: SimulationId,
     user: UserId,
     data: &DataSet,
+    results: &Results,
+    note: &str,
 ) -> Result<i32, sqlx::Error> {
     let version: i32 = sqlx::query_scalar(
         "SELECT coalesce(max(version_no), 0) + 1 FROM simulation_versions WHERE simulation_id = $1",
@@ -148,9 +154,9 @@ pub async fn add_version(
         .as_deref()
         .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
     sqlx::query(
-        "INSERT INTO simulation_versions
-             (tenant_id, simulation_id, version_no, reporting_date, header, line_count, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO simulation_versions (tenant_id, simulation_id, version_no, reporting_date,
+                                          header, line_count, created_by, results, note)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(tenant.0)
     .bind(simulation.0)
@@ -159,6 +165,8 @@ pub async fn add_version(
     .bind(sqlx::types::Json(&header))
     .bind(data.exposures.len() as i32)
     .bind(user.0)
+    .bind(sqlx::types::Json(results))
+    .bind(note)
     .execute(&mut *conn)
     .await?;
     for (chunk_no, chunk) in data.exposures.chunks(LINES_PER_INSERT).enumerate() {
@@ -180,6 +188,10 @@ pub async fn add_version(
         .execute(&mut *conn)
         .await?;
     }
+    sqlx::query("UPDATE simulations SET updated_at = now() WHERE simulation_id = $1")
+        .bind(simulation.0)
+        .execute(&mut *conn)
+        .await?;
     Ok(version)
 }
 
@@ -193,9 +205,9 @@ pub async fn copy_version(
     user: UserId,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO simulation_versions
-             (tenant_id, simulation_id, version_no, reporting_date, header, line_count, created_by)
-         SELECT tenant_id, $3, 1, reporting_date, header, line_count, $4
+        "INSERT INTO simulation_versions (tenant_id, simulation_id, version_no, reporting_date,
+                                          header, line_count, created_by, results, note)
+         SELECT tenant_id, $3, 1, reporting_date, header, line_count, $4, results, ''
            FROM simulation_versions WHERE simulation_id = $1 AND version_no = $2",
     )
     .bind(from.0)
@@ -215,6 +227,141 @@ pub async fn copy_version(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Locks a simulation's row until the transaction ends, so two new
+/// versions cannot take the same number; `false` when it is not there.
+pub async fn lock(conn: &mut PgConnection, id: SimulationId) -> Result<bool, sqlx::Error> {
+    let found: Option<i32> = sqlx::query_scalar(
+        "SELECT 1 FROM simulations WHERE simulation_id = $1 AND deleted_at IS NULL FOR UPDATE",
+    )
+    .bind(id.0)
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
+}
+
+/// A version's data set without its lines, and its stored baseline results
+/// (absent for versions stored before results were kept).
+pub async fn header(
+    conn: &mut PgConnection,
+    simulation: SimulationId,
+    version: i32,
+) -> Result<Option<(DataSet, Option<Results>)>, sqlx::Error> {
+    type Row = (
+        sqlx::types::Json<DataSet>,
+        Option<sqlx::types::Json<Results>>,
+    );
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT header, results FROM simulation_versions
+          WHERE simulation_id = $1 AND version_no = $2",
+    )
+    .bind(simulation.0)
+    .bind(version)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(header, results)| (header.0, results.map(|r| r.0))))
+}
+
+/// Fills in the results of a version stored without them.
+pub async fn store_results(
+    conn: &mut PgConnection,
+    simulation: SimulationId,
+    version: i32,
+    results: &Results,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE simulation_versions SET results = $3
+          WHERE simulation_id = $1 AND version_no = $2 AND results IS NULL",
+    )
+    .bind(simulation.0)
+    .bind(version)
+    .bind(sqlx::types::Json(results))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Every version, oldest first, with its baseline's ratios.
+pub async fn versions(
+    conn: &mut PgConnection,
+    simulation: SimulationId,
+) -> Result<Vec<VersionSummary>, sqlx::Error> {
+    type Row = (
+        i32,
+        String,
+        String,
+        DateTime<Utc>,
+        i32,
+        Option<sqlx::types::Json<Ratios>>,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT v.version_no, v.note, u.display_name, v.created_at, v.line_count,
+                v.results -> 'ratios'
+           FROM simulation_versions v
+           JOIN users u ON u.user_id = v.created_by
+          WHERE v.simulation_id = $1
+          ORDER BY v.version_no",
+    )
+    .bind(simulation.0)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(version_no, note, author, created, line_count, ratios)| VersionSummary {
+                version_no,
+                note,
+                author,
+                created_at: created.format("%Y-%m-%d %H:%M UTC").to_string(),
+                line_count,
+                ratios: ratios.map(|r| r.0).unwrap_or_default(),
+            },
+        )
+        .collect())
+}
+
+pub async fn sharing(
+    conn: &mut PgConnection,
+    id: SimulationId,
+) -> Result<Option<(UserId, Sharing)>, sqlx::Error> {
+    let row: Option<(Uuid, bool, Option<Uuid>)> = sqlx::query_as(
+        "SELECT created_by, shared_with_tenant, shared_team_id FROM simulations
+          WHERE simulation_id = $1",
+    )
+    .bind(id.0)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(author, tenant, team)| {
+        let sharing = match (tenant, team) {
+            (true, _) => Sharing::Tenant,
+            (false, Some(team)) => Sharing::Team(TeamId(team)),
+            (false, None) => Sharing::Private,
+        };
+        (UserId(author), sharing)
+    }))
+}
+
+pub async fn set_sharing(
+    conn: &mut PgConnection,
+    id: SimulationId,
+    sharing: Sharing,
+) -> Result<bool, sqlx::Error> {
+    let (tenant, team) = match sharing {
+        Sharing::Private => (false, None),
+        Sharing::Tenant => (true, None),
+        Sharing::Team(team) => (false, Some(team.0)),
+    };
+    let done = sqlx::query(
+        "UPDATE simulations SET shared_with_tenant = $2, shared_team_id = $3
+          WHERE simulation_id = $1 AND deleted_at IS NULL",
+    )
+    .bind(id.0)
+    .bind(tenant)
+    .bind(team)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// The data set of a version, lines in their order.
