@@ -49,8 +49,12 @@ pub async fn ensure(pool: &PgPool) -> Result<(), AppError> {
     let data = crate::samples::demo_bank();
     let profile = crate::engine::resolve_profile(&data, None).map_err(|_| AppError::Internal)?;
     let results = crate::engine::compute(&data, &profile, &Default::default());
+    let packed = crate::server::simulations::pack_lines(&data.exposures)?;
     let simulation = simulations::create(&mut tx, tenant, admin, SIMULATION).await?;
-    simulations::add_version(&mut tx, tenant, simulation, admin, &data, &results, "").await?;
+    simulations::add_version(
+        &mut tx, tenant, simulation, admin, &data, &results, &packed, "",
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -190,10 +190,24 @@ async fn simulation_lines(
     session: tower_sessions::Session,
     axum::extract::Path(id): axum::extract::Path<String>,
     axum::extract::Query(query): axum::extract::Query<VersionQuery>,
+    headers: HeaderMap,
 ) -> Response {
+    // Sent as stored (gzip) to every client that takes it: all browsers.
+    let gzip = headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
     let result = async {
         let caller = super::auth::caller(&state.pool, &session).await?;
-        super::simulations::lines_binary(&state.pool, caller, id.parse()?, query.version).await
+        let packed =
+            super::simulations::packed_lines(&state.pool, caller, id.parse()?, query.version)
+                .await?;
+        if gzip {
+            Ok(packed)
+        } else {
+            super::simulations::unpack_lines(&packed)
+        }
     }
     .await;
     // A numbered version never changes: the browser may keep it.
@@ -203,14 +217,23 @@ async fn simulation_lines(
         "private, no-store"
     };
     match result {
-        Ok(bytes) => (
-            [
-                (header::CONTENT_TYPE, "application/vnd.msgpack"),
-                (header::CACHE_CONTROL, cache),
-            ],
-            bytes,
-        )
-            .into_response(),
+        Ok(bytes) => {
+            let mut response = (
+                [
+                    (header::CONTENT_TYPE, "application/vnd.msgpack"),
+                    (header::CACHE_CONTROL, cache),
+                    (header::VARY, "accept-encoding"),
+                ],
+                bytes,
+            )
+                .into_response();
+            if gzip {
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            }
+            response
+        }
         Err(error) => (
             StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             Json(error),

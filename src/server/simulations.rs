@@ -2,7 +2,7 @@
 //! JSON file), open, rename, delete and restore, and save a scenario with
 //! the results the server's engine computes for it.
 
-use crate::engine::dataset::DataSet;
+use crate::engine::dataset::{DataSet, Exposure};
 use crate::engine::results::Results;
 use crate::engine::scenario::Scenario;
 use crate::engine::{ComputeOptions, compute, resolve_profile};
@@ -47,7 +47,7 @@ pub async fn create(
     data: DataSet,
 ) -> Result<SimulationId, AppError> {
     let caller = caller.require(Permission::EditData)?;
-    let (data, results) = baseline(data).await?;
+    let version = prepare(data).await?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     room_for_one_more(&mut tx).await?;
     let id = simulations::create(&mut tx, caller.tenant_id, caller.user_id, &name).await?;
@@ -56,13 +56,14 @@ pub async fn create(
         caller.tenant_id,
         id,
         caller.user_id,
-        &data,
-        &results,
+        &version.data,
+        &version.results,
+        &version.packed,
         "",
     )
     .await?;
     tx.commit().await?;
-    tracing::info!(tenant = %caller.tenant_id, simulation = %id, lines = data.exposures.len(), "simulation created");
+    tracing::info!(tenant = %caller.tenant_id, simulation = %id, lines = version.data.exposures.len(), "simulation created");
     Ok(id)
 }
 
@@ -113,14 +114,56 @@ async fn blocking<T: Send + 'static>(
     })
 }
 
-/// The data set with the baseline results its own profile gives.
-async fn baseline(data: DataSet) -> Result<(DataSet, Results), AppError> {
+/// What a new version stores besides its data: the baseline results its
+/// own profile gives and the lines packed for the browser.
+struct Prepared {
+    data: DataSet,
+    results: Results,
+    packed: Vec<u8>,
+}
+
+async fn prepare(data: DataSet) -> Result<Prepared, AppError> {
     let profile = resolve_profile(&data, None).map_err(|e| field("data", e.to_string()))?;
     blocking("baseline", move || {
         let results = compute(&data, &profile, &ComputeOptions::default());
-        (data, results)
+        let packed = pack_lines(&data.exposures)?;
+        Ok(Prepared {
+            data,
+            results,
+            packed,
+        })
     })
-    .await
+    .await?
+}
+
+/// Exposure lines as the browser downloads them: MessagePack (see
+/// `encode_lines`), gzip-compressed once so no request pays for it.
+pub fn pack_lines(lines: &[Exposure]) -> Result<Vec<u8>, AppError> {
+    use std::io::Write;
+    let encoded = crate::model::simulation::encode_lines(lines).map_err(|error| {
+        tracing::error!(%error, "exposure lines do not encode");
+        AppError::Internal
+    })?;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&encoded)
+        .and_then(|()| gz.finish())
+        .map_err(|error| {
+            tracing::error!(%error, "exposure lines do not compress");
+            AppError::Internal
+        })
+}
+
+/// The MessagePack of packed lines, for a client that takes no gzip.
+pub fn unpack_lines(packed: &[u8]) -> Result<Vec<u8>, AppError> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(packed)
+        .read_to_end(&mut out)
+        .map_err(|error| {
+            tracing::error!(%error, "stored lines do not decompress");
+            AppError::Internal
+        })?;
+    Ok(out)
 }
 
 /// Refuses a new simulation beyond the tenant's quota (the tenant row is
@@ -212,7 +255,11 @@ pub async fn open(
             let data = simulations::load(&mut tx, id, version_no)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            let (_, results) = baseline(data).await?;
+            let profile = resolve_profile(&data, None).map_err(|e| field("data", e.to_string()))?;
+            let results = blocking("baseline", move || {
+                compute(&data, &profile, &ComputeOptions::default())
+            })
+            .await?;
             simulations::store_results(&mut tx, id, version_no, &results).await?;
             results
         }
@@ -270,14 +317,15 @@ pub async fn save_version(
     let changed = scenario
         .commit(&data, &profile)
         .map_err(|e| field("edits", e.to_string()))?;
-    let (changed, results) = baseline(changed).await?;
+    let prepared = prepare(changed).await?;
     let version = simulations::add_version(
         &mut tx,
         caller.tenant_id,
         id,
         caller.user_id,
-        &changed,
-        &results,
+        &prepared.data,
+        &prepared.results,
+        &prepared.packed,
         &note,
     )
     .await?;
@@ -317,8 +365,8 @@ fn parse_edits(edits_json: &str) -> Result<Scenario, AppError> {
         .map_err(|e| field("edits", e.to_string()))
 }
 
-/// The exposure lines of a version, encoded for the browser.
-pub async fn lines_binary(
+/// The exposure lines of a version packed for the browser ([`pack_lines`]).
+pub async fn packed_lines(
     pool: &PgPool,
     caller: Caller,
     id: SimulationId,
@@ -326,12 +374,22 @@ pub async fn lines_binary(
 ) -> Result<Vec<u8>, AppError> {
     let caller = caller.require(Permission::Read)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    let (_, data) = at_version(&mut tx, caller, id, version).await?;
+    let summary = visible(&mut tx, caller, id).await?;
+    let version = version.unwrap_or(summary.latest_version);
+    let packed = match simulations::packed_lines(&mut tx, id, version).await? {
+        None => return Err(AppError::NotFound),
+        Some(Some(packed)) => packed,
+        Some(None) => {
+            let data = simulations::load(&mut tx, id, version)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let packed = blocking("packing lines", move || pack_lines(&data.exposures)).await??;
+            simulations::store_packed_lines(&mut tx, id, version, &packed).await?;
+            packed
+        }
+    };
     tx.commit().await?;
-    crate::model::simulation::encode_lines(&data.exposures).map_err(|error| {
-        tracing::error!(%error, "exposure lines do not encode");
-        AppError::Internal
-    })
+    Ok(packed)
 }
 
 pub async fn rename(

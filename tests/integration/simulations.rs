@@ -68,6 +68,35 @@ async fn a_simulation_keeps_every_line_and_a_saved_scenario_has_the_engines_figu
         view.baseline,
         compute(&demo, &profile, &ComputeOptions::default())
     );
+    // Browsers get the stored gzip as it is; the same bytes once inflated.
+    let (status, headers, gzipped) = app
+        .get_encoded(
+            &alice,
+            &format!("/api/simulations/{id}/lines?version=1"),
+            Some("gzip, deflate, br"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-encoding"], "gzip");
+    assert!(
+        headers["cache-control"]
+            .to_str()
+            .expect("ascii")
+            .contains("immutable")
+    );
+    let mut inflated = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(gzipped.as_slice()),
+        &mut inflated,
+    )
+    .expect("gzip");
+    assert_eq!(inflated, bytes);
+    assert!(
+        gzipped.len() * 3 < bytes.len(),
+        "{} vs {}",
+        gzipped.len(),
+        bytes.len()
+    );
     let json = serde_json::to_vec(&demo.exposures).expect("json");
     assert!(
         bytes.len() < json.len(),

@@ -225,24 +225,36 @@ impl TestApp {
 
     /// GETs `path` with the session cookie; the body as bytes.
     pub async fn bytes(&self, cookie: &str, path: &str) -> (StatusCode, Vec<u8>) {
-        let request = Request::get(path)
-            .header(header::COOKIE, cookie)
-            .body(Body::empty())
-            .expect("request");
+        let (status, _, body) = self.get_encoded(cookie, path, None).await;
+        (status, body)
+    }
+
+    /// A GET with the response's headers, announcing `accept_encoding`.
+    pub async fn get_encoded(
+        &self,
+        cookie: &str,
+        path: &str,
+        accept_encoding: Option<&str>,
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let mut request = Request::get(path).header(header::COOKIE, cookie);
+        if let Some(encoding) = accept_encoding {
+            request = request.header(header::ACCEPT_ENCODING, encoding);
+        }
         let response = self
             .router
             .clone()
-            .oneshot(request)
+            .oneshot(request.body(Body::empty()).expect("request"))
             .await
             .expect("infallible router");
         let status = response.status();
+        let headers = response.headers().clone();
         let bytes = response
             .into_body()
             .collect()
             .await
             .expect("body")
             .to_bytes();
-        (status, bytes.to_vec())
+        (status, headers, bytes.to_vec())
     }
 
     async fn reply(&self, request: Request<Body>) -> Reply {

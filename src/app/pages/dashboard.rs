@@ -518,6 +518,7 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
         .find(|v| v.version_no == version_no)
         .map_or(view.summary.line_count, |v| v.line_count);
     let can_edit = view.can_edit;
+    let lines_url = format!("/api/simulations/{simulation_id}/lines?version={version_no}");
 
     let live = RwSignal::new(false);
     Effect::new(move |_| live.set(true));
@@ -530,7 +531,7 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
     let ready = RwSignal::new(false);
     let load = RwSignal::new(None::<Result<f64, String>>);
     {
-        let url = format!("/api/simulations/{simulation_id}/lines?version={version_no}");
+        let url = lines_url.clone();
         Effect::new(move |_| {
             let (url, header) = (url.clone(), header.clone());
             leptos::task::spawn_local(async move {
@@ -757,6 +758,8 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
     ];
 
     view! {
+        // The lines start downloading with the page, not after hydration.
+        <link rel="preload" r#as="fetch" crossorigin="anonymous" href=lines_url />
         <header class="dashboard-head">
             <h1>{view.summary.name.clone()}</h1>
             <p class="muted" data-testid="version-line">
@@ -1166,6 +1169,9 @@ fn DrillDown(
                                                 </tr>
                                                 {move || open().then(|| view! { <LineEditor id=id.clone() editing editor /> })}
                                             }
+                                            // Erased: the row's full type overflows the
+                                            // compiler's depth limit in release builds.
+                                            .into_any()
                                         }).collect_view()}
                                     </tbody>
                                 </table>

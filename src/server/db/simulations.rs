@@ -137,6 +137,7 @@ pub async fn add_version(
     user: UserId,
     data: &DataSet,
     results: &Results,
+    packed: &[u8],
     note: &str,
 ) -> Result<i32, sqlx::Error> {
     let version: i32 = sqlx::query_scalar(
@@ -155,8 +156,9 @@ pub async fn add_version(
         .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
     sqlx::query(
         "INSERT INTO simulation_versions (tenant_id, simulation_id, version_no, reporting_date,
-                                          header, line_count, created_by, results, note)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                                          header, line_count, created_by, results, note,
+                                          lines_packed)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(tenant.0)
     .bind(simulation.0)
@@ -167,6 +169,7 @@ pub async fn add_version(
     .bind(user.0)
     .bind(sqlx::types::Json(results))
     .bind(note)
+    .bind(packed)
     .execute(&mut *conn)
     .await?;
     for (chunk_no, chunk) in data.exposures.chunks(LINES_PER_INSERT).enumerate() {
@@ -206,8 +209,10 @@ pub async fn copy_version(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO simulation_versions (tenant_id, simulation_id, version_no, reporting_date,
-                                          header, line_count, created_by, results, note)
-         SELECT tenant_id, $3, 1, reporting_date, header, line_count, $4, results, ''
+                                          header, line_count, created_by, results, note,
+                                          lines_packed)
+         SELECT tenant_id, $3, 1, reporting_date, header, line_count, $4, results, '',
+                lines_packed
            FROM simulation_versions WHERE simulation_id = $1 AND version_no = $2",
     )
     .bind(from.0)
@@ -277,6 +282,41 @@ pub async fn store_results(
     .bind(simulation.0)
     .bind(version)
     .bind(sqlx::types::Json(results))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A version's lines as the browser downloads them: `Some(None)` for a
+/// version stored before they were kept packed.
+pub async fn packed_lines(
+    conn: &mut PgConnection,
+    simulation: SimulationId,
+    version: i32,
+) -> Result<Option<Option<Vec<u8>>>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT lines_packed FROM simulation_versions WHERE simulation_id = $1 AND version_no = $2",
+    )
+    .bind(simulation.0)
+    .bind(version)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Keeps the packed lines of a version stored without them.
+pub async fn store_packed_lines(
+    conn: &mut PgConnection,
+    simulation: SimulationId,
+    version: i32,
+    packed: &[u8],
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE simulation_versions SET lines_packed = $3
+          WHERE simulation_id = $1 AND version_no = $2 AND lines_packed IS NULL",
+    )
+    .bind(simulation.0)
+    .bind(version)
+    .bind(packed)
     .execute(conn)
     .await?;
     Ok(())
