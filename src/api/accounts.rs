@@ -57,9 +57,10 @@ pub async fn log_in(email: String, password: String) -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "logout")]
 pub async fn log_out() -> Result<(), AppError> {
-    use crate::server::auth;
+    use crate::server::{accounts, auth, state::app_state};
     let result = async {
-        auth::end(&auth::session().await?).await?;
+        let state = app_state()?;
+        accounts::log_out(&state.pool, &auth::session().await?).await?;
         leptos_axum::redirect("/login");
         Ok(())
     }

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod contact;
 pub mod plans;
 pub mod simulations;
+pub mod workflow;
 
 /// Gives a failed server-function call the HTTP status of its error. A plain
 /// HTML form post (no JavaScript) keeps Leptos's redirect back to the page.

@@ -27,6 +27,10 @@ pub enum AppError {
     QuotaExceeded(String),
     #[error("Not found.")]
     NotFound,
+    /// The request does not fit the current state (an approved version,
+    /// a review already decided); the text says why.
+    #[error("{0}")]
+    Conflict(String),
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
     /// The request never got a proper answer (network down, server restarting).
@@ -45,6 +49,7 @@ impl AppError {
             AppError::Forbidden => 403,
             AppError::QuotaExceeded(_) => 409,
             AppError::NotFound => 404,
+            AppError::Conflict(_) => 409,
             AppError::Internal => 500,
             AppError::Transport(_) => 502,
         }

@@ -7,3 +7,4 @@ pub mod error;
 pub mod money;
 pub mod plan;
 pub mod simulation;
+pub mod workflow;

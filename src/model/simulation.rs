@@ -2,6 +2,7 @@
 
 use super::account::TeamId;
 use super::error::{AppError, FieldErrors};
+use super::workflow::{Review, ReviewStatus};
 use crate::engine::dataset::{DataSet, Exposure};
 use crate::engine::results::Results;
 use serde::{Deserialize, Serialize};
@@ -111,6 +112,7 @@ pub struct VersionSummary {
     pub created_at: String,
     pub line_count: i32,
     pub ratios: crate::engine::results::Ratios,
+    pub status: ReviewStatus,
 }
 
 pub const NOTE_MAX: usize = 500;
@@ -135,6 +137,8 @@ pub struct SimulationView {
     /// The version shown: the latest unless an older one was asked for.
     pub version_no: i32,
     pub versions: Vec<VersionSummary>,
+    /// The review of the version shown.
+    pub review: Review,
     /// Whether the caller may change who the simulation is shared with.
     pub can_share: bool,
     pub sharing: Sharing,

@@ -9,6 +9,7 @@ use crate::model::account::{
     normalise_email,
 };
 use crate::model::error::{AppError, FieldErrors};
+use crate::server::audit;
 use crate::server::auth::{self, Caller, passwords, throttle};
 use crate::server::db::outbound_emails::{self, Email};
 use crate::server::db::{invitations, scope, teams, tenants, users};
@@ -16,6 +17,7 @@ use crate::server::http::ClientInfo;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
+use serde_json::json;
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use tower_sessions::Session;
@@ -60,6 +62,16 @@ pub async fn sign_up(
     };
     tenants::insert(&mut tx, tenant, &form.organisation, plan).await?;
     tenants::add_member(&mut tx, tenant, user, Role::Admin).await?;
+    audit::record_as(
+        &mut tx,
+        tenant,
+        Some(user),
+        None,
+        "organisation.created",
+        &format!("organisation “{}”", form.organisation),
+        json!({ "plan": plan }),
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(%user, %tenant, "organisation signed up");
     auth::start(session, user, tenant).await
@@ -74,16 +86,27 @@ pub async fn log_in(
 ) -> Result<(), AppError> {
     let email = normalise_email(email);
     let keys = throttle::keys(&email, client.ip);
-    if let Err(refused) = throttle::check(pool, &keys).await {
-        tracing::warn!(%email, ip = ?client.ip, "log-in refused while throttled");
-        return Err(refused);
-    }
     let mut conn = pool.acquire().await?;
     let user = users::by_email(&mut conn, &email).await?;
+    if let Err(refused) = throttle::check(pool, &keys).await {
+        tracing::warn!(%email, ip = ?client.ip, "log-in refused while throttled");
+        let known = user.as_ref().map(|u| UserId(u.user_id));
+        login_failure(&mut conn, known, &email, "session.login_refused", json!({})).await?;
+        return Err(refused);
+    }
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     if !passwords::verify(password, stored).await {
         let delay = throttle::record_failure(pool, &keys).await?;
         tracing::warn!(%email, ip = ?client.ip, ?delay, "log-in failed");
+        let known = user.as_ref().map(|u| UserId(u.user_id));
+        login_failure(
+            &mut conn,
+            known,
+            &email,
+            "session.login_failed",
+            json!({ "throttled_for_secs": delay }),
+        )
+        .await?;
         return Err(match delay {
             Some(secs) => AppError::LoginThrottled {
                 retry_after_secs: secs,
@@ -101,7 +124,57 @@ pub async fn log_in(
         ));
     };
     tracing::info!(%user, tenant = %first.tenant_id, ip = ?client.ip, "logged in");
+    audit::record_as(
+        &mut conn,
+        first.tenant_id,
+        Some(user),
+        None,
+        "session.login",
+        &format!("account {email}"),
+        json!({}),
+    )
+    .await?;
     auth::start(session, user, first.tenant_id).await
+}
+
+/// A refused log-in goes to the trail of every organisation the account
+/// belongs to, or to the platform's when the address is unknown.
+async fn login_failure(
+    conn: &mut sqlx::PgConnection,
+    user: Option<UserId>,
+    email: &str,
+    action: &str,
+    diff: serde_json::Value,
+) -> Result<(), AppError> {
+    let tenants = match user {
+        Some(user) => tenants::memberships_of(conn, user)
+            .await?
+            .into_iter()
+            .map(|m| m.tenant_id)
+            .collect(),
+        None => vec![crate::server::db::audit::PLATFORM],
+    };
+    for tenant in tenants {
+        audit::record_as(
+            conn,
+            tenant,
+            user,
+            Some(email),
+            action,
+            &format!("account {email}"),
+            diff.clone(),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn log_out(pool: &PgPool, session: &Session) -> Result<(), AppError> {
+    if let Ok(caller) = auth::caller(pool, session).await {
+        let mut conn = pool.acquire().await?;
+        audit::record(&mut conn, caller, "session.logout", "session", json!({})).await?;
+    }
+    auth::end(session).await
 }
 
 pub async fn me(pool: &PgPool, caller: Caller) -> Result<Me, AppError> {
@@ -136,6 +209,16 @@ pub async fn switch_tenant(
     if !memberships.iter().any(|m| m.tenant_id == tenant) {
         return Err(AppError::NotFound);
     }
+    audit::record_as(
+        &mut conn,
+        tenant,
+        Some(caller.user_id),
+        None,
+        "session.switched_in",
+        "session",
+        json!({ "from": caller.tenant_id }),
+    )
+    .await?;
     auth::switch(session, tenant).await
 }
 
@@ -159,6 +242,14 @@ pub async fn change_password(
     passwords::check_new("new_password", &new, &user.email)?;
     let hash = passwords::hash(new).await?;
     users::set_password(&mut conn, caller.user_id, &hash).await?;
+    audit::record(
+        &mut conn,
+        caller,
+        "account.password_changed",
+        &format!("account {}", user.email),
+        json!({}),
+    )
+    .await?;
     session.cycle_id().await.map_err(|error| {
         tracing::error!(%error, "session id rotation failed");
         AppError::Internal
@@ -245,6 +336,14 @@ pub async fn invite(
             subject: &format!("Join {tenant_name} on Prudentia"),
             body_text: &body,
         },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        caller,
+        "member.invited",
+        &format!("invitation of {}", invite.email),
+        json!({ "role": invite.role.as_str() }),
     )
     .await?;
     tx.commit().await?;
@@ -357,6 +456,16 @@ pub async fn accept_invitation(
             "You are already a member of this organisation. Log in instead.",
         ));
     }
+    audit::record_as(
+        &mut tx,
+        tenant,
+        Some(user),
+        None,
+        "member.joined",
+        &format!("invitation of {}", found.email),
+        json!({ "role": role.as_str() }),
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(%user, %tenant, role = role.as_str(), "invitation accepted");
     auth::start(session, user, tenant).await
@@ -390,6 +499,14 @@ pub async fn revoke_invitation(
     if !invitations::revoke(&mut tx, invitation).await? {
         return Err(AppError::NotFound);
     }
+    audit::record(
+        &mut tx,
+        caller,
+        "invitation.revoked",
+        &format!("invitation {invitation}"),
+        json!({}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -425,9 +542,19 @@ pub async fn change_role(
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     tenants::lock(&mut tx).await?;
     keeps_an_admin(&mut tx, user, Some(role)).await?;
+    let before = tenants::role_of(&mut tx, user).await?;
     if !tenants::set_role(&mut tx, user, role).await? {
         return Err(AppError::NotFound);
     }
+    let target = member_label(&mut tx, user).await?;
+    audit::record(
+        &mut tx,
+        caller,
+        "member.role_changed",
+        &target,
+        audit::changed("role", before.map(Role::as_str), role.as_str()),
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(tenant = %caller.tenant_id, by = %caller.user_id, %user, role = role.as_str(), "role changed");
     Ok(())
@@ -438,12 +565,30 @@ pub async fn remove_member(pool: &PgPool, caller: Caller, user: UserId) -> Resul
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     tenants::lock(&mut tx).await?;
     keeps_an_admin(&mut tx, user, None).await?;
+    let before = tenants::role_of(&mut tx, user).await?;
+    let target = member_label(&mut tx, user).await?;
     if !tenants::remove_member(&mut tx, user).await? {
         return Err(AppError::NotFound);
     }
+    audit::record(
+        &mut tx,
+        caller,
+        "member.removed",
+        &target,
+        audit::changed("role", before.map(Role::as_str), None::<&str>),
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(tenant = %caller.tenant_id, by = %caller.user_id, %user, "member removed");
     Ok(())
+}
+
+/// "Name <email>" of a user, for the trail.
+async fn member_label(conn: &mut sqlx::PgConnection, user: UserId) -> Result<String, AppError> {
+    Ok(users::by_id(conn, user).await?.map_or_else(
+        || user.to_string(),
+        |u| format!("{} <{}>", u.display_name, u.email),
+    ))
 }
 
 pub async fn teams(pool: &PgPool, caller: Caller) -> Result<Vec<Team>, AppError> {
@@ -459,6 +604,14 @@ pub async fn create_team(pool: &PgPool, caller: Caller, name: String) -> Result<
     let id = teams::create(&mut tx, caller.tenant_id, &name)
         .await?
         .ok_or_else(|| field("name", "A team of that name already exists."))?;
+    audit::record(
+        &mut tx,
+        caller,
+        "team.created",
+        &format!("team “{name}”"),
+        json!({}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -469,6 +622,14 @@ pub async fn delete_team(pool: &PgPool, caller: Caller, team: TeamId) -> Result<
     if !teams::delete(&mut tx, team).await? {
         return Err(AppError::NotFound);
     }
+    audit::record(
+        &mut tx,
+        caller,
+        "team.deleted",
+        &format!("team {team}"),
+        json!({}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -492,6 +653,19 @@ pub async fn set_team_member(
     } else {
         teams::remove_member(&mut tx, team, user).await?;
     }
+    let target = member_label(&mut tx, user).await?;
+    audit::record(
+        &mut tx,
+        caller,
+        if member {
+            "team.member_added"
+        } else {
+            "team.member_removed"
+        },
+        &target,
+        json!({ "team": team }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -537,7 +711,17 @@ pub async fn set_quotas(
     let a = parse_limit("api_calls_per_day", api_calls_per_day, &mut errors);
     errors.into_result(())?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    let before = tenants::quotas(&mut tx).await?;
     tenants::set_quotas(&mut tx, m, s, st, a).await?;
+    let after = tenants::quotas(&mut tx).await?;
+    audit::record(
+        &mut tx,
+        caller,
+        "tenant.quotas_changed",
+        "organisation quotas",
+        audit::changed("quotas", before, after),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -83,6 +83,24 @@ enum Command {
         #[command(subcommand)]
         action: ProfileAction,
     },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditAction {
+    /// Check every tenant's hash chain (or one tenant's); lists each event
+    /// found altered, missing or out of the chain, and exits non-zero then.
+    Verify {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// Only this tenant's chain.
+        #[arg(long)]
+        tenant: Option<uuid::Uuid>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -141,6 +159,9 @@ pub fn run() -> ExitCode {
             block_on(async move { serve_app(&database, &serve).await })
         }
         Command::Migrate { database } => block_on(async move { migrate(&database).await }),
+        Command::Audit {
+            action: AuditAction::Verify { database, tenant },
+        } => block_on(async move { audit_verify(&database, tenant).await }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -168,6 +189,42 @@ async fn migrate(args: &DatabaseArgs) -> Result<(), String> {
     result?;
     println!("database is up to date");
     Ok(())
+}
+
+async fn audit_verify(args: &DatabaseArgs, tenant: Option<uuid::Uuid>) -> Result<(), String> {
+    let database = Database::open(&args.config())
+        .await
+        .map_err(|e| e.to_string())?;
+    let checked = async {
+        database.migrate().await.map_err(|e| e.to_string())?;
+        let mut owner = database
+            .owner_connection()
+            .await
+            .map_err(|e| e.to_string())?;
+        crate::server::audit::verify_all(&mut owner, tenant.map(crate::model::account::TenantId))
+            .await
+            .map_err(|e| format!("reading the audit trail failed: {e}"))
+    }
+    .await;
+    database.close().await;
+    let chains = checked?;
+    let mut broken = 0;
+    for (tenant, chain) in &chains {
+        for event in &chain.broken {
+            println!("tenant {tenant} event #{}: {}", event.seq, event.problem);
+        }
+        broken += chain.broken.len();
+    }
+    let events: i64 = chains.iter().map(|(_, c)| c.events).sum();
+    if broken == 0 {
+        println!(
+            "audit trail intact: {events} events in {} chains",
+            chains.len()
+        );
+        Ok(())
+    } else {
+        Err(format!("{broken} of {events} audit events fail the check"))
+    }
 }
 
 async fn serve_app(db_args: &DatabaseArgs, args: &ServeArgs) -> Result<(), String> {

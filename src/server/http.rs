@@ -28,6 +28,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/api/simulations/{id}/lines", get(simulation_lines))
+        .route("/api/audit.csv", get(audit_csv))
         .leptos_routes_with_context(&state, routes, provide_csp_nonce, move || {
             shell(options.clone())
         })
@@ -176,6 +177,38 @@ fn is_same_origin(headers: &HeaderMap) -> bool {
         .split_once("://")
         .map(|(_, rest)| rest.trim_end_matches('/'));
     matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
+}
+
+/// The audit trail as CSV, with the audit page's filters (admins only).
+async fn audit_csv(
+    State(state): State<AppState>,
+    session: tower_sessions::Session,
+    axum::extract::Query(filter): axum::extract::Query<crate::model::workflow::AuditFilter>,
+) -> Response {
+    let result = async {
+        let caller = super::auth::caller(&state.pool, &session).await?;
+        super::audit::csv(&state.pool, caller, filter).await
+    }
+    .await;
+    match result {
+        Ok(csv) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"prudentia-audit.csv\"",
+                ),
+                (header::CACHE_CONTROL, "private, no-store"),
+            ],
+            csv,
+        )
+            .into_response(),
+        Err(error) => (
+            StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            Json(error),
+        )
+            .into_response(),
+    }
 }
 
 #[derive(serde::Deserialize)]

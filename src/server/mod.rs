@@ -2,6 +2,7 @@
 //! database, HTTP plumbing, services and the command line.
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod compute;
@@ -14,3 +15,4 @@ pub mod http;
 pub mod simulations;
 pub mod state;
 pub mod telemetry;
+pub mod workflow;

@@ -13,6 +13,8 @@ use crate::model::simulation::{
 };
 use crate::server::auth::Caller;
 use crate::server::db::{scope, simulations, teams, tenants};
+use crate::server::{audit, workflow};
+use serde_json::json;
 use sqlx::PgPool;
 
 fn field(name: &str, message: impl Into<String>) -> AppError {
@@ -60,6 +62,14 @@ pub async fn create(
         &version.results,
         &version.packed,
         "",
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        caller,
+        "simulation.created",
+        &format!("simulation “{name}”"),
+        json!({ "lines": version.data.exposures.len() }),
     )
     .await?;
     tx.commit().await?;
@@ -195,6 +205,14 @@ pub async fn clone(
     room_for_one_more(&mut tx).await?;
     let copy = simulations::create(&mut tx, caller.tenant_id, caller.user_id, &name).await?;
     simulations::copy_version(&mut tx, id, source.latest_version, copy, caller.user_id).await?;
+    audit::record(
+        &mut tx,
+        caller,
+        "simulation.cloned",
+        &format!("simulation “{name}”"),
+        json!({ "from": source.name, "version": source.latest_version }),
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(tenant = %caller.tenant_id, from = %id, simulation = %copy, "simulation cloned");
     Ok(copy)
@@ -265,6 +283,7 @@ pub async fn open(
         }
     };
     let versions = simulations::versions(&mut tx, id).await?;
+    let review = workflow::review(&mut tx, caller, id, version_no).await?;
     let scenarios = simulations::scenarios(&mut tx, id).await?;
     let (author, sharing) = simulations::sharing(&mut tx, id)
         .await?
@@ -286,6 +305,7 @@ pub async fn open(
         summary,
         version_no,
         versions,
+        review,
         can_share,
         sharing,
         teams,
@@ -312,7 +332,8 @@ pub async fn save_version(
     if !simulations::lock(&mut tx, id).await? {
         return Err(AppError::NotFound);
     }
-    let (_, data) = latest(&mut tx, caller, id).await?;
+    let (summary, data) = latest(&mut tx, caller, id).await?;
+    workflow::may_add_version(&mut tx, id, summary.latest_version).await?;
     let profile = resolve_profile(&data, None).map_err(|e| field("edits", e.to_string()))?;
     let changed = scenario
         .commit(&data, &profile)
@@ -329,6 +350,14 @@ pub async fn save_version(
         &note,
     )
     .await?;
+    audit::record(
+        &mut tx,
+        caller,
+        "version.created",
+        &format!("simulation “{}” version {version}", summary.name),
+        json!({ "from_version": summary.latest_version, "edits": scenario.edits, "note": note }),
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(tenant = %caller.tenant_id, simulation = %id, version, "version saved");
     Ok(version)
@@ -343,8 +372,8 @@ pub async fn set_sharing(
 ) -> Result<(), AppError> {
     let caller = caller.require(Permission::EditData)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    visible(&mut tx, caller, id).await?;
-    let (author, _) = simulations::sharing(&mut tx, id)
+    let summary = visible(&mut tx, caller, id).await?;
+    let (author, before) = simulations::sharing(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if author != caller.user_id && !is_admin(caller) {
@@ -356,6 +385,14 @@ pub async fn set_sharing(
         return Err(field("sharing", "That team does not exist any more."));
     }
     simulations::set_sharing(&mut tx, id, sharing).await?;
+    audit::record(
+        &mut tx,
+        caller,
+        "simulation.sharing_changed",
+        &format!("simulation “{}”", summary.name),
+        audit::changed("sharing", before.form_value(), sharing.form_value()),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -400,8 +437,16 @@ pub async fn rename(
 ) -> Result<(), AppError> {
     let caller = caller.require(Permission::EditData)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    visible(&mut tx, caller, id).await?;
+    let before = visible(&mut tx, caller, id).await?;
     simulations::rename(&mut tx, id, &name).await?;
+    audit::record(
+        &mut tx,
+        caller,
+        "simulation.renamed",
+        &format!("simulation “{name}”"),
+        audit::changed("name", &before.name, &name),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -410,8 +455,16 @@ pub async fn rename(
 pub async fn delete(pool: &PgPool, caller: Caller, id: SimulationId) -> Result<(), AppError> {
     let caller = caller.require(Permission::EditData)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    visible(&mut tx, caller, id).await?;
+    let summary = visible(&mut tx, caller, id).await?;
     simulations::set_deleted(&mut tx, id, true).await?;
+    audit::record(
+        &mut tx,
+        caller,
+        "simulation.deleted",
+        &format!("simulation “{}”", summary.name),
+        json!({}),
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(tenant = %caller.tenant_id, by = %caller.user_id, simulation = %id, "simulation deleted");
     Ok(())
@@ -423,6 +476,14 @@ pub async fn restore(pool: &PgPool, caller: Caller, id: SimulationId) -> Result<
     if !simulations::set_deleted(&mut tx, id, false).await? {
         return Err(AppError::NotFound);
     }
+    audit::record(
+        &mut tx,
+        caller,
+        "simulation.restored",
+        &format!("simulation {id}"),
+        json!({}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -466,6 +527,14 @@ pub async fn save_scenario(
         summary.latest_version,
         &json(serde_json::to_value(&results))?,
         &json(serde_json::to_value(&profile))?,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        caller,
+        "scenario.saved",
+        &format!("simulation “{}” scenario “{name}”", summary.name),
+        json!({ "edits": scenario.edits, "cet1": cet1 }),
     )
     .await?;
     tx.commit().await?;

@@ -10,3 +10,4 @@ mod embedded_postgres;
 mod http;
 mod simulations;
 mod support;
+mod workflow;

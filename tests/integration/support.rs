@@ -75,6 +75,12 @@ pub async fn fresh_pool() -> PgPool {
 /// A fresh database: the application's pool and one as the owner
 /// (superuser), for what the application itself must not be able to do.
 pub async fn fresh_pools() -> (PgPool, PgPool) {
+    let (pool, owner, _) = fresh_database().await;
+    (pool, owner)
+}
+
+/// [`fresh_pools`] and the database's URL, for the real binary.
+pub async fn fresh_database() -> (PgPool, PgPool, String) {
     let name = format!("t_{}", uuid::Uuid::now_v7().simple());
     let (admin_options, options) = {
         let guard = cluster().lock().expect("cluster lock");
@@ -97,7 +103,16 @@ pub async fn fresh_pools() -> (PgPool, PgPool) {
         .connect_with(options.clone())
         .await
         .expect("owner pool");
-    (prudentia::server::db::app_pool(options), owner)
+    let url = format!(
+        "postgres://{}@localhost/{name}?host={}&port={}",
+        options.get_username(),
+        options
+            .get_socket()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        options.get_port()
+    );
+    (prudentia::server::db::app_pool(options), owner, url)
 }
 
 pub struct TestApp {

@@ -497,6 +497,7 @@ mod tests {
                 author: String::new(),
                 created_at: String::new(),
                 line_count: 0,
+                status: crate::model::workflow::ReviewStatus::Draft,
                 ratios: crate::engine::results::Ratios {
                     cet1: Some(*cet1),
                     ..Default::default()

@@ -1,11 +1,14 @@
 //! The database: connecting (to `DATABASE_URL` or the embedded cluster),
 //! migrating, and one repository module per aggregate.
 
+pub mod audit;
 pub mod contact_requests;
 pub mod embedded;
 pub mod invitations;
+pub mod notifications;
 pub mod outbound_emails;
 pub mod plans;
+pub mod reviews;
 pub mod scope;
 pub mod simulations;
 pub mod teams;
@@ -76,10 +79,16 @@ impl Database {
         }
     }
 
-    pub async fn migrate(&self) -> Result<(), DbError> {
-        let mut owner = PgConnection::connect_with(&self.owner)
+    /// A connection as the schema's owner, which row-level security does
+    /// not restrict: migrations and the audit chain check of every tenant.
+    pub async fn owner_connection(&self) -> Result<PgConnection, DbError> {
+        PgConnection::connect_with(&self.owner)
             .await
-            .map_err(DbError::Connect)?;
+            .map_err(DbError::Connect)
+    }
+
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        let mut owner = self.owner_connection().await?;
         MIGRATOR.run(&mut owner).await?;
         owner.close().await.map_err(DbError::Connect)?;
         Ok(())

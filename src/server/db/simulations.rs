@@ -7,6 +7,7 @@ use crate::model::account::{TeamId, TenantId, UserId};
 use crate::model::simulation::{
     ScenarioSummary, Sharing, SimulationId, SimulationSummary, VersionSummary,
 };
+use crate::model::workflow::ReviewStatus;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 use sqlx::PgConnection;
@@ -334,12 +335,14 @@ pub async fn versions(
         DateTime<Utc>,
         i32,
         Option<sqlx::types::Json<Ratios>>,
+        Option<String>,
     );
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT v.version_no, v.note, u.display_name, v.created_at, v.line_count,
-                v.results -> 'ratios'
+                v.results -> 'ratios', r.status
            FROM simulation_versions v
            JOIN users u ON u.user_id = v.created_by
+      LEFT JOIN version_reviews r USING (tenant_id, simulation_id, version_no)
           WHERE v.simulation_id = $1
           ORDER BY v.version_no",
     )
@@ -349,13 +352,16 @@ pub async fn versions(
     Ok(rows
         .into_iter()
         .map(
-            |(version_no, note, author, created, line_count, ratios)| VersionSummary {
+            |(version_no, note, author, created, line_count, ratios, status)| VersionSummary {
                 version_no,
                 note,
                 author,
                 created_at: created.format("%Y-%m-%d %H:%M UTC").to_string(),
                 line_count,
                 ratios: ratios.map(|r| r.0).unwrap_or_default(),
+                status: status
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(ReviewStatus::Draft),
             },
         )
         .collect())
