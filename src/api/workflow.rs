@@ -2,9 +2,7 @@
 //! audit trail.
 
 use crate::model::error::AppError;
-use crate::model::workflow::{
-    AuditFilter, AuditPage, Comment, Inbox, Preference, Review, VersionChanges,
-};
+use crate::model::workflow::{AuditPage, Comment, Inbox, Preference, Review, VersionChanges};
 use leptos::prelude::*;
 
 /// Submits, approves or rejects (with `reason`) a version.
@@ -169,6 +167,7 @@ pub async fn load_audit(
     from: String,
     to: String,
 ) -> Result<AuditPage, AppError> {
+    use crate::model::workflow::AuditFilter;
     use crate::server::{audit, auth, state::app_state};
     let result = async {
         let state = app_state()?;

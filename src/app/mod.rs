@@ -11,12 +11,14 @@ use leptos_meta::{Meta, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 use pages::account::AccountPage;
+use pages::audit::AuditPage;
 use pages::dashboard::DashboardPage;
 use pages::invitation::InvitationPage;
 use pages::landing::LandingPage;
 use pages::login::LoginPage;
 use pages::members::MembersPage;
 use pages::not_found::NotFound;
+use pages::notifications::NotificationsPage;
 use pages::organisation::OrganisationPage;
 use pages::overview::OverviewPage;
 use pages::signup::SignupPage;
@@ -76,6 +78,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("app/members") view=MembersPage />
                     <Route path=path!("app/teams") view=TeamsPage />
                     <Route path=path!("app/organisation") view=OrganisationPage />
+                    <Route path=path!("app/notifications") view=NotificationsPage />
+                    <Route path=path!("app/audit") view=AuditPage />
                 </Routes>
             </main>
             <SiteFooter />

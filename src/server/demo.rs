@@ -51,10 +51,13 @@ pub async fn ensure(pool: &PgPool) -> Result<(), AppError> {
     let results = crate::engine::compute(&data, &profile, &Default::default());
     let packed = crate::server::simulations::pack_lines(&data.exposures)?;
     let simulation = simulations::create(&mut tx, tenant, admin, SIMULATION).await?;
-    simulations::add_version(
-        &mut tx, tenant, simulation, admin, &data, &results, &packed, "",
-    )
-    .await?;
+    let version = simulations::NewVersion {
+        data: &data,
+        results: &results,
+        packed: &packed,
+        note: "",
+    };
+    simulations::add_version(&mut tx, tenant, simulation, admin, &version).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -58,10 +58,12 @@ pub async fn create(
         caller.tenant_id,
         id,
         caller.user_id,
-        &version.data,
-        &version.results,
-        &version.packed,
-        "",
+        &simulations::NewVersion {
+            data: &version.data,
+            results: &version.results,
+            packed: &version.packed,
+            note: "",
+        },
     )
     .await?;
     audit::record(
@@ -344,10 +346,12 @@ pub async fn save_version(
         caller.tenant_id,
         id,
         caller.user_id,
-        &prepared.data,
-        &prepared.results,
-        &prepared.packed,
-        &note,
+        &simulations::NewVersion {
+            data: &prepared.data,
+            results: &prepared.results,
+            packed: &prepared.packed,
+            note: &note,
+        },
     )
     .await?;
     audit::record(

@@ -195,7 +195,7 @@ fn paired_bars(
             .max(0.1)
             * 1.1;
         let n = keys.len().max(1) as f64;
-        let mut chart = horizontal(root, top, n, 130)?;
+        let mut chart = horizontal(root, top, n, 130, 1)?;
         for (i, key) in keys.iter().enumerate() {
             let y = n - i as f64 - 1.0;
             chart
@@ -330,6 +330,7 @@ fn horizontal<'a, 'b>(
     top: f64,
     n: f64,
     label_width: u32,
+    decimals: usize,
 ) -> Result<Chart<'a, 'b>, String> {
     let mut chart = ChartBuilder::on(root)
         .margin(12)
@@ -348,7 +349,7 @@ fn horizontal<'a, 'b>(
     chart
         .draw_series(ticks.iter().map(|v| {
             Text::new(
-                format!("{v:.1}"),
+                format!("{v:.decimals$}"),
                 (*v, 0.0),
                 text_style(11).pos(Pos::new(HPos::Center, VPos::Top)),
             )
@@ -363,6 +364,7 @@ fn bars(
     root: &DrawingArea<SVGBackend, plotters::coord::Shift>,
     rows: &[(String, f64, RGBColor)],
     line: Option<(f64, &str)>,
+    decimals: usize,
 ) -> Result<(), String> {
     let top = rows
         .iter()
@@ -372,7 +374,7 @@ fn bars(
         .max(0.1)
         * 1.15;
     let n = rows.len().max(1) as f64;
-    let mut chart = horizontal(root, top, n, 150)?;
+    let mut chart = horizontal(root, top, n, 150, decimals)?;
     for (i, (label, value, colour)) in rows.iter().enumerate() {
         let y = n - i as f64 - 1.0;
         chart
@@ -426,7 +428,7 @@ pub fn liquidity(r: &Results) -> String {
             ("Required stable funding", bn(r.nsfr.rsf), TSCR),
         ]
         .map(|(label, value, colour)| (label.to_owned(), value, colour));
-        bars(root, &rows, None)
+        bars(root, &rows, None, 1)
     })
 }
 
@@ -444,7 +446,22 @@ pub fn large_exposures(r: &Results) -> String {
             })
             .collect();
         let limit = r.large_exposures.first().map_or(25.0, |l| l.limit * 100.0);
-        bars(root, &rows, Some((limit, "limit")))
+        bars(root, &rows, Some((limit, "limit")), 1)
+    })
+}
+
+/// Counts as horizontal bars (the audit page's activity), largest first
+/// as given.
+pub fn counts(rows: &[(String, i64)]) -> String {
+    svg(|root| {
+        let rows: Vec<(String, f64, RGBColor)> = rows
+            .iter()
+            .map(|(label, n)| {
+                let short: String = label.chars().take(24).collect();
+                (short, *n as f64, AT1)
+            })
+            .collect();
+        bars(root, &rows, None, 0)
     })
 }
 

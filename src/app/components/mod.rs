@@ -4,5 +4,6 @@ pub mod footer;
 pub mod form;
 pub mod header;
 pub mod pricing;
+pub mod review;
 pub mod theme;
 pub mod workspace;

@@ -47,6 +47,9 @@ fn WorkspaceNav(me: Me) -> impl IntoView {
     let logout = ServerAction::<LogOut>::new();
     let switch = ServerAction::<SwitchTenant>::new();
     let admin = me.can(Permission::ManageMembers);
+    // The unread count is fetched by the browser once the page is live.
+    let live = RwSignal::new(false);
+    Effect::new(move |_| live.set(true));
     let others: Vec<_> = me
         .tenants
         .iter()
@@ -66,6 +69,8 @@ fn WorkspaceNav(me: Me) -> impl IntoView {
                 <a href="/app/members">"Members"</a>
                 <a href="/app/teams">"Teams"</a>
                 <a href="/app/organisation">"Organisation"</a>
+                {admin.then(|| view! { <a href="/app/audit">"Audit trail"</a> })}
+                <a href="/app/notifications">"Notifications" {move || live.get().then(|| view! { <UnreadBadge /> })}</a>
                 <a href="/app/account">"My account"</a>
             </nav>
             {(!others.is_empty())
@@ -92,5 +97,20 @@ fn WorkspaceNav(me: Me) -> impl IntoView {
                 <button type="submit" class="button" data-testid="logout">"Log out"</button>
             </ActionForm>
         </aside>
+    }
+}
+
+/// The unread notifications, asked again every minute.
+#[component]
+fn UnreadBadge() -> impl IntoView {
+    let inbox = LocalResource::new(crate::api::workflow::notifications);
+    let _poll =
+        set_interval_with_handle(move || inbox.refetch(), std::time::Duration::from_secs(60));
+    move || {
+        inbox
+            .get()
+            .and_then(Result::ok)
+            .filter(|i| i.unread > 0)
+            .map(|i| view! { " " <span class="badge" data-testid="unread">{i.unread}</span> })
     }
 }

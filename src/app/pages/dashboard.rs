@@ -8,6 +8,7 @@ use crate::api::simulations::{
 };
 use crate::app::components::charts;
 use crate::app::components::form::{FormAlert, FormField, field_error, form_error};
+use crate::app::components::review::VersionReview;
 use crate::app::components::workspace::Workspace;
 use crate::engine::dataset::{DataSet, ExposureClass, Tier};
 use crate::engine::incremental::IncrementalEngine;
@@ -970,7 +971,7 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
             <div class="table-scroll">
                 <table class="data-table" data-testid="versions">
                     <thead><tr>
-                        <th>"Version"</th><th>"Saved"</th><th>"By"</th><th>"Note"</th><th>"Lines"</th>
+                        <th>"Version"</th><th>"Status"</th><th>"Saved"</th><th>"By"</th><th>"Note"</th><th>"Lines"</th>
                         <th>"CET1"</th><th>"Tier 1"</th><th>"Total capital"</th><th>"Leverage"</th><th>"LCR"</th><th>"NSFR"</th>
                     </tr></thead>
                     <tbody>
@@ -980,6 +981,7 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
                             view! {
                                 <tr class:current-row=shown>
                                     <td>{if shown { view! { <strong>{v.version_no}</strong> }.into_any() } else { view! { <a href=href>{v.version_no}</a> }.into_any() }}</td>
+                                    <td>{v.status.label()}</td>
                                     <td>{v.created_at}</td>
                                     <td>{v.author}</td>
                                     <td>{v.note}</td>
@@ -996,6 +998,7 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
                     </tbody>
                 </table>
             </div>
+            <VersionReview simulation_id=simulation_id.clone() version=version_no review=view.review.clone() />
             {let simulation_id = simulation_id.clone(); can_edit.then(move || view! {
                 <ActionForm action=save_version attr:class="stack-form" attr:novalidate=true attr:data-testid="version-form">
                     <input type="hidden" name="id" value=simulation_id.clone() />

@@ -1,10 +1,12 @@
 pub mod account;
+pub mod audit;
 pub mod dashboard;
 pub mod invitation;
 pub mod landing;
 pub mod login;
 pub mod members;
 pub mod not_found;
+pub mod notifications;
 pub mod organisation;
 pub mod overview;
 pub mod signup;

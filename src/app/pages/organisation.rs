@@ -1,4 +1,5 @@
 use crate::api::admin::{SetQuotas, get_quotas};
+use crate::api::workflow::{SetApproverRole, approver_role};
 use crate::app::components::form::{FormAlert, FormField, field_error, form_error};
 use crate::app::components::workspace::Workspace;
 use crate::model::account::{Me, Permission, Usage};
@@ -33,6 +34,7 @@ fn Organisation(me: Me) -> impl IntoView {
     let alert = form_error(value);
     view! {
         <h1>{me.tenant.tenant_name.clone()}</h1>
+        <Approvers admin />
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 quotas.await.map(|q| {
@@ -66,6 +68,42 @@ fn Organisation(me: Me) -> impl IntoView {
                                 }).collect_view()}
                                 <FormAlert error=alert />
                                 <button type="submit" class="button button-primary">"Save limits"</button>
+                            </ActionForm>
+                        })}
+                    }
+                })
+            })}
+        </Transition>
+    }
+}
+
+/// Who approves simulation versions besides the admins.
+#[component]
+fn Approvers(admin: bool) -> impl IntoView {
+    let set = ServerAction::<SetApproverRole>::new();
+    let current = Resource::new(move || set.version().get(), |_| approver_role());
+    let alert = form_error(set.value());
+    view! {
+        <h2>"Approvals"</h2>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                current.await.map(|role| {
+                    let analysts = role == "analyst";
+                    view! {
+                        <p data-testid="approvers">{if analysts {
+                            "Admins and analysts approve versions; never their own submission."
+                        } else {
+                            "Admins approve versions; never their own submission."
+                        }}</p>
+                        {admin.then(|| view! {
+                            <ActionForm action=set attr:class="inline-form">
+                                <label for="approver-role">"Approvers "</label>
+                                <select id="approver-role" name="approver_role">
+                                    <option value="admin" selected=!analysts>"Admins"</option>
+                                    <option value="analyst" selected=analysts>"Admins and analysts"</option>
+                                </select>
+                                <button type="submit" class="button">"Save"</button>
+                                <FormAlert error=alert />
                             </ActionForm>
                         })}
                     }

@@ -131,16 +131,28 @@ pub async fn create(
 /// Stores `data` as the next version with its baseline `results`: the
 /// header in one row, the lines in batches of multi-row inserts. The
 /// caller holds the simulation's lock ([`lock`]).
+/// What a version stores: its data, the baseline results, the lines
+/// packed for the browser and why it was saved.
+pub struct NewVersion<'a> {
+    pub data: &'a DataSet,
+    pub results: &'a Results,
+    pub packed: &'a [u8],
+    pub note: &'a str,
+}
+
 pub async fn add_version(
     conn: &mut PgConnection,
     tenant: TenantId,
     simulation: SimulationId,
     user: UserId,
-    data: &DataSet,
-    results: &Results,
-    packed: &[u8],
-    note: &str,
+    new: &NewVersion<'_>,
 ) -> Result<i32, sqlx::Error> {
+    let NewVersion {
+        data,
+        results,
+        packed,
+        note,
+    } = *new;
     let version: i32 = sqlx::query_scalar(
         "SELECT coalesce(max(version_no), 0) + 1 FROM simulation_versions WHERE simulation_id = $1",
     )
