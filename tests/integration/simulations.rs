@@ -2,7 +2,7 @@
 //! and lines, the server's recomputation of a saved scenario, roles, and a
 //! second tenant trying to reach the first one's simulations.
 
-use crate::support::{TestApp, fresh_pools};
+use crate::support::{TestApp, fresh_pools, join};
 use axum::http::StatusCode;
 use prudentia::engine::scenario::Scenario;
 use prudentia::engine::{ComputeOptions, compute, resolve_profile};
@@ -593,23 +593,6 @@ async fn a_clone_copies_the_lines_not_the_scenarios_and_stays_in_its_tenant() {
     );
 }
 
-async fn invite(app: &TestApp, admin: &str, email: &str, role: &str) -> String {
-    let sent = app
-        .call(Some(admin), "invite", &[("email", email), ("role", role)])
-        .await;
-    let link: prudentia::model::account::InvitationSent =
-        serde_json::from_str(&sent.body).expect("sent");
-    let token = link.link.rsplit('/').next().expect("token");
-    app.call(
-        None,
-        "accept-invitation",
-        &[("token", token), ("name", email), ("password", PASSWORD)],
-    )
-    .await
-    .cookie
-    .expect("cookie")
-}
-
 fn view(body: &str) -> SimulationView {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
 }
@@ -764,8 +747,8 @@ async fn a_new_version_stores_the_scenario_applied_and_old_versions_never_change
 async fn sharing_decides_who_reads_a_simulation_and_only_its_author_or_an_admin_changes_it() {
     let app = TestApp::spawn().await;
     let admin = sign_up(&app, "Banque Alpha", "admin@alpha.example").await;
-    let ana = invite(&app, &admin, "ana@alpha.example", "analyst").await;
-    let bob = invite(&app, &admin, "bob@alpha.example", "analyst").await;
+    let ana = join(&app, &admin, "ana@alpha.example", "Ana", "analyst").await;
+    let bob = join(&app, &admin, "bob@alpha.example", "Bob", "analyst").await;
     let id = create_demo(&app, &ana).await;
     let opens = |cookie: String| {
         let app = &app;

@@ -289,3 +289,29 @@ impl TestApp {
         }
     }
 }
+
+/// Invites `email` as `role` into the admin's organisation and accepts the
+/// invitation as a new account named `name`; returns its session cookie.
+pub async fn join(app: &TestApp, admin: &str, email: &str, name: &str, role: &str) -> String {
+    let sent = app
+        .call(Some(admin), "invite", &[("email", email), ("role", role)])
+        .await;
+    let link: prudentia::model::account::InvitationSent =
+        serde_json::from_str(&sent.body).expect("invitation sent");
+    let token = link.link.rsplit('/').next().expect("token");
+    app.call(
+        None,
+        "accept-invitation",
+        &[
+            ("token", token),
+            ("name", name),
+            ("password", JOIN_PASSWORD),
+        ],
+    )
+    .await
+    .cookie
+    .expect("cookie")
+}
+
+/// The password of accounts made by [`join`].
+pub const JOIN_PASSWORD: &str = "tide pools at dawn";

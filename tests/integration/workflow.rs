@@ -4,13 +4,11 @@
 //! every change, append-only for the application, and checked by the real
 //! `prudentia audit verify`, which names exactly the event altered.
 
-use crate::support::{TestApp, fresh_database};
+use crate::support::{JOIN_PASSWORD as PASSWORD, TestApp, fresh_database, join};
 use axum::http::StatusCode;
 use prudentia::model::simulation::SimulationView;
 use prudentia::model::workflow::{AuditPage, Inbox, Review, ReviewStatus, VersionChanges};
 use std::process::Command;
-
-const PASSWORD: &str = "tide pools at dawn";
 
 struct Bank {
     app: TestApp,
@@ -21,23 +19,6 @@ struct Bank {
     bob: String,
     vic: String,
     simulation: String,
-}
-
-async fn join(app: &TestApp, admin: &str, email: &str, name: &str, role: &str) -> String {
-    let sent = app
-        .call(Some(admin), "invite", &[("email", email), ("role", role)])
-        .await;
-    let link: prudentia::model::account::InvitationSent =
-        serde_json::from_str(&sent.body).expect("sent");
-    let token = link.link.rsplit('/').next().expect("token");
-    app.call(
-        None,
-        "accept-invitation",
-        &[("token", token), ("name", name), ("password", PASSWORD)],
-    )
-    .await
-    .cookie
-    .expect("cookie")
 }
 
 /// Alpha with an admin, two analysts and a viewer; Ana owns a simulation.

@@ -64,33 +64,7 @@ pub fn capital_stack(r: &Results) -> String {
         let total =
             |parts: &[(&str, f64, RGBColor)]| parts.iter().map(|p| p.1.max(0.0)).sum::<f64>();
         let top = total(&capital).max(total(&requirement)).max(1.0) * 1.15;
-        let mut chart = ChartBuilder::on(root)
-            .margin(12)
-            .x_label_area_size(8)
-            .y_label_area_size(44)
-            .build_cartesian_2d(0.0..2.0, 0.0..top)
-            .map_err(|e| e.to_string())?;
-        let step = if top > 30.0 { 10.0 } else { 5.0 };
-        let ticks: Vec<f64> = (0..)
-            .map(|i| f64::from(i) * step)
-            .take_while(|v| *v <= top)
-            .collect();
-        chart
-            .draw_series(
-                ticks
-                    .iter()
-                    .map(|v| PathElement::new(vec![(0.0, *v), (2.0, *v)], GRID)),
-            )
-            .map_err(|e| e.to_string())?;
-        chart
-            .draw_series(ticks.iter().map(|v| {
-                Text::new(
-                    format!("{v:.0} % "),
-                    (0.0, *v),
-                    text_style(11).pos(Pos::new(HPos::Right, VPos::Center)),
-                )
-            }))
-            .map_err(|e| e.to_string())?;
+        let mut chart = percent_chart(root, 0.0..2.0, top, 8)?;
         for (x, parts, title) in [
             (0.25, &capital, "Capital"),
             (1.25, &requirement, "Requirement"),
@@ -250,33 +224,7 @@ pub fn trend(versions: &[VersionSummary]) -> String {
             * 1.15;
         let top = top.max(5.0);
         let (x0, x1) = (f64::from(first) - 0.3, f64::from(last) + 0.9);
-        let mut chart = ChartBuilder::on(root)
-            .margin(12)
-            .x_label_area_size(20)
-            .y_label_area_size(44)
-            .build_cartesian_2d(x0..x1, 0.0..top)
-            .map_err(|e| e.to_string())?;
-        let step = if top > 30.0 { 10.0 } else { 5.0 };
-        let ticks: Vec<f64> = (0..)
-            .map(|i| f64::from(i) * step)
-            .take_while(|v| *v <= top)
-            .collect();
-        chart
-            .draw_series(
-                ticks
-                    .iter()
-                    .map(|v| PathElement::new(vec![(x0, *v), (x1, *v)], GRID)),
-            )
-            .map_err(|e| e.to_string())?;
-        chart
-            .draw_series(ticks.iter().map(|v| {
-                Text::new(
-                    format!("{v:.0} % "),
-                    (x0, *v),
-                    text_style(11).pos(Pos::new(HPos::Right, VPos::Center)),
-                )
-            }))
-            .map_err(|e| e.to_string())?;
+        let mut chart = percent_chart(root, x0..x1, top, 20)?;
         chart
             .draw_series(versions.iter().map(|v| {
                 Text::new(
@@ -312,6 +260,45 @@ pub fn trend(versions: &[VersionSummary]) -> String {
         }
         Ok(())
     })
+}
+
+/// A chart of percentages from 0 to `top` over `x`: the horizontal grid
+/// and its labels drawn at the left.
+fn percent_chart<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    x: std::ops::Range<f64>,
+    top: f64,
+    x_label_area: u32,
+) -> Result<Chart<'a, 'b>, String> {
+    let (x0, x1) = (x.start, x.end);
+    let mut chart = ChartBuilder::on(root)
+        .margin(12)
+        .x_label_area_size(x_label_area)
+        .y_label_area_size(44)
+        .build_cartesian_2d(x, 0.0..top)
+        .map_err(|e| e.to_string())?;
+    let step = if top > 30.0 { 10.0 } else { 5.0 };
+    let ticks: Vec<f64> = (0..)
+        .map(|i| f64::from(i) * step)
+        .take_while(|v| *v <= top)
+        .collect();
+    chart
+        .draw_series(
+            ticks
+                .iter()
+                .map(|v| PathElement::new(vec![(x0, *v), (x1, *v)], GRID)),
+        )
+        .map_err(|e| e.to_string())?;
+    chart
+        .draw_series(ticks.iter().map(|v| {
+            Text::new(
+                format!("{v:.0} % "),
+                (x0, *v),
+                text_style(11).pos(Pos::new(HPos::Right, VPos::Center)),
+            )
+        }))
+        .map_err(|e| e.to_string())?;
+    Ok(chart)
 }
 
 type Chart<'a, 'b> = ChartContext<

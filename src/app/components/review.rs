@@ -39,29 +39,29 @@ pub fn VersionReview(simulation_id: String, version: i32, review: Review) -> imp
     let comment_value = comment.value();
     let body_error = field_error(comment_value, "body");
     let comment_alert = form_error(comment_value);
+    // Browser-side resources: the server renders the review, not these.
     let comments = {
         let id = simulation_id.clone();
-        Resource::new(
-            move || comment.version().get(),
-            move |_| version_comments(id.clone(), version),
-        )
+        LocalResource::new(move || {
+            comment.version().get();
+            version_comments(id.clone(), version)
+        })
     };
     let show_changes = RwSignal::new(false);
+    let live = RwSignal::new(false);
+    Effect::new(move |_| live.set(true));
     let changes = {
         let id = simulation_id.clone();
-        Resource::new(
-            move || show_changes.get(),
-            move |show| {
-                let id = id.clone();
-                async move {
-                    if show {
-                        changes_from_previous(id, version).await
-                    } else {
-                        Ok(None)
-                    }
+        LocalResource::new(move || {
+            let (id, show) = (id.clone(), show_changes.get());
+            async move {
+                if show {
+                    changes_from_previous(id, version).await
+                } else {
+                    Ok(None)
                 }
-            },
-        )
+            }
+        })
     };
     let id = StoredValue::new(simulation_id.clone());
     let hidden = {
@@ -119,22 +119,26 @@ pub fn VersionReview(simulation_id: String, version: i32, review: Review) -> imp
                 })
             }
             <h3>"Comments"</h3>
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    comments.await.map(|list| {
-                        if list.is_empty() {
-                            return view! { <p class="muted">"No comment yet."</p> }.into_any();
-                        }
-                        view! {
-                            <ol class="comments" data-testid="comments">
-                                {list.into_iter().map(|c| view! {
-                                    <li><strong>{c.author}</strong> <span class="muted">" · " {c.created_at}</span><p>{c.body}</p></li>
-                                }).collect_view()}
-                            </ol>
-                        }.into_any()
-                    })
-                })}
-            </Transition>
+            // Loaded by the browser once the page is live: a suspended
+            // resource nested in the dashboard's own breaks its hydration.
+            {move || live.get().then(|| view! {
+                <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        comments.await.map(|list| {
+                            if list.is_empty() {
+                                return view! { <p class="muted">"No comment yet."</p> }.into_any();
+                            }
+                            view! {
+                                <ol class="comments" data-testid="comments">
+                                    {list.into_iter().map(|c| view! {
+                                        <li><strong>{c.author}</strong> <span class="muted">" · " {c.created_at}</span><p>{c.body}</p></li>
+                                    }).collect_view()}
+                                </ol>
+                            }.into_any()
+                        })
+                    })}
+                </Transition>
+            })}
             <ActionForm action=comment attr:class="stack-form" attr:novalidate=true>
                 <input type="hidden" name="id" value=simulation_id.clone() />
                 <input type="hidden" name="version" value=version />
@@ -148,15 +152,17 @@ pub fn VersionReview(simulation_id: String, version: i32, review: Review) -> imp
                 <h3>"What changed from version " {version - 1}</h3>
                 <button type="button" class="button" on:click=move |_| show_changes.set(true)
                     prop:hidden=move || show_changes.get()>"Show the changes"</button>
-                <Transition fallback=|| view! { <p>"Comparing the versions…"</p> }>
-                    {move || Suspend::new(async move {
-                        match changes.await {
-                            Ok(Some(c)) => view! { <Changes changes=c /> }.into_any(),
-                            Ok(None) => ().into_any(),
-                            Err(e) => view! { <p class="form-alert" role="alert">{e.to_string()}</p> }.into_any(),
-                        }
-                    })}
-                </Transition>
+                {move || show_changes.get().then(|| view! {
+                    <Transition fallback=|| view! { <p>"Comparing the versions…"</p> }>
+                        {move || Suspend::new(async move {
+                            match changes.await {
+                                Ok(Some(c)) => view! { <Changes changes=c /> }.into_any(),
+                                Ok(None) => ().into_any(),
+                                Err(e) => view! { <p class="form-alert" role="alert">{e.to_string()}</p> }.into_any(),
+                            }
+                        })}
+                    </Transition>
+                })}
             })}
         </section>
     }
