@@ -9,13 +9,13 @@ use super::dataset::{CounterpartyType, ExposureClass};
 use super::portfolio::{Line, NONE, Portfolio};
 use super::rules::Rules;
 use super::sum::Sum;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// Keys seen in the data (group ids, countries) as small integers, so the
 /// per-line work indexes vectors instead of hashing strings.
 #[derive(Clone, Debug, Default)]
 pub struct Interner {
-    ids: HashMap<String, u32>,
+    ids: FxHashMap<String, u32>,
     names: Vec<String>,
 }
 

@@ -22,7 +22,7 @@ use super::rules::Rules;
 use super::scenario::{Edit, Filter, apply_edit, non_negative_factor, scale_line, shift_line};
 use super::sum::Sum;
 use super::{CreditPass, credit_pass, finish};
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Parameter prefixes that only the tail of the computation reads.
 const TAIL_PREFIXES: [&str; 6] = ["oprisk.", "req.", "mda.", "lcr.", "nsfr.", "le."];
@@ -34,7 +34,7 @@ pub struct IncrementalEngine {
     rules: Rules,
     pass: CreditPass,
     ranking: GroupRanking,
-    line_index: HashMap<String, usize>,
+    line_index: FxHashMap<String, usize>,
     /// The lines of each class, so a lever on a class reads only its lines.
     class_lines: Vec<Vec<usize>>,
     /// crr3 SME supporting factor: E of each counterparty's SME lines, and
@@ -226,8 +226,8 @@ impl IncrementalEngine {
     /// Takes the lines' contributions out, re-evaluates them, puts them back.
     /// `ids_kept`: the edit changed no id (group, country, counterparty).
     fn recompute_lines(&mut self, lines: &[usize], ids_kept: bool) {
-        let mut affected: HashSet<u32> = HashSet::new();
-        let mut groups: HashSet<u32> = HashSet::new();
+        let mut affected: FxHashSet<u32> = FxHashSet::default();
+        let mut groups: FxHashSet<u32> = FxHashSet::default();
         for &i in lines {
             let old = self.portfolio.lines[i];
             if ids_kept {
@@ -282,7 +282,7 @@ impl IncrementalEngine {
 
     /// Groups move in the ranking one by one; when a quarter of them or
     /// more changed, building it anew is cheaper.
-    fn rerank(&mut self, groups: HashSet<u32>) {
+    fn rerank(&mut self, groups: FxHashSet<u32>) {
         let aggregates = &self.pass.aggregates;
         if groups.len().saturating_mul(4) > aggregates.groups.len() {
             self.ranking = GroupRanking::new(&aggregates.groups, &aggregates.group_refs);
@@ -304,7 +304,7 @@ impl IncrementalEngine {
         )
     }
 
-    fn replace_contribution(&mut self, i: usize, factor: f64, groups: &mut HashSet<u32>) {
+    fn replace_contribution(&mut self, i: usize, factor: f64, groups: &mut FxHashSet<u32>) {
         let old = std::mem::take(&mut self.pass.contributions[i]);
         self.pass.aggregates.apply(&old, -1.0);
         let new = aggregate::contribution(

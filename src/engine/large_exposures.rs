@@ -7,7 +7,6 @@ use super::profile::Profile;
 use super::results::LargeExposure;
 use super::sum::Sum;
 use std::cmp::Ordering;
-use std::collections::BTreeSet;
 
 /// Every group at or above the reporting threshold plus the largest ones,
 /// largest first, ties by group id (ratios.md §10). Selecting the candidates
@@ -66,77 +65,61 @@ fn entry(group: &str, exposure: f64, tier1: f64, limit: f64) -> LargeExposure {
     }
 }
 
-/// A group's place in the ranking: amount descending, then id. Ties in
-/// amount are put in name order when listed.
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct Ranked {
-    amount: f64,
-    group: u32,
-}
-
-impl Eq for Ranked {}
-
-impl Ord for Ranked {
-    fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .amount
-            .total_cmp(&self.amount)
-            .then(self.group.cmp(&other.group))
-    }
-}
-
-impl PartialOrd for Ranked {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-/// Groups kept in ranking order, so that the list is read from the top and
-/// one group's change costs O(log n), not a sort of every group.
+/// Group amounts in a max tree (a complete binary tree over the group ids,
+/// each node the largest amount below it), so that one group's change costs
+/// O(log n) array writes and the list is read from the top without
+/// sorting every group. Groups no line references hold −∞.
 #[derive(Clone, Debug, Default)]
 pub struct GroupRanking {
-    order: BTreeSet<Ranked>,
-    /// NaN: no line references the group.
-    amount_of: Vec<f64>,
+    /// Leaves at `leaves..2 × leaves`, node `i`'s children at `2i`, `2i + 1`.
+    tree: Vec<f64>,
+    leaves: usize,
 }
+
+const ABSENT: f64 = f64::NEG_INFINITY;
 
 impl GroupRanking {
     pub fn new(groups: &[Sum], refs: &[u32]) -> GroupRanking {
-        let amount_of: Vec<f64> = groups
+        let amounts: Vec<f64> = groups
             .iter()
             .zip(refs)
-            .map(|(s, n)| if *n > 0 { s.value().max(0.0) } else { f64::NAN })
+            .map(|(s, n)| if *n > 0 { s.value().max(0.0) } else { ABSENT })
             .collect();
-        let order = amount_of
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| !a.is_nan())
-            .map(|(id, a)| Ranked {
-                amount: *a,
-                group: id as u32,
-            })
-            .collect();
-        GroupRanking { order, amount_of }
+        GroupRanking::of(&amounts, amounts.len())
+    }
+
+    fn of(amounts: &[f64], at_least: usize) -> GroupRanking {
+        let leaves = at_least.max(1).next_power_of_two();
+        let mut tree = vec![ABSENT; 2 * leaves];
+        tree[leaves..leaves + amounts.len()].copy_from_slice(amounts);
+        for i in (1..leaves).rev() {
+            tree[i] = tree[2 * i].max(tree[2 * i + 1]);
+        }
+        GroupRanking { tree, leaves }
     }
 
     /// `amount` None: no line references the group any more.
     pub fn update(&mut self, group: u32, amount: Option<f64>) {
-        let amount = amount.map_or(f64::NAN, |a| a.max(0.0));
+        let amount = amount.map_or(ABSENT, |a| a.max(0.0));
         let g = group as usize;
-        if g >= self.amount_of.len() {
-            self.amount_of.resize(g + 1, f64::NAN);
+        if g >= self.leaves {
+            let mut amounts = self.tree[self.leaves..].to_vec();
+            amounts.resize(g + 1, ABSENT);
+            *self = GroupRanking::of(&amounts, g + 1);
         }
-        let old = self.amount_of[g];
-        if old == amount || (old.is_nan() && amount.is_nan()) {
+        let mut i = self.leaves + g;
+        if self.tree[i] == amount {
             return;
         }
-        if !old.is_nan() {
-            self.order.remove(&Ranked { amount: old, group });
+        self.tree[i] = amount;
+        while i > 1 {
+            i /= 2;
+            let top = self.tree[2 * i].max(self.tree[2 * i + 1]);
+            if self.tree[i] == top {
+                break;
+            }
+            self.tree[i] = top;
         }
-        if !amount.is_nan() {
-            self.order.insert(Ranked { amount, group });
-        }
-        self.amount_of[g] = amount;
     }
 
     /// The groups `list` would give for these amounts (same rule, same order).
@@ -145,22 +128,58 @@ impl GroupRanking {
         let threshold = profile.get("le.reporting_threshold") * tier1;
         let largest = profile.get("le.listed_largest").max(0.0) as usize;
         let mut listed = Vec::new();
-        let mut ranked = self.order.iter().peekable();
-        while let Some(first) = ranked.next() {
-            let mut tied = vec![*first];
-            while let Some(next) = ranked.next_if(|n| n.amount == first.amount) {
-                tied.push(*next);
+        let mut ranked = self.descending().peekable();
+        while let Some((amount, first)) = ranked.next() {
+            let mut tied = vec![first];
+            while let Some((_, next)) = ranked.next_if(|n| n.0 == amount) {
+                tied.push(next);
             }
-            tied.sort_by(|a, b| names.name(a.group).cmp(names.name(b.group)));
-            for r in tied {
+            tied.sort_by(|a, b| names.name(*a).cmp(names.name(*b)));
+            for group in tied {
                 // Amounts only fall and ranks only grow: the first miss ends it.
-                if !(listed.len() < largest || (tier1 > 0.0 && r.amount >= threshold)) {
+                if !(listed.len() < largest || (tier1 > 0.0 && amount >= threshold)) {
                     return listed;
                 }
-                listed.push(entry(names.name(r.group), r.amount, tier1, limit));
+                listed.push(entry(names.name(group), amount, tier1, limit));
             }
         }
         listed
+    }
+
+    /// (amount, group) from the largest down, lazily: each step pops the
+    /// largest node of a small heap and pushes its children.
+    fn descending(&self) -> impl Iterator<Item = (f64, u32)> + '_ {
+        #[derive(PartialEq)]
+        struct Node(f64, usize);
+        impl Eq for Node {}
+        impl PartialOrd for Node {
+            fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+                Some(self.cmp(other))
+            }
+        }
+        impl Ord for Node {
+            // Larger amounts first; among equals, lower ids first.
+            fn cmp(&self, other: &Self) -> Ordering {
+                self.0.total_cmp(&other.0).then(other.1.cmp(&self.1))
+            }
+        }
+        let mut heap = std::collections::BinaryHeap::new();
+        if self.tree.len() > 1 && self.tree[1] != ABSENT {
+            heap.push(Node(self.tree[1], 1));
+        }
+        std::iter::from_fn(move || {
+            while let Some(Node(amount, i)) = heap.pop() {
+                if i >= self.leaves {
+                    return Some((amount, (i - self.leaves) as u32));
+                }
+                for child in [2 * i, 2 * i + 1] {
+                    if self.tree[child] != ABSENT {
+                        heap.push(Node(self.tree[child], child));
+                    }
+                }
+            }
+            None
+        })
     }
 }
 
