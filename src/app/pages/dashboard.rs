@@ -521,8 +521,6 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
     let can_edit = view.can_edit;
     let lines_url = format!("/api/simulations/{simulation_id}/lines?version={version_no}");
 
-    let live = RwSignal::new(false);
-    Effect::new(move |_| live.set(true));
     let levers = RwSignal::new(Levers::default());
     let scenario = RwSignal::new(baseline.clone());
     let lever_error = RwSignal::new(None::<String>);
@@ -960,11 +958,12 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
             </figure>
         </section>
         {
-            // The drill-down asks the server for lines: it starts in the
-            // browser, once the page is live.
+            // The drill-down asks the server to compute every line's
+            // result: it starts once the levers are ready, so it does not
+            // compete with the lines' download on the way there.
             let id = simulation_id.clone();
             let classes: Vec<String> = baseline.rwa.by_class.keys().cloned().collect();
-            move || live.get().then(|| view! { <DrillDown simulation_id=id.clone() version=version_no classes=classes.clone() editing=line_editing /> })
+            move || (ready.get() || load.with(|l| matches!(l, Some(Err(_))))).then(|| view! { <DrillDown simulation_id=id.clone() version=version_no classes=classes.clone() editing=line_editing /> })
         }
         <section class="versions" aria-label="Versions">
             <h2>"Versions"</h2>
