@@ -33,13 +33,29 @@ export LEPTOS_SITE_PKG_DIR := pkg
 export LEPTOS_OUTPUT_NAME := prudentia
 
 .PHONY: run test build tools tools-build tools-test wasm-target cargo-leptos wasm-bindgen \
-        postgres-binaries wasm-opt chromium end2end-deps test-rust test-e2e release bench fmt lint clean-data
+        postgres-binaries wasm-opt chromium end2end-deps test-rust test-e2e release bench fmt lint clean-data \
+        prune-target
 
-run: tools-build build
+run: prune-target tools-build build
 	@echo "Starting Prudentia on http://127.0.0.1:3000 (Ctrl-C to stop)"
 	exec "$(BIN)" serve --demo
 
-test: tools-build tools-test test-rust build test-e2e
+test: prune-target tools-build tools-test test-rust build test-e2e
+
+# Every clone path builds its own copy of this crate into the shared target
+# directory, and an interrupted link leaves its codegen units behind: tens
+# of GB within days, until a link fails with a bus error on a full disk.
+# Our own artifacts untouched for a day go (a clone still using them
+# rebuilds the crate, not its dependencies), and stray codegen units older
+# than an hour.
+prune-target:
+	@for dir in "$(CARGO_TARGET_DIR)"/debug "$(CARGO_TARGET_DIR)"/front/wasm32-unknown-unknown/debug; do \
+	  [ -d "$$dir/deps" ] || continue; \
+	  find "$$dir/deps" -maxdepth 1 \( -name 'prudentia-*' -o -name 'libprudentia-*' \
+	    -o -name 'integration-*' \) -mtime +0 -delete; \
+	  find "$$dir/deps" -maxdepth 1 -name '*.rcgu.o' -mmin +60 -delete; \
+	  find "$$dir/incremental" -mindepth 1 -maxdepth 1 -mtime +0 -exec rm -rf {} + 2>/dev/null || true; \
+	done
 
 build:
 	cargo leptos build
