@@ -552,3 +552,77 @@ pub fn diff(before: &DataSet, after: &DataSet) -> VersionChanges {
     }
     changes
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::dataset::{CapitalItem, CapitalKind, Exposure, ExposureClass, Tier};
+    use crate::model::account::{Member, Role, UserId};
+
+    fn member(name: &str, email: &str) -> Member {
+        Member {
+            user_id: UserId(uuid::Uuid::now_v7()),
+            display_name: name.to_owned(),
+            email: email.to_owned(),
+            role: Role::Analyst,
+            teams: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_mention_is_an_at_sign_before_a_members_name_or_address() {
+        let ana = member("Ana Lyst", "ana@alpha.example");
+        let bob = member("Bob", "bob@alpha.example");
+        let members = [ana.clone(), bob.clone()];
+        assert_eq!(
+            mentioned("@ana lyst please check", &members),
+            vec![ana.user_id]
+        );
+        assert_eq!(
+            mentioned("cc @BOB@alpha.example", &members),
+            vec![bob.user_id]
+        );
+        assert!(mentioned("Ana Lyst and bob@alpha.example, no at sign", &members).is_empty());
+    }
+
+    #[test]
+    fn the_changes_between_versions_count_every_line_and_name_the_first() {
+        let line = |id: &str, drawn: f64| Exposure::new(id, ExposureClass::Corporate, drawn);
+        let cet1 = |label: &str, amount: f64| CapitalItem {
+            tier: Tier::Cet1,
+            kind: CapitalKind::Item,
+            label: label.to_owned(),
+            amount,
+        };
+        let mut before = DataSet {
+            exposures: (0..30).map(|i| line(&format!("L{i:02}"), 1.0)).collect(),
+            capital: vec![cet1("Shares", 100.0)],
+            ..DataSet::default()
+        };
+        before.overrides.insert("rw.corporate.cqs3".to_owned(), 1.0);
+        let mut after = before.clone();
+        after.exposures.retain(|l| l.id != "L05");
+        after.exposures[0].drawn = Some(2.0);
+        after
+            .exposures
+            .extend((0..25).map(|i| line(&format!("N{i:02}"), 1.0)));
+        after.capital.push(cet1("Issuance", 50.0));
+        after.overrides.clear();
+
+        let changes = diff(&before, &after);
+        assert_eq!(changes.lines_removed.count, 1);
+        assert_eq!(changes.lines_removed.ids, ["L05"]);
+        assert_eq!(changes.lines_modified.ids, ["L00"]);
+        assert_eq!(changes.lines_added.count, 25);
+        assert_eq!(changes.lines_added.ids.len(), workflow::CHANGED_IDS_SHOWN);
+        assert_eq!(changes.lines_added.ids[0], "N00");
+        assert_eq!(
+            changes.capital,
+            vec![("Issuance (cet1)".to_owned(), None, Some(50.0))]
+        );
+        assert_eq!(
+            changes.parameters,
+            vec![("rw.corporate.cqs3".to_owned(), Some("1".to_owned()), None)]
+        );
+    }
+}
