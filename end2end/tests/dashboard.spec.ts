@@ -96,6 +96,8 @@ test('a lever recomputes CET1 in the browser exactly as the engine does; the sce
   await page.screenshot({ path: 'screenshots/dashboard-desktop.png', fullPage: true });
   await page.setViewportSize({ width: 375, height: 812 });
   await page.screenshot({ path: 'screenshots/dashboard-mobile.png', fullPage: true });
+  // Nothing widens the page on a phone (tables scroll in their own box).
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
   expect(errors).toEqual([]);
 });
 
