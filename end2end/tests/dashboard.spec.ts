@@ -4,13 +4,11 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { sql } from './db';
+import { createDemoSimulation, hydrated } from './pages';
 
 const repoRoot = resolve(__dirname, '..', '..');
 const bin = process.env.PRUDENTIA_BIN ?? resolve(repoRoot, 'target/debug/prudentia');
 
-async function hydrated(page: Page) {
-  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
-}
 
 async function logIn(page: Page, email: string) {
   await page.goto('/login');
@@ -129,13 +127,7 @@ test('a drill-down lists the lines behind a class, largest RWA first, with their
 
 test('a line edited in the table moves the figures; the levers become a new version', async ({ page }) => {
   await logIn(page, 'analyst@prudentia.example');
-  await page.goto('/app/simulations');
-  await hydrated(page);
-  const name = `Versioned ${Date.now()}`;
-  await page.getByLabel('Name', { exact: true }).fill(name);
-  await page.getByRole('button', { name: 'Create simulation' }).click();
-  await page.getByRole('link', { name: 'Open the dashboard' }).click();
-  await hydrated(page);
+  await createDemoSimulation(page, 'Versioned');
   await expect(page.getByLabel(/CET1 capital action/)).toBeEnabled();
   const baseline = engineCet1([]);
   await expect(page.getByTestId('metric-cet1')).toHaveText(baseline);

@@ -1,8 +1,6 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
+import { createDemoSimulation, hydrated } from './pages';
 
-async function hydrated(page: Page) {
-  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
-}
 
 async function logIn(browser: Browser, email: string): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
@@ -19,13 +17,7 @@ test('an analyst submits, an admin approves, the analyst is told, the version is
   const analyst = await logIn(browser, 'analyst@prudentia.example');
   const errors: string[] = [];
   analyst.on('pageerror', (e) => errors.push(e.message));
-  await analyst.goto('/app/simulations');
-  await hydrated(analyst);
-  const name = `Review ${Date.now()}`;
-  await analyst.getByLabel('Name', { exact: true }).fill(name);
-  await analyst.getByRole('button', { name: 'Create simulation' }).click();
-  await analyst.getByRole('link', { name: 'Open the dashboard' }).click();
-  await hydrated(analyst);
+  const name = await createDemoSimulation(analyst, 'Review');
   await expect(analyst.getByTestId('review-status')).toHaveText('Draft');
   await expect(analyst.getByRole('button', { name: 'Approve' })).toHaveCount(0);
   await analyst.getByRole('button', { name: 'Submit for approval' }).click();

@@ -62,6 +62,15 @@ pub enum Transition {
 impl Transition {
     pub const ALL: [Transition; 3] = [Transition::Submit, Transition::Approve, Transition::Reject];
 
+    /// What the version was: "submitted", "approved", "rejected".
+    pub fn past(self) -> &'static str {
+        match self {
+            Transition::Submit => "submitted",
+            Transition::Approve => "approved",
+            Transition::Reject => "rejected",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Transition::Submit => "submit",
@@ -104,16 +113,8 @@ pub enum WorkflowError {
     NotAllowed,
     #[error("Four eyes: someone other than the person who submitted it must decide.")]
     FourEyes,
-    #[error("This version is {}: it cannot be {}.", .0.label().to_lowercase(), past(*.1))]
+    #[error("This version is {}: it cannot be {}.", .0.label().to_lowercase(), .1.past())]
     WrongState(ReviewStatus, Transition),
-}
-
-fn past(t: Transition) -> &'static str {
-    match t {
-        Transition::Submit => "submitted",
-        Transition::Approve => "approved",
-        Transition::Reject => "rejected",
-    }
 }
 
 impl From<WorkflowError> for AppError {

@@ -81,7 +81,7 @@ pub async fn create(
 
 /// A simulation the caller may see, else "not found" (whether it exists in
 /// another tenant, was deleted or is not shared with them).
-async fn visible(
+pub(crate) async fn visible(
     tx: &mut sqlx::PgConnection,
     caller: Caller,
     id: SimulationId,

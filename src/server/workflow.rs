@@ -5,7 +5,7 @@
 use crate::engine::dataset::DataSet;
 use crate::model::account::{Member, Permission, Role, UserId};
 use crate::model::error::{AppError, FieldErrors};
-use crate::model::simulation::{SimulationId, SimulationSummary};
+use crate::model::simulation::SimulationId;
 use crate::model::workflow::{
     self, Actor, Comment, Inbox, LineChanges, NotificationKind, Preference, Review, ReviewStatus,
     Transition, VersionChanges,
@@ -14,6 +14,7 @@ use crate::server::audit;
 use crate::server::auth::Caller;
 use crate::server::db::outbound_emails::{self, Email};
 use crate::server::db::{notifications, reviews, scope, simulations, tenants, users};
+use crate::server::simulations::visible;
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use std::collections::{BTreeMap, HashMap};
@@ -25,6 +26,19 @@ async fn can_approve(conn: &mut PgConnection, caller: Caller) -> Result<bool, Ap
         Role::Admin => true,
         Role::Analyst => reviews::approver_role(conn).await? == "analyst",
         Role::Viewer => false,
+    })
+}
+
+/// The caller as the state machine sees them for this review.
+async fn actor(
+    conn: &mut PgConnection,
+    caller: Caller,
+    stored: &reviews::StoredReview,
+) -> Result<Actor, AppError> {
+    Ok(Actor {
+        can_edit: caller.role.allows(Permission::EditData),
+        can_approve: can_approve(conn, caller).await?,
+        is_submitter: stored.submitted_by == Some(caller.user_id),
     })
 }
 
@@ -42,11 +56,7 @@ pub async fn review(
     let stored = reviews::get(conn, simulation, version, false)
         .await?
         .ok_or(AppError::NotFound)?;
-    let actor = Actor {
-        can_edit: caller.role.allows(Permission::EditData),
-        can_approve: can_approve(conn, caller).await?,
-        is_submitter: stored.submitted_by == Some(caller.user_id),
-    };
+    let actor = actor(conn, caller, &stored).await?;
     let may = |t| workflow::next(stored.status, t, actor).is_ok();
     Ok(Review {
         can_submit: may(Transition::Submit),
@@ -60,22 +70,6 @@ pub async fn review(
             .then_some(stored.rejection_reason)
             .flatten(),
     })
-}
-
-/// A visible simulation (else "not found").
-async fn visible(
-    conn: &mut PgConnection,
-    caller: Caller,
-    simulation: SimulationId,
-) -> Result<SimulationSummary, AppError> {
-    simulations::get(
-        conn,
-        caller.user_id,
-        caller.role.allows(Permission::ManageTenant),
-        simulation,
-    )
-    .await?
-    .ok_or(AppError::NotFound)
 }
 
 fn link(simulation: SimulationId, version: i32) -> String {
@@ -101,11 +95,7 @@ pub async fn transition(
     let stored = reviews::get(&mut tx, simulation, version, true)
         .await?
         .ok_or(AppError::NotFound)?;
-    let actor = Actor {
-        can_edit: caller.role.allows(Permission::EditData),
-        can_approve: can_approve(&mut tx, caller).await?,
-        is_submitter: stored.submitted_by == Some(caller.user_id),
-    };
+    let actor = actor(&mut tx, caller, &stored).await?;
     let after = workflow::next(stored.status, transition, actor).inspect_err(|e| {
         tracing::warn!(user = %caller.user_id, %simulation, version, ?transition, %e, "review transition refused");
     })?;
@@ -167,7 +157,7 @@ pub async fn transition(
     audit::record(
         &mut tx,
         caller,
-        &format!("version.{}", past(transition)),
+        &format!("version.{}", transition.past()),
         &format!("simulation “{name}” version {version}"),
         json!({
             "status": { "before": stored.status.as_str(), "after": after.as_str() },
@@ -179,14 +169,6 @@ pub async fn transition(
     tx.commit().await?;
     tracing::info!(tenant = %caller.tenant_id, by = %caller.user_id, %simulation, version, ?transition, "review moved");
     Ok(review)
-}
-
-fn past(t: Transition) -> &'static str {
-    match t {
-        Transition::Submit => "submitted",
-        Transition::Approve => "approved",
-        Transition::Reject => "rejected",
-    }
 }
 
 /// Refuses a new version while the latest awaits a decision: the reviewer
