@@ -4,6 +4,7 @@
 pub mod account;
 pub mod contact;
 pub mod error;
+pub mod import;
 pub mod money;
 pub mod plan;
 pub mod simulation;

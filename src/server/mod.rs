@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod http;
+pub mod import;
 pub mod simulations;
 pub mod state;
 pub mod telemetry;

@@ -51,10 +51,24 @@ pub async fn create(
     let caller = caller.require(Permission::EditData)?;
     let version = prepare(data).await?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    room_for_one_more(&mut tx).await?;
-    let id = simulations::create(&mut tx, caller.tenant_id, caller.user_id, &name).await?;
+    let id = insert_new(&mut tx, caller, &name, &version).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A new simulation inside the caller's transaction (an import commits it
+/// with its own rows), within the quota.
+pub(crate) async fn insert_new(
+    tx: &mut sqlx::PgConnection,
+    caller: Caller,
+    name: &str,
+    version: &Prepared,
+) -> Result<SimulationId, AppError> {
+    let caller = caller.require(Permission::EditData)?;
+    room_for_one_more(tx).await?;
+    let id = simulations::create(tx, caller.tenant_id, caller.user_id, name).await?;
     simulations::add_version(
-        &mut tx,
+        tx,
         caller.tenant_id,
         id,
         caller.user_id,
@@ -67,14 +81,13 @@ pub async fn create(
     )
     .await?;
     audit::record(
-        &mut tx,
+        tx,
         caller,
         "simulation.created",
         &format!("simulation “{name}”"),
         json!({ "lines": version.data.exposures.len() }),
     )
     .await?;
-    tx.commit().await?;
     tracing::info!(tenant = %caller.tenant_id, simulation = %id, lines = version.data.exposures.len(), "simulation created");
     Ok(id)
 }
@@ -116,7 +129,7 @@ async fn latest(
 
 /// Runs `work` on the blocking pool: the engine on a large data set takes
 /// long enough to stall the request threads.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     what: &'static str,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, AppError> {
@@ -128,13 +141,13 @@ async fn blocking<T: Send + 'static>(
 
 /// What a new version stores besides its data: the baseline results its
 /// own profile gives and the lines packed for the browser.
-struct Prepared {
-    data: DataSet,
-    results: Results,
+pub(crate) struct Prepared {
+    pub data: DataSet,
+    pub results: Results,
     packed: Vec<u8>,
 }
 
-async fn prepare(data: DataSet) -> Result<Prepared, AppError> {
+pub(crate) async fn prepare(data: DataSet) -> Result<Prepared, AppError> {
     let profile = resolve_profile(&data, None).map_err(|e| field("data", e.to_string()))?;
     blocking("baseline", move || {
         let results = compute(&data, &profile, &ComputeOptions::default());

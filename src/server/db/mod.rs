@@ -6,6 +6,7 @@ pub mod contact_requests;
 pub mod embedded;
 pub mod invitations;
 pub mod notifications;
+pub mod imports;
 pub mod outbound_emails;
 pub mod plans;
 pub mod reviews;

@@ -1,0 +1,266 @@
+//! Importing a bank's spreadsheet: upload (the file is checked and kept),
+//! a proposed mapping the user corrects, a preview with every problem and
+//! the ratios it gives, then one transaction that creates the simulation.
+
+pub mod build;
+pub mod fields;
+pub mod mapping;
+pub mod read;
+pub mod values;
+
+use crate::engine::dataset::DataSet;
+use crate::engine::{ComputeOptions, compute, resolve_profile};
+use crate::model::account::{Permission, Role};
+use crate::model::error::{AppError, FieldErrors};
+use crate::model::import::{
+    ClassTotal, FieldChoice, ImportId, ImportPreview, ImportProposal, Mapping, Problem, Section,
+    SectionCount, SectionFields, Severity,
+};
+use crate::model::simulation::SimulationId;
+use crate::server::auth::Caller;
+use crate::server::db::{imports, scope};
+use crate::server::{audit, simulations};
+use read::Workbook;
+use serde_json::json;
+use sqlx::PgPool;
+
+/// The most problems a preview lists (the totals count them all).
+const PROBLEMS_SHOWN: usize = 500;
+const SAMPLE_LINES: usize = 10;
+
+fn file_error(error: read::FileError) -> AppError {
+    AppError::Validation(FieldErrors::single("file", error.to_string()))
+}
+
+/// Reads an upload; a file Prudentia cannot read is refused here, with the
+/// reason, and nothing is stored.
+pub async fn parse(file_name: String, content: Vec<u8>) -> Result<(Workbook, Vec<u8>), AppError> {
+    simulations::blocking("import read", move || {
+        read::read(&file_name, &content).map(|book| (book, content))
+    })
+    .await?
+    .map_err(file_error)
+}
+
+/// Keeps an uploaded file for its mapping and returns the proposal.
+pub async fn upload(
+    pool: &PgPool,
+    caller: Caller,
+    file_name: &str,
+    content: Vec<u8>,
+) -> Result<ImportProposal, AppError> {
+    let caller = caller.require(Permission::EditData)?;
+    let file_name = clean_name(file_name)?;
+    let size = content.len() as i64;
+    let (book, content) = parse(file_name.clone(), content).await?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    let id = imports::stage(&mut tx, caller.tenant_id, caller.user_id, &file_name, &content).await?;
+    audit::record(
+        &mut tx,
+        caller,
+        "import.uploaded",
+        &format!("file “{file_name}”"),
+        json!({ "bytes": size, "sheets": book.sheets.len() }),
+    )
+    .await?;
+    let mapping = proposed(&mut tx, &book).await?;
+    tx.commit().await?;
+    Ok(proposal(id, file_name, size, mapping))
+}
+
+fn clean_name(name: &str) -> Result<String, AppError> {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name).trim();
+    let base: String = base.chars().filter(|c| !c.is_control()).take(255).collect();
+    if base.is_empty() {
+        return Err(AppError::Validation(FieldErrors::single("file", "Choose a file to import.")));
+    }
+    Ok(base)
+}
+
+fn proposal(import_id: ImportId, file_name: String, size_bytes: i64, mapping: Mapping) -> ImportProposal {
+    let catalogue = Section::ALL
+        .iter()
+        .map(|&section| SectionFields {
+            section,
+            fields: fields::fields(section)
+                .iter()
+                .map(|f| FieldChoice { name: f.name.to_owned(), required: f.required })
+                .collect(),
+        })
+        .collect();
+    ImportProposal { import_id, file_name, size_bytes, mapping, catalogue }
+}
+
+/// The automatic mapping, with the tenant's saved corrections applied.
+async fn proposed(tx: &mut sqlx::PgConnection, book: &Workbook) -> Result<Mapping, AppError> {
+    let signatures: Vec<String> = book
+        .sheets
+        .iter()
+        .map(|sheet| {
+            // The saved layout is looked up under every candidate header row.
+            (0..sheet.rows.len().min(10))
+                .map(|row| mapping::signature(&mapping::headers_of(sheet, row)))
+                .collect::<Vec<_>>()
+        })
+        .flatten()
+        .collect();
+    let saved: mapping::Saved = imports::saved(tx, &signatures)
+        .await?
+        .into_iter()
+        .map(|(signature, section, columns)| (signature, (section, columns)))
+        .collect();
+    let book = book.clone();
+    simulations::blocking("import mapping", move || mapping::propose(&book, &saved)).await
+}
+
+/// The staged file, for its uploader or an admin; others get "not found".
+async fn staged(tx: &mut sqlx::PgConnection, caller: Caller, id: ImportId) -> Result<imports::Staged, AppError> {
+    let file = imports::get(tx, id).await?.ok_or(AppError::NotFound)?;
+    if file.created_by != caller.user_id && caller.role != Role::Admin {
+        return Err(AppError::NotFound);
+    }
+    Ok(file)
+}
+
+/// The proposal of a staged file (the import page after a reload).
+pub async fn open(pool: &PgPool, caller: Caller, id: ImportId) -> Result<ImportProposal, AppError> {
+    let caller = caller.require(Permission::EditData)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    let file = staged(&mut tx, caller, id).await?;
+    let size = file.content.len() as i64;
+    let (book, _) = parse(file.file_name.clone(), file.content).await?;
+    let mapping = proposed(&mut tx, &book).await?;
+    tx.commit().await?;
+    Ok(proposal(id, file.file_name, size, mapping))
+}
+
+/// The data set a mapping gives, with its problems, computed off the
+/// request threads.
+async fn mapped(file: imports::Staged, sent: Mapping) -> Result<(Mapping, DataSet, Vec<Problem>), AppError> {
+    simulations::blocking("import build", move || {
+        let book = read::read(&file.file_name, &file.content).map_err(file_error)?;
+        let mapping = mapping::reconcile(&book, &sent)
+            .map_err(|message| AppError::Validation(FieldErrors::single("mapping", message)))?;
+        let (data, problems) = build::build(&book, &mapping);
+        Ok((mapping, data, problems))
+    })
+    .await?
+}
+
+/// What the import would create: problems, counts, totals, a sample and
+/// the ratios. Nothing is written.
+pub async fn preview(pool: &PgPool, caller: Caller, id: ImportId, sent: Mapping) -> Result<ImportPreview, AppError> {
+    let caller = caller.require(Permission::EditData)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    let file = staged(&mut tx, caller, id).await?;
+    tx.commit().await?;
+    let (mapping, data, problems) = mapped(file, sent).await?;
+    simulations::blocking("import preview", move || summarise(&mapping, data, problems)).await
+}
+
+fn summarise(mapping: &Mapping, data: DataSet, problems: Vec<Problem>) -> ImportPreview {
+    let error_total = problems.iter().filter(|p| p.severity == Severity::Error).count();
+    let warning_total = problems.len() - error_total;
+    let mut sections: Vec<SectionCount> = Vec::new();
+    for sheet in &mapping.sheets {
+        if let Some(section) = sheet.section {
+            match sections.iter_mut().find(|c| c.section == section) {
+                Some(count) => count.rows += sheet.data_rows,
+                None => sections.push(SectionCount { section, rows: sheet.data_rows }),
+            }
+        }
+    }
+    let mut totals: Vec<ClassTotal> = Vec::new();
+    for line in &data.exposures {
+        let class = line.class.key();
+        let total = match totals.iter_mut().position(|t| t.class == class) {
+            Some(i) => &mut totals[i],
+            None => {
+                totals.push(ClassTotal { class: class.into(), lines: 0, drawn: 0.0, undrawn: 0.0 });
+                totals.last_mut().expect("just pushed")
+            }
+        };
+        total.lines += 1;
+        total.drawn += line.drawn.unwrap_or(0.0);
+        total.undrawn += line.undrawn.unwrap_or(0.0);
+    }
+    let sample = data
+        .exposures
+        .iter()
+        .take(SAMPLE_LINES)
+        .map(|line| match serde_json::to_value(line) {
+            Ok(serde_json::Value::Object(fields)) => fields
+                .into_iter()
+                .map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    let results = (error_total == 0)
+        .then(|| resolve_profile(&data, None).ok())
+        .flatten()
+        .map(|profile| compute(&data, &profile, &ComputeOptions::default()));
+    ImportPreview {
+        problems: problems.into_iter().take(PROBLEMS_SHOWN).collect(),
+        error_total,
+        warning_total,
+        sections,
+        sample,
+        totals,
+        results,
+    }
+}
+
+/// Creates the simulation from the file in one transaction, with the
+/// mapping saved for the next file of this layout and the upload removed:
+/// an error anywhere leaves nothing behind.
+pub async fn commit(pool: &PgPool, caller: Caller, id: ImportId, sent: Mapping, name: String) -> Result<SimulationId, AppError> {
+    let caller = caller.require(Permission::EditData)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    let file = staged(&mut tx, caller, id).await?;
+    tx.commit().await?;
+    let file_name = file.file_name.clone();
+    let (mapping, mut data, problems) = mapped(file, sent).await?;
+    let errors: Vec<String> = problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .map(ToString::to_string)
+        .collect();
+    if !errors.is_empty() {
+        let shown = errors.iter().take(10).cloned().collect::<Vec<_>>().join("; ");
+        let more = errors.len().saturating_sub(10);
+        let message = if more > 0 { format!("{shown}; and {more} more") } else { shown };
+        return Err(AppError::Validation(FieldErrors::single("file", message)));
+    }
+    if data.name.trim().is_empty() {
+        data.name = name.clone();
+    }
+    resolve_profile(&data, None)
+        .map_err(|e| AppError::Validation(FieldErrors::single("file", e.to_string())))?;
+    let lines = data.exposures.len();
+    let version = simulations::prepare(data).await?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    // Taken first: a second commit of the same upload waits here, then
+    // finds it gone.
+    if !imports::remove(&mut tx, id).await? {
+        return Err(AppError::Conflict("This import was already committed.".into()));
+    }
+    let simulation = simulations::insert_new(&mut tx, caller, &name, &version).await?;
+    let book_headers = mapping.sheets.iter().filter(|s| s.section.is_some());
+    for sheet in book_headers {
+        let headers: Vec<(usize, String)> = sheet.columns.iter().map(|c| (c.column, c.header.clone())).collect();
+        let columns: imports::Columns = sheet.columns.iter().map(|c| (c.header.clone(), c.field.clone())).collect();
+        let section = sheet.section.expect("filtered on sections");
+        imports::save(&mut tx, caller.tenant_id, &mapping::signature(&headers), section, &columns).await?;
+    }
+    audit::record(
+        &mut tx,
+        caller,
+        "import.committed",
+        &format!("file “{file_name}”"),
+        json!({ "simulation": simulation.to_string(), "lines": lines, "warnings": problems.len() }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(simulation)
+}

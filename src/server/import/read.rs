@@ -1,0 +1,406 @@
+//! Files as banks have them, read into sheets of cells: spreadsheets through
+//! calamine, CSV with its encoding and delimiter detected. Every limit is
+//! checked while reading, so a huge or hostile file costs bounded memory.
+
+use calamine::{Data, DataRef, Reader, Sheets, open_workbook_auto_from_rs};
+use std::io::{Cursor, Read};
+
+/// The most rows a sheet may have (header included); a larger file is
+/// refused while it is read, not after.
+pub const MAX_ROWS: usize = 200_001;
+pub const MAX_COLUMNS: usize = 256;
+/// The largest upload.
+pub const MAX_BYTES: usize = 64 * 1024 * 1024;
+/// The most a zipped workbook may inflate to, all parts together.
+const MAX_INFLATED: u64 = 1024 * 1024 * 1024;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    Empty,
+    Text(Box<str>),
+    Number(f64),
+    Bool(bool),
+    /// An Excel date serial (days since 1899-12-30).
+    Date(f64),
+    /// `#N/A`, `#DIV/0!` and the like.
+    Error(Box<str>),
+    /// A formula whose result the file does not hold.
+    Uncalculated(Box<str>),
+}
+
+impl Cell {
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Cell::Empty => true,
+            Cell::Text(t) => t.trim().is_empty(),
+            _ => false,
+        }
+    }
+
+    /// The cell as the user would read it in their spreadsheet.
+    pub fn display(&self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(t) | Cell::Error(t) => t.to_string(),
+            Cell::Uncalculated(f) => format!("={f}"),
+            Cell::Number(n) | Cell::Date(n) => format!("{n}"),
+            Cell::Bool(b) => if *b { "TRUE" } else { "FALSE" }.into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sheet {
+    pub name: String,
+    /// Rows as in the file, the first at index 0 (the user's row 1).
+    pub rows: Vec<Vec<Cell>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Workbook {
+    pub sheets: Vec<Sheet>,
+}
+
+#[derive(Debug, PartialEq, thiserror::Error)]
+pub enum FileError {
+    #[error("The file is {size} bytes; the largest import is {MAX_BYTES} bytes (64 MiB).")]
+    TooLarge { size: usize },
+    #[error("The file is empty.")]
+    Empty,
+    #[error(
+        "\"{name}\" is not a spreadsheet Prudentia reads: give an Excel workbook (xlsx, xlsm, xls, \
+         xlsb), an OpenDocument spreadsheet (ods) or a CSV file."
+    )]
+    Unsupported { name: String },
+    #[error("The workbook cannot be read ({detail}). It may be damaged or truncated: save it again and retry.")]
+    Damaged { detail: String },
+    #[error(
+        "The workbook would inflate to more than {} MiB when unzipped: it is refused as a \
+         compression bomb.",
+        MAX_INFLATED / 1024 / 1024
+    )]
+    Bomb,
+    #[error(
+        "Sheet \"{sheet}\" has more than {} rows; split the file (the largest import is {} \
+         rows per sheet).",
+        MAX_ROWS - 1,
+        MAX_ROWS - 1
+    )]
+    TooManyRows { sheet: String },
+    #[error("Sheet \"{sheet}\" has more than {MAX_COLUMNS} columns.")]
+    TooManyColumns { sheet: String },
+    #[error("The file has no data: every sheet is empty.")]
+    NoData,
+    #[error("The CSV file cannot be read at line {line}: {detail}")]
+    Csv { line: u64, detail: String },
+}
+
+/// Reads `bytes` (named `name` by the user) into sheets.
+pub fn read(name: &str, bytes: &[u8]) -> Result<Workbook, FileError> {
+    if bytes.len() > MAX_BYTES {
+        return Err(FileError::TooLarge { size: bytes.len() });
+    }
+    if bytes.is_empty() {
+        return Err(FileError::Empty);
+    }
+    let is_zip = bytes.starts_with(b"PK\x03\x04");
+    let is_ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
+    let workbook = if is_zip || is_ole {
+        if is_zip {
+            check_inflated_size(bytes)?;
+        }
+        read_spreadsheet(bytes)?
+    } else if looks_like_text(bytes) {
+        read_csv(stem(name), bytes)?
+    } else {
+        return Err(FileError::Unsupported { name: name.into() });
+    };
+    if workbook
+        .sheets
+        .iter()
+        .all(|s| s.rows.iter().all(|r| r.iter().all(Cell::is_empty)))
+    {
+        return Err(FileError::NoData);
+    }
+    Ok(workbook)
+}
+
+fn stem(name: &str) -> &str {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    base.rsplit_once('.').map_or(base, |(stem, _)| stem)
+}
+
+/// A text file has no NUL byte in its first kilobytes (UTF-16 aside,
+/// which starts with its byte-order mark).
+fn looks_like_text(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0xFF, 0xFE])
+        || bytes.starts_with(&[0xFE, 0xFF])
+        || !bytes[..bytes.len().min(8192)].contains(&0)
+}
+
+/// Sums the sizes a zip declares for its parts before anything inflates
+/// them: the zip reader stops at the declared size, so this bounds memory.
+fn check_inflated_size(bytes: &[u8]) -> Result<(), FileError> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(damaged)?;
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        // The central directory's size, read without inflating the entry.
+        let size = archive.by_index_raw(i).map_err(damaged)?.size();
+        total = total.saturating_add(size);
+        if total > MAX_INFLATED {
+            return Err(FileError::Bomb);
+        }
+    }
+    Ok(())
+}
+
+fn damaged(error: impl std::fmt::Display) -> FileError {
+    FileError::Damaged {
+        detail: error.to_string(),
+    }
+}
+
+fn read_spreadsheet(bytes: &[u8]) -> Result<Workbook, FileError> {
+    let mut book = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(damaged)?;
+    let names = book.sheet_names();
+    let mut sheets = Vec::with_capacity(names.len());
+    for name in names {
+        let rows = match &mut book {
+            Sheets::Xlsx(xlsx) => stream_xlsx(xlsx, &name)?,
+            other => {
+                let range = other.worksheet_range(&name).map_err(damaged)?;
+                from_range(&name, &range)?
+            }
+        };
+        sheets.push(Sheet { name, rows });
+    }
+    Ok(Workbook { sheets })
+}
+
+fn place(rows: &mut Vec<Vec<Cell>>, sheet: &str, (row, column): (usize, usize), cell: Cell) -> Result<(), FileError> {
+    if row >= MAX_ROWS {
+        return Err(FileError::TooManyRows { sheet: sheet.into() });
+    }
+    if column >= MAX_COLUMNS {
+        return Err(FileError::TooManyColumns { sheet: sheet.into() });
+    }
+    if matches!(cell, Cell::Empty) {
+        return Ok(());
+    }
+    if rows.len() <= row {
+        rows.resize_with(row + 1, Vec::new);
+    }
+    let cells = &mut rows[row];
+    if cells.len() <= column {
+        cells.resize(column + 1, Cell::Empty);
+    }
+    cells[column] = cell;
+    Ok(())
+}
+
+/// xlsx cell by cell, so a million-row sheet is refused at its limit
+/// instead of being loaded; formulas come with their cached result.
+fn stream_xlsx<R: Read + std::io::Seek>(
+    xlsx: &mut calamine::Xlsx<R>,
+    name: &str,
+) -> Result<Vec<Vec<Cell>>, FileError> {
+    let mut reader = xlsx.worksheet_cells_reader(name).map_err(damaged)?;
+    let mut rows = Vec::new();
+    while let Some(record) = reader.next_cell_with_formula().map_err(damaged)? {
+        let (row, column) = record.pos;
+        let mut cell = from_data_ref(record.value);
+        if cell.is_empty()
+            && let Some(formula) = record.formula.filter(|f| !f.is_empty())
+        {
+            cell = Cell::Uncalculated(formula.into());
+        }
+        place(&mut rows, name, (row as usize, column as usize), cell)?;
+    }
+    Ok(rows)
+}
+
+fn from_range(name: &str, range: &calamine::Range<Data>) -> Result<Vec<Vec<Cell>>, FileError> {
+    let mut rows = Vec::new();
+    if range.is_empty() {
+        return Ok(rows);
+    }
+    let (top, left) = range.start().unwrap_or((0, 0));
+    if range.height() + top as usize > MAX_ROWS {
+        return Err(FileError::TooManyRows { sheet: name.into() });
+    }
+    for (row, column, value) in range.used_cells() {
+        let at = (row + top as usize, column + left as usize);
+        place(&mut rows, name, at, from_data(value))?;
+    }
+    Ok(rows)
+}
+
+fn from_data(value: &Data) -> Cell {
+    match value {
+        Data::Empty => Cell::Empty,
+        Data::String(s) => Cell::Text(s.as_str().into()),
+        Data::Int(i) => Cell::Number(*i as f64),
+        Data::Float(f) => Cell::Number(*f),
+        Data::Bool(b) => Cell::Bool(*b),
+        Data::DateTime(d) => Cell::Date(d.as_f64()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.as_str().into()),
+        Data::Error(e) => Cell::Error(format!("{e}").into()),
+    }
+}
+
+fn from_data_ref(value: DataRef<'_>) -> Cell {
+    match value {
+        DataRef::Empty => Cell::Empty,
+        DataRef::String(s) => Cell::Text(s.into()),
+        DataRef::SharedString(s) => Cell::Text(s.into()),
+        DataRef::Int(i) => Cell::Number(i as f64),
+        DataRef::Float(f) => Cell::Number(f),
+        DataRef::Bool(b) => Cell::Bool(b),
+        DataRef::DateTime(d) => Cell::Date(d.as_f64()),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::Text(s.into()),
+        DataRef::Error(e) => Cell::Error(format!("{e}").into()),
+    }
+}
+
+/// Text in UTF-8 (with or without BOM), UTF-16 with a BOM, or else
+/// Windows-1252, the encoding Excel uses for "CSV" on a French Windows.
+pub fn decode(bytes: &[u8]) -> String {
+    if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(bytes) {
+        return encoding.decode_without_bom_handling(&bytes[bom..]).0.into_owned();
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned(),
+    }
+}
+
+/// The delimiter that splits the first lines into the same, largest number
+/// of fields (quoted text aside).
+pub fn detect_delimiter(text: &str) -> u8 {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(20).collect();
+    let mut best = (b',', 0usize, false);
+    for delimiter in [b';', b',', b'\t', b'|'] {
+        let counts: Vec<usize> = lines.iter().map(|l| count_outside_quotes(l, delimiter)).collect();
+        let Some(&first) = counts.first() else { continue };
+        let consistent = counts.iter().all(|&c| c == first);
+        let better = match (consistent, best.2) {
+            (true, false) => first > 0,
+            (false, true) => false,
+            _ => first > best.1,
+        };
+        if better {
+            best = (delimiter, first, consistent);
+        }
+    }
+    best.0
+}
+
+fn count_outside_quotes(line: &str, delimiter: u8) -> usize {
+    let mut quoted = false;
+    line.bytes()
+        .filter(|&b| {
+            if b == b'"' {
+                quoted = !quoted;
+            }
+            b == delimiter && !quoted
+        })
+        .count()
+}
+
+fn read_csv(name: &str, bytes: &[u8]) -> Result<Workbook, FileError> {
+    let text = decode(bytes);
+    let delimiter = detect_delimiter(&text);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(error) => {
+                return Err(FileError::Csv {
+                    line: error.position().map_or(0, |p| p.line()),
+                    detail: error.to_string(),
+                });
+            }
+        }
+        if rows.len() >= MAX_ROWS {
+            return Err(FileError::TooManyRows { sheet: name.into() });
+        }
+        if record.len() > MAX_COLUMNS {
+            return Err(FileError::TooManyColumns { sheet: name.into() });
+        }
+        rows.push(
+            record
+                .iter()
+                .map(|field| {
+                    if field.trim().is_empty() {
+                        Cell::Empty
+                    } else {
+                        Cell::Text(field.into())
+                    }
+                })
+                .collect(),
+        );
+    }
+    Ok(Workbook {
+        sheets: vec![Sheet {
+            name: name.into(),
+            rows,
+        }],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_in_windows_1252_with_semicolons_and_french_numbers() {
+        let bytes = encoding_rs::WINDOWS_1252
+            .encode("Référence du prêt;Encours\nL1;\"1 234,50\"\nL2;7\n")
+            .0
+            .into_owned();
+        let book = read("portefeuille.csv", &bytes).unwrap();
+        let sheet = &book.sheets[0];
+        assert_eq!(sheet.name, "portefeuille");
+        assert_eq!(sheet.rows[0][0], Cell::Text("Référence du prêt".into()));
+        assert_eq!(sheet.rows[1][1], Cell::Text("1 234,50".into()));
+        assert_eq!(sheet.rows.len(), 3);
+    }
+
+    #[test]
+    fn utf8_bom_is_dropped_and_commas_detected() {
+        let book = read("x.csv", "\u{feff}id,class\nA,retail\n".as_bytes()).unwrap();
+        assert_eq!(book.sheets[0].rows[0][0], Cell::Text("id".into()));
+        assert_eq!(book.sheets[0].rows[1][1], Cell::Text("retail".into()));
+    }
+
+    #[test]
+    fn delimiter_ignores_commas_inside_quotes() {
+        assert_eq!(detect_delimiter("a;\"b,c\";d\n1;\"2,5\";3\n"), b';');
+        assert_eq!(detect_delimiter("a\tb\n1\t2\n"), b'\t');
+    }
+
+    #[test]
+    fn truncated_and_binary_files_are_refused_with_a_reason() {
+        let truncated = b"PK\x03\x04\x14\x00\x00\x00\x08\x00";
+        assert!(matches!(read("x.xlsx", truncated), Err(FileError::Damaged { .. })));
+        assert!(matches!(read("x.bin", &[0u8, 1, 2, 0, 5]), Err(FileError::Unsupported { .. })));
+        assert_eq!(read("x.csv", b""), Err(FileError::Empty));
+        assert_eq!(read("x.csv", b" ; \n;\n"), Err(FileError::NoData));
+    }
+
+    #[test]
+    fn too_many_rows_is_refused_while_reading() {
+        let text = "id\n".to_string() + &"x\n".repeat(MAX_ROWS);
+        assert_eq!(
+            read("big.csv", text.as_bytes()),
+            Err(FileError::TooManyRows { sheet: "big".into() })
+        );
+    }
+}
