@@ -4,7 +4,9 @@
 pub mod accounts;
 pub mod admin;
 pub mod contact;
+pub mod imports;
 pub mod plans;
+pub mod reports;
 pub mod simulations;
 pub mod workflow;
 

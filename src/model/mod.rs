@@ -7,5 +7,6 @@ pub mod error;
 pub mod import;
 pub mod money;
 pub mod plan;
+pub mod report;
 pub mod simulation;
 pub mod workflow;

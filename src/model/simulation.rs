@@ -35,6 +35,15 @@ impl FromStr for SimulationId {
     }
 }
 
+impl FromStr for ScenarioId {
+    type Err = AppError;
+    fn from_str(s: &str) -> Result<Self, AppError> {
+        Uuid::parse_str(s.trim())
+            .map(ScenarioId)
+            .map_err(|_| AppError::NotFound)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SimulationSummary {
     pub simulation_id: SimulationId,

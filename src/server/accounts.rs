@@ -335,6 +335,7 @@ pub async fn invite(
             recipient: &invite.email,
             subject: &format!("Join {tenant_name} on Prudentia"),
             body_text: &body,
+            report: None,
         },
     )
     .await?;

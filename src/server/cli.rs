@@ -74,7 +74,7 @@ enum Command {
         /// Seed of the generator (same seed, same data set).
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Output file (JSON).
+        /// Output file: JSON, or the canonical workbook when it ends in .xlsx.
         #[arg(long)]
         output: PathBuf,
     },
@@ -148,12 +148,18 @@ pub fn run() -> ExitCode {
                 Some(n) => crate::samples::generate(n, seed),
                 None => crate::samples::demo_bank(),
             };
-            serde_json::to_string_pretty(&data)
-                .map_err(|e| e.to_string())
-                .and_then(|json| {
-                    std::fs::write(&output, json + "\n")
-                        .map_err(|e| format!("cannot write {}: {e}", output.display()))
-                })
+            let is_xlsx = output.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+            let content = if is_xlsx {
+                super::reports::workbook::canonical(&data).map_err(|e| e.to_string())
+            } else {
+                serde_json::to_string_pretty(&data)
+                    .map(|json| (json + "\n").into_bytes())
+                    .map_err(|e| e.to_string())
+            };
+            content.and_then(|bytes| {
+                std::fs::write(&output, bytes)
+                    .map_err(|e| format!("cannot write {}: {e}", output.display()))
+            })
         }
         Command::Serve { database, serve } => {
             block_on(async move { serve_app(&database, &serve).await })
@@ -276,6 +282,31 @@ async fn serve_with(database: &Database, args: &ServeArgs) -> Result<(), String>
         let store = tower_sessions_sqlx_store::PostgresStore::new(database.pool.clone());
         tokio::spawn(store.continuously_delete_expired(Duration::from_secs(3600)))
     };
+    let mailer = match &args.smtp_url {
+        Some(url) => {
+            let mailer = super::reports::mailer::Mailer::new(url, &args.mail_from).map_err(|e| e.to_string())?;
+            tracing::info!("mail is delivered over SMTP every {} s", args.mail_poll_seconds);
+            Some(mailer.spawn(database.pool.clone(), Duration::from_secs(args.mail_poll_seconds.max(1))))
+        }
+        None => {
+            tracing::warn!("PRUDENTIA_SMTP_URL is not set: mail stays queued in outbound_emails");
+            None
+        }
+    };
+    let import_expiry = {
+        let pool = database.pool.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(3600));
+            loop {
+                tick.tick().await;
+                if let Ok(mut conn) = pool.acquire().await
+                    && let Err(error) = super::db::imports::expire(&mut conn).await
+                {
+                    tracing::error!(%error, "expiring abandoned imports failed");
+                }
+            }
+        })
+    };
     let state = AppState {
         leptos_options,
         pool: database.pool.clone(),
@@ -297,5 +328,9 @@ async fn serve_with(database: &Database, args: &ServeArgs) -> Result<(), String>
     .map_err(|e| format!("server error: {e}"));
     pruning.abort();
     session_cleanup.abort();
+    import_expiry.abort();
+    if let Some(mailer) = mailer {
+        mailer.abort();
+    }
     served
 }

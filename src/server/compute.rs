@@ -5,6 +5,8 @@ use crate::engine::dataset::DataSet;
 use crate::engine::profile::Profile;
 use crate::engine::scenario::{Scenario, compare};
 use crate::engine::{ComputeOptions, compute, resolve_profile};
+use crate::model::import::Severity;
+use crate::server::import::{build, mapping, read};
 use std::path::Path;
 
 #[derive(Debug, thiserror::Error)]
@@ -14,11 +16,6 @@ pub enum CommandError {
         path: String,
         source: std::io::Error,
     },
-    #[error(
-        "{path}: only JSON data sets are read for now (the canonical workbook comes with the \
-         import feature); expected a .json file"
-    )]
-    UnsupportedFormat { path: String },
     #[error("{path}: {message}")]
     Input { path: String, message: String },
     #[error("{path} has {} problem(s):\n{}", .problems.len(), .problems.join("\n"))]
@@ -42,17 +39,7 @@ fn read(path: &Path) -> Result<String, CommandError> {
 /// The results JSON (or, with a scenario, baseline / scenario / delta).
 pub fn run_compute(args: &ComputeArgs<'_>) -> Result<String, CommandError> {
     let shown = args.input.display().to_string();
-    let is_json = args
-        .input
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    if !is_json {
-        return Err(CommandError::UnsupportedFormat { path: shown });
-    }
-    let data = DataSet::from_json_str(&read(args.input)?).map_err(|e| CommandError::Input {
-        path: shown.clone(),
-        message: e.to_string(),
-    })?;
+    let data = load(args.input)?;
     let problems = data.validate();
     if !problems.is_empty() {
         return Err(CommandError::Invalid {
@@ -90,6 +77,61 @@ pub fn run_compute(args: &ComputeArgs<'_>) -> Result<String, CommandError> {
         path: "results".into(),
         message: e.to_string(),
     })
+}
+
+/// A data set from JSON, a canonical workbook (xlsx, ods...), a CSV file
+/// or a folder of CSV files named after the workbook's sheets.
+fn load(path: &Path) -> Result<DataSet, CommandError> {
+    let shown = path.display().to_string();
+    let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    if is_json {
+        return DataSet::from_json_str(&read(path)?).map_err(|e| CommandError::Input {
+            path: shown,
+            message: e.to_string(),
+        });
+    }
+    let input = |message: String| CommandError::Input { path: shown.clone(), message };
+    let bytes = |file: &Path| {
+        std::fs::read(file).map_err(|source| CommandError::Read { path: file.display().to_string(), source })
+    };
+    let book = if path.is_dir() {
+        let mut files: Vec<_> = std::fs::read_dir(path)
+            .map_err(|source| CommandError::Read { path: shown.clone(), source })?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")))
+            .collect();
+        files.sort();
+        let mut sheets = Vec::new();
+        for file in files {
+            let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let book = read::read(&name, &bytes(&file)?).map_err(|e| input(format!("{name}: {e}")))?;
+            sheets.extend(book.sheets);
+        }
+        if sheets.is_empty() {
+            return Err(input("the folder holds no .csv file".into()));
+        }
+        read::Workbook { sheets }
+    } else {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        read::read(&name, &bytes(path)?).map_err(|e| input(e.to_string()))?
+    };
+    let mapping = mapping::propose(&book, &mapping::Saved::new());
+    if mapping.sheets.iter().all(|s| s.section.is_none()) {
+        return Err(input(
+            "no sheet matches a section of the canonical workbook (settings, capital, exposures...)"
+                .into(),
+        ));
+    }
+    let (data, problems) = build::build(&book, &mapping);
+    let errors: Vec<String> = problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .map(ToString::to_string)
+        .collect();
+    if !errors.is_empty() {
+        return Err(CommandError::Invalid { path: shown, problems: errors });
+    }
+    Ok(data)
 }
 
 pub fn profile_show(name: &str) -> Result<String, String> {

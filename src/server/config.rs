@@ -62,6 +62,20 @@ pub struct ServeArgs {
     #[arg(long, env = "PRUDENTIA_PUBLIC_URL")]
     pub public_url: Option<String>,
 
+    /// The SMTP server that delivers mail, as smtp://host:port (plain, for a
+    /// local relay), smtp://user:pass@host:587?tls=required or
+    /// smtps://host:465. Without it mail stays queued.
+    #[arg(long, env = "PRUDENTIA_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The sender of every mail.
+    #[arg(long, env = "PRUDENTIA_MAIL_FROM", default_value = "Prudentia <no-reply@prudentia.local>")]
+    pub mail_from: String,
+
+    /// How often queued mail is looked at, in seconds.
+    #[arg(long, env = "PRUDENTIA_MAIL_POLL_SECONDS", default_value_t = 5)]
+    pub mail_poll_seconds: u64,
+
     /// Create the demo organisation and its three accounts (one per role)
     /// if missing, and print their log-in. For evaluation, never production.
     #[arg(long, env = "PRUDENTIA_DEMO", default_value_t = false)]

@@ -7,14 +7,15 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::extract::{DefaultBodyLimit, Multipart};
+use axum::response::Redirect;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 use tower_http::compression::CompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -29,6 +30,16 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/api/simulations/{id}/lines", get(simulation_lines))
         .route("/api/audit.csv", get(audit_csv))
+        .route(
+            "/api/imports",
+            post(upload_import).layer(DefaultBodyLimit::max(super::import::read::MAX_BYTES + 64 * 1024)),
+        )
+        .route("/api/imports/workbook.xlsx", get(canonical_workbook))
+        .route("/api/reports/{id}/download", get(download_report))
+        .route(
+            "/api/branding/logo",
+            get(branding_logo).post(upload_logo).layer(DefaultBodyLimit::max(2 * 1024 * 1024)),
+        )
         .leptos_routes_with_context(&state, routes, provide_csp_nonce, move || {
             shell(options.clone())
         })
@@ -41,7 +52,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(refuse_cross_site_writes))
         .layer(middleware::from_fn(security_headers))
         .layer(CompressionLayer::new())
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(limit_body))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
@@ -52,6 +63,156 @@ pub fn router(state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .with_state(state)
+}
+
+/// Bodies are small, except a spreadsheet upload.
+fn body_limit(path: &str) -> usize {
+    if path == "/api/imports" {
+        super::import::read::MAX_BYTES + 64 * 1024
+    } else {
+        MAX_BODY_BYTES
+    }
+}
+
+async fn limit_body(request: Request<Body>, next: Next) -> Response {
+    let limit = body_limit(request.uri().path());
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return error_response(crate::model::error::AppError::Validation(
+            crate::model::error::FieldErrors::single("request", format!("The request is larger than {} MiB.", limit / 1024 / 1024)),
+        ));
+    }
+    let (parts, body) = request.into_parts();
+    let body = Body::new(http_body_util::Limited::new(body, limit));
+    next.run(Request::from_parts(parts, body)).await
+}
+
+fn error_response(error: crate::model::error::AppError) -> Response {
+    (
+        StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        Json(error),
+    )
+        .into_response()
+}
+
+/// The first file of a multipart form, as (file name, bytes).
+async fn file_field(multipart: &mut Multipart, name: &str) -> Result<Option<(String, Vec<u8>)>, crate::model::error::AppError> {
+    use crate::model::error::{AppError, FieldErrors};
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        AppError::Validation(FieldErrors::single(name.to_owned(), format!("The upload was interrupted or is too large: {}", e.body_text())))
+    };
+    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+        if field.name() == Some(name) {
+            let file_name = field.file_name().unwrap_or("").to_owned();
+            let bytes = field.bytes().await.map_err(unreadable)?;
+            return Ok(Some((file_name, bytes.to_vec())));
+        }
+    }
+    Ok(None)
+}
+
+/// The page to go back to with an error message, for a plain HTML form.
+fn back_with_error(page: &str, error: &crate::model::error::AppError) -> Response {
+    let query = serde_urlencoded::to_string([("error", error.to_string())]).unwrap_or_default();
+    Redirect::to(&format!("{page}?{query}")).into_response()
+}
+
+/// A spreadsheet from the import page's form: stored, then the mapping page.
+async fn upload_import(State(state): State<AppState>, session: tower_sessions::Session, mut multipart: Multipart) -> Response {
+    let result = async {
+        let caller = super::auth::caller(&state.pool, &session).await?;
+        let (name, bytes) = file_field(&mut multipart, "file").await?.unwrap_or_default();
+        super::import::upload(&state.pool, caller, &name, bytes).await
+    }
+    .await;
+    match result {
+        Ok(proposal) => Redirect::to(&format!("/app/imports/{}", proposal.import_id)).into_response(),
+        Err(crate::model::error::AppError::Unauthenticated) => Redirect::to("/login").into_response(),
+        Err(error) => back_with_error("/app/imports", &error),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct WorkbookQuery {
+    #[serde(default)]
+    demo: bool,
+}
+
+/// The canonical workbook, blank or holding the demo bank.
+async fn canonical_workbook(axum::extract::Query(query): axum::extract::Query<WorkbookQuery>) -> Response {
+    let (data, name) = if query.demo {
+        (crate::samples::demo_bank(), "prudentia-demo-bank.xlsx")
+    } else {
+        (super::reports::workbook::blank(), "prudentia-workbook.xlsx")
+    };
+    match tokio::task::spawn_blocking(move || super::reports::workbook::canonical(&data)).await {
+        Ok(Ok(bytes)) => (
+            [
+                (header::CONTENT_TYPE, crate::model::report::ReportFormat::Xlsx.mime().to_owned()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            ],
+            bytes,
+        )
+            .into_response(),
+        _ => error_response(crate::model::error::AppError::Internal),
+    }
+}
+
+async fn download_report(State(state): State<AppState>, session: tower_sessions::Session, axum::extract::Path(id): axum::extract::Path<String>) -> Response {
+    let result = async {
+        let caller = super::auth::caller(&state.pool, &session).await?;
+        super::reports::service::download(&state.pool, caller, id.parse()?).await
+    }
+    .await;
+    match result {
+        Ok((report, bytes)) => (
+            [
+                (header::CONTENT_TYPE, report.format.mime().to_owned()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", report.file_name())),
+                (header::CACHE_CONTROL, "private, no-store".to_owned()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(error) => error_response(error),
+    }
+}
+
+async fn branding_logo(State(state): State<AppState>, session: tower_sessions::Session) -> Response {
+    let result = async {
+        let caller = super::auth::caller(&state.pool, &session).await?;
+        super::reports::service::logo(&state.pool, caller).await?.ok_or(crate::model::error::AppError::NotFound)
+    }
+    .await;
+    match result {
+        Ok((bytes, kind)) => {
+            let mime = match kind.as_str() {
+                "png" => "image/png",
+                "jpg" => "image/jpeg",
+                _ => "image/svg+xml",
+            };
+            // An SVG is shown as an image, never run as a document.
+            ([(header::CONTENT_TYPE, mime), (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'"), (header::CACHE_CONTROL, "private, no-cache")], bytes).into_response()
+        }
+        Err(error) => error_response(error),
+    }
+}
+
+async fn upload_logo(State(state): State<AppState>, session: tower_sessions::Session, mut multipart: Multipart) -> Response {
+    let result = async {
+        let caller = super::auth::caller(&state.pool, &session).await?;
+        let file = file_field(&mut multipart, "logo").await?;
+        super::reports::service::set_logo(&state.pool, caller, Some(file.map(|f| f.1).unwrap_or_default())).await
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to("/app/reports/settings").into_response(),
+        Err(error) => back_with_error("/app/reports/settings", &error),
+    }
 }
 
 /// A server function whose arguments fail to decode answers before our code

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod error;
 pub mod http;
 pub mod import;
+pub mod reports;
 pub mod simulations;
 pub mod state;
 pub mod telemetry;

@@ -329,6 +329,7 @@ async fn notify(
                         "{message}\n\nOpen it: {base}{link}\n\nChoose which notifications you \
                          receive: {base}/app/notifications\n"
                     ),
+                    report: None,
                 },
             )
             .await?;

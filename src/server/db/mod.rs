@@ -9,6 +9,7 @@ pub mod notifications;
 pub mod imports;
 pub mod outbound_emails;
 pub mod plans;
+pub mod reports;
 pub mod reviews;
 pub mod scope;
 pub mod simulations;

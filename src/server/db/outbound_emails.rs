@@ -1,6 +1,7 @@
 //! Mail waiting for delivery; the mail issue's sender drains it.
 
 use crate::model::account::TenantId;
+use crate::model::report::ReportId;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -8,6 +9,8 @@ pub struct Email<'a> {
     pub recipient: &'a str,
     pub subject: &'a str,
     pub body_text: &'a str,
+    /// A report to attach.
+    pub report: Option<ReportId>,
 }
 
 pub async fn enqueue(
@@ -16,14 +19,80 @@ pub async fn enqueue(
     email: &Email<'_>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO outbound_emails (tenant_id, outbound_email_id, recipient, subject, body_text)
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO outbound_emails (tenant_id, outbound_email_id, recipient, subject, body_text, report_id)
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(tenant.0)
     .bind(Uuid::now_v7())
     .bind(email.recipient)
     .bind(email.subject)
     .bind(email.body_text)
+    .bind(email.report.map(|r| r.0))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Mail due for delivery in any tenant (owner function), oldest first.
+pub async fn due(conn: &mut PgConnection, limit: i32, max_attempts: i32) -> Result<Vec<(TenantId, Uuid)>, sqlx::Error> {
+    let rows: Vec<(Uuid, Uuid)> = sqlx::query_as("SELECT tenant_id, outbound_email_id FROM app_due_emails($1, $2)")
+        .bind(limit)
+        .bind(max_attempts)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().map(|(t, id)| (TenantId(t), id)).collect())
+}
+
+pub struct Pending {
+    pub recipient: String,
+    pub subject: String,
+    pub body_text: String,
+    pub report: Option<ReportId>,
+    pub attempts: i32,
+}
+
+/// Takes one unsent mail for delivery; `None` when another sender has it
+/// or it was sent meanwhile. The row stays locked until the transaction ends.
+pub async fn claim(conn: &mut PgConnection, id: Uuid) -> Result<Option<Pending>, sqlx::Error> {
+    let row: Option<(String, String, String, Option<Uuid>, i32)> = sqlx::query_as(
+        "SELECT recipient::text, subject, body_text, report_id, attempts FROM outbound_emails
+          WHERE tenant_id = app_tenant() AND outbound_email_id = $1 AND sent_at IS NULL
+          FOR UPDATE SKIP LOCKED",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(recipient, subject, body_text, report, attempts)| Pending {
+        recipient,
+        subject,
+        body_text,
+        report: report.map(ReportId),
+        attempts,
+    }))
+}
+
+pub async fn mark_sent(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE outbound_emails SET sent_at = now(), attempts = attempts + 1, last_error = NULL
+          WHERE tenant_id = app_tenant() AND outbound_email_id = $1",
+    )
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records a failed attempt; the next one waits `retry_in_seconds`.
+pub async fn mark_failed(conn: &mut PgConnection, id: Uuid, error: &str, retry_in_seconds: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE outbound_emails
+            SET attempts = attempts + 1, last_error = $2,
+                next_attempt_at = now() + make_interval(secs => $3)
+          WHERE tenant_id = app_tenant() AND outbound_email_id = $1",
+    )
+    .bind(id)
+    .bind(error)
+    .bind(retry_in_seconds as f64)
     .execute(conn)
     .await?;
     Ok(())

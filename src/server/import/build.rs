@@ -148,13 +148,18 @@ fn column_name(sheet_mapping: &SheetMapping, column: usize) -> String {
 /// with their one-based row number. A row with a bad cell is reported and
 /// left out; a total row at the bottom is skipped with a warning.
 fn rows(sheet: &Sheet, mapping: &SheetMapping, section: Section, unit: f64, problems: &mut Problems) -> Vec<(usize, Map<String, Value>)> {
-    let mapped: Vec<(usize, &'static fields::Field)> = mapping
+    // A fraction above `percent_above` is read as a percentage, whatever the
+    // header: "LTV" columns hold 80 as often as 0.8.
+    let mapped: Vec<(usize, Kind, &'static fields::Field)> = mapping
         .columns
         .iter()
-        .filter_map(|c| Some((c.column, fields::find(section, c.field.as_deref()?)?)))
+        .filter_map(|c| {
+            let field = fields::find(section, c.field.as_deref()?)?;
+            Some((c.column, field.kind, field))
+        })
         .collect();
     for field in fields::fields(section).iter().filter(|f| f.required) {
-        if !mapped.iter().any(|(_, f)| f.name == field.name) {
+        if !mapped.iter().any(|(_, _, f)| f.name == field.name) {
             problems.push(Severity::Error, &sheet.name, Some(mapping.header_row), None, None, format!("no column is mapped to the required field \"{}\"", field.name));
         }
     }
@@ -177,10 +182,10 @@ fn rows(sheet: &Sheet, mapping: &SheetMapping, section: Section, unit: f64, prob
         }
         let mut object = Map::new();
         let mut bad = false;
-        for &(column, field) in &mapped {
+        for &(column, kind, field) in &mapped {
             let cell = cells.get(column).unwrap_or(&Cell::Empty);
-            let kind_unit = if matches!(field.kind, Kind::Amount) { unit } else { 1.0 };
-            match values::parse(cell, field.kind, kind_unit) {
+            let kind_unit = if matches!(kind, Kind::Amount) { unit } else { 1.0 };
+            match values::parse(cell, kind, kind_unit) {
                 Ok(Some(value)) => {
                     object.insert(field.name.to_owned(), value);
                 }

@@ -110,6 +110,10 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<Workbook, FileError> {
             check_inflated_size(bytes)?;
         }
         read_spreadsheet(bytes)?
+    } else if is_workbook_name(name) {
+        return Err(FileError::Damaged {
+            detail: "it is not a zip or OLE container, as a workbook must be".into(),
+        });
     } else if looks_like_text(bytes) {
         read_csv(stem(name), bytes)?
     } else {
@@ -123,6 +127,11 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<Workbook, FileError> {
         return Err(FileError::NoData);
     }
     Ok(workbook)
+}
+
+fn is_workbook_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"].iter().any(|e| lower.ends_with(e))
 }
 
 fn stem(name: &str) -> &str {
