@@ -13,6 +13,7 @@ use leptos_router::{SsrMode, path};
 use pages::account::AccountPage;
 use pages::audit::AuditPage;
 use pages::dashboard::DashboardPage;
+use pages::imports::{ImportPage, ImportUploadPage};
 use pages::invitation::InvitationPage;
 use pages::landing::LandingPage;
 use pages::login::LoginPage;
@@ -21,6 +22,7 @@ use pages::not_found::NotFound;
 use pages::notifications::NotificationsPage;
 use pages::organisation::OrganisationPage;
 use pages::overview::OverviewPage;
+use pages::reports::{ReportSettingsPage, ReportsPage};
 use pages::signup::SignupPage;
 use pages::simulations::SimulationsPage;
 use pages::teams::TeamsPage;
@@ -75,6 +77,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("app/account") view=AccountPage />
                     <Route path=path!("app/simulations") view=SimulationsPage />
                     <Route path=path!("app/simulations/:id") view=DashboardPage />
+                    <Route path=path!("app/imports") view=ImportUploadPage />
+                    <Route path=path!("app/imports/:id") view=ImportPage />
+                    <Route path=path!("app/reports") view=ReportsPage />
+                    <Route path=path!("app/reports/settings") view=ReportSettingsPage />
                     <Route path=path!("app/members") view=MembersPage />
                     <Route path=path!("app/teams") view=TeamsPage />
                     <Route path=path!("app/organisation") view=OrganisationPage />

@@ -66,6 +66,8 @@ fn WorkspaceNav(me: Me) -> impl IntoView {
             <nav>
                 <a href="/app">"Overview"</a>
                 <a href="/app/simulations">"Simulations"</a>
+                <a href="/app/imports">"Import"</a>
+                <a href="/app/reports">"Reports"</a>
                 <a href="/app/members">"Members"</a>
                 <a href="/app/teams">"Teams"</a>
                 <a href="/app/organisation">"Organisation"</a>

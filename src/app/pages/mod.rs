@@ -1,6 +1,7 @@
 pub mod account;
 pub mod audit;
 pub mod dashboard;
+pub mod imports;
 pub mod invitation;
 pub mod landing;
 pub mod login;
@@ -9,6 +10,7 @@ pub mod not_found;
 pub mod notifications;
 pub mod organisation;
 pub mod overview;
+pub mod reports;
 pub mod signup;
 pub mod simulations;
 pub mod teams;
