@@ -33,7 +33,7 @@ export LEPTOS_SITE_PKG_DIR := pkg
 export LEPTOS_OUTPUT_NAME := prudentia
 
 .PHONY: run test build tools tools-build tools-test wasm-target cargo-leptos wasm-bindgen \
-        postgres-binaries wasm-opt chromium end2end-deps test-rust test-e2e release bench fmt lint clean-data \
+        postgres-binaries wasm-opt chromium end2end-deps pdftotext smtp-server test-rust test-e2e release bench fmt lint clean-data \
         prune-target
 
 run: prune-target tools-build build
@@ -74,6 +74,7 @@ test-e2e: end2end-deps
 WASM_BENCH_DIR := $(CARGO_TARGET_DIR)/wasm-bench
 bench: tools-build tools-test wasm-opt
 	cargo bench --features ssr --bench engine
+	cargo bench --features ssr --bench import
 	cargo build --lib --target wasm32-unknown-unknown --profile wasm-release \
 	  --no-default-features --features wasm-bench
 	wasm-bindgen --target web --no-typescript --out-dir "$(WASM_BENCH_DIR)" \
@@ -96,7 +97,20 @@ clean-data:
 # ---- tools ---------------------------------------------------------------
 
 tools-build: wasm-target cargo-leptos wasm-bindgen postgres-binaries
-tools-test: chromium end2end-deps
+tools-test: chromium end2end-deps pdftotext smtp-server
+
+# pdftotext reads the PDF reports back in the integration tests.
+pdftotext:
+	@if command -v pdftotext >/dev/null; then exit 0; fi; \
+	$(MAKE) --no-print-directory apt-update; \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y poppler-utils
+
+# A real SMTP server for the mail tests: aiosmtpd from PyPI, in a venv.
+SMTP_VENV := $(TOOLS_DIR)/venv
+export PRUDENTIA_TEST_PYTHON := $(SMTP_VENV)/bin/python
+smtp-server:
+	@if "$(SMTP_VENV)/bin/python" -c 'import aiosmtpd' 2>/dev/null; then exit 0; fi; \
+	python3 -m venv "$(SMTP_VENV)" && "$(SMTP_VENV)/bin/pip" install --quiet 'aiosmtpd==1.4.6'
 
 wasm-target:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown \

@@ -8,6 +8,7 @@ mod cli;
 mod contact;
 mod embedded_postgres;
 mod http;
+mod imports_reports;
 mod simulations;
 mod support;
 mod workflow;

@@ -223,6 +223,11 @@ fn from_serial(serial: f64) -> Option<(i32, u32, u32)> {
 
 /// The dataset.md value named by `text` or one of its aliases.
 pub fn choice(text: &str, choices: Choices) -> Result<&'static str, String> {
+    // Exact names first: folding drops the "+" of SCRA grade "A+".
+    let trimmed = text.trim();
+    if let Some((name, _)) = choices.iter().find(|(name, _)| name.eq_ignore_ascii_case(trimmed)) {
+        return Ok(name);
+    }
     let folded = fold(text);
     choices
         .iter()
@@ -293,6 +298,9 @@ mod tests {
         assert_eq!(choice("Clientèle de détail", CLASSES), Ok("retail"));
         assert_eq!(choice("Expositions garanties par une hypothèque", CLASSES), Ok("real_estate"));
         assert_eq!(choice("REAL_ESTATE", CLASSES), Ok("real_estate"));
+        const SCRA: Choices = &[("A+", &[]), ("A", &[])];
+        assert_eq!(choice("A", SCRA), Ok("A"));
+        assert_eq!(choice("a+", SCRA), Ok("A+"));
         assert!(choice("hedge funds", CLASSES).unwrap_err().starts_with("one of: sovereign"));
     }
 

@@ -1,0 +1,76 @@
+import { expect, test, type Page } from '@playwright/test';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hydrated } from './pages';
+
+async function logIn(page: Page, email: string) {
+  await page.goto('/login');
+  await hydrated(page);
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill('prudentia-demo');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page).toHaveURL(/\/app$/);
+}
+
+/// A loan tape as a French bank keeps it: semicolons, decimal commas,
+/// French headers (one the importer cannot guess).
+function frenchTape(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'prudentia-import-'));
+  const file = join(dir, `encours-${Date.now()}.csv`);
+  writeFileSync(
+    file,
+    'N° de contrat;Catégorie d\'exposition;Encours tiré;Pays de résidence;Code garantie\n' +
+      'C-001;Entreprises;1 000 000,00;FR;250 000\n' +
+      'C-002;Clientèle de détail;250 000,50;FR;\n' +
+      'C-003;Administrations centrales;5 000 000;DE;\n',
+    'latin1',
+  );
+  return file;
+}
+
+test('an analyst imports a French file, corrects a column, previews and opens the dashboard', async ({ page }) => {
+  await logIn(page, 'analyst@prudentia.example');
+  await page.goto('/app/imports');
+  await hydrated(page);
+  await page.getByLabel('File').setInputFiles(frenchTape());
+  await page.getByRole('button', { name: 'Upload and map' }).click();
+  await expect(page).toHaveURL(/\/app\/imports\/[0-9a-f-]{36}$/);
+  await hydrated(page);
+
+  const mapping = page.getByTestId('column-mapping');
+  await expect(page.getByTestId('sheet-section').first()).toHaveValue('exposures');
+  await expect(mapping.getByLabel('Field of column N° de contrat')).toHaveValue('id');
+  await expect(mapping.getByLabel('Field of column Encours tiré')).toHaveValue('drawn');
+  await expect(mapping.getByLabel('Field of column Code garantie')).toHaveValue('');
+  // The analyst knows this column is the guaranteed amount.
+  await mapping.getByLabel('Field of column Code garantie').selectOption('guaranteed_amount');
+  await expect(mapping.locator('tr', { hasText: 'Code garantie' })).toContainText('your choice');
+
+  await page.getByTestId('preview-import').click();
+  const preview = page.getByTestId('import-preview');
+  await expect(preview.getByTestId('problem-counts')).toContainText('0 error(s)');
+  await expect(preview.getByTestId('class-totals')).toContainText('corporate');
+  await expect(preview.getByTestId('preview-cet1')).toBeVisible();
+  await expect(preview).toContainText('Exposure lines: 3 row(s)');
+
+  const name = `Encours FR ${Date.now()}`;
+  await page.getByLabel('Name of the new simulation').fill(name);
+  await page.getByTestId('commit-import').click();
+  await expect(page).toHaveURL(/\/app\/simulations\/[0-9a-f-]{36}$/);
+  await hydrated(page);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(name);
+  await expect(page.getByTestId('metric-cet1')).toContainText('%');
+});
+
+test('a damaged workbook is refused on the upload page with the reason', async ({ page }) => {
+  await logIn(page, 'analyst@prudentia.example');
+  await page.goto('/app/imports');
+  await hydrated(page);
+  const dir = mkdtempSync(join(tmpdir(), 'prudentia-import-'));
+  const file = join(dir, 'broken.xlsx');
+  writeFileSync(file, 'PK\u0003\u0004 not really a workbook');
+  await page.getByLabel('File').setInputFiles(file);
+  await page.getByRole('button', { name: 'Upload and map' }).click();
+  await expect(page.getByTestId('upload-error')).toContainText('damaged or truncated');
+});
