@@ -14,13 +14,14 @@ async function logIn(page: Page, email: string) {
 }
 
 /// A loan tape as a French bank keeps it: semicolons, decimal commas,
-/// French headers (one the importer cannot guess).
-function frenchTape(): string {
+/// French headers, one the importer cannot guess (unique per run: a
+/// correction is remembered for the same headers).
+function frenchTape(guess: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'prudentia-import-'));
   const file = join(dir, `encours-${Date.now()}.csv`);
   writeFileSync(
     file,
-    'N° de contrat;Catégorie d\'exposition;Encours tiré;Pays de résidence;Code garantie\n' +
+    `N° de contrat;Catégorie d'exposition;Encours tiré;Pays de résidence;${guess}\n` +
       'C-001;Entreprises;1 000 000,00;FR;250 000\n' +
       'C-002;Clientèle de détail;250 000,50;FR;\n' +
       'C-003;Administrations centrales;5 000 000;DE;\n',
@@ -33,7 +34,8 @@ test('an analyst imports a French file, corrects a column, previews and opens th
   await logIn(page, 'analyst@prudentia.example');
   await page.goto('/app/imports');
   await hydrated(page);
-  await page.getByLabel('File').setInputFiles(frenchTape());
+  const guess = `Montant brut ${Date.now()}`;
+  await page.getByLabel('File').setInputFiles(frenchTape(guess));
   await page.getByRole('button', { name: 'Upload and map' }).click();
   await expect(page).toHaveURL(/\/app\/imports\/[0-9a-f-]{36}$/);
   await hydrated(page);
@@ -42,10 +44,10 @@ test('an analyst imports a French file, corrects a column, previews and opens th
   await expect(page.getByTestId('sheet-section').first()).toHaveValue('exposures');
   await expect(mapping.getByLabel('Field of column N° de contrat')).toHaveValue('id');
   await expect(mapping.getByLabel('Field of column Encours tiré')).toHaveValue('drawn');
-  await expect(mapping.getByLabel('Field of column Code garantie')).toHaveValue('');
+  await expect(mapping.getByLabel(`Field of column ${guess}`)).toHaveValue('');
   // The analyst knows this column is the guaranteed amount.
-  await mapping.getByLabel('Field of column Code garantie').selectOption('guaranteed_amount');
-  await expect(mapping.locator('tr', { hasText: 'Code garantie' })).toContainText('your choice');
+  await mapping.getByLabel(`Field of column ${guess}`).selectOption('guaranteed_amount');
+  await expect(mapping.locator('tr', { hasText: guess })).toContainText('your choice');
 
   await page.getByTestId('preview-import').click();
   const preview = page.getByTestId('import-preview');
