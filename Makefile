@@ -45,14 +45,14 @@ test: prune-target tools-build tools-test test-rust build test-e2e
 # Every clone path builds its own copy of this crate into the shared target
 # directory, and an interrupted link leaves its codegen units behind: tens
 # of GB within days, until a link fails with a bus error on a full disk.
-# Our own artifacts untouched for a day go (a clone still using them
+# Our own artifacts untouched for three hours go (a clone still using them
 # rebuilds the crate, not its dependencies), and stray codegen units older
 # than an hour.
 prune-target:
 	@for dir in "$(CARGO_TARGET_DIR)"/debug "$(CARGO_TARGET_DIR)"/front/wasm32-unknown-unknown/debug; do \
 	  [ -d "$$dir/deps" ] || continue; \
 	  find "$$dir/deps" -maxdepth 1 \( -name 'prudentia-*' -o -name 'libprudentia-*' \
-	    -o -name 'integration-*' \) -mtime +0 -delete; \
+	    -o -name 'integration-*' \) -mmin +180 -delete; \
 	  find "$$dir/deps" -maxdepth 1 -name '*.rcgu.o' -mmin +60 -delete; \
 	  find "$$dir/incremental" -mindepth 1 -maxdepth 1 -mtime +0 -exec rm -rf {} + 2>/dev/null || true; \
 	done

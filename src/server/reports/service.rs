@@ -61,16 +61,24 @@ fn cell(value: Cell) -> String {
     }
 }
 
+/// A table as the PDF template reads it, every figure formatted. CR5's
+/// many columns are shown in millions to fit a page.
 fn table_json(table: &Table) -> Value {
+    let millions = table.code == "CR5";
+    let format = |value: Cell| match value {
+        Cell::Amount(a) if millions => format!("{:.1}", a / 1e6),
+        other => cell(other),
+    };
     json!({
         "code": table.code,
         "title": table.title,
+        "unit": millions.then_some("Amounts in millions of the reporting currency."),
         "columns": table.columns,
         "rows": table.rows.iter().map(|r| json!({
             "reference": r.reference,
             "label": r.label,
             "total": r.total,
-            "cells": r.cells.iter().map(|c| cell(*c)).collect::<Vec<_>>(),
+            "cells": r.cells.iter().map(|c| format(*c)).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     })
 }
@@ -261,13 +269,33 @@ fn render(format: ReportFormat, f: &Figures, c: &Context) -> Result<Vec<u8>, App
                 "deltas": scenario.map(|(_, r)| deltas(&f.baseline, r)).unwrap_or_default(),
                 "edits": f.scenario.as_ref().map(|(_, e, _)| e.clone()).unwrap_or_default(),
                 "overrides": overrides,
-                "parameters": c.parameters.to_string(),
+                "parameters": describe(&c.parameters),
             });
             use chrono::Datelike;
             let today = (now.year(), now.month() as u8, now.day() as u8);
             pdf::render(&data, files, today).map_err(|e| internal("pdf", &e))
         }
     }
+}
+
+/// The report's parameters as a sentence for its appendix.
+fn describe(parameters: &Value) -> String {
+    let text = |key: &str| parameters.get(key).and_then(Value::as_str).unwrap_or("").to_owned();
+    let sections: Vec<&str> = parameters
+        .get("sections")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let scenario = match parameters.get("scenario").and_then(Value::as_str) {
+        Some(name) => format!("scenario “{name}”"),
+        None => "baseline only".into(),
+    };
+    format!(
+        "template “{}”, version {}, {scenario}, sections {}",
+        text("template"),
+        parameters.get("version").and_then(Value::as_i64).unwrap_or_default(),
+        sections.join(", ")
+    )
 }
 
 async fn template_of(tx: &mut sqlx::PgConnection, id: Option<TemplateId>) -> Result<ReportTemplate, AppError> {

@@ -128,39 +128,57 @@ pub fn ov1(c: &Columns<'_>) -> Table {
     Table { code: "OV1".into(), title: "Overview of risk-weighted assets".into(), columns, rows }
 }
 
+/// The risk-weight columns of the Pillar 3 CR5 template (Basel 3.1), in %.
+const CR5_WEIGHTS: [f64; 26] = [
+    0.0, 2.0, 4.0, 10.0, 20.0, 30.0, 35.0, 40.0, 45.0, 50.0, 60.0, 65.0, 70.0, 75.0, 80.0, 85.0,
+    90.0, 100.0, 105.0, 110.0, 130.0, 150.0, 250.0, 370.0, 400.0, 1250.0,
+];
+
 /// CR5: exposure value by class (rows) and risk weight (columns), from the
-/// per-line results; the last column is the class total and its RWA.
+/// per-line results. A weight outside the template's columns (a blend
+/// from a guarantee, a currency-mismatch add-on) goes to "Others", as the
+/// template says; columns without any exposure are left out. The last two
+/// columns are the class total and its RWA.
 pub fn cr5(results: &Results) -> Table {
     let lines = results.lines.as_deref().unwrap_or_default();
-    let mut weights: Vec<f64> = lines.iter().map(|l| l.risk_weight).collect();
-    weights.sort_by(f64::total_cmp);
-    weights.dedup_by(|a, b| (*a - *b).abs() < 1e-12);
-    let mut rows = Vec::new();
-    let mut totals = vec![0.0; weights.len() + 2];
+    let others = CR5_WEIGHTS.len();
+    let bucket = |weight: f64| {
+        CR5_WEIGHTS.iter().position(|w| (w / 100.0 - weight).abs() < 1e-9).unwrap_or(others)
+    };
+    let width = others + 3;
+    let mut rows: Vec<(ExposureClass, Vec<f64>)> = Vec::new();
+    let mut totals = vec![0.0; width];
     for class in ExposureClass::ALL {
         let key = class.key();
-        let mut cells = vec![0.0; weights.len() + 2];
+        let mut cells = vec![0.0; width];
         let mut any = false;
         for line in lines.iter().filter(|l| l.class == key) {
             any = true;
-            let i = weights.iter().position(|w| (w - line.risk_weight).abs() < 1e-12).unwrap_or(0);
-            cells[i] += line.exposure;
-            cells[weights.len()] += line.exposure;
-            cells[weights.len() + 1] += line.rwa;
+            cells[bucket(line.risk_weight)] += line.exposure;
+            cells[others + 1] += line.exposure;
+            cells[others + 2] += line.rwa;
         }
-        if !any {
-            continue;
+        if any {
+            for (t, c) in totals.iter_mut().zip(&cells) {
+                *t += c;
+            }
+            rows.push((class, cells));
         }
-        for (t, c) in totals.iter_mut().zip(&cells) {
-            *t += c;
-        }
-        rows.push(row("", key, cells.into_iter().map(Value::Amount).collect()));
     }
-    rows.push(Row { total: true, ..row("", "Total", totals.into_iter().map(Value::Amount).collect()) });
-    let mut columns: Vec<String> = weights.iter().map(|w| format!("{} %", format_weight(*w))).collect();
-    columns.push("Total exposure".into());
-    columns.push("RWA".into());
-    Table { code: "CR5".into(), title: "Standardised approach: exposures by class and risk weight".into(), columns, rows }
+    let shown: Vec<usize> = (0..=others).filter(|&i| totals[i] != 0.0).chain([others + 1, others + 2]).collect();
+    let pick = |cells: &[f64]| shown.iter().map(|&i| Value::Amount(cells[i])).collect::<Vec<_>>();
+    let mut table_rows: Vec<Row> = rows.iter().map(|(class, cells)| row("", class.key(), pick(cells))).collect();
+    table_rows.push(Row { total: true, ..row("", "Total", pick(&totals)) });
+    let columns = shown
+        .iter()
+        .map(|&i| match i {
+            i if i < others => format!("{} %", format_weight(CR5_WEIGHTS[i] / 100.0)),
+            i if i == others => "Others".into(),
+            i if i == others + 1 => "Total exposure".into(),
+            _ => "RWA".into(),
+        })
+        .collect();
+    Table { code: "CR5".into(), title: "Standardised approach: exposures by class and risk weight".into(), columns, rows: table_rows }
 }
 
 fn format_weight(w: f64) -> String {
