@@ -1,17 +1,8 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hydrated } from './pages';
-
-async function logIn(page: Page, email: string) {
-  await page.goto('/login');
-  await hydrated(page);
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password').fill('prudentia-demo');
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page).toHaveURL(/\/app$/);
-}
+import { hydrated, logIn } from './pages';
 
 /// A loan tape as a French bank keeps it: semicolons, decimal commas,
 /// French headers, one the importer cannot guess (unique per run: a

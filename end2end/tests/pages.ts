@@ -17,3 +17,13 @@ export async function createDemoSimulation(page: Page, prefix: string): Promise<
   await hydrated(page);
   return name;
 }
+
+/// Logs in with the demo password and waits for the workspace.
+export async function logIn(page: Page, email: string) {
+  await page.goto('/login');
+  await hydrated(page);
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill('prudentia-demo');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page).toHaveURL(/\/app$/);
+}

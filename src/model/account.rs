@@ -5,9 +5,7 @@
 use super::error::{AppError, FieldErrors};
 use email_address::EmailAddress;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::str::FromStr;
-use uuid::Uuid;
 
 pub const PASSWORD_MIN: usize = 12;
 pub const PASSWORD_MAX: usize = 128;
@@ -15,30 +13,6 @@ pub const NAME_MAX: usize = 120;
 pub const TENANT_NAME_MAX: usize = 120;
 pub const TEAM_NAME_MAX: usize = 80;
 const EMAIL_MAX: usize = 254;
-
-macro_rules! id_type {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(transparent)]
-        pub struct $name(pub Uuid);
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                self.0.fmt(f)
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = AppError;
-            fn from_str(s: &str) -> Result<Self, AppError> {
-                Uuid::parse_str(s.trim())
-                    .map($name)
-                    .map_err(|_| AppError::NotFound)
-            }
-        }
-    };
-}
 
 id_type!(
     /// A tenant (an organisation). On the server it comes from the session

@@ -5,26 +5,11 @@ use crate::engine::results::Results;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
-use uuid::Uuid;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ImportId(pub Uuid);
-
-impl fmt::Display for ImportId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl FromStr for ImportId {
-    type Err = crate::model::error::AppError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Uuid::parse_str(s.trim())
-            .map(ImportId)
-            .map_err(|_| crate::model::error::AppError::NotFound)
-    }
-}
+id_type!(
+    /// An uploaded file waiting for its mapping.
+    ImportId
+);
 
 /// A part of dataset.md, held by one sheet of the canonical workbook (the
 /// sheet's name is `key()`).

@@ -3,33 +3,10 @@
 
 use crate::model::error::{AppError, FieldErrors};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::str::FromStr;
-use uuid::Uuid;
 
-macro_rules! id {
-    ($name:ident) => {
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(transparent)]
-        pub struct $name(pub Uuid);
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                self.0.fmt(f)
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = AppError;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Uuid::parse_str(s.trim()).map($name).map_err(|_| AppError::NotFound)
-            }
-        }
-    };
-}
-
-id!(ReportId);
-id!(TemplateId);
+id_type!(ReportId);
+id_type!(TemplateId);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -388,3 +388,40 @@ async fn reports_hold_the_key_figures_keep_a_history_and_travel_by_mail() {
     // Sent once: a second pass delivers nothing more.
     assert_eq!(mailer.deliver_due(&pool).await.expect("queue"), 0);
 }
+
+/// A workbook as people build them: a merged title above the headers,
+/// formulas with their computed values, and one whose value is an error.
+#[tokio::test]
+async fn merged_titles_and_formulas_are_read_as_the_spreadsheet_shows_them() {
+    let (pool, _owner, _) = fresh_database().await;
+    let app = TestApp::with_pool(pool).await;
+    let admin = signup(&app, "Banque Alpha", "ada@alpha.example").await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet().set_name("Portefeuille").expect("name");
+    let title = rust_xlsxwriter::Format::new().set_bold();
+    sheet.merge_range(0, 0, 0, 3, "Portefeuille crédit au 31/12/2025", &title).expect("merge");
+    for (c, header) in ["Référence", "Catégorie d'exposition", "Encours", "Pays"].iter().enumerate() {
+        sheet.write_string(1, c as u16, *header).expect("header");
+    }
+    sheet.write_string(2, 0, "F-1").expect("cell");
+    sheet.write_string(2, 1, "Entreprises").expect("cell");
+    sheet.write_formula(2, 2, rust_xlsxwriter::Formula::new("=100*2").set_result("200")).expect("formula");
+    sheet.write_string(2, 3, "FR").expect("cell");
+    sheet.write_string(3, 0, "F-2").expect("cell");
+    sheet.write_string(3, 1, "Entreprises").expect("cell");
+    sheet.write_formula(3, 2, rust_xlsxwriter::Formula::new("=C3/0").set_result("#DIV/0!")).expect("formula");
+    let bytes = book.save_to_buffer().expect("xlsx");
+
+    let (_, location) = upload(&app, &admin, "/api/imports", "file", "portefeuille.xlsx", &bytes).await;
+    let id = location.strip_prefix("/app/imports/").expect("mapping page").to_owned();
+    let proposal: ImportProposal = serde_json::from_str(&app.call(Some(&admin), "import", &[("id", &id)]).await.body).expect("proposal");
+    let sheet = &proposal.mapping.sheets[0];
+    assert_eq!((sheet.section, sheet.header_row, sheet.data_rows), (Some(Section::Exposures), 2, 2));
+    let mapping = serde_json::to_string(&proposal.mapping).expect("json");
+    let preview: ImportPreview = serde_json::from_str(&app.call(Some(&admin), "preview-import", &[("id", &id), ("mapping", &mapping)]).await.body).expect("preview");
+    assert_eq!(preview.error_total, 1, "{:?}", preview.problems);
+    let problem = &preview.problems[0];
+    assert_eq!((problem.row, problem.column.as_deref()), (Some(4), Some("C (Encours)")));
+    assert!(problem.message.contains("spreadsheet error #DIV/0!"), "{}", problem.message);
+    assert_eq!(preview.totals[0].drawn, 200.0, "the cached result of a formula is its value");
+}
