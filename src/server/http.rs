@@ -38,7 +38,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/reports/{id}/download", get(download_report))
         .route(
             "/api/branding/logo",
-            get(branding_logo).post(upload_logo).layer(DefaultBodyLimit::max(2 * 1024 * 1024)),
+            get(branding_logo).post(upload_logo).layer(DefaultBodyLimit::max(super::reports::service::MAX_LOGO_BYTES + 64 * 1024)),
         )
         .leptos_routes_with_context(&state, routes, provide_csp_nonce, move || {
             shell(options.clone())
@@ -67,10 +67,10 @@ pub fn router(state: AppState) -> Router {
 
 /// Bodies are small, except a spreadsheet upload.
 fn body_limit(path: &str) -> usize {
-    if path == "/api/imports" {
-        super::import::read::MAX_BYTES + 64 * 1024
-    } else {
-        MAX_BODY_BYTES
+    match path {
+        "/api/imports" => super::import::read::MAX_BYTES + 64 * 1024,
+        "/api/branding/logo" => super::reports::service::MAX_LOGO_BYTES + 64 * 1024,
+        _ => MAX_BODY_BYTES,
     }
 }
 
@@ -82,9 +82,16 @@ async fn limit_body(request: Request<Body>, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
-        return error_response(crate::model::error::AppError::Validation(
-            crate::model::error::FieldErrors::single("request", format!("The request is larger than {} MiB.", limit / 1024 / 1024)),
+        let error = crate::model::error::AppError::Validation(crate::model::error::FieldErrors::single(
+            "request",
+            format!("The file is larger than {} MiB.", limit / 1024 / 1024),
         ));
+        // The upload forms are plain HTML forms: back to the page, with why.
+        return match request.uri().path() {
+            "/api/imports" => back_with_error("/app/imports", &error),
+            "/api/branding/logo" => back_with_error("/app/reports/settings", &error),
+            _ => error_response(error),
+        };
     }
     let (parts, body) = request.into_parts();
     let body = Body::new(http_body_util::Limited::new(body, limit));
@@ -178,6 +185,7 @@ async fn download_report(State(state): State<AppState>, session: tower_sessions:
             bytes,
         )
             .into_response(),
+        Err(crate::model::error::AppError::Unauthenticated) => Redirect::to("/login").into_response(),
         Err(error) => error_response(error),
     }
 }
@@ -196,7 +204,7 @@ async fn branding_logo(State(state): State<AppState>, session: tower_sessions::S
                 _ => "image/svg+xml",
             };
             // An SVG is shown as an image, never run as a document.
-            ([(header::CONTENT_TYPE, mime), (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'"), (header::CACHE_CONTROL, "private, no-cache")], bytes).into_response()
+            ([(header::CONTENT_TYPE, mime), (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'; sandbox"), (header::CACHE_CONTROL, "private, no-cache")], bytes).into_response()
         }
         Err(error) => error_response(error),
     }
@@ -283,7 +291,10 @@ async fn security_headers(mut request: Request<Body>, next: Next) -> Response {
     request.extensions_mut().insert(CspNonce(nonce.clone()));
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    if let Ok(csp) = HeaderValue::from_str(&content_security_policy(&nonce)) {
+    // A route with a stricter policy of its own (an uploaded image) keeps it.
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY)
+        && let Ok(csp) = HeaderValue::from_str(&content_security_policy(&nonce))
+    {
         headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     }
     let fixed = [

@@ -175,7 +175,7 @@ fn rows(sheet: &Sheet, mapping: &SheetMapping, section: Section, unit: f64, prob
         }
         let row = index + 1;
         if let Some(Cell::Text(first)) = cells.iter().find(|c| !c.is_empty())
-            && fold(first).starts_with("total")
+            && is_total_label(&fold(first))
         {
             problems.push(Severity::Warning, &sheet.name, Some(row), None, Some(first.to_string()), "a total row: skipped".into());
             continue;
@@ -205,6 +205,13 @@ fn rows(sheet: &Sheet, mapping: &SheetMapping, section: Section, unit: f64, prob
         }
     }
     out
+}
+
+/// "Total", "Total général", "Sous-total"; not "TotalEnergies SE".
+fn is_total_label(folded: &str) -> bool {
+    ["total", "sous total", "grand total", "subtotal", "sub total"]
+        .iter()
+        .any(|t| folded == *t || folded.starts_with(&format!("{t} ")))
 }
 
 fn read_settings(sheet: &Sheet, mapping: &SheetMapping, unit: f64, settings: &mut Map<String, Value>, problems: &mut Problems) {
@@ -345,13 +352,14 @@ mod tests {
                     &["P1", "Clientèle de détail", "1 000,50", "80 %"],
                     &["P2", "Fonds spéculatifs", "abc", ""],
                     &["P1", "Entreprises", "5", ""],
+                    &["TotalEnergies SE", "Entreprises", "7", ""],
                     &["Total", "", "1 005,50", ""],
                 ],
             )],
         };
         let mapping = propose(&book, &Saved::new());
         let (data, problems) = build(&book, &mapping);
-        assert_eq!(data.exposures.len(), 2);
+        assert_eq!(data.exposures.len(), 3, "a name starting with Total is a line");
         assert_eq!(data.exposures[0].drawn, Some(1000.5));
         assert_eq!(data.exposures[0].ltv, Some(0.8));
         let errors: Vec<&Problem> = problems.iter().filter(|p| p.severity == Severity::Error).collect();
@@ -361,7 +369,7 @@ mod tests {
         assert!(errors.iter().any(|p| p.row == Some(3) && p.column.as_deref() == Some("C (Encours)")));
         let duplicate = errors.iter().find(|p| p.message.contains("duplicate exposure id")).unwrap();
         assert_eq!((duplicate.sheet.as_str(), duplicate.row), ("Encours", Some(4)));
-        assert!(problems.iter().any(|p| p.severity == Severity::Warning && p.row == Some(5)));
+        assert!(problems.iter().any(|p| p.severity == Severity::Warning && p.row == Some(6)));
     }
 
     #[test]

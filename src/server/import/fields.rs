@@ -58,8 +58,9 @@ const fn required(name: &'static str, kind: Kind, synonyms: &'static [&'static s
 
 /// LTV and similar: 85 means 85 %, 1.2 means 120 %.
 const LTV: Kind = Kind::Fraction { percent_above: 3.0 };
-/// Buffer and requirement rates: 2.5 means 2.5 %, 0.025 too.
-const RATE: Kind = Kind::Fraction { percent_above: 0.5 };
+/// Buffer and requirement rates: 2.5 and 0.5 mean 2.5 % and 0.5 %; 0.025
+/// is 2.5 % too (no buffer reaches 10 %).
+const RATE: Kind = Kind::Fraction { percent_above: 0.1 };
 
 pub const CLASSES: Choices = &[
     ("sovereign", &["administrations centrales", "administration centrale", "souverain", "etats", "central governments", "sovereigns"]),

@@ -212,11 +212,20 @@ pub fn signature(headers: &[(usize, String)]) -> String {
 /// The proposal for a whole workbook: each sheet's most likely section
 /// (each section once, the best sheet wins), headers and columns.
 pub fn propose(book: &Workbook, saved: &Saved) -> Mapping {
+    let layouts: Vec<(usize, Vec<(usize, String)>)> = book
+        .sheets
+        .iter()
+        .map(|sheet| {
+            let row = header_row(sheet);
+            (row, headers_of(sheet, row))
+        })
+        .collect();
     let mut sheets = Vec::new();
-    for sheet in &book.sheets {
-        let row = header_row(sheet);
-        let headers = headers_of(sheet, row);
-        let remembered = saved.get(&signature(&headers));
+    for (sheet, (row, headers)) in book.sheets.iter().zip(layouts.iter().cloned()) {
+        // Several sheets with the same headers (LCR outflows and inflows,
+        // NSFR ASF and RSF) tell nothing apart: their names decide.
+        let ambiguous = layouts.iter().filter(|(_, h)| signature(h) == signature(&headers)).count() > 1;
+        let remembered = saved.get(&signature(&headers)).filter(|_| !ambiguous);
         let mut choices: Vec<(f32, Section, Vec<ColumnMapping>)> = Section::ALL
             .iter()
             .map(|&section| {
@@ -406,6 +415,18 @@ mod tests {
         assert_eq!(m.section, Some(Section::Exposures));
         assert_eq!(field_of(m, "Montant brut"), Some("drawn"));
         assert!(m.columns.iter().all(|c| c.source == MatchSource::Saved));
+    }
+
+    #[test]
+    fn a_saved_section_does_not_override_sheets_that_share_their_headers() {
+        let flows = [&["label", "category", "amount"][..], &["x", "retail_stable", "1"][..]];
+        let book = Workbook { sheets: vec![sheet("lcr_outflows", &flows), sheet("lcr_inflows", &flows)] };
+        let headers = headers_of(&book.sheets[0], 0);
+        let mut saved = Saved::new();
+        saved.insert(signature(&headers), (Section::NsfrRsf, vec![]));
+        let mapping = propose(&book, &saved);
+        assert_eq!(mapping.sheets[0].section, Some(Section::LcrOutflows));
+        assert_eq!(mapping.sheets[1].section, Some(Section::LcrInflows));
     }
 
     #[test]

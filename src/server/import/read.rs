@@ -9,6 +9,9 @@ use std::io::{Cursor, Read};
 /// refused while it is read, not after.
 pub const MAX_ROWS: usize = 200_001;
 pub const MAX_COLUMNS: usize = 256;
+/// The most cells a workbook may hold, all sheets together (rows padded to
+/// their last cell): about 300 MB in memory.
+pub const MAX_CELLS: usize = 12_000_000;
 /// The largest upload.
 pub const MAX_BYTES: usize = 64 * 1024 * 1024;
 /// The most a zipped workbook may inflate to, all parts together.
@@ -89,6 +92,11 @@ pub enum FileError {
     TooManyRows { sheet: String },
     #[error("Sheet \"{sheet}\" has more than {MAX_COLUMNS} columns.")]
     TooManyColumns { sheet: String },
+    #[error(
+        "The file holds more than {MAX_CELLS} cells (rows × columns, every sheet together); \
+         remove the sheets and columns that are not needed, or split it."
+    )]
+    TooManyCells,
     #[error("The file has no data: every sheet is empty.")]
     NoData,
     #[error("The CSV file cannot be read at line {line}: {detail}")]
@@ -173,12 +181,13 @@ fn read_spreadsheet(bytes: &[u8]) -> Result<Workbook, FileError> {
     let mut book = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(damaged)?;
     let names = book.sheet_names();
     let mut sheets = Vec::with_capacity(names.len());
+    let mut budget = Budget(MAX_CELLS);
     for name in names {
         let rows = match &mut book {
-            Sheets::Xlsx(xlsx) => stream_xlsx(xlsx, &name)?,
+            Sheets::Xlsx(xlsx) => stream_xlsx(xlsx, &name, &mut budget)?,
             other => {
                 let range = other.worksheet_range(&name).map_err(damaged)?;
-                from_range(&name, &range)?
+                from_range(&name, &range, &mut budget)?
             }
         };
         sheets.push(Sheet { name, rows });
@@ -186,7 +195,17 @@ fn read_spreadsheet(bytes: &[u8]) -> Result<Workbook, FileError> {
     Ok(Workbook { sheets })
 }
 
-fn place(rows: &mut Vec<Vec<Cell>>, sheet: &str, (row, column): (usize, usize), cell: Cell) -> Result<(), FileError> {
+/// Cells left to read in the workbook.
+struct Budget(usize);
+
+impl Budget {
+    fn take(&mut self, cells: usize) -> Result<(), FileError> {
+        self.0 = self.0.checked_sub(cells).ok_or(FileError::TooManyCells)?;
+        Ok(())
+    }
+}
+
+fn place(rows: &mut Vec<Vec<Cell>>, budget: &mut Budget, sheet: &str, (row, column): (usize, usize), cell: Cell) -> Result<(), FileError> {
     if row >= MAX_ROWS {
         return Err(FileError::TooManyRows { sheet: sheet.into() });
     }
@@ -201,6 +220,7 @@ fn place(rows: &mut Vec<Vec<Cell>>, sheet: &str, (row, column): (usize, usize), 
     }
     let cells = &mut rows[row];
     if cells.len() <= column {
+        budget.take(column + 1 - cells.len())?;
         cells.resize(column + 1, Cell::Empty);
     }
     cells[column] = cell;
@@ -212,6 +232,7 @@ fn place(rows: &mut Vec<Vec<Cell>>, sheet: &str, (row, column): (usize, usize), 
 fn stream_xlsx<R: Read + std::io::Seek>(
     xlsx: &mut calamine::Xlsx<R>,
     name: &str,
+    budget: &mut Budget,
 ) -> Result<Vec<Vec<Cell>>, FileError> {
     let mut reader = xlsx.worksheet_cells_reader(name).map_err(damaged)?;
     let mut rows = Vec::new();
@@ -223,12 +244,12 @@ fn stream_xlsx<R: Read + std::io::Seek>(
         {
             cell = Cell::Uncalculated(formula.into());
         }
-        place(&mut rows, name, (row as usize, column as usize), cell)?;
+        place(&mut rows, budget, name, (row as usize, column as usize), cell)?;
     }
     Ok(rows)
 }
 
-fn from_range(name: &str, range: &calamine::Range<Data>) -> Result<Vec<Vec<Cell>>, FileError> {
+fn from_range(name: &str, range: &calamine::Range<Data>, budget: &mut Budget) -> Result<Vec<Vec<Cell>>, FileError> {
     let mut rows = Vec::new();
     if range.is_empty() {
         return Ok(rows);
@@ -239,20 +260,25 @@ fn from_range(name: &str, range: &calamine::Range<Data>) -> Result<Vec<Vec<Cell>
     }
     for (row, column, value) in range.used_cells() {
         let at = (row + top as usize, column + left as usize);
-        place(&mut rows, name, at, from_data(value))?;
+        place(&mut rows, budget, name, at, from_data(value))?;
     }
     Ok(rows)
+}
+
+/// Text as stored, without NUL characters (PostgreSQL refuses them).
+fn text(s: &str) -> Cell {
+    if s.contains('\0') { Cell::Text(s.replace('\0', "").into()) } else { Cell::Text(s.into()) }
 }
 
 fn from_data(value: &Data) -> Cell {
     match value {
         Data::Empty => Cell::Empty,
-        Data::String(s) => Cell::Text(s.as_str().into()),
+        Data::String(s) => text(s),
         Data::Int(i) => Cell::Number(*i as f64),
         Data::Float(f) => Cell::Number(*f),
         Data::Bool(b) => Cell::Bool(*b),
         Data::DateTime(d) => Cell::Date(d.as_f64()),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.as_str().into()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => text(s),
         Data::Error(e) => Cell::Error(format!("{e}").into()),
     }
 }
@@ -260,13 +286,13 @@ fn from_data(value: &Data) -> Cell {
 fn from_data_ref(value: DataRef<'_>) -> Cell {
     match value {
         DataRef::Empty => Cell::Empty,
-        DataRef::String(s) => Cell::Text(s.into()),
-        DataRef::SharedString(s) => Cell::Text(s.into()),
+        DataRef::String(s) => text(&s),
+        DataRef::SharedString(s) => text(s),
         DataRef::Int(i) => Cell::Number(i as f64),
         DataRef::Float(f) => Cell::Number(f),
         DataRef::Bool(b) => Cell::Bool(b),
         DataRef::DateTime(d) => Cell::Date(d.as_f64()),
-        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::Text(s.into()),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => text(&s),
         DataRef::Error(e) => Cell::Error(format!("{e}").into()),
     }
 }
@@ -283,22 +309,28 @@ pub fn decode(bytes: &[u8]) -> String {
     }
 }
 
-/// The delimiter that splits the first lines into the same, largest number
-/// of fields (quoted text aside).
+/// The delimiter that splits the most of the first lines into the same
+/// number of fields (quoted text aside); a title line without any
+/// delimiter does not count against it.
 pub fn detect_delimiter(text: &str) -> u8 {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(20).collect();
-    let mut best = (b',', 0usize, false);
+    let mut best = (b',', 0usize, 0usize);
     for delimiter in [b';', b',', b'\t', b'|'] {
-        let counts: Vec<usize> = lines.iter().map(|l| count_outside_quotes(l, delimiter)).collect();
-        let Some(&first) = counts.first() else { continue };
-        let consistent = counts.iter().all(|&c| c == first);
-        let better = match (consistent, best.2) {
-            (true, false) => first > 0,
-            (false, true) => false,
-            _ => first > best.1,
-        };
-        if better {
-            best = (delimiter, first, consistent);
+        let mut counts: Vec<usize> = lines
+            .iter()
+            .map(|l| count_outside_quotes(l, delimiter))
+            .filter(|&c| c > 0)
+            .collect();
+        counts.sort_unstable();
+        // The most frequent count, and on how many lines it is found.
+        let mut mode = (0usize, 0usize);
+        for group in counts.chunk_by(|a, b| a == b) {
+            if group.len() > mode.1 || (group.len() == mode.1 && group[0] > mode.0) {
+                mode = (group[0], group.len());
+            }
+        }
+        if (mode.1, mode.0) > (best.2, best.1) {
+            best = (delimiter, mode.0, mode.1);
         }
     }
     best.0
@@ -317,14 +349,15 @@ fn count_outside_quotes(line: &str, delimiter: u8) -> usize {
 }
 
 fn read_csv(name: &str, bytes: &[u8]) -> Result<Workbook, FileError> {
-    let text = decode(bytes);
-    let delimiter = detect_delimiter(&text);
+    let decoded = decode(bytes);
+    let delimiter = detect_delimiter(&decoded);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
+        .from_reader(decoded.as_bytes());
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    let mut budget = Budget(MAX_CELLS);
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
@@ -337,22 +370,32 @@ fn read_csv(name: &str, bytes: &[u8]) -> Result<Workbook, FileError> {
                 });
             }
         }
-        if rows.len() >= MAX_ROWS {
+        // Rows are numbered as the file's lines, blank lines included, so
+        // a problem's row is the line a text editor shows.
+        // The reader reports where it started looking, before the blank
+        // lines it skips: count those.
+        let row = record.position().map_or(rows.len(), |p| {
+            let blank = decoded.as_bytes()[(p.byte() as usize).min(decoded.len())..]
+                .iter()
+                .take_while(|b| matches!(b, b'\n' | b'\r'))
+                .filter(|b| **b == b'\n')
+                .count();
+            p.line().saturating_sub(1) as usize + blank
+        });
+        if row >= MAX_ROWS {
             return Err(FileError::TooManyRows { sheet: name.into() });
         }
         if record.len() > MAX_COLUMNS {
             return Err(FileError::TooManyColumns { sheet: name.into() });
         }
+        budget.take(record.len())?;
+        if rows.len() < row {
+            rows.resize_with(row, Vec::new);
+        }
         rows.push(
             record
                 .iter()
-                .map(|field| {
-                    if field.trim().is_empty() {
-                        Cell::Empty
-                    } else {
-                        Cell::Text(field.into())
-                    }
-                })
+                .map(|field| if field.trim().is_empty() { Cell::Empty } else { text(field) })
                 .collect(),
         );
     }
@@ -402,6 +445,27 @@ mod tests {
         assert!(matches!(read("x.bin", &[0u8, 1, 2, 0, 5]), Err(FileError::Unsupported { .. })));
         assert_eq!(read("x.csv", b""), Err(FileError::Empty));
         assert_eq!(read("x.csv", b" ; \n;\n"), Err(FileError::NoData));
+    }
+
+    #[test]
+    fn csv_rows_keep_their_line_numbers_across_blank_lines() {
+        let book = read("x.csv", b"Title\n\nid;class\nA;retail\n").unwrap();
+        assert_eq!(book.sheets[0].rows[2][0], Cell::Text("id".into()));
+        assert_eq!(book.sheets[0].rows[3][1], Cell::Text("retail".into()));
+    }
+
+    #[test]
+    fn nul_characters_are_dropped_from_text() {
+        assert_eq!(text("A\0B"), Cell::Text("AB".into()));
+    }
+
+    #[test]
+    fn the_cell_budget_covers_padding_and_stops_at_its_limit() {
+        let mut budget = Budget(10);
+        let mut rows = Vec::new();
+        place(&mut rows, &mut budget, "s", (0, 7), Cell::Number(1.0)).unwrap();
+        assert_eq!(budget.0, 2, "a cell in column H costs the row's eight cells");
+        assert_eq!(place(&mut rows, &mut budget, "s", (1, 2), Cell::Number(1.0)), Err(FileError::TooManyCells));
     }
 
     #[test]

@@ -208,6 +208,10 @@ pub fn date(cell: &Cell) -> Option<String> {
         }
         _ => return None,
     };
+    // "31/12/25" would be the year 25: four digits are asked for.
+    if y < 1900 {
+        return None;
+    }
     chrono::NaiveDate::from_ymd_opt(y, m, d).map(|date| date.format("%Y-%m-%d").to_string())
 }
 
@@ -269,8 +273,10 @@ mod tests {
             assert_eq!(parse(&text(written), ltv, 1.0).unwrap(), Some(json!(0.45)), "{written}");
         }
         assert_eq!(parse(&Cell::Number(1.2), ltv, 1.0).unwrap(), Some(json!(1.2)));
-        let rate = Kind::Fraction { percent_above: 0.5 };
+        let rate = Kind::Fraction { percent_above: 0.1 };
         assert_eq!(parse(&Cell::Number(2.5), rate, 1.0).unwrap(), Some(json!(0.025)));
+        assert_eq!(parse(&Cell::Number(0.5), rate, 1.0).unwrap(), Some(json!(0.005)));
+        assert_eq!(parse(&Cell::Number(0.025), rate, 1.0).unwrap(), Some(json!(0.025)));
     }
 
     #[test]
@@ -290,6 +296,7 @@ mod tests {
         assert_eq!(date(&text("2025-12-31")).as_deref(), Some("2025-12-31"));
         assert_eq!(date(&Cell::Date(46022.0)).as_deref(), Some("2025-12-31"));
         assert_eq!(date(&text("31/02/2025")), None);
+        assert_eq!(date(&text("31/12/25")), None);
     }
 
     #[test]

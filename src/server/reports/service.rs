@@ -431,7 +431,7 @@ pub async fn send(pool: &PgPool, caller: Caller, id: ReportId, recipients: &str,
     let (report, _) = visible_report(&mut tx, caller, id).await?;
     let sender = crate::server::db::users::by_id(&mut tx, caller.user_id).await?.map(|u| u.display_name).unwrap_or_default();
     let subject = format!("Prudentia report: {}", report.title);
-    let link = format!("{base_url}/app/reports/{id}/download");
+    let link = format!("{base_url}/api/reports/{id}/download");
     let body = if attach {
         format!("{sender} sent you the report “{}” (attached).\n\n{message}\n", report.title)
     } else {
