@@ -4,19 +4,14 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { sql } from './db';
-import { createDemoSimulation, hydrated } from './pages';
+import { createDemoSimulation, hydrated, logIn as logInPage } from './pages';
 
 const repoRoot = resolve(__dirname, '..', '..');
 const bin = process.env.PRUDENTIA_BIN ?? resolve(repoRoot, 'target/debug/prudentia');
 
 
 async function logIn(page: Page, email: string) {
-  await page.goto('/login');
-  await hydrated(page);
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password').fill('prudentia-demo');
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page).toHaveURL(/\/app$/);
+  await logInPage(page, email);
   // The site header knows who is signed in.
   await expect(page.getByTestId('open-workspace')).toBeVisible();
   await expect(page.locator('.site-header').getByRole('link', { name: 'Log in' })).toHaveCount(0);

@@ -1,15 +1,10 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { createDemoSimulation, hydrated } from './pages';
+import { createDemoSimulation, hydrated, logIn as logInPage } from './pages';
 
-
+/// A new browser context (its own session) logged in as `email`.
 async function logIn(browser: Browser, email: string): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
-  await page.goto('/login');
-  await hydrated(page);
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password').fill('prudentia-demo');
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page).toHaveURL(/\/app$/);
+  await logInPage(page, email);
   return page;
 }
 

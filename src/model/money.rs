@@ -46,6 +46,18 @@ pub fn group_thousands(value: u64) -> String {
     grouped
 }
 
+/// A whole amount with thousands separators: `-1,234,567`.
+pub fn amount(value: f64) -> String {
+    let grouped = group_thousands(value.abs().round() as u64);
+    if value.round() < 0.0 { format!("-{grouped}") } else { grouped }
+}
+
+/// A ratio as a percentage with two decimals, or a dash when it cannot be
+/// computed.
+pub fn percent(value: Option<f64>) -> String {
+    value.map_or_else(|| "—".to_owned(), |v| format!("{:.2} %", v * 100.0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::{EuroCents, group_thousands};
@@ -56,6 +68,13 @@ mod tests {
         assert_eq!(group_thousands(999), "999");
         assert_eq!(group_thousands(1000), "1,000");
         assert_eq!(group_thousands(200_000), "200,000");
+    }
+
+    #[test]
+    fn amounts_and_ratios_read_as_in_a_committee_pack() {
+        assert_eq!(amount(1_234_567.4), "1,234,567");
+        assert_eq!(amount(-999.6), "-1,000");
+        assert_eq!(percent(Some(0.14213)), "14.21 %");
     }
 
     #[test]

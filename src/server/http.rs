@@ -32,13 +32,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/audit.csv", get(audit_csv))
         .route(
             "/api/imports",
-            post(upload_import).layer(DefaultBodyLimit::max(super::import::read::MAX_BYTES + 64 * 1024)),
+            post(upload_import).layer(DefaultBodyLimit::disable()),
         )
         .route("/api/imports/workbook.xlsx", get(canonical_workbook))
         .route("/api/reports/{id}/download", get(download_report))
         .route(
             "/api/branding/logo",
-            get(branding_logo).post(upload_logo).layer(DefaultBodyLimit::max(super::reports::service::MAX_LOGO_BYTES + 64 * 1024)),
+            get(branding_logo).post(upload_logo).layer(DefaultBodyLimit::disable()),
         )
         .leptos_routes_with_context(&state, routes, provide_csp_nonce, move || {
             shell(options.clone())
@@ -65,7 +65,8 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Bodies are small, except a spreadsheet upload.
+/// Bodies are small, except a spreadsheet or a logo upload. The one limit
+/// of each route (its multipart extractor's own default is disabled).
 fn body_limit(path: &str) -> usize {
     match path {
         "/api/imports" => super::import::read::MAX_BYTES + 64 * 1024,
@@ -375,11 +376,7 @@ async fn audit_csv(
             csv,
         )
             .into_response(),
-        Err(error) => (
-            StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            Json(error),
-        )
-            .into_response(),
+        Err(error) => error_response(error),
     }
 }
 
@@ -439,11 +436,7 @@ async fn simulation_lines(
             }
             response
         }
-        Err(error) => (
-            StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            Json(error),
-        )
-            .into_response(),
+        Err(error) => error_response(error),
     }
 }
 

@@ -5,6 +5,7 @@
 use crate::api::workflow::{AddComment, ReviewVersion, changes_from_previous, version_comments};
 use crate::app::components::form::{FormAlert, FormField, field_error, form_error};
 use crate::model::workflow::{Review, ReviewStatus, VersionChanges};
+use crate::model::money::percent;
 use leptos::prelude::*;
 
 fn status_class(status: ReviewStatus) -> &'static str {
@@ -13,10 +14,6 @@ fn status_class(status: ReviewStatus) -> &'static str {
         ReviewStatus::Submitted => "review-submitted",
         ReviewStatus::Approved => "review-approved",
     }
-}
-
-fn pct(value: Option<f64>) -> String {
-    value.map_or_else(|| "—".to_owned(), |v| format!("{:.2} %", v * 100.0))
 }
 
 fn amount(value: Option<f64>) -> String {
@@ -212,7 +209,7 @@ fn Changes(changes: VersionChanges) -> impl IntoView {
             })}
             <table class="data-table"><thead><tr><th>"Ratio"</th><th>"Before"</th><th>"After"</th><th>"Change"</th></tr></thead>
                 <tbody>{ratios.into_iter().map(|(label, before, after)| view! {
-                    <tr><td>{label}</td><td>{pct(before)}</td><td>{pct(after)}</td>
+                    <tr><td>{label}</td><td>{percent(before)}</td><td>{percent(after)}</td>
                         <td>{before.zip(after).map_or_else(|| "—".to_owned(), |(x, y)| format!("{:+.2} pp", (y - x) * 100.0))}</td></tr>
                 }).collect_view()}</tbody>
             </table>

@@ -17,6 +17,7 @@ use crate::engine::resolve_profile;
 use crate::engine::results::Results;
 use crate::engine::scenario::{Edit, Filter, ItemSection, apply_edit};
 use crate::model::simulation::{LINES_PER_PAGE, Sharing, SimulationView, decode_lines};
+use crate::model::money::percent;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -475,10 +476,6 @@ fn metrics(r: &Results) -> Vec<Metric> {
     ]
 }
 
-fn pct(value: Option<f64>) -> String {
-    value.map_or_else(|| "—".to_owned(), |v| format!("{:.2} %", v * 100.0))
-}
-
 fn millions(value: Option<f64>) -> String {
     value.map_or_else(
         || "—".to_owned(),
@@ -706,11 +703,11 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
                     view! {
                         <article class=format!("metric-card {}", status.map_or("", Status::class)) data-metric=m.key>
                             <h3>{m.label}</h3>
-                            <p class="metric-value" data-testid=format!("metric-{}", m.key)>{pct(m.value)}</p>
+                            <p class="metric-value" data-testid=format!("metric-{}", m.key)>{percent(m.value)}</p>
                             <p class="metric-status">{status.map_or("Not computable", Status::label)}</p>
                             <dl>
                                 <dt>{if m.key == "large_exposure" { "Limit" } else { "Requirement" }}</dt>
-                                <dd>{pct(Some(m.requirement))}</dd>
+                                <dd>{percent(Some(m.requirement))}</dd>
                                 <dt>"Headroom"</dt>
                                 <dd>{points(m.value.map(|v| if m.key == "large_exposure" { m.requirement - v } else { v - m.requirement }))}" · "{millions(m.headroom_amount)}</dd>
                             </dl>
@@ -730,8 +727,8 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
                     view! {
                         <tr>
                             <td>{b.label}</td>
-                            <td>{pct(b.value)}</td>
-                            <td>{pct(m.value)}</td>
+                            <td>{percent(b.value)}</td>
+                            <td>{percent(m.value)}</td>
                             <td data-testid=format!("delta-{}", b.key)>{points(delta)}</td>
                         </tr>
                     }
@@ -917,7 +914,7 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
                             <FormAlert error=save_alert />
                             {move || save_value.get().and_then(Result::ok).map(|cet1| view! {
                                 <p class="notice" role="status" data-testid="saved">
-                                    "Saved. The server recomputed it: CET1 " {pct(cet1)} "."
+                                    "Saved. The server recomputed it: CET1 " {percent(cet1)} "."
                                 </p>
                             })}
                             <button type="submit" class="button button-primary" disabled=move || save.pending().get()>"Save scenario"</button>
@@ -985,12 +982,12 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
                                     <td>{v.author}</td>
                                     <td>{v.note}</td>
                                     <td>{v.line_count}</td>
-                                    <td>{pct(v.ratios.cet1)}</td>
-                                    <td>{pct(v.ratios.tier1)}</td>
-                                    <td>{pct(v.ratios.total_capital)}</td>
-                                    <td>{pct(v.ratios.leverage)}</td>
-                                    <td>{pct(v.ratios.lcr)}</td>
-                                    <td>{pct(v.ratios.nsfr)}</td>
+                                    <td>{percent(v.ratios.cet1)}</td>
+                                    <td>{percent(v.ratios.tier1)}</td>
+                                    <td>{percent(v.ratios.total_capital)}</td>
+                                    <td>{percent(v.ratios.leverage)}</td>
+                                    <td>{percent(v.ratios.lcr)}</td>
+                                    <td>{percent(v.ratios.nsfr)}</td>
                                 </tr>
                             }
                         }).collect_view()}

@@ -8,6 +8,7 @@ use crate::app::components::workspace::Workspace;
 use crate::model::import::{
     AmountUnit, ImportPreview, ImportProposal, Mapping, MatchSource, Section, SectionFields, Severity,
 };
+use crate::model::money::{amount, percent};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
@@ -266,22 +267,6 @@ fn SheetEditor(index: usize, mapping: RwSignal<Mapping>, catalogue: StoredValue<
     }
 }
 
-fn money(x: f64) -> String {
-    let digits = format!("{:.0}", x.abs());
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push('\u{202f}');
-        }
-        out.push(c);
-    }
-    if x < 0.0 { format!("-{out}") } else { out }
-}
-
-fn percent(x: Option<f64>) -> String {
-    x.map_or_else(|| "–".into(), |v| format!("{:.2} %", v * 100.0))
-}
-
 #[component]
 fn PreviewView(preview: ImportPreview) -> impl IntoView {
     let ImportPreview { problems, error_total, warning_total, sections, sample, totals, results } = preview;
@@ -319,7 +304,7 @@ fn PreviewView(preview: ImportPreview) -> impl IntoView {
                     <thead><tr><th>"Class"</th><th>"Lines"</th><th>"Drawn"</th><th>"Undrawn"</th></tr></thead>
                     <tbody>
                         {totals.into_iter().map(|t| view! {
-                            <tr><td>{t.class}</td><td>{t.lines}</td><td>{money(t.drawn)}</td><td>{money(t.undrawn)}</td></tr>
+                            <tr><td>{t.class}</td><td>{t.lines}</td><td>{amount(t.drawn)}</td><td>{amount(t.undrawn)}</td></tr>
                         }).collect_view()}
                     </tbody>
                 </table>
@@ -333,7 +318,7 @@ fn PreviewView(preview: ImportPreview) -> impl IntoView {
                     <dt>"Leverage"</dt><dd>{percent(r.ratios.leverage)}</dd>
                     <dt>"LCR"</dt><dd>{percent(r.ratios.lcr)}</dd>
                     <dt>"NSFR"</dt><dd>{percent(r.ratios.nsfr)}</dd>
-                    <dt>"RWA"</dt><dd>{money(r.rwa.total)}</dd>
+                    <dt>"RWA"</dt><dd>{amount(r.rwa.total)}</dd>
                 </dl>
             })}
             {(!sample.is_empty()).then(|| view! {

@@ -6,6 +6,7 @@ use crate::model::report::{
     Branding, ReportFormat, ReportId, ReportSection, ReportSummary, ReportTemplate, TemplateId,
 };
 use crate::model::simulation::{ScenarioId, SimulationId};
+use crate::server::db::simulations::VISIBLE;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::PgConnection;
@@ -73,13 +74,15 @@ fn summary(row: SummaryRow) -> (ReportSummary, UserId) {
     )
 }
 
-/// The latest reports of the simulations in `visible` (all, for admins).
-pub async fn list(conn: &mut PgConnection, visible: Option<&[Uuid]>, limit: i64) -> Result<Vec<ReportSummary>, sqlx::Error> {
+/// The latest reports of the live simulations `user` may see (see
+/// `simulations::VISIBLE`).
+pub async fn list(conn: &mut PgConnection, user: UserId, admin: bool, limit: i64) -> Result<Vec<ReportSummary>, sqlx::Error> {
     let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
-        "{SUMMARY} AND ($1::uuid[] IS NULL OR r.simulation_id = ANY($1))
-         ORDER BY r.created_at DESC LIMIT $2"
+        "{SUMMARY} AND {VISIBLE} AND s.deleted_at IS NULL
+         ORDER BY r.created_at DESC LIMIT $3"
     ))
-    .bind(visible)
+    .bind(user.0)
+    .bind(admin)
     .bind(limit)
     .fetch_all(conn)
     .await?;

@@ -19,7 +19,7 @@ const LINES_PER_INSERT: usize = 5_000;
 
 /// Who may read a simulation: its author, the tenant when shared with it, a
 /// team it is shared with, and admins.
-const VISIBLE: &str = "(s.created_by = $1 OR s.shared_with_tenant OR $2
+pub(crate) const VISIBLE: &str = "(s.created_by = $1 OR s.shared_with_tenant OR $2
      OR s.shared_team_id IN (SELECT team_id FROM team_members WHERE user_id = $1))";
 
 #[derive(sqlx::FromRow)]

@@ -55,15 +55,16 @@ pub async fn upload(
     let (book, content) = parse(file_name.clone(), content).await?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let id = imports::stage(&mut tx, caller.tenant_id, caller.user_id, &file_name, &content).await?;
+    let sheets = book.sheets.len();
     audit::record(
         &mut tx,
         caller,
         "import.uploaded",
         &format!("file “{file_name}”"),
-        json!({ "bytes": size, "sheets": book.sheets.len() }),
+        json!({ "bytes": size, "sheets": sheets }),
     )
     .await?;
-    let mapping = proposed(&mut tx, &book).await?;
+    let mapping = proposed(&mut tx, book).await?;
     tx.commit().await?;
     Ok(proposal(id, file_name, size, mapping))
 }
@@ -92,24 +93,20 @@ fn proposal(import_id: ImportId, file_name: String, size_bytes: i64, mapping: Ma
 }
 
 /// The automatic mapping, with the tenant's saved corrections applied.
-async fn proposed(tx: &mut sqlx::PgConnection, book: &Workbook) -> Result<Mapping, AppError> {
+async fn proposed(tx: &mut sqlx::PgConnection, book: Workbook) -> Result<Mapping, AppError> {
+    // The saved layout is looked up under every candidate header row.
     let signatures: Vec<String> = book
         .sheets
         .iter()
-        .map(|sheet| {
-            // The saved layout is looked up under every candidate header row.
-            (0..sheet.rows.len().min(10))
-                .map(|row| mapping::signature(&mapping::headers_of(sheet, row)))
-                .collect::<Vec<_>>()
+        .flat_map(|sheet| {
+            (0..sheet.rows.len().min(10)).map(|row| mapping::signature(&mapping::headers_of(sheet, row)))
         })
-        .flatten()
         .collect();
     let saved: mapping::Saved = imports::saved(tx, &signatures)
         .await?
         .into_iter()
         .map(|(signature, section, columns)| (signature, (section, columns)))
         .collect();
-    let book = book.clone();
     simulations::blocking("import mapping", move || mapping::propose(&book, &saved)).await
 }
 
@@ -129,7 +126,7 @@ pub async fn open(pool: &PgPool, caller: Caller, id: ImportId) -> Result<ImportP
     let file = staged(&mut tx, caller, id).await?;
     let size = file.content.len() as i64;
     let (book, _) = parse(file.file_name.clone(), file.content).await?;
-    let mapping = proposed(&mut tx, &book).await?;
+    let mapping = proposed(&mut tx, book).await?;
     tx.commit().await?;
     Ok(proposal(id, file.file_name, size, mapping))
 }

@@ -82,37 +82,31 @@ impl World for ReportWorld {
 #[error("the report could not be laid out: {0}")]
 pub struct LayoutError(String);
 
+fn layout_error(errors: impl IntoIterator<Item = impl std::ops::Deref<Target = typst::diag::SourceDiagnostic>>) -> LayoutError {
+    LayoutError(errors.into_iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; "))
+}
+
+/// Lays out `main` with `files` (path → bytes) at hand.
+fn layout(main: String, files: Vec<(String, Vec<u8>)>, today: (i32, u8, u8)) -> Result<PagedDocument, LayoutError> {
+    let world = ReportWorld {
+        main: Source::new(file_id("/main.typ"), main),
+        files: files.into_iter().map(|(path, bytes)| (file_id(&path), Bytes::new(bytes))).collect(),
+        today,
+    };
+    typst::compile(&world).output.map_err(|errors| layout_error(errors.iter()))
+}
+
 /// Lays out a page holding only the image: a logo typst cannot read is
 /// refused when it is uploaded, not when a report is due.
 pub fn check_image(bytes: &[u8], kind: &str) -> Result<(), LayoutError> {
     let path = format!("/logo.{kind}");
-    let world = ReportWorld {
-        main: Source::new(file_id("/check.typ"), format!("#image(\"{path}\", height: 1cm)")),
-        files: HashMap::from([(file_id(&path), Bytes::new(bytes.to_vec()))]),
-        today: (2000, 1, 1),
-    };
-    let _: PagedDocument = typst::compile(&world).output.map_err(|errors| {
-        LayoutError(errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; "))
-    })?;
-    Ok(())
+    layout(format!("#image(\"{path}\", height: 1cm)"), vec![(path, bytes.to_vec())], (2000, 1, 1)).map(|_| ())
 }
 
 /// Lays out the report: `data` is the JSON the template reads as
 /// `/data.json`; `files` are the charts and the logo, by path.
-pub fn render(data: &serde_json::Value, files: Vec<(String, Vec<u8>)>, today: (i32, u8, u8)) -> Result<Vec<u8>, LayoutError> {
-    let mut map: HashMap<FileId, Bytes> = files
-        .into_iter()
-        .map(|(path, bytes)| (file_id(&path), Bytes::new(bytes)))
-        .collect();
-    map.insert(file_id("/data.json"), Bytes::new(data.to_string().into_bytes()));
-    let world = ReportWorld {
-        main: Source::new(file_id("/report.typ"), TEMPLATE.to_owned()),
-        files: map,
-        today,
-    };
-    let document: PagedDocument = typst::compile(&world)
-        .output
-        .map_err(|errors| LayoutError(errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; ")))?;
-    typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default())
-        .map_err(|errors| LayoutError(errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; ")))
+pub fn render(data: &serde_json::Value, mut files: Vec<(String, Vec<u8>)>, today: (i32, u8, u8)) -> Result<Vec<u8>, LayoutError> {
+    files.push(("/data.json".into(), data.to_string().into_bytes()));
+    let document = layout(TEMPLATE.to_owned(), files, today)?;
+    typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default()).map_err(|errors| layout_error(errors.iter()))
 }

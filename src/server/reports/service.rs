@@ -13,6 +13,7 @@ use crate::engine::scenario::Scenario;
 use crate::engine::{ComputeOptions, compute, resolve_profile};
 use crate::model::account::{Permission, Role};
 use crate::model::error::{AppError, FieldErrors};
+use crate::model::money::{amount, percent};
 use crate::model::report::{
     Branding, ReportFormat, ReportId, ReportSummary, ReportTemplate, TemplateId,
     parse_colour, parse_recipients,
@@ -36,21 +37,8 @@ pub struct Request {
     pub format: ReportFormat,
 }
 
-fn amount(x: f64) -> String {
-    let negative = x < 0.0;
-    let digits = format!("{:.0}", x.abs());
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if negative { format!("-{out}") } else { out }
-}
-
 fn ratio(x: f64) -> String {
-    format!("{:.2} %", x * 100.0)
+    percent(Some(x))
 }
 
 fn cell(value: Cell) -> String {
@@ -371,20 +359,10 @@ pub async fn generate(pool: &PgPool, caller: Caller, request: Request) -> Result
     Ok(id)
 }
 
-/// The simulations a caller may see (None: all, for an admin).
-async fn visible_ids(tx: &mut sqlx::PgConnection, caller: Caller) -> Result<Option<Vec<uuid::Uuid>>, AppError> {
-    if caller.role == Role::Admin {
-        return Ok(None);
-    }
-    let list = sims::list(tx, caller.user_id, false, false).await?;
-    Ok(Some(list.into_iter().map(|s| s.simulation_id.0).collect()))
-}
-
 pub async fn list(pool: &PgPool, caller: Caller) -> Result<Vec<ReportSummary>, AppError> {
     let caller = caller.require(Permission::Read)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    let visible = visible_ids(&mut tx, caller).await?;
-    let list = reports::list(&mut tx, visible.as_deref(), 200).await?;
+    let list = reports::list(&mut tx, caller.user_id, caller.role == Role::Admin, 200).await?;
     tx.commit().await?;
     Ok(list)
 }
@@ -547,13 +525,6 @@ pub async fn logo(pool: &PgPool, caller: Caller) -> Result<Option<(Vec<u8>, Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn amounts_and_ratios_read_as_in_a_committee_pack() {
-        assert_eq!(amount(1_234_567.4), "1,234,567");
-        assert_eq!(amount(-999.6), "-1,000");
-        assert_eq!(ratio(0.14213), "14.21 %");
-    }
 
     #[test]
     fn logos_are_recognised_by_content() {
