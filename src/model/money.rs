@@ -60,7 +60,7 @@ pub fn percent(value: Option<f64>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{EuroCents, group_thousands};
+    use super::{EuroCents, amount, group_thousands, percent};
 
     #[test]
     fn groups_thousands() {
