@@ -8,6 +8,7 @@ pub mod imports;
 pub mod plans;
 pub mod reports;
 pub mod simulations;
+pub mod tokens;
 pub mod workflow;
 
 /// Gives a failed server-function call the HTTP status of its error. A plain

@@ -183,7 +183,7 @@ pub async fn simulation_lines(
             &state.pool,
             caller,
             id.parse()?,
-            version,
+            simulations::LineSource::Version(version),
             non_empty(class),
             non_empty(search),
             sort.parse()?,

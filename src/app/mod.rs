@@ -26,6 +26,7 @@ use pages::reports::{ReportSettingsPage, ReportsPage};
 use pages::signup::SignupPage;
 use pages::simulations::SimulationsPage;
 use pages::teams::TeamsPage;
+use pages::tokens::TokensPage;
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -83,6 +84,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("app/reports/settings") view=ReportSettingsPage />
                     <Route path=path!("app/members") view=MembersPage />
                     <Route path=path!("app/teams") view=TeamsPage />
+                    <Route path=path!("app/tokens") view=TokensPage />
                     <Route path=path!("app/organisation") view=OrganisationPage />
                     <Route path=path!("app/notifications") view=NotificationsPage />
                     <Route path=path!("app/audit") view=AuditPage />

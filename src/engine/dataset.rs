@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct DataSet {
     pub name: String,
@@ -27,6 +28,7 @@ pub struct DataSet {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
     Cet1,
@@ -35,6 +37,7 @@ pub enum Tier {
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CapitalKind {
     #[default]
@@ -43,6 +46,7 @@ pub enum CapitalKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CapitalItem {
     pub tier: Tier,
     #[serde(default)]
@@ -53,6 +57,7 @@ pub struct CapitalItem {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ExposureClass {
     Sovereign,
@@ -107,6 +112,7 @@ impl ExposureClass {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CounterpartyType {
     Individual,
@@ -120,6 +126,7 @@ pub enum CounterpartyType {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum ScraGrade {
     #[serde(rename = "A+")]
     APlus,
@@ -129,6 +136,7 @@ pub enum ScraGrade {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SlType {
     Object,
@@ -139,6 +147,7 @@ pub enum SlType {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RetailType {
     Transactor,
@@ -147,6 +156,7 @@ pub enum RetailType {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OtherType {
     Cash,
@@ -156,6 +166,7 @@ pub enum OtherType {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReType {
     Rre,
@@ -167,6 +178,7 @@ pub enum ReType {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OffBalanceType {
     DirectCreditSubstitute,
@@ -178,6 +190,7 @@ pub enum OffBalanceType {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CollateralType {
     Cash,
@@ -189,6 +202,7 @@ pub enum CollateralType {
 
 /// One exposure line. Only `id`, `class` and `drawn` or `undrawn` are required.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Exposure {
     pub id: String,
     pub class: ExposureClass,
@@ -201,14 +215,17 @@ pub struct Exposure {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counterparty_type: Option<CounterpartyType>,
     #[serde(default, skip_serializing_if = "Rating::is_unrated")]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "BBB+"))]
     pub rating: Rating,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<u8>, minimum = 1, maximum = 6))]
     pub cqs: Option<Cqs>,
     #[serde(default, skip_serializing_if = "is_false")]
     pub short_term: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scra_grade: Option<ScraGrade>,
     #[serde(default, skip_serializing_if = "Rating::is_unrated")]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "BBB+"))]
     pub issuer_rating: Rating,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issuer_scra_grade: Option<ScraGrade>,
@@ -263,6 +280,7 @@ pub struct Exposure {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guarantor_class: Option<ExposureClass>,
     #[serde(default, skip_serializing_if = "Rating::is_unrated")]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "BBB+"))]
     pub guarantor_rating: Rating,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guarantor_group_id: Option<String>,
@@ -329,6 +347,7 @@ impl Exposure {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RiskType {
     Credit,
@@ -339,6 +358,7 @@ pub enum RiskType {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RwaLine {
     #[serde(default)]
     pub label: String,
@@ -347,12 +367,14 @@ pub struct RwaLine {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct OwnFundsRequirement {
     pub own_funds_requirement: f64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct OpRisk {
     pub years: Vec<OpRiskYear>,
@@ -360,6 +382,7 @@ pub struct OpRisk {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct OpRiskYear {
     pub year: Option<i32>,
@@ -376,6 +399,7 @@ pub struct OpRiskYear {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct LeverageInputs {
     pub derivatives: f64,
@@ -385,6 +409,7 @@ pub struct LeverageInputs {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum HqlaLevel {
     L1,
@@ -394,6 +419,7 @@ pub enum HqlaLevel {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct HqlaItem {
     #[serde(default)]
     pub label: String,
@@ -404,6 +430,7 @@ pub struct HqlaItem {
 /// An LCR or NSFR line: a category from the section's list and an amount.
 /// Categories are checked against the rule profile, which holds their rates.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CategoryItem {
     #[serde(default)]
     pub label: String,
@@ -412,6 +439,7 @@ pub struct CategoryItem {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct Lcr {
     pub hqla: Vec<HqlaItem>,
@@ -420,6 +448,7 @@ pub struct Lcr {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct Nsfr {
     pub asf: Vec<CategoryItem>,
@@ -427,6 +456,7 @@ pub struct Nsfr {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct Requirements {
     pub p2r: f64,
@@ -507,10 +537,15 @@ impl DataSet {
             ];
             for (field, value) in amounts {
                 if let Some(v) = value
-                    && !(non_negative(v) && v.is_finite())
+                    && !(non_negative(v) && plausible(v))
                 {
-                    push(at(field), format!("must be a non-negative number, got {v}"));
+                    push(at(field), format!("must be a non-negative number up to {MAX_AMOUNT:e}, got {v}"));
                 }
+            }
+        }
+        for (location, value) in self.other_amounts() {
+            if !plausible(value) {
+                push(location, format!("must be a number between -{MAX_AMOUNT:e} and {MAX_AMOUNT:e}, got {value}"));
             }
         }
         for (i, line) in self.rwa_lines.iter().enumerate() {
@@ -638,6 +673,69 @@ impl DataSet {
 /// False for negative numbers and NaN alike.
 fn non_negative(value: f64) -> bool {
     value >= 0.0
+}
+
+/// No balance sheet reaches 10^15 in any currency: a larger amount is a
+/// unit mistake, and sums of such amounts would overflow to infinity.
+pub const MAX_AMOUNT: f64 = 1e15;
+
+fn plausible(value: f64) -> bool {
+    value.is_finite() && value.abs() <= MAX_AMOUNT
+}
+
+impl DataSet {
+    /// Every amount outside the exposure lines, with its location.
+    fn other_amounts(&self) -> Vec<(String, f64)> {
+        let mut amounts: Vec<(String, f64)> = Vec::new();
+        for (i, item) in self.capital.iter().enumerate() {
+            amounts.push((format!("capital[{i}].amount"), item.amount));
+        }
+        for (i, line) in self.rwa_lines.iter().enumerate() {
+            amounts.push((format!("rwa_lines[{i}].rwa"), line.rwa));
+        }
+        for (name, section) in [("market_risk", &self.market_risk), ("cva", &self.cva)] {
+            if let Some(s) = section {
+                amounts.push((format!("{name}.own_funds_requirement"), s.own_funds_requirement));
+            }
+        }
+        if let Some(op) = &self.op_risk {
+            if let Some(loss) = op.average_annual_loss {
+                amounts.push(("op_risk.average_annual_loss".into(), loss));
+            }
+            for (i, y) in op.years.iter().enumerate() {
+                let fields = [
+                    ("interest_income", y.interest_income),
+                    ("interest_expense", y.interest_expense),
+                    ("interest_earning_assets", y.interest_earning_assets),
+                    ("dividend_income", y.dividend_income),
+                    ("fee_income", y.fee_income),
+                    ("fee_expense", y.fee_expense),
+                    ("other_operating_income", y.other_operating_income),
+                    ("other_operating_expense", y.other_operating_expense),
+                    ("trading_book_pnl", y.trading_book_pnl),
+                    ("banking_book_pnl", y.banking_book_pnl),
+                ];
+                amounts.extend(fields.into_iter().map(|(f, v)| (format!("op_risk.years[{i}].{f}"), v)));
+            }
+        }
+        if let Some(l) = &self.leverage {
+            let fields = [("derivatives", l.derivatives), ("sft", l.sft), ("other_assets", l.other_assets), ("tier1_deductions", l.tier1_deductions)];
+            amounts.extend(fields.into_iter().map(|(f, v)| (format!("leverage.{f}"), v)));
+        }
+        if let Some(lcr) = &self.lcr {
+            amounts.extend(lcr.hqla.iter().enumerate().map(|(i, h)| (format!("lcr.hqla[{i}].amount"), h.amount)));
+            amounts.extend(lcr.outflows.iter().enumerate().map(|(i, h)| (format!("lcr.outflows[{i}].amount"), h.amount)));
+            amounts.extend(lcr.inflows.iter().enumerate().map(|(i, h)| (format!("lcr.inflows[{i}].amount"), h.amount)));
+        }
+        if let Some(nsfr) = &self.nsfr {
+            amounts.extend(nsfr.asf.iter().enumerate().map(|(i, h)| (format!("nsfr.asf[{i}].amount"), h.amount)));
+            amounts.extend(nsfr.rsf.iter().enumerate().map(|(i, h)| (format!("nsfr.rsf[{i}].amount"), h.amount)));
+        }
+        for (key, value) in &self.overrides {
+            amounts.push((format!("overrides.{key}"), *value));
+        }
+        amounts
+    }
 }
 
 /// `exposures[12].rating` → `exposures[12] (id "L-12").rating`, so a user

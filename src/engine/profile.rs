@@ -21,7 +21,7 @@ pub enum ProfileError {
     UnknownProfile(String),
     #[error("unknown profile parameter \"{0}\" (`prudentia profile show basel31` lists every key)")]
     UnknownKey(String),
-    #[error("profile parameter \"{key}\" must be a finite, non-negative number, got {value}")]
+    #[error("profile parameter \"{key}\" must be a number from 0 to 1e15, got {value}")]
     InvalidValue { key: String, value: f64 },
 }
 
@@ -338,7 +338,8 @@ impl Profile {
     }
 
     pub fn set(&mut self, key: &str, value: f64) -> Result<(), ProfileError> {
-        if !(value.is_finite() && value >= 0.0) {
+        // Amounts (thresholds) stay below what any balance sheet holds.
+        if !(value.is_finite() && (0.0..=super::dataset::MAX_AMOUNT).contains(&value)) {
             return Err(ProfileError::InvalidValue {
                 key: key.to_owned(),
                 value,

@@ -71,7 +71,7 @@ impl Notch {
         if notches >= 0 && self.0 > WORST_SHIFT {
             return self;
         }
-        let moved = i32::from(self.0) + notches;
+        let moved = i32::from(self.0).saturating_add(notches);
         Notch(moved.clamp(0, i32::from(WORST_SHIFT)) as u8)
     }
 
@@ -255,6 +255,8 @@ mod tests {
         assert_eq!(bbb.shifted(2).as_str(), "BB+");
         assert_eq!(bbb.shifted(-20).as_str(), "AAA");
         assert_eq!(bbb.shifted(30).as_str(), "C");
+        assert_eq!(bbb.shifted(i32::MAX).as_str(), "C", "found by schemathesis: it overflowed");
+        assert_eq!(bbb.shifted(i32::MIN).as_str(), "AAA");
         let d = Notch::parse("D").expect("D");
         assert_eq!(d.shifted(3), d, "a default cannot get worse");
         assert_eq!(d.shifted(-1).as_str(), "C");

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Results {
     pub profile: String,
     pub capital: CapitalResults,
@@ -23,6 +24,7 @@ pub struct Results {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CapitalResults {
     pub cet1: f64,
     pub at1: f64,
@@ -32,12 +34,14 @@ pub struct CapitalResults {
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Bucket {
     pub exposure: f64,
     pub rwa: f64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RwaResults {
     pub credit: f64,
     pub operational: f64,
@@ -50,6 +54,7 @@ pub struct RwaResults {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct OpRiskResults {
     pub bi: Option<f64>,
     pub bic: Option<f64>,
@@ -57,6 +62,7 @@ pub struct OpRiskResults {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Ratios {
     pub cet1: Option<f64>,
     pub tier1: Option<f64>,
@@ -67,6 +73,7 @@ pub struct Ratios {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RequirementResults {
     pub cet1: f64,
     pub tier1: f64,
@@ -80,6 +87,7 @@ pub struct RequirementResults {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Headroom {
     pub cet1: Option<f64>,
     pub tier1: Option<f64>,
@@ -92,17 +100,20 @@ pub struct Headroom {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Buffers {
     pub cet1_available: Option<f64>,
     pub mda_factor: Option<f64>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LeverageResults {
     pub exposure_measure: f64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LcrResults {
     pub l1: Option<f64>,
     pub l2a: Option<f64>,
@@ -116,12 +127,14 @@ pub struct LcrResults {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NsfrResults {
     pub asf: Option<f64>,
     pub rsf: Option<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LargeExposure {
     pub group: String,
     pub exposure: f64,
@@ -131,6 +144,7 @@ pub struct LargeExposure {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LineResult {
     pub id: String,
     pub class: String,

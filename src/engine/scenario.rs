@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Scenario {
     #[serde(default)]
     pub name: String,
@@ -21,6 +22,7 @@ pub struct Scenario {
 
 /// Selects exposure lines; every field given must match; empty = all lines.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct Filter {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -38,6 +40,7 @@ pub struct Filter {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum RatingBucket {
     #[serde(rename = "CQS1")]
     Cqs1,
@@ -56,6 +59,7 @@ pub enum RatingBucket {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum ItemSection {
     #[serde(rename = "lcr.outflows")]
     LcrOutflows,
@@ -70,6 +74,7 @@ pub enum ItemSection {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Edit {
     ScaleExposures {
@@ -211,13 +216,15 @@ pub fn shift_line(line: &mut Exposure, notches: i32) {
     }
 }
 
+/// No what-if multiplies a portfolio by more than this; a larger factor
+/// is a typing mistake (and would overflow sums to infinity).
+pub const MAX_FACTOR: f64 = 1000.0;
+
 pub fn non_negative_factor(factor: f64) -> Result<(), String> {
-    if factor.is_finite() && factor >= 0.0 {
+    if factor.is_finite() && (0.0..=MAX_FACTOR).contains(&factor) {
         Ok(())
     } else {
-        Err(format!(
-            "factor must be a finite, non-negative number, got {factor}"
-        ))
+        Err(format!("factor must be a number from 0 to {MAX_FACTOR}, got {factor}"))
     }
 }
 
@@ -272,6 +279,10 @@ pub fn apply_edit(edit: &Edit, data: &mut DataSet, profile: &mut Profile) -> Res
             label,
             amount,
         } => {
+            let max = crate::engine::dataset::MAX_AMOUNT;
+            if !(amount.is_finite() && amount.abs() <= max) {
+                return Err(format!("amount must be a number between -{max:e} and {max:e}, got {amount}"));
+            }
             data.capital.push(CapitalItem {
                 tier: *tier,
                 kind: CapitalKind::Item,
@@ -356,6 +367,7 @@ pub fn apply_edit(edit: &Edit, data: &mut DataSet, profile: &mut Profile) -> Res
 /// baseline for each number, null where either side is null; lists are
 /// matched by their key (`group` for large exposures, `id` for lines).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Comparison {
     pub baseline: Value,
     pub scenario: Value,

@@ -14,6 +14,7 @@ id_type!(
 /// A part of dataset.md, held by one sheet of the canonical workbook (the
 /// sheet's name is `key()`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Section {
     Settings,
@@ -89,6 +90,7 @@ impl FromStr for Section {
 
 /// How amounts are written in the file; dataset.md wants units.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AmountUnit {
     #[default]
@@ -109,6 +111,7 @@ impl AmountUnit {
 
 /// Why a column was mapped to its field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MatchSource {
     /// The header is the field's own dataset.md name.
@@ -125,6 +128,7 @@ pub enum MatchSource {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ColumnMapping {
     /// Zero-based column index in the sheet.
     pub column: usize,
@@ -137,6 +141,7 @@ pub struct ColumnMapping {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SheetMapping {
     pub sheet: String,
     /// One-based row of the headers (a title may sit above them).
@@ -149,6 +154,7 @@ pub struct SheetMapping {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Mapping {
     pub sheets: Vec<SheetMapping>,
     #[serde(default)]
@@ -157,18 +163,21 @@ pub struct Mapping {
 
 /// A field the user may map a column to.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FieldChoice {
     pub name: String,
     pub required: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SectionFields {
     pub section: Section,
     pub fields: Vec<FieldChoice>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ImportProposal {
     pub import_id: ImportId,
     pub file_name: String,
@@ -178,6 +187,7 @@ pub struct ImportProposal {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Error,
@@ -186,6 +196,7 @@ pub enum Severity {
 
 /// One thing wrong with the file, precise enough to find and fix it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema), schema(as = ImportProblem))]
 pub struct Problem {
     pub severity: Severity,
     pub sheet: String,
@@ -215,6 +226,7 @@ impl fmt::Display for Problem {
 
 /// Exposure totals of one class, as the preview shows them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ClassTotal {
     pub class: String,
     pub lines: usize,
@@ -223,12 +235,14 @@ pub struct ClassTotal {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SectionCount {
     pub section: Section,
     pub rows: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ImportPreview {
     /// Errors first; capped (see `problem_total`).
     pub problems: Vec<Problem>,

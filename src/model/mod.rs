@@ -10,6 +10,7 @@ macro_rules! id_type {
             Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord,
             ::serde::Serialize, ::serde::Deserialize,
         )]
+        #[cfg_attr(feature = "ssr", derive(::utoipa::ToSchema))]
         #[serde(transparent)]
         pub struct $name(pub ::uuid::Uuid);
 
@@ -31,6 +32,7 @@ macro_rules! id_type {
 }
 
 pub mod account;
+pub mod api_token;
 pub mod contact;
 pub mod error;
 pub mod import;

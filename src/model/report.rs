@@ -9,6 +9,7 @@ id_type!(ReportId);
 id_type!(TemplateId);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReportFormat {
     Pdf,
@@ -44,6 +45,7 @@ impl FromStr for ReportFormat {
 
 /// The parts a report template may include, in the order of the report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReportSection {
     Summary,
@@ -95,6 +97,7 @@ impl FromStr for ReportSection {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ReportTemplate {
     /// None: the built-in template every tenant has.
     pub template_id: Option<TemplateId>,
@@ -153,6 +156,7 @@ impl ReportTemplate {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ReportSummary {
     pub report_id: ReportId,
     pub title: String,
@@ -179,6 +183,7 @@ impl ReportSummary {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Branding {
     pub primary_colour: String,
     pub accent_colour: String,

@@ -13,10 +13,12 @@ use uuid::Uuid;
 pub const NAME_MAX: usize = 120;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct SimulationId(pub Uuid);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct ScenarioId(pub Uuid);
 
@@ -45,6 +47,7 @@ impl FromStr for ScenarioId {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SimulationSummary {
     pub simulation_id: SimulationId,
     pub name: String,
@@ -58,6 +61,7 @@ pub struct SimulationSummary {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ScenarioSummary {
     pub scenario_id: ScenarioId,
     pub name: String,
@@ -69,6 +73,7 @@ pub struct ScenarioSummary {
 
 /// Who reads a simulation besides its author (and the admins).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Sharing {
     /// Its author and the admins only.
@@ -114,6 +119,7 @@ impl FromStr for Sharing {
 /// One immutable version of a simulation with its baseline's key ratios
 /// (`None` where a ratio cannot be computed).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct VersionSummary {
     pub version_no: i32,
     pub note: String,
@@ -141,6 +147,7 @@ pub fn parse_note(field: &str, note: &str) -> Result<String, AppError> {
 /// the baseline the server computed. The lines follow in binary
 /// ([`encode_lines`]) once the page is live.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SimulationView {
     pub summary: SimulationSummary,
     /// The version shown: the latest unless an older one was asked for.
@@ -187,6 +194,7 @@ pub fn parse_name(field: &str, name: &str) -> Result<String, AppError> {
 pub const LINES_PER_PAGE: usize = 50;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LineSort {
     /// Largest RWA first.
@@ -215,6 +223,7 @@ impl FromStr for LineSort {
 
 /// One page of the lines behind a figure.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LinePage {
     pub total: usize,
     pub page: usize,

@@ -9,6 +9,7 @@ use std::fmt;
 use std::str::FromStr;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewStatus {
     Draft,
@@ -52,6 +53,7 @@ impl FromStr for ReviewStatus {
 
 /// What a reviewer or an author does to a version.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Transition {
     Submit,
@@ -181,6 +183,7 @@ pub fn parse_comment(text: &str) -> Result<String, AppError> {
 
 /// A version's review as the dashboard shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Review {
     pub status: ReviewStatus,
     pub submitted_by: Option<String>,
@@ -195,6 +198,7 @@ pub struct Review {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Comment {
     pub author: String,
     pub body: String,
@@ -203,6 +207,7 @@ pub struct Comment {
 
 /// What changed from the previous version: the data and every ratio.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct VersionChanges {
     pub from_version: i32,
     pub lines_added: LineChanges,
@@ -221,6 +226,7 @@ pub const CHANGED_IDS_SHOWN: usize = 20;
 
 /// Lines changed one way: how many, and the first ids in order.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LineChanges {
     pub count: usize,
     pub ids: Vec<String>,
@@ -236,6 +242,7 @@ impl LineChanges {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NotificationKind {
     /// A version awaits your approval.
@@ -302,6 +309,7 @@ impl FromStr for NotificationKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Notification {
     pub notification_id: uuid::Uuid,
     pub kind: NotificationKind,
@@ -312,12 +320,14 @@ pub struct Notification {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Inbox {
     pub unread: i64,
     pub latest: Vec<Notification>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Preference {
     pub kind: NotificationKind,
     pub in_app: bool,
@@ -326,6 +336,7 @@ pub struct Preference {
 
 /// One audit event as the audit page lists it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditEvent {
     pub seq: i64,
     pub occurred_at: String,
@@ -340,6 +351,7 @@ pub struct AuditEvent {
 
 /// The audit page's filters; empty text matches everything.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct AuditFilter {
     pub actor: String,
@@ -352,12 +364,14 @@ pub struct AuditFilter {
 
 /// An event the chain check found altered, removed or out of place.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BrokenEvent {
     pub seq: i64,
     pub problem: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ChainCheck {
     pub events: i64,
     pub broken: Vec<BrokenEvent>,
@@ -365,6 +379,7 @@ pub struct ChainCheck {
 
 /// Counts for the activity charts.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Activity {
     pub per_day: Vec<(String, i64)>,
     pub per_actor: Vec<(String, i64)>,
@@ -372,6 +387,7 @@ pub struct Activity {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditPage {
     pub events: Vec<AuditEvent>,
     /// Events matching the filter (the list shows the latest ones).

@@ -88,6 +88,31 @@ enum Command {
         #[command(subcommand)]
         action: AuditAction,
     },
+    /// Print the REST API's OpenAPI 3.1 document (also served at /api/v1/openapi.json).
+    Openapi,
+    /// The keys that sign API tokens.
+    ApiKeys {
+        #[command(subcommand)]
+        action: ApiKeyAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ApiKeyAction {
+    /// Add a signing key: new tokens are signed with it, older tokens stay
+    /// valid until their own key is retired. Running servers pick it up
+    /// within a minute.
+    Rotate {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Retire a key: every token it signed stops working.
+    Retire {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The key's id (the `kid` of its tokens' header).
+        key_id: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -161,6 +186,10 @@ pub fn run() -> ExitCode {
                     .map_err(|e| format!("cannot write {}: {e}", output.display()))
             })
         }
+        Command::Openapi => super::rest::openapi()
+            .to_pretty_json()
+            .map(|json| println!("{json}"))
+            .map_err(|e| e.to_string()),
         Command::Serve { database, serve } => {
             block_on(async move { serve_app(&database, &serve).await })
         }
@@ -168,6 +197,7 @@ pub fn run() -> ExitCode {
         Command::Audit {
             action: AuditAction::Verify { database, tenant },
         } => block_on(async move { audit_verify(&database, tenant).await }),
+        Command::ApiKeys { action } => block_on(async move { api_keys(action).await }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -195,6 +225,33 @@ async fn migrate(args: &DatabaseArgs) -> Result<(), String> {
     result?;
     println!("database is up to date");
     Ok(())
+}
+
+async fn api_keys(action: ApiKeyAction) -> Result<(), String> {
+    let (ApiKeyAction::Rotate { database: args } | ApiKeyAction::Retire { database: args, .. }) = &action;
+    let database = Database::open(&args.config()).await.map_err(|e| e.to_string())?;
+    let done = async {
+        database.migrate().await.map_err(|e| e.to_string())?;
+        match &action {
+            ApiKeyAction::Rotate { .. } => {
+                let key = super::auth::tokens::rotate(&database.pool).await.map_err(|e| e.to_string())?;
+                println!("new signing key {key}: new tokens are signed with it");
+                Ok(())
+            }
+            ApiKeyAction::Retire { key_id, .. } => {
+                match super::db::api_tokens::retire_key(&database.pool, key_id).await.map_err(|e| e.to_string())? {
+                    true => {
+                        println!("key {key_id} retired: the tokens it signed no longer work");
+                        Ok(())
+                    }
+                    false => Err(format!("no active signing key {key_id}")),
+                }
+            }
+        }
+    }
+    .await;
+    database.close().await;
+    done
 }
 
 async fn audit_verify(args: &DatabaseArgs, tenant: Option<uuid::Uuid>) -> Result<(), String> {
@@ -304,12 +361,23 @@ async fn serve_with(database: &Database, args: &ServeArgs) -> Result<(), String>
                 {
                     tracing::error!(%error, "expiring abandoned imports failed");
                 }
+                if let Err(error) = super::db::idempotency_keys::expire(&pool).await {
+                    tracing::error!(%error, "expiring idempotency keys failed");
+                }
             }
         })
     };
+    let keys = super::auth::tokens::KeyRing::load(&database.pool)
+        .await
+        .map_err(|e| format!("loading the API signing keys failed: {e}"))?;
+    let api = Arc::new(super::rest::ApiState {
+        keys,
+        limits: super::rest::limits::ApiLimits::new(args.api_rate_per_second, args.api_burst),
+    });
     let state = AppState {
         leptos_options,
         pool: database.pool.clone(),
+        api,
         contact_limiter: limiter,
         trust_proxy: args.trust_proxy,
         secure_cookies: args.secure_cookies,

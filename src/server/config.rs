@@ -76,6 +76,15 @@ pub struct ServeArgs {
     #[arg(long, env = "PRUDENTIA_MAIL_POLL_SECONDS", default_value_t = 5)]
     pub mail_poll_seconds: u64,
 
+    /// API calls a second per token (bursts aside); the daily quota per
+    /// organisation comes from its plan.
+    #[arg(long, env = "PRUDENTIA_API_RATE", default_value = "20")]
+    pub api_rate_per_second: NonZeroU32,
+
+    /// The burst of calls a token may make at once.
+    #[arg(long, env = "PRUDENTIA_API_BURST", default_value = "40")]
+    pub api_burst: NonZeroU32,
+
     /// Create the demo organisation and its three accounts (one per role)
     /// if missing, and print their log-in. For evaluation, never production.
     #[arg(long, env = "PRUDENTIA_DEMO", default_value_t = false)]

@@ -27,6 +27,7 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     Router::new()
+        .merge(super::rest::router())
         .route("/healthz", get(healthz))
         .route("/api/simulations/{id}/lines", get(simulation_lines))
         .route("/api/audit.csv", get(audit_csv))
@@ -69,7 +70,8 @@ pub fn router(state: AppState) -> Router {
 /// of each route (its multipart extractor's own default is disabled).
 fn body_limit(path: &str) -> usize {
     match path {
-        "/api/imports" => super::import::read::MAX_BYTES + 64 * 1024,
+        "/api/imports" | "/api/v1/imports" => super::import::read::MAX_BYTES + 64 * 1024,
+        "/api/v1/compute" | "/api/v1/simulations" => super::rest::MAX_JSON_BYTES,
         "/api/branding/logo" => super::reports::service::MAX_LOGO_BYTES + 64 * 1024,
         _ => MAX_BODY_BYTES,
     }
@@ -89,6 +91,7 @@ async fn limit_body(request: Request<Body>, next: Next) -> Response {
         ));
         // The upload forms are plain HTML forms: back to the page, with why.
         return match request.uri().path() {
+            path if path.starts_with(super::rest::PREFIX) => super::rest::extract::too_large().into_response(),
             "/api/imports" => back_with_error("/app/imports", &error),
             "/api/branding/logo" => back_with_error("/app/reports/settings", &error),
             _ => error_response(error),
@@ -108,7 +111,7 @@ fn error_response(error: crate::model::error::AppError) -> Response {
 }
 
 /// The first file of a multipart form, as (file name, bytes).
-async fn file_field(multipart: &mut Multipart, name: &str) -> Result<Option<(String, Vec<u8>)>, crate::model::error::AppError> {
+pub(crate) async fn file_field(multipart: &mut Multipart, name: &str) -> Result<Option<(String, Vec<u8>)>, crate::model::error::AppError> {
     use crate::model::error::{AppError, FieldErrors};
     let unreadable = |e: axum::extract::multipart::MultipartError| {
         AppError::Validation(FieldErrors::single(name.to_owned(), format!("The upload was interrupted or is too large: {}", e.body_text())))

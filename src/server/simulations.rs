@@ -9,10 +9,12 @@ use crate::engine::{ComputeOptions, compute, resolve_profile};
 use crate::model::account::Permission;
 use crate::model::error::{AppError, FieldErrors};
 use crate::model::simulation::{
-    LINES_PER_PAGE, LinePage, LineSort, Sharing, SimulationId, SimulationSummary, SimulationView,
+    LINES_PER_PAGE, LinePage, LineSort, ScenarioId, ScenarioSummary, Sharing, SimulationId,
+    SimulationSummary, SimulationView,
 };
 use crate::server::auth::Caller;
 use crate::server::db::{scope, simulations, teams, tenants};
+use crate::server::idempotency::{self, Created, IdempotencyKey};
 use crate::server::{audit, workflow};
 use serde_json::json;
 use sqlx::PgPool;
@@ -41,6 +43,43 @@ pub async fn list(
     Ok(list)
 }
 
+/// What the API's simulation list filters on.
+pub struct ListFilter {
+    pub name: Option<String>,
+    pub mine: bool,
+    pub reporting_date: Option<chrono::NaiveDate>,
+}
+
+/// A page of live visible simulations, newest first, after the cursor
+/// `after`; whether more follow.
+pub async fn page(
+    pool: &PgPool,
+    caller: Caller,
+    filter: &ListFilter,
+    after: Option<SimulationId>,
+    limit: usize,
+) -> Result<(Vec<SimulationSummary>, bool), AppError> {
+    let caller = caller.require(Permission::Read)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    let mut items = simulations::page(
+        &mut tx,
+        caller.user_id,
+        is_admin(caller),
+        &simulations::PageFilter {
+            name: filter.name.as_deref(),
+            mine: filter.mine,
+            reporting_date: filter.reporting_date,
+            after,
+            limit: limit as i64 + 1,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let more = items.len() > limit;
+    items.truncate(limit);
+    Ok((items, more))
+}
+
 /// Stores a new simulation with `data` as version 1, within the quota.
 pub async fn create(
     pool: &PgPool,
@@ -48,12 +87,34 @@ pub async fn create(
     name: String,
     data: DataSet,
 ) -> Result<SimulationId, AppError> {
+    create_once(pool, caller, name, data, None).await.map(Created::value)
+}
+
+/// [`create`], made once per idempotency key: a retry gets the simulation
+/// the first request created.
+pub async fn create_once(
+    pool: &PgPool,
+    caller: Caller,
+    name: String,
+    data: DataSet,
+    key: Option<&IdempotencyKey>,
+) -> Result<Created<SimulationId>, AppError> {
     let caller = caller.require(Permission::EditData)?;
+    if let Some(key) = key
+        && let Some(earlier) = idempotency::earlier(pool, caller, key).await?
+    {
+        return Ok(Created::Replayed(SimulationId(earlier)));
+    }
     let version = prepare(data).await?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let id = insert_new(&mut tx, caller, &name, &version).await?;
+    if let Some(key) = key
+        && let Some(earlier) = idempotency::record(&mut tx, caller, key, id.0).await?
+    {
+        return Ok(Created::Replayed(SimulationId(earlier)));
+    }
     tx.commit().await?;
-    Ok(id)
+    Ok(Created::New(id))
 }
 
 /// A new simulation inside the caller's transaction (an import commits it
@@ -414,7 +475,8 @@ pub async fn set_sharing(
     Ok(())
 }
 
-fn parse_edits(edits_json: &str) -> Result<Scenario, AppError> {
+/// A scenario's edits as stored and sent: dataset.md's `edits` array.
+pub(crate) fn parse_edits(edits_json: &str) -> Result<Scenario, AppError> {
     Scenario::from_json_str(&format!("{{\"edits\": {edits_json}}}"))
         .map_err(|e| field("edits", e.to_string()))
 }
@@ -558,15 +620,39 @@ pub async fn save_scenario(
     Ok(cet1)
 }
 
-/// The baseline's per-line results behind a figure: filtered by class
-/// (the `by_class` key, `defaulted` included) and id prefix, sorted, paged
-/// on the server, each with the rule that set its risk weight.
+/// A scenario of a visible simulation with the results stored when it was
+/// saved.
+pub async fn scenario(
+    pool: &PgPool,
+    caller: Caller,
+    id: SimulationId,
+    scenario: ScenarioId,
+) -> Result<(ScenarioSummary, Results), AppError> {
+    let caller = caller.require(Permission::Read)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    visible(&mut tx, caller, id).await?;
+    let found = simulations::scenario(&mut tx, id, scenario).await?.ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(found)
+}
+
+/// Whose lines [`lines`] lists: a version's baseline, or a scenario
+/// applied to the version it was saved on.
+#[derive(Clone, Copy, Debug)]
+pub enum LineSource {
+    Version(Option<i32>),
+    Scenario(ScenarioId),
+}
+
+/// The per-line results behind a figure: filtered by class (the
+/// `by_class` key, `defaulted` included) and id prefix, sorted, paged on
+/// the server, each with the rule that set its risk weight.
 #[allow(clippy::too_many_arguments)]
 pub async fn lines(
     pool: &PgPool,
     caller: Caller,
     id: SimulationId,
-    version: Option<i32>,
+    source: LineSource,
     class: Option<String>,
     search: Option<String>,
     sort: LineSort,
@@ -574,9 +660,21 @@ pub async fn lines(
 ) -> Result<LinePage, AppError> {
     let caller = caller.require(Permission::Read)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    let (_, data) = at_version(&mut tx, caller, id, version).await?;
+    let (data, edits) = match source {
+        LineSource::Version(version) => (at_version(&mut tx, caller, id, version).await?.1, None),
+        LineSource::Scenario(scenario) => {
+            visible(&mut tx, caller, id).await?;
+            let (summary, _) = simulations::scenario(&mut tx, id, scenario).await?.ok_or(AppError::NotFound)?;
+            let data = simulations::load(&mut tx, id, summary.version_no).await?.ok_or(AppError::NotFound)?;
+            (data, Some(parse_edits(&summary.edits_json)?))
+        }
+    };
     tx.commit().await?;
     let profile = resolve_profile(&data, None).map_err(|e| field("data", e.to_string()))?;
+    let (data, profile) = match edits {
+        None => (data, profile),
+        Some(scenario) => scenario.apply(&data, &profile).map_err(|e| field("edits", e.to_string()))?,
+    };
     blocking("line listing", move || {
         let options = ComputeOptions {
             lines: true,

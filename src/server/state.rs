@@ -11,6 +11,8 @@ use std::sync::Arc;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: PgPool,
+    /// The REST API's token keys and rate limiter.
+    pub api: Arc<super::rest::ApiState>,
     pub contact_limiter: Arc<ContactLimiter>,
     pub trust_proxy: bool,
     /// Send the session cookie only over HTTPS.

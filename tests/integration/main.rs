@@ -4,6 +4,7 @@
 //! template that was migrated once.
 
 mod accounts;
+mod api;
 mod cli;
 mod contact;
 mod embedded_postgres;

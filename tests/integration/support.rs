@@ -121,6 +121,9 @@ pub struct TestApp {
 }
 
 pub const CLIENT_ADDR: ([u8; 4], u16) = ([203, 0, 113, 7], 40_000);
+/// Tests make calls in bursts no integration would: the rate limit is
+/// tested on its own.
+const API_RATE: u32 = 10_000;
 
 impl TestApp {
     pub async fn spawn() -> Self {
@@ -130,21 +133,34 @@ impl TestApp {
     /// The real application router on a fresh database; requests come from
     /// `CLIENT_ADDR` as if over TCP.
     pub async fn with_contact_limit(per_hour: u32) -> Self {
-        Self::build(fresh_pool().await, per_hour)
+        Self::build(fresh_pool().await, per_hour, API_RATE).await
     }
 
     /// The application on a database the test prepared (see `fresh_pools`).
     pub async fn with_pool(pool: PgPool) -> Self {
-        Self::build(pool, 100)
+        Self::build(pool, 100, API_RATE).await
     }
 
-    fn build(pool: PgPool, per_hour: u32) -> Self {
+    /// The application with `per_second` API calls a second per token (and
+    /// as many at once).
+    pub async fn with_api_rate(pool: PgPool, per_second: u32) -> Self {
+        Self::build(pool, 100, per_second).await
+    }
+
+    async fn build(pool: PgPool, per_hour: u32, api_rate: u32) -> Self {
         let state = AppState {
             leptos_options: LeptosOptions::builder()
                 .output_name("prudentia")
                 .site_root("target/site")
                 .build(),
             pool: pool.clone(),
+            api: Arc::new(prudentia::server::rest::ApiState {
+                keys: prudentia::server::auth::tokens::KeyRing::load(&pool).await.expect("API keys"),
+                limits: prudentia::server::rest::limits::ApiLimits::new(
+                    NonZeroU32::new(api_rate).expect("non-zero rate"),
+                    NonZeroU32::new(api_rate).expect("non-zero burst"),
+                ),
+            }),
             contact_limiter: Arc::new(ContactLimiter::per_hour(
                 NonZeroU32::new(per_hour).expect("non-zero limit"),
             )),

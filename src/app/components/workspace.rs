@@ -73,6 +73,7 @@ fn WorkspaceNav(me: Me) -> impl IntoView {
                 <a href="/app/organisation">"Organisation"</a>
                 {admin.then(|| view! { <a href="/app/audit">"Audit trail"</a> })}
                 <a href="/app/notifications">"Notifications" {move || live.get().then(|| view! { <UnreadBadge /> })}</a>
+                <a href="/app/tokens">"API tokens"</a>
                 <a href="/app/account">"My account"</a>
             </nav>
             {(!others.is_empty())

@@ -14,3 +14,4 @@ pub mod reports;
 pub mod signup;
 pub mod simulations;
 pub mod teams;
+pub mod tokens;

@@ -5,6 +5,7 @@
 
 pub mod passwords;
 pub mod throttle;
+pub mod tokens;
 
 use crate::model::account::{Permission, Role, TenantId, UserId};
 use crate::model::error::AppError;
@@ -33,11 +34,14 @@ pub struct Caller {
     pub user_id: UserId,
     pub tenant_id: TenantId,
     pub role: Role,
+    /// A read-only API token: whatever the role, nothing but reading.
+    pub read_only: bool,
 }
 
 impl Caller {
     pub fn require(self, permission: Permission) -> Result<Caller, AppError> {
-        if self.role.allows(permission) {
+        let scope_allows = !self.read_only || permission == Permission::Read;
+        if self.role.allows(permission) && scope_allows {
             Ok(self)
         } else {
             tracing::warn!(user = %self.user_id, tenant = %self.tenant_id, ?permission, "permission refused");
@@ -115,6 +119,7 @@ pub async fn caller(pool: &PgPool, session: &Session) -> Result<Caller, AppError
             user_id: auth.user_id,
             tenant_id: auth.tenant_id,
             role,
+            read_only: false,
         }),
         None => {
             end(session).await?;

@@ -1,9 +1,11 @@
 //! The database: connecting (to `DATABASE_URL` or the embedded cluster),
 //! migrating, and one repository module per aggregate.
 
+pub mod api_tokens;
 pub mod audit;
 pub mod contact_requests;
 pub mod embedded;
+pub mod idempotency_keys;
 pub mod invitations;
 pub mod notifications;
 pub mod imports;

@@ -85,6 +85,47 @@ pub async fn list(
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
+/// Which simulations a page of the API lists, besides visibility.
+pub struct PageFilter<'a> {
+    pub name: Option<&'a str>,
+    pub mine: bool,
+    pub reporting_date: Option<NaiveDate>,
+    /// The last id of the previous page (ids grow with time: UUID v7).
+    pub after: Option<SimulationId>,
+    pub limit: i64,
+}
+
+/// Live visible simulations, newest first, a page at a time.
+pub async fn page(
+    conn: &mut PgConnection,
+    user: UserId,
+    admin: bool,
+    filter: &PageFilter<'_>,
+) -> Result<Vec<SimulationSummary>, sqlx::Error> {
+    let pattern = filter.name.map(|n| {
+        let escaped = n.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        format!("%{escaped}%")
+    });
+    let rows: Vec<SummaryRow> = sqlx::query_as(&summary_sql(
+        "s.deleted_at IS NULL
+         AND ($3::text IS NULL OR s.name ILIKE $3)
+         AND (NOT $4 OR s.created_by = $1)
+         AND ($5::date IS NULL OR v.reporting_date = $5)
+         AND ($6::uuid IS NULL OR s.simulation_id < $6)
+         ORDER BY s.simulation_id DESC LIMIT $7",
+    ))
+    .bind(user.0)
+    .bind(admin)
+    .bind(pattern)
+    .bind(filter.mine)
+    .bind(filter.reporting_date)
+    .bind(filter.after.map(|a| a.0))
+    .bind(filter.limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
 /// A visible, not deleted simulation.
 pub async fn get(
     conn: &mut PgConnection,
@@ -538,4 +579,33 @@ pub async fn save_scenario(
     .bind(user.0)
     .fetch_one(conn)
     .await
+}
+
+/// One scenario of a simulation with its stored results.
+pub async fn scenario(
+    conn: &mut PgConnection,
+    simulation: SimulationId,
+    scenario: crate::model::simulation::ScenarioId,
+) -> Result<Option<(ScenarioSummary, Results)>, sqlx::Error> {
+    type Row = (Uuid, String, sqlx::types::Json<Value>, i32, DateTime<Utc>, sqlx::types::Json<Results>);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT scenario_id, name, edits, version_no, updated_at, results FROM scenarios
+          WHERE tenant_id = app_tenant() AND simulation_id = $1 AND scenario_id = $2",
+    )
+    .bind(simulation.0)
+    .bind(scenario.0)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(id, name, edits, version, updated, results)| {
+        (
+            ScenarioSummary {
+                scenario_id: crate::model::simulation::ScenarioId(id),
+                name,
+                edits_json: edits.0.to_string(),
+                version_no: version,
+                updated_at: updated.format("%Y-%m-%d %H:%M UTC").to_string(),
+            },
+            results.0,
+        )
+    }))
 }

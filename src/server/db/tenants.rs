@@ -147,6 +147,7 @@ pub async fn quotas(conn: &mut PgConnection) -> Result<Option<Quotas>, sqlx::Err
         Option<i64>,
         i64,
         i64,
+        i64,
     );
     let row: Option<Row> = sqlx::query_as(
         "SELECT p.name,
@@ -156,20 +157,22 @@ pub async fn quotas(conn: &mut PgConnection) -> Result<Option<Quotas>, sqlx::Err
                 t.max_api_calls_per_day, p.max_api_calls_per_day,
                 (SELECT count(*) FROM memberships),
                 (SELECT count(*) FROM invitations
-                  WHERE accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now())
+                  WHERE accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()),
+                (SELECT coalesce(sum(calls), 0)::int8 FROM api_usage
+                  WHERE day = (now() AT TIME ZONE 'UTC')::date)
            FROM tenants t JOIN plans p USING (plan_code)",
     )
     .fetch_optional(conn)
     .await?;
     Ok(row.map(
-        |(plan, tm, pm, ts, ps, tst, pst, ta, pa, members, pending)| Quotas {
+        |(plan, tm, pm, ts, ps, tst, pst, ta, pa, members, pending, api_calls)| Quotas {
             plan_name: plan,
             members: Usage {
                 used: members + pending,
                 limit: tm.or(pm),
                 plan_limit: pm,
             },
-            // Simulations, storage and API calls arrive with their issues.
+            // Simulations and storage arrive with their issues.
             simulations: Usage {
                 used: 0,
                 limit: ts.or(ps),
@@ -181,7 +184,7 @@ pub async fn quotas(conn: &mut PgConnection) -> Result<Option<Quotas>, sqlx::Err
                 plan_limit: pst,
             },
             api_calls_per_day: Usage {
-                used: 0,
+                used: api_calls,
                 limit: ta.or(pa),
                 plan_limit: pa,
             },

@@ -19,6 +19,7 @@ use crate::model::import::{
 use crate::model::simulation::SimulationId;
 use crate::server::auth::Caller;
 use crate::server::db::{imports, scope};
+use crate::server::idempotency::{self, Created, IdempotencyKey};
 use crate::server::{audit, simulations};
 use read::Workbook;
 use serde_json::json;
@@ -212,7 +213,25 @@ fn summarise(mapping: &Mapping, data: DataSet, problems: Vec<Problem>) -> Import
 /// mapping saved for the next file of this layout and the upload removed:
 /// an error anywhere leaves nothing behind.
 pub async fn commit(pool: &PgPool, caller: Caller, id: ImportId, sent: Mapping, name: String) -> Result<SimulationId, AppError> {
+    commit_once(pool, caller, id, sent, name, None).await.map(Created::value)
+}
+
+/// [`commit`], made once per idempotency key: a retry gets the simulation
+/// the first commit created, although the upload is gone.
+pub async fn commit_once(
+    pool: &PgPool,
+    caller: Caller,
+    id: ImportId,
+    sent: Mapping,
+    name: String,
+    key: Option<&IdempotencyKey>,
+) -> Result<Created<SimulationId>, AppError> {
     let caller = caller.require(Permission::EditData)?;
+    if let Some(key) = key
+        && let Some(earlier) = idempotency::earlier(pool, caller, key).await?
+    {
+        return Ok(Created::Replayed(SimulationId(earlier)));
+    }
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let file = staged(&mut tx, caller, id).await?;
     tx.commit().await?;
@@ -243,6 +262,11 @@ pub async fn commit(pool: &PgPool, caller: Caller, id: ImportId, sent: Mapping, 
         return Err(AppError::Conflict("This import was already committed.".into()));
     }
     let simulation = simulations::insert_new(&mut tx, caller, &name, &version).await?;
+    if let Some(key) = key
+        && let Some(earlier) = idempotency::record(&mut tx, caller, key, simulation.0).await?
+    {
+        return Ok(Created::Replayed(SimulationId(earlier)));
+    }
     let book_headers = mapping.sheets.iter().filter(|s| s.section.is_some());
     for sheet in book_headers {
         let headers: Vec<(usize, String)> = sheet.columns.iter().map(|c| (c.column, c.header.clone())).collect();
@@ -259,5 +283,5 @@ pub async fn commit(pool: &PgPool, caller: Caller, id: ImportId, sent: Mapping, 
     )
     .await?;
     tx.commit().await?;
-    Ok(simulation)
+    Ok(Created::New(simulation))
 }

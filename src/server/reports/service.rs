@@ -309,8 +309,7 @@ pub async fn generate(pool: &PgPool, caller: Caller, request: Request) -> Result
                 .into_iter()
                 .find(|s| s.scenario_id == id)
                 .ok_or(AppError::NotFound)?;
-            let parsed = Scenario::from_json_str(&found.edits_json)
-                .map_err(|e| AppError::Validation(FieldErrors::single("scenario", e.to_string())))?;
+            let parsed = simulations::parse_edits(&found.edits_json)?;
             Some((found.name, parsed))
         }
     };
@@ -372,6 +371,15 @@ async fn visible_report(tx: &mut sqlx::PgConnection, caller: Caller, id: ReportI
     let (report, author) = reports::get(tx, id).await?.ok_or(AppError::NotFound)?;
     simulations::visible(tx, caller, report.simulation_id.parse()?).await?;
     Ok((report, author))
+}
+
+/// A report's description, if the caller can see its simulation.
+pub async fn get(pool: &PgPool, caller: Caller, id: ReportId) -> Result<ReportSummary, AppError> {
+    let caller = caller.require(Permission::Read)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    let (report, _) = visible_report(&mut tx, caller, id).await?;
+    tx.commit().await?;
+    Ok(report)
 }
 
 pub async fn download(pool: &PgPool, caller: Caller, id: ReportId) -> Result<(ReportSummary, Vec<u8>), AppError> {

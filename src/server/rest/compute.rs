@@ -1,0 +1,111 @@
+//! `/compute` (the engine on a data set, nothing stored) and `/me` (whom
+//! the token stands for).
+
+use super::extract::{ApiCaller, Json};
+use super::problem::Problem;
+use super::simulations::check_data_set;
+use crate::engine::dataset::DataSet;
+use crate::engine::results::Results;
+use crate::engine::scenario::{Comparison, Scenario, compare};
+use crate::engine::{ComputeOptions, compute as run, resolve_profile};
+use crate::model::account::Role;
+use crate::model::api_token::TokenScope;
+use crate::server::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ComputeRequest {
+    /// The data set (dataset.md).
+    pub data: DataSet,
+    /// `basel31` or `crr3`, instead of the data set's own profile.
+    pub profile: Option<String>,
+    /// A scenario to apply: the answer is then baseline, scenario and delta.
+    pub scenario: Option<Scenario>,
+    /// Add the per-line results, each with the rule that set its risk weight.
+    #[serde(default)]
+    pub lines: bool,
+}
+
+/// The results (dataset.md), or with a scenario its comparison.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum ComputeResponse {
+    Results(Box<Results>),
+    Comparison(Box<Comparison>),
+}
+
+/// Computes the results of a data set, optionally under a scenario, with
+/// the engine the application uses. Nothing is stored.
+#[utoipa::path(post, operation_id = "compute", path = "/compute", tag = "compute", request_body = ComputeRequest,
+    responses((status = 200, description = "The results, or baseline, scenario and delta", body = ComputeResponse)))]
+pub async fn compute(
+    State(_state): State<AppState>,
+    ApiCaller(_caller): ApiCaller,
+    Json(request): Json<ComputeRequest>,
+) -> Result<Response, Problem> {
+    let data = check_data_set(request.data)?;
+    let profile = resolve_profile(&data, request.profile.as_deref())
+        .map_err(|e| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "profile", e.to_string()))?;
+    let options = ComputeOptions {
+        lines: request.lines,
+        explain: request.lines,
+    };
+    let changed = match &request.scenario {
+        None => None,
+        Some(scenario) => Some(scenario.apply(&data, &profile).map_err(|e| {
+            Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "scenario", e.to_string())
+        })?),
+    };
+    let response = crate::server::simulations::blocking("api compute", move || {
+        let baseline = run(&data, &profile, &options);
+        match changed {
+            None => ComputeResponse::Results(Box::new(baseline)),
+            Some((data, profile)) => ComputeResponse::Comparison(Box::new(compare(
+                &baseline,
+                &run(&data, &profile, &options),
+            ))),
+        }
+    })
+    .await?;
+    Ok(axum::Json(response).into_response())
+}
+
+/// Whom the token stands for.
+#[derive(Serialize, ToSchema)]
+pub struct TokenOwner {
+    pub user_id: crate::model::account::UserId,
+    pub email: String,
+    pub display_name: String,
+    pub tenant_id: crate::model::account::TenantId,
+    pub tenant_name: String,
+    /// The owner's role now: a changed role applies at once.
+    pub role: Role,
+    pub scope: TokenScope,
+}
+
+#[utoipa::path(get, operation_id = "get_me", path = "/me", tag = "tokens",
+    responses((status = 200, description = "The token's owner, organisation, role and scope", body = TokenOwner)))]
+pub async fn me(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+) -> Result<axum::Json<TokenOwner>, Problem> {
+    let me = crate::server::accounts::me(&state.pool, caller).await?;
+    Ok(axum::Json(TokenOwner {
+        user_id: me.user_id,
+        email: me.email,
+        display_name: me.display_name,
+        tenant_id: me.tenant.tenant_id,
+        tenant_name: me.tenant.tenant_name,
+        role: me.tenant.role,
+        scope: if caller.read_only {
+            TokenScope::Read
+        } else {
+            TokenScope::ReadWrite
+        },
+    }))
+}

@@ -1,0 +1,87 @@
+//! The API's rate limits: a short-term rate per token (in memory: a burst
+//! from one integration must not starve the others) and the plan's daily
+//! call quota per tenant (in PostgreSQL, so every server counts the same
+//! calls). Both answer 429 with `Retry-After`.
+
+use super::problem::Problem;
+use crate::model::api_token::ApiTokenId;
+use crate::server::auth::Caller;
+use crate::server::db::{api_tokens, scope};
+use axum::http::StatusCode;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use sqlx::PgPool;
+use std::num::NonZeroU32;
+
+pub struct ApiLimits {
+    per_token: DefaultKeyedRateLimiter<ApiTokenId>,
+    per_second: NonZeroU32,
+}
+
+impl ApiLimits {
+    /// `per_second` calls a second per token, with bursts of `burst`.
+    pub fn new(per_second: NonZeroU32, burst: NonZeroU32) -> ApiLimits {
+        ApiLimits {
+            per_token: RateLimiter::keyed(Quota::per_second(per_second).allow_burst(burst)),
+            per_second,
+        }
+    }
+
+    /// Counts one call of `token` against its rate.
+    pub fn check_token(&self, token: ApiTokenId) -> Result<(), Problem> {
+        self.per_token.check_key(&token).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            Problem::rate_limited(
+                "token-rate-limited",
+                format!(
+                    "This token may make {} calls a second. Wait before the next one.",
+                    self.per_second
+                ),
+                wait.as_secs_f64().ceil() as u64,
+            )
+        })?;
+        Ok(())
+    }
+}
+
+/// Counts one call against the tenant's daily quota (its plan's, unless an
+/// admin set another).
+pub async fn count_daily_call(pool: &PgPool, caller: Caller) -> Result<(), Problem> {
+    let mut tx = scope::begin(pool, caller.tenant_id)
+        .await
+        .map_err(crate::model::error::AppError::from)?;
+    let limit = api_tokens::daily_limit(&mut tx)
+        .await
+        .map_err(crate::model::error::AppError::from)?;
+    if limit == Some(0) {
+        return Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "plan-excludes-api",
+            "API not included",
+            "Your organisation's plan does not include the API. An admin can change the plan or the API quota.",
+        ));
+    }
+    let calls = api_tokens::count_call(&mut tx, caller.tenant_id)
+        .await
+        .map_err(crate::model::error::AppError::from)?;
+    tx.commit()
+        .await
+        .map_err(crate::model::error::AppError::from)?;
+    match limit {
+        Some(limit) if calls > limit => {
+            let now = chrono::Utc::now();
+            let midnight = (now.date_naive() + chrono::Days::new(1))
+                .and_hms_opt(0, 0, 0)
+                .map(|t| t.and_utc());
+            let wait = midnight.map_or(3600, |m| (m - now).num_seconds().max(1) as u64);
+            Err(Problem::rate_limited(
+                "daily-quota-exceeded",
+                format!(
+                    "Your organisation has used its {limit} API calls for today (UTC). The count starts again at midnight UTC."
+                ),
+                wait,
+            ))
+        }
+        _ => Ok(()),
+    }
+}

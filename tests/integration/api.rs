@@ -1,0 +1,1261 @@
+//! The REST API v1 through the real router on a real PostgreSQL: tokens
+//! and their revocation, expiry and key rotation; the role and tenant
+//! matrices of the accounts issue applied to every route; each route's
+//! contract; rate limits and quotas; problems for every kind of bad
+//! request; idempotent creates. Then schemathesis, a real external client,
+//! fuzzes the running server from its own OpenAPI document.
+
+use crate::support::{JOIN_PASSWORD, TestApp, fresh_database, join};
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use serde_json::{Value, json};
+use sqlx::PgPool;
+
+const BOUNDARY: &str = "prudentia-api-boundary";
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Value,
+    text: String,
+}
+
+/// One API call with a bearer token (or none) and a JSON body (or none).
+async fn api(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Reply {
+    let mut request = Request::builder().method(method).uri(path);
+    if let Some(token) = token {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let request = match body {
+        Some(body) => request
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string())),
+        None => request.body(Body::empty()),
+    }
+    .expect("request");
+    send(app, request).await
+}
+
+async fn send(app: &TestApp, request: Request<Body>) -> Reply {
+    let (response, text) = app.send(request).await;
+    Reply {
+        status: response.status(),
+        headers: response.headers().clone(),
+        body: serde_json::from_str(&text).unwrap_or(Value::Null),
+        text,
+    }
+}
+
+impl Reply {
+    /// A problem document of this status and kind.
+    fn problem(&self, status: StatusCode, kind: &str) {
+        assert_eq!(self.status, status, "{}", self.text);
+        assert_eq!(
+            self.headers[header::CONTENT_TYPE],
+            "application/problem+json",
+            "{}",
+            self.text
+        );
+        assert_eq!(
+            self.body["type"],
+            format!("urn:prudentia:problem:{kind}"),
+            "{}",
+            self.text
+        );
+        assert_eq!(self.body["status"], status.as_u16());
+        assert!(self.body["title"].as_str().is_some_and(|t| !t.is_empty()));
+    }
+
+    fn fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+async fn signup(app: &TestApp, organisation: &str, email: &str) -> String {
+    app.call(
+        None,
+        "signup",
+        &[
+            ("organisation", organisation),
+            ("name", "Admin"),
+            ("email", email),
+            ("password", JOIN_PASSWORD),
+        ],
+    )
+    .await
+    .cookie
+    .expect("cookie")
+}
+
+/// Moves every organisation to a plan with the API (new ones start on
+/// Starter, which has none).
+async fn professional(owner: &PgPool) {
+    sqlx::query("UPDATE tenants SET plan_code = 'professional'")
+        .execute(owner)
+        .await
+        .expect("plan");
+}
+
+/// A token created on the tokens page; its text.
+async fn token(app: &TestApp, cookie: &str, scope: &str) -> String {
+    let reply = app
+        .call(
+            Some(cookie),
+            "create-api-token",
+            &[("name", "integration"), ("scope", scope), ("days", "30")],
+        )
+        .await;
+    assert!(reply.ok(), "{}", reply.body);
+    let created: Value = serde_json::from_str(&reply.body).expect("created token");
+    created["token"].as_str().expect("token text").to_owned()
+}
+
+/// A small bank: ten lines of the demo bank and its capital.
+fn small_bank() -> Value {
+    let mut data = prudentia::samples::demo_bank();
+    data.exposures.truncate(10);
+    serde_json::to_value(&data).expect("data set")
+}
+
+async fn create(app: &TestApp, token: &str, name: &str) -> String {
+    let reply = api(
+        app,
+        "POST",
+        "/api/v1/simulations",
+        Some(token),
+        Some(json!({ "name": name, "data": small_bank() })),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    reply.body["simulation_id"].as_str().expect("id").to_owned()
+}
+
+#[tokio::test]
+async fn tokens_follow_the_role_the_tenant_revocation_expiry_and_key_rotation() {
+    let (pool, owner, _) = fresh_database().await;
+    let app = TestApp::with_pool(pool.clone()).await;
+    let admin = signup(&app, "Banque Alpha", "ada@alpha.example").await;
+    let ana = join(&app, &admin, "ana@alpha.example", "Ana Analyst", "analyst").await;
+    let vic = join(&app, &admin, "vic@alpha.example", "Vic Viewer", "viewer").await;
+    let beta = signup(&app, "Banque Beta", "bea@beta.example").await;
+
+    // Starter has no API: a token works, the plan does not.
+    let starter = token(&app, &ana, "read").await;
+    api(&app, "GET", "/api/v1/me", Some(&starter), None)
+        .await
+        .problem(StatusCode::FORBIDDEN, "plan-excludes-api");
+    professional(&owner).await;
+
+    // Who the token is.
+    let ana_rw = token(&app, &ana, "read_write").await;
+    let me = api(&app, "GET", "/api/v1/me", Some(&ana_rw), None).await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.text);
+    assert_eq!(
+        (
+            me.body["email"].as_str(),
+            me.body["role"].as_str(),
+            me.body["scope"].as_str()
+        ),
+        (
+            Some("ana@alpha.example"),
+            Some("analyst"),
+            Some("read_write")
+        )
+    );
+
+    // No token, a forged one, a tampered one.
+    let none = api(&app, "GET", "/api/v1/simulations", None, None).await;
+    none.problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+    assert!(
+        none.headers[header::WWW_AUTHENTICATE]
+            .to_str()
+            .expect("ascii")
+            .starts_with("Bearer")
+    );
+    api(&app, "GET", "/api/v1/simulations", Some("not.a.jwt"), None)
+        .await
+        .problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+    let mut tampered = ana_rw.clone();
+    let last = tampered.pop().expect("non-empty");
+    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    api(&app, "GET", "/api/v1/simulations", Some(&tampered), None)
+        .await
+        .problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+
+    // A viewer cannot have a read-write token; read-only tokens only read.
+    let refused = app
+        .call(
+            Some(&vic),
+            "create-api-token",
+            &[("name", "x"), ("scope", "read_write"), ("days", "30")],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    let vic_read = token(&app, &vic, "read").await;
+    let ana_read = token(&app, &ana, "read").await;
+    let id = create(&app, &ana_rw, "Plan 2027").await;
+    let path = format!("/api/v1/simulations/{id}");
+    let new = json!({ "name": "x", "data": small_bank() });
+    api(
+        &app,
+        "POST",
+        "/api/v1/simulations",
+        Some(&ana_read),
+        Some(new.clone()),
+    )
+    .await
+    .problem(StatusCode::FORBIDDEN, "forbidden");
+    api(
+        &app,
+        "POST",
+        "/api/v1/simulations",
+        Some(&vic_read),
+        Some(new.clone()),
+    )
+    .await
+    .problem(StatusCode::FORBIDDEN, "forbidden");
+    assert_eq!(
+        api(&app, "GET", &path, Some(&ana_read), None).await.status,
+        StatusCode::OK
+    );
+
+    // Shared with the organisation by default; made private, the viewer
+    // no longer finds it; shared again, the viewer reads it and still
+    // cannot change it.
+    assert_eq!(
+        api(&app, "GET", &path, Some(&vic_read), None).await.status,
+        StatusCode::OK
+    );
+    let private = api(
+        &app,
+        "PATCH",
+        &path,
+        Some(&ana_rw),
+        Some(json!({ "sharing": "private" })),
+    )
+    .await;
+    assert_eq!(private.status, StatusCode::NO_CONTENT, "{}", private.text);
+    api(&app, "GET", &path, Some(&vic_read), None)
+        .await
+        .problem(StatusCode::NOT_FOUND, "not-found");
+    api(
+        &app,
+        "PATCH",
+        &path,
+        Some(&vic_read),
+        Some(json!({ "sharing": "tenant" })),
+    )
+    .await
+    .problem(StatusCode::FORBIDDEN, "forbidden");
+    let shared = api(
+        &app,
+        "PATCH",
+        &path,
+        Some(&ana_rw),
+        Some(json!({ "sharing": "tenant" })),
+    )
+    .await;
+    assert_eq!(shared.status, StatusCode::NO_CONTENT, "{}", shared.text);
+    assert_eq!(
+        api(&app, "GET", &path, Some(&vic_read), None).await.status,
+        StatusCode::OK
+    );
+    api(&app, "DELETE", &path, Some(&vic_read), None)
+        .await
+        .problem(StatusCode::FORBIDDEN, "forbidden");
+
+    // Another organisation sees nothing, on every route of the simulation.
+    let beta_rw = token(&app, &beta, "read_write").await;
+    for (method, route, body) in [
+        ("GET", path.clone(), None),
+        ("PATCH", path.clone(), Some(json!({ "name": "mine now" }))),
+        ("DELETE", path.clone(), None),
+        ("GET", format!("{path}/versions"), None),
+        (
+            "POST",
+            format!("{path}/versions"),
+            Some(json!({ "edits": [] })),
+        ),
+        ("GET", format!("{path}/versions/1/results"), None),
+        ("GET", format!("{path}/scenarios"), None),
+        (
+            "POST",
+            format!("{path}/scenarios"),
+            Some(json!({ "name": "s", "edits": [] })),
+        ),
+    ] {
+        api(&app, method, &route, Some(&beta_rw), body)
+            .await
+            .problem(StatusCode::NOT_FOUND, "not-found");
+    }
+    let report = api(
+        &app,
+        "POST",
+        "/api/v1/reports",
+        Some(&beta_rw),
+        Some(json!({ "simulation_id": id, "format": "xlsx" })),
+    )
+    .await;
+    report.problem(StatusCode::NOT_FOUND, "not-found");
+    let listed = api(&app, "GET", "/api/v1/simulations", Some(&beta_rw), None).await;
+    assert_eq!(listed.body["items"], json!([]), "{}", listed.text);
+
+    // Revoked on the tokens page: refused at the next call.
+    let listed: Value =
+        serde_json::from_str(&app.call(Some(&ana), "api-tokens", &[]).await.body).expect("tokens");
+    let ana_read_id = listed
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|t| t["scope"] == "read" && t["revoked"] == false && t["name"] == "integration")
+        .expect("a read token")["token_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    // A member cannot revoke another's token; the admin can.
+    let foreign = app
+        .call(
+            Some(&vic),
+            "revoke-api-token",
+            &[("token_id", &ana_read_id)],
+        )
+        .await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND, "{}", foreign.body);
+    assert!(
+        app.call(
+            Some(&admin),
+            "revoke-api-token",
+            &[("token_id", &ana_read_id)]
+        )
+        .await
+        .ok()
+    );
+    api(&app, "GET", &path, Some(&ana_read), None)
+        .await
+        .problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+
+    // A changed role applies to the token at once.
+    let members: Value =
+        serde_json::from_str(&app.call(Some(&admin), "members", &[]).await.body).expect("members");
+    let ana_id = members
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|m| m["email"] == "ana@alpha.example")
+        .expect("ana")["user_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    assert!(
+        app.call(
+            Some(&admin),
+            "member-role",
+            &[("user_id", &ana_id), ("role", "viewer")]
+        )
+        .await
+        .ok()
+    );
+    api(
+        &app,
+        "POST",
+        "/api/v1/simulations",
+        Some(&ana_rw),
+        Some(new.clone()),
+    )
+    .await
+    .problem(StatusCode::FORBIDDEN, "forbidden");
+    assert!(
+        app.call(
+            Some(&admin),
+            "member-role",
+            &[("user_id", &ana_id), ("role", "analyst")]
+        )
+        .await
+        .ok()
+    );
+    assert_eq!(
+        api(&app, "GET", &path, Some(&ana_rw), None).await.status,
+        StatusCode::OK
+    );
+
+    // An expired token is refused, whatever its signature says.
+    sqlx::query("UPDATE api_tokens SET created_at = now() - interval '2 days', expires_at = now() - interval '1 second' WHERE scope = 'read' AND user_id = (SELECT user_id FROM users WHERE email = 'vic@alpha.example')")
+        .execute(&owner)
+        .await
+        .expect("expire");
+    api(&app, "GET", &path, Some(&vic_read), None)
+        .await
+        .problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+
+    // Key rotation: old tokens keep working, new ones carry the new key;
+    // retiring the old key ends the tokens it signed.
+    let old_kid: String = sqlx::query_scalar("SELECT key_id FROM api_signing_keys")
+        .fetch_one(&owner)
+        .await
+        .expect("one key");
+    let new_kid = prudentia::server::auth::tokens::rotate(&pool)
+        .await
+        .expect("rotate");
+    let app = TestApp::with_pool(pool.clone()).await;
+    assert_eq!(
+        api(&app, "GET", &path, Some(&ana_rw), None).await.status,
+        StatusCode::OK,
+        "old key still verifies"
+    );
+    let fresh = token(&app, &ana, "read").await;
+    let header = jsonwebtoken::decode_header(&fresh).expect("JWT header");
+    assert_eq!(header.kid.as_deref(), Some(new_kid.as_str()));
+    assert!(
+        prudentia::server::db::api_tokens::retire_key(&pool, &old_kid)
+            .await
+            .expect("retire")
+    );
+    let app = TestApp::with_pool(pool.clone()).await;
+    api(&app, "GET", &path, Some(&ana_rw), None)
+        .await
+        .problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+    assert_eq!(
+        api(&app, "GET", &path, Some(&fresh), None).await.status,
+        StatusCode::OK
+    );
+
+    // Every token event is in the audit trail.
+    let events: Vec<String> =
+        sqlx::query_scalar("SELECT action FROM audit_events WHERE action LIKE 'api_token.%'")
+            .fetch_all(&owner)
+            .await
+            .expect("audit");
+    assert!(
+        events.iter().filter(|a| *a == "api_token.created").count() >= 6,
+        "{events:?}"
+    );
+    assert!(
+        events.contains(&"api_token.revoked".to_owned()),
+        "{events:?}"
+    );
+}
+
+fn multipart(file_name: &str, content: &[u8]) -> Vec<u8> {
+    let mut body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(content);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+#[tokio::test]
+async fn every_route_does_what_its_contract_says() {
+    let (pool, owner, _) = fresh_database().await;
+    let app = TestApp::with_pool(pool).await;
+    let admin = signup(&app, "Banque Alpha", "ada@alpha.example").await;
+    professional(&owner).await;
+    let t = token(&app, &admin, "read_write").await;
+    let t = Some(t.as_str());
+
+    // Compute: results, lines with their rule, a scenario's comparison.
+    let computed = api(
+        &app,
+        "POST",
+        "/api/v1/compute",
+        t,
+        Some(json!({ "data": small_bank(), "lines": true })),
+    )
+    .await;
+    assert_eq!(computed.status, StatusCode::OK, "{}", computed.text);
+    assert!(
+        computed.body["ratios"]["cet1"]
+            .as_f64()
+            .is_some_and(|r| r > 0.0),
+        "{}",
+        computed.text
+    );
+    assert_eq!(computed.body["lines"].as_array().map(Vec::len), Some(10));
+    assert!(
+        computed.body["lines"][0]["rule"]
+            .as_str()
+            .is_some_and(|r| r.contains('§'))
+    );
+    let scenario = json!({ "edits": [{ "op": "add_capital", "tier": "cet1", "amount": -1.0e6 }] });
+    let compared = api(
+        &app,
+        "POST",
+        "/api/v1/compute",
+        t,
+        Some(json!({ "data": small_bank(), "scenario": scenario })),
+    )
+    .await;
+    assert_eq!(compared.status, StatusCode::OK, "{}", compared.text);
+    assert_eq!(
+        compared.body["delta"]["capital"]["cet1"].as_f64(),
+        Some(-1.0e6),
+        "{}",
+        compared.text
+    );
+    // The same engine as the command line: identical figures.
+    let data: prudentia::engine::dataset::DataSet =
+        serde_json::from_value(small_bank()).expect("data");
+    let profile = prudentia::engine::resolve_profile(&data, None).expect("profile");
+    let direct = prudentia::engine::compute(
+        &data,
+        &profile,
+        &prudentia::engine::ComputeOptions::default(),
+    );
+    assert_eq!(
+        compared.body["baseline"],
+        serde_json::to_value(&direct).expect("json")
+    );
+
+    // Bad data sets: each field at fault, by path.
+    let mut bad = small_bank();
+    bad["exposures"][3]["drawn"] = json!(-5);
+    bad["exposures"][4]["class"] = json!("crypto");
+    let refused = api(
+        &app,
+        "POST",
+        "/api/v1/compute",
+        t,
+        Some(json!({ "data": bad })),
+    )
+    .await;
+    refused.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert_eq!(
+        refused.fields(),
+        vec!["data.exposures[4].class"],
+        "parse errors first: {}",
+        refused.text
+    );
+    bad["exposures"][4]["class"] = json!("corporate");
+    let refused = api(
+        &app,
+        "POST",
+        "/api/v1/compute",
+        t,
+        Some(json!({ "data": bad })),
+    )
+    .await;
+    refused.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert_eq!(
+        refused.fields(),
+        vec!["data.exposures[3].drawn"],
+        "{}",
+        refused.text
+    );
+    let huge = api(
+        &app,
+        "POST",
+        "/api/v1/compute",
+        t,
+        Some(json!({ "data": { "capital": [{ "tier": "cet1", "amount": 1e300 }] } })),
+    )
+    .await;
+    assert_eq!(
+        huge.fields(),
+        vec!["data.capital[0].amount"],
+        "{}",
+        huge.text
+    );
+    let unknown = api(
+        &app,
+        "POST",
+        "/api/v1/compute",
+        t,
+        Some(json!({ "data": small_bank(), "colour": "red" })),
+    )
+    .await;
+    unknown.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+
+    // Simulations: cursor pages, filters, get, rename.
+    let first = create(&app, t.expect("token"), "Alpha plan").await;
+    let second = create(&app, t.expect("token"), "Beta plan").await;
+    let third = create(&app, t.expect("token"), "Gamma 50% stress").await;
+    let page = api(&app, "GET", "/api/v1/simulations?limit=2", t, None).await;
+    let ids: Vec<&str> = page.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|s| s["simulation_id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(ids, vec![third.as_str(), second.as_str()], "newest first");
+    let cursor = page.body["next_cursor"].as_str().expect("a next page");
+    let rest = api(
+        &app,
+        "GET",
+        &format!("/api/v1/simulations?limit=2&cursor={cursor}"),
+        t,
+        None,
+    )
+    .await;
+    assert_eq!(rest.body["items"][0]["simulation_id"], first);
+    assert!(rest.body.get("next_cursor").is_none(), "{}", rest.text);
+    let named = api(&app, "GET", "/api/v1/simulations?name=50%25", t, None).await;
+    assert_eq!(
+        named.body["items"].as_array().map(Vec::len),
+        Some(1),
+        "% is a character, not a wildcard: {}",
+        named.text
+    );
+    let dated = api(
+        &app,
+        "GET",
+        "/api/v1/simulations?reporting_date=2025-12-31&mine=true",
+        t,
+        None,
+    )
+    .await;
+    assert_eq!(
+        dated.body["items"].as_array().map(Vec::len),
+        Some(3),
+        "{}",
+        dated.text
+    );
+    api(
+        &app,
+        "GET",
+        "/api/v1/simulations?reporting_date=31/12/2025",
+        t,
+        None,
+    )
+    .await
+    .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    api(&app, "GET", "/api/v1/simulations?cursor=nope", t, None)
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    api(&app, "GET", "/api/v1/simulations?limit=lots", t, None)
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    let path = format!("/api/v1/simulations/{first}");
+    assert_eq!(
+        api(
+            &app,
+            "PATCH",
+            &path,
+            t,
+            Some(json!({ "name": "Alpha plan (final)" }))
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    let got = api(&app, "GET", &path, t, None).await;
+    assert_eq!(
+        (
+            got.body["name"].as_str(),
+            got.body["sharing"].as_str(),
+            got.body["versions"].as_array().map(Vec::len)
+        ),
+        (Some("Alpha plan (final)"), Some("tenant"), Some(1)),
+        "{}",
+        got.text
+    );
+    api(&app, "PATCH", &path, t, Some(json!({})))
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    api(&app, "PATCH", &path, t, Some(json!({ "name": "  " })))
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+
+    // Versions: a new one from edits, its results with a page of lines.
+    let edits = json!({ "edits": [{ "op": "scale_exposures", "filter": {}, "factor": 2.0 }], "note": "doubled" });
+    let version = api(&app, "POST", &format!("{path}/versions"), t, Some(edits)).await;
+    assert_eq!(
+        (version.status, version.body["version_no"].as_i64()),
+        (StatusCode::CREATED, Some(2)),
+        "{}",
+        version.text
+    );
+    let versions = api(&app, "GET", &format!("{path}/versions"), t, None).await;
+    assert_eq!(versions.body.as_array().map(Vec::len), Some(2));
+    let v1 = api(&app, "GET", &format!("{path}/versions/1/results"), t, None).await;
+    let v2 = api(
+        &app,
+        "GET",
+        &format!("{path}/versions/2/results?lines=true&sort=id"),
+        t,
+        None,
+    )
+    .await;
+    assert_eq!(v2.status, StatusCode::OK, "{}", v2.text);
+    let rwa = |r: &Reply| {
+        r.body["results"]["rwa"]["credit"]
+            .as_f64()
+            .expect("credit RWA")
+    };
+    assert!(
+        (rwa(&v2) - 2.0 * rwa(&v1)).abs() < 1e-6 * rwa(&v1),
+        "credit RWA doubles"
+    );
+    assert!(v1.body.get("lines").is_none());
+    assert_eq!(v2.body["lines"]["total"], 10);
+    let line_ids: Vec<&str> = v2.body["lines"]["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .map(|l| l["id"].as_str().expect("id"))
+        .collect();
+    assert!(
+        line_ids.windows(2).all(|w| w[0] <= w[1]),
+        "sorted by id: {line_ids:?}"
+    );
+    api(&app, "GET", &format!("{path}/versions/9/results"), t, None)
+        .await
+        .problem(StatusCode::NOT_FOUND, "not-found");
+    api(
+        &app,
+        "GET",
+        &format!("{path}/versions/2/results?sort=colour&lines=true"),
+        t,
+        None,
+    )
+    .await
+    .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    let bad_edit = api(
+        &app,
+        "POST",
+        &format!("{path}/versions"),
+        t,
+        Some(json!({ "edits": [{ "op": "explode" }] })),
+    )
+    .await;
+    bad_edit.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert!(
+        bad_edit.fields()[0].starts_with("edits[0]"),
+        "{}",
+        bad_edit.text
+    );
+
+    // Scenarios: saved, listed, results with the scenario's own lines.
+    let saved = api(
+        &app,
+        "POST",
+        &format!("{path}/scenarios"),
+        t,
+        Some(json!({ "name": "Halve", "edits": [{ "op": "scale_exposures", "factor": 0.5 }] })),
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::CREATED, "{}", saved.text);
+    let scenario_id = saved.body["scenario_id"]
+        .as_str()
+        .expect("scenario id")
+        .to_owned();
+    assert_eq!(
+        api(&app, "GET", &format!("{path}/scenarios"), t, None)
+            .await
+            .body[0]["name"],
+        "Halve"
+    );
+    let results = api(
+        &app,
+        "GET",
+        &format!("{path}/scenarios/{scenario_id}/results?lines=true"),
+        t,
+        None,
+    )
+    .await;
+    assert_eq!(results.status, StatusCode::OK, "{}", results.text);
+    assert!(
+        (rwa(&results) - rwa(&v2) / 2.0).abs() < 1e-6 * rwa(&v2),
+        "half of version 2: {}",
+        results.text
+    );
+    let line_rwa = |r: &Reply| -> f64 {
+        r.body["lines"]["lines"]
+            .as_array()
+            .expect("lines")
+            .iter()
+            .map(|l| l["rwa"].as_f64().expect("rwa"))
+            .sum()
+    };
+    assert!(
+        (line_rwa(&results) - line_rwa(&v2) / 2.0).abs() < 1e-6 * line_rwa(&v2),
+        "the lines are the scenario's"
+    );
+    api(
+        &app,
+        "GET",
+        &format!("{path}/scenarios/{first}/results"),
+        t,
+        None,
+    )
+    .await
+    .problem(StatusCode::NOT_FOUND, "not-found");
+
+    // Imports: upload, report, preview, commit; a retried commit.
+    let csv = b"id;class;drawn;country\nL-1;corporate;1000000;FR\nL-2;retail;250000;FR\n";
+    let request = Request::post("/api/v1/imports")
+        .header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", t.expect("token")),
+        )
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(Body::from(multipart("loans.csv", csv)))
+        .expect("request");
+    let uploaded = send(&app, request).await;
+    assert_eq!(uploaded.status, StatusCode::CREATED, "{}", uploaded.text);
+    let import_id = uploaded.body["proposal"]["import_id"]
+        .as_str()
+        .expect("import id")
+        .to_owned();
+    assert_eq!(
+        uploaded.body["preview"]["error_total"], 0,
+        "{}",
+        uploaded.text
+    );
+    assert_eq!(uploaded.body["preview"]["sections"][0]["rows"], 2);
+    let import_path = format!("/api/v1/imports/{import_id}");
+    let opened = api(&app, "GET", &import_path, t, None).await;
+    assert_eq!(opened.body["proposal"]["file_name"], "loans.csv");
+    let mut mapping = opened.body["proposal"]["mapping"].clone();
+    mapping["unit"] = json!("thousands");
+    let preview = api(
+        &app,
+        "POST",
+        &format!("{import_path}/preview"),
+        t,
+        Some(mapping.clone()),
+    )
+    .await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.text);
+    let bad_request = Request::post("/api/v1/imports")
+        .header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", t.expect("token")),
+        )
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{}"))
+        .expect("request");
+    send(&app, bad_request)
+        .await
+        .problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type");
+    let commit = |key: &'static str, name: &'static str| {
+        Request::post(format!("{import_path}/commit"))
+            .header(
+                header::AUTHORIZATION,
+                format!("Bearer {}", t.expect("token")),
+            )
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("idempotency-key", key)
+            .body(Body::from(
+                json!({ "name": name, "mapping": mapping.clone() }).to_string(),
+            ))
+            .expect("request")
+    };
+    let committed = send(&app, commit("commit-1", "Loans")).await;
+    assert_eq!(committed.status, StatusCode::CREATED, "{}", committed.text);
+    assert!(committed.headers.get("idempotent-replayed").is_none());
+    let again = send(&app, commit("commit-1", "Loans")).await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.text);
+    assert_eq!(again.body["simulation_id"], committed.body["simulation_id"]);
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+    send(&app, commit("commit-1", "Other name"))
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    send(&app, commit("commit-2", "Loans"))
+        .await
+        .problem(StatusCode::NOT_FOUND, "not-found");
+    let loans = api(
+        &app,
+        "GET",
+        committed.body["href"].as_str().expect("href"),
+        t,
+        None,
+    )
+    .await;
+    assert_eq!(loans.body["line_count"], 2, "{}", loans.text);
+
+    // Reports: generated, listed, described, downloaded.
+    let report = api(
+        &app,
+        "POST",
+        "/api/v1/reports",
+        t,
+        Some(json!({ "simulation_id": first, "scenario_id": scenario_id, "format": "xlsx" })),
+    )
+    .await;
+    assert_eq!(report.status, StatusCode::CREATED, "{}", report.text);
+    let report_id = report.body["report"]["report_id"]
+        .as_str()
+        .expect("report id")
+        .to_owned();
+    assert_eq!(
+        api(&app, "GET", "/api/v1/reports", t, None).await.body[0]["report_id"],
+        report_id.as_str()
+    );
+    assert_eq!(
+        api(
+            &app,
+            "GET",
+            &format!("/api/v1/reports/{report_id}"),
+            t,
+            None
+        )
+        .await
+        .body["scenario"],
+        "Halve"
+    );
+    let request = Request::get(report.body["download"].as_str().expect("download"))
+        .header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", t.expect("token")),
+        )
+        .body(Body::empty())
+        .expect("request");
+    let (response, _) = app.send(request).await;
+    assert_eq!(
+        response.headers()[header::CONTENT_TYPE],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let bytes = api_bytes(
+        &app,
+        report.body["download"].as_str().expect("download"),
+        t.expect("token"),
+    )
+    .await;
+    assert!(bytes.starts_with(b"PK"), "an xlsx is a zip");
+
+    // Delete: gone from the API.
+    assert_eq!(
+        api(&app, "DELETE", &path, t, None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    api(&app, "GET", &path, t, None)
+        .await
+        .problem(StatusCode::NOT_FOUND, "not-found");
+    api(&app, "GET", "/api/v1/simulations/not-a-uuid", t, None)
+        .await
+        .problem(StatusCode::NOT_FOUND, "not-found");
+}
+
+async fn api_bytes(app: &TestApp, path: &str, token: &str) -> Vec<u8> {
+    let request = Request::get(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .expect("request");
+    let response = tower::ServiceExt::oneshot(app.router.clone(), request)
+        .await
+        .expect("infallible");
+    http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .expect("body")
+        .to_bytes()
+        .to_vec()
+}
+
+#[tokio::test]
+async fn a_retried_create_with_the_same_key_creates_once() {
+    let (pool, owner, _) = fresh_database().await;
+    let app = TestApp::with_pool(pool).await;
+    let admin = signup(&app, "Banque Alpha", "ada@alpha.example").await;
+    professional(&owner).await;
+    let t = token(&app, &admin, "read_write").await;
+    let body = json!({ "name": "Once", "data": small_bank() }).to_string();
+    let request = |key: &str, body: String| {
+        Request::post("/api/v1/simulations")
+            .header(header::AUTHORIZATION, format!("Bearer {t}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("idempotency-key", key)
+            .body(Body::from(body))
+            .expect("request")
+    };
+    // Two at once, then a retry: one simulation.
+    let (a, b) = tokio::join!(
+        send(&app, request("k-1", body.clone())),
+        send(&app, request("k-1", body.clone()))
+    );
+    let c = send(&app, request("k-1", body.clone())).await;
+    for reply in [&a, &b, &c] {
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+        assert_eq!(reply.body["simulation_id"], a.body["simulation_id"]);
+    }
+    let simulations: i64 = sqlx::query_scalar("SELECT count(*) FROM simulations")
+        .fetch_one(&owner)
+        .await
+        .expect("count");
+    assert_eq!(simulations, 1);
+    // Another key, another simulation; a bad key is a bad request.
+    assert_eq!(
+        send(&app, request("k-2", body.clone())).await.status,
+        StatusCode::CREATED
+    );
+    let refused = send(&app, request("", body.clone())).await;
+    refused.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert_eq!(refused.fields(), vec!["Idempotency-Key"]);
+    let simulations: i64 = sqlx::query_scalar("SELECT count(*) FROM simulations")
+        .fetch_one(&owner)
+        .await
+        .expect("count");
+    assert_eq!(simulations, 2);
+}
+
+#[tokio::test]
+async fn limits_and_bad_requests_get_problems_never_a_stack_trace() {
+    let (pool, owner, _) = fresh_database().await;
+    let app = TestApp::with_api_rate(pool.clone(), 3).await;
+    let admin = signup(&app, "Banque Alpha", "ada@alpha.example").await;
+    professional(&owner).await;
+    let t = token(&app, &admin, "read_write").await;
+
+    // The token's rate: the fourth call at once waits.
+    for _ in 0..3 {
+        assert_eq!(
+            api(&app, "GET", "/api/v1/me", Some(&t), None).await.status,
+            StatusCode::OK
+        );
+    }
+    let limited = api(&app, "GET", "/api/v1/me", Some(&t), None).await;
+    limited.problem(StatusCode::TOO_MANY_REQUESTS, "token-rate-limited");
+    let wait: u64 = limited.headers[header::RETRY_AFTER]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=2).contains(&wait), "{wait}");
+    assert_eq!(limited.body["retry_after"], wait);
+
+    // The organisation's day: an admin's quota of 8 calls, 3 made above
+    // (the call the token's rate refused never reached the count).
+    let app = TestApp::with_pool(pool.clone()).await;
+    sqlx::query("UPDATE tenants SET max_api_calls_per_day = 8")
+        .execute(&owner)
+        .await
+        .expect("quota");
+    for _ in 0..5 {
+        assert_eq!(
+            api(&app, "GET", "/api/v1/me", Some(&t), None).await.status,
+            StatusCode::OK
+        );
+    }
+    let over = api(&app, "GET", "/api/v1/me", Some(&t), None).await;
+    over.problem(StatusCode::TOO_MANY_REQUESTS, "daily-quota-exceeded");
+    let wait: i64 = over.headers[header::RETRY_AFTER]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=86_400).contains(&wait), "until midnight UTC: {wait}");
+    let quotas: Value =
+        serde_json::from_str(&app.call(Some(&admin), "quotas", &[]).await.body).expect("quotas");
+    assert_eq!(quotas["api_calls_per_day"]["used"], 9, "{quotas}");
+    sqlx::query("UPDATE tenants SET max_api_calls_per_day = NULL")
+        .execute(&owner)
+        .await
+        .expect("quota");
+
+    // Bodies: too large, not JSON, not valid JSON, wrong types.
+    let huge = Request::post("/api/v1/compute")
+        .header(header::AUTHORIZATION, format!("Bearer {t}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(
+            header::CONTENT_LENGTH,
+            (prudentia::server::rest::MAX_JSON_BYTES + 1).to_string(),
+        )
+        .body(Body::from("{}"))
+        .expect("request");
+    send(&app, huge)
+        .await
+        .problem(StatusCode::PAYLOAD_TOO_LARGE, "too-large");
+    let large = format!("{{\"name\": \"{}\"}}", "x".repeat(3 * 1024 * 1024));
+    let request = Request::patch("/api/v1/simulations/01a21622-ffd7-71e4-889a-03a0e0d96b8c")
+        .header(header::AUTHORIZATION, format!("Bearer {t}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(large))
+        .expect("request");
+    send(&app, request)
+        .await
+        .problem(StatusCode::PAYLOAD_TOO_LARGE, "too-large");
+    let text = Request::post("/api/v1/compute")
+        .header(header::AUTHORIZATION, format!("Bearer {t}"))
+        .header(header::CONTENT_TYPE, "text/plain")
+        .body(Body::from("{}"))
+        .expect("request");
+    send(&app, text)
+        .await
+        .problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type");
+    let broken = Request::post("/api/v1/compute")
+        .header(header::AUTHORIZATION, format!("Bearer {t}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{\"data\": {"))
+        .expect("request");
+    let broken = send(&app, broken).await;
+    broken.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert_eq!(broken.fields(), vec!["body"]);
+    let missing = api(
+        &app,
+        "POST",
+        "/api/v1/simulations",
+        Some(&t),
+        Some(json!({ "name": "x" })),
+    )
+    .await;
+    missing.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert!(
+        missing.body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("data")),
+        "{}",
+        missing.text
+    );
+
+    // Routes and methods that do not exist.
+    api(&app, "GET", "/api/v1/nothing", Some(&t), None)
+        .await
+        .problem(StatusCode::NOT_FOUND, "not-found");
+    api(&app, "PUT", "/api/v1/simulations", Some(&t), None)
+        .await
+        .problem(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed");
+
+    // The document and its page need no token, and nothing from outside.
+    let doc = api(&app, "GET", "/api/v1/openapi.json", None, None).await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert_eq!(doc.body["openapi"], "3.1.0");
+    let paths = doc.body["paths"].as_object().expect("paths");
+    for route in [
+        "/api/v1/simulations",
+        "/api/v1/simulations/{id}/scenarios/{scenario_id}/results",
+        "/api/v1/compute",
+        "/api/v1/imports/{id}/commit",
+        "/api/v1/reports/{id}/download",
+        "/api/v1/me",
+    ] {
+        assert!(paths.contains_key(route), "{route} documented");
+    }
+    assert_eq!(
+        doc.body["paths"]["/api/v1/simulations"]["get"]["responses"]["429"]["headers"]["Retry-After"]
+            ["schema"]["type"],
+        "integer"
+    );
+    let page = api(&app, "GET", "/api/v1/docs/", None, None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.text.contains("http"), "no CDN: {}", page.text);
+    assert_eq!(
+        api(&app, "GET", "/api/v1/docs/swagger-ui-bundle.js", None, None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+/// schemathesis (from PyPI, installed by `make test`) against the running
+/// server: every operation, generated and mutated requests, the stateful
+/// phase following links; no 5xx, and every response conforms to the
+/// document.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schemathesis_finds_no_server_error_and_no_response_off_the_schema() {
+    let Ok(python) = std::env::var("PRUDENTIA_TEST_PYTHON") else {
+        panic!(
+            "PRUDENTIA_TEST_PYTHON is not set: run the tests with `make test`, which installs schemathesis"
+        );
+    };
+    let schemathesis = std::path::Path::new(&python).with_file_name("schemathesis");
+    let (pool, owner, _) = fresh_database().await;
+    let app = TestApp::with_pool(pool).await;
+    let admin = signup(&app, "Banque Alpha", "ada@alpha.example").await;
+    sqlx::query("UPDATE tenants SET plan_code = 'enterprise'")
+        .execute(&owner)
+        .await
+        .expect("plan");
+    let t = token(&app, &admin, "read_write").await;
+    // Something to find: a simulation with two versions and a scenario, an
+    // upload and a report.
+    let id = create(&app, &t, "Fuzzed").await;
+    api(
+        &app,
+        "POST",
+        &format!("/api/v1/simulations/{id}/versions"),
+        Some(&t),
+        Some(json!({ "edits": [] })),
+    )
+    .await;
+    let scenario = api(
+        &app,
+        "POST",
+        &format!("/api/v1/simulations/{id}/scenarios"),
+        Some(&t),
+        Some(json!({ "name": "S", "edits": [] })),
+    )
+    .await;
+    let report = api(
+        &app,
+        "POST",
+        "/api/v1/reports",
+        Some(&t),
+        Some(json!({ "simulation_id": id, "format": "xlsx" })),
+    )
+    .await;
+    let request = Request::post("/api/v1/imports")
+        .header(header::AUTHORIZATION, format!("Bearer {t}"))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(Body::from(multipart(
+            "loans.csv",
+            b"id;class;drawn\nL-1;corporate;1000\n",
+        )))
+        .expect("request");
+    let upload = send(&app, request).await;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("port");
+    let address = listener.local_addr().expect("address");
+    let router = app.router.clone();
+    let server = tokio::spawn(async move { axum::serve(listener, router).await });
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let config = format!(
+        "[[operations]]\ninclude-path-regex = \"^/api/v1/simulations/\"\nparameters = {{ \"path.id\" = \"{id}\", \"path.version\" = 2, \"path.scenario_id\" = \"{}\" }}\n\n\
+         [[operations]]\ninclude-path-regex = \"^/api/v1/imports/\"\nparameters = {{ \"path.id\" = \"{}\" }}\n\n\
+         [[operations]]\ninclude-path-regex = \"^/api/v1/reports/\"\nparameters = {{ \"path.id\" = \"{}\" }}\n",
+        scenario.body["scenario_id"].as_str().expect("scenario"),
+        upload.body["proposal"]["import_id"]
+            .as_str()
+            .expect("import"),
+        report.body["report"]["report_id"].as_str().expect("report"),
+    );
+    std::fs::write(dir.path().join("schemathesis.toml"), config).expect("config");
+    let mut command = tokio::process::Command::new(&schemathesis);
+    command
+        .current_dir(dir.path())
+        .args(["run", &format!("http://{address}/api/v1/openapi.json")])
+        .args(["--header", &format!("Authorization: Bearer {t}")])
+        .args(["--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance"])
+        .args(["--max-examples", "25", "--workers", "2", "--no-color", "--request-timeout", "30"])
+        .kill_on_drop(true);
+    if let Ok(seed) = std::env::var("PRUDENTIA_SCHEMATHESIS_SEED") {
+        command.args(["--seed", &seed]);
+    }
+    let output = tokio::time::timeout(std::time::Duration::from_secs(600), command.output())
+        .await
+        .expect("schemathesis finishes within 10 minutes")
+        .expect("schemathesis runs");
+    server.abort();
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "schemathesis failed:\n{report}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(report.contains("passed"), "{report}");
+}
