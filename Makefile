@@ -33,7 +33,7 @@ export LEPTOS_SITE_PKG_DIR := pkg
 export LEPTOS_OUTPUT_NAME := prudentia
 
 .PHONY: run test build tools tools-build tools-test wasm-target cargo-leptos wasm-bindgen \
-        postgres-binaries wasm-opt chromium end2end-deps pdftotext smtp-server test-rust test-e2e release bench fmt lint clean-data \
+        postgres-binaries wasm-opt chromium end2end-deps pdftotext python-tools test-rust test-e2e release bench fmt lint clean-data \
         prune-target
 
 run: prune-target tools-build build
@@ -97,7 +97,7 @@ clean-data:
 # ---- tools ---------------------------------------------------------------
 
 tools-build: wasm-target cargo-leptos wasm-bindgen postgres-binaries
-tools-test: chromium end2end-deps pdftotext smtp-server
+tools-test: chromium end2end-deps pdftotext python-tools
 
 # pdftotext reads the PDF reports back in the integration tests.
 pdftotext:
@@ -105,12 +105,18 @@ pdftotext:
 	$(MAKE) --no-print-directory apt-update; \
 	DEBIAN_FRONTEND=noninteractive apt-get install -y poppler-utils
 
-# A real SMTP server for the mail tests: aiosmtpd from PyPI, in a venv.
-SMTP_VENV := $(TOOLS_DIR)/venv
-export PRUDENTIA_TEST_PYTHON := $(SMTP_VENV)/bin/python
-smtp-server:
-	@if "$(SMTP_VENV)/bin/python" -c 'import aiosmtpd' 2>/dev/null; then exit 0; fi; \
-	python3 -m venv "$(SMTP_VENV)" && "$(SMTP_VENV)/bin/pip" install --quiet 'aiosmtpd==1.4.6'
+# Python tools from PyPI, in a venv: a real SMTP server for the mail tests
+# (aiosmtpd) and the external client that fuzzes the REST API from its
+# OpenAPI document (schemathesis).
+PY_VENV := $(TOOLS_DIR)/venv
+AIOSMTPD_VERSION := 1.4.6
+SCHEMATHESIS_VERSION := 4.32.5
+export PRUDENTIA_TEST_PYTHON := $(PY_VENV)/bin/python
+python-tools:
+	@if "$(PY_VENV)/bin/python" -c 'import aiosmtpd' 2>/dev/null \
+	  && "$(PY_VENV)/bin/schemathesis" --version 2>/dev/null | grep -q "$(SCHEMATHESIS_VERSION)"; then exit 0; fi; \
+	[ -x "$(PY_VENV)/bin/pip" ] || python3 -m venv "$(PY_VENV)"; \
+	"$(PY_VENV)/bin/pip" install --quiet 'aiosmtpd==$(AIOSMTPD_VERSION)' 'schemathesis==$(SCHEMATHESIS_VERSION)'
 
 wasm-target:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown \
