@@ -55,7 +55,7 @@ fn upload_and_commit(c: &mut Criterion) {
         .expect("analyst");
         sqlx::query("UPDATE tenants SET max_simulations = NULL WHERE tenant_id = $1").bind(tenant).execute(&mut owner).await.expect("no quota");
         sqlx::query("UPDATE plans SET max_simulations = NULL").execute(&mut owner).await.expect("no quota");
-        (database, Caller { user_id: UserId(user), tenant_id: TenantId(tenant), role: Role::Analyst })
+        (database, Caller { user_id: UserId(user), tenant_id: TenantId(tenant), role: Role::Analyst, read_only: false })
     });
     let mut group = c.benchmark_group("import_100k");
     group.sample_size(10).measurement_time(Duration::from_secs(40));

@@ -158,7 +158,9 @@ pub async fn save_scenario(
         let state = app_state()?;
         let caller = auth::caller(&state.pool, &auth::session().await?).await?;
         let name = parse_name("name", &name)?;
-        simulations::save_scenario(&state.pool, caller, id.parse()?, name, &edits).await
+        simulations::save_scenario(&state.pool, caller, id.parse()?, name, &edits)
+            .await
+            .map(|(_, cet1)| cet1)
     }
     .await;
     super::reply(result)

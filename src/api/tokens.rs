@@ -29,7 +29,17 @@ pub async fn create_api_token(
         let state = app_state()?;
         let caller = auth::caller(&state.pool, &auth::session().await?).await?;
         let (name, scope, days) = parse_new_token(&name, &scope, &days)?;
-        auth::tokens::create(&state.pool, &state.api.keys, caller, name, scope, days).await
+        let base = state.public_url(use_context::<http::request::Parts>().as_ref());
+        auth::tokens::create(
+            &state.pool,
+            &state.api.keys,
+            caller,
+            name,
+            scope,
+            days,
+            &base,
+        )
+        .await
     }
     .await;
     super::reply(result)

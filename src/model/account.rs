@@ -89,7 +89,6 @@ pub enum Permission {
 
 /// One tenant the user belongs to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TenantMembership {
     pub tenant_id: TenantId,
     pub tenant_name: String,
@@ -98,7 +97,6 @@ pub struct TenantMembership {
 
 /// The signed-in user as pages see it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Me {
     pub user_id: UserId,
     pub email: String,
@@ -150,7 +148,6 @@ pub fn check_password(errors: &mut FieldErrors, field: &str, password: &str) {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SignUpForm {
     pub organisation: String,
     pub name: String,
@@ -242,7 +239,6 @@ pub fn parse_team_name(name: &str) -> Result<String, AppError> {
 
 /// A tenant's limits and what it uses; `None` is "no limit".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Quotas {
     pub plan_name: String,
     pub members: Usage,
@@ -252,7 +248,6 @@ pub struct Quotas {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Usage {
     pub used: i64,
     pub limit: Option<i64>,
@@ -261,7 +256,6 @@ pub struct Usage {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Member {
     pub user_id: UserId,
     pub display_name: String,
@@ -271,7 +265,6 @@ pub struct Member {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PendingInvitation {
     pub invitation_id: InvitationId,
     pub email: String,
@@ -282,14 +275,12 @@ pub struct PendingInvitation {
 /// What an admin sees right after inviting: the link to pass on until
 /// e-mail delivery exists.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct InvitationSent {
     pub email: String,
     pub link: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Team {
     pub team_id: TeamId,
     pub name: String,
@@ -298,7 +289,6 @@ pub struct Team {
 
 /// An invitation as its recipient sees it before accepting.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct InvitationView {
     pub tenant_name: String,
     pub email: String,

@@ -62,7 +62,7 @@ pub struct ApiToken {
     pub scope: TokenScope,
     /// The member the token acts as.
     pub owner: String,
-    pub mine: bool,
+    /// Revoked, or signed by a retired key.
     pub created_at: String,
     pub expires_at: String,
     pub last_used_at: Option<String>,
@@ -76,6 +76,8 @@ pub struct CreatedToken {
     pub token_id: ApiTokenId,
     pub token: String,
     pub expires_at: String,
+    /// The API's address, for the example shown with the token.
+    pub api_url: String,
 }
 
 /// The new token form, validated: a name, a scope and a lifetime in days.
@@ -90,6 +92,11 @@ pub fn parse_new_token(
         errors.push(
             "name",
             "Give the token a name, such as the system that will use it.",
+        );
+    } else if name.chars().any(char::is_control) {
+        errors.push(
+            "name",
+            "The name holds a control character; please type it again.",
         );
     } else if name.chars().count() > TOKEN_NAME_MAX {
         errors.push(

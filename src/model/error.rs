@@ -137,3 +137,24 @@ impl FieldErrors {
         }
     }
 }
+
+/// Whether a JSON text holds a NUL character (`\u0000` not itself escaped):
+/// PostgreSQL's text and jsonb cannot store one, so it is refused as input.
+pub fn json_holds_nul(json: &[u8]) -> bool {
+    json.windows(6).enumerate().any(|(at, window)| {
+        window == b"\\u0000" && json[..at].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 0
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_holds_nul;
+
+    #[test]
+    fn a_nul_escape_is_found_and_an_escaped_backslash_is_not() {
+        assert!(json_holds_nul(br#"{"name": "a\u0000b"}"#));
+        assert!(json_holds_nul(br#"{"name": "\\\u0000"}"#), "an escaped backslash, then a NUL");
+        assert!(!json_holds_nul(br#"{"name": "\\u0000"}"#), "a backslash followed by the text u0000");
+        assert!(!json_holds_nul(br#"{"name": "u0000"}"#));
+    }
+}

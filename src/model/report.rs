@@ -45,7 +45,6 @@ impl FromStr for ReportFormat {
 
 /// The parts a report template may include, in the order of the report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReportSection {
     Summary,
@@ -97,7 +96,6 @@ impl FromStr for ReportSection {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ReportTemplate {
     /// None: the built-in template every tenant has.
     pub template_id: Option<TemplateId>,
@@ -183,7 +181,6 @@ impl ReportSummary {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Branding {
     pub primary_colour: String,
     pub accent_colour: String,

@@ -61,7 +61,6 @@ pub struct SimulationSummary {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ScenarioSummary {
     pub scenario_id: ScenarioId,
     pub name: String,
@@ -140,6 +139,12 @@ pub fn parse_note(field: &str, note: &str) -> Result<String, AppError> {
             format!("Please keep the note under {NOTE_MAX} characters."),
         )));
     }
+    if note.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(AppError::Validation(FieldErrors::single(
+            field,
+            "The note holds a control character; please type it again.",
+        )));
+    }
     Ok(note)
 }
 
@@ -147,7 +152,6 @@ pub fn parse_note(field: &str, note: &str) -> Result<String, AppError> {
 /// the baseline the server computed. The lines follow in binary
 /// ([`encode_lines`]) once the page is live.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SimulationView {
     pub summary: SimulationSummary,
     /// The version shown: the latest unless an older one was asked for.
@@ -186,6 +190,8 @@ pub fn parse_name(field: &str, name: &str) -> Result<String, AppError> {
             field,
             format!("Please keep the name under {NAME_MAX} characters."),
         );
+    } else if name.chars().any(char::is_control) {
+        errors.push(field, "The name holds a control character; please type it again.");
     }
     errors.into_result(name)
 }
@@ -194,7 +200,6 @@ pub fn parse_name(field: &str, name: &str) -> Result<String, AppError> {
 pub const LINES_PER_PAGE: usize = 50;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LineSort {
     /// Largest RWA first.

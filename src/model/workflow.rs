@@ -53,7 +53,6 @@ impl FromStr for ReviewStatus {
 
 /// What a reviewer or an author does to a version.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Transition {
     Submit,
@@ -198,7 +197,6 @@ pub struct Review {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Comment {
     pub author: String,
     pub body: String,
@@ -207,7 +205,6 @@ pub struct Comment {
 
 /// What changed from the previous version: the data and every ratio.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct VersionChanges {
     pub from_version: i32,
     pub lines_added: LineChanges,
@@ -226,7 +223,6 @@ pub const CHANGED_IDS_SHOWN: usize = 20;
 
 /// Lines changed one way: how many, and the first ids in order.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LineChanges {
     pub count: usize,
     pub ids: Vec<String>,
@@ -242,7 +238,6 @@ impl LineChanges {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NotificationKind {
     /// A version awaits your approval.
@@ -309,7 +304,6 @@ impl FromStr for NotificationKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Notification {
     pub notification_id: uuid::Uuid,
     pub kind: NotificationKind,
@@ -320,14 +314,12 @@ pub struct Notification {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Inbox {
     pub unread: i64,
     pub latest: Vec<Notification>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Preference {
     pub kind: NotificationKind,
     pub in_app: bool,
@@ -336,7 +328,6 @@ pub struct Preference {
 
 /// One audit event as the audit page lists it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditEvent {
     pub seq: i64,
     pub occurred_at: String,
@@ -351,7 +342,6 @@ pub struct AuditEvent {
 
 /// The audit page's filters; empty text matches everything.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct AuditFilter {
     pub actor: String,
@@ -364,14 +354,12 @@ pub struct AuditFilter {
 
 /// An event the chain check found altered, removed or out of place.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BrokenEvent {
     pub seq: i64,
     pub problem: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ChainCheck {
     pub events: i64,
     pub broken: Vec<BrokenEvent>,
@@ -379,7 +367,6 @@ pub struct ChainCheck {
 
 /// Counts for the activity charts.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Activity {
     pub per_day: Vec<(String, i64)>,
     pub per_actor: Vec<(String, i64)>,
@@ -387,7 +374,6 @@ pub struct Activity {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditPage {
     pub events: Vec<AuditEvent>,
     /// Events matching the filter (the list shows the latest ones).

@@ -571,6 +571,8 @@ pub async fn remove_member(pool: &PgPool, caller: Caller, user: UserId) -> Resul
     if !tenants::remove_member(&mut tx, user).await? {
         return Err(AppError::NotFound);
     }
+    // Re-invited later, the member must not find old tokens alive again.
+    crate::server::db::api_tokens::revoke_all_of(&mut tx, user).await?;
     audit::record(
         &mut tx,
         caller,

@@ -239,6 +239,10 @@ async fn api_keys(action: ApiKeyAction) -> Result<(), String> {
                 Ok(())
             }
             ApiKeyAction::Retire { key_id, .. } => {
+                let active = super::db::api_tokens::active_keys(&database.pool).await.map_err(|e| e.to_string())?;
+                if active.len() == 1 && active[0].key_id == *key_id {
+                    return Err(format!("{key_id} is the only active key: rotate first, so new tokens can be signed"));
+                }
                 match super::db::api_tokens::retire_key(&database.pool, key_id).await.map_err(|e| e.to_string())? {
                     true => {
                         println!("key {key_id} retired: the tokens it signed no longer work");
@@ -324,13 +328,22 @@ async fn serve_with(database: &Database, args: &ServeArgs) -> Result<(), String>
     leptos_options.site_addr = args.addr;
 
     let limiter = Arc::new(ContactLimiter::per_hour(args.contact_per_hour));
+    let keys = super::auth::tokens::KeyRing::load(&database.pool)
+        .await
+        .map_err(|e| format!("loading the API signing keys failed: {e}"))?;
+    let api = Arc::new(super::rest::ApiState {
+        keys,
+        limits: super::rest::limits::ApiLimits::new(args.api_rate_per_second, args.api_burst),
+    });
     let pruning = {
         let limiter = Arc::clone(&limiter);
+        let api = Arc::clone(&api);
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(600));
             loop {
                 tick.tick().await;
                 limiter.prune();
+                api.limits.prune();
             }
         })
     };
@@ -367,13 +380,6 @@ async fn serve_with(database: &Database, args: &ServeArgs) -> Result<(), String>
             }
         })
     };
-    let keys = super::auth::tokens::KeyRing::load(&database.pool)
-        .await
-        .map_err(|e| format!("loading the API signing keys failed: {e}"))?;
-    let api = Arc::new(super::rest::ApiState {
-        keys,
-        limits: super::rest::limits::ApiLimits::new(args.api_rate_per_second, args.api_burst),
-    });
     let state = AppState {
         leptos_options,
         pool: database.pool.clone(),

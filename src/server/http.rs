@@ -335,7 +335,7 @@ async fn refuse_cross_site_writes(request: Request<Body>, next: Next) -> Respons
         (
             StatusCode::FORBIDDEN,
             [(header::CONTENT_TYPE, "application/problem+json")],
-            r#"{"type":"about:blank","title":"Cross-site request refused","status":403}"#,
+            r#"{"type":"urn:prudentia:problem:cross-site","title":"Cross-site request refused","status":403,"detail":"A browser page from another site may not change data here."}"#,
         )
             .into_response()
     }

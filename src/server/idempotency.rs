@@ -73,8 +73,18 @@ pub async fn earlier(
     key: &IdempotencyKey,
 ) -> Result<Option<Uuid>, AppError> {
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    let used = idempotency_keys::find(&mut tx, caller.user_id, &key.key).await?;
+    let earlier = earlier_in(&mut tx, caller, key).await?;
     tx.commit().await?;
+    Ok(earlier)
+}
+
+/// [`earlier`], inside the caller's transaction.
+pub async fn earlier_in(
+    tx: &mut PgConnection,
+    caller: Caller,
+    key: &IdempotencyKey,
+) -> Result<Option<Uuid>, AppError> {
+    let used = idempotency_keys::find(tx, caller.user_id, &key.key).await?;
     used.map(|u| key.check(u)).transpose()
 }
 

@@ -309,6 +309,9 @@ pub fn parse_synthetic_lines(text: &str) -> Result<usize, AppError> {
 
 /// A dataset.md JSON text, parsed and validated: every problem listed.
 pub fn parse_data_set(text: &str) -> Result<DataSet, AppError> {
+    if crate::model::error::json_holds_nul(text.as_bytes()) {
+        return Err(field("data", "Text may not hold a NUL character (\\u0000)."));
+    }
     let data = DataSet::from_json_str(text).map_err(|e| field("data", e.to_string()))?;
     let problems = data.validate();
     if !problems.is_empty() {
@@ -365,7 +368,7 @@ pub async fn open(
         .await?
         .ok_or(AppError::NotFound)?;
     let can_share =
-        caller.role.allows(Permission::EditData) && (author == caller.user_id || is_admin(caller));
+        caller.may(Permission::EditData) && (author == caller.user_id || is_admin(caller));
     let teams = if can_share {
         teams::list(&mut tx)
             .await?
@@ -377,7 +380,7 @@ pub async fn open(
     };
     tx.commit().await?;
     Ok(SimulationView {
-        can_edit: caller.role.allows(Permission::EditData) && version_no == summary.latest_version,
+        can_edit: caller.may(Permission::EditData) && version_no == summary.latest_version,
         summary,
         version_no,
         versions,
@@ -568,14 +571,15 @@ pub async fn restore(pool: &PgPool, caller: Caller, id: SimulationId) -> Result<
 }
 
 /// Saves (or replaces) a named scenario after recomputing it on the server
-/// with the same engine as the browser; returns the stored results' CET1.
+/// with the same engine as the browser; returns its id and the stored
+/// results' CET1.
 pub async fn save_scenario(
     pool: &PgPool,
     caller: Caller,
     id: SimulationId,
     name: String,
     edits_json: &str,
-) -> Result<Option<f64>, AppError> {
+) -> Result<(ScenarioId, Option<f64>), AppError> {
     let caller = caller.require(Permission::EditData)?;
     let scenario = parse_edits(edits_json)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
@@ -596,7 +600,7 @@ pub async fn save_scenario(
             AppError::Internal
         })
     };
-    simulations::save_scenario(
+    let scenario_id = simulations::save_scenario(
         &mut tx,
         caller.tenant_id,
         id,
@@ -617,7 +621,7 @@ pub async fn save_scenario(
     )
     .await?;
     tx.commit().await?;
-    Ok(cet1)
+    Ok((ScenarioId(scenario_id), cet1))
 }
 
 /// A scenario of a visible simulation with the results stored when it was

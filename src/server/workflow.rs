@@ -22,6 +22,9 @@ use std::collections::{BTreeMap, HashMap};
 /// May `caller` approve in this tenant (admins, and analysts when the
 /// tenant lets them)?
 async fn can_approve(conn: &mut PgConnection, caller: Caller) -> Result<bool, AppError> {
+    if caller.read_only {
+        return Ok(false);
+    }
     Ok(match caller.role {
         Role::Admin => true,
         Role::Analyst => reviews::approver_role(conn).await? == "analyst",
@@ -36,7 +39,7 @@ async fn actor(
     stored: &reviews::StoredReview,
 ) -> Result<Actor, AppError> {
     Ok(Actor {
-        can_edit: caller.role.allows(Permission::EditData),
+        can_edit: caller.may(Permission::EditData),
         can_approve: can_approve(conn, caller).await?,
         is_submitter: stored.submitted_by == Some(caller.user_id),
     })

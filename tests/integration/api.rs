@@ -315,6 +315,74 @@ async fn tokens_follow_the_role_the_tenant_revocation_expiry_and_key_rotation() 
     )
     .await;
     report.problem(StatusCode::NOT_FOUND, "not-found");
+    // Imports and reports: the viewer reads reports and cannot make either;
+    // the other organisation finds neither.
+    let uploaded = send(&app, upload_request(&ana_rw)).await;
+    assert_eq!(uploaded.status, StatusCode::CREATED, "{}", uploaded.text);
+    let import_path = format!(
+        "/api/v1/imports/{}",
+        uploaded.body["proposal"]["import_id"]
+            .as_str()
+            .expect("import id")
+    );
+    send(&app, upload_request(&vic_read))
+        .await
+        .problem(StatusCode::FORBIDDEN, "forbidden");
+    let made = api(
+        &app,
+        "POST",
+        "/api/v1/reports",
+        Some(&ana_rw),
+        Some(json!({ "simulation_id": id, "format": "xlsx" })),
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    let report_path = format!(
+        "/api/v1/reports/{}",
+        made.body["report"]["report_id"]
+            .as_str()
+            .expect("report id")
+    );
+    api(
+        &app,
+        "POST",
+        "/api/v1/reports",
+        Some(&vic_read),
+        Some(json!({ "simulation_id": id, "format": "xlsx" })),
+    )
+    .await
+    .problem(StatusCode::FORBIDDEN, "forbidden");
+    assert_eq!(
+        api(&app, "GET", &report_path, Some(&vic_read), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    for (method, route, body) in [
+        ("GET", import_path.clone(), None),
+        (
+            "POST",
+            format!("{import_path}/preview"),
+            Some(json!({ "sheets": [] })),
+        ),
+        (
+            "POST",
+            format!("{import_path}/commit"),
+            Some(json!({ "name": "stolen" })),
+        ),
+        ("GET", report_path.clone(), None),
+        ("GET", format!("{report_path}/download"), None),
+    ] {
+        api(&app, method, &route, Some(&beta_rw), body)
+            .await
+            .problem(StatusCode::NOT_FOUND, "not-found");
+    }
+    assert_eq!(
+        api(&app, "GET", "/api/v1/reports", Some(&beta_rw), None)
+            .await
+            .body,
+        json!([])
+    );
     let listed = api(&app, "GET", "/api/v1/simulations", Some(&beta_rw), None).await;
     assert_eq!(listed.body["items"], json!([]), "{}", listed.text);
 
@@ -437,6 +505,23 @@ async fn tokens_follow_the_role_the_tenant_revocation_expiry_and_key_rotation() 
         StatusCode::OK
     );
 
+    // A member removed from the organisation loses every token at once,
+    // and finds none alive if invited back.
+    let ana_again = token(&app, &ana, "read").await;
+    assert!(
+        app.call(Some(&admin), "remove-member", &[("user_id", &ana_id)])
+            .await
+            .ok()
+    );
+    api(&app, "GET", &path, Some(&ana_again), None)
+        .await
+        .problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+    let live: i64 = sqlx::query_scalar("SELECT count(*) FROM api_tokens t JOIN users u USING (user_id) WHERE u.email = 'ana@alpha.example' AND t.revoked_at IS NULL")
+        .fetch_one(&owner)
+        .await
+        .expect("count");
+    assert_eq!(live, 0);
+
     // Every token event is in the audit trail.
     let events: Vec<String> =
         sqlx::query_scalar("SELECT action FROM audit_events WHERE action LIKE 'api_token.%'")
@@ -463,14 +548,29 @@ fn multipart(file_name: &str, content: &[u8]) -> Vec<u8> {
     body
 }
 
+/// An upload of a two-line CSV loan tape.
+fn upload_request(token: &str) -> Request<Body> {
+    Request::post("/api/v1/imports")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(Body::from(multipart(
+            "loans.csv",
+            b"id;class;drawn;country\nL-1;corporate;1000000;FR\nL-2;retail;250000;FR\n",
+        )))
+        .expect("request")
+}
+
 #[tokio::test]
 async fn every_route_does_what_its_contract_says() {
     let (pool, owner, _) = fresh_database().await;
     let app = TestApp::with_pool(pool).await;
     let admin = signup(&app, "Banque Alpha", "ada@alpha.example").await;
     professional(&owner).await;
-    let t = token(&app, &admin, "read_write").await;
-    let t = Some(t.as_str());
+    let bearer = token(&app, &admin, "read_write").await;
+    let t = Some(bearer.as_str());
 
     // Compute: results, lines with their rule, a scenario's comparison.
     let computed = api(
@@ -585,9 +685,9 @@ async fn every_route_does_what_its_contract_says() {
     unknown.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
 
     // Simulations: cursor pages, filters, get, rename.
-    let first = create(&app, t.expect("token"), "Alpha plan").await;
-    let second = create(&app, t.expect("token"), "Beta plan").await;
-    let third = create(&app, t.expect("token"), "Gamma 50% stress").await;
+    let first = create(&app, &bearer, "Alpha plan").await;
+    let second = create(&app, &bearer, "Beta plan").await;
+    let third = create(&app, &bearer, "Gamma 50% stress").await;
     let page = api(&app, "GET", "/api/v1/simulations?limit=2", t, None).await;
     let ids: Vec<&str> = page.body["items"]
         .as_array()
@@ -800,19 +900,7 @@ async fn every_route_does_what_its_contract_says() {
     .problem(StatusCode::NOT_FOUND, "not-found");
 
     // Imports: upload, report, preview, commit; a retried commit.
-    let csv = b"id;class;drawn;country\nL-1;corporate;1000000;FR\nL-2;retail;250000;FR\n";
-    let request = Request::post("/api/v1/imports")
-        .header(
-            header::AUTHORIZATION,
-            format!("Bearer {}", t.expect("token")),
-        )
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        )
-        .body(Body::from(multipart("loans.csv", csv)))
-        .expect("request");
-    let uploaded = send(&app, request).await;
+    let uploaded = send(&app, upload_request(&bearer)).await;
     assert_eq!(uploaded.status, StatusCode::CREATED, "{}", uploaded.text);
     let import_id = uploaded.body["proposal"]["import_id"]
         .as_str()
@@ -839,10 +927,7 @@ async fn every_route_does_what_its_contract_says() {
     .await;
     assert_eq!(preview.status, StatusCode::OK, "{}", preview.text);
     let bad_request = Request::post("/api/v1/imports")
-        .header(
-            header::AUTHORIZATION,
-            format!("Bearer {}", t.expect("token")),
-        )
+        .header(header::AUTHORIZATION, format!("Bearer {}", &bearer))
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from("{}"))
         .expect("request");
@@ -851,10 +936,7 @@ async fn every_route_does_what_its_contract_says() {
         .problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type");
     let commit = |key: &'static str, name: &'static str| {
         Request::post(format!("{import_path}/commit"))
-            .header(
-                header::AUTHORIZATION,
-                format!("Bearer {}", t.expect("token")),
-            )
+            .header(header::AUTHORIZATION, format!("Bearer {}", &bearer))
             .header(header::CONTENT_TYPE, "application/json")
             .header("idempotency-key", key)
             .body(Body::from(
@@ -916,10 +998,7 @@ async fn every_route_does_what_its_contract_says() {
         "Halve"
     );
     let request = Request::get(report.body["download"].as_str().expect("download"))
-        .header(
-            header::AUTHORIZATION,
-            format!("Bearer {}", t.expect("token")),
-        )
+        .header(header::AUTHORIZATION, format!("Bearer {}", &bearer))
         .body(Body::empty())
         .expect("request");
     let (response, _) = app.send(request).await;
@@ -930,7 +1009,7 @@ async fn every_route_does_what_its_contract_says() {
     let bytes = api_bytes(
         &app,
         report.body["download"].as_str().expect("download"),
-        t.expect("token"),
+        &bearer,
     )
     .await;
     assert!(bytes.starts_with(b"PK"), "an xlsx is a zip");
@@ -1007,6 +1086,59 @@ async fn a_retried_create_with_the_same_key_creates_once() {
         .await
         .expect("count");
     assert_eq!(simulations, 2);
+
+    // An import committed twice at once with one key: one simulation, the
+    // same answer to both.
+    let uploaded = send(&app, upload_request(&t)).await;
+    let commit_path = format!(
+        "/api/v1/imports/{}/commit",
+        uploaded.body["proposal"]["import_id"]
+            .as_str()
+            .expect("import id")
+    );
+    let commit = || {
+        Request::post(&commit_path)
+            .header(header::AUTHORIZATION, format!("Bearer {t}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("idempotency-key", "commit-once")
+            .body(Body::from(json!({ "name": "Loans" }).to_string()))
+            .expect("request")
+    };
+    let (a, b) = tokio::join!(send(&app, commit()), send(&app, commit()));
+    for reply in [&a, &b] {
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+        assert_eq!(reply.body["simulation_id"], a.body["simulation_id"]);
+    }
+    let simulations: i64 = sqlx::query_scalar("SELECT count(*) FROM simulations")
+        .fetch_one(&owner)
+        .await
+        .expect("count");
+    assert_eq!(simulations, 3);
+
+    // NUL characters, which PostgreSQL cannot store, are a user's mistake.
+    let mut data = small_bank();
+    data["exposures"][0]["counterparty_name"] = json!("Acme\u{0}Corp");
+    let nul = api(
+        &app,
+        "POST",
+        "/api/v1/simulations",
+        Some(&t),
+        Some(json!({ "name": "Nul", "data": data })),
+    )
+    .await;
+    nul.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    api(
+        &app,
+        "POST",
+        "/api/v1/simulations",
+        Some(&t),
+        Some(json!({ "name": "A\u{7}bell", "data": small_bank() })),
+    )
+    .await
+    .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    api(&app, "GET", "/api/v1/simulations?name=%00", Some(&t), None)
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
 }
 
 #[tokio::test]
@@ -1057,7 +1189,10 @@ async fn limits_and_bad_requests_get_problems_never_a_stack_trace() {
     assert!((1..=86_400).contains(&wait), "until midnight UTC: {wait}");
     let quotas: Value =
         serde_json::from_str(&app.call(Some(&admin), "quotas", &[]).await.body).expect("quotas");
-    assert_eq!(quotas["api_calls_per_day"]["used"], 9, "{quotas}");
+    assert_eq!(
+        quotas["api_calls_per_day"]["used"], 8,
+        "a refused call is not counted: {quotas}"
+    );
     sqlx::query("UPDATE tenants SET max_api_calls_per_day = NULL")
         .execute(&owner)
         .await

@@ -46,7 +46,7 @@ fn Tokens(me: Me) -> impl IntoView {
             " as you, with your role. It is shown once: keep it in your system's secret store."
         </p>
         {move || created().map(|t| {
-            let curl = format!("curl -H 'Authorization: Bearer {}' {}/api/v1/me", t.token, "http://127.0.0.1:3000");
+            let curl = format!("curl -H 'Authorization: Bearer {}' {}/me", t.token, t.api_url);
             view! {
                 <section class="card token-created" data-testid="new-token">
                     <h2>"Your new token"</h2>

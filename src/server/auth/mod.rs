@@ -39,9 +39,13 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// Whether the role and the token's scope allow `permission`.
+    pub fn may(self, permission: Permission) -> bool {
+        self.role.allows(permission) && (!self.read_only || permission == Permission::Read)
+    }
+
     pub fn require(self, permission: Permission) -> Result<Caller, AppError> {
-        let scope_allows = !self.read_only || permission == Permission::Read;
-        if self.role.allows(permission) && scope_allows {
+        if self.may(permission) {
             Ok(self)
         } else {
             tracing::warn!(user = %self.user_id, tenant = %self.tenant_id, ?permission, "permission refused");

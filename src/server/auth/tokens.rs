@@ -135,8 +135,8 @@ impl KeyRing {
         Ok((kid.clone(), token))
     }
 
-    /// The claims of a well-signed, unexpired token of ours.
-    async fn verify(&self, pool: &PgPool, token: &str) -> Result<Claims, AppError> {
+    /// The claims of a well-signed, unexpired token of ours, with its key.
+    async fn verify(&self, pool: &PgPool, token: &str) -> Result<Verified, AppError> {
         self.reload_if_older(pool, REFRESH).await?;
         let header = jsonwebtoken::decode_header(token).map_err(|_| AppError::Unauthenticated)?;
         let kid = header.kid.ok_or(AppError::Unauthenticated)?;
@@ -161,7 +161,10 @@ impl KeyRing {
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 0;
         jsonwebtoken::decode::<Claims>(token, &key, &validation)
-            .map(|data| data.claims)
+            .map(|data| Verified {
+                claims: data.claims,
+                key_id: kid,
+            })
             .map_err(|_| AppError::Unauthenticated)
     }
 }
@@ -175,28 +178,48 @@ pub async fn rotate(pool: &PgPool) -> Result<String, sqlx::Error> {
     Ok(key_id)
 }
 
-/// The caller a bearer token stands for: the token must verify, be live,
-/// and its user still a member of its tenant, with the role read now.
-pub async fn caller(
-    pool: &PgPool,
-    ring: &KeyRing,
-    token: &str,
-) -> Result<(Caller, ApiTokenId), AppError> {
-    let claims = ring.verify(pool, token).await?;
+/// A token whose signature, issuer, audience and expiry check out; not
+/// yet checked against its row.
+pub struct Verified {
+    claims: Claims,
+    key_id: String,
+}
+
+impl Verified {
+    pub fn token_id(&self) -> ApiTokenId {
+        self.claims.jti
+    }
+}
+
+/// Checks a bearer token's signature and claims, with no database work
+/// beyond an occasional key reload (rate limits apply before any).
+pub async fn verify(pool: &PgPool, ring: &KeyRing, token: &str) -> Result<Verified, AppError> {
+    ring.verify(pool, token).await
+}
+
+/// The caller a verified token stands for: the token must be live, signed
+/// by the key its row names, and its user still a member of its tenant,
+/// with the role read now.
+pub async fn caller(pool: &PgPool, token: &Verified) -> Result<Caller, AppError> {
+    let claims = &token.claims;
     let mut tx = scope::begin(pool, claims.tid).await?;
     let standing = api_tokens::standing(&mut tx, claims.jti).await?;
     let role = tenants::role_of(&mut tx, claims.sub).await?;
     tx.commit().await?;
     match (standing, role) {
-        (Some(s), Some(role)) if s.live && s.user == claims.sub && s.scope == claims.scope => Ok((
-            Caller {
+        (Some(s), Some(role))
+            if s.live
+                && s.user == claims.sub
+                && s.scope == claims.scope
+                && s.key_id == token.key_id =>
+        {
+            Ok(Caller {
                 user_id: claims.sub,
                 tenant_id: claims.tid,
                 role,
                 read_only: s.scope == TokenScope::Read,
-            },
-            claims.jti,
-        )),
+            })
+        }
         _ => Err(AppError::Unauthenticated),
     }
 }
@@ -209,6 +232,7 @@ pub async fn create(
     name: String,
     scope: TokenScope,
     days: i64,
+    base_url: &str,
 ) -> Result<CreatedToken, AppError> {
     let caller = caller.require(Permission::Read)?;
     if caller.read_only {
@@ -222,7 +246,9 @@ pub async fn create(
             ),
         ));
     }
-    ring.reload_if_older(pool, REFRESH).await?;
+    // Creation is rare: sign with the newest active key, never one retired
+    // by another process since the last reload.
+    ring.reload(pool).await?;
     let now = chrono::Utc::now();
     let expires = now + chrono::Duration::days(days);
     let token_id = ApiTokenId(uuid::Uuid::now_v7());
@@ -264,6 +290,11 @@ pub async fn create(
         token_id,
         token,
         expires_at: expires.format("%Y-%m-%d %H:%M UTC").to_string(),
+        api_url: format!(
+            "{}{}",
+            base_url.trim_end_matches('/'),
+            crate::server::rest::PREFIX
+        ),
     })
 }
 
@@ -272,7 +303,7 @@ pub async fn list(pool: &PgPool, caller: Caller) -> Result<Vec<ApiToken>, AppErr
     let caller = caller.require(Permission::Read)?;
     let owner = (!caller.role.allows(Permission::ManageMembers)).then_some(caller.user_id);
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    let tokens = api_tokens::list(&mut tx, caller.user_id, owner).await?;
+    let tokens = api_tokens::list(&mut tx, owner).await?;
     tx.commit().await?;
     Ok(tokens)
 }

@@ -81,24 +81,22 @@ type TokenRow = (
     Uuid,
     String,
     String,
-    Uuid,
     String,
     DateTime<Utc>,
     DateTime<Utc>,
     Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
+    bool,
 );
 
 /// The tenant's tokens (only `owner`'s when given), newest first.
 pub async fn list(
     conn: &mut PgConnection,
-    viewer: UserId,
     owner: Option<UserId>,
 ) -> Result<Vec<ApiToken>, sqlx::Error> {
     let rows: Vec<TokenRow> = sqlx::query_as(
-        "SELECT t.token_id, t.name, t.scope, t.user_id, u.display_name, t.created_at, t.expires_at,
-                t.last_used_at, t.revoked_at
-           FROM api_tokens t JOIN users u USING (user_id)
+        "SELECT t.token_id, t.name, t.scope, u.display_name, t.created_at, t.expires_at,
+                t.last_used_at, t.revoked_at IS NOT NULL OR k.retired_at IS NOT NULL
+           FROM api_tokens t JOIN users u USING (user_id) JOIN api_signing_keys k USING (key_id)
           WHERE t.tenant_id = app_tenant() AND ($1::uuid IS NULL OR t.user_id = $1)
           ORDER BY t.created_at DESC",
     )
@@ -110,16 +108,15 @@ pub async fn list(
     Ok(rows
         .into_iter()
         .map(
-            |(id, name, scope, user, owner, created, expires, used, revoked)| ApiToken {
+            |(id, name, scope, owner, created, expires, used, revoked)| ApiToken {
                 token_id: ApiTokenId(id),
                 name,
                 scope: scope.parse().unwrap_or(TokenScope::Read),
                 owner,
-                mine: user == viewer.0,
                 created_at: when(created),
                 expires_at: when(expires),
                 last_used_at: used.map(when),
-                revoked: revoked.is_some(),
+                revoked,
                 expired: expires <= now,
             },
         )
@@ -145,6 +142,18 @@ pub async fn revoke(
     .await
 }
 
+/// Revokes every live token of a member (removed from the organisation).
+pub async fn revoke_all_of(conn: &mut PgConnection, user: UserId) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = now()
+          WHERE tenant_id = app_tenant() AND user_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(user.0)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 /// What a presented token is checked against.
 pub struct Standing {
     pub user: UserId,
@@ -153,23 +162,32 @@ pub struct Standing {
     pub live: bool,
 }
 
-/// A token's standing (live: not revoked, not expired), marking it used
-/// at most once a minute.
+/// A token's standing (live: not revoked, not expired, its key not
+/// retired), marking a live token used at most once a minute.
 pub async fn standing(
     conn: &mut PgConnection,
     id: ApiTokenId,
 ) -> Result<Option<Standing>, sqlx::Error> {
-    let row: Option<(Uuid, String, String, bool)> = sqlx::query_as(
-        "UPDATE api_tokens
-            SET last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < now() - interval '1 minute'
-                                    THEN now() ELSE last_used_at END
-          WHERE tenant_id = app_tenant() AND token_id = $1
-         RETURNING user_id, scope, key_id, revoked_at IS NULL AND expires_at > now()",
+    let row: Option<(Uuid, String, String, bool, bool)> = sqlx::query_as(
+        "SELECT t.user_id, t.scope, t.key_id,
+                t.revoked_at IS NULL AND t.expires_at > now() AND k.retired_at IS NULL,
+                t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute'
+           FROM api_tokens t JOIN api_signing_keys k USING (key_id)
+          WHERE t.tenant_id = app_tenant() AND t.token_id = $1",
     )
     .bind(id.0)
-    .fetch_optional(conn)
+    .fetch_optional(&mut *conn)
     .await?;
-    Ok(row.map(|(user, scope, key_id, live)| Standing {
+    let Some((user, scope, key_id, live, stale)) = row else {
+        return Ok(None);
+    };
+    if live && stale {
+        sqlx::query("UPDATE api_tokens SET last_used_at = now() WHERE tenant_id = app_tenant() AND token_id = $1")
+            .bind(id.0)
+            .execute(conn)
+            .await?;
+    }
+    Ok(Some(Standing {
         user: UserId(user),
         scope: scope.parse().unwrap_or(TokenScope::Read),
         key_id,
@@ -177,26 +195,25 @@ pub async fn standing(
     }))
 }
 
-/// Counts one call against the tenant's day (UTC); the day's total.
-pub async fn count_call(conn: &mut PgConnection, tenant: TenantId) -> Result<i64, sqlx::Error> {
+/// Counts one call against the tenant's day (UTC) if the day is under
+/// `limit`; the day's total, or None when the limit is reached (a refused
+/// call is not counted).
+pub async fn count_call(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    limit: Option<i64>,
+) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar(
-        "INSERT INTO api_usage (tenant_id, day, calls) VALUES ($1, (now() AT TIME ZONE 'UTC')::date, 1)
+        "INSERT INTO api_usage (tenant_id, day, calls)
+         SELECT $1, (now() AT TIME ZONE 'UTC')::date, 1 WHERE coalesce($2, 1) > 0
          ON CONFLICT (tenant_id, day) DO UPDATE SET calls = api_usage.calls + 1
+          WHERE $2::int8 IS NULL OR api_usage.calls < $2
          RETURNING calls",
     )
     .bind(tenant.0)
-    .fetch_one(conn)
-    .await
-}
-
-pub async fn calls_today(conn: &mut PgConnection) -> Result<i64, sqlx::Error> {
-    let calls: Option<i64> = sqlx::query_scalar(
-        "SELECT calls FROM api_usage
-          WHERE tenant_id = app_tenant() AND day = (now() AT TIME ZONE 'UTC')::date",
-    )
+    .bind(limit)
     .fetch_optional(conn)
-    .await?;
-    Ok(calls.unwrap_or(0))
+    .await
 }
 
 /// The tenant's daily API call limit: its own quota, else its plan's

@@ -74,7 +74,7 @@ pub fn build(book: &Workbook, mapping: &Mapping) -> (DataSet, Vec<Problem>) {
     }
     if !op_years.is_empty() {
         // dataset.md lists the years newest first.
-        op_years.sort_by(|a, b| b.year.cmp(&a.year));
+        op_years.sort_by_key(|y| std::cmp::Reverse(y.year));
         data.op_risk.get_or_insert_with(OpRisk::default).years = op_years;
     }
     apply_settings(&mut data, settings, ccyb, &mut problems);

@@ -7,7 +7,7 @@ use super::simulations::check_data_set;
 use crate::engine::dataset::DataSet;
 use crate::engine::results::Results;
 use crate::engine::scenario::{Comparison, Scenario, compare};
-use crate::engine::{ComputeOptions, compute as run, resolve_profile};
+use crate::engine::{ComputeOptions, compute as run};
 use crate::model::account::Role;
 use crate::model::api_token::TokenScope;
 use crate::server::state::AppState;
@@ -48,9 +48,7 @@ pub async fn compute(
     ApiCaller(_caller): ApiCaller,
     Json(request): Json<ComputeRequest>,
 ) -> Result<Response, Problem> {
-    let data = check_data_set(request.data)?;
-    let profile = resolve_profile(&data, request.profile.as_deref())
-        .map_err(|e| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "profile", e.to_string()))?;
+    let (data, profile) = check_data_set(request.data, request.profile.as_deref())?;
     let options = ComputeOptions {
         lines: request.lines,
         explain: request.lines,

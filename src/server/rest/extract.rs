@@ -33,8 +33,9 @@ impl FromRequestParts<AppState> for ApiCaller {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(crate::model::error::AppError::Unauthenticated)?;
-        let (caller, token_id) = tokens::caller(&state.pool, &state.api.keys, token).await?;
-        state.api.limits.check_token(token_id)?;
+        let verified = tokens::verify(&state.pool, &state.api.keys, token).await?;
+        state.api.limits.check_token(verified.token_id())?;
+        let caller = tokens::caller(&state.pool, &verified).await?;
         limits::count_daily_call(&state.pool, caller).await?;
         Ok(ApiCaller(caller))
     }
@@ -114,6 +115,13 @@ pub fn too_large() -> Problem {
 
 /// A JSON body as `T`, or a 422 naming the field at fault.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+    if crate::model::error::json_holds_nul(bytes) {
+        return Err(Problem::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "body",
+            "Text may not hold a NUL character (\\u0000).",
+        ));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -135,6 +143,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
         let query = parts.uri.query().unwrap_or("");
+        if query.contains("%00") {
+            return Err(Problem::field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "query",
+                "A parameter may not hold a NUL character.",
+            ));
+        }
         let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded_parse(query));
         serde_path_to_error::deserialize(deserializer)
             .map(Query)
@@ -156,11 +171,6 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
 
 fn form_urlencoded_parse(query: &str) -> form_urlencoded::Parse<'_> {
     form_urlencoded::parse(query.as_bytes())
-}
-
-/// The idempotency key of a multipart or body-less create, if sent.
-pub fn idempotency_key_of(parts: &Parts) -> Result<Option<IdempotencyKey>, Problem> {
-    idempotency_key(parts, b"")
 }
 
 fn idempotency_key(parts: &Parts, body: &[u8]) -> Result<Option<IdempotencyKey>, Problem> {

@@ -136,7 +136,7 @@ pub struct ImportCommit {
     params(("id" = String, Path, description = "The upload's id"),
            ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the simulation the first commit created")),
     responses((status = 201, description = "The simulation created", body = SimulationCreated),
-              (status = 409, description = "The simulation quota is reached", body = Problem, content_type = "application/problem+json")))]
+              (status = 409, description = "The simulation quota is reached, or the upload was committed by a request without the same key", body = Problem, content_type = "application/problem+json")))]
 pub async fn commit(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,

@@ -5,6 +5,7 @@
 
 use super::problem::Problem;
 use crate::model::api_token::ApiTokenId;
+use crate::model::error::AppError;
 use crate::server::auth::Caller;
 use crate::server::db::{api_tokens, scope};
 use axum::http::StatusCode;
@@ -27,6 +28,13 @@ impl ApiLimits {
         }
     }
 
+    /// Forgets tokens whose rate has fully recovered (memory stays bounded
+    /// by the tokens in use).
+    pub fn prune(&self) {
+        self.per_token.retain_recent();
+        self.per_token.shrink_to_fit();
+    }
+
     /// Counts one call of `token` against its rate.
     pub fn check_token(&self, token: ApiTokenId) -> Result<(), Problem> {
         self.per_token.check_key(&token).map_err(|not_until| {
@@ -47,28 +55,25 @@ impl ApiLimits {
 /// Counts one call against the tenant's daily quota (its plan's, unless an
 /// admin set another).
 pub async fn count_daily_call(pool: &PgPool, caller: Caller) -> Result<(), Problem> {
-    let mut tx = scope::begin(pool, caller.tenant_id)
-        .await
-        .map_err(crate::model::error::AppError::from)?;
-    let limit = api_tokens::daily_limit(&mut tx)
-        .await
-        .map_err(crate::model::error::AppError::from)?;
-    if limit == Some(0) {
-        return Err(Problem::new(
+    let counted = async {
+        let mut tx = scope::begin(pool, caller.tenant_id).await?;
+        let limit = api_tokens::daily_limit(&mut tx).await?;
+        let calls = match limit {
+            Some(0) => None,
+            _ => api_tokens::count_call(&mut tx, caller.tenant_id, limit).await?,
+        };
+        tx.commit().await?;
+        Ok::<_, AppError>((limit, calls))
+    };
+    match counted.await? {
+        (_, Some(_)) | (None, None) => Ok(()),
+        (Some(0), None) => Err(Problem::new(
             StatusCode::FORBIDDEN,
             "plan-excludes-api",
             "API not included",
             "Your organisation's plan does not include the API. An admin can change the plan or the API quota.",
-        ));
-    }
-    let calls = api_tokens::count_call(&mut tx, caller.tenant_id)
-        .await
-        .map_err(crate::model::error::AppError::from)?;
-    tx.commit()
-        .await
-        .map_err(crate::model::error::AppError::from)?;
-    match limit {
-        Some(limit) if calls > limit => {
+        )),
+        (Some(limit), None) => {
             let now = chrono::Utc::now();
             let midnight = (now.date_naive() + chrono::Days::new(1))
                 .and_hms_opt(0, 0, 0)
@@ -82,6 +87,5 @@ pub async fn count_daily_call(pool: &PgPool, caller: Caller) -> Result<(), Probl
                 wait,
             ))
         }
-        _ => Ok(()),
     }
 }

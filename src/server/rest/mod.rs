@@ -141,14 +141,19 @@ fn document_problems(doc: &mut Document) {
     ];
     for item in doc.paths.paths.values_mut() {
         let operations = [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
+            (&mut item.get, false),
+            (&mut item.post, true),
+            (&mut item.put, true),
+            (&mut item.patch, true),
+            (&mut item.delete, false),
         ];
-        for operation in operations.into_iter().flatten() {
+        for (operation, body) in operations {
+            let Some(operation) = operation else { continue };
             for (code, description, retry) in common {
+                // Only a request with a body can be too large or not JSON.
+                if !body && (code == "413" || code == "415") {
+                    continue;
+                }
                 operation
                     .responses
                     .responses
@@ -247,7 +252,7 @@ async fn within_time(request: Request<Body>, next: Next) -> Response {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "timeout",
                 "Request took too long",
-                format!("The request did not finish within {} seconds. Try a smaller data set or again later.", TIMEOUT.as_secs()),
+                format!("The request did not finish within {} seconds; a change it made may or may not be saved. Retry creates with the same Idempotency-Key.", TIMEOUT.as_secs()),
             )
             .into_response();
             response

@@ -151,3 +151,79 @@ impl IntoResponse for Problem {
         response
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::error::FieldErrors;
+
+    #[test]
+    fn every_error_becomes_a_problem_of_its_own_status_and_kind() {
+        let cases = [
+            (
+                AppError::Validation(FieldErrors::single("name", "Please give it a name.")),
+                422,
+                "validation",
+            ),
+            (
+                AppError::RateLimited {
+                    retry_after_secs: 7,
+                },
+                429,
+                "rate-limited",
+            ),
+            (AppError::Unauthenticated, 401, "unauthenticated"),
+            (AppError::Forbidden, 403, "forbidden"),
+            (
+                AppError::QuotaExceeded("Your plan allows 20 simulations.".into()),
+                409,
+                "quota-exceeded",
+            ),
+            (AppError::NotFound, 404, "not-found"),
+            (
+                AppError::Conflict("Already approved.".into()),
+                409,
+                "conflict",
+            ),
+            (AppError::Internal, 500, "internal"),
+            (
+                AppError::Transport("connection reset by peer 10.0.0.3".into()),
+                500,
+                "internal",
+            ),
+        ];
+        for (error, status, kind) in cases {
+            let problem = Problem::from(error);
+            assert_eq!(problem.status, status);
+            assert_eq!(problem.kind, format!("urn:prudentia:problem:{kind}"));
+            assert!(
+                !problem.detail.contains("10.0.0.3"),
+                "internal causes stay internal"
+            );
+        }
+    }
+
+    #[test]
+    fn a_validation_problem_lists_its_fields_and_a_rate_limit_says_when() {
+        let mut fields = FieldErrors::default();
+        fields.push("data.exposures[3].drawn", "must be a non-negative number");
+        fields.push("name", "Please give it a name.");
+        let problem = Problem::from(AppError::Validation(fields));
+        let names: Vec<&str> = problem.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(names, ["data.exposures[3].drawn", "name"]);
+
+        let response = Problem::from(AppError::RateLimited {
+            retry_after_secs: 7,
+        })
+        .into_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "7");
+        assert_eq!(response.headers()[header::CONTENT_TYPE], CONTENT_TYPE);
+        let unauthorised = Problem::from(AppError::Unauthenticated).into_response();
+        assert!(
+            unauthorised
+                .headers()
+                .contains_key(header::WWW_AUTHENTICATE)
+        );
+    }
+}

@@ -90,8 +90,8 @@ pub async fn get(
 #[utoipa::path(get, operation_id = "download_report", path = "/reports/{id}/download", tag = "reports",
     params(("id" = String, Path, description = "The report's id")),
     responses((status = 200, description = "The PDF or Excel file", content(
-        (Vec<u8> = "application/pdf"),
-        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))))]
+        (String = "application/pdf"),
+        (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))))]
 pub async fn download(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,

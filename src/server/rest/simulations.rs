@@ -5,6 +5,7 @@ use super::extract::{ApiCaller, Idempotent, Json, Query};
 use super::problem::Problem;
 use super::{PREFIX, SimulationCreated, created, simulation_created};
 use crate::engine::dataset::DataSet;
+use crate::engine::profile::Profile;
 use crate::engine::results::Results;
 use crate::engine::scenario::Edit;
 use crate::model::error::AppError;
@@ -124,30 +125,31 @@ pub struct NewSimulation {
 #[utoipa::path(post, operation_id = "create_simulation", path = "/simulations", tag = "simulations", request_body = NewSimulation,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the simulation the first request created")),
     responses((status = 201, description = "Created (or made earlier with the same idempotency key)", body = SimulationCreated),
-              (status = 409, description = "The simulation quota is reached, or the key is in use", body = Problem, content_type = "application/problem+json")))]
+              (status = 409, description = "The organisation's simulation quota is reached", body = Problem, content_type = "application/problem+json")))]
 pub async fn create(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     Idempotent(key, body): Idempotent<NewSimulation>,
 ) -> Result<Response, Problem> {
     let name = parse_name("name", &body.name)?;
-    let data = check_data_set(body.data)?;
+    let (data, _) = check_data_set(body.data, None)?;
     let created = simulations::create_once(&state.pool, caller, name, data, key.as_ref()).await?;
     Ok(simulation_created(created))
 }
 
-/// The data set's own problems, each as a field of the request.
-pub fn check_data_set(data: DataSet) -> Result<DataSet, Problem> {
+/// The data set's own problems, each as a field of the request, then its
+/// rule profile (`profile` names another one instead of the data set's).
+pub fn check_data_set(data: DataSet, profile: Option<&str>) -> Result<(DataSet, Profile), Problem> {
     let problems = data.validate();
     if problems.is_empty() {
-        crate::engine::resolve_profile(&data, None).map_err(|e| {
-            Problem::field(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "data.profile",
-                e.to_string(),
-            )
-        })?;
-        return Ok(data);
+        let field = if profile.is_some() {
+            "profile"
+        } else {
+            "data.profile"
+        };
+        let profile = crate::engine::resolve_profile(&data, profile)
+            .map_err(|e| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, field, e.to_string()))?;
+        return Ok((data, profile));
     }
     let mut errors = crate::model::error::FieldErrors::default();
     for problem in &problems {
@@ -263,11 +265,13 @@ pub async fn update(
             "Give a `name`, a `sharing`, or both.",
         ));
     }
-    if let Some(name) = name {
-        simulations::rename(&state.pool, caller, id, name).await?;
-    }
+    // Sharing first: it asks more (the author or an admin), so a refused
+    // change leaves the name as it was.
     if let Some(sharing) = change.sharing {
         simulations::set_sharing(&state.pool, caller, id, sharing).await?;
+    }
+    if let Some(name) = name {
+        simulations::rename(&state.pool, caller, id, name).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -475,13 +479,9 @@ pub async fn save_scenario(
     let id = id_of(&id)?;
     let name = parse_name("name", &body.name)?;
     let edits = edits_json(&body.edits)?;
-    simulations::save_scenario(&state.pool, caller, id, name.clone(), &edits).await?;
-    let view = simulations::open(&state.pool, caller, id, None).await?;
-    let saved = view
-        .scenarios
-        .into_iter()
-        .find(|s| s.name == name)
-        .ok_or(Problem::not_found())?;
+    let (scenario_id, _) =
+        simulations::save_scenario(&state.pool, caller, id, name, &edits).await?;
+    let (saved, _) = simulations::scenario(&state.pool, caller, id, scenario_id).await?;
     let scenario = SavedScenario::try_from(saved)?;
     let href = format!(
         "{PREFIX}/simulations/{id}/scenarios/{}/results",
