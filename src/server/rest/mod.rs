@@ -210,7 +210,6 @@ pub fn router() -> Router<AppState> {
         .config(
             utoipa_swagger_ui::Config::from(format!("{PREFIX}/openapi.json"))
                 .validator_url("none")
-                .persist_authorization(true)
                 .try_it_out_enabled(true),
         )
         .into();
