@@ -331,10 +331,10 @@ async fn serve_with(database: &Database, args: &ServeArgs) -> Result<(), String>
     let keys = super::auth::tokens::KeyRing::load(&database.pool)
         .await
         .map_err(|e| format!("loading the API signing keys failed: {e}"))?;
-    let api = Arc::new(super::rest::ApiState {
+    let api = Arc::new(super::rest::ApiState::new(
         keys,
-        limits: super::rest::limits::ApiLimits::new(args.api_rate_per_second, args.api_burst),
-    });
+        super::rest::limits::ApiLimits::new(args.api_rate_per_second, args.api_burst),
+    ));
     let pruning = {
         let limiter = Arc::clone(&limiter);
         let api = Arc::clone(&api);

@@ -154,13 +154,13 @@ impl TestApp {
                 .site_root("target/site")
                 .build(),
             pool: pool.clone(),
-            api: Arc::new(prudentia::server::rest::ApiState {
-                keys: prudentia::server::auth::tokens::KeyRing::load(&pool).await.expect("API keys"),
-                limits: prudentia::server::rest::limits::ApiLimits::new(
+            api: Arc::new(prudentia::server::rest::ApiState::new(
+                prudentia::server::auth::tokens::KeyRing::load(&pool).await.expect("API keys"),
+                prudentia::server::rest::limits::ApiLimits::new(
                     NonZeroU32::new(api_rate).expect("non-zero rate"),
                     NonZeroU32::new(api_rate).expect("non-zero burst"),
                 ),
-            }),
+            )),
             contact_limiter: Arc::new(ContactLimiter::per_hour(
                 NonZeroU32::new(per_hour).expect("non-zero limit"),
             )),

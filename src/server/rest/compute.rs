@@ -10,6 +10,7 @@ use crate::engine::scenario::{Comparison, Scenario, compare};
 use crate::engine::{ComputeOptions, compute as run};
 use crate::model::account::Role;
 use crate::model::api_token::TokenScope;
+use crate::model::error::AppError;
 use crate::server::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -44,32 +45,35 @@ pub enum ComputeResponse {
 #[utoipa::path(post, operation_id = "compute", path = "/compute", tag = "compute", request_body = ComputeRequest,
     responses((status = 200, description = "The results, or baseline, scenario and delta", body = ComputeResponse)))]
 pub async fn compute(
-    State(_state): State<AppState>,
+    State(state): State<AppState>,
     ApiCaller(_caller): ApiCaller,
     Json(request): Json<ComputeRequest>,
 ) -> Result<Response, Problem> {
-    let (data, profile) = check_data_set(request.data, request.profile.as_deref())?;
-    let options = ComputeOptions {
-        lines: request.lines,
-        explain: request.lines,
-    };
-    let changed = match &request.scenario {
-        None => None,
-        Some(scenario) => Some(scenario.apply(&data, &profile).map_err(|e| {
-            Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "scenario", e.to_string())
-        })?),
-    };
+    let _permit = state
+        .api
+        .engine
+        .acquire()
+        .await
+        .map_err(|_| Problem::from(AppError::Internal))?;
     let response = crate::server::simulations::blocking("api compute", move || {
+        let (data, profile) = check_data_set(request.data, request.profile.as_deref())?;
+        let options = ComputeOptions {
+            lines: request.lines,
+            explain: request.lines,
+        };
         let baseline = run(&data, &profile, &options);
-        match changed {
+        Ok::<_, Problem>(match &request.scenario {
             None => ComputeResponse::Results(Box::new(baseline)),
-            Some((data, profile)) => ComputeResponse::Comparison(Box::new(compare(
-                &baseline,
-                &run(&data, &profile, &options),
-            ))),
-        }
+            Some(scenario) => {
+                let (changed, changed_profile) = scenario.apply(&data, &profile).map_err(|e| {
+                    Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "scenario", e.to_string())
+                })?;
+                let after = run(&changed, &changed_profile, &options);
+                ComputeResponse::Comparison(Box::new(compare(&baseline, &after)))
+            }
+        })
     })
-    .await?;
+    .await??;
     Ok(axum::Json(response).into_response())
 }
 

@@ -44,12 +44,12 @@ impl FromRequestParts<AppState> for ApiCaller {
 /// A JSON request body; a field of the wrong type names its path.
 pub struct Json<T>(pub T);
 
-impl<T: DeserializeOwned> FromRequest<AppState> for Json<T> {
+impl<T: DeserializeOwned + Send + 'static> FromRequest<AppState> for Json<T> {
     type Rejection = Problem;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Problem> {
         let (_, bytes) = json_bytes(request, state).await?;
-        parse(&bytes).map(Json)
+        parse_off_thread(bytes).await.map(Json)
     }
 }
 
@@ -58,14 +58,29 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Json<T> {
 /// request is refused.
 pub struct Idempotent<T>(pub Option<IdempotencyKey>, pub T);
 
-impl<T: DeserializeOwned> FromRequest<AppState> for Idempotent<T> {
+impl<T: DeserializeOwned + Send + 'static> FromRequest<AppState> for Idempotent<T> {
     type Rejection = Problem;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Problem> {
         let (parts, bytes) = json_bytes(request, state).await?;
         let key = idempotency_key(&parts, &bytes)?;
-        parse(&bytes).map(|body| Idempotent(key, body))
+        parse_off_thread(bytes)
+            .await
+            .map(|body| Idempotent(key, body))
     }
+}
+
+/// Bodies above this are parsed on the blocking pool: a 100k-line data set
+/// takes a tenth of a second, which would stall the request threads.
+const PARSE_INLINE_MAX: usize = 256 * 1024;
+
+async fn parse_off_thread<T: DeserializeOwned + Send + 'static>(
+    bytes: Bytes,
+) -> Result<T, Problem> {
+    if bytes.len() <= PARSE_INLINE_MAX {
+        return parse(&bytes);
+    }
+    crate::server::simulations::blocking("api body", move || parse(&bytes)).await?
 }
 
 async fn json_bytes(request: Request, state: &AppState) -> Result<(Parts, Bytes), Problem> {
