@@ -40,4 +40,5 @@ pub mod money;
 pub mod plan;
 pub mod report;
 pub mod simulation;
+pub mod time;
 pub mod workflow;

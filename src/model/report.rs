@@ -166,7 +166,7 @@ pub struct ReportSummary {
     pub template: String,
     pub size_bytes: i64,
     pub author: String,
-    pub created_at: String,
+    pub created_at: crate::model::time::Timestamp,
 }
 
 impl ReportSummary {

@@ -2,6 +2,7 @@
 
 use super::account::TeamId;
 use super::error::{AppError, FieldErrors};
+use super::time::Timestamp;
 use super::workflow::{Review, ReviewStatus};
 use crate::engine::dataset::{DataSet, Exposure};
 use crate::engine::results::Results;
@@ -57,7 +58,7 @@ pub struct SimulationSummary {
     pub line_count: i32,
     pub scenario_count: i64,
     pub deleted: bool,
-    pub updated_at: String,
+    pub updated_at: Timestamp,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,7 +68,7 @@ pub struct ScenarioSummary {
     /// The edits as dataset.md writes a scenario's `edits`.
     pub edits_json: String,
     pub version_no: i32,
-    pub updated_at: String,
+    pub updated_at: Timestamp,
 }
 
 /// Who reads a simulation besides its author (and the admins).
@@ -123,7 +124,7 @@ pub struct VersionSummary {
     pub version_no: i32,
     pub note: String,
     pub author: String,
-    pub created_at: String,
+    pub created_at: Timestamp,
     pub line_count: i32,
     pub ratios: crate::engine::results::Ratios,
     pub status: ReviewStatus,

@@ -186,9 +186,9 @@ pub fn parse_comment(text: &str) -> Result<String, AppError> {
 pub struct Review {
     pub status: ReviewStatus,
     pub submitted_by: Option<String>,
-    pub submitted_at: Option<String>,
+    pub submitted_at: Option<super::time::Timestamp>,
     pub decided_by: Option<String>,
-    pub decided_at: Option<String>,
+    pub decided_at: Option<super::time::Timestamp>,
     /// The reason of the last rejection, while the version is a draft again.
     pub rejection_reason: Option<String>,
     /// What the caller may do now.

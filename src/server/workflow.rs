@@ -45,8 +45,8 @@ async fn actor(
     })
 }
 
-fn stamp(at: Option<chrono::DateTime<chrono::Utc>>) -> Option<String> {
-    at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+fn stamp(at: Option<chrono::DateTime<chrono::Utc>>) -> Option<crate::model::time::Timestamp> {
+    at.map(crate::model::time::Timestamp::from_utc)
 }
 
 /// The review of a version as the caller sees it (with what they may do).

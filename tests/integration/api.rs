@@ -767,6 +767,11 @@ async fn every_route_does_what_its_contract_says() {
         "{}",
         got.text
     );
+    // Moments are RFC 3339 in UTC, for programs.
+    for at in [&got.body["updated_at"], &got.body["versions"][0]["created_at"]] {
+        let text = at.as_str().expect("a timestamp");
+        assert!(chrono::DateTime::parse_from_rfc3339(text).is_ok() && text.ends_with('Z'), "{text}");
+    }
     api(&app, "PATCH", &path, t, Some(json!({})))
         .await
         .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");

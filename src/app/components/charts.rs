@@ -499,7 +499,7 @@ mod tests {
                 version_no: n,
                 note: String::new(),
                 author: String::new(),
-                created_at: String::new(),
+                created_at: Default::default(),
                 line_count: 0,
                 status: crate::model::workflow::ReviewStatus::Draft,
                 ratios: crate::engine::results::Ratios {

@@ -81,8 +81,8 @@ pub fn VersionReview(simulation_id: String, version: i32, review: Review) -> imp
                         {(status == ReviewStatus::Approved).then_some(" · locked: a new version starts from it")}
                     </p>
                     <ul class="review-facts">
-                        {r.submitted_by.clone().map(|who| view! { <li>"Submitted by " {who} " on " {r.submitted_at.clone().unwrap_or_default()}</li> })}
-                        {r.decided_by.clone().map(|who| view! { <li>"Last decided by " {who} " on " {r.decided_at.clone().unwrap_or_default()}</li> })}
+                        {r.submitted_by.clone().map(|who| view! { <li>"Submitted by " {who} " on " {r.submitted_at.clone().unwrap_or_default().to_string()}</li> })}
+                        {r.decided_by.clone().map(|who| view! { <li>"Last decided by " {who} " on " {r.decided_at.clone().unwrap_or_default().to_string()}</li> })}
                     </ul>
                     {r.rejection_reason.clone().map(|reason| view! {
                         <p class="notice" data-testid="rejection-reason">"Sent back: " {reason}</p>

@@ -978,7 +978,7 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
                                 <tr class:current-row=shown>
                                     <td>{if shown { view! { <strong>{v.version_no}</strong> }.into_any() } else { view! { <a href=href>{v.version_no}</a> }.into_any() }}</td>
                                     <td>{v.status.label()}</td>
-                                    <td>{v.created_at}</td>
+                                    <td>{v.created_at.to_string()}</td>
                                     <td>{v.author}</td>
                                     <td>{v.note}</td>
                                     <td>{v.line_count}</td>

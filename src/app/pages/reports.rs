@@ -144,7 +144,7 @@ fn ReportRow(report: ReportSummary, can_edit: bool, delete: ServerAction<DeleteR
             <td>{report.version_no}</td>
             <td>{report.template.clone()}</td>
             <td>{report.author.clone()}</td>
-            <td>{report.created_at.clone()}</td>
+            <td>{report.created_at.to_string()}</td>
             <td class="row-actions">
                 <a class="button" href=href rel="external" download=report.file_name()>"Download"</a>
                 {can_edit.then(|| view! {

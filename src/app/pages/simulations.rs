@@ -85,7 +85,7 @@ fn Simulations(me: Me) -> impl IntoView {
                                             <td>{s.reporting_date.clone().unwrap_or_default()}</td>
                                             <td>{s.line_count}</td>
                                             <td>{s.scenario_count}</td>
-                                            <td>{s.updated_at.clone()}</td>
+                                            <td>{s.updated_at.to_string()}</td>
                                             {can_edit.then(|| view! {
                                                 <td class="row-actions">
                                                     <ActionForm action=rename attr:class="inline-form">

@@ -68,7 +68,7 @@ fn summary(row: SummaryRow) -> (ReportSummary, UserId) {
             template: template.unwrap_or_default(),
             size_bytes: size,
             author,
-            created_at: created.format("%Y-%m-%d %H:%M UTC").to_string(),
+            created_at: crate::model::time::Timestamp::from_utc(created),
         },
         UserId(by),
     )

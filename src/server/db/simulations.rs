@@ -7,6 +7,7 @@ use crate::model::account::{TeamId, TenantId, UserId};
 use crate::model::simulation::{
     ScenarioSummary, Sharing, SimulationId, SimulationSummary, VersionSummary,
 };
+use crate::model::time::Timestamp;
 use crate::model::workflow::ReviewStatus;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
@@ -46,7 +47,7 @@ impl From<SummaryRow> for SimulationSummary {
             line_count: r.line_count,
             scenario_count: r.scenario_count,
             deleted: r.deleted_at.is_some(),
-            updated_at: r.updated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            updated_at: Timestamp::from_utc(r.updated_at),
         }
     }
 }
@@ -409,7 +410,7 @@ pub async fn versions(
                 version_no,
                 note,
                 author,
-                created_at: created.format("%Y-%m-%d %H:%M UTC").to_string(),
+                created_at: Timestamp::from_utc(created),
                 line_count,
                 ratios: ratios.map(|r| r.0).unwrap_or_default(),
                 status: status
@@ -541,7 +542,7 @@ pub async fn scenarios(
             name,
             edits_json: edits.0.to_string(),
             version_no: version,
-            updated_at: updated.format("%Y-%m-%d %H:%M UTC").to_string(),
+            updated_at: Timestamp::from_utc(updated),
         })
         .collect())
 }
@@ -603,7 +604,7 @@ pub async fn scenario(
                 name,
                 edits_json: edits.0.to_string(),
                 version_no: version,
-                updated_at: updated.format("%Y-%m-%d %H:%M UTC").to_string(),
+                updated_at: Timestamp::from_utc(updated),
             },
             results.0,
         )

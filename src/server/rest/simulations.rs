@@ -189,7 +189,7 @@ pub struct SavedScenario {
     pub name: String,
     pub edits: Vec<Edit>,
     pub version_no: i32,
-    pub updated_at: String,
+    pub updated_at: crate::model::time::Timestamp,
 }
 
 impl TryFrom<ScenarioSummary> for SavedScenario {
