@@ -88,6 +88,18 @@ pub async fn earlier_in(
     used.map(|u| key.check(u)).transpose()
 }
 
+/// Takes the key at the start of the creating transaction, before any
+/// other lock (the quota's): a concurrent request with the same key waits
+/// for this one, then finds its resource here.
+pub async fn claim(
+    tx: &mut PgConnection,
+    caller: Caller,
+    key: &IdempotencyKey,
+) -> Result<Option<Uuid>, AppError> {
+    idempotency_keys::lock(tx, caller.tenant_id, caller.user_id, &key.key).await?;
+    earlier_in(tx, caller, key).await
+}
+
 /// Records the key for `resource` inside the creating transaction. When a
 /// concurrent request with the same key won, returns its resource: the
 /// caller then rolls back its own.

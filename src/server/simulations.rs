@@ -107,6 +107,11 @@ pub async fn create_once(
     }
     let version = prepare(data).await?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    if let Some(key) = key
+        && let Some(earlier) = idempotency::claim(&mut tx, caller, key).await?
+    {
+        return Ok(Created::Replayed(SimulationId(earlier)));
+    }
     let id = insert_new(&mut tx, caller, &name, &version).await?;
     if let Some(key) = key
         && let Some(earlier) = idempotency::record(&mut tx, caller, key, id.0).await?

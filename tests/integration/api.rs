@@ -768,9 +768,15 @@ async fn every_route_does_what_its_contract_says() {
         got.text
     );
     // Moments are RFC 3339 in UTC, for programs.
-    for at in [&got.body["updated_at"], &got.body["versions"][0]["created_at"]] {
+    for at in [
+        &got.body["updated_at"],
+        &got.body["versions"][0]["created_at"],
+    ] {
         let text = at.as_str().expect("a timestamp");
-        assert!(chrono::DateTime::parse_from_rfc3339(text).is_ok() && text.ends_with('Z'), "{text}");
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(text).is_ok() && text.ends_with('Z'),
+            "{text}"
+        );
     }
     api(&app, "PATCH", &path, t, Some(json!({})))
         .await
@@ -1092,6 +1098,25 @@ async fn a_retried_create_with_the_same_key_creates_once() {
         .expect("count");
     assert_eq!(simulations, 2);
 
+    // At the quota's last seat, two creates at once with one key: both get
+    // the one simulation, neither the quota's refusal.
+    sqlx::query("UPDATE tenants SET max_simulations = 3")
+        .execute(&owner)
+        .await
+        .expect("quota");
+    let (a, b) = tokio::join!(
+        send(&app, request("k-3", body.clone())),
+        send(&app, request("k-3", body.clone()))
+    );
+    for reply in [&a, &b] {
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+        assert_eq!(reply.body["simulation_id"], a.body["simulation_id"]);
+    }
+    sqlx::query("UPDATE tenants SET max_simulations = NULL")
+        .execute(&owner)
+        .await
+        .expect("quota");
+
     // An import committed twice at once with one key: one simulation, the
     // same answer to both.
     let uploaded = send(&app, upload_request(&t)).await;
@@ -1118,7 +1143,7 @@ async fn a_retried_create_with_the_same_key_creates_once() {
         .fetch_one(&owner)
         .await
         .expect("count");
-    assert_eq!(simulations, 3);
+    assert_eq!(simulations, 4);
 
     // NUL characters, which PostgreSQL cannot store, are a user's mistake.
     let mut data = small_bank();

@@ -31,6 +31,21 @@ pub async fn find(
     }))
 }
 
+/// Holds the key until the transaction ends: a second request with the
+/// same key waits here for the first to commit or fail.
+pub async fn lock(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    user: UserId,
+    key: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(format!("idempotency:{tenant}:{user}:{key}"))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Records the key with the resource made; when another transaction holds
 /// the key it waits for it, then returns what that one recorded.
 pub async fn record(

@@ -256,15 +256,14 @@ pub async fn commit_once(
     let lines = data.exposures.len();
     let version = simulations::prepare(data).await?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    if let Some(key) = key
+        && let Some(earlier) = idempotency::claim(&mut tx, caller, key).await?
+    {
+        return Ok(Created::Replayed(SimulationId(earlier)));
+    }
     // Taken first: a second commit of the same upload waits here, then
     // finds it gone.
     if !imports::remove(&mut tx, id).await? {
-        // A retry that waited for the first commit of the same key.
-        if let Some(key) = key
-            && let Some(earlier) = idempotency::earlier_in(&mut tx, caller, key).await?
-        {
-            return Ok(Created::Replayed(SimulationId(earlier)));
-        }
         return Err(AppError::Conflict("This import was already committed.".into()));
     }
     let simulation = simulations::insert_new(&mut tx, caller, &name, &version).await?;
