@@ -256,6 +256,12 @@ async fn tokens_follow_the_role_the_tenant_revocation_expiry_and_key_rotation() 
     api(&app, "GET", &path, Some(&vic_read), None)
         .await
         .problem(StatusCode::NOT_FOUND, "not-found");
+    // An admin's token, like the admin, sees private simulations too.
+    let admin_read = token(&app, &admin, "read").await;
+    assert_eq!(
+        api(&app, "GET", &path, Some(&admin_read), None).await.status,
+        StatusCode::OK
+    );
     api(
         &app,
         "PATCH",
@@ -529,7 +535,7 @@ async fn tokens_follow_the_role_the_tenant_revocation_expiry_and_key_rotation() 
             .await
             .expect("audit");
     assert!(
-        events.iter().filter(|a| *a == "api_token.created").count() >= 6,
+        events.iter().filter(|a| *a == "api_token.created").count() >= 7,
         "{events:?}"
     );
     assert!(
