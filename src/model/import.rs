@@ -224,6 +224,15 @@ impl fmt::Display for Problem {
     }
 }
 
+/// The errors among `problems` (warnings left out), as text.
+pub fn error_messages(problems: &[Problem]) -> Vec<String> {
+    problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .map(ToString::to_string)
+        .collect()
+}
+
 /// Exposure totals of one class, as the preview shows them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

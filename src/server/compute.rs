@@ -5,7 +5,7 @@ use crate::engine::dataset::DataSet;
 use crate::engine::profile::Profile;
 use crate::engine::scenario::{Scenario, compare};
 use crate::engine::{ComputeOptions, compute, resolve_profile};
-use crate::model::import::Severity;
+use crate::model::import::error_messages;
 use crate::server::import::{build, mapping, read};
 use std::path::Path;
 
@@ -123,11 +123,7 @@ fn load(path: &Path) -> Result<DataSet, CommandError> {
         ));
     }
     let (data, problems) = build::build(&book, &mapping);
-    let errors: Vec<String> = problems
-        .iter()
-        .filter(|p| p.severity == Severity::Error)
-        .map(ToString::to_string)
-        .collect();
+    let errors = error_messages(&problems);
     if !errors.is_empty() {
         return Err(CommandError::Invalid { path: shown, problems: errors });
     }

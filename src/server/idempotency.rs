@@ -100,16 +100,15 @@ pub async fn claim(
     earlier_in(tx, caller, key).await
 }
 
-/// Records the key for `resource` inside the creating transaction. When a
-/// concurrent request with the same key won, returns its resource: the
-/// caller then rolls back its own.
+/// Records the key for `resource` inside the transaction that [`claim`]ed
+/// it.
 pub async fn record(
     tx: &mut PgConnection,
     caller: Caller,
     key: &IdempotencyKey,
     resource: Uuid,
-) -> Result<Option<Uuid>, AppError> {
-    let used = idempotency_keys::record(
+) -> Result<(), AppError> {
+    idempotency_keys::record(
         tx,
         caller.tenant_id,
         caller.user_id,
@@ -118,5 +117,5 @@ pub async fn record(
         resource,
     )
     .await?;
-    used.map(|u| key.check(u)).transpose()
+    Ok(())
 }

@@ -10,7 +10,7 @@ use crate::model::account::Permission;
 use crate::model::error::{AppError, FieldErrors};
 use crate::model::simulation::{
     LINES_PER_PAGE, LinePage, LineSort, ScenarioId, ScenarioSummary, Sharing, SimulationId,
-    SimulationSummary, SimulationView,
+    SimulationSummary, SimulationView, VersionSummary,
 };
 use crate::server::auth::Caller;
 use crate::server::db::{scope, simulations, teams, tenants};
@@ -113,10 +113,8 @@ pub async fn create_once(
         return Ok(Created::Replayed(SimulationId(earlier)));
     }
     let id = insert_new(&mut tx, caller, &name, &version).await?;
-    if let Some(key) = key
-        && let Some(earlier) = idempotency::record(&mut tx, caller, key, id.0).await?
-    {
-        return Ok(Created::Replayed(SimulationId(earlier)));
+    if let Some(key) = key {
+        idempotency::record(&mut tx, caller, key, id.0).await?;
     }
     tx.commit().await?;
     Ok(Created::New(id))
@@ -348,24 +346,7 @@ pub async fn open(
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let summary = visible(&mut tx, caller, id).await?;
     let version_no = version.unwrap_or(summary.latest_version);
-    let (header, stored) = simulations::header(&mut tx, id, version_no)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let baseline = match stored {
-        Some(results) => results,
-        None => {
-            let data = simulations::load(&mut tx, id, version_no)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            let profile = resolve_profile(&data, None).map_err(|e| field("data", e.to_string()))?;
-            let results = blocking("baseline", move || {
-                compute(&data, &profile, &ComputeOptions::default())
-            })
-            .await?;
-            simulations::store_results(&mut tx, id, version_no, &results).await?;
-            results
-        }
-    };
+    let (header, baseline) = header_and_baseline(&mut tx, id, version_no).await?;
     let versions = simulations::versions(&mut tx, id).await?;
     let review = workflow::review(&mut tx, caller, id, version_no).await?;
     let scenarios = simulations::scenarios(&mut tx, id).await?;
@@ -397,6 +378,77 @@ pub async fn open(
         baseline,
         scenarios,
     })
+}
+
+/// A version's header and its baseline results: stored, or computed once
+/// and kept for a version stored before results were.
+async fn header_and_baseline(
+    tx: &mut sqlx::PgConnection,
+    id: SimulationId,
+    version_no: i32,
+) -> Result<(DataSet, Results), AppError> {
+    let (header, stored) = simulations::header(tx, id, version_no)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let baseline = match stored {
+        Some(results) => results,
+        None => {
+            let data = simulations::load(tx, id, version_no)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let profile = resolve_profile(&data, None).map_err(|e| field("data", e.to_string()))?;
+            let results = blocking("baseline", move || {
+                compute(&data, &profile, &ComputeOptions::default())
+            })
+            .await?;
+            simulations::store_results(tx, id, version_no, &results).await?;
+            results
+        }
+    };
+    Ok((header, baseline))
+}
+
+/// The baseline results of a visible simulation's version.
+pub async fn baseline(
+    pool: &PgPool,
+    caller: Caller,
+    id: SimulationId,
+    version_no: i32,
+) -> Result<Results, AppError> {
+    let caller = caller.require(Permission::Read)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    visible(&mut tx, caller, id).await?;
+    let (_, baseline) = header_and_baseline(&mut tx, id, version_no).await?;
+    tx.commit().await?;
+    Ok(baseline)
+}
+
+/// Every version of a visible simulation, oldest first.
+pub async fn versions(
+    pool: &PgPool,
+    caller: Caller,
+    id: SimulationId,
+) -> Result<Vec<VersionSummary>, AppError> {
+    let caller = caller.require(Permission::Read)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    visible(&mut tx, caller, id).await?;
+    let versions = simulations::versions(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(versions)
+}
+
+/// The saved scenarios of a visible simulation.
+pub async fn scenarios(
+    pool: &PgPool,
+    caller: Caller,
+    id: SimulationId,
+) -> Result<Vec<ScenarioSummary>, AppError> {
+    let caller = caller.require(Permission::Read)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    visible(&mut tx, caller, id).await?;
+    let scenarios = simulations::scenarios(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(scenarios)
 }
 
 /// Stores the scenario `edits_json` applied to the latest version as a new

@@ -259,7 +259,9 @@ async fn tokens_follow_the_role_the_tenant_revocation_expiry_and_key_rotation() 
     // An admin's token, like the admin, sees private simulations too.
     let admin_read = token(&app, &admin, "read").await;
     assert_eq!(
-        api(&app, "GET", &path, Some(&admin_read), None).await.status,
+        api(&app, "GET", &path, Some(&admin_read), None)
+            .await
+            .status,
         StatusCode::OK
     );
     api(
@@ -1429,4 +1431,57 @@ async fn schemathesis_finds_no_server_error_and_no_response_off_the_schema() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(report.contains("passed"), "{report}");
+}
+
+fn prudentia(args: &[&str], database_url: &str) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_prudentia"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("the binary runs");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[tokio::test]
+async fn the_key_commands_rotate_and_retire_and_the_document_prints() {
+    let (pool, owner, url) = fresh_database().await;
+    prudentia::server::auth::tokens::KeyRing::load(&pool)
+        .await
+        .expect("the first key");
+    let first: String = sqlx::query_scalar("SELECT key_id FROM api_signing_keys")
+        .fetch_one(&owner)
+        .await
+        .expect("one key");
+
+    // The only key cannot go: nothing could sign a new token.
+    let (ok, said) = prudentia(&["api-keys", "retire", &first], &url);
+    assert!(!ok && said.contains("only active key"), "{said}");
+
+    let (ok, said) = prudentia(&["api-keys", "rotate"], &url);
+    assert!(ok && said.contains("new signing key"), "{said}");
+    let (ok, said) = prudentia(&["api-keys", "retire", &first], &url);
+    assert!(ok && said.contains("retired"), "{said}");
+    let (ok, said) = prudentia(&["api-keys", "retire", &first], &url);
+    assert!(!ok && said.contains("no active signing key"), "{said}");
+    let active: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM api_signing_keys WHERE retired_at IS NULL")
+            .fetch_one(&owner)
+            .await
+            .expect("count");
+    assert_eq!(active, 1);
+
+    // The document, for integrators generating a client offline.
+    let (ok, said) = prudentia(&["openapi"], &url);
+    assert!(ok, "{said}");
+    let doc: Value = serde_json::from_str(&said).expect("JSON");
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["paths"]["/api/v1/compute"]["post"].is_object());
 }

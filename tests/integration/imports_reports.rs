@@ -258,7 +258,7 @@ impl SmtpServer {
             format!("{}/.cache/prudentia-tools/venv/bin/python", std::env::var("HOME").unwrap_or_default())
         });
         let maildir = tempfile::tempdir().expect("maildir");
-        let child = Command::new(python)
+        let mut child = Command::new(python)
             .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
             .arg(maildir.path().join("box"))
             .spawn()
@@ -269,6 +269,9 @@ impl SmtpServer {
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
+        // Not left running behind a failed test.
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("aiosmtpd did not listen on {port}");
     }
 

@@ -72,9 +72,6 @@ fn new_key_id() -> String {
 impl KeyRing {
     /// Loads the active keys, creating the first one on a new database.
     pub async fn load(pool: &PgPool) -> Result<KeyRing, sqlx::Error> {
-        if api_tokens::active_keys(pool).await?.is_empty() {
-            rotate(pool).await?;
-        }
         let ring = KeyRing {
             keys: RwLock::new(Keys {
                 signing: None,
@@ -83,6 +80,16 @@ impl KeyRing {
             }),
         };
         ring.reload(pool).await?;
+        if ring
+            .keys
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .signing
+            .is_none()
+        {
+            rotate(pool).await?;
+            ring.reload(pool).await?;
+        }
         Ok(ring)
     }
 
@@ -189,6 +196,10 @@ impl Verified {
     pub fn token_id(&self) -> ApiTokenId {
         self.claims.jti
     }
+
+    pub fn tenant_id(&self) -> TenantId {
+        self.claims.tid
+    }
 }
 
 /// Checks a bearer token's signature and claims, with no database work
@@ -197,15 +208,14 @@ pub async fn verify(pool: &PgPool, ring: &KeyRing, token: &str) -> Result<Verifi
     ring.verify(pool, token).await
 }
 
-/// The caller a verified token stands for: the token must be live, signed
-/// by the key its row names, and its user still a member of its tenant,
-/// with the role read now.
-pub async fn caller(pool: &PgPool, token: &Verified) -> Result<Caller, AppError> {
+/// The caller a verified token stands for, read in a transaction scoped
+/// to the token's tenant ([`Verified::tenant_id`]): the token must be live,
+/// signed by the key its row names, and its user still a member of its
+/// tenant, with the role read now.
+pub async fn caller(tx: &mut sqlx::PgConnection, token: &Verified) -> Result<Caller, AppError> {
     let claims = &token.claims;
-    let mut tx = scope::begin(pool, claims.tid).await?;
-    let standing = api_tokens::standing(&mut tx, claims.jti).await?;
-    let role = tenants::role_of(&mut tx, claims.sub).await?;
-    tx.commit().await?;
+    let standing = api_tokens::standing(tx, claims.jti).await?;
+    let role = tenants::role_of(tx, claims.sub).await?;
     match (standing, role) {
         (Some(s), Some(role))
             if s.live

@@ -46,8 +46,8 @@ pub async fn lock(
     Ok(())
 }
 
-/// Records the key with the resource made; when another transaction holds
-/// the key it waits for it, then returns what that one recorded.
+/// Records the key with the resource made, under the key's lock
+/// ([`lock`]): an expired use of the same key gives way.
 pub async fn record(
     conn: &mut PgConnection,
     tenant: TenantId,
@@ -55,7 +55,7 @@ pub async fn record(
     key: &str,
     fingerprint: &str,
     resource: Uuid,
-) -> Result<Option<Used>, sqlx::Error> {
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "DELETE FROM idempotency_keys
           WHERE tenant_id = app_tenant() AND user_id = $1 AND idempotency_key = $2
@@ -65,21 +65,18 @@ pub async fn record(
     .bind(key)
     .execute(&mut *conn)
     .await?;
-    let inserted = sqlx::query(
+    sqlx::query(
         "INSERT INTO idempotency_keys (tenant_id, user_id, idempotency_key, fingerprint, resource_id)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(tenant.0)
     .bind(user.0)
     .bind(key)
     .bind(fingerprint)
     .bind(resource)
-    .execute(&mut *conn)
+    .execute(conn)
     .await?;
-    if inserted.rows_affected() == 1 {
-        return Ok(None);
-    }
-    find(conn, user, key).await
+    Ok(())
 }
 
 /// Keys older than a day, whatever their tenant (an owner function).

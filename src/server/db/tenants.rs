@@ -159,7 +159,7 @@ pub async fn quotas(conn: &mut PgConnection) -> Result<Option<Quotas>, sqlx::Err
                 (SELECT count(*) FROM invitations
                   WHERE accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()),
                 (SELECT coalesce(sum(calls), 0)::int8 FROM api_usage
-                  WHERE day = (now() AT TIME ZONE 'UTC')::date)
+                  WHERE tenant_id = t.tenant_id AND day = (now() AT TIME ZONE 'UTC')::date)
            FROM tenants t JOIN plans p USING (plan_code)",
     )
     .fetch_optional(conn)

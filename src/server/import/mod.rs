@@ -14,7 +14,7 @@ use crate::model::account::{Permission, Role};
 use crate::model::error::{AppError, FieldErrors};
 use crate::model::import::{
     ClassTotal, FieldChoice, ImportId, ImportPreview, ImportProposal, Mapping, Problem, Section,
-    SectionCount, SectionFields, Severity,
+    SectionCount, SectionFields, Severity, error_messages,
 };
 use crate::model::simulation::SimulationId;
 use crate::server::auth::Caller;
@@ -213,16 +213,17 @@ fn summarise(mapping: &Mapping, data: DataSet, problems: Vec<Problem>) -> Import
 /// mapping saved for the next file of this layout and the upload removed:
 /// an error anywhere leaves nothing behind.
 pub async fn commit(pool: &PgPool, caller: Caller, id: ImportId, sent: Mapping, name: String) -> Result<SimulationId, AppError> {
-    commit_once(pool, caller, id, sent, name, None).await.map(Created::value)
+    commit_once(pool, caller, id, Some(sent), name, None).await.map(Created::value)
 }
 
-/// [`commit`], made once per idempotency key: a retry gets the simulation
-/// the first commit created, although the upload is gone.
+/// [`commit`] with the proposed mapping when none is `sent`, made once per
+/// idempotency key: a retry gets the simulation the first commit created,
+/// although the upload is gone.
 pub async fn commit_once(
     pool: &PgPool,
     caller: Caller,
     id: ImportId,
-    sent: Mapping,
+    sent: Option<Mapping>,
     name: String,
     key: Option<&IdempotencyKey>,
 ) -> Result<Created<SimulationId>, AppError> {
@@ -234,14 +235,17 @@ pub async fn commit_once(
     }
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let file = staged(&mut tx, caller, id).await?;
+    let sent = match sent {
+        Some(mapping) => mapping,
+        None => {
+            let (book, _) = parse(file.file_name.clone(), file.content.clone()).await?;
+            proposed(&mut tx, book).await?
+        }
+    };
     tx.commit().await?;
     let file_name = file.file_name.clone();
     let (mapping, mut data, problems) = mapped(file, sent).await?;
-    let errors: Vec<String> = problems
-        .iter()
-        .filter(|p| p.severity == Severity::Error)
-        .map(ToString::to_string)
-        .collect();
+    let errors = error_messages(&problems);
     if !errors.is_empty() {
         let shown = errors.iter().take(10).cloned().collect::<Vec<_>>().join("; ");
         let more = errors.len().saturating_sub(10);
@@ -267,10 +271,8 @@ pub async fn commit_once(
         return Err(AppError::Conflict("This import was already committed.".into()));
     }
     let simulation = simulations::insert_new(&mut tx, caller, &name, &version).await?;
-    if let Some(key) = key
-        && let Some(earlier) = idempotency::record(&mut tx, caller, key, simulation.0).await?
-    {
-        return Ok(Created::Replayed(SimulationId(earlier)));
+    if let Some(key) = key {
+        idempotency::record(&mut tx, caller, key, simulation.0).await?;
     }
     let book_headers = mapping.sheets.iter().filter(|s| s.section.is_some());
     for sheet in book_headers {

@@ -5,7 +5,9 @@
 
 use super::limits;
 use super::problem::Problem;
+use crate::model::error::AppError;
 use crate::server::auth::{Caller, tokens};
+use crate::server::db::scope;
 use crate::server::idempotency::IdempotencyKey;
 use crate::server::state::AppState;
 use axum::body::Bytes;
@@ -32,11 +34,17 @@ impl FromRequestParts<AppState> for ApiCaller {
             })
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or(crate::model::error::AppError::Unauthenticated)?;
+            .ok_or(AppError::Unauthenticated)?;
         let verified = tokens::verify(&state.pool, &state.api.keys, token).await?;
         state.api.limits.check_token(verified.token_id())?;
-        let caller = tokens::caller(&state.pool, &verified).await?;
-        limits::count_daily_call(&state.pool, caller).await?;
+        // The token's standing, the role and the day's count: one
+        // transaction per call.
+        let mut tx = scope::begin(&state.pool, verified.tenant_id())
+            .await
+            .map_err(AppError::from)?;
+        let caller = tokens::caller(&mut tx, &verified).await?;
+        limits::count_daily_call(&mut tx, caller).await?;
+        tx.commit().await.map_err(AppError::from)?;
         Ok(ApiCaller(caller))
     }
 }

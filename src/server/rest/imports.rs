@@ -145,20 +145,7 @@ pub async fn commit(
 ) -> Result<Response, Problem> {
     let id = id_of(&id)?;
     let name = parse_name("name", &body.name)?;
-    let mapping = match body.mapping {
-        Some(mapping) => mapping,
-        None => match &key {
-            // A retried commit finds the upload gone: the key answers first.
-            Some(key)
-                if crate::server::idempotency::earlier(&state.pool, caller, key)
-                    .await?
-                    .is_some() =>
-            {
-                Mapping::default()
-            }
-            _ => import::open(&state.pool, caller, id).await?.mapping,
-        },
-    };
-    let created = import::commit_once(&state.pool, caller, id, mapping, name, key.as_ref()).await?;
+    let created =
+        import::commit_once(&state.pool, caller, id, body.mapping, name, key.as_ref()).await?;
     Ok(simulation_created(created))
 }

@@ -7,11 +7,11 @@ use super::problem::Problem;
 use crate::model::api_token::ApiTokenId;
 use crate::model::error::AppError;
 use crate::server::auth::Caller;
-use crate::server::db::{api_tokens, scope};
+use crate::server::db::api_tokens;
 use axum::http::StatusCode;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use sqlx::PgPool;
+use sqlx::PgConnection;
 use std::num::NonZeroU32;
 
 pub struct ApiLimits {
@@ -54,18 +54,16 @@ impl ApiLimits {
 
 /// Counts one call against the tenant's daily quota (its plan's, unless an
 /// admin set another).
-pub async fn count_daily_call(pool: &PgPool, caller: Caller) -> Result<(), Problem> {
-    let counted = async {
-        let mut tx = scope::begin(pool, caller.tenant_id).await?;
-        let limit = api_tokens::daily_limit(&mut tx).await?;
-        let calls = match limit {
-            Some(0) => None,
-            _ => api_tokens::count_call(&mut tx, caller.tenant_id, limit).await?,
-        };
-        tx.commit().await?;
-        Ok::<_, AppError>((limit, calls))
+/// Runs in the caller's tenant-scoped transaction.
+pub async fn count_daily_call(tx: &mut PgConnection, caller: Caller) -> Result<(), Problem> {
+    let limit = api_tokens::daily_limit(tx).await.map_err(AppError::from)?;
+    let calls = match limit {
+        Some(0) => None,
+        _ => api_tokens::count_call(tx, caller.tenant_id, limit)
+            .await
+            .map_err(AppError::from)?,
     };
-    match counted.await? {
+    match (limit, calls) {
         (_, Some(_)) | (None, None) => Ok(()),
         (Some(0), None) => Err(Problem::new(
             StatusCode::FORBIDDEN,

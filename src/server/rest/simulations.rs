@@ -192,6 +192,10 @@ pub struct SavedScenario {
     pub updated_at: crate::model::time::Timestamp,
 }
 
+fn saved(scenarios: Vec<ScenarioSummary>) -> Result<Vec<SavedScenario>, Problem> {
+    scenarios.into_iter().map(SavedScenario::try_from).collect()
+}
+
 impl TryFrom<ScenarioSummary> for SavedScenario {
     type Error = Problem;
     fn try_from(s: ScenarioSummary) -> Result<SavedScenario, Problem> {
@@ -218,17 +222,12 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<axum::Json<SimulationDetail>, Problem> {
     let view = simulations::open(&state.pool, caller, id_of(&id)?, None).await?;
-    let scenarios = view
-        .scenarios
-        .into_iter()
-        .map(SavedScenario::try_from)
-        .collect::<Result<_, _>>()?;
     Ok(axum::Json(SimulationDetail {
         summary: view.summary,
         sharing: view.sharing,
         review: view.review,
         versions: view.versions,
-        scenarios,
+        scenarios: saved(view.scenarios)?,
     }))
 }
 
@@ -298,8 +297,9 @@ pub async fn versions(
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
 ) -> Result<axum::Json<Vec<VersionSummary>>, Problem> {
-    let view = simulations::open(&state.pool, caller, id_of(&id)?, None).await?;
-    Ok(axum::Json(view.versions))
+    Ok(axum::Json(
+        simulations::versions(&state.pool, caller, id_of(&id)?).await?,
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -427,13 +427,13 @@ pub async fn version_results(
 ) -> Result<axum::Json<ResultsPage>, Problem> {
     let id = id_of(&id)?;
     let version: i32 = version.parse().map_err(|_| Problem::not_found())?;
-    let view = simulations::open(&state.pool, caller, id, Some(version)).await?;
+    let baseline = simulations::baseline(&state.pool, caller, id, version).await?;
     let page = with_lines(
         &state,
         caller,
         id,
         LineSource::Version(Some(version)),
-        view.baseline,
+        baseline,
         query,
     )
     .await?;
@@ -449,13 +449,8 @@ pub async fn scenarios(
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
 ) -> Result<axum::Json<Vec<SavedScenario>>, Problem> {
-    let view = simulations::open(&state.pool, caller, id_of(&id)?, None).await?;
-    let scenarios = view
-        .scenarios
-        .into_iter()
-        .map(SavedScenario::try_from)
-        .collect::<Result<_, _>>()?;
-    Ok(axum::Json(scenarios))
+    let scenarios = simulations::scenarios(&state.pool, caller, id_of(&id)?).await?;
+    Ok(axum::Json(saved(scenarios)?))
 }
 
 #[derive(Deserialize, ToSchema)]
