@@ -24,7 +24,7 @@ pub mod rules;
 pub mod scenario;
 pub mod sum;
 
-use aggregate::{Contribution, CreditAggregates, Interner};
+use aggregate::{Accumulator, Contribution, CreditAggregates, Interner};
 use credit::LineOutcome;
 use dataset::DataSet;
 use portfolio::{Line, Portfolio};
@@ -90,29 +90,34 @@ pub struct CreditPass {
 
 pub fn credit_pass(portfolio: &Portfolio, rules: &Rules) -> CreditPass {
     let n = portfolio.lines.len();
-    let mut pass = CreditPass {
-        outcomes: Vec::with_capacity(n),
-        factors: Vec::with_capacity(n),
-        contributions: Vec::with_capacity(n),
-        aggregates: CreditAggregates::default(),
-    };
+    let mut outcomes = Vec::with_capacity(n);
+    let mut factors = Vec::with_capacity(n);
+    let mut contributions = Vec::with_capacity(n);
+    let mut sums = Accumulator::new(portfolio);
     each_line(portfolio, rules, |line, outcome, factor| {
         let c = aggregate::contribution(line, outcome, factor, rules);
-        pass.aggregates.apply(&c, 1.0);
-        pass.outcomes.push(outcome.clone());
-        pass.factors.push(factor);
-        pass.contributions.push(c);
+        c.replay(&mut sums);
+        sums.end_line();
+        outcomes.push(outcome.clone());
+        factors.push(factor);
+        contributions.push(c);
     });
-    pass
+    CreditPass {
+        outcomes,
+        factors,
+        contributions,
+        aggregates: sums.finish(),
+    }
 }
 
 /// The aggregates alone: the same pass keeping nothing per line.
 pub fn credit_aggregates(portfolio: &Portfolio, rules: &Rules) -> CreditAggregates {
-    let mut aggregates = CreditAggregates::default();
+    let mut sums = Accumulator::new(portfolio);
     each_line(portfolio, rules, |line, outcome, factor| {
-        aggregates.apply(&aggregate::contribution(line, outcome, factor, rules), 1.0);
+        aggregate::contribute(line, outcome, factor, rules, &mut sums);
+        sums.end_line();
     });
-    aggregates
+    sums.finish()
 }
 
 /// Everything after the credit pass: capital, other risks, requirements,
