@@ -2,12 +2,13 @@
 //! exposure value, the borrower's risk weight, mitigation, and the RWA of one
 //! line split into parts by risk weight.
 
+use super::aggregate::{bucket_index, class_index};
 use super::dataset::{
     CounterpartyType, ExposureClass, OffBalanceType, OtherType, ReType, RetailType, ScraGrade,
     SlType,
 };
 use super::explain::Rule;
-use super::portfolio::Line;
+use super::portfolio::{Line, Portfolio, Traits};
 use super::rating::Cqs;
 use super::rules::{Rules, Table};
 
@@ -42,24 +43,37 @@ pub struct LineOutcome {
 pub struct Part {
     pub rw: f64,
     pub exposure: f64,
+    /// The CR5 bucket of `rw` (`aggregate::bucket_index`). Word-sized like
+    /// the other fields: with a byte here, copies of the parts mixed store
+    /// and load widths, and each line stalled on store forwarding.
+    pub bucket: usize,
 }
 
+/// The guaranteed part, the borrower's part (whole, or secured under loan
+/// splitting) and the unsecured rest of a split line, in fixed slots, each
+/// present or not: written at fixed places, the pass keeps them in
+/// registers.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Parts {
     pub items: [Part; 3],
-    pub len: u8,
+    pub present: [bool; 3],
 }
 
 impl Parts {
-    fn push(&mut self, rw: f64, exposure: f64) {
-        if self.len < 3 {
-            self.items[usize::from(self.len)] = Part { rw, exposure };
-            self.len += 1;
-        }
+    fn set(&mut self, slot: usize, rw: f64, exposure: f64, bucket: usize) {
+        self.items[slot] = Part {
+            rw,
+            exposure,
+            bucket,
+        };
+        self.present[slot] = true;
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Part> {
-        self.items[..usize::from(self.len)].iter()
+        self.items
+            .iter()
+            .zip(self.present)
+            .filter_map(|(part, present)| present.then_some(part))
     }
 }
 
@@ -96,11 +110,11 @@ fn bank_rw(
 
 /// §3.4 counterparty RW: individual 75, SME 85, otherwise the corporate table
 /// with the line's rating, unrated 100, no SME or investment-grade refinement.
-fn counterparty_rw(rules: &Rules, line: &Line) -> f64 {
-    match line.counterparty_type {
+fn counterparty_rw(rules: &Rules, t: &Traits) -> f64 {
+    match t.counterparty_type {
         Some(CounterpartyType::Individual) => rules.cp_individual,
         Some(CounterpartyType::Sme) => rules.cp_sme,
-        _ => match line.cqs {
+        _ => match t.cqs {
             Some(cqs) => rules.rated(Table::Corporate, cqs.index()),
             None => rules.corporate_unrated,
         },
@@ -108,6 +122,7 @@ fn counterparty_rw(rules: &Rules, line: &Line) -> f64 {
 }
 
 /// LTV: `ltv`, else (drawn + undrawn) / property value, else the top band.
+#[inline]
 fn ltv(line: &Line) -> f64 {
     if let Some(ltv) = line.ltv {
         return ltv;
@@ -118,20 +133,22 @@ fn ltv(line: &Line) -> f64 {
     }
 }
 
-/// Index of the first upper-inclusive band holding `ltv`.
+/// Index of the first upper-inclusive band holding `ltv`: every bound is
+/// compared, from the top down, so a random LTV costs no mispredicted exit.
+#[inline]
 fn band(ltv: f64, bounds: &[f64]) -> usize {
-    bounds
-        .iter()
-        .position(|b| ltv <= *b)
-        .unwrap_or(bounds.len())
+    bounds.iter().enumerate().rev().fold(
+        bounds.len(),
+        |band, (i, b)| if ltv <= *b { i } else { band },
+    )
 }
 
 /// The RW before default, currency mismatch and mitigation, for classes other
 /// than real estate.
-fn class_rw(rules: &Rules, line: &Line) -> (f64, Rule) {
-    let cqs = line.cqs;
-    let unrated = |rw: f64| (rw, Rule::Unrated { class: line.class });
-    match line.class {
+fn class_rw(rules: &Rules, t: &Traits) -> (f64, Rule) {
+    let cqs = t.cqs;
+    let unrated = |rw: f64| (rw, Rule::Unrated { class: t.class });
+    match t.class {
         ExposureClass::Sovereign => rated_or(
             rules,
             Table::Sovereign,
@@ -139,9 +156,9 @@ fn class_rw(rules: &Rules, line: &Line) -> (f64, Rule) {
             unrated(rules.unrated_sovereign),
         ),
         ExposureClass::Pse => rated_or(rules, Table::Pse, cqs, unrated(rules.unrated_pse)),
-        ExposureClass::Mdb if line.mdb_qualifying => (rules.mdb_qualifying, Rule::MdbQualifying),
+        ExposureClass::Mdb if t.mdb_qualifying => (rules.mdb_qualifying, Rule::MdbQualifying),
         ExposureClass::Mdb => rated_or(rules, Table::Mdb, cqs, unrated(rules.unrated_mdb)),
-        ExposureClass::Bank => bank_rw(rules, cqs, line.scra_grade, line.short_term),
+        ExposureClass::Bank => bank_rw(rules, cqs, t.scra_grade, t.short_term),
         ExposureClass::CoveredBond => match cqs {
             Some(cqs) => (
                 rules.rated(Table::CoveredBond, cqs.index()),
@@ -153,7 +170,7 @@ fn class_rw(rules: &Rules, line: &Line) -> (f64, Rule) {
             None => {
                 // The issuer weighted as a bank, long-term tables,
                 // `issuer_rating` before `issuer_scra_grade` (ratios.md §10).
-                let (issuer_rw, _) = bank_rw(rules, line.issuer_cqs, line.issuer_scra_grade, false);
+                let (issuer_rw, _) = bank_rw(rules, t.issuer_cqs, t.issuer_scra_grade, false);
                 let bond = rules
                     .covered_from_issuer
                     .iter()
@@ -171,8 +188,8 @@ fn class_rw(rules: &Rules, line: &Line) -> (f64, Rule) {
                 },
             ),
             // `sme` wins over `investment_grade` (ratios.md §10).
-            None if is_sme(line) => (rules.corporate_unrated_sme, Rule::CorporateSme),
-            None if line.investment_grade && rules.investment_grade_treatment => {
+            None if is_sme(t) => (rules.corporate_unrated_sme, Rule::CorporateSme),
+            None if t.investment_grade && rules.investment_grade_treatment => {
                 (rules.corporate_unrated_ig, Rule::CorporateInvestmentGrade)
             }
             None => unrated(rules.corporate_unrated),
@@ -186,7 +203,7 @@ fn class_rw(rules: &Rules, line: &Line) -> (f64, Rule) {
                 },
             ),
             None => {
-                let rw = match line.sl_type {
+                let rw = match t.sl_type {
                     Some(SlType::Object) => rules.sl[0],
                     Some(SlType::Commodities) => rules.sl[1],
                     Some(SlType::ProjectPreOperational) => rules.sl[2],
@@ -194,38 +211,38 @@ fn class_rw(rules: &Rules, line: &Line) -> (f64, Rule) {
                     Some(SlType::ProjectHighQuality) => rules.sl[4],
                     None => rules.sl_unspecified,
                 };
-                (rw, Rule::SpecialisedLending(line.sl_type))
+                (rw, Rule::SpecialisedLending(t.sl_type))
             }
         },
         ExposureClass::SubordinatedDebt => (rules.subordinated_debt, Rule::SubordinatedDebt),
         ExposureClass::Equity => (rules.equity, Rule::Equity),
         ExposureClass::EquitySpeculative => (rules.equity_speculative, Rule::EquitySpeculative),
         ExposureClass::Retail => {
-            let rw = match line.retail_type {
+            let rw = match t.retail_type {
                 Some(RetailType::Transactor) => rules.retail[0],
                 Some(RetailType::Regulatory) => rules.retail[1],
                 Some(RetailType::Other) | None => rules.retail[2],
             };
-            (rw, Rule::Retail(line.retail_type))
+            (rw, Rule::Retail(t.retail_type))
         }
         ExposureClass::OtherAssets => {
-            let rw = match line.other_type {
+            let rw = match t.other_type {
                 Some(OtherType::Cash) => rules.other_assets[0],
                 Some(OtherType::Gold) => rules.other_assets[1],
                 Some(OtherType::CashInCollection) => rules.other_assets[2],
                 Some(OtherType::Other) | None => rules.other_assets[3],
             };
-            (rw, Rule::OtherAssets(line.other_type))
+            (rw, Rule::OtherAssets(t.other_type))
         }
         // Real estate is weighted by `real_estate_rw`; reaching here means a
         // caller skipped it, and the counterparty RW is the rule's fallback.
-        ExposureClass::RealEstate => (counterparty_rw(rules, line), Rule::ReCounterparty),
+        ExposureClass::RealEstate => (counterparty_rw(rules, t), Rule::ReCounterparty),
     }
 }
 
 /// An SME line for the 85 % unrated weight and the crr3 supporting factor.
-pub fn is_sme(line: &Line) -> bool {
-    line.sme || line.counterparty_type == Some(CounterpartyType::Sme)
+pub fn is_sme(t: &Traits) -> bool {
+    t.sme || t.counterparty_type == Some(CounterpartyType::Sme)
 }
 
 /// The RW of a real-estate line under basel31 (whole-loan approach), or the
@@ -239,25 +256,44 @@ enum ReWeight {
     },
 }
 
-fn real_estate_rw(rules: &Rules, line: &Line) -> ReWeight {
-    let cp = || counterparty_rw(rules, line);
-    let Some(re_type) = line.re_type else {
-        return ReWeight::Whole(cp(), Rule::ReCounterparty);
+/// What a real-estate line's traits decide of its weight (§3.4); its LTV,
+/// from its amounts, decides the rest line by line ([`RePlan::weigh`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum RePlan {
+    /// One weight whatever the LTV.
+    Whole(f64, Rule),
+    /// By LTV band: rre and rre_ip on the rre bounds, cre_ip on its own.
+    Bands(ReType),
+    /// cre: min(cap, the counterparty's RW) up to the LTV threshold, the
+    /// counterparty's RW above it.
+    CreThreshold { counterparty_rw: f64 },
+    /// crr3 loan splitting.
+    Split {
+        secured_rw: f64,
+        rest_rw: f64,
+        rule: Rule,
+    },
+}
+
+fn re_plan(rules: &Rules, t: &Traits) -> RePlan {
+    let cp = || counterparty_rw(rules, t);
+    let Some(re_type) = t.re_type else {
+        return RePlan::Whole(cp(), Rule::ReCounterparty);
     };
     let split = rules.loan_splitting && matches!(re_type, ReType::Rre | ReType::Cre);
     match re_type {
-        ReType::Adc => ReWeight::Whole(rules.adc, Rule::ReAdc { qualifying: false }),
+        ReType::Adc => RePlan::Whole(rules.adc, Rule::ReAdc { qualifying: false }),
         ReType::AdcQualifying => {
-            ReWeight::Whole(rules.adc_qualifying, Rule::ReAdc { qualifying: true })
+            RePlan::Whole(rules.adc_qualifying, Rule::ReAdc { qualifying: true })
         }
-        ReType::Rre | ReType::Cre if !line.re_criteria_met => {
-            ReWeight::Whole(cp(), Rule::ReCounterparty)
+        ReType::Rre | ReType::Cre if !t.re_criteria_met => {
+            RePlan::Whole(cp(), Rule::ReCounterparty)
         }
-        ReType::RreIp | ReType::CreIp if !line.re_criteria_met => ReWeight::Whole(
+        ReType::RreIp | ReType::CreIp if !t.re_criteria_met => RePlan::Whole(
             rules.ip_criteria_not_met,
             Rule::ReCriteriaNotMet { re_type },
         ),
-        ReType::Rre | ReType::Cre if split => ReWeight::Split {
+        ReType::Rre | ReType::Cre if split => RePlan::Split {
             secured_rw: if re_type == ReType::Rre {
                 rules.split_rre_secured
             } else {
@@ -266,37 +302,49 @@ fn real_estate_rw(rules: &Rules, line: &Line) -> ReWeight {
             rest_rw: cp(),
             rule: Rule::ReLoanSplit { re_type },
         },
-        ReType::Rre | ReType::RreIp => {
-            let b = band(ltv(line), &rules.rre_bounds);
-            let table = if re_type == ReType::Rre {
-                &rules.rre
-            } else {
-                &rules.rre_ip
-            };
-            ReWeight::Whole(
-                table[b],
-                Rule::ReLtvBand {
-                    re_type,
-                    band: b as u8,
-                },
-            )
-        }
-        ReType::Cre => {
-            if ltv(line) <= rules.cre_threshold {
-                ReWeight::Whole(rules.cre_cap.min(cp()), Rule::ReCreUpToThreshold)
-            } else {
-                ReWeight::Whole(cp(), Rule::ReCounterparty)
+        ReType::Rre | ReType::RreIp | ReType::CreIp => RePlan::Bands(re_type),
+        ReType::Cre => RePlan::CreThreshold {
+            counterparty_rw: cp(),
+        },
+    }
+}
+
+impl RePlan {
+    #[inline]
+    fn weigh(self, rules: &Rules, line: &Line) -> ReWeight {
+        match self {
+            RePlan::Whole(rw, rule) => ReWeight::Whole(rw, rule),
+            RePlan::Bands(re_type) => {
+                let (bounds, weights): (&[f64], &[f64]) = match re_type {
+                    ReType::Rre => (&rules.rre_bounds, &rules.rre),
+                    ReType::RreIp => (&rules.rre_bounds, &rules.rre_ip),
+                    _ => (&rules.cre_ip_bounds, &rules.cre_ip),
+                };
+                let b = band(ltv(line), bounds);
+                ReWeight::Whole(
+                    weights[b],
+                    Rule::ReLtvBand {
+                        re_type,
+                        band: b as u8,
+                    },
+                )
             }
-        }
-        ReType::CreIp => {
-            let b = band(ltv(line), &rules.cre_ip_bounds);
-            ReWeight::Whole(
-                rules.cre_ip[b],
-                Rule::ReLtvBand {
-                    re_type,
-                    band: b as u8,
-                },
-            )
+            RePlan::CreThreshold { counterparty_rw } => {
+                if ltv(line) <= rules.cre_threshold {
+                    ReWeight::Whole(rules.cre_cap.min(counterparty_rw), Rule::ReCreUpToThreshold)
+                } else {
+                    ReWeight::Whole(counterparty_rw, Rule::ReCounterparty)
+                }
+            }
+            RePlan::Split {
+                secured_rw,
+                rest_rw,
+                rule,
+            } => ReWeight::Split {
+                secured_rw,
+                rest_rw,
+                rule,
+            },
         }
     }
 }
@@ -304,7 +352,7 @@ fn real_estate_rw(rules: &Rules, line: &Line) -> ReWeight {
 /// §3.5 defaulted exposures override the class.
 fn defaulted_rw(rules: &Rules, line: &Line) -> (f64, Rule) {
     let drawn = line.drawn;
-    if line.class == ExposureClass::RealEstate && line.re_type == Some(ReType::Rre) {
+    if line.traits.class == ExposureClass::RealEstate && line.traits.re_type == Some(ReType::Rre) {
         (rules.defaulted_rre, Rule::DefaultedRre)
     } else if drawn <= 0.0 {
         (rules.defaulted_high, Rule::DefaultedNoDrawn)
@@ -326,12 +374,12 @@ fn defaulted_rw(rules: &Rules, line: &Line) -> (f64, Rule) {
 }
 
 /// §3.6 applies to retail, rre and rre_ip, never to defaulted lines.
-fn mismatch_applies(line: &Line) -> bool {
-    line.currency_mismatch
-        && !line.defaulted
-        && (line.class == ExposureClass::Retail
-            || (line.class == ExposureClass::RealEstate
-                && matches!(line.re_type, Some(ReType::Rre | ReType::RreIp))))
+fn mismatch_applies(t: &Traits) -> bool {
+    t.currency_mismatch
+        && !t.defaulted
+        && (t.class == ExposureClass::Retail
+            || (t.class == ExposureClass::RealEstate
+                && matches!(t.re_type, Some(ReType::Rre | ReType::RreIp))))
 }
 
 fn with_mismatch(rules: &Rules, rw: f64) -> f64 {
@@ -341,10 +389,10 @@ fn with_mismatch(rules: &Rules, rw: f64) -> f64 {
 /// The guarantor's RW from `guarantor_class` and `guarantor_rating`; only
 /// sovereigns, PSEs, MDBs (never qualifying), banks (unrated = SCRA C) and
 /// corporates are eligible (ratios.md §10).
-pub fn guarantor_rw(rules: &Rules, line: &Line) -> Option<f64> {
-    let cqs = line.guarantor_cqs;
+pub fn guarantor_rw(rules: &Rules, t: &Traits) -> Option<f64> {
+    let cqs = t.guarantor_cqs;
     let rated = |table: Table, unrated: f64| cqs.map_or(unrated, |c| rules.rated(table, c.index()));
-    match line.guarantor_class? {
+    match t.guarantor_class? {
         ExposureClass::Sovereign => Some(rated(Table::Sovereign, rules.unrated_sovereign)),
         ExposureClass::Pse => Some(rated(Table::Pse, rules.unrated_pse)),
         ExposureClass::Mdb => Some(rated(Table::Mdb, rules.unrated_mdb)),
@@ -356,14 +404,14 @@ pub fn guarantor_rw(rules: &Rules, line: &Line) -> Option<f64> {
 
 /// C × (1 − Hc − Hfx) of §3.7.1, floored at 0; 0 without a collateral type.
 pub fn adjusted_collateral(rules: &Rules, line: &Line) -> f64 {
-    let Some(kind) = line.collateral_type else {
+    let Some(kind) = line.traits.collateral_type else {
         return 0.0;
     };
     let value = line.collateral_value;
     if value <= 0.0 {
         return 0.0;
     }
-    let hfx = if line.collateral_fx {
+    let hfx = if line.traits.collateral_fx {
         rules.haircut_fx
     } else {
         0.0
@@ -372,27 +420,124 @@ pub fn adjusted_collateral(rules: &Rules, line: &Line) -> f64 {
     (value * (1.0 - hc - hfx)).max(0.0)
 }
 
-/// §3.1 amounts: (on_net, off_net, ccf).
-pub fn exposure_amounts(rules: &Rules, line: &Line) -> (f64, f64, f64) {
+/// §3.1 amounts net of provisions: (on-balance, off-balance); E is
+/// on + off × the kind's CCF (`undrawn` with no type is a commitment,
+/// ratios.md §10).
+#[inline]
+pub fn exposure_amounts(line: &Line) -> (f64, f64) {
     let drawn = line.drawn;
-    let undrawn = line.undrawn;
     let provisions = line.specific_provisions;
     let on_net = (drawn - provisions).max(0.0);
     let left = (provisions - drawn).max(0.0);
-    let off_net = (undrawn - left).max(0.0);
-    // `undrawn` with no type is a commitment (ratios.md §10).
-    let ccf = rules.ccf(line.off_balance_type.unwrap_or(OffBalanceType::Commitment));
-    (on_net, off_net, ccf)
+    let off_net = (line.undrawn - left).max(0.0);
+    (on_net, off_net)
 }
 
-pub fn evaluate(rules: &Rules, line: &Line) -> LineOutcome {
-    let (on_net, off_net, ccf) = exposure_amounts(rules, line);
+/// What a profile's rules decide from a kind's traits alone: worked out
+/// once per kind, so the per-line pass only does arithmetic on amounts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct KindRules {
+    pub borrower: Borrower,
+    /// The guarantor's RW and bucket, when eligible.
+    pub guarantor: Option<(f64, usize)>,
+    pub ccf: f64,
+    pub mismatch: bool,
+    /// `aggregate::class_index`.
+    pub class_index: u8,
+    /// A private-sector line for the CCyB (§5.1).
+    pub ccyb: bool,
+    /// A line on a sovereign, outside the large-exposure groups (§9).
+    pub sovereign: bool,
+    /// The guaranteed part of a line moves to the guarantor's group (§9).
+    pub guarantor_listed: bool,
+}
+
+/// What a kind's traits decide of the borrower's RW.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Borrower {
+    /// The RW after §3.6, its rule and its CR5 bucket: every class but real
+    /// estate, for lines not in default.
+    Fixed(f64, Rule, usize),
+    /// Real estate, by the line's LTV where the plan says so.
+    RealEstate(RePlan),
+    /// §3.5, by the line's provisions.
+    Defaulted,
+}
+
+impl KindRules {
+    pub fn new(rules: &Rules, t: &Traits) -> KindRules {
+        let mismatch = mismatch_applies(t);
+        let borrower = if t.defaulted {
+            Borrower::Defaulted
+        } else if t.class == ExposureClass::RealEstate {
+            Borrower::RealEstate(re_plan(rules, t))
+        } else {
+            let (rw, rule) = class_rw(rules, t);
+            let rw = if mismatch {
+                with_mismatch(rules, rw)
+            } else {
+                rw
+            };
+            Borrower::Fixed(rw, rule, bucket_index(rw))
+        };
+        KindRules {
+            borrower,
+            guarantor: guarantor_rw(rules, t).map(|g| (g, bucket_index(g))),
+            ccf: rules.ccf(t.off_balance_type.unwrap_or(OffBalanceType::Commitment)),
+            mismatch,
+            class_index: class_index(t) as u8,
+            ccyb: t.defaulted
+                || matches!(
+                    t.class,
+                    ExposureClass::Corporate | ExposureClass::Retail | ExposureClass::RealEstate
+                ),
+            sovereign: t.class == ExposureClass::Sovereign
+                || t.counterparty_type == Some(CounterpartyType::Sovereign),
+            guarantor_listed: t.guarantor_class != Some(ExposureClass::Sovereign),
+        }
+    }
+}
+
+/// The [`KindRules`] of every kind of a portfolio under one profile.
+#[derive(Clone, Debug, Default)]
+pub struct KindTable {
+    kinds: Vec<KindRules>,
+}
+
+impl KindTable {
+    pub fn new(rules: &Rules, portfolio: &Portfolio) -> KindTable {
+        let mut table = KindTable::default();
+        table.extend(rules, portfolio);
+        table
+    }
+
+    /// Adds the kinds the portfolio gained since (an edit made a new one).
+    pub fn extend(&mut self, rules: &Rules, portfolio: &Portfolio) {
+        let known = self.kinds.len();
+        self.kinds.extend(
+            portfolio.kinds[known..]
+                .iter()
+                .map(|t| KindRules::new(rules, t)),
+        );
+    }
+
+    #[inline]
+    pub fn of(&self, line: &Line) -> &KindRules {
+        &self.kinds[line.kind as usize]
+    }
+}
+
+// Inlined into the pass, the outcome stays in registers and what the
+// aggregates do not read (the rule) is never built.
+#[inline(always)]
+pub fn evaluate(rules: &Rules, kind: &KindRules, line: &Line) -> LineOutcome {
+    let (on_net, off_net) = exposure_amounts(line);
+    let ccf = kind.ccf;
     let exposure = on_net + off_net * ccf;
     let collateral_adjusted = adjusted_collateral(rules, line);
     let e_star = (exposure - collateral_adjusted).max(0.0);
-    let mismatch = mismatch_applies(line);
     let adjust = |rw: f64| {
-        if mismatch {
+        if kind.mismatch {
             with_mismatch(rules, rw)
         } else {
             rw
@@ -400,11 +545,13 @@ pub fn evaluate(rules: &Rules, line: &Line) -> LineOutcome {
     };
 
     // Borrower parts: (rw, share of E*) — one part, or secured + rest.
-    let (borrower, rule) = if line.defaulted {
-        let (rw, rule) = defaulted_rw(rules, line);
-        ([(rw, 1.0), (0.0, 0.0)], rule)
-    } else if line.class == ExposureClass::RealEstate {
-        match real_estate_rw(rules, line) {
+    let (borrower, rule) = match kind.borrower {
+        Borrower::Fixed(rw, rule, _) => ([(rw, 1.0), (0.0, 0.0)], rule),
+        Borrower::Defaulted => {
+            let (rw, rule) = defaulted_rw(rules, line);
+            ([(rw, 1.0), (0.0, 0.0)], rule)
+        }
+        Borrower::RealEstate(plan) => match plan.weigh(rules, line) {
             ReWeight::Whole(rw, rule) => ([(adjust(rw), 1.0), (0.0, 0.0)], rule),
             ReWeight::Split {
                 secured_rw,
@@ -418,33 +565,35 @@ pub fn evaluate(rules: &Rules, line: &Line) -> LineOutcome {
                     rule,
                 )
             }
-        }
-    } else {
-        let (rw, rule) = class_rw(rules, line);
-        ([(adjust(rw), 1.0), (0.0, 0.0)], rule)
+        },
     };
     // Shares sum to 1, so this is the single RW of a whole line and the
     // blended RW of a split one.
     let borrower_rw = borrower[0].0 * borrower[0].1 + borrower[1].0 * borrower[1].1;
 
-    let guarantor = guarantor_rw(rules, line);
+    let guarantor = kind.guarantor;
     let covered = match guarantor {
-        Some(g) if g < borrower_rw => line.guaranteed_amount.min(e_star),
+        Some((g, _)) if g < borrower_rw => line.guaranteed_amount.min(e_star),
         _ => 0.0,
     };
     let rest = e_star - covered;
     let mut parts = Parts::default();
     if covered > 0.0
-        && let Some(g) = guarantor
+        && let Some((g, bucket)) = guarantor
     {
-        parts.push(g, covered);
+        parts.set(0, g, covered, bucket);
     }
-    for (rw, share) in borrower {
-        if share > 0.0 {
-            parts.push(rw, rest * share);
+    match kind.borrower {
+        Borrower::Fixed(rw, _, bucket) => parts.set(1, rw, rest, bucket),
+        _ => {
+            for (slot, (rw, share)) in [1, 2].into_iter().zip(borrower) {
+                if share > 0.0 {
+                    parts.set(slot, rw, rest * share, bucket_index(rw));
+                }
+            }
         }
     }
-    let rwa = covered * guarantor.unwrap_or(0.0) + rest * borrower_rw;
+    let rwa = covered * guarantor.map_or(0.0, |g| g.0) + rest * borrower_rw;
     LineOutcome {
         on_net,
         off_net,
@@ -454,7 +603,7 @@ pub fn evaluate(rules: &Rules, line: &Line) -> LineOutcome {
         collateral_adjusted,
         borrower_rw,
         rule,
-        guarantor_rw: guarantor,
+        guarantor_rw: guarantor.map(|g| g.0),
         covered,
         rwa,
         parts,

@@ -11,7 +11,7 @@
 //! documented fallback. Results always equal a full computation (tested).
 
 use super::aggregate::{self, line_factor, sme_eligible};
-use super::credit;
+use super::credit::{self, KindTable};
 use super::dataset::DataSet;
 use super::dataset::ExposureClass;
 use super::large_exposures::GroupRanking;
@@ -32,6 +32,7 @@ pub struct IncrementalEngine {
     portfolio: Portfolio,
     profile: Profile,
     rules: Rules,
+    kinds: KindTable,
     pass: CreditPass,
     ranking: GroupRanking,
     line_index: FxHashMap<String, usize>,
@@ -49,7 +50,8 @@ impl IncrementalEngine {
     pub fn new(data: DataSet, profile: Profile) -> IncrementalEngine {
         let rules = Rules::from_profile(&profile);
         let portfolio = Portfolio::compile(&data);
-        let pass = credit_pass(&portfolio, &rules);
+        let kinds = KindTable::new(&rules, &portfolio);
+        let pass = credit_pass(&portfolio, &kinds, &rules);
         let mut engine = IncrementalEngine {
             line_index: data
                 .exposures
@@ -66,6 +68,7 @@ impl IncrementalEngine {
             portfolio,
             profile,
             rules,
+            kinds,
             pass,
         };
         engine.index_counterparties();
@@ -187,7 +190,8 @@ impl IncrementalEngine {
 
     fn rebuild(&mut self) {
         self.rules = Rules::from_profile(&self.profile);
-        self.pass = credit_pass(&self.portfolio, &self.rules);
+        self.kinds = KindTable::new(&self.rules, &self.portfolio);
+        self.pass = credit_pass(&self.portfolio, &self.kinds, &self.rules);
         self.ranking = GroupRanking::new(
             &self.pass.aggregates.groups,
             &self.pass.aggregates.group_refs,
@@ -209,7 +213,7 @@ impl IncrementalEngine {
     }
 
     fn index_counterparties(&mut self) {
-        self.sme_totals = aggregate::sme_totals(&self.portfolio, &self.rules);
+        self.sme_totals = aggregate::sme_totals(&self.portfolio, &self.kinds, &self.rules);
         self.counterparty_lines.clear();
         if !self.rules.sme_factor {
             return;
@@ -236,7 +240,8 @@ impl IncrementalEngine {
                 self.portfolio.recompile(i, &self.data.exposures[i]);
             }
             let line = self.portfolio.lines[i];
-            let outcome = credit::evaluate(&self.rules, &line);
+            self.kinds.extend(&self.rules, &self.portfolio);
+            let outcome = credit::evaluate(&self.rules, self.kinds.of(&line), &line);
             if self.rules.sme_factor {
                 let known = self.portfolio.counterparties.len();
                 self.sme_totals.resize(known, Sum::default());
@@ -307,8 +312,10 @@ impl IncrementalEngine {
     fn replace_contribution(&mut self, i: usize, factor: f64, groups: &mut FxHashSet<u32>) {
         let old = std::mem::take(&mut self.pass.contributions[i]);
         self.pass.aggregates.apply(&old, -1.0);
+        let line = &self.portfolio.lines[i];
         let new = aggregate::contribution(
-            &self.portfolio.lines[i],
+            line,
+            self.kinds.of(line),
             &self.pass.outcomes[i],
             factor,
             &self.rules,

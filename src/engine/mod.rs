@@ -25,7 +25,7 @@ pub mod scenario;
 pub mod sum;
 
 use aggregate::{Accumulator, Contribution, CreditAggregates, Interner};
-use credit::LineOutcome;
+use credit::{KindRules, KindTable, LineOutcome};
 use dataset::DataSet;
 use portfolio::{Line, Portfolio};
 use profile::{DEFAULT_PROFILE, Profile, ProfileError};
@@ -69,12 +69,18 @@ pub fn bucket_key(rw: f64) -> String {
 
 /// Evaluates every line in order and hands its outcome and crr3 SME
 /// supporting factor to `sink`.
-fn each_line(portfolio: &Portfolio, rules: &Rules, mut sink: impl FnMut(&Line, &LineOutcome, f64)) {
-    let totals = aggregate::sme_totals(portfolio, rules);
+fn each_line(
+    portfolio: &Portfolio,
+    kinds: &KindTable,
+    rules: &Rules,
+    mut sink: impl FnMut(&Line, &KindRules, &LineOutcome, f64),
+) {
+    let totals = aggregate::sme_totals(portfolio, kinds, rules);
     for line in &portfolio.lines {
-        let outcome = credit::evaluate(rules, line);
+        let kind = kinds.of(line);
+        let outcome = credit::evaluate(rules, kind, line);
         let factor = aggregate::line_factor(line, outcome.exposure, &totals, rules);
-        sink(line, &outcome, factor);
+        sink(line, kind, &outcome, factor);
     }
 }
 
@@ -88,33 +94,37 @@ pub struct CreditPass {
     pub aggregates: CreditAggregates,
 }
 
-pub fn credit_pass(portfolio: &Portfolio, rules: &Rules) -> CreditPass {
+/// Every figure is summed compensated, line by line: the incremental engine
+/// later takes lines out of these sums, and a segment taken out entirely
+/// must leave 0, not the rounding of a block sum (see [`Accumulator`]).
+pub fn credit_pass(portfolio: &Portfolio, kinds: &KindTable, rules: &Rules) -> CreditPass {
     let n = portfolio.lines.len();
-    let mut outcomes = Vec::with_capacity(n);
-    let mut factors = Vec::with_capacity(n);
-    let mut contributions = Vec::with_capacity(n);
-    let mut sums = Accumulator::new(portfolio);
-    each_line(portfolio, rules, |line, outcome, factor| {
-        let c = aggregate::contribution(line, outcome, factor, rules);
-        c.replay(&mut sums);
-        sums.end_line();
-        outcomes.push(outcome.clone());
-        factors.push(factor);
-        contributions.push(c);
+    let mut pass = CreditPass {
+        outcomes: Vec::with_capacity(n),
+        factors: Vec::with_capacity(n),
+        contributions: Vec::with_capacity(n),
+        aggregates: CreditAggregates::default(),
+    };
+    each_line(portfolio, kinds, rules, |line, kind, outcome, factor| {
+        let c = aggregate::contribution(line, kind, outcome, factor, rules);
+        pass.aggregates.apply(&c, 1.0);
+        pass.outcomes.push(outcome.clone());
+        pass.factors.push(factor);
+        pass.contributions.push(c);
     });
-    CreditPass {
-        outcomes,
-        factors,
-        contributions,
-        aggregates: sums.finish(),
-    }
+    pass
 }
 
-/// The aggregates alone: the same pass keeping nothing per line.
-pub fn credit_aggregates(portfolio: &Portfolio, rules: &Rules) -> CreditAggregates {
+/// The aggregates alone: the same pass keeping nothing per line, summed by
+/// blocks.
+pub fn credit_aggregates(
+    portfolio: &Portfolio,
+    kinds: &KindTable,
+    rules: &Rules,
+) -> CreditAggregates {
     let mut sums = Accumulator::new(portfolio);
-    each_line(portfolio, rules, |line, outcome, factor| {
-        aggregate::contribute(line, outcome, factor, rules, &mut sums);
+    each_line(portfolio, kinds, rules, |line, kind, outcome, factor| {
+        aggregate::contribute(line, kind, outcome, factor, rules, &mut sums);
         sums.end_line();
     });
     sums.finish()
@@ -291,12 +301,15 @@ pub fn compute_compiled(
     options: &ComputeOptions,
 ) -> Results {
     let rules = Rules::from_profile(profile);
-    let pass = options.lines.then(|| credit_pass(portfolio, &rules));
+    let kinds = KindTable::new(&rules, portfolio);
+    let pass = options
+        .lines
+        .then(|| credit_pass(portfolio, &kinds, &rules));
     let streamed;
     let aggregates = match &pass {
         Some(pass) => &pass.aggregates,
         None => {
-            streamed = credit_aggregates(portfolio, &rules);
+            streamed = credit_aggregates(portfolio, &kinds, &rules);
             &streamed
         }
     };

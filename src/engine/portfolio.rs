@@ -9,26 +9,17 @@ use super::dataset::{
     ReType, RetailType, ScraGrade, SlType,
 };
 use super::rating::{Cqs, Rating};
+use rustc_hash::FxHashMap;
 
 /// An id slot with no value (no country, no group…).
 pub const NONE: u32 = u32::MAX;
 
-/// What the rules of §3, §5.1, §9 and §11 read of one exposure line.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Line {
-    pub drawn: f64,
-    pub undrawn: f64,
-    pub specific_provisions: f64,
-    pub collateral_value: f64,
-    pub guaranteed_amount: f64,
-    pub ltv: Option<f64>,
-    pub property_value: Option<f64>,
-    pub collateral_residual_maturity_years: Option<f64>,
-    /// `group_id`, else `counterparty_id`: the large-exposure group.
-    pub group: u32,
-    pub guarantor_group: u32,
-    pub country: u32,
-    pub counterparty: u32,
+/// What the rules read of a line besides its amounts and ids. Lines with
+/// the same traits share a kind, and what the traits alone decide (the
+/// class's risk weight, the guarantor's, the CCF…) is decided once per kind
+/// for a profile (`credit::KindTable`), not once per line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Traits {
     pub class: ExposureClass,
     pub counterparty_type: Option<CounterpartyType>,
     /// The rating's step, else `cqs` (§3.2).
@@ -55,6 +46,27 @@ pub struct Line {
     pub collateral_fx: bool,
 }
 
+/// What the rules of §3, §5.1, §9 and §11 read of one exposure line.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Line {
+    pub drawn: f64,
+    pub undrawn: f64,
+    pub specific_provisions: f64,
+    pub collateral_value: f64,
+    pub guaranteed_amount: f64,
+    pub ltv: Option<f64>,
+    pub property_value: Option<f64>,
+    pub collateral_residual_maturity_years: Option<f64>,
+    /// `group_id`, else `counterparty_id`: the large-exposure group.
+    pub group: u32,
+    pub guarantor_group: u32,
+    pub country: u32,
+    pub counterparty: u32,
+    /// The index of `traits` in `Portfolio::kinds`.
+    pub kind: u32,
+    pub traits: Traits,
+}
+
 fn step(rating: Rating) -> Option<Cqs> {
     rating.notch().map(|n| n.cqs())
 }
@@ -67,6 +79,9 @@ pub struct Portfolio {
     pub groups: Interner,
     pub countries: Interner,
     pub counterparties: Interner,
+    /// The distinct traits of the lines, in order of first appearance.
+    pub kinds: Vec<Traits>,
+    kind_ids: FxHashMap<Traits, u32>,
     reporting_currency: String,
 }
 
@@ -93,18 +108,32 @@ impl Portfolio {
     /// ratings): no string is looked up.
     pub fn refresh(&mut self, i: usize, exposure: &Exposure) {
         let old = self.lines[i];
+        let values = self.values(exposure);
         self.lines[i] = Line {
             group: old.group,
             guarantor_group: old.guarantor_group,
             country: old.country,
             counterparty: old.counterparty,
-            ..self.values(exposure)
+            kind: self.kind(values.traits),
+            ..values
         };
+    }
+
+    fn kind(&mut self, traits: Traits) -> u32 {
+        if let Some(id) = self.kind_ids.get(&traits) {
+            return *id;
+        }
+        let id = self.kinds.len() as u32;
+        self.kinds.push(traits);
+        self.kind_ids.insert(traits, id);
+        id
     }
 
     fn line(&mut self, e: &Exposure) -> Line {
         let id = |interner: &mut Interner, key: Option<&str>| key.map_or(NONE, |k| interner.id(k));
+        let values = self.values(e);
         Line {
+            kind: self.kind(values.traits),
             group: id(
                 &mut self.groups,
                 e.group_id.as_deref().or(e.counterparty_id.as_deref()),
@@ -112,11 +141,11 @@ impl Portfolio {
             guarantor_group: id(&mut self.groups, e.guarantor_group_id.as_deref()),
             country: id(&mut self.countries, e.country.as_deref()),
             counterparty: id(&mut self.counterparties, e.counterparty_id.as_deref()),
-            ..self.values(e)
+            ..values
         }
     }
 
-    /// Everything but the ids (left at NONE).
+    /// Everything but the ids (left at NONE) and the kind.
     fn values(&self, e: &Exposure) -> Line {
         let line_currency = e.currency.as_deref().unwrap_or(&self.reporting_currency);
         let collateral_currency = e.collateral_currency.as_deref().unwrap_or(line_currency);
@@ -133,28 +162,31 @@ impl Portfolio {
             guarantor_group: NONE,
             country: NONE,
             counterparty: NONE,
-            class: e.class,
-            counterparty_type: e.counterparty_type,
-            cqs: step(e.rating).or(e.cqs),
-            issuer_cqs: step(e.issuer_rating),
-            guarantor_cqs: step(e.guarantor_rating),
-            scra_grade: e.scra_grade,
-            issuer_scra_grade: e.issuer_scra_grade,
-            sl_type: e.sl_type,
-            retail_type: e.retail_type,
-            other_type: e.other_type,
-            re_type: e.re_type,
-            off_balance_type: e.off_balance_type,
-            collateral_type: e.collateral_type,
-            guarantor_class: e.guarantor_class,
-            short_term: e.short_term,
-            sme: e.sme,
-            investment_grade: e.investment_grade,
-            mdb_qualifying: e.mdb_qualifying,
-            re_criteria_met: e.re_criteria_met,
-            defaulted: e.defaulted,
-            currency_mismatch: e.currency_mismatch,
-            collateral_fx: !collateral_currency.eq_ignore_ascii_case(line_currency),
+            kind: NONE,
+            traits: Traits {
+                class: e.class,
+                counterparty_type: e.counterparty_type,
+                cqs: step(e.rating).or(e.cqs),
+                issuer_cqs: step(e.issuer_rating),
+                guarantor_cqs: step(e.guarantor_rating),
+                scra_grade: e.scra_grade,
+                issuer_scra_grade: e.issuer_scra_grade,
+                sl_type: e.sl_type,
+                retail_type: e.retail_type,
+                other_type: e.other_type,
+                re_type: e.re_type,
+                off_balance_type: e.off_balance_type,
+                collateral_type: e.collateral_type,
+                guarantor_class: e.guarantor_class,
+                short_term: e.short_term,
+                sme: e.sme,
+                investment_grade: e.investment_grade,
+                mdb_qualifying: e.mdb_qualifying,
+                re_criteria_met: e.re_criteria_met,
+                defaulted: e.defaulted,
+                currency_mismatch: e.currency_mismatch,
+                collateral_fx: !collateral_currency.eq_ignore_ascii_case(line_currency),
+            },
         }
     }
 }
@@ -180,9 +212,9 @@ mod tests {
         e.group_id = None;
         data.exposures.push(e);
         let p = Portfolio::compile(&data);
-        assert_eq!(p.lines[0].cqs, Cqs::new(3));
+        assert_eq!(p.lines[0].traits.cqs, Cqs::new(3));
         assert!(
-            !p.lines[0].collateral_fx,
+            !p.lines[0].traits.collateral_fx,
             "currencies compare case-insensitively"
         );
         assert_eq!(p.groups.name(p.lines[0].group), "G");
