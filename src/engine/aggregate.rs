@@ -520,7 +520,7 @@ pub fn sme_totals(portfolio: &Portfolio, kinds: &KindTable, rules: &Rules) -> Ve
         return totals;
     }
     totals.resize(portfolio.counterparties.len(), Sum::default());
-    for line in &portfolio.lines {
+    for line in portfolio.lines() {
         if sme_eligible(line) && line.counterparty != NONE {
             let (on_net, off_net) = exposure_amounts(line);
             totals[line.counterparty as usize].add(on_net + off_net * kinds.of(line).ccf);

@@ -220,7 +220,8 @@ impl IncrementalEngine {
         }
         self.counterparty_lines
             .resize(self.portfolio.counterparties.len(), Vec::new());
-        for (i, line) in self.portfolio.lines.iter().enumerate() {
+        for i in 0..self.portfolio.len() {
+            let line = self.portfolio.line(i);
             if line.counterparty != NONE {
                 self.counterparty_lines[line.counterparty as usize].push(i);
             }
@@ -233,13 +234,13 @@ impl IncrementalEngine {
         let mut affected: FxHashSet<u32> = FxHashSet::default();
         let mut groups: FxHashSet<u32> = FxHashSet::default();
         for &i in lines {
-            let old = self.portfolio.lines[i];
+            let old = *self.portfolio.line(i);
             if ids_kept {
                 self.portfolio.refresh(i, &self.data.exposures[i]);
             } else {
                 self.portfolio.recompile(i, &self.data.exposures[i]);
             }
-            let line = self.portfolio.lines[i];
+            let line = *self.portfolio.line(i);
             self.kinds.extend(&self.rules, &self.portfolio);
             let outcome = credit::evaluate(&self.rules, self.kinds.of(&line), &line);
             if self.rules.sme_factor {
@@ -302,7 +303,7 @@ impl IncrementalEngine {
 
     fn factor_of(&self, i: usize) -> f64 {
         line_factor(
-            &self.portfolio.lines[i],
+            self.portfolio.line(i),
             self.pass.outcomes[i].exposure,
             &self.sme_totals,
             &self.rules,
@@ -312,7 +313,7 @@ impl IncrementalEngine {
     fn replace_contribution(&mut self, i: usize, factor: f64, groups: &mut FxHashSet<u32>) {
         let old = std::mem::take(&mut self.pass.contributions[i]);
         self.pass.aggregates.apply(&old, -1.0);
-        let line = &self.portfolio.lines[i];
+        let line = self.portfolio.line(i);
         let new = aggregate::contribution(
             line,
             self.kinds.of(line),

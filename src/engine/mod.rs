@@ -76,7 +76,7 @@ fn each_line(
     mut sink: impl FnMut(&Line, &KindRules, &LineOutcome, f64),
 ) {
     let totals = aggregate::sme_totals(portfolio, kinds, rules);
-    for line in &portfolio.lines {
+    for line in portfolio.lines() {
         let kind = kinds.of(line);
         let outcome = credit::evaluate(rules, kind, line);
         let factor = aggregate::line_factor(line, outcome.exposure, &totals, rules);
@@ -98,21 +98,29 @@ pub struct CreditPass {
 /// later takes lines out of these sums, and a segment taken out entirely
 /// must leave 0, not the rounding of a block sum (see [`Accumulator`]).
 pub fn credit_pass(portfolio: &Portfolio, kinds: &KindTable, rules: &Rules) -> CreditPass {
-    let n = portfolio.lines.len();
-    let mut pass = CreditPass {
-        outcomes: Vec::with_capacity(n),
-        factors: Vec::with_capacity(n),
-        contributions: Vec::with_capacity(n),
-        aggregates: CreditAggregates::default(),
-    };
+    let n = portfolio.len();
+    let mut outcomes = Vec::with_capacity(n);
+    let mut factors = Vec::with_capacity(n);
+    let mut contributions = Vec::with_capacity(n);
+    let mut aggregates = CreditAggregates::default();
     each_line(portfolio, kinds, rules, |line, kind, outcome, factor| {
         let c = aggregate::contribution(line, kind, outcome, factor, rules);
-        pass.aggregates.apply(&c, 1.0);
-        pass.outcomes.push(outcome.clone());
-        pass.factors.push(factor);
-        pass.contributions.push(c);
+        aggregates.apply(&c, 1.0);
+        outcomes.push(outcome.clone());
+        factors.push(factor);
+        contributions.push(c);
     });
-    pass
+    // Back to the data set's order, which the per-line results and the
+    // incremental engine follow.
+    let in_data_order = |i| portfolio.slot(i);
+    CreditPass {
+        outcomes: (0..n).map(|i| outcomes[in_data_order(i)].clone()).collect(),
+        factors: (0..n).map(|i| factors[in_data_order(i)]).collect(),
+        contributions: (0..n)
+            .map(|i| std::mem::take(&mut contributions[in_data_order(i)]))
+            .collect(),
+        aggregates,
+    }
 }
 
 /// The aggregates alone: the same pass keeping nothing per line, summed by

@@ -75,7 +75,11 @@ fn step(rating: Rating) -> Option<Cqs> {
 /// their ids.
 #[derive(Clone, Debug, Default)]
 pub struct Portfolio {
-    pub lines: Vec<Line>,
+    /// The lines grouped by kind: lines of one kind take the same branches
+    /// through the rules, so in this order the pass predicts its branches.
+    lines: Vec<Line>,
+    /// Where the data set's line `i` sits in `lines`.
+    slots: Vec<u32>,
     pub groups: Interner,
     pub countries: Interner,
     pub counterparties: Interner,
@@ -88,28 +92,61 @@ pub struct Portfolio {
 impl Portfolio {
     pub fn compile(data: &DataSet) -> Portfolio {
         let mut portfolio = Portfolio {
-            lines: Vec::with_capacity(data.exposures.len()),
             reporting_currency: data.currency.clone().unwrap_or_else(|| "EUR".to_owned()),
             ..Portfolio::default()
         };
-        for exposure in &data.exposures {
-            let line = portfolio.line(exposure);
-            portfolio.lines.push(line);
+        let lines: Vec<Line> = data
+            .exposures
+            .iter()
+            .map(|exposure| portfolio.compile_line(exposure))
+            .collect();
+        // A stable sort: within a kind, the data set's order.
+        let mut order: Vec<u32> = (0..lines.len() as u32).collect();
+        order.sort_by_key(|i| lines[*i as usize].kind);
+        portfolio.slots = vec![0; lines.len()];
+        for (slot, i) in order.iter().enumerate() {
+            portfolio.slots[*i as usize] = slot as u32;
         }
+        portfolio.lines = order.iter().map(|i| lines[*i as usize]).collect();
         portfolio
     }
 
-    /// Compiles line `i` again after an edit of its exposure.
-    pub fn recompile(&mut self, i: usize, exposure: &Exposure) {
-        self.lines[i] = self.line(exposure);
+    /// Every line, grouped by kind (not in the data set's order).
+    pub fn lines(&self) -> &[Line] {
+        &self.lines
     }
 
-    /// Compiles line `i` again after an edit that keeps its ids (amounts,
-    /// ratings): no string is looked up.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// The data set's line `i`.
+    pub fn line(&self, i: usize) -> &Line {
+        &self.lines[self.slot(i)]
+    }
+
+    /// Where the data set's line `i` sits in [`Portfolio::lines`].
+    pub fn slot(&self, i: usize) -> usize {
+        self.slots[i] as usize
+    }
+
+    /// Compiles the data set's line `i` again after an edit of its exposure.
+    pub fn recompile(&mut self, i: usize, exposure: &Exposure) {
+        let slot = self.slot(i);
+        self.lines[slot] = self.compile_line(exposure);
+    }
+
+    /// Compiles the data set's line `i` again after an edit that keeps its
+    /// ids (amounts, ratings): no string is looked up.
     pub fn refresh(&mut self, i: usize, exposure: &Exposure) {
-        let old = self.lines[i];
+        let slot = self.slot(i);
+        let old = self.lines[slot];
         let values = self.values(exposure);
-        self.lines[i] = Line {
+        self.lines[slot] = Line {
             group: old.group,
             guarantor_group: old.guarantor_group,
             country: old.country,
@@ -129,7 +166,7 @@ impl Portfolio {
         id
     }
 
-    fn line(&mut self, e: &Exposure) -> Line {
+    fn compile_line(&mut self, e: &Exposure) -> Line {
         let id = |interner: &mut Interner, key: Option<&str>| key.map_or(NONE, |k| interner.id(k));
         let values = self.values(e);
         Line {
@@ -212,17 +249,17 @@ mod tests {
         e.group_id = None;
         data.exposures.push(e);
         let p = Portfolio::compile(&data);
-        assert_eq!(p.lines[0].traits.cqs, Cqs::new(3));
+        assert_eq!(p.line(0).traits.cqs, Cqs::new(3));
         assert!(
-            !p.lines[0].traits.collateral_fx,
+            !p.line(0).traits.collateral_fx,
             "currencies compare case-insensitively"
         );
-        assert_eq!(p.groups.name(p.lines[0].group), "G");
+        assert_eq!(p.groups.name(p.line(0).group), "G");
         assert_eq!(
-            p.groups.name(p.lines[1].group),
+            p.groups.name(p.line(1).group),
             "C",
             "counterparty when no group"
         );
-        assert_eq!(p.lines[0].country, NONE);
+        assert_eq!(p.line(0).country, NONE);
     }
 }
