@@ -5,6 +5,10 @@
 //! the server functions, and `server` everything that exists only on the
 //! server.
 
+// The optimised WASM build lays out the import page's nested view types
+// deeper than the default limit of 128 queries.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod app;
 pub mod engine;

@@ -115,6 +115,12 @@ pub struct Contribution {
     /// Large-exposure amounts: (group id, amount), borrower and guarantor.
     pub large: [(u32, f64); 2],
     pub large_count: u8,
+    /// The line's exposure class (`ExposureClass as usize`), the segment a
+    /// class lever scales.
+    pub segment: u8,
+    /// Whether the line's results scale with its amounts
+    /// (`credit::scales_linearly`).
+    pub linear: bool,
 }
 
 /// Where a line's contribution goes: recorded as a [`Contribution`] (the
@@ -189,7 +195,11 @@ pub fn contribution(
     factor: f64,
     rules: &Rules,
 ) -> Contribution {
-    let mut c = Contribution::default();
+    let mut c = Contribution {
+        segment: line.traits.class as u8,
+        linear: super::credit::scales_linearly(rules, kind, line),
+        ..Contribution::default()
+    };
     contribute(line, kind, outcome, factor, rules, &mut c);
     c
 }
@@ -291,6 +301,47 @@ impl CreditAggregates {
         });
     }
 
+    /// Adds `k` times every sum of `other` but its groups (which a caller
+    /// adds group by group); counts do not change.
+    pub fn add_scaled(&mut self, other: &CreditAggregates, k: f64) {
+        let add = |sum: &mut Sum, other: &Sum| sum.add(other.value() * k);
+        add(&mut self.credit, &other.credit);
+        add(&mut self.on_balance, &other.on_balance);
+        add(&mut self.off_leverage, &other.off_leverage);
+        add(&mut self.ccyb_weight, &other.ccyb_weight);
+        for (pairs, others) in [
+            (&mut self.by_class[..], &other.by_class[..]),
+            (&mut self.by_bucket[..], &other.by_bucket[..]),
+        ] {
+            for (sums, others) in pairs.iter_mut().zip(others) {
+                add(&mut sums.0, &others.0);
+                add(&mut sums.1, &others.1);
+            }
+        }
+        for (id, weight) in other.ccyb_by_country.iter().enumerate() {
+            add_at(&mut self.ccyb_by_country, id, weight.value() * k);
+        }
+    }
+
+    /// Every sum but the groups times `k`.
+    fn scale(&mut self, k: f64) {
+        for sum in [
+            &mut self.credit,
+            &mut self.on_balance,
+            &mut self.off_leverage,
+            &mut self.ccyb_weight,
+        ] {
+            *sum = sum.scaled(k);
+        }
+        for (e, r) in self.by_class.iter_mut().chain(self.by_bucket.iter_mut()) {
+            *e = e.scaled(k);
+            *r = r.scaled(k);
+        }
+        for sum in &mut self.ccyb_by_country {
+            *sum = sum.scaled(k);
+        }
+    }
+
     fn count_group(&mut self, group: u32, amount: f64, sign: f64) {
         let g = group as usize;
         if self.groups.len() <= g {
@@ -359,6 +410,107 @@ impl Sink for Signed<'_> {
 
     fn large(&mut self, group: u32, amount: f64) {
         self.aggregates.count_group(group, amount, self.sign);
+    }
+}
+
+/// The sums of one exposure class's lines: a lever scaling the class by f
+/// moves every figure by (f − 1) × these sums, without visiting the lines,
+/// when every line of the class scales with its amounts.
+#[derive(Clone, Debug, Default)]
+pub struct Segment {
+    /// Every sum but the groups (left empty).
+    pub sums: CreditAggregates,
+    /// (group, amount) of the class's lines, by group id: the groups a
+    /// lever on the class moves, in the order of the global group sums.
+    pub groups: Vec<(u32, Sum)>,
+    /// Lines whose results do not scale with their amounts.
+    pub nonlinear: u32,
+}
+
+impl Segment {
+    /// Adds (`sign` = 1) or removes (`sign` = −1) one line's contribution.
+    pub fn apply(&mut self, c: &Contribution, sign: f64) {
+        c.replay(&mut SegmentSink {
+            segment: self,
+            sign,
+        });
+        if !c.linear {
+            count(&mut self.nonlinear, sign);
+        }
+    }
+
+    /// Scales the class by `factor`: every sum of `aggregates` moves by
+    /// (factor − 1) × the class's, and `moved` is told each group's amount
+    /// before and after (None: no line references the group).
+    pub fn scale(
+        &mut self,
+        factor: f64,
+        aggregates: &mut CreditAggregates,
+        mut moved: impl FnMut(u32, Option<f64>, Option<f64>),
+    ) {
+        aggregates.add_scaled(&self.sums, factor - 1.0);
+        self.sums.scale(factor);
+        for (group, amount) in &mut self.groups {
+            let g = *group as usize;
+            let present = aggregates.group_refs[g] > 0;
+            let before = aggregates.groups[g].value();
+            aggregates.groups[g].add(amount.value() * (factor - 1.0));
+            *amount = amount.scaled(factor);
+            let after = aggregates.groups[g].value();
+            moved(*group, present.then_some(before), present.then_some(after));
+        }
+    }
+}
+
+/// A segment's sums with one contribution added or taken out: the
+/// aggregates' own path, with groups kept sparse.
+struct SegmentSink<'a> {
+    segment: &'a mut Segment,
+    sign: f64,
+}
+
+impl Sink for SegmentSink<'_> {
+    fn line(
+        &mut self,
+        class: usize,
+        exposure_after_crm: f64,
+        rwa: f64,
+        on_net: f64,
+        off_leverage: f64,
+    ) {
+        Signed {
+            aggregates: &mut self.segment.sums,
+            sign: self.sign,
+        }
+        .line(class, exposure_after_crm, rwa, on_net, off_leverage);
+    }
+
+    fn part(&mut self, bucket: usize, exposure: f64, rwa: f64) {
+        Signed {
+            aggregates: &mut self.segment.sums,
+            sign: self.sign,
+        }
+        .part(bucket, exposure, rwa);
+    }
+
+    fn ccyb(&mut self, country: Option<u32>, weight: f64) {
+        Signed {
+            aggregates: &mut self.segment.sums,
+            sign: self.sign,
+        }
+        .ccyb(country, weight);
+    }
+
+    fn large(&mut self, group: u32, amount: f64) {
+        let groups = &mut self.segment.groups;
+        let at = match groups.binary_search_by_key(&group, |(g, _)| *g) {
+            Ok(at) => at,
+            Err(at) => {
+                groups.insert(at, (group, Sum::default()));
+                at
+            }
+        };
+        groups[at].1.add(self.sign * amount);
     }
 }
 

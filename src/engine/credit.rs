@@ -610,6 +610,22 @@ pub fn evaluate(rules: &Rules, kind: &KindRules, line: &Line) -> LineOutcome {
     }
 }
 
+/// Whether scaling every amount of the line by f > 0 scales its results by
+/// f, its weights and rules unchanged: not for real estate whose LTV or
+/// secured part comes from a property value (the property keeps its value),
+/// nor for an SME line under the crr3 supporting factor (its counterparty's
+/// total moves the factor).
+pub fn scales_linearly(rules: &Rules, kind: &KindRules, line: &Line) -> bool {
+    let weight_kept = match kind.borrower {
+        Borrower::RealEstate(RePlan::Bands(_) | RePlan::CreThreshold { .. }) => {
+            line.ltv.is_some() || line.property_value.is_none()
+        }
+        Borrower::RealEstate(RePlan::Split { .. }) => line.property_value.is_none(),
+        _ => true,
+    };
+    weight_kept && !(rules.sme_factor && super::aggregate::sme_eligible(line))
+}
+
 /// crr3 loan splitting: min(E*, 55 % × property value) is secured; the
 /// property value is `property_value`, else (drawn + undrawn) / `ltv`.
 fn secured_amount(rules: &Rules, line: &Line) -> f64 {

@@ -9,11 +9,18 @@
 //! the computation. Parameters of the credit rules (risk weights, CCFs,
 //! haircuts…) change every line's weight and rebuild the pass; that is the
 //! documented fallback. Results always equal a full computation (tested).
+//!
+//! A lever scaling a whole exposure class (the dashboard's class sliders)
+//! does not visit the class's lines when their results scale with their
+//! amounts: every figure moves by (factor − 1) × the class's sums, its
+//! groups one by one, and the factor waits, pending, on the class's lines
+//! until an edit needs them one by one. Real estate valued by its property
+//! and crr3 SME lines do not scale linearly; a class holding any takes the
+//! per-line path.
 
-use super::aggregate::{self, line_factor, sme_eligible};
+use super::aggregate::{self, Segment, line_factor, sme_eligible};
 use super::credit::{self, KindTable};
-use super::dataset::DataSet;
-use super::dataset::ExposureClass;
+use super::dataset::{DataSet, Exposure, ExposureClass};
 use super::large_exposures::GroupRanking;
 use super::portfolio::{NONE, Portfolio};
 use super::profile::Profile;
@@ -38,6 +45,11 @@ pub struct IncrementalEngine {
     line_index: FxHashMap<String, usize>,
     /// The lines of each class, so a lever on a class reads only its lines.
     class_lines: Vec<Vec<usize>>,
+    /// Each class's sums, for the class levers.
+    segments: Vec<Segment>,
+    /// The factor each class's lines (data set amounts, outcomes and
+    /// contributions) still lack; the aggregates and segments have it.
+    pending: Vec<f64>,
     /// crr3 SME supporting factor: E of each counterparty's SME lines, and
     /// its lines, by counterparty id, so a change re-weights only that
     /// counterparty.
@@ -60,7 +72,9 @@ impl IncrementalEngine {
                 .map(|(i, l)| (l.id.clone(), i))
                 .collect(),
             class_lines: class_lines(&data),
-            ranking: GroupRanking::new(&pass.aggregates.groups, &pass.aggregates.group_refs),
+            segments: Vec::new(),
+            pending: vec![1.0; ExposureClass::ALL.len()],
+            ranking: GroupRanking::default(),
             results: Results::default(),
             sme_totals: Vec::new(),
             counterparty_lines: Vec::new(),
@@ -72,6 +86,7 @@ impl IncrementalEngine {
             pass,
         };
         engine.index_counterparties();
+        engine.index_segments();
         engine.refinish();
         engine
     }
@@ -80,8 +95,22 @@ impl IncrementalEngine {
         &self.results
     }
 
-    pub fn data(&self) -> &DataSet {
+    /// The data set with every edit applied (pending class factors are
+    /// applied to the lines first: O(lines) after a class lever).
+    pub fn data(&mut self) -> &DataSet {
+        self.settle_all();
         &self.data
+    }
+
+    /// One exposure line as the edits have it: O(1).
+    pub fn exposure(&self, id: &str) -> Option<Exposure> {
+        let i = *self.line_index.get(id)?;
+        let mut line = self.data.exposures[i].clone();
+        let pending = self.pending[line.class as usize];
+        if pending != 1.0 {
+            scale_line(&mut line, pending);
+        }
+        Some(line)
     }
 
     pub fn profile(&self) -> &Profile {
@@ -91,12 +120,14 @@ impl IncrementalEngine {
     /// One line's current result with the rule that set its weight: O(1).
     pub fn line(&self, id: &str) -> Option<LineResult> {
         let i = *self.line_index.get(id)?;
-        Some(super::line_result(
-            &self.data.exposures[i],
-            &self.pass.outcomes[i],
-            self.pass.factors[i],
-            true,
-        ))
+        let line = &self.data.exposures[i];
+        let mut result =
+            super::line_result(line, &self.pass.outcomes[i], self.pass.factors[i], true);
+        // A pending class factor scales E* and RWA, never the weight.
+        let pending = self.pending[line.class as usize];
+        result.exposure *= pending;
+        result.rwa *= pending;
+        Some(result)
     }
 
     /// Applies one scenario edit and returns the updated results. A refused
@@ -107,13 +138,22 @@ impl IncrementalEngine {
             // narrows the search when the filter names a class).
             Edit::ScaleExposures { filter, factor } => {
                 non_negative_factor(*factor)?;
-                let lines = self.segment(filter);
-                for &i in &lines {
-                    scale_line(&mut self.data.exposures[i], *factor);
+                match filter.class {
+                    Some(class) if self.scales_whole_class(filter, *factor) => {
+                        self.scale_class(class, *factor);
+                    }
+                    _ => {
+                        self.settle_for(filter);
+                        let lines = self.segment(filter);
+                        for &i in &lines {
+                            scale_line(&mut self.data.exposures[i], *factor);
+                        }
+                        self.recompute_lines(&lines, true);
+                    }
                 }
-                self.recompute_lines(&lines, true);
             }
             Edit::ShiftRatings { filter, notches } => {
+                self.settle_for(filter);
                 let lines = self.segment(filter);
                 for &i in &lines {
                     shift_line(&mut self.data.exposures[i], *notches);
@@ -126,10 +166,12 @@ impl IncrementalEngine {
                     .get(id)
                     .ok_or_else(|| format!("no exposure line has id \"{id}\""))?;
                 let class_before = self.data.exposures[i].class;
+                self.settle(class_before);
                 self.apply_to_data(edit)?;
                 // `set_line` cannot change an id, so the line index stays valid.
                 let class_after = self.data.exposures[i].class;
                 if class_after != class_before {
+                    self.settle(class_after);
                     self.class_lines[class_before as usize].retain(|j| *j != i);
                     self.class_lines[class_after as usize].push(i);
                 }
@@ -138,6 +180,7 @@ impl IncrementalEngine {
             Edit::SetParameter { key, .. } => {
                 let rules_changed = self.apply_to_data(edit)?;
                 if rules_changed && !TAIL_PREFIXES.iter().any(|p| key.starts_with(p)) {
+                    self.settle_all();
                     self.rebuild();
                 }
             }
@@ -188,27 +231,101 @@ impl IncrementalEngine {
         }
     }
 
+    /// A class-only filter, a factor above 0 (0 empties parts and moves
+    /// defaulted lines between rules) and lines that all scale linearly.
+    fn scales_whole_class(&self, filter: &Filter, factor: f64) -> bool {
+        let class_only = Filter {
+            class: filter.class,
+            ..Filter::default()
+        };
+        *filter == class_only
+            && factor > 0.0
+            && filter
+                .class
+                .is_some_and(|c| self.segments[c as usize].nonlinear == 0)
+    }
+
+    /// O(the class's groups): the lines wait for the factor.
+    fn scale_class(&mut self, class: ExposureClass, factor: f64) {
+        let c = class as usize;
+        let ranking = &mut self.ranking;
+        self.segments[c].scale(factor, &mut self.pass.aggregates, |group, before, after| {
+            ranking.update(group, before, after);
+        });
+        self.pending[c] *= factor;
+    }
+
+    /// Applies a class's pending factor to its lines, so they can be edited
+    /// or read one by one. The aggregates already have it.
+    fn settle(&mut self, class: ExposureClass) {
+        let c = class as usize;
+        let factor = std::mem::replace(&mut self.pending[c], 1.0);
+        if factor == 1.0 {
+            return;
+        }
+        for &i in &self.class_lines[c] {
+            scale_line(&mut self.data.exposures[i], factor);
+            self.portfolio.refresh(i, &self.data.exposures[i]);
+            self.kinds.extend(&self.rules, &self.portfolio);
+            let line = self.portfolio.line(i);
+            let kind = self.kinds.of(line);
+            let outcome = credit::evaluate(&self.rules, kind, line);
+            let contribution =
+                aggregate::contribution(line, kind, &outcome, self.pass.factors[i], &self.rules);
+            self.pass.outcomes[i] = outcome;
+            self.pass.contributions[i] = contribution;
+        }
+    }
+
+    /// Settles the classes a filter can select.
+    fn settle_for(&mut self, filter: &Filter) {
+        match filter.class {
+            Some(class) => self.settle(class),
+            None => self.settle_all(),
+        }
+    }
+
+    fn settle_all(&mut self) {
+        for class in ExposureClass::ALL {
+            self.settle(class);
+        }
+    }
+
     fn rebuild(&mut self) {
         self.rules = Rules::from_profile(&self.profile);
         self.kinds = KindTable::new(&self.rules, &self.portfolio);
         self.pass = credit_pass(&self.portfolio, &self.kinds, &self.rules);
-        self.ranking = GroupRanking::new(
-            &self.pass.aggregates.groups,
-            &self.pass.aggregates.group_refs,
-        );
+        self.ranking = GroupRanking::default();
         self.index_counterparties();
+        self.index_segments();
+    }
+
+    fn index_segments(&mut self) {
+        self.segments = vec![Segment::default(); ExposureClass::ALL.len()];
+        for c in &self.pass.contributions {
+            self.segments[usize::from(c.segment)].apply(c, 1.0);
+        }
     }
 
     fn refinish(&mut self) {
-        let ranking = &self.ranking;
+        let ranking = &mut self.ranking;
         let names = &self.portfolio.groups;
         let profile = &self.profile;
+        let aggregates = &self.pass.aggregates;
         self.results = finish(
             &self.data,
             profile,
-            &self.pass.aggregates,
+            aggregates,
             &self.portfolio.countries,
-            |tier1| ranking.list(names, tier1, profile),
+            |tier1| {
+                ranking.list(
+                    &aggregates.groups,
+                    &aggregates.group_refs,
+                    names,
+                    tier1,
+                    profile,
+                )
+            },
         );
     }
 
@@ -232,7 +349,8 @@ impl IncrementalEngine {
     /// `ids_kept`: the edit changed no id (group, country, counterparty).
     fn recompute_lines(&mut self, lines: &[usize], ids_kept: bool) {
         let mut affected: FxHashSet<u32> = FxHashSet::default();
-        let mut groups: FxHashSet<u32> = FxHashSet::default();
+        // Each touched group's amount before the edit.
+        let mut groups: FxHashMap<u32, Option<f64>> = FxHashMap::default();
         for &i in lines {
             let old = *self.portfolio.line(i);
             if ids_kept {
@@ -286,19 +404,18 @@ impl IncrementalEngine {
         self.rerank(groups);
     }
 
-    /// Groups move in the ranking one by one; when a quarter of them or
-    /// more changed, building it anew is cheaper.
-    fn rerank(&mut self, groups: FxHashSet<u32>) {
-        let aggregates = &self.pass.aggregates;
-        if groups.len().saturating_mul(4) > aggregates.groups.len() {
-            self.ranking = GroupRanking::new(&aggregates.groups, &aggregates.group_refs);
-            return;
+    fn rerank(&mut self, groups: FxHashMap<u32, Option<f64>>) {
+        for (group, before) in groups {
+            let after = self.group_amount(group);
+            self.ranking.update(group, before, after);
         }
-        for group in groups {
-            let g = group as usize;
-            let amount = (aggregates.group_refs[g] > 0).then(|| aggregates.groups[g].value());
-            self.ranking.update(group, amount);
-        }
+    }
+
+    /// None when no line references the group.
+    fn group_amount(&self, group: u32) -> Option<f64> {
+        let a = &self.pass.aggregates;
+        let g = group as usize;
+        (a.group_refs.get(g).copied().unwrap_or(0) > 0).then(|| a.groups[g].value())
     }
 
     fn factor_of(&self, i: usize) -> f64 {
@@ -310,9 +427,19 @@ impl IncrementalEngine {
         )
     }
 
-    fn replace_contribution(&mut self, i: usize, factor: f64, groups: &mut FxHashSet<u32>) {
+    fn replace_contribution(
+        &mut self,
+        i: usize,
+        factor: f64,
+        groups: &mut FxHashMap<u32, Option<f64>>,
+    ) {
         let old = std::mem::take(&mut self.pass.contributions[i]);
+        for (group, _) in &old.large[..usize::from(old.large_count)] {
+            let before = self.group_amount(*group);
+            groups.entry(*group).or_insert(before);
+        }
         self.pass.aggregates.apply(&old, -1.0);
+        self.segments[usize::from(old.segment)].apply(&old, -1.0);
         let line = self.portfolio.line(i);
         let new = aggregate::contribution(
             line,
@@ -321,13 +448,12 @@ impl IncrementalEngine {
             factor,
             &self.rules,
         );
-        self.pass.aggregates.apply(&new, 1.0);
-        for (group, _) in old.large[..usize::from(old.large_count)]
-            .iter()
-            .chain(&new.large[..usize::from(new.large_count)])
-        {
-            groups.insert(*group);
+        for (group, _) in &new.large[..usize::from(new.large_count)] {
+            let before = self.group_amount(*group);
+            groups.entry(*group).or_insert(before);
         }
+        self.pass.aggregates.apply(&new, 1.0);
+        self.segments[usize::from(new.segment)].apply(&new, 1.0);
         self.pass.factors[i] = factor;
         self.pass.contributions[i] = new;
     }
@@ -383,26 +509,59 @@ mod tests {
         }
     }
 
-    fn check(engine: &IncrementalEngine) {
-        let full = compute(engine.data(), engine.profile(), &ComputeOptions::default());
+    /// The same edits applied to a plain copy of the data set, computed in
+    /// full: what the engine must equal without settling its pending
+    /// class factors.
+    struct Mirror {
+        data: DataSet,
+        profile: Profile,
+    }
+
+    impl Mirror {
+        fn new(engine: &mut IncrementalEngine) -> Mirror {
+            Mirror {
+                data: engine.data().clone(),
+                profile: engine.profile().clone(),
+            }
+        }
+
+        fn apply(&mut self, edit: &Edit) {
+            apply_edit(edit, &mut self.data, &mut self.profile).expect("mirror applies");
+        }
+    }
+
+    fn check(engine: &IncrementalEngine, mirror: &Mirror) {
+        let full = compute(&mirror.data, &mirror.profile, &ComputeOptions::default());
         let a = serde_json::to_value(engine.results()).expect("json");
         let b = serde_json::to_value(&full).expect("json");
         assert_same(&a, &b, "results");
     }
 
-    /// Every line's result read from the engine equals the full pass's.
-    fn check_lines(engine: &IncrementalEngine) {
+    /// Every line's result and amounts read from the engine equal the
+    /// mirror's, and so does the whole data set once settled.
+    fn check_lines(engine: &mut IncrementalEngine, mirror: &Mirror) {
         let options = ComputeOptions {
             lines: true,
             explain: true,
         };
-        let full = compute(engine.data(), engine.profile(), &options);
+        let full = compute(&mirror.data, &mirror.profile, &options);
         for expected in full.lines.expect("lines") {
             let got = engine.line(&expected.id).expect("line");
             let a = serde_json::to_value(&got).expect("json");
             let b = serde_json::to_value(&expected).expect("json");
             assert_same(&a, &b, &expected.id);
         }
+        for line in &mirror.data.exposures {
+            let got = serde_json::to_value(engine.exposure(&line.id)).expect("json");
+            let want = serde_json::to_value(line).expect("json");
+            assert_same(&got, &want, &line.id);
+        }
+        let settled = serde_json::to_value(engine.data()).expect("json");
+        assert_same(
+            &settled,
+            &serde_json::to_value(&mirror.data).expect("json"),
+            "data",
+        );
     }
 
     const EDITS: &str = r#"{"edits": [
@@ -420,6 +579,13 @@ mod tests {
         {"op": "set_line", "id": "L-0000013", "field": "sme", "value": true},
         {"op": "set_line", "id": "L-0000014", "field": "class", "value": "equity"},
         {"op": "scale_exposures", "filter": {"class": "equity"}, "factor": 1.5},
+        {"op": "scale_exposures", "filter": {"class": "corporate"}, "factor": 1.2},
+        {"op": "scale_exposures", "filter": {"class": "bank"}, "factor": 0.7},
+        {"op": "scale_exposures", "filter": {"class": "real_estate"}, "factor": 1.1},
+        {"op": "set_line", "id": "L-0000020", "field": "undrawn", "value": 5000},
+        {"op": "scale_exposures", "filter": {"class": "corporate"}, "factor": 0.5},
+        {"op": "set_line", "id": "L-LE00", "field": "class", "value": "bank"},
+        {"op": "scale_exposures", "filter": {"class": "bank"}, "factor": 3.0},
         {"op": "shift_ratings", "filter": {"ids": ["L-0000014", "L-0000015", "nope"]}, "notches": -1},
         {"op": "set_parameter", "key": "rw.corporate.cqs3", "value": 1.0},
         {"op": "scale_exposures", "filter": {"ids": ["L-LE00", "L-LE01"]}, "factor": 2.0}
@@ -431,14 +597,61 @@ mod tests {
             let data = generate(3_000, 11);
             let mut engine =
                 IncrementalEngine::new(data, Profile::named(profile).expect("profile"));
-            check(&engine);
+            let mut mirror = Mirror::new(&mut engine);
+            check(&engine, &mirror);
             let scenario = Scenario::from_json_str(EDITS).expect("edits");
             for edit in &scenario.edits {
                 engine.apply(edit).expect("edit applies");
-                check(&engine);
+                mirror.apply(edit);
+                check(&engine, &mirror);
             }
-            check_lines(&engine);
+            check_lines(&mut engine, &mirror);
         }
+    }
+
+    #[test]
+    fn a_class_lever_waits_on_the_lines_and_moves_the_figures() {
+        let mut engine = IncrementalEngine::new(
+            generate(2_000, 7),
+            Profile::named("basel31").expect("profile"),
+        );
+        let mut mirror = Mirror::new(&mut engine);
+        let corporate = |factor: f64| Edit::ScaleExposures {
+            filter: Filter {
+                class: Some(ExposureClass::Corporate),
+                ..Filter::default()
+            },
+            factor,
+        };
+        for factor in [1.25, 0.5, 3.0] {
+            engine.apply(&corporate(factor)).expect("applies");
+            mirror.apply(&corporate(factor));
+            check(&engine, &mirror);
+        }
+        let c = ExposureClass::Corporate as usize;
+        assert!(
+            (engine.pending[c] - 1.875).abs() < 1e-12,
+            "the lines still wait for 1.25 × 0.5 × 3"
+        );
+        check_lines(&mut engine, &mirror);
+        assert_eq!(engine.pending[c], 1.0, "reading the data set settles them");
+    }
+
+    #[test]
+    fn classes_that_do_not_scale_linearly_take_the_per_line_path() {
+        let data = generate(2_000, 7);
+        let basel =
+            IncrementalEngine::new(data.clone(), Profile::named("basel31").expect("profile"));
+        let crr3 = IncrementalEngine::new(data, Profile::named("crr3").expect("profile"));
+        let nonlinear =
+            |e: &IncrementalEngine, class: ExposureClass| e.segments[class as usize].nonlinear;
+        assert!(
+            nonlinear(&basel, ExposureClass::RealEstate) > 0,
+            "properties valued, not scaled"
+        );
+        assert_eq!(nonlinear(&basel, ExposureClass::Corporate), 0);
+        assert!(nonlinear(&crr3, ExposureClass::Corporate) > 0, "SME factor");
+        assert_eq!(nonlinear(&crr3, ExposureClass::Bank), 0);
     }
 
     #[test]
@@ -497,6 +710,33 @@ mod tests {
                 filter: Default::default(),
                 notches
             }),
+            (
+                proptest::sample::select(vec![
+                    ExposureClass::Corporate,
+                    ExposureClass::Retail,
+                    ExposureClass::RealEstate,
+                    ExposureClass::Bank,
+                ]),
+                0.0..3.0f64
+            )
+                .prop_map(|(class, factor)| Edit::ScaleExposures {
+                    filter: Filter {
+                        class: Some(class),
+                        ..Filter::default()
+                    },
+                    factor,
+                }),
+            (
+                proptest::sample::select(vec![ExposureClass::Corporate, ExposureClass::Retail]),
+                -2..3i32
+            )
+                .prop_map(|(class, notches)| Edit::ShiftRatings {
+                    filter: Filter {
+                        class: Some(class),
+                        ..Filter::default()
+                    },
+                    notches
+                }),
             (0.0..0.05f64).prop_map(|v| Edit::SetRequirement {
                 key: "p2r".into(),
                 value: v.into()
@@ -505,15 +745,18 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(24))]
+        #![proptest_config(ProptestConfig::with_cases(48))]
         #[test]
         fn incremental_equals_full(edits in proptest::collection::vec(edit(), 1..8), crr3 in any::<bool>()) {
             let profile = Profile::named(if crr3 { "crr3" } else { "basel31" }).expect("profile");
             let mut engine = IncrementalEngine::new(generate(300, 5), profile);
+            let mut mirror = Mirror::new(&mut engine);
             for edit in &edits {
                 engine.apply(edit).expect("generated edits are valid");
-                check(&engine);
+                mirror.apply(edit);
+                check(&engine, &mirror);
             }
+            check_lines(&mut engine, &mirror);
         }
     }
 }

@@ -6,7 +6,7 @@ use super::aggregate::Interner;
 use super::profile::Profile;
 use super::results::LargeExposure;
 use super::sum::Sum;
-use std::cmp::Ordering;
+use rustc_hash::FxHashMap;
 
 /// Every group at or above the reporting threshold plus the largest ones,
 /// largest first, ties by group id (ratios.md §10). Selecting the candidates
@@ -21,13 +21,7 @@ pub fn list(
     let limit = profile.get("le.limit");
     let threshold = profile.get("le.reporting_threshold") * tier1;
     let largest = profile.get("le.listed_largest").max(0.0) as usize;
-    let mut all: Vec<(f64, u32)> = groups
-        .iter()
-        .zip(refs)
-        .enumerate()
-        .filter(|(_, (_, n))| **n > 0)
-        .map(|(id, (s, _))| (s.value().max(0.0), id as u32))
-        .collect();
+    let mut all: Vec<(f64, u32)> = present(groups, refs).collect();
     // The `largest`-th amount: every group at or above it is a candidate
     // (ties included, so the id order decides among equals).
     let cut = if largest == 0 || all.is_empty() {
@@ -65,122 +59,117 @@ fn entry(group: &str, exposure: f64, tier1: f64, limit: f64) -> LargeExposure {
     }
 }
 
-/// Group amounts in a max tree (a complete binary tree over the group ids,
-/// each node the largest amount below it), so that one group's change costs
-/// O(log n) array writes and the list is read from the top without
-/// sorting every group. Groups no line references hold −∞.
-#[derive(Clone, Debug, Default)]
+/// The groups that may be listed, for the incremental engine: every group
+/// whose amount is at or above a floor, in a small map; the other groups
+/// (tens or hundreds of thousands of small ones) are not tracked. A change
+/// to a group below the floor that stays below costs nothing.
+///
+/// The list drawn from the tracked groups is the full listing's while at
+/// least `le.listed_largest` groups are tracked (so the largest ones are
+/// all in) and the reporting threshold is at or above the floor (so every
+/// group above it is in). Otherwise the floor is set again from every group,
+/// at half of the lower of the two, so that levers moving amounts back and
+/// forth do not set it again each time.
+#[derive(Clone, Debug)]
 pub struct GroupRanking {
-    /// Leaves at `leaves..2 × leaves`, node `i`'s children at `2i`, `2i + 1`.
-    tree: Vec<f64>,
-    leaves: usize,
+    floor: f64,
+    tracked: FxHashMap<u32, f64>,
+    /// The floor must be set from every group before the next list.
+    stale: bool,
 }
 
-const ABSENT: f64 = f64::NEG_INFINITY;
+impl Default for GroupRanking {
+    fn default() -> Self {
+        GroupRanking {
+            floor: f64::INFINITY,
+            tracked: FxHashMap::default(),
+            stale: true,
+        }
+    }
+}
 
 impl GroupRanking {
-    pub fn new(groups: &[Sum], refs: &[u32]) -> GroupRanking {
-        let amounts: Vec<f64> = groups
-            .iter()
-            .zip(refs)
-            .map(|(s, n)| if *n > 0 { s.value().max(0.0) } else { ABSENT })
-            .collect();
-        GroupRanking::of(&amounts, amounts.len())
-    }
-
-    fn of(amounts: &[f64], at_least: usize) -> GroupRanking {
-        let leaves = at_least.max(1).next_power_of_two();
-        let mut tree = vec![ABSENT; 2 * leaves];
-        tree[leaves..leaves + amounts.len()].copy_from_slice(amounts);
-        for i in (1..leaves).rev() {
-            tree[i] = tree[2 * i].max(tree[2 * i + 1]);
-        }
-        GroupRanking { tree, leaves }
-    }
-
-    /// `amount` None: no line references the group any more.
-    pub fn update(&mut self, group: u32, amount: Option<f64>) {
-        let amount = amount.map_or(ABSENT, |a| a.max(0.0));
-        let g = group as usize;
-        if g >= self.leaves {
-            let mut amounts = self.tree[self.leaves..].to_vec();
-            amounts.resize(g + 1, ABSENT);
-            *self = GroupRanking::of(&amounts, g + 1);
-        }
-        let mut i = self.leaves + g;
-        if self.tree[i] == amount {
-            return;
-        }
-        self.tree[i] = amount;
-        while i > 1 {
-            i /= 2;
-            let top = self.tree[2 * i].max(self.tree[2 * i + 1]);
-            if self.tree[i] == top {
-                break;
+    /// A group's amount changed from `before` to `after`; None: no line
+    /// references the group.
+    pub fn update(&mut self, group: u32, before: Option<f64>, after: Option<f64>) {
+        let at_or_above = |amount: Option<f64>| amount.is_some_and(|a| a.max(0.0) >= self.floor);
+        match (at_or_above(before), at_or_above(after)) {
+            (_, true) => {
+                self.tracked
+                    .insert(group, after.unwrap_or_default().max(0.0));
             }
-            self.tree[i] = top;
+            (true, false) => {
+                self.tracked.remove(&group);
+            }
+            (false, false) => {}
         }
     }
 
-    /// The groups `list` would give for these amounts (same rule, same order).
-    pub fn list(&self, names: &Interner, tier1: f64, profile: &Profile) -> Vec<LargeExposure> {
+    /// The groups `list` gives for these amounts (same rule, same order).
+    pub fn list(
+        &mut self,
+        groups: &[Sum],
+        refs: &[u32],
+        names: &Interner,
+        tier1: f64,
+        profile: &Profile,
+    ) -> Vec<LargeExposure> {
         let limit = profile.get("le.limit");
         let threshold = profile.get("le.reporting_threshold") * tier1;
         let largest = profile.get("le.listed_largest").max(0.0) as usize;
-        let mut listed = Vec::new();
-        let mut ranked = self.descending().peekable();
-        while let Some((amount, first)) = ranked.next() {
-            let mut tied = vec![first];
-            while let Some((_, next)) = ranked.next_if(|n| n.0 == amount) {
-                tied.push(next);
-            }
-            tied.sort_by(|a, b| names.name(*a).cmp(names.name(*b)));
-            for group in tied {
-                // Amounts only fall and ranks only grow: the first miss ends it.
-                if !(listed.len() < largest || (tier1 > 0.0 && amount >= threshold)) {
-                    return listed;
-                }
-                listed.push(entry(names.name(group), amount, tier1, limit));
-            }
+        let complete = self.tracked.len() >= largest || self.floor == f64::NEG_INFINITY;
+        if self.stale || !complete || (tier1 > 0.0 && threshold < self.floor) {
+            self.track(groups, refs, largest, (tier1 > 0.0).then_some(threshold));
         }
-        listed
+        let mut candidates: Vec<(f64, &str)> = self
+            .tracked
+            .iter()
+            .map(|(group, amount)| (*amount, names.name(*group)))
+            .collect();
+        candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+        candidates
+            .into_iter()
+            .enumerate()
+            .filter(|(rank, (exposure, _))| {
+                *rank < largest || (tier1 > 0.0 && *exposure >= threshold)
+            })
+            .map(|(_, (exposure, group))| entry(group, exposure, tier1, limit))
+            .collect()
     }
 
-    /// (amount, group) from the largest down, lazily: each step pops the
-    /// largest node of a small heap and pushes its children.
-    fn descending(&self) -> impl Iterator<Item = (f64, u32)> + '_ {
-        #[derive(PartialEq)]
-        struct Node(f64, usize);
-        impl Eq for Node {}
-        impl PartialOrd for Node {
-            fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-                Some(self.cmp(other))
-            }
-        }
-        impl Ord for Node {
-            // Larger amounts first; among equals, lower ids first.
-            fn cmp(&self, other: &Self) -> Ordering {
-                self.0.total_cmp(&other.0).then(other.1.cmp(&self.1))
-            }
-        }
-        let mut heap = std::collections::BinaryHeap::new();
-        if self.tree.len() > 1 && self.tree[1] != ABSENT {
-            heap.push(Node(self.tree[1], 1));
-        }
-        std::iter::from_fn(move || {
-            while let Some(Node(amount, i)) = heap.pop() {
-                if i >= self.leaves {
-                    return Some((amount, (i - self.leaves) as u32));
-                }
-                for child in [2 * i, 2 * i + 1] {
-                    if self.tree[child] != ABSENT {
-                        heap.push(Node(self.tree[child], child));
-                    }
-                }
-            }
-            None
-        })
+    /// Sets the floor from every group and tracks those at or above it.
+    fn track(&mut self, groups: &[Sum], refs: &[u32], largest: usize, threshold: Option<f64>) {
+        let mut all: Vec<(f64, u32)> = present(groups, refs).collect();
+        self.floor = if all.len() <= largest {
+            f64::NEG_INFINITY
+        } else {
+            let kth = if largest == 0 {
+                f64::INFINITY
+            } else {
+                let (_, kth, _) =
+                    all.select_nth_unstable_by(largest - 1, |a, b| b.0.total_cmp(&a.0));
+                kth.0
+            };
+            0.5 * threshold.map_or(kth, |t| t.min(kth))
+        };
+        self.tracked = all
+            .into_iter()
+            .filter(|(amount, _)| *amount >= self.floor)
+            .map(|(amount, group)| (group, amount))
+            .collect();
+        self.stale = false;
     }
+}
+
+/// (amount, group) of every group some line references, amounts floored
+/// at 0.
+fn present<'a>(groups: &'a [Sum], refs: &'a [u32]) -> impl Iterator<Item = (f64, u32)> + 'a {
+    groups
+        .iter()
+        .zip(refs)
+        .enumerate()
+        .filter(|(_, (_, n))| **n > 0)
+        .map(|(id, (s, _))| (s.value().max(0.0), id as u32))
 }
 
 #[cfg(test)]
@@ -210,8 +199,11 @@ mod tests {
         let refs = [1, 1, 1, 1, 0, 1];
         let groups = sums(&amounts);
         let full = list(&groups, &refs, &names, 1_000.0, &profile);
-        let mut ranking = GroupRanking::new(&groups, &refs);
-        assert_eq!(ranking.list(&names, 1_000.0, &profile), full);
+        let mut ranking = GroupRanking::default();
+        assert_eq!(
+            ranking.list(&groups, &refs, &names, 1_000.0, &profile),
+            full
+        );
         let listed: Vec<&str> = full.iter().map(|l| l.group.as_str()).collect();
         assert_eq!(
             listed,
@@ -219,19 +211,36 @@ mod tests {
             "ties in name order; echo has no line"
         );
 
+        // charlie climbs from below the floor into the list.
         let mut moved = groups.clone();
         moved[2] = sums(&[7.0])[0];
-        ranking.update(2, Some(7.0));
+        ranking.update(2, Some(3.0), Some(7.0));
         assert_eq!(
-            ranking.list(&names, 1_000.0, &profile),
+            ranking.list(&moved, &refs, &names, 1_000.0, &profile),
             list(&moved, &refs, &names, 1_000.0, &profile)
         );
-        ranking.update(5, None);
+        // foxtrot loses its last line.
         let mut gone = refs;
         gone[5] = 0;
+        ranking.update(5, Some(9.0), None);
         assert_eq!(
-            ranking.list(&names, 1_000.0, &profile),
+            ranking.list(&moved, &gone, &names, 1_000.0, &profile),
             list(&moved, &gone, &names, 1_000.0, &profile)
+        );
+        // Everyone falls: fewer than three groups stay above the floor, and
+        // the ranking sets it again from every group.
+        let fallen = sums(&[0.5, 0.4, 0.3, 0.2, 0.1, 0.0]);
+        for (g, (before, after)) in moved.iter().zip(&fallen).enumerate() {
+            ranking.update(g as u32, Some(before.value()), Some(after.value()));
+        }
+        assert_eq!(
+            ranking.list(&fallen, &gone, &names, 1_000.0, &profile),
+            list(&fallen, &gone, &names, 1_000.0, &profile)
+        );
+        // A low Tier 1 lists every group above 10 % of it.
+        assert_eq!(
+            ranking.list(&fallen, &gone, &names, 2.0, &profile),
+            list(&fallen, &gone, &names, 2.0, &profile)
         );
     }
 }

@@ -18,6 +18,14 @@ impl Sum {
         self.sum = t;
     }
 
+    /// The sum times `k`, its compensation scaled with it.
+    pub fn scaled(self, k: f64) -> Sum {
+        Sum {
+            sum: self.sum * k,
+            compensation: self.compensation * k,
+        }
+    }
+
     pub fn value(self) -> f64 {
         self.sum + self.compensation
     }

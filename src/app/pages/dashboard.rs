@@ -326,13 +326,10 @@ impl LiveEngine {
         let line = self
             .whatif
             .engine
-            .data()
-            .exposures
-            .iter()
-            .find(|l| l.id == *id)
+            .exposure(id)
             .ok_or_else(|| format!("no exposure line has id \"{id}\""))?;
         let mut probe = DataSet {
-            exposures: vec![line.clone()],
+            exposures: vec![line],
             ..DataSet::default()
         };
         apply_edit(edit, &mut probe, &mut self.profile.clone())
@@ -1037,9 +1034,7 @@ impl LineEditing {
     /// The text of a field of the line as the scenario has it.
     fn current_text(&self, id: &str, field: &str) -> String {
         self.engine.with_value(|e| {
-            let line = e
-                .as_ref()
-                .and_then(|e| e.whatif.engine.data().exposures.iter().find(|l| l.id == id));
+            let line = e.as_ref().and_then(|e| e.whatif.engine.exposure(id));
             match line
                 .and_then(|l| serde_json::to_value(l).ok())
                 .and_then(|v| v.get(field).cloned())
