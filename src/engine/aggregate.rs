@@ -4,7 +4,7 @@
 //! the incremental one share every formula.
 
 use super::CR5_BUCKETS;
-use super::credit::{KindRules, KindTable, LineOutcome, exposure_amounts};
+use super::credit::{KindRules, KindTable, LineOutcome, Scaling, exposure_amounts};
 use super::dataset::ExposureClass;
 use super::portfolio::{Line, NONE, Portfolio, Traits};
 use super::rules::Rules;
@@ -118,9 +118,8 @@ pub struct Contribution {
     /// The line's exposure class (`ExposureClass as usize`), the segment a
     /// class lever scales.
     pub segment: u8,
-    /// Whether the line's results scale with its amounts
-    /// (`credit::scales_linearly`).
-    pub linear: bool,
+    /// How the line's results follow a scaling of its amounts.
+    pub scaling: Scaling,
 }
 
 /// Where a line's contribution goes: recorded as a [`Contribution`] (the
@@ -197,7 +196,7 @@ pub fn contribution(
 ) -> Contribution {
     let mut c = Contribution {
         segment: line.traits.class as u8,
-        linear: super::credit::scales_linearly(rules, kind, line),
+        scaling: super::credit::scaling(rules, kind, line),
         ..Contribution::default()
     };
     contribute(line, kind, outcome, factor, rules, &mut c);
@@ -236,6 +235,31 @@ impl Sink for Contribution {
 }
 
 impl Contribution {
+    /// The contribution with every amount times `k`: what the aggregates
+    /// hold for a line whose class was scaled by `k` since it was recorded.
+    pub fn scaled(&self, k: f64) -> Contribution {
+        let mut c = self.clone();
+        for x in [
+            &mut c.exposure_after_crm,
+            &mut c.rwa,
+            &mut c.on_net,
+            &mut c.off_leverage,
+        ] {
+            *x *= k;
+        }
+        for (_, exposure, rwa) in &mut c.parts {
+            *exposure *= k;
+            *rwa *= k;
+        }
+        if let Some((_, weight)) = &mut c.ccyb {
+            *weight *= k;
+        }
+        for (_, amount) in &mut c.large {
+            *amount *= k;
+        }
+        c
+    }
+
     /// Hands the recorded contribution to another sink.
     pub fn replay(&self, sink: &mut impl Sink) {
         sink.line(
@@ -423,8 +447,9 @@ pub struct Segment {
     /// (group, amount) of the class's lines, by group id: the groups a
     /// lever on the class moves, in the order of the global group sums.
     pub groups: Vec<(u32, Sum)>,
-    /// Lines whose results do not scale with their amounts.
-    pub nonlinear: u32,
+    /// Lines whose results do not follow a scaling of their amounts
+    /// ([`Scaling::Unscalable`]).
+    pub unscalable: u32,
 }
 
 impl Segment {
@@ -434,8 +459,8 @@ impl Segment {
             segment: self,
             sign,
         });
-        if !c.linear {
-            count(&mut self.nonlinear, sign);
+        if c.scaling == Scaling::Unscalable {
+            count(&mut self.unscalable, sign);
         }
     }
 

@@ -123,7 +123,7 @@ fn counterparty_rw(rules: &Rules, t: &Traits) -> f64 {
 
 /// LTV: `ltv`, else (drawn + undrawn) / property value, else the top band.
 #[inline]
-fn ltv(line: &Line) -> f64 {
+pub fn ltv(line: &Line) -> f64 {
     if let Some(ltv) = line.ltv {
         return ltv;
     }
@@ -610,20 +610,49 @@ pub fn evaluate(rules: &Rules, kind: &KindRules, line: &Line) -> LineOutcome {
     }
 }
 
-/// Whether scaling every amount of the line by f > 0 scales its results by
-/// f, its weights and rules unchanged: not for real estate whose LTV or
-/// secured part comes from a property value (the property keeps its value),
-/// nor for an SME line under the crr3 supporting factor (its counterparty's
-/// total moves the factor).
-pub fn scales_linearly(rules: &Rules, kind: &KindRules, line: &Line) -> bool {
-    let weight_kept = match kind.borrower {
-        Borrower::RealEstate(RePlan::Bands(_) | RePlan::CreThreshold { .. }) => {
-            line.ltv.is_some() || line.property_value.is_none()
+/// How a line's results follow a scaling of all its amounts by f > 0.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Scaling {
+    /// They scale by f, weights and rules unchanged.
+    #[default]
+    Linear,
+    /// They scale by f until the line's LTV, which comes from a property
+    /// value that keeps its value, crosses a band bound (`kinked`).
+    Kinked,
+    /// Neither: the crr3 SME supporting factor (the counterparty's total
+    /// moves the factor of every line it has), and crr3 loan splitting on a
+    /// property value (the secured part stays while the rest grows).
+    Unscalable,
+}
+
+pub fn scaling(rules: &Rules, kind: &KindRules, line: &Line) -> Scaling {
+    let valued = line.ltv.is_none() && line.property_value.is_some();
+    match kind.borrower {
+        _ if rules.sme_factor && super::aggregate::sme_eligible(line) => Scaling::Unscalable,
+        Borrower::RealEstate(RePlan::Split { .. }) if line.property_value.is_some() => {
+            Scaling::Unscalable
         }
-        Borrower::RealEstate(RePlan::Split { .. }) => line.property_value.is_none(),
-        _ => true,
-    };
-    weight_kept && !(rules.sme_factor && super::aggregate::sme_eligible(line))
+        Borrower::RealEstate(plan) if valued => match ltv_bounds(rules, &plan) {
+            Some(bounds) if bounds.is_sorted() => Scaling::Kinked,
+            // Bounds a profile override left out of order: the first band
+            // holding the LTV is no longer a range of LTVs.
+            Some(_) => Scaling::Unscalable,
+            None => Scaling::Linear,
+        },
+        _ => Scaling::Linear,
+    }
+}
+
+/// The LTV bounds at which a real-estate plan changes weight, or None when
+/// its weight does not follow the LTV. The plan's weight for an LTV at a
+/// bound is the weight of the band that bound closes.
+pub fn ltv_bounds<'a>(rules: &'a Rules, plan: &RePlan) -> Option<&'a [f64]> {
+    match plan {
+        RePlan::Bands(ReType::Rre | ReType::RreIp) => Some(&rules.rre_bounds),
+        RePlan::Bands(_) => Some(&rules.cre_ip_bounds),
+        RePlan::CreThreshold { .. } => Some(std::slice::from_ref(&rules.cre_threshold)),
+        _ => None,
+    }
 }
 
 /// crr3 loan splitting: min(E*, 55 % × property value) is secured; the

@@ -11,16 +11,20 @@
 //! documented fallback. Results always equal a full computation (tested).
 //!
 //! A lever scaling a whole exposure class (the dashboard's class sliders)
-//! does not visit the class's lines when their results scale with their
-//! amounts: every figure moves by (factor − 1) × the class's sums, its
-//! groups one by one, and the factor waits, pending, on the class's lines
-//! until an edit needs them one by one. Real estate valued by its property
-//! and crr3 SME lines do not scale linearly; a class holding any takes the
-//! per-line path.
+//! does not visit the class's lines: every figure moves by (factor − 1) ×
+//! the class's sums, its groups one by one, and the factor waits on the
+//! lines until an edit needs one of them. Real estate valued by its
+//! property is linear only until its LTV crosses a band bound: the
+//! `kinked` book weighs those lines band by band at the new scale. crr3 SME
+//! lines (the
+//! supporting factor follows the counterparty's total) and crr3 loan
+//! splitting on a property value (the secured part stays) do not scale
+//! linearly at all; a class holding any takes the per-line path.
 
 use super::aggregate::{self, Segment, line_factor, sme_eligible};
-use super::credit::{self, KindTable};
+use super::credit::{self, KindTable, Scaling};
 use super::dataset::{DataSet, Exposure, ExposureClass};
+use super::kinked::{Book, Entry, RwaFigures};
 use super::large_exposures::GroupRanking;
 use super::portfolio::{NONE, Portfolio};
 use super::profile::Profile;
@@ -47,9 +51,14 @@ pub struct IncrementalEngine {
     class_lines: Vec<Vec<usize>>,
     /// Each class's sums, for the class levers.
     segments: Vec<Segment>,
-    /// The factor each class's lines (data set amounts, outcomes and
-    /// contributions) still lack; the aggregates and segments have it.
-    pending: Vec<f64>,
+    /// Each class's amounts as a multiple of the data set's, the product of
+    /// its levers, which the aggregates and segments have.
+    scale: Vec<f64>,
+    /// The class scale each line's amounts, outcome and contribution have:
+    /// a line lacks `scale / scaled` (1 once settled).
+    scaled: Vec<f64>,
+    /// Each class's real-estate lines valued by their property.
+    books: Vec<Book>,
     /// crr3 SME supporting factor: E of each counterparty's SME lines, and
     /// its lines, by counterparty id, so a change re-weights only that
     /// counterparty.
@@ -73,7 +82,9 @@ impl IncrementalEngine {
                 .collect(),
             class_lines: class_lines(&data),
             segments: Vec::new(),
-            pending: vec![1.0; ExposureClass::ALL.len()],
+            scale: vec![1.0; ExposureClass::ALL.len()],
+            scaled: vec![1.0; data.exposures.len()],
+            books: Vec::new(),
             ranking: GroupRanking::default(),
             results: Results::default(),
             sme_totals: Vec::new(),
@@ -95,10 +106,12 @@ impl IncrementalEngine {
         &self.results
     }
 
-    /// The data set with every edit applied (pending class factors are
-    /// applied to the lines first: O(lines) after a class lever).
+    /// The data set with every edit applied (class levers are applied to
+    /// the lines first: O(lines) after one).
     pub fn data(&mut self) -> &DataSet {
-        self.settle_all();
+        for i in 0..self.data.exposures.len() {
+            self.settle(i);
+        }
         &self.data
     }
 
@@ -106,9 +119,9 @@ impl IncrementalEngine {
     pub fn exposure(&self, id: &str) -> Option<Exposure> {
         let i = *self.line_index.get(id)?;
         let mut line = self.data.exposures[i].clone();
-        let pending = self.pending[line.class as usize];
-        if pending != 1.0 {
-            scale_line(&mut line, pending);
+        let lacks = self.lacks(i);
+        if lacks != 1.0 {
+            scale_line(&mut line, lacks);
         }
         Some(line)
     }
@@ -123,10 +136,19 @@ impl IncrementalEngine {
         let line = &self.data.exposures[i];
         let mut result =
             super::line_result(line, &self.pass.outcomes[i], self.pass.factors[i], true);
-        // A pending class factor scales E* and RWA, never the weight.
-        let pending = self.pending[line.class as usize];
-        result.exposure *= pending;
-        result.rwa *= pending;
+        // A class lever the line still lacks scales E* and RWA, and the
+        // weight of a line valued by its property only through its LTV.
+        let lacks = self.lacks(i);
+        if lacks != 1.0 {
+            if self.pass.contributions[i].scaling == Scaling::Kinked {
+                let compiled = self.portfolio.line(i).scaled(lacks);
+                let outcome = credit::evaluate(&self.rules, self.kinds.of(&compiled), &compiled);
+                result = super::line_result(line, &outcome, self.pass.factors[i], true);
+            } else {
+                result.exposure *= lacks;
+                result.rwa *= lacks;
+            }
+        }
         Some(result)
     }
 
@@ -143,9 +165,9 @@ impl IncrementalEngine {
                         self.scale_class(class, *factor);
                     }
                     _ => {
-                        self.settle_for(filter);
                         let lines = self.segment(filter);
                         for &i in &lines {
+                            self.settle(i);
                             scale_line(&mut self.data.exposures[i], *factor);
                         }
                         self.recompute_lines(&lines, true);
@@ -153,9 +175,9 @@ impl IncrementalEngine {
                 }
             }
             Edit::ShiftRatings { filter, notches } => {
-                self.settle_for(filter);
                 let lines = self.segment(filter);
                 for &i in &lines {
+                    self.settle(i);
                     shift_line(&mut self.data.exposures[i], *notches);
                 }
                 self.recompute_lines(&lines, true);
@@ -165,13 +187,12 @@ impl IncrementalEngine {
                     .line_index
                     .get(id)
                     .ok_or_else(|| format!("no exposure line has id \"{id}\""))?;
+                self.settle(i);
                 let class_before = self.data.exposures[i].class;
-                self.settle(class_before);
                 self.apply_to_data(edit)?;
                 // `set_line` cannot change an id, so the line index stays valid.
                 let class_after = self.data.exposures[i].class;
                 if class_after != class_before {
-                    self.settle(class_after);
                     self.class_lines[class_before as usize].retain(|j| *j != i);
                     self.class_lines[class_after as usize].push(i);
                 }
@@ -180,7 +201,9 @@ impl IncrementalEngine {
             Edit::SetParameter { key, .. } => {
                 let rules_changed = self.apply_to_data(edit)?;
                 if rules_changed && !TAIL_PREFIXES.iter().any(|p| key.starts_with(p)) {
-                    self.settle_all();
+                    for i in 0..self.data.exposures.len() {
+                        self.settle(i);
+                    }
                     self.rebuild();
                 }
             }
@@ -232,7 +255,7 @@ impl IncrementalEngine {
     }
 
     /// A class-only filter, a factor above 0 (0 empties parts and moves
-    /// defaulted lines between rules) and lines that all scale linearly.
+    /// defaulted lines between rules) and no crr3 SME line in the class.
     fn scales_whole_class(&self, filter: &Filter, factor: f64) -> bool {
         let class_only = Filter {
             class: filter.class,
@@ -242,53 +265,54 @@ impl IncrementalEngine {
             && factor > 0.0
             && filter
                 .class
-                .is_some_and(|c| self.segments[c as usize].nonlinear == 0)
+                .is_some_and(|c| self.segments[c as usize].unscalable == 0)
     }
 
-    /// O(the class's groups): the lines wait for the factor.
+    /// O(the class's groups), and a few searches per band for its lines
+    /// valued by their property: the lines wait for the factor.
     fn scale_class(&mut self, class: ExposureClass, factor: f64) {
         let c = class as usize;
+        let from = self.scale[c];
+        let to = from * factor;
+        let book = &self.books[c];
+        let before = (!book.is_empty()).then(|| book.figures(&self.rules, &self.kinds, from));
         let ranking = &mut self.ranking;
         self.segments[c].scale(factor, &mut self.pass.aggregates, |group, before, after| {
             ranking.update(group, before, after);
         });
-        self.pending[c] *= factor;
+        self.scale[c] = to;
+        if let Some(before) = before {
+            // The sums scaled these lines linearly; some changed band.
+            let after = self.books[c].figures(&self.rules, &self.kinds, to);
+            RwaFigures::correct(&before, &after, factor, &mut self.pass.aggregates);
+            RwaFigures::correct(&before, &after, factor, &mut self.segments[c].sums);
+        }
     }
 
-    /// Applies a class's pending factor to its lines, so they can be edited
-    /// or read one by one. The aggregates already have it.
-    fn settle(&mut self, class: ExposureClass) {
-        let c = class as usize;
-        let factor = std::mem::replace(&mut self.pending[c], 1.0);
-        if factor == 1.0 {
+    /// The factor line `i` lacks of its class's levers.
+    fn lacks(&self, i: usize) -> f64 {
+        let class = self.data.exposures[i].class as usize;
+        self.scale[class] / self.scaled[i]
+    }
+
+    /// Applies to line `i` the class levers it lacks, so it can be edited
+    /// or read on its own; the aggregates already have them.
+    fn settle(&mut self, i: usize) {
+        let lacks = self.lacks(i);
+        if lacks == 1.0 {
             return;
         }
-        for &i in &self.class_lines[c] {
-            scale_line(&mut self.data.exposures[i], factor);
-            self.portfolio.refresh(i, &self.data.exposures[i]);
-            self.kinds.extend(&self.rules, &self.portfolio);
-            let line = self.portfolio.line(i);
-            let kind = self.kinds.of(line);
-            let outcome = credit::evaluate(&self.rules, kind, line);
-            let contribution =
-                aggregate::contribution(line, kind, &outcome, self.pass.factors[i], &self.rules);
-            self.pass.outcomes[i] = outcome;
-            self.pass.contributions[i] = contribution;
-        }
-    }
-
-    /// Settles the classes a filter can select.
-    fn settle_for(&mut self, filter: &Filter) {
-        match filter.class {
-            Some(class) => self.settle(class),
-            None => self.settle_all(),
-        }
-    }
-
-    fn settle_all(&mut self) {
-        for class in ExposureClass::ALL {
-            self.settle(class);
-        }
+        scale_line(&mut self.data.exposures[i], lacks);
+        self.scaled[i] *= lacks;
+        self.portfolio.refresh(i, &self.data.exposures[i]);
+        self.kinds.extend(&self.rules, &self.portfolio);
+        let line = self.portfolio.line(i);
+        let kind = self.kinds.of(line);
+        let outcome = credit::evaluate(&self.rules, kind, line);
+        let contribution =
+            aggregate::contribution(line, kind, &outcome, self.pass.factors[i], &self.rules);
+        self.pass.outcomes[i] = outcome;
+        self.pass.contributions[i] = contribution;
     }
 
     fn rebuild(&mut self) {
@@ -304,6 +328,13 @@ impl IncrementalEngine {
         self.segments = vec![Segment::default(); ExposureClass::ALL.len()];
         for c in &self.pass.contributions {
             self.segments[usize::from(c.segment)].apply(c, 1.0);
+        }
+        self.books = vec![Book::default(); ExposureClass::ALL.len()];
+        for i in 0..self.pass.contributions.len() {
+            self.book(i);
+        }
+        for book in &mut self.books {
+            book.sort();
         }
     }
 
@@ -434,6 +465,7 @@ impl IncrementalEngine {
         groups: &mut FxHashMap<u32, Option<f64>>,
     ) {
         let old = std::mem::take(&mut self.pass.contributions[i]);
+        self.books[usize::from(old.segment)].remove(i);
         for (group, _) in &old.large[..usize::from(old.large_count)] {
             let before = self.group_amount(*group);
             groups.entry(*group).or_insert(before);
@@ -454,8 +486,21 @@ impl IncrementalEngine {
         }
         self.pass.aggregates.apply(&new, 1.0);
         self.segments[usize::from(new.segment)].apply(&new, 1.0);
+        // The line is now as its class's levers make it.
+        self.scaled[i] = self.scale[usize::from(new.segment)];
         self.pass.factors[i] = factor;
         self.pass.contributions[i] = new;
+        self.book(i);
+    }
+
+    /// Puts line `i` in its class's book if it is valued by its property.
+    fn book(&mut self, i: usize) {
+        let c = &self.pass.contributions[i];
+        if c.scaling == Scaling::Kinked {
+            let line = self.portfolio.line(i);
+            let entry = Entry::of(line, &self.pass.outcomes[i], self.scaled[i]);
+            self.books[usize::from(c.segment)].add(i, line, entry);
+        }
     }
 }
 
@@ -628,30 +673,81 @@ mod tests {
             mirror.apply(&corporate(factor));
             check(&engine, &mirror);
         }
-        let c = ExposureClass::Corporate as usize;
+        let i = engine.line_index["L-LE00"];
         assert!(
-            (engine.pending[c] - 1.875).abs() < 1e-12,
+            (engine.lacks(i) - 1.875).abs() < 1e-12,
             "the lines still wait for 1.25 × 0.5 × 3"
         );
         check_lines(&mut engine, &mirror);
-        assert_eq!(engine.pending[c], 1.0, "reading the data set settles them");
+        assert_eq!(engine.lacks(i), 1.0, "reading the data set settles them");
     }
 
     #[test]
-    fn classes_that_do_not_scale_linearly_take_the_per_line_path() {
+    fn real_estate_scales_between_kinks_and_crr3_sme_lines_line_by_line() {
         let data = generate(2_000, 7);
         let basel =
             IncrementalEngine::new(data.clone(), Profile::named("basel31").expect("profile"));
         let crr3 = IncrementalEngine::new(data, Profile::named("crr3").expect("profile"));
-        let nonlinear =
-            |e: &IncrementalEngine, class: ExposureClass| e.segments[class as usize].nonlinear;
+        let unscalable =
+            |e: &IncrementalEngine, class: ExposureClass| e.segments[class as usize].unscalable;
+        let kinks =
+            |e: &IncrementalEngine, class: ExposureClass| !e.books[class as usize].is_empty();
+        assert_eq!(unscalable(&basel, ExposureClass::RealEstate), 0);
         assert!(
-            nonlinear(&basel, ExposureClass::RealEstate) > 0,
+            kinks(&basel, ExposureClass::RealEstate),
             "properties valued, not scaled"
         );
-        assert_eq!(nonlinear(&basel, ExposureClass::Corporate), 0);
-        assert!(nonlinear(&crr3, ExposureClass::Corporate) > 0, "SME factor");
-        assert_eq!(nonlinear(&crr3, ExposureClass::Bank), 0);
+        assert!(!kinks(&basel, ExposureClass::Corporate));
+        assert!(
+            unscalable(&crr3, ExposureClass::RealEstate) > 0,
+            "loan splitting on a property value"
+        );
+        assert!(
+            unscalable(&crr3, ExposureClass::Corporate) > 0,
+            "SME factor"
+        );
+        assert_eq!(unscalable(&crr3, ExposureClass::Bank), 0);
+    }
+
+    #[test]
+    fn a_real_estate_lever_recomputes_the_lines_whose_band_changes() {
+        for profile in ["basel31", "crr3"] {
+            let mut engine = IncrementalEngine::new(
+                generate(3_000, 13),
+                Profile::named(profile).expect("profile"),
+            );
+            let mut mirror = Mirror::new(&mut engine);
+            let real_estate = |factor: f64| Edit::ScaleExposures {
+                filter: Filter {
+                    class: Some(ExposureClass::RealEstate),
+                    ..Filter::default()
+                },
+                factor,
+            };
+            let before: Vec<Option<LineResult>> = mirror
+                .data
+                .exposures
+                .iter()
+                .map(|l| engine.line(&l.id))
+                .collect();
+            for factor in [1.3, 0.6, 1.05, 2.0, 0.25] {
+                engine.apply(&real_estate(factor)).expect("applies");
+                mirror.apply(&real_estate(factor));
+                check(&engine, &mirror);
+            }
+            let moved = mirror
+                .data
+                .exposures
+                .iter()
+                .zip(&before)
+                .filter(|(l, b)| {
+                    let now = engine.line(&l.id);
+                    now.as_ref().map(|n| &n.rule) != b.as_ref().map(|b| &b.rule)
+                })
+                .count();
+            assert!(moved > 0, "{profile}: some lines changed band on the way");
+            check_lines(&mut engine, &mirror);
+        }
     }
 
     #[test]

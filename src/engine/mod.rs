@@ -12,6 +12,7 @@ pub mod credit;
 pub mod dataset;
 pub mod explain;
 pub mod incremental;
+pub mod kinked;
 pub mod large_exposures;
 pub mod liquidity;
 pub mod oprisk;

@@ -67,6 +67,21 @@ pub struct Line {
     pub traits: Traits,
 }
 
+impl Line {
+    /// The line with every amount times `k`, as `scenario::scale_line`
+    /// scales an exposure (not the property value).
+    pub fn scaled(&self, k: f64) -> Line {
+        Line {
+            drawn: self.drawn * k,
+            undrawn: self.undrawn * k,
+            specific_provisions: self.specific_provisions * k,
+            collateral_value: self.collateral_value * k,
+            guaranteed_amount: self.guaranteed_amount * k,
+            ..*self
+        }
+    }
+}
+
 fn step(rating: Rating) -> Option<Cqs> {
     rating.notch().map(|n| n.cqs())
 }
@@ -102,7 +117,7 @@ impl Portfolio {
             .collect();
         // A stable sort: within a kind, the data set's order.
         let mut order: Vec<u32> = (0..lines.len() as u32).collect();
-        order.sort_by_key(|i| lines[*i as usize].kind);
+        order.sort_by_key(|i| (lines[*i as usize].kind, lines[*i as usize].group));
         portfolio.slots = vec![0; lines.len()];
         for (slot, i) in order.iter().enumerate() {
             portfolio.slots[*i as usize] = slot as u32;

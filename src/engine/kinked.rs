@@ -1,0 +1,257 @@
+//! Real-estate lines valued by their property under class levers. Scaling
+//! such a line's amounts by F scales its LTV by F (the property keeps its
+//! value), so at some F it crosses a band bound and takes another weight.
+//! Its exposure figures stay linear in F; its RWA is linear between bounds.
+//!
+//! The book keeps these lines per kind, in order of their LTV at F = 1, with
+//! running sums of their E* and guaranteed cover. The lines of one band at
+//! any F are then a range found by binary search, and the band's RWA and
+//! parts are those of one line carrying the range's sums, weighed by
+//! `credit::evaluate` itself. A class lever costs a few searches per band
+//! whatever the number of lines.
+
+use super::aggregate::{BUCKETS, CLASS_KEYS, CreditAggregates};
+use super::credit::{self, Borrower, KindRules, KindTable, LineOutcome};
+use super::portfolio::Line;
+use super::rules::Rules;
+use rustc_hash::FxHashMap;
+
+/// One line in the book, at F = 1.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Entry {
+    kind: u32,
+    ltv: f64,
+    exposure: f64,
+    /// min(guaranteed amount, E*): the cover where the guarantor's weight
+    /// is the lower one.
+    cover: f64,
+}
+
+impl Entry {
+    /// Line `line` as evaluated, its amounts `scale` times the data set's.
+    pub fn of(line: &Line, outcome: &LineOutcome, scale: f64) -> Entry {
+        let e = outcome.exposure_after_crm;
+        Entry {
+            kind: line.kind,
+            ltv: credit::ltv(line) / scale,
+            exposure: e / scale,
+            cover: line.guaranteed_amount.clamp(0.0, e) / scale,
+        }
+    }
+}
+
+/// What the book's lines add to the RWA figures (credit RWA, each class
+/// key's RWA, each bucket's exposure, RWA and parts) at one class scale.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RwaFigures {
+    pub credit: f64,
+    pub class_rwa: [f64; CLASS_KEYS],
+    pub buckets: [(f64, f64); BUCKETS],
+    pub parts: [i64; BUCKETS],
+}
+
+impl Default for RwaFigures {
+    fn default() -> Self {
+        RwaFigures {
+            credit: 0.0,
+            class_rwa: [0.0; CLASS_KEYS],
+            buckets: [(0.0, 0.0); BUCKETS],
+            parts: [0; BUCKETS],
+        }
+    }
+}
+
+impl RwaFigures {
+    /// Moves `sums`, which hold `before` scaled linearly by `factor`, to
+    /// `after`.
+    pub fn correct(
+        before: &RwaFigures,
+        after: &RwaFigures,
+        factor: f64,
+        sums: &mut CreditAggregates,
+    ) {
+        sums.credit.add(after.credit - factor * before.credit);
+        for (k, (b, a)) in before.class_rwa.iter().zip(&after.class_rwa).enumerate() {
+            sums.by_class[k].1.add(a - factor * b);
+        }
+        for (k, (b, a)) in before.buckets.iter().zip(&after.buckets).enumerate() {
+            sums.by_bucket[k].0.add(a.0 - factor * b.0);
+            sums.by_bucket[k].1.add(a.1 - factor * b.1);
+            let parts = i64::from(sums.bucket_parts[k]) + after.parts[k] - before.parts[k];
+            sums.bucket_parts[k] = u32::try_from(parts).unwrap_or(0);
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Book {
+    kinds: Vec<KindBook>,
+    of_kind: FxHashMap<u32, usize>,
+    /// Each line's entry, so that it is taken out as it was put in.
+    entries: FxHashMap<usize, Entry>,
+}
+
+/// The lines of one kind: sorted at the last indexing, and those put in or
+/// taken out since.
+#[derive(Clone, Debug)]
+struct KindBook {
+    /// A line of the kind, for its traits.
+    template: Line,
+    sorted: Vec<Entry>,
+    /// Running sums over `sorted`: E*, cover, lines with a cover.
+    running: Vec<(f64, f64, u32)>,
+    changes: Vec<(Entry, f64)>,
+}
+
+impl Book {
+    /// Puts line `i` in; `line` is its compiled line.
+    pub fn add(&mut self, i: usize, line: &Line, entry: Entry) {
+        let at = *self.of_kind.entry(entry.kind).or_insert_with(|| {
+            self.kinds.push(KindBook {
+                template: *line,
+                sorted: Vec::new(),
+                running: vec![(0.0, 0.0, 0)],
+                changes: Vec::new(),
+            });
+            self.kinds.len() - 1
+        });
+        self.kinds[at].change(entry, 1.0);
+        self.entries.insert(i, entry);
+    }
+
+    /// Takes line `i` out, if it is in.
+    pub fn remove(&mut self, i: usize) {
+        if let Some(entry) = self.entries.remove(&i) {
+            self.kinds[self.of_kind[&entry.kind]].change(entry, -1.0);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Sorts every kind's changes in (after the lines are first put in).
+    pub fn sort(&mut self) {
+        for kind in &mut self.kinds {
+            kind.sort();
+        }
+    }
+
+    /// The book's RWA figures with every amount `scale` times the data
+    /// set's.
+    pub fn figures(&self, rules: &Rules, kinds: &KindTable, scale: f64) -> RwaFigures {
+        let mut figures = RwaFigures::default();
+        for book in &self.kinds {
+            book.add_figures(rules, kinds.of(&book.template), scale, &mut figures);
+        }
+        figures
+    }
+}
+
+impl KindBook {
+    fn change(&mut self, entry: Entry, sign: f64) {
+        self.changes.push((entry, sign));
+        if self.changes.len() > 4096 {
+            self.sort();
+        }
+    }
+
+    fn sort(&mut self) {
+        let mut kept: FxHashMap<(u64, u64, u64), i64> = FxHashMap::default();
+        let key = |e: &Entry| (e.ltv.to_bits(), e.exposure.to_bits(), e.cover.to_bits());
+        for (entry, sign) in &self.changes {
+            *kept.entry(key(entry)).or_default() += *sign as i64;
+        }
+        // A line taken out is one of the sorted entries (or a change): drop
+        // one equal entry per removal.
+        self.sorted.retain(|e| match kept.get_mut(&key(e)) {
+            Some(n) if *n < 0 => {
+                *n += 1;
+                false
+            }
+            _ => true,
+        });
+        for (entry, _) in &self.changes {
+            if let Some(n) = kept.get_mut(&key(entry))
+                && *n > 0
+            {
+                *n -= 1;
+                self.sorted.push(*entry);
+            }
+        }
+        self.changes.clear();
+        self.sorted.sort_by(|a, b| a.ltv.total_cmp(&b.ltv));
+        self.running = Vec::with_capacity(self.sorted.len() + 1);
+        let (mut e, mut c, mut n) = (0.0, 0.0, 0);
+        self.running.push((e, c, n));
+        for entry in &self.sorted {
+            e += entry.exposure;
+            c += entry.cover;
+            n += u32::from(entry.cover > 0.0);
+            self.running.push((e, c, n));
+        }
+    }
+
+    /// Each band's lines weighed as one line carrying their sums.
+    fn add_figures(&self, rules: &Rules, kind: &KindRules, scale: f64, out: &mut RwaFigures) {
+        let Borrower::RealEstate(plan) = kind.borrower else {
+            return;
+        };
+        let Some(bounds) = credit::ltv_bounds(rules, &plan) else {
+            return;
+        };
+        let position = |ltv: f64| self.sorted.partition_point(|e| e.ltv * scale <= ltv);
+        let mut start = 0;
+        for band in 0..=bounds.len() {
+            // An LTV at a bound belongs to the band the bound closes.
+            let (end, representative) = match bounds.get(band) {
+                Some(bound) => (position(*bound), *bound),
+                None => (self.sorted.len(), f64::INFINITY),
+            };
+            let in_band = |ltv: f64| {
+                let scaled = ltv * scale;
+                (band == 0 || scaled > bounds[band - 1])
+                    && bounds.get(band).is_none_or(|b| scaled <= *b)
+            };
+            let (mut e, mut c) = (
+                self.running[end].0 - self.running[start].0,
+                self.running[end].1 - self.running[start].1,
+            );
+            let mut lines = (end - start) as i64;
+            let mut covered = i64::from(self.running[end].2 - self.running[start].2);
+            for (entry, sign) in self.changes.iter().filter(|(e, _)| in_band(e.ltv)) {
+                e += sign * entry.exposure;
+                c += sign * entry.cover;
+                lines += *sign as i64;
+                covered += if entry.cover > 0.0 { *sign as i64 } else { 0 };
+            }
+            start = end;
+            if lines == 0 {
+                continue;
+            }
+            let line = Line {
+                drawn: e * scale,
+                undrawn: 0.0,
+                specific_provisions: 0.0,
+                collateral_value: 0.0,
+                guaranteed_amount: c * scale,
+                ltv: Some(representative),
+                property_value: None,
+                ..self.template
+            };
+            let outcome = credit::evaluate(rules, kind, &line);
+            out.credit += outcome.rwa;
+            out.class_rwa[usize::from(kind.class_index)] += outcome.rwa;
+            for (slot, part) in outcome.parts.items.iter().enumerate() {
+                if !outcome.parts.present[slot] {
+                    continue;
+                }
+                out.buckets[part.bucket].0 += part.exposure;
+                out.buckets[part.bucket].1 += part.exposure * part.rw;
+                // Every line has a borrower part; a guarantor part where it
+                // has a cover.
+                out.parts[part.bucket] += if slot == 0 { covered } else { lines };
+            }
+        }
+    }
+}
