@@ -6,7 +6,7 @@
 use super::CR5_BUCKETS;
 use super::credit::{KindRules, KindTable, LineOutcome, Scaling, exposure_amounts};
 use super::dataset::ExposureClass;
-use super::portfolio::{Line, NONE, Portfolio, Traits};
+use super::portfolio::{Line, LineIds, NONE, Portfolio, Traits};
 use super::rules::Rules;
 use super::sum::Sum;
 use rustc_hash::FxHashMap;
@@ -145,6 +145,7 @@ pub trait Sink {
 #[inline]
 pub fn contribute(
     line: &Line,
+    ids: &LineIds,
     kind: &KindRules,
     outcome: &LineOutcome,
     factor: f64,
@@ -165,7 +166,7 @@ pub fn contribute(
     }
     if kind.ccyb {
         sink.ccyb(
-            (line.country != NONE).then_some(line.country),
+            (ids.country != NONE).then_some(ids.country),
             outcome.exposure,
         );
     }
@@ -173,7 +174,7 @@ pub fn contribute(
     // at 0; the guaranteed part moves to the guarantor's group.
     if !kind.sovereign {
         let after_collateral = (on_net + off_leverage - outcome.collateral_adjusted).max(0.0);
-        let moved = if line.guarantor_group == NONE {
+        let moved = if ids.guarantor_group == NONE {
             0.0
         } else {
             line.guaranteed_amount.clamp(0.0, after_collateral)
@@ -181,25 +182,26 @@ pub fn contribute(
         if line.group != NONE {
             sink.large(line.group, after_collateral - moved);
         }
-        if line.guarantor_group != NONE && moved > 0.0 && kind.guarantor_listed {
-            sink.large(line.guarantor_group, moved);
+        if ids.guarantor_group != NONE && moved > 0.0 && kind.guarantor_listed {
+            sink.large(ids.guarantor_group, moved);
         }
     }
 }
 
 pub fn contribution(
     line: &Line,
+    ids: &LineIds,
     kind: &KindRules,
     outcome: &LineOutcome,
     factor: f64,
     rules: &Rules,
 ) -> Contribution {
     let mut c = Contribution {
-        segment: line.traits.class as u8,
+        segment: kind.traits.class as u8,
         scaling: super::credit::scaling(rules, kind, line),
         ..Contribution::default()
     };
-    contribute(line, kind, outcome, factor, rules, &mut c);
+    contribute(line, ids, kind, outcome, factor, rules, &mut c);
     c
 }
 
@@ -697,10 +699,11 @@ pub fn sme_totals(portfolio: &Portfolio, kinds: &KindTable, rules: &Rules) -> Ve
         return totals;
     }
     totals.resize(portfolio.counterparties.len(), Sum::default());
-    for line in portfolio.lines() {
-        if sme_eligible(line) && line.counterparty != NONE {
+    for (line, ids) in portfolio.lines().iter().zip(portfolio.ids()) {
+        let kind = kinds.of(line);
+        if kind.sme_eligible && ids.counterparty != NONE {
             let (on_net, off_net) = exposure_amounts(line);
-            totals[line.counterparty as usize].add(on_net + off_net * kinds.of(line).ccf);
+            totals[ids.counterparty as usize].add(on_net + off_net * kind.ccf);
         }
     }
     totals
@@ -708,19 +711,24 @@ pub fn sme_totals(portfolio: &Portfolio, kinds: &KindTable, rules: &Rules) -> Ve
 
 /// The line's supporting factor: from its counterparty's total, or from its
 /// own E when it has no counterparty; 1 where §11 does not apply.
-pub fn line_factor(line: &Line, exposure: f64, totals: &[Sum], rules: &Rules) -> f64 {
-    if !rules.sme_factor || !sme_eligible(line) {
+pub fn line_factor(
+    kind: &KindRules,
+    ids: &LineIds,
+    exposure: f64,
+    totals: &[Sum],
+    rules: &Rules,
+) -> f64 {
+    if !rules.sme_factor || !kind.sme_eligible {
         return 1.0;
     }
     let total = totals
-        .get(line.counterparty as usize)
+        .get(ids.counterparty as usize)
         .map_or(exposure, |s| s.value());
     sme_factor(total, rules)
 }
 
 /// An SME line of ratios.md §11: corporate or retail, not defaulted, SME.
-pub fn sme_eligible(line: &Line) -> bool {
-    let t = &line.traits;
+pub fn sme_eligible(t: &Traits) -> bool {
     !t.defaulted
         && matches!(t.class, ExposureClass::Corporate | ExposureClass::Retail)
         && super::credit::is_sme(t)

@@ -124,10 +124,10 @@ fn counterparty_rw(rules: &Rules, t: &Traits) -> f64 {
 /// LTV: `ltv`, else (drawn + undrawn) / property value, else the top band.
 #[inline]
 pub fn ltv(line: &Line) -> f64 {
-    if let Some(ltv) = line.ltv {
+    if let Some(ltv) = line.ltv() {
         return ltv;
     }
-    match line.property_value {
+    match line.property_value() {
         Some(pv) if pv > 0.0 => (line.drawn + line.undrawn) / pv,
         _ => f64::INFINITY,
     }
@@ -350,9 +350,9 @@ impl RePlan {
 }
 
 /// §3.5 defaulted exposures override the class.
-fn defaulted_rw(rules: &Rules, line: &Line) -> (f64, Rule) {
+fn defaulted_rw(rules: &Rules, t: &Traits, line: &Line) -> (f64, Rule) {
     let drawn = line.drawn;
-    if line.traits.class == ExposureClass::RealEstate && line.traits.re_type == Some(ReType::Rre) {
+    if t.class == ExposureClass::RealEstate && t.re_type == Some(ReType::Rre) {
         (rules.defaulted_rre, Rule::DefaultedRre)
     } else if drawn <= 0.0 {
         (rules.defaulted_high, Rule::DefaultedNoDrawn)
@@ -402,22 +402,23 @@ pub fn guarantor_rw(rules: &Rules, t: &Traits) -> Option<f64> {
     }
 }
 
-/// C × (1 − Hc − Hfx) of §3.7.1, floored at 0; 0 without a collateral type.
-pub fn adjusted_collateral(rules: &Rules, line: &Line) -> f64 {
-    let Some(kind) = line.traits.collateral_type else {
-        return 0.0;
-    };
-    let value = line.collateral_value;
-    if value <= 0.0 {
-        return 0.0;
-    }
-    let hfx = if line.traits.collateral_fx {
+/// 1 − Hc − Hfx of §3.7.1, None without a collateral type.
+fn collateral_factor(rules: &Rules, t: &Traits) -> Option<f64> {
+    let kind = t.collateral_type?;
+    let hfx = if t.collateral_fx {
         rules.haircut_fx
     } else {
         0.0
     };
-    let hc = rules.haircut(kind, line.collateral_residual_maturity_years);
-    (value * (1.0 - hc - hfx)).max(0.0)
+    Some(1.0 - rules.haircut(kind, t.collateral_maturity) - hfx)
+}
+
+/// C × (1 − Hc − Hfx) of §3.7.1, floored at 0; 0 without a collateral type.
+pub fn adjusted_collateral(kind: &KindRules, line: &Line) -> f64 {
+    match kind.collateral {
+        Some(factor) if line.collateral_value > 0.0 => (line.collateral_value * factor).max(0.0),
+        _ => 0.0,
+    }
 }
 
 /// §3.1 amounts net of provisions: (on-balance, off-balance); E is
@@ -450,6 +451,11 @@ pub struct KindRules {
     pub sovereign: bool,
     /// The guaranteed part of a line moves to the guarantor's group (§9).
     pub guarantor_listed: bool,
+    /// 1 − Hc − Hfx of the collateral, None without a collateral type.
+    pub collateral: Option<f64>,
+    /// An SME line of ratios.md §11.
+    pub sme_eligible: bool,
+    pub traits: Traits,
 }
 
 /// What a kind's traits decide of the borrower's RW.
@@ -494,6 +500,9 @@ impl KindRules {
             sovereign: t.class == ExposureClass::Sovereign
                 || t.counterparty_type == Some(CounterpartyType::Sovereign),
             guarantor_listed: t.guarantor_class != Some(ExposureClass::Sovereign),
+            collateral: collateral_factor(rules, t),
+            sme_eligible: super::aggregate::sme_eligible(t),
+            traits: *t,
         }
     }
 }
@@ -534,7 +543,7 @@ pub fn evaluate(rules: &Rules, kind: &KindRules, line: &Line) -> LineOutcome {
     let (on_net, off_net) = exposure_amounts(line);
     let ccf = kind.ccf;
     let exposure = on_net + off_net * ccf;
-    let collateral_adjusted = adjusted_collateral(rules, line);
+    let collateral_adjusted = adjusted_collateral(kind, line);
     let e_star = (exposure - collateral_adjusted).max(0.0);
     let adjust = |rw: f64| {
         if kind.mismatch {
@@ -548,7 +557,7 @@ pub fn evaluate(rules: &Rules, kind: &KindRules, line: &Line) -> LineOutcome {
     let (borrower, rule) = match kind.borrower {
         Borrower::Fixed(rw, rule, _) => ([(rw, 1.0), (0.0, 0.0)], rule),
         Borrower::Defaulted => {
-            let (rw, rule) = defaulted_rw(rules, line);
+            let (rw, rule) = defaulted_rw(rules, &kind.traits, line);
             ([(rw, 1.0), (0.0, 0.0)], rule)
         }
         Borrower::RealEstate(plan) => match plan.weigh(rules, line) {
@@ -626,10 +635,10 @@ pub enum Scaling {
 }
 
 pub fn scaling(rules: &Rules, kind: &KindRules, line: &Line) -> Scaling {
-    let valued = line.ltv.is_none() && line.property_value.is_some();
+    let valued = line.ltv().is_none() && line.property_value().is_some();
     match kind.borrower {
-        _ if rules.sme_factor && super::aggregate::sme_eligible(line) => Scaling::Unscalable,
-        Borrower::RealEstate(RePlan::Split { .. }) if line.property_value.is_some() => {
+        _ if rules.sme_factor && kind.sme_eligible => Scaling::Unscalable,
+        Borrower::RealEstate(RePlan::Split { .. }) if line.property_value().is_some() => {
             Scaling::Unscalable
         }
         Borrower::RealEstate(plan) if valued => match ltv_bounds(rules, &plan) {
@@ -658,7 +667,7 @@ pub fn ltv_bounds<'a>(rules: &'a Rules, plan: &RePlan) -> Option<&'a [f64]> {
 /// crr3 loan splitting: min(E*, 55 % × property value) is secured; the
 /// property value is `property_value`, else (drawn + undrawn) / `ltv`.
 fn secured_amount(rules: &Rules, line: &Line) -> f64 {
-    let value = match (line.property_value, line.ltv) {
+    let value = match (line.property_value(), line.ltv()) {
         (Some(pv), _) => pv,
         (None, Some(ltv)) if ltv > 0.0 => (line.drawn + line.undrawn) / ltv,
         _ => 0.0,

@@ -21,7 +21,7 @@
 //! splitting on a property value (the secured part stays) do not scale
 //! linearly at all; a class holding any takes the per-line path.
 
-use super::aggregate::{self, Segment, line_factor, sme_eligible};
+use super::aggregate::{self, Segment, line_factor};
 use super::credit::{self, KindTable, Scaling};
 use super::dataset::{DataSet, Exposure, ExposureClass};
 use super::kinked::{Book, Entry, RwaFigures};
@@ -307,10 +307,11 @@ impl IncrementalEngine {
         self.portfolio.refresh(i, &self.data.exposures[i]);
         self.kinds.extend(&self.rules, &self.portfolio);
         let line = self.portfolio.line(i);
+        let ids = self.portfolio.line_ids(i);
         let kind = self.kinds.of(line);
         let outcome = credit::evaluate(&self.rules, kind, line);
         let contribution =
-            aggregate::contribution(line, kind, &outcome, self.pass.factors[i], &self.rules);
+            aggregate::contribution(line, ids, kind, &outcome, self.pass.factors[i], &self.rules);
         self.pass.outcomes[i] = outcome;
         self.pass.contributions[i] = contribution;
     }
@@ -369,9 +370,9 @@ impl IncrementalEngine {
         self.counterparty_lines
             .resize(self.portfolio.counterparties.len(), Vec::new());
         for i in 0..self.portfolio.len() {
-            let line = self.portfolio.line(i);
-            if line.counterparty != NONE {
-                self.counterparty_lines[line.counterparty as usize].push(i);
+            let counterparty = self.portfolio.line_ids(i).counterparty;
+            if counterparty != NONE {
+                self.counterparty_lines[counterparty as usize].push(i);
             }
         }
     }
@@ -384,37 +385,40 @@ impl IncrementalEngine {
         let mut groups: FxHashMap<u32, Option<f64>> = FxHashMap::default();
         for &i in lines {
             let old = *self.portfolio.line(i);
+            let old_ids = *self.portfolio.line_ids(i);
             if ids_kept {
                 self.portfolio.refresh(i, &self.data.exposures[i]);
             } else {
                 self.portfolio.recompile(i, &self.data.exposures[i]);
             }
             let line = *self.portfolio.line(i);
+            let ids = *self.portfolio.line_ids(i);
             self.kinds.extend(&self.rules, &self.portfolio);
             let outcome = credit::evaluate(&self.rules, self.kinds.of(&line), &line);
             if self.rules.sme_factor {
                 let known = self.portfolio.counterparties.len();
                 self.sme_totals.resize(known, Sum::default());
                 self.counterparty_lines.resize(known, Vec::new());
-                if old.counterparty != NONE {
-                    let cp = old.counterparty as usize;
-                    if sme_eligible(&old) {
+                let (before, after) = (old_ids.counterparty, ids.counterparty);
+                if before != NONE {
+                    let cp = before as usize;
+                    if self.kinds.of(&old).sme_eligible {
                         self.sme_totals[cp].add(-self.pass.outcomes[i].exposure);
                     }
-                    if old.counterparty != line.counterparty {
+                    if before != after {
                         self.counterparty_lines[cp].retain(|j| *j != i);
                     }
-                    affected.insert(old.counterparty);
+                    affected.insert(before);
                 }
-                if line.counterparty != NONE {
-                    let cp = line.counterparty as usize;
-                    if sme_eligible(&line) {
+                if after != NONE {
+                    let cp = after as usize;
+                    if self.kinds.of(&line).sme_eligible {
                         self.sme_totals[cp].add(outcome.exposure);
                     }
-                    if old.counterparty != line.counterparty {
+                    if before != after {
                         self.counterparty_lines[cp].push(i);
                     }
-                    affected.insert(line.counterparty);
+                    affected.insert(after);
                 }
             }
             self.pass.outcomes[i] = outcome;
@@ -425,6 +429,7 @@ impl IncrementalEngine {
         for cp in affected {
             let members = std::mem::take(&mut self.counterparty_lines[cp as usize]);
             for &j in &members {
+                self.settle(j);
                 let factor = self.factor_of(j);
                 if factor != self.pass.factors[j] {
                     self.replace_contribution(j, factor, &mut groups);
@@ -451,7 +456,8 @@ impl IncrementalEngine {
 
     fn factor_of(&self, i: usize) -> f64 {
         line_factor(
-            self.portfolio.line(i),
+            self.kinds.of(self.portfolio.line(i)),
+            self.portfolio.line_ids(i),
             self.pass.outcomes[i].exposure,
             &self.sme_totals,
             &self.rules,
@@ -475,6 +481,7 @@ impl IncrementalEngine {
         let line = self.portfolio.line(i);
         let new = aggregate::contribution(
             line,
+            self.portfolio.line_ids(i),
             self.kinds.of(line),
             &self.pass.outcomes[i],
             factor,

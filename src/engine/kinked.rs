@@ -229,16 +229,10 @@ impl KindBook {
             if lines == 0 {
                 continue;
             }
-            let line = Line {
-                drawn: e * scale,
-                undrawn: 0.0,
-                specific_provisions: 0.0,
-                collateral_value: 0.0,
-                guaranteed_amount: c * scale,
-                ltv: Some(representative),
-                property_value: None,
-                ..self.template
-            };
+            let line = self
+                .template
+                .carrying(e * scale, c * scale)
+                .valued(Some(representative), None);
             let outcome = credit::evaluate(rules, kind, &line);
             out.credit += outcome.rwa;
             out.class_rwa[usize::from(kind.class_index)] += outcome.rwa;

@@ -28,7 +28,7 @@ pub mod sum;
 use aggregate::{Accumulator, Contribution, CreditAggregates, Interner};
 use credit::{KindRules, KindTable, LineOutcome};
 use dataset::DataSet;
-use portfolio::{Line, Portfolio};
+use portfolio::{Line, LineIds, Portfolio};
 use profile::{DEFAULT_PROFILE, Profile, ProfileError};
 use results::{Bucket, Headroom, LeverageResults, LineResult, Ratios, Results, RwaResults};
 use rules::Rules;
@@ -74,14 +74,14 @@ fn each_line(
     portfolio: &Portfolio,
     kinds: &KindTable,
     rules: &Rules,
-    mut sink: impl FnMut(&Line, &KindRules, &LineOutcome, f64),
+    mut sink: impl FnMut(&Line, &LineIds, &KindRules, &LineOutcome, f64),
 ) {
     let totals = aggregate::sme_totals(portfolio, kinds, rules);
-    for line in portfolio.lines() {
+    for (line, ids) in portfolio.lines().iter().zip(portfolio.ids()) {
         let kind = kinds.of(line);
         let outcome = credit::evaluate(rules, kind, line);
-        let factor = aggregate::line_factor(line, outcome.exposure, &totals, rules);
-        sink(line, kind, &outcome, factor);
+        let factor = aggregate::line_factor(kind, ids, outcome.exposure, &totals, rules);
+        sink(line, ids, kind, &outcome, factor);
     }
 }
 
@@ -104,13 +104,18 @@ pub fn credit_pass(portfolio: &Portfolio, kinds: &KindTable, rules: &Rules) -> C
     let mut factors = Vec::with_capacity(n);
     let mut contributions = Vec::with_capacity(n);
     let mut aggregates = CreditAggregates::default();
-    each_line(portfolio, kinds, rules, |line, kind, outcome, factor| {
-        let c = aggregate::contribution(line, kind, outcome, factor, rules);
-        aggregates.apply(&c, 1.0);
-        outcomes.push(outcome.clone());
-        factors.push(factor);
-        contributions.push(c);
-    });
+    each_line(
+        portfolio,
+        kinds,
+        rules,
+        |line, ids, kind, outcome, factor| {
+            let c = aggregate::contribution(line, ids, kind, outcome, factor, rules);
+            aggregates.apply(&c, 1.0);
+            outcomes.push(outcome.clone());
+            factors.push(factor);
+            contributions.push(c);
+        },
+    );
     // Back to the data set's order, which the per-line results and the
     // incremental engine follow.
     let in_data_order = |i| portfolio.slot(i);
@@ -132,10 +137,15 @@ pub fn credit_aggregates(
     rules: &Rules,
 ) -> CreditAggregates {
     let mut sums = Accumulator::new(portfolio);
-    each_line(portfolio, kinds, rules, |line, kind, outcome, factor| {
-        aggregate::contribute(line, kind, outcome, factor, rules, &mut sums);
-        sums.end_line();
-    });
+    each_line(
+        portfolio,
+        kinds,
+        rules,
+        |line, ids, kind, outcome, factor| {
+            aggregate::contribute(line, ids, kind, outcome, factor, rules, &mut sums);
+            sums.end_line();
+        },
+    );
     sums.finish()
 }
 

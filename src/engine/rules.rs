@@ -44,6 +44,26 @@ pub const TABLES: [Table; 7] = [
     Table::Corporate,
 ];
 
+/// The residual-maturity bands of sovereign-debt haircuts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Maturity {
+    UpToOneYear,
+    UpToFiveYears,
+    Longer,
+}
+
+impl Maturity {
+    /// Bands upper-inclusive; no maturity is the longest band (ratios.md
+    /// §10).
+    pub fn of(years: Option<f64>) -> Maturity {
+        match years {
+            Some(m) if m <= 1.0 => Maturity::UpToOneYear,
+            Some(m) if m <= 5.0 => Maturity::UpToFiveYears,
+            _ => Maturity::Longer,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Rules {
     pub ccf: [f64; 6],
@@ -240,16 +260,15 @@ impl Rules {
         self.ccf[kind as usize]
     }
 
-    /// Hc of CRE22 by collateral type; sovereign debt by residual maturity,
-    /// bands upper-inclusive, no maturity = the longest band (ratios.md §10).
-    pub fn haircut(&self, kind: CollateralType, maturity_years: Option<f64>) -> f64 {
+    /// Hc of CRE22 by collateral type; sovereign debt by residual maturity.
+    pub fn haircut(&self, kind: CollateralType, maturity: Maturity) -> f64 {
         match kind {
             CollateralType::Cash => self.haircuts[0],
             CollateralType::Gold => self.haircuts[1],
-            CollateralType::SovereignDebt => match maturity_years {
-                Some(m) if m <= 1.0 => self.haircuts[2],
-                Some(m) if m <= 5.0 => self.haircuts[3],
-                _ => self.haircuts[4],
+            CollateralType::SovereignDebt => match maturity {
+                Maturity::UpToOneYear => self.haircuts[2],
+                Maturity::UpToFiveYears => self.haircuts[3],
+                Maturity::Longer => self.haircuts[4],
             },
             CollateralType::MainIndexEquity => self.haircuts[5],
             CollateralType::OtherListedEquity => self.haircuts[6],
