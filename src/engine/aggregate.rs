@@ -137,7 +137,9 @@ pub trait Sink {
     fn part(&mut self, bucket: usize, exposure: f64, rwa: f64);
     /// Private-sector weight for the CCyB, by country id (None: rate 0).
     fn ccyb(&mut self, country: Option<u32>, weight: f64);
-    fn large(&mut self, group: u32, amount: f64);
+    /// A large-exposure amount for `group`, which is `watched` among the
+    /// watched groups (NONE when it is not, or not known).
+    fn large(&mut self, group: u32, watched: u32, amount: f64);
 }
 
 /// What one line adds to every aggregate, handed to `sink`: the one place
@@ -179,11 +181,11 @@ pub fn contribute(
         } else {
             line.guaranteed_amount.clamp(0.0, after_collateral)
         };
-        if line.group != NONE {
-            sink.large(line.group, after_collateral - moved);
+        if ids.group != NONE {
+            sink.large(ids.group, line.watched, after_collateral - moved);
         }
         if ids.guarantor_group != NONE && moved > 0.0 && kind.guarantor_listed {
-            sink.large(ids.guarantor_group, moved);
+            sink.large(ids.guarantor_group, ids.watched_guarantor, moved);
         }
     }
 }
@@ -230,7 +232,7 @@ impl Sink for Contribution {
         self.ccyb = Some((country, weight));
     }
 
-    fn large(&mut self, group: u32, amount: f64) {
+    fn large(&mut self, group: u32, _: u32, amount: f64) {
         self.large[usize::from(self.large_count)] = (group, amount);
         self.large_count += 1;
     }
@@ -278,7 +280,7 @@ impl Contribution {
             sink.ccyb(country, weight);
         }
         for (group, amount) in &self.large[..usize::from(self.large_count)] {
-            sink.large(*group, *amount);
+            sink.large(*group, NONE, *amount);
         }
     }
 }
@@ -434,7 +436,7 @@ impl Sink for Signed<'_> {
         }
     }
 
-    fn large(&mut self, group: u32, amount: f64) {
+    fn large(&mut self, group: u32, _: u32, amount: f64) {
         self.aggregates.count_group(group, amount, self.sign);
     }
 }
@@ -528,7 +530,7 @@ impl Sink for SegmentSink<'_> {
         .ccyb(country, weight);
     }
 
-    fn large(&mut self, group: u32, amount: f64) {
+    fn large(&mut self, group: u32, _: u32, amount: f64) {
         let groups = &mut self.segment.groups;
         let at = match groups.binary_search_by_key(&group, |(g, _)| *g) {
             Ok(at) => at,
@@ -587,7 +589,7 @@ impl Accumulator {
                 ..BlockSums::default()
             },
             lines: 0,
-            groups: vec![(0.0, 0); portfolio.groups.len()],
+            groups: vec![(0.0, 0); portfolio.watched.len()],
         }
     }
 
@@ -600,19 +602,16 @@ impl Accumulator {
         }
     }
 
-    pub fn finish(mut self) -> CreditAggregates {
+    /// The aggregates (with no group) and the amount of every watched group
+    /// some line references, by watched slot.
+    pub fn finish(mut self) -> (CreditAggregates, Vec<Option<f64>>) {
         self.flush();
-        let mut a = self.aggregates;
-        (a.groups, a.group_refs) = self
+        let watched = self
             .groups
             .into_iter()
-            .map(|(amount, refs)| {
-                let mut sum = Sum::default();
-                sum.add(amount);
-                (sum, refs)
-            })
-            .unzip();
-        a
+            .map(|(amount, refs)| (refs > 0).then_some(amount))
+            .collect();
+        (self.aggregates, watched)
     }
 
     fn flush(&mut self) {
@@ -681,12 +680,46 @@ impl Sink for Accumulator {
     }
 
     #[inline]
-    fn large(&mut self, group: u32, amount: f64) {
+    fn large(&mut self, _: u32, watched: u32, amount: f64) {
+        if let Some(sum) = self.groups.get_mut(watched as usize) {
+            sum.0 += amount;
+            sum.1 += 1;
+        }
+    }
+}
+
+/// Every group's amount, for a listing the watched groups do not settle:
+/// the large-exposure part of the pass alone.
+#[derive(Default)]
+pub struct GroupAmounts {
+    groups: Vec<(Sum, u32)>,
+}
+
+impl GroupAmounts {
+    /// (amount, group id) of every group some line references.
+    pub fn present(self) -> Vec<(f64, u32)> {
+        self.groups
+            .into_iter()
+            .enumerate()
+            .filter(|(_, (_, refs))| *refs > 0)
+            .map(|(g, (sum, _))| (sum.value(), g as u32))
+            .collect()
+    }
+}
+
+impl Sink for GroupAmounts {
+    fn line(&mut self, _: usize, _: f64, _: f64, _: f64, _: f64) {}
+
+    fn part(&mut self, _: usize, _: f64, _: f64) {}
+
+    fn ccyb(&mut self, _: Option<u32>, _: f64) {}
+
+    fn large(&mut self, group: u32, _: u32, amount: f64) {
         let g = group as usize;
         if self.groups.len() <= g {
-            self.groups.resize(g + 1, (0.0, 0));
+            self.groups.resize(g + 1, (Sum::default(), 0));
         }
-        self.groups[g].0 += amount;
+        self.groups[g].0.add(amount);
         self.groups[g].1 += 1;
     }
 }

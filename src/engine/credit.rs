@@ -532,7 +532,12 @@ impl KindTable {
 
     #[inline]
     pub fn of(&self, line: &Line) -> &KindRules {
-        &self.kinds[line.kind as usize]
+        self.get(line.kind)
+    }
+
+    #[inline]
+    pub fn get(&self, kind: u32) -> &KindRules {
+        &self.kinds[kind as usize]
     }
 }
 

@@ -1,6 +1,6 @@
 //! §9 large exposures (LEX20, LEX30): exposure per group of connected
 //! counterparties against Tier 1. The group amounts are summed line by line
-//! in `aggregate::contribution`; this module lists them.
+//! in `aggregate::contribute`; this module lists them.
 
 use super::aggregate::Interner;
 use super::profile::Profile;
@@ -9,11 +9,11 @@ use super::sum::Sum;
 use rustc_hash::FxHashMap;
 
 /// Every group at or above the reporting threshold plus the largest ones,
-/// largest first, ties by group id (ratios.md §10). Selecting the candidates
+/// largest first, ties by group id (ratios.md §10), from the (amount,
+/// group) of every group some line references. Selecting the candidates
 /// first keeps this linear in the number of groups.
 pub fn list(
-    groups: &[Sum],
-    refs: &[u32],
+    mut all: Vec<(f64, u32)>,
     names: &Interner,
     tier1: f64,
     profile: &Profile,
@@ -21,7 +21,9 @@ pub fn list(
     let limit = profile.get("le.limit");
     let threshold = profile.get("le.reporting_threshold") * tier1;
     let largest = profile.get("le.listed_largest").max(0.0) as usize;
-    let mut all: Vec<(f64, u32)> = present(groups, refs).collect();
+    for (amount, _) in &mut all {
+        *amount = amount.max(0.0);
+    }
     // The `largest`-th amount: every group at or above it is a candidate
     // (ties included, so the id order decides among equals).
     let cut = if largest == 0 || all.is_empty() {
@@ -44,6 +46,22 @@ pub fn list(
         .filter(|(rank, (exposure, _))| *rank < largest || (tier1 > 0.0 && *exposure >= threshold))
         .map(|(_, (exposure, group))| entry(group, exposure, tier1, limit))
         .collect()
+}
+
+/// Whether `watched` (some groups' amounts) lists what every group would,
+/// when no other group can exceed `others`: the largest ones are all
+/// watched, and so is every group at or above the reporting threshold.
+pub fn watched_settle(watched: &[(f64, u32)], others: f64, tier1: f64, profile: &Profile) -> bool {
+    let threshold = profile.get("le.reporting_threshold") * tier1;
+    let largest = profile.get("le.listed_largest").max(0.0) as usize;
+    let mut amounts: Vec<f64> = watched.iter().map(|(a, _)| a.max(0.0)).collect();
+    // Strictly above: a group left out that ties could rank first by name.
+    let largest_watched = largest == 0
+        || (amounts.len() >= largest && {
+            let (_, kth, _) = amounts.select_nth_unstable_by(largest - 1, |a, b| b.total_cmp(a));
+            *kth > others
+        });
+    largest_watched && (tier1 <= 0.0 || threshold > others)
 }
 
 /// One listed group; share and breach are null when Tier 1 is 0, and a
@@ -163,7 +181,7 @@ impl GroupRanking {
 
 /// (amount, group) of every group some line references, amounts floored
 /// at 0.
-fn present<'a>(groups: &'a [Sum], refs: &'a [u32]) -> impl Iterator<Item = (f64, u32)> + 'a {
+pub fn present<'a>(groups: &'a [Sum], refs: &'a [u32]) -> impl Iterator<Item = (f64, u32)> + 'a {
     groups
         .iter()
         .zip(refs)
@@ -198,7 +216,7 @@ mod tests {
         let amounts = [5.0, 5.0, 3.0, 5.0, 1.0, 9.0];
         let refs = [1, 1, 1, 1, 0, 1];
         let groups = sums(&amounts);
-        let full = list(&groups, &refs, &names, 1_000.0, &profile);
+        let full = list(present(&groups, &refs).collect(), &names, 1_000.0, &profile);
         let mut ranking = GroupRanking::default();
         assert_eq!(
             ranking.list(&groups, &refs, &names, 1_000.0, &profile),
@@ -217,7 +235,7 @@ mod tests {
         ranking.update(2, Some(3.0), Some(7.0));
         assert_eq!(
             ranking.list(&moved, &refs, &names, 1_000.0, &profile),
-            list(&moved, &refs, &names, 1_000.0, &profile)
+            list(present(&moved, &refs).collect(), &names, 1_000.0, &profile)
         );
         // foxtrot loses its last line.
         let mut gone = refs;
@@ -225,7 +243,7 @@ mod tests {
         ranking.update(5, Some(9.0), None);
         assert_eq!(
             ranking.list(&moved, &gone, &names, 1_000.0, &profile),
-            list(&moved, &gone, &names, 1_000.0, &profile)
+            list(present(&moved, &gone).collect(), &names, 1_000.0, &profile)
         );
         // Everyone falls: fewer than three groups stay above the floor, and
         // the ranking sets it again from every group.
@@ -235,12 +253,12 @@ mod tests {
         }
         assert_eq!(
             ranking.list(&fallen, &gone, &names, 1_000.0, &profile),
-            list(&fallen, &gone, &names, 1_000.0, &profile)
+            list(present(&fallen, &gone).collect(), &names, 1_000.0, &profile)
         );
         // A low Tier 1 lists every group above 10 % of it.
         assert_eq!(
             ranking.list(&fallen, &gone, &names, 2.0, &profile),
-            list(&fallen, &gone, &names, 2.0, &profile)
+            list(present(&fallen, &gone).collect(), &names, 2.0, &profile)
         );
     }
 }

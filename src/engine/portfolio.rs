@@ -66,18 +66,43 @@ pub struct Line {
     /// byte of every line.
     ltv: f64,
     property_value: f64,
-    /// `group_id`, else `counterparty_id`: the large-exposure group.
-    pub group: u32,
+    /// The line's group among the watched ones (`Portfolio::watched`), or
+    /// NONE.
+    pub watched: u32,
     /// The index of the line's traits in `Portfolio::kinds`.
     pub kind: u32,
 }
 
 /// The ids of a line that most rules do not read, beside it.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct LineIds {
+    /// `group_id`, else `counterparty_id`: the large-exposure group.
+    pub group: u32,
     pub guarantor_group: u32,
+    /// The guarantor's group among the watched ones, or NONE.
+    pub watched_guarantor: u32,
     pub country: u32,
     pub counterparty: u32,
+}
+
+/// The full pass sums the amounts of this many groups at most: the largest
+/// by a bound that holds under any profile ([`Unwatched`]).
+pub const WATCHED: usize = 4096;
+
+/// What no group outside the watched ones can exceed, under a profile
+/// whose largest CCF (or leverage CCF floor) is `c`: `drawn_and_guaranteed`
+/// plus `c` times `undrawn`. A group's amount (ratios.md §9) is at most its
+/// lines' drawn plus CCF × undrawn amounts, plus what guarantees move to it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Unwatched {
+    pub drawn_and_guaranteed: f64,
+    pub undrawn: f64,
+}
+
+impl Unwatched {
+    pub fn bound(&self, c: f64) -> f64 {
+        self.drawn_and_guaranteed + c * self.undrawn
+    }
 }
 
 fn present(value: f64) -> Option<f64> {
@@ -150,6 +175,10 @@ pub struct Portfolio {
     pub counterparties: Interner,
     /// The distinct traits of the lines, in order of first appearance.
     pub kinds: Vec<Traits>,
+    /// The group ids of the watched groups.
+    pub watched: Vec<u32>,
+    /// None once a line changed after compiling: the bound is then unknown.
+    pub unwatched: Option<Unwatched>,
     kind_ids: FxHashMap<Traits, u32>,
     reporting_currency: String,
 }
@@ -167,14 +196,57 @@ impl Portfolio {
             .unzip();
         // A stable sort: within a kind, the data set's order.
         let mut order: Vec<u32> = (0..lines.len() as u32).collect();
-        order.sort_by_key(|i| (lines[*i as usize].kind, lines[*i as usize].group));
+        order.sort_by_key(|i| lines[*i as usize].kind);
         portfolio.slots = vec![0; lines.len()];
         for (slot, i) in order.iter().enumerate() {
             portfolio.slots[*i as usize] = slot as u32;
         }
         portfolio.lines = order.iter().map(|i| lines[*i as usize]).collect();
         portfolio.ids = order.iter().map(|i| ids[*i as usize]).collect();
+        portfolio.watch();
         portfolio
+    }
+
+    /// Picks the watched groups: the largest by drawn + undrawn + guarantees
+    /// moved to them, so that the groups left out are far below any listing.
+    fn watch(&mut self) {
+        let n = self.groups.len();
+        let (mut drawn, mut undrawn) = (vec![0.0; n], vec![0.0; n]);
+        for (line, ids) in self.lines.iter().zip(&self.ids) {
+            if ids.group != NONE {
+                drawn[ids.group as usize] += line.drawn.max(0.0);
+                undrawn[ids.group as usize] += line.undrawn.max(0.0);
+            }
+            if ids.guarantor_group != NONE {
+                drawn[ids.guarantor_group as usize] += line.guaranteed_amount.max(0.0);
+            }
+        }
+        let mut by_size: Vec<u32> = (0..n as u32).collect();
+        let size = |g: &u32| drawn[*g as usize] + undrawn[*g as usize];
+        if n > WATCHED {
+            by_size.select_nth_unstable_by(WATCHED, |a, b| size(b).total_cmp(&size(a)));
+        }
+        let (watched, unwatched) = by_size.split_at(n.min(WATCHED));
+        let max = |values: &[f64]| {
+            unwatched
+                .iter()
+                .map(|g| values[*g as usize])
+                .fold(f64::NEG_INFINITY, f64::max)
+        };
+        self.unwatched = Some(Unwatched {
+            drawn_and_guaranteed: max(&drawn),
+            undrawn: max(&undrawn).max(0.0),
+        });
+        self.watched = watched.to_vec();
+        let mut slot = vec![NONE; n];
+        for (s, g) in self.watched.iter().enumerate() {
+            slot[*g as usize] = s as u32;
+        }
+        let slot_of = |g: u32| if g == NONE { NONE } else { slot[g as usize] };
+        for (line, ids) in self.lines.iter_mut().zip(&mut self.ids) {
+            line.watched = slot_of(ids.group);
+            ids.watched_guarantor = slot_of(ids.guarantor_group);
+        }
     }
 
     /// Every line, grouped by kind (not in the data set's order).
@@ -218,19 +290,21 @@ impl Portfolio {
     pub fn recompile(&mut self, i: usize, exposure: &Exposure) {
         let slot = self.slot(i);
         (self.lines[slot], self.ids[slot]) = self.compile_line(exposure);
+        self.unwatched = None;
     }
 
     /// Compiles the data set's line `i` again after an edit that keeps its
     /// ids (amounts, ratings): no string is looked up.
     pub fn refresh(&mut self, i: usize, exposure: &Exposure) {
         let slot = self.slot(i);
-        let group = self.lines[slot].group;
+        let watched = self.lines[slot].watched;
         let (values, traits) = self.values(exposure);
         self.lines[slot] = Line {
-            group,
+            watched,
             kind: self.kind(traits),
             ..values
         };
+        self.unwatched = None;
     }
 
     fn kind(&mut self, traits: Traits) -> u32 {
@@ -248,21 +322,22 @@ impl Portfolio {
         let (values, traits) = self.values(e);
         let line = Line {
             kind: self.kind(traits),
+            ..values
+        };
+        let ids = LineIds {
             group: id(
                 &mut self.groups,
                 e.group_id.as_deref().or(e.counterparty_id.as_deref()),
             ),
-            ..values
-        };
-        let ids = LineIds {
             guarantor_group: id(&mut self.groups, e.guarantor_group_id.as_deref()),
+            watched_guarantor: NONE,
             country: id(&mut self.countries, e.country.as_deref()),
             counterparty: id(&mut self.counterparties, e.counterparty_id.as_deref()),
         };
         (line, ids)
     }
 
-    /// The amounts (group and kind left at NONE) and the traits.
+    /// The amounts (watched group and kind left at NONE) and the traits.
     fn values(&self, e: &Exposure) -> (Line, Traits) {
         let line_currency = e.currency.as_deref().unwrap_or(&self.reporting_currency);
         let collateral_currency = e.collateral_currency.as_deref().unwrap_or(line_currency);
@@ -274,7 +349,7 @@ impl Portfolio {
             guaranteed_amount: e.guaranteed_amount.unwrap_or(0.0),
             ltv: e.ltv.unwrap_or(f64::NAN),
             property_value: e.property_value.unwrap_or(f64::NAN),
-            group: NONE,
+            watched: NONE,
             kind: NONE,
         };
         let traits = Traits {
@@ -332,9 +407,9 @@ mod tests {
             !p.traits(p.line(0)).collateral_fx,
             "currencies compare case-insensitively"
         );
-        assert_eq!(p.groups.name(p.line(0).group), "G");
+        assert_eq!(p.groups.name(p.line_ids(0).group), "G");
         assert_eq!(
-            p.groups.name(p.line(1).group),
+            p.groups.name(p.line_ids(1).group),
             "C",
             "counterparty when no group"
         );

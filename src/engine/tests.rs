@@ -737,6 +737,45 @@ fn scenario_errors_name_the_edit() {
     assert!(Scenario::from_json_str(r#"{"edits": [{"op": "explode"}]}"#).is_err());
 }
 
+/// The same large exposures, names in order and amounts to 1e-9.
+fn assert_same_listing(a: &[results::LargeExposure], b: &[results::LargeExposure]) {
+    assert_eq!(
+        a.iter().map(|l| &l.group).collect::<Vec<_>>(),
+        b.iter().map(|l| &l.group).collect::<Vec<_>>()
+    );
+    for (x, y) in a.iter().zip(b) {
+        assert!((x.exposure - y.exposure).abs() <= 1e-9 * x.exposure.abs().max(1.0));
+    }
+}
+
+#[test]
+fn the_watched_groups_list_what_every_group_lists() {
+    let mut data = crate::samples::generate(20_000, 3);
+    let profile = basel();
+    assert!(
+        Portfolio::compile(&data).groups.len() > portfolio::WATCHED,
+        "more groups than the pass watches"
+    );
+    let every_group = ComputeOptions {
+        lines: true,
+        explain: false,
+    };
+    let streamed = compute(&data, &profile, &ComputeOptions::default());
+    let per_line = compute(&data, &profile, &every_group);
+    assert!(!streamed.large_exposures.is_empty());
+    assert_same_listing(&streamed.large_exposures, &per_line.large_exposures);
+
+    // A Tier 1 so small that groups left out pass the reporting threshold:
+    // the pass then sums every group.
+    for item in &mut data.capital {
+        item.amount *= 1e-7;
+    }
+    let streamed = compute(&data, &profile, &ComputeOptions::default());
+    let per_line = compute(&data, &profile, &every_group);
+    assert!(streamed.large_exposures.len() > portfolio::WATCHED);
+    assert_same_listing(&streamed.large_exposures, &per_line.large_exposures);
+}
+
 mod properties {
     use super::*;
     use proptest::prelude::*;
