@@ -6,27 +6,47 @@ use super::results::CapitalResults;
 use super::sum::Sum;
 
 pub fn capital(items: &[CapitalItem]) -> CapitalResults {
-    let tier = |tier: Tier| {
-        let net = Sum::of(
-            items
-                .iter()
-                .filter(|i| i.tier == tier)
-                .map(|i| match i.kind {
-                    CapitalKind::Item => i.amount,
-                    CapitalKind::Deduction => -i.amount,
-                }),
-        );
-        net.max(0.0)
-    };
-    let cet1 = tier(Tier::Cet1);
-    let at1 = tier(Tier::At1);
-    let t2 = tier(Tier::T2);
-    CapitalResults {
-        cet1,
-        at1,
-        tier1: cet1 + at1,
-        t2,
-        total: cet1 + at1 + t2,
+    let mut sums = TierSums::default();
+    for item in items {
+        sums.add(item);
+    }
+    sums.results()
+}
+
+/// Each tier's items net of its deductions, kept as items come: a what-if
+/// capital action adds one item, and the tiers follow without summing every
+/// item again.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TierSums {
+    cet1: Sum,
+    at1: Sum,
+    t2: Sum,
+}
+
+impl TierSums {
+    pub fn add(&mut self, item: &CapitalItem) {
+        let amount = match item.kind {
+            CapitalKind::Item => item.amount,
+            CapitalKind::Deduction => -item.amount,
+        };
+        match item.tier {
+            Tier::Cet1 => self.cet1.add(amount),
+            Tier::At1 => self.at1.add(amount),
+            Tier::T2 => self.t2.add(amount),
+        }
+    }
+
+    pub fn results(&self) -> CapitalResults {
+        let cet1 = self.cet1.value().max(0.0);
+        let at1 = self.at1.value().max(0.0);
+        let t2 = self.t2.value().max(0.0);
+        CapitalResults {
+            cet1,
+            at1,
+            tier1: cet1 + at1,
+            t2,
+            total: cet1 + at1 + t2,
+        }
     }
 }
 

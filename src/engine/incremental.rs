@@ -22,6 +22,7 @@
 //! linearly at all; a class holding any takes the per-line path.
 
 use super::aggregate::{self, Segment, line_factor};
+use super::capital::TierSums;
 use super::credit::{self, KindTable, Scaling};
 use super::dataset::{DataSet, Exposure, ExposureClass};
 use super::kinked::{Book, Entry, RwaFigures};
@@ -64,6 +65,8 @@ pub struct IncrementalEngine {
     /// counterparty.
     sme_totals: Vec<Sum>,
     counterparty_lines: Vec<Vec<usize>>,
+    /// The capital tiers, which a capital action moves by its amount.
+    capital: TierSums,
     results: Results,
 }
 
@@ -89,6 +92,7 @@ impl IncrementalEngine {
             results: Results::default(),
             sme_totals: Vec::new(),
             counterparty_lines: Vec::new(),
+            capital: TierSums::default(),
             data,
             portfolio,
             profile,
@@ -96,6 +100,9 @@ impl IncrementalEngine {
             kinds,
             pass,
         };
+        for item in &engine.data.capital {
+            engine.capital.add(item);
+        }
         engine.index_counterparties();
         engine.index_segments();
         engine.refinish();
@@ -205,6 +212,12 @@ impl IncrementalEngine {
                         self.settle(i);
                     }
                     self.rebuild();
+                }
+            }
+            Edit::AddCapital { .. } => {
+                self.apply_to_data(edit)?;
+                if let Some(item) = self.data.capital.last() {
+                    self.capital.add(item);
                 }
             }
             _ => {
@@ -346,6 +359,7 @@ impl IncrementalEngine {
         let aggregates = &self.pass.aggregates;
         self.results = finish(
             &self.data,
+            self.capital.results(),
             profile,
             aggregates,
             &self.portfolio.countries,

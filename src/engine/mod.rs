@@ -184,6 +184,7 @@ fn group_amounts(portfolio: &Portfolio, kinds: &KindTable, rules: &Rules) -> Vec
 /// is what makes non-credit levers instant.
 pub fn finish(
     data: &DataSet,
+    capital: results::CapitalResults,
     profile: &Profile,
     aggregates: &CreditAggregates,
     countries: &Interner,
@@ -206,7 +207,6 @@ pub fn finish(
             })
             .collect::<BTreeMap<String, Bucket>>()
     };
-    let capital = capital::capital(&data.capital);
     let op = oprisk::operational(data.op_risk.as_ref(), profile);
     let market = 12.5
         * data
@@ -387,7 +387,15 @@ pub fn compute_compiled(
         };
         large_exposures::list(all, &portfolio.groups, tier1, profile)
     };
-    let mut results = finish(data, profile, &aggregates, &portfolio.countries, list);
+    let capital = capital::capital(&data.capital);
+    let mut results = finish(
+        data,
+        capital,
+        profile,
+        &aggregates,
+        &portfolio.countries,
+        list,
+    );
     if let Some(pass) = pass {
         results.lines = Some(line_results(data, &pass, options.explain));
     }
