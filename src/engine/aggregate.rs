@@ -351,6 +351,18 @@ impl CreditAggregates {
         }
     }
 
+    /// Adds a segment's sums and counts (not its groups).
+    pub fn add_segment(&mut self, segment: &Segment) {
+        let other = &segment.sums;
+        self.add_scaled(other, 1.0);
+        for (n, m) in self.class_lines.iter_mut().zip(&other.class_lines) {
+            *n += m;
+        }
+        for (n, m) in self.bucket_parts.iter_mut().zip(&other.bucket_parts) {
+            *n += m;
+        }
+    }
+
     /// Every sum but the groups times `k`.
     fn scale(&mut self, k: f64) {
         for sum in [
@@ -468,16 +480,15 @@ impl Segment {
         }
     }
 
-    /// Scales the class by `factor`: every sum of `aggregates` moves by
-    /// (factor − 1) × the class's, and `moved` is told each group's amount
-    /// before and after (None: no line references the group).
+    /// Scales the class by `factor`: its sums, and each of its groups in
+    /// `aggregates` by (factor − 1) × its amount; `moved` is told each
+    /// group's amount before and after (None: no line references the group).
     pub fn scale(
         &mut self,
         factor: f64,
         aggregates: &mut CreditAggregates,
         mut moved: impl FnMut(u32, Option<f64>, Option<f64>),
     ) {
-        aggregates.add_scaled(&self.sums, factor - 1.0);
         self.sums.scale(factor);
         for (group, amount) in &mut self.groups {
             let g = *group as usize;
@@ -560,7 +571,7 @@ pub struct Accumulator {
     aggregates: CreditAggregates,
     block: BlockSums,
     lines: u32,
-    groups: Vec<(f64, u32)>,
+    groups: Vec<(Sum, u32)>,
 }
 
 #[derive(Clone, Default)]
@@ -589,7 +600,7 @@ impl Accumulator {
                 ..BlockSums::default()
             },
             lines: 0,
-            groups: vec![(0.0, 0); portfolio.watched.len()],
+            groups: vec![(Sum::default(), 0); portfolio.watched.len()],
         }
     }
 
@@ -609,7 +620,7 @@ impl Accumulator {
         let watched = self
             .groups
             .into_iter()
-            .map(|(amount, refs)| (refs > 0).then_some(amount))
+            .map(|(amount, refs)| (refs > 0).then(|| amount.value()))
             .collect();
         (self.aggregates, watched)
     }
@@ -682,7 +693,7 @@ impl Sink for Accumulator {
     #[inline]
     fn large(&mut self, _: u32, watched: u32, amount: f64) {
         if let Some(sum) = self.groups.get_mut(watched as usize) {
-            sum.0 += amount;
+            sum.0.add(amount);
             sum.1 += 1;
         }
     }

@@ -633,6 +633,10 @@ pub enum Scaling {
     /// They scale by f until the line's LTV, which comes from a property
     /// value that keeps its value, crosses a band bound (`kinked`).
     Kinked,
+    /// They scale by f, but the rule compares two amounts that are equal or
+    /// nearly (provisions at 20 % of drawn), so the rounding of the scaled
+    /// amounts decides it: the line is evaluated again at each lever.
+    Fragile,
     /// Neither: the crr3 SME supporting factor (the counterparty's total
     /// moves the factor of every line it has), and crr3 loan splitting on a
     /// property value (the secured part stays while the rest grows).
@@ -645,6 +649,12 @@ pub fn scaling(rules: &Rules, kind: &KindRules, line: &Line) -> Scaling {
         _ if rules.sme_factor && kind.sme_eligible => Scaling::Unscalable,
         Borrower::RealEstate(RePlan::Split { .. }) if line.property_value().is_some() => {
             Scaling::Unscalable
+        }
+        Borrower::Defaulted
+            if (line.specific_provisions - rules.defaulted_threshold * line.drawn).abs()
+                <= 1e-12 * line.drawn.abs() =>
+        {
+            Scaling::Fragile
         }
         Borrower::RealEstate(plan) if valued => match ltv_bounds(rules, &plan) {
             Some(bounds) if bounds.is_sorted() => Scaling::Kinked,

@@ -25,7 +25,18 @@ pub struct Entry {
     /// min(guaranteed amount, E*): the cover where the guarantor's weight
     /// is the lower one.
     cover: f64,
+    /// The line's drawn and undrawn amounts and property value at the scale
+    /// `at` it was put in with: near a bound, its band is decided from them
+    /// as the line, settled at another scale, computes its LTV.
+    drawn: f64,
+    undrawn: f64,
+    property_value: f64,
+    at: f64,
 }
+
+/// An LTV within this relative distance of a bound is compared as the line
+/// computes it, not from the book's LTV at F = 1: the two round apart.
+const NEAR: f64 = 1e-12;
 
 impl Entry {
     /// Line `line` as evaluated, its amounts `scale` times the data set's.
@@ -36,7 +47,27 @@ impl Entry {
             ltv: credit::ltv(line) / scale,
             exposure: e / scale,
             cover: line.guaranteed_amount.clamp(0.0, e) / scale,
+            drawn: line.drawn,
+            undrawn: line.undrawn,
+            property_value: line.property_value().unwrap_or(0.0),
+            at: scale,
         }
+    }
+
+    /// The LTV of the line settled at class scale `scale`: its amounts
+    /// times scale / at, as `IncrementalEngine::settle` scales them, over
+    /// the property value, as `credit::ltv` divides.
+    fn ltv_at(&self, scale: f64) -> f64 {
+        let k = scale / self.at;
+        if self.property_value > 0.0 {
+            (self.drawn * k + self.undrawn * k) / self.property_value
+        } else {
+            f64::INFINITY
+        }
+    }
+
+    fn near(&self, bound: f64, scale: f64) -> bool {
+        (self.ltv * scale - bound).abs() <= NEAR * bound.abs()
     }
 }
 
@@ -157,8 +188,19 @@ impl KindBook {
     }
 
     fn sort(&mut self) {
-        let mut kept: FxHashMap<(u64, u64, u64), i64> = FxHashMap::default();
-        let key = |e: &Entry| (e.ltv.to_bits(), e.exposure.to_bits(), e.cover.to_bits());
+        let mut kept: FxHashMap<[u64; 7], i64> = FxHashMap::default();
+        let key = |e: &Entry| {
+            [
+                e.ltv,
+                e.exposure,
+                e.cover,
+                e.drawn,
+                e.undrawn,
+                e.property_value,
+                e.at,
+            ]
+            .map(f64::to_bits)
+        };
         for (entry, sign) in &self.changes {
             *kept.entry(key(entry)).or_default() += *sign as i64;
         }
@@ -201,6 +243,36 @@ impl KindBook {
             return;
         };
         let position = |ltv: f64| self.sorted.partition_point(|e| e.ltv * scale <= ltv);
+        // Entries near a bound whose own LTV puts them in the other band
+        // than the book's order: (exposure, cover, lines, covered lines)
+        // moved between the bands on either side.
+        let mut moved = vec![(0.0, 0.0, 0i64, 0i64); bounds.len() + 1];
+        for (below, bound) in bounds.iter().enumerate() {
+            let from = self
+                .sorted
+                .partition_point(|e| e.ltv * scale < bound * (1.0 - NEAR));
+            for entry in self.sorted[from..]
+                .iter()
+                .take_while(|e| e.near(*bound, scale))
+            {
+                let (ordered, own) = (entry.ltv * scale <= *bound, entry.ltv_at(scale) <= *bound);
+                if ordered == own {
+                    continue;
+                }
+                let (out_of, into) = if ordered {
+                    (below, below + 1)
+                } else {
+                    (below + 1, below)
+                };
+                let covered = i64::from(entry.cover > 0.0);
+                for (band, sign) in [(out_of, -1.0), (into, 1.0)] {
+                    moved[band].0 += sign * entry.exposure;
+                    moved[band].1 += sign * entry.cover;
+                    moved[band].2 += sign as i64;
+                    moved[band].3 += sign as i64 * covered;
+                }
+            }
+        }
         let mut start = 0;
         for band in 0..=bounds.len() {
             // An LTV at a bound belongs to the band the bound closes.
@@ -208,18 +280,18 @@ impl KindBook {
                 Some(bound) => (position(*bound), *bound),
                 None => (self.sorted.len(), f64::INFINITY),
             };
-            let in_band = |ltv: f64| {
-                let scaled = ltv * scale;
-                (band == 0 || scaled > bounds[band - 1])
-                    && bounds.get(band).is_none_or(|b| scaled <= *b)
+            let in_band = |entry: &Entry| {
+                let ltv = entry.ltv_at(scale);
+                (band == 0 || ltv > bounds[band - 1]) && bounds.get(band).is_none_or(|b| ltv <= *b)
             };
             let (mut e, mut c) = (
-                self.running[end].0 - self.running[start].0,
-                self.running[end].1 - self.running[start].1,
+                self.running[end].0 - self.running[start].0 + moved[band].0,
+                self.running[end].1 - self.running[start].1 + moved[band].1,
             );
-            let mut lines = (end - start) as i64;
-            let mut covered = i64::from(self.running[end].2 - self.running[start].2);
-            for (entry, sign) in self.changes.iter().filter(|(e, _)| in_band(e.ltv)) {
+            let mut lines = (end - start) as i64 + moved[band].2;
+            let mut covered =
+                i64::from(self.running[end].2 - self.running[start].2) + moved[band].3;
+            for (entry, sign) in self.changes.iter().filter(|(e, _)| in_band(e)) {
                 e += sign * entry.exposure;
                 c += sign * entry.cover;
                 lines += *sign as i64;

@@ -32,7 +32,6 @@ use portfolio::{Line, LineIds, Portfolio};
 use profile::{DEFAULT_PROFILE, Profile, ProfileError};
 use results::{Bucket, Headroom, LeverageResults, LineResult, Ratios, Results, RwaResults};
 use rules::Rules;
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use sum::Sum;
 
@@ -351,19 +350,13 @@ pub fn compute_compiled(
 ) -> Results {
     let rules = Rules::from_profile(profile);
     let kinds = KindTable::new(&rules, portfolio);
-    let pass = options
-        .lines
-        .then(|| credit_pass(portfolio, &kinds, &rules));
-    let (aggregates, watched) = match &pass {
-        Some(pass) => (Cow::Borrowed(&pass.aggregates), None),
-        None => {
-            let (aggregates, watched) = credit_aggregates(portfolio, &kinds, &rules);
-            (Cow::Owned(aggregates), Some(watched))
-        }
-    };
+    // The figures always come from the streamed pass, so that a result with
+    // its lines and one without agree to the last digit; the lines come
+    // from the per-line pass.
+    let (aggregates, watched) = credit_aggregates(portfolio, &kinds, &rules);
     let list = |tier1: f64| {
-        let all = match (watched, portfolio.unwatched) {
-            (Some(watched), Some(unwatched)) => {
+        let all = match portfolio.unwatched {
+            Some(unwatched) => {
                 let watched: Vec<(f64, u32)> = watched
                     .iter()
                     .zip(&portfolio.watched)
@@ -380,10 +373,7 @@ pub fn compute_compiled(
                     group_amounts(portfolio, &kinds, &rules)
                 }
             }
-            (Some(_), None) => group_amounts(portfolio, &kinds, &rules),
-            (None, _) => {
-                large_exposures::present(&aggregates.groups, &aggregates.group_refs).collect()
-            }
+            None => group_amounts(portfolio, &kinds, &rules),
         };
         large_exposures::list(all, &portfolio.groups, tier1, profile)
     };
@@ -396,7 +386,8 @@ pub fn compute_compiled(
         &portfolio.countries,
         list,
     );
-    if let Some(pass) = pass {
+    if options.lines {
+        let pass = credit_pass(portfolio, &kinds, &rules);
         results.lines = Some(line_results(data, &pass, options.explain));
     }
     results

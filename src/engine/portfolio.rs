@@ -159,8 +159,8 @@ fn step(rating: Rating) -> Option<Cqs> {
     rating.notch().map(|n| n.cqs())
 }
 
-/// The compiled lines of a data set, in its order, and the names behind
-/// their ids.
+/// The compiled lines of a data set, grouped by kind with the way back to
+/// the data set's order, and the names behind their ids.
 #[derive(Clone, Debug, Default)]
 pub struct Portfolio {
     /// The lines grouped by kind: lines of one kind take the same branches

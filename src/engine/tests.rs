@@ -752,18 +752,51 @@ fn assert_same_listing(a: &[results::LargeExposure], b: &[results::LargeExposure
 fn the_watched_groups_list_what_every_group_lists() {
     let mut data = crate::samples::generate(20_000, 3);
     let profile = basel();
+    let portfolio = Portfolio::compile(&data);
     assert!(
-        Portfolio::compile(&data).groups.len() > portfolio::WATCHED,
+        portfolio.groups.len() > portfolio::WATCHED,
         "more groups than the pass watches"
     );
-    let every_group = ComputeOptions {
-        lines: true,
-        explain: false,
+    let every_group = |data: &DataSet| {
+        let portfolio = Portfolio::compile(data);
+        let rules = Rules::from_profile(&profile);
+        let kinds = credit::KindTable::new(&rules, &portfolio);
+        let tier1 = compute(data, &profile, &ComputeOptions::default())
+            .capital
+            .tier1;
+        large_exposures::list(
+            group_amounts(&portfolio, &kinds, &rules),
+            &portfolio.groups,
+            tier1,
+            &profile,
+        )
     };
     let streamed = compute(&data, &profile, &ComputeOptions::default());
-    let per_line = compute(&data, &profile, &every_group);
     assert!(!streamed.large_exposures.is_empty());
-    assert_same_listing(&streamed.large_exposures, &per_line.large_exposures);
+    assert_same_listing(&streamed.large_exposures, &every_group(&data));
+    // The watched groups settled it on their own.
+    let rules = Rules::from_profile(&profile);
+    let (_, watched) = credit_aggregates(
+        &portfolio,
+        &credit::KindTable::new(&rules, &portfolio),
+        &rules,
+    );
+    let watched: Vec<(f64, u32)> = watched
+        .iter()
+        .zip(&portfolio.watched)
+        .filter_map(|(a, g)| a.map(|a| (a, *g)))
+        .collect();
+    let c = rules
+        .ccf
+        .iter()
+        .fold(rules.leverage_ccf_floor, |a, b| a.max(*b));
+    let bound = portfolio.unwatched.expect("compiled").bound(c);
+    assert!(large_exposures::watched_settle(
+        &watched,
+        bound,
+        streamed.capital.tier1,
+        &profile
+    ));
 
     // A Tier 1 so small that groups left out pass the reporting threshold:
     // the pass then sums every group.
@@ -771,9 +804,43 @@ fn the_watched_groups_list_what_every_group_lists() {
         item.amount *= 1e-7;
     }
     let streamed = compute(&data, &profile, &ComputeOptions::default());
-    let per_line = compute(&data, &profile, &every_group);
     assert!(streamed.large_exposures.len() > portfolio::WATCHED);
-    assert_same_listing(&streamed.large_exposures, &per_line.large_exposures);
+    assert_same_listing(&streamed.large_exposures, &every_group(&data));
+}
+
+#[test]
+fn groups_with_the_same_amounts_tie_and_list_by_name_on_every_path() {
+    let amounts = [387_151.76, 4_709_664.28, 9_439_231.5];
+    let mut data = DataSet::default();
+    for (group, order) in [("TIE-B", [0, 1, 2]), ("TIE-A", [2, 1, 0])] {
+        for (k, i) in order.iter().enumerate() {
+            let mut line = Exposure::new(
+                format!("{group}-{k}"),
+                ExposureClass::Corporate,
+                amounts[*i],
+            );
+            line.group_id = Some(group.into());
+            data.exposures.push(line);
+        }
+    }
+    data.capital.push(CapitalItem {
+        tier: Tier::Cet1,
+        kind: CapitalKind::Item,
+        label: "Capital".into(),
+        amount: 1e6,
+    });
+    let with_lines = ComputeOptions {
+        lines: true,
+        explain: false,
+    };
+    for options in [ComputeOptions::default(), with_lines] {
+        let listed: Vec<String> = compute(&data, &basel(), &options)
+            .large_exposures
+            .into_iter()
+            .map(|l| l.group)
+            .collect();
+        assert_eq!(listed, ["TIE-A", "TIE-B"]);
+    }
 }
 
 mod properties {
