@@ -487,6 +487,28 @@ impl IncrementalEngine {
             self.counterparty_lines[cp as usize] = members;
         }
         self.rerank(groups);
+        self.resum_whole_classes(lines);
+    }
+
+    /// Sums again, from its lines, each class the edit went through whole:
+    /// its sums carry the rounding of every lever that scaled them, and
+    /// lines taken out one by one would leave it where the answer is 0
+    /// (a class scaled by 0 after a lever).
+    fn resum_whole_classes(&mut self, lines: &[usize]) {
+        let mut touched = vec![0usize; ExposureClass::ALL.len()];
+        for &i in lines {
+            touched[self.data.exposures[i].class as usize] += 1;
+        }
+        for (c, n) in touched.into_iter().enumerate() {
+            if n == 0 || n != self.class_lines[c].len() {
+                continue;
+            }
+            let mut segment = Segment::default();
+            for &i in &self.class_lines[c] {
+                segment.apply(&self.pass.contributions[i], 1.0);
+            }
+            self.segments[c] = segment;
+        }
     }
 
     fn rerank(&mut self, groups: FxHashMap<u32, Option<f64>>) {
@@ -741,6 +763,12 @@ mod tests {
         );
         check_lines(&mut engine, &mirror);
         assert_eq!(engine.lacks(i), 1.0, "reading the data set settles them");
+        // Scaled by 0 after the levers, the class holds exactly nothing.
+        engine.apply(&corporate(0.0)).expect("applies");
+        mirror.apply(&corporate(0.0));
+        check(&engine, &mirror);
+        let class = &engine.results().rwa.by_class["corporate"];
+        assert_eq!((class.exposure, class.rwa), (0.0, 0.0));
     }
 
     #[test]
