@@ -164,6 +164,15 @@ pub fn credit_aggregates(
     sums.finish()
 }
 
+/// (amount, group) of the watched groups some line references.
+fn watched_amounts(portfolio: &Portfolio, watched: &[Option<f64>]) -> Vec<(f64, u32)> {
+    watched
+        .iter()
+        .zip(&portfolio.watched)
+        .filter_map(|(amount, group)| amount.map(|a| (a, *group)))
+        .collect()
+}
+
 /// Every group's large-exposure amount: the pass again, for that alone.
 fn group_amounts(portfolio: &Portfolio, kinds: &KindTable, rules: &Rules) -> Vec<(f64, u32)> {
     let mut amounts = aggregate::GroupAmounts::default();
@@ -357,17 +366,9 @@ pub fn compute_compiled(
     let list = |tier1: f64| {
         let all = match portfolio.unwatched {
             Some(unwatched) => {
-                let watched: Vec<(f64, u32)> = watched
-                    .iter()
-                    .zip(&portfolio.watched)
-                    .filter_map(|(amount, group)| amount.map(|a| (a, *group)))
-                    .collect();
-                // The largest CCF bounds what an unwatched group can hold.
-                let c = rules
-                    .ccf
-                    .iter()
-                    .fold(rules.leverage_ccf_floor, |a, b| a.max(*b));
-                if large_exposures::watched_settle(&watched, unwatched.bound(c), tier1, profile) {
+                let watched = watched_amounts(portfolio, &watched);
+                let others = unwatched.bound(rules.largest_ccf());
+                if large_exposures::watched_settle(&watched, others, tier1, profile) {
                     watched
                 } else {
                     group_amounts(portfolio, &kinds, &rules)

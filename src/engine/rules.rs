@@ -260,6 +260,14 @@ impl Rules {
         self.ccf[kind as usize]
     }
 
+    /// The largest factor an undrawn amount takes anywhere (a CCF, or the
+    /// leverage CCF floor): what bounds a large-exposure group's amount.
+    pub fn largest_ccf(&self) -> f64 {
+        self.ccf
+            .iter()
+            .fold(self.leverage_ccf_floor, |a, b| a.max(*b))
+    }
+
     /// Hc of CRE22 by collateral type; sovereign debt by residual maturity.
     pub fn haircut(&self, kind: CollateralType, maturity: Maturity) -> f64 {
         match kind {

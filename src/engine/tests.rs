@@ -781,16 +781,11 @@ fn the_watched_groups_list_what_every_group_lists() {
         &credit::KindTable::new(&rules, &portfolio),
         &rules,
     );
-    let watched: Vec<(f64, u32)> = watched
-        .iter()
-        .zip(&portfolio.watched)
-        .filter_map(|(a, g)| a.map(|a| (a, *g)))
-        .collect();
-    let c = rules
-        .ccf
-        .iter()
-        .fold(rules.leverage_ccf_floor, |a, b| a.max(*b));
-    let bound = portfolio.unwatched.expect("compiled").bound(c);
+    let watched = watched_amounts(&portfolio, &watched);
+    let bound = portfolio
+        .unwatched
+        .expect("compiled")
+        .bound(rules.largest_ccf());
     assert!(large_exposures::watched_settle(
         &watched,
         bound,
