@@ -123,8 +123,9 @@ pub struct Contribution {
 }
 
 /// Where a line's contribution goes: recorded as a [`Contribution`] (the
-/// incremental engine keeps one per line), added to or taken from the
-/// compensated aggregates, or added to a full pass's [`Accumulator`].
+/// incremental engine keeps one per line), added to or taken from a
+/// class's [`Segment`], added to a full pass's [`Accumulator`], or to every
+/// group's [`GroupSums`].
 pub trait Sink {
     fn line(
         &mut self,
@@ -296,10 +297,6 @@ pub struct CreditAggregates {
     pub bucket_parts: [u32; BUCKETS],
     pub ccyb_weight: Sum,
     pub ccyb_by_country: Vec<Sum>,
-    pub groups: Vec<Sum>,
-    /// How many line parts reference each group: a group no line points to
-    /// any more is not listed (as if it had never been seen).
-    pub group_refs: Vec<u32>,
 }
 
 impl Default for CreditAggregates {
@@ -314,23 +311,12 @@ impl Default for CreditAggregates {
             bucket_parts: [0; BUCKETS],
             ccyb_weight: Sum::default(),
             ccyb_by_country: Vec::new(),
-            groups: Vec::new(),
-            group_refs: Vec::new(),
         }
     }
 }
 
 impl CreditAggregates {
-    /// Adds (`sign` = 1) or removes (`sign` = −1) one line's contribution.
-    pub fn apply(&mut self, c: &Contribution, sign: f64) {
-        c.replay(&mut Signed {
-            aggregates: self,
-            sign,
-        });
-    }
-
-    /// Adds `k` times every sum of `other` but its groups (which a caller
-    /// adds group by group); counts do not change.
+    /// Adds `k` times every sum of `other`; counts do not change.
     pub fn add_scaled(&mut self, other: &CreditAggregates, k: f64) {
         let add = |sum: &mut Sum, other: &Sum| sum.add(other.value() * k);
         add(&mut self.credit, &other.credit);
@@ -363,7 +349,7 @@ impl CreditAggregates {
         }
     }
 
-    /// Every sum but the groups times `k`.
+    /// Every sum times `k`.
     fn scale(&mut self, k: f64) {
         for sum in [
             &mut self.credit,
@@ -380,16 +366,6 @@ impl CreditAggregates {
         for sum in &mut self.ccyb_by_country {
             *sum = sum.scaled(k);
         }
-    }
-
-    fn count_group(&mut self, group: u32, amount: f64, sign: f64) {
-        let g = group as usize;
-        if self.groups.len() <= g {
-            self.groups.resize(g + 1, Sum::default());
-            self.group_refs.resize(g + 1, 0);
-        }
-        self.groups[g].add(sign * amount);
-        count(&mut self.group_refs[g], sign);
     }
 }
 
@@ -408,57 +384,11 @@ fn add_at(sums: &mut Vec<Sum>, id: usize, value: f64) {
     sums[id].add(value);
 }
 
-/// The aggregates with one line's contribution added or taken out, every
-/// figure compensated: the incremental engine's path.
-struct Signed<'a> {
-    aggregates: &'a mut CreditAggregates,
-    sign: f64,
-}
-
-impl Sink for Signed<'_> {
-    fn line(
-        &mut self,
-        class: usize,
-        exposure_after_crm: f64,
-        rwa: f64,
-        on_net: f64,
-        off_leverage: f64,
-    ) {
-        let (a, sign) = (&mut *self.aggregates, self.sign);
-        a.credit.add(sign * rwa);
-        a.on_balance.add(sign * on_net);
-        a.off_leverage.add(sign * off_leverage);
-        a.by_class[class].0.add(sign * exposure_after_crm);
-        a.by_class[class].1.add(sign * rwa);
-        count(&mut a.class_lines[class], sign);
-    }
-
-    fn part(&mut self, bucket: usize, exposure: f64, rwa: f64) {
-        let (a, sign) = (&mut *self.aggregates, self.sign);
-        a.by_bucket[bucket].0.add(sign * exposure);
-        a.by_bucket[bucket].1.add(sign * rwa);
-        count(&mut a.bucket_parts[bucket], sign);
-    }
-
-    fn ccyb(&mut self, country: Option<u32>, weight: f64) {
-        let (a, sign) = (&mut *self.aggregates, self.sign);
-        a.ccyb_weight.add(sign * weight);
-        if let Some(id) = country {
-            add_at(&mut a.ccyb_by_country, id as usize, sign * weight);
-        }
-    }
-
-    fn large(&mut self, group: u32, _: u32, amount: f64) {
-        self.aggregates.count_group(group, amount, self.sign);
-    }
-}
-
 /// The sums of one exposure class's lines: a lever scaling the class by f
 /// moves every figure by (f − 1) × these sums, without visiting the lines,
 /// when every line of the class scales with its amounts.
 #[derive(Clone, Debug, Default)]
 pub struct Segment {
-    /// Every sum but the groups (left empty).
     pub sums: CreditAggregates,
     /// (group, amount) of the class's lines, by group id: the groups a
     /// lever on the class moves, in the order of the global group sums.
@@ -481,29 +411,33 @@ impl Segment {
     }
 
     /// Scales the class by `factor`: its sums, and each of its groups in
-    /// `aggregates` by (factor − 1) × its amount; `moved` is told each
-    /// group's amount before and after (None: no line references the group).
+    /// `groups` by (factor − 1) × its amount; `moved` is told each group's
+    /// amount before and after (None: no line references the group).
     pub fn scale(
         &mut self,
         factor: f64,
-        aggregates: &mut CreditAggregates,
+        groups: &mut GroupSums,
         mut moved: impl FnMut(u32, Option<f64>, Option<f64>),
     ) {
         self.sums.scale(factor);
         for (group, amount) in &mut self.groups {
             let g = *group as usize;
-            let present = aggregates.group_refs[g] > 0;
-            let before = aggregates.groups[g].value();
-            aggregates.groups[g].add(amount.value() * (factor - 1.0));
+            let present = groups.refs[g] > 0;
+            let sum = &mut groups.amounts[g];
+            let before = sum.value();
+            sum.add(amount.value() * (factor - 1.0));
             *amount = amount.scaled(factor);
-            let after = aggregates.groups[g].value();
-            moved(*group, present.then_some(before), present.then_some(after));
+            moved(
+                *group,
+                present.then_some(before),
+                present.then(|| sum.value()),
+            );
         }
     }
 }
 
-/// A segment's sums with one contribution added or taken out: the
-/// aggregates' own path, with groups kept sparse.
+/// A segment's sums with one contribution added or taken out, every figure
+/// compensated, groups kept sparse.
 struct SegmentSink<'a> {
     segment: &'a mut Segment,
     sign: f64,
@@ -518,27 +452,28 @@ impl Sink for SegmentSink<'_> {
         on_net: f64,
         off_leverage: f64,
     ) {
-        Signed {
-            aggregates: &mut self.segment.sums,
-            sign: self.sign,
-        }
-        .line(class, exposure_after_crm, rwa, on_net, off_leverage);
+        let (a, sign) = (&mut self.segment.sums, self.sign);
+        a.credit.add(sign * rwa);
+        a.on_balance.add(sign * on_net);
+        a.off_leverage.add(sign * off_leverage);
+        a.by_class[class].0.add(sign * exposure_after_crm);
+        a.by_class[class].1.add(sign * rwa);
+        count(&mut a.class_lines[class], sign);
     }
 
     fn part(&mut self, bucket: usize, exposure: f64, rwa: f64) {
-        Signed {
-            aggregates: &mut self.segment.sums,
-            sign: self.sign,
-        }
-        .part(bucket, exposure, rwa);
+        let (a, sign) = (&mut self.segment.sums, self.sign);
+        a.by_bucket[bucket].0.add(sign * exposure);
+        a.by_bucket[bucket].1.add(sign * rwa);
+        count(&mut a.bucket_parts[bucket], sign);
     }
 
     fn ccyb(&mut self, country: Option<u32>, weight: f64) {
-        Signed {
-            aggregates: &mut self.segment.sums,
-            sign: self.sign,
+        let (a, sign) = (&mut self.segment.sums, self.sign);
+        a.ccyb_weight.add(sign * weight);
+        if let Some(id) = country {
+            add_at(&mut a.ccyb_by_country, id as usize, sign * weight);
         }
-        .ccyb(country, weight);
     }
 
     fn large(&mut self, group: u32, _: u32, amount: f64) {
@@ -699,26 +634,48 @@ impl Sink for Accumulator {
     }
 }
 
-/// Every group's amount, for a listing the watched groups do not settle:
-/// the large-exposure part of the pass alone.
-#[derive(Default)]
-pub struct GroupAmounts {
-    groups: Vec<(Sum, u32)>,
+/// Every group's large-exposure amount, compensated, and how many line
+/// parts reference it: a group no line points to any more is not listed
+/// (as if it had never been seen). The incremental engine keeps one; a
+/// listing the watched groups do not settle sums one in a pass of its own.
+#[derive(Clone, Debug, Default)]
+pub struct GroupSums {
+    pub amounts: Vec<Sum>,
+    pub refs: Vec<u32>,
 }
 
-impl GroupAmounts {
+impl GroupSums {
+    /// Adds (`sign` = 1) or removes (`sign` = −1) one line's contribution.
+    pub fn apply(&mut self, c: &Contribution, sign: f64) {
+        for (group, amount) in &c.large[..usize::from(c.large_count)] {
+            self.add(*group, amount, sign);
+        }
+    }
+
+    fn add(&mut self, group: u32, amount: &f64, sign: f64) {
+        let amount = *amount;
+        let g = group as usize;
+        if self.amounts.len() <= g {
+            self.amounts.resize(g + 1, Sum::default());
+            self.refs.resize(g + 1, 0);
+        }
+        self.amounts[g].add(sign * amount);
+        count(&mut self.refs[g], sign);
+    }
+
+    /// None when no line references the group.
+    pub fn amount(&self, group: u32) -> Option<f64> {
+        let g = group as usize;
+        (self.refs.get(g).copied().unwrap_or(0) > 0).then(|| self.amounts[g].value())
+    }
+
     /// (amount, group id) of every group some line references.
-    pub fn present(self) -> Vec<(f64, u32)> {
-        self.groups
-            .into_iter()
-            .enumerate()
-            .filter(|(_, (_, refs))| *refs > 0)
-            .map(|(g, (sum, _))| (sum.value(), g as u32))
-            .collect()
+    pub fn present(&self) -> Vec<(f64, u32)> {
+        super::large_exposures::present(&self.amounts, &self.refs).collect()
     }
 }
 
-impl Sink for GroupAmounts {
+impl Sink for GroupSums {
     fn line(&mut self, _: usize, _: f64, _: f64, _: f64, _: f64) {}
 
     fn part(&mut self, _: usize, _: f64, _: f64) {}
@@ -726,12 +683,7 @@ impl Sink for GroupAmounts {
     fn ccyb(&mut self, _: Option<u32>, _: f64) {}
 
     fn large(&mut self, group: u32, _: u32, amount: f64) {
-        let g = group as usize;
-        if self.groups.len() <= g {
-            self.groups.resize(g + 1, (Sum::default(), 0));
-        }
-        self.groups[g].0.add(amount);
-        self.groups[g].1 += 1;
+        self.add(group, &amount, 1.0);
     }
 }
 

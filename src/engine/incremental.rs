@@ -22,7 +22,7 @@
 //! splitting on a property value (the secured part stays) do not scale
 //! linearly at all; a class holding any takes the per-line path.
 
-use super::aggregate::{self, CreditAggregates, Segment, line_factor};
+use super::aggregate::{self, CreditAggregates, GroupSums, Segment, line_factor};
 use super::capital::TierSums;
 use super::credit::{self, KindTable, Scaling};
 use super::dataset::{DataSet, Exposure, ExposureClass};
@@ -46,9 +46,10 @@ pub struct IncrementalEngine {
     profile: Profile,
     rules: Rules,
     kinds: KindTable,
-    /// Each line's outcome and contribution; of its aggregates, the figures
-    /// come from the segments and only the groups are read.
+    /// Each line's outcome, factor and contribution; the figures are the
+    /// segments' sums.
     pass: CreditPass,
+    groups: GroupSums,
     ranking: GroupRanking,
     line_index: FxHashMap<String, usize>,
     /// The lines of each class, so a lever on a class reads only its lines.
@@ -96,6 +97,7 @@ impl IncrementalEngine {
             books: Vec::new(),
             fragile: Vec::new(),
             ranking: GroupRanking::default(),
+            groups: GroupSums::default(),
             results: Results::default(),
             sme_totals: Vec::new(),
             counterparty_lines: Vec::new(),
@@ -303,7 +305,7 @@ impl IncrementalEngine {
         let book = &self.books[c];
         let before = (!book.is_empty()).then(|| book.figures(&self.rules, &self.kinds, from));
         let ranking = &mut self.ranking;
-        self.segments[c].scale(factor, &mut self.pass.aggregates, |group, before, after| {
+        self.segments[c].scale(factor, &mut self.groups, |group, before, after| {
             ranking.update(group, before, after);
         });
         self.scale[c] = to;
@@ -367,8 +369,10 @@ impl IncrementalEngine {
 
     fn index_segments(&mut self) {
         self.segments = vec![Segment::default(); ExposureClass::ALL.len()];
+        self.groups = GroupSums::default();
         for c in &self.pass.contributions {
             self.segments[usize::from(c.segment)].apply(c, 1.0);
+            self.groups.apply(c, 1.0);
         }
         self.books = vec![Book::default(); ExposureClass::ALL.len()];
         self.fragile = vec![FxHashSet::default(); ExposureClass::ALL.len()];
@@ -391,22 +395,14 @@ impl IncrementalEngine {
         let ranking = &mut self.ranking;
         let names = &self.portfolio.groups;
         let profile = &self.profile;
-        let aggregates = &self.pass.aggregates;
+        let groups = &self.groups;
         self.results = finish(
             &self.data,
             self.capital.results(),
             profile,
             &totals,
             &self.portfolio.countries,
-            |tier1| {
-                ranking.list(
-                    &aggregates.groups,
-                    &aggregates.group_refs,
-                    names,
-                    tier1,
-                    profile,
-                )
-            },
+            |tier1| ranking.list(&groups.amounts, &groups.refs, names, tier1, profile),
         );
     }
 
@@ -513,16 +509,9 @@ impl IncrementalEngine {
 
     fn rerank(&mut self, groups: FxHashMap<u32, Option<f64>>) {
         for (group, before) in groups {
-            let after = self.group_amount(group);
+            let after = self.groups.amount(group);
             self.ranking.update(group, before, after);
         }
-    }
-
-    /// None when no line references the group.
-    fn group_amount(&self, group: u32) -> Option<f64> {
-        let a = &self.pass.aggregates;
-        let g = group as usize;
-        (a.group_refs.get(g).copied().unwrap_or(0) > 0).then(|| a.groups[g].value())
     }
 
     fn factor_of(&self, i: usize) -> f64 {
@@ -545,10 +534,10 @@ impl IncrementalEngine {
         self.books[usize::from(old.segment)].remove(i);
         self.fragile[usize::from(old.segment)].remove(&i);
         for (group, _) in &old.large[..usize::from(old.large_count)] {
-            let before = self.group_amount(*group);
+            let before = self.groups.amount(*group);
             groups.entry(*group).or_insert(before);
         }
-        self.pass.aggregates.apply(&old, -1.0);
+        self.groups.apply(&old, -1.0);
         self.segments[usize::from(old.segment)].apply(&old, -1.0);
         let line = self.portfolio.line(i);
         let new = aggregate::contribution(
@@ -560,10 +549,10 @@ impl IncrementalEngine {
             &self.rules,
         );
         for (group, _) in &new.large[..usize::from(new.large_count)] {
-            let before = self.group_amount(*group);
+            let before = self.groups.amount(*group);
             groups.entry(*group).or_insert(before);
         }
-        self.pass.aggregates.apply(&new, 1.0);
+        self.groups.apply(&new, 1.0);
         self.segments[usize::from(new.segment)].apply(&new, 1.0);
         // The line is now as its class's levers make it.
         self.scaled[i] = self.scale[usize::from(new.segment)];

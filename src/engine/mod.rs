@@ -107,25 +107,21 @@ pub struct CreditPass {
     pub outcomes: Vec<LineOutcome>,
     pub factors: Vec<f64>,
     pub contributions: Vec<Contribution>,
-    pub aggregates: CreditAggregates,
 }
 
-/// Every figure is summed compensated, line by line: the incremental engine
-/// later takes lines out of these sums, and a segment taken out entirely
-/// must leave 0, not the rounding of a block sum (see [`Accumulator`]).
+/// Each line's outcome, factor and contribution, in the data set's order;
+/// the figures come from the streamed pass ([`credit_aggregates`]).
 pub fn credit_pass(portfolio: &Portfolio, kinds: &KindTable, rules: &Rules) -> CreditPass {
     let n = portfolio.len();
     let mut outcomes = Vec::with_capacity(n);
     let mut factors = Vec::with_capacity(n);
     let mut contributions = Vec::with_capacity(n);
-    let mut aggregates = CreditAggregates::default();
     each_line(
         portfolio,
         kinds,
         rules,
         |line, ids, kind, outcome, factor| {
             let c = aggregate::contribution(line, ids, kind, outcome, factor, rules);
-            aggregates.apply(&c, 1.0);
             outcomes.push(outcome.clone());
             factors.push(factor);
             contributions.push(c);
@@ -140,7 +136,6 @@ pub fn credit_pass(portfolio: &Portfolio, kinds: &KindTable, rules: &Rules) -> C
         contributions: (0..n)
             .map(|i| std::mem::take(&mut contributions[in_data_order(i)]))
             .collect(),
-        aggregates,
     }
 }
 
@@ -175,7 +170,7 @@ fn watched_amounts(portfolio: &Portfolio, watched: &[Option<f64>]) -> Vec<(f64, 
 
 /// Every group's large-exposure amount: the pass again, for that alone.
 fn group_amounts(portfolio: &Portfolio, kinds: &KindTable, rules: &Rules) -> Vec<(f64, u32)> {
-    let mut amounts = aggregate::GroupAmounts::default();
+    let mut amounts = aggregate::GroupSums::default();
     each_line(
         portfolio,
         kinds,
