@@ -251,7 +251,8 @@ impl IncrementalEngine {
 
     /// The lines a filter selects, in data order.
     fn segment(&self, filter: &Filter) -> Vec<usize> {
-        let matches = |i: &usize| filter.matches(&self.data.exposures[*i]);
+        let selector = filter.selector();
+        let matches = |i: &usize| selector.matches(&self.data.exposures[*i]);
         match (filter.class, &filter.ids) {
             (Some(class), _) => {
                 let mut lines: Vec<usize> = self.class_lines[class as usize]

@@ -8,6 +8,7 @@ use super::dataset::{
 use super::profile::{Profile, ProfileError};
 use super::rating::{Notch, Rating};
 use super::results::Results;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -123,21 +124,63 @@ pub enum ScenarioError {
 }
 
 impl Filter {
+    /// The filter ready to test many lines: its ids in a set, so selecting
+    /// costs O(lines + ids), not their product.
+    pub fn selector(&self) -> Selector<'_> {
+        Selector {
+            filter: self,
+            ids: self
+                .ids
+                .as_ref()
+                .map(|ids| ids.iter().map(String::as_str).collect()),
+        }
+    }
+}
+
+/// A [`Filter`] prepared for [`Selector::matches`].
+pub struct Selector<'a> {
+    filter: &'a Filter,
+    ids: Option<FxHashSet<&'a str>>,
+}
+
+impl Selector<'_> {
     pub fn matches(&self, line: &Exposure) -> bool {
-        self.class.is_none_or(|c| c == line.class)
-            && self
+        let filter = self.filter;
+        filter.class.is_none_or(|c| c == line.class)
+            && filter
                 .country
                 .as_deref()
                 .is_none_or(|c| line.country.as_deref() == Some(c))
-            && self
+            && filter
                 .sector
                 .as_deref()
                 .is_none_or(|s| line.sector.as_deref() == Some(s))
-            && self
+            && filter
                 .counterparty_type
                 .is_none_or(|t| line.counterparty_type == Some(t))
-            && self.rating_bucket.is_none_or(|b| bucket_of(line) == b)
-            && self.ids.as_ref().is_none_or(|ids| ids.contains(&line.id))
+            && filter.rating_bucket.is_none_or(|b| bucket_of(line) == b)
+            && self.ids.as_ref().is_none_or(|ids| ids.contains(line.id.as_str()))
+    }
+}
+
+/// Where each line of a data set sits, by id, built at the first lookup.
+/// Edits never add, remove or rename lines, so one index serves a whole
+/// scenario: a `set_line` costs O(1) after the first.
+#[derive(Default)]
+pub struct LineIndex(Option<FxHashMap<String, usize>>);
+
+impl LineIndex {
+    fn position(&mut self, data: &DataSet, id: &str) -> Option<usize> {
+        self.0
+            .get_or_insert_with(|| {
+                data.exposures
+                    .iter()
+                    .enumerate()
+                    .map(|(i, line)| (line.id.clone(), i))
+                    .collect()
+            })
+            .get(id)
+            .copied()
     }
 }
 
@@ -175,8 +218,9 @@ impl Scenario {
     ) -> Result<(DataSet, Profile), ScenarioError> {
         let mut data = data.clone();
         let mut profile = profile.clone();
+        let mut lines = LineIndex::default();
         for (index, edit) in self.edits.iter().enumerate() {
-            apply_edit(edit, &mut data, &mut profile)
+            apply_edit_with(edit, &mut data, &mut profile, &mut lines)
                 .map_err(|message| ScenarioError::Edit { index, message })?;
         }
         Ok((data, profile))
@@ -229,23 +273,34 @@ pub fn non_negative_factor(factor: f64) -> Result<(), String> {
 }
 
 pub fn apply_edit(edit: &Edit, data: &mut DataSet, profile: &mut Profile) -> Result<(), String> {
+    apply_edit_with(edit, data, profile, &mut LineIndex::default())
+}
+
+/// [`apply_edit`] finding lines through `lines`, an index of this data set
+/// kept across the edits of a scenario.
+pub fn apply_edit_with(
+    edit: &Edit,
+    data: &mut DataSet,
+    profile: &mut Profile,
+    lines: &mut LineIndex,
+) -> Result<(), String> {
     match edit {
         Edit::ScaleExposures { filter, factor } => {
             non_negative_factor(*factor)?;
-            for line in data.exposures.iter_mut().filter(|l| filter.matches(l)) {
+            let selector = filter.selector();
+            for line in data.exposures.iter_mut().filter(|l| selector.matches(l)) {
                 scale_line(line, *factor);
             }
         }
         Edit::ShiftRatings { filter, notches } => {
-            for line in data.exposures.iter_mut().filter(|l| filter.matches(l)) {
+            let selector = filter.selector();
+            for line in data.exposures.iter_mut().filter(|l| selector.matches(l)) {
                 shift_line(line, *notches);
             }
         }
         Edit::SetLine { id, field, value } => {
-            let index = data
-                .exposures
-                .iter()
-                .position(|l| l.id == *id)
+            let index = lines
+                .position(data, id)
                 .ok_or_else(|| format!("no exposure line has id \"{id}\""))?;
             let line = &mut data.exposures[index];
             let mut json = serde_json::to_value(&*line).map_err(|e| e.to_string())?;

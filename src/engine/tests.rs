@@ -737,6 +737,32 @@ fn scenario_errors_name_the_edit() {
     assert!(Scenario::from_json_str(r#"{"edits": [{"op": "explode"}]}"#).is_err());
 }
 
+#[test]
+fn id_filters_and_line_edits_reach_exactly_their_lines() {
+    let data = DataSet {
+        exposures: (0..2_000)
+            .map(|i| Exposure::new(&format!("L{i}"), ExposureClass::Retail, 10.0))
+            .collect(),
+        ..DataSet::default()
+    };
+    let chosen: Vec<String> = (0..2_000).step_by(3).map(|i| format!("L{i}")).collect();
+    let mut edits = vec![serde_json::json!({"op": "scale_exposures", "filter": {"ids": chosen}, "factor": 2.0})];
+    edits.extend((0..2_000).step_by(5).map(|i| {
+        serde_json::json!({"op": "set_line", "id": format!("L{i}"), "field": "drawn", "value": i as f64})
+    }));
+    let text = serde_json::json!({ "edits": edits }).to_string();
+    let scenario = Scenario::from_json_str(&text).expect("parses");
+    let (changed, _) = scenario.apply(&data, &basel()).expect("applies");
+    for (i, line) in changed.exposures.iter().enumerate() {
+        let expected = match (i % 5 == 0, i % 3 == 0) {
+            (true, _) => i as f64,
+            (false, true) => 20.0,
+            (false, false) => 10.0,
+        };
+        assert_eq!(line.drawn, Some(expected), "line {i}");
+    }
+}
+
 /// The same large exposures, names in order and amounts to 1e-9.
 fn assert_same_listing(a: &[results::LargeExposure], b: &[results::LargeExposure]) {
     assert_eq!(
