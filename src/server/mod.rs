@@ -11,6 +11,7 @@ pub mod contact;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod heavy;
 pub mod http;
 pub mod idempotency;
 pub mod import;

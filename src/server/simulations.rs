@@ -6,7 +6,7 @@ use crate::engine::dataset::{DataSet, Exposure};
 use crate::engine::results::Results;
 use crate::engine::scenario::Scenario;
 use crate::engine::{ComputeOptions, compute, resolve_profile};
-use crate::model::account::Permission;
+use crate::model::account::{Permission, TenantId};
 use crate::model::error::{AppError, FieldErrors};
 use crate::model::simulation::{
     LINES_PER_PAGE, LinePage, LineSort, ScenarioId, ScenarioSummary, Sharing, SimulationId,
@@ -15,7 +15,7 @@ use crate::model::simulation::{
 use crate::server::auth::Caller;
 use crate::server::db::{scope, simulations, teams, tenants};
 use crate::server::idempotency::{self, Created, IdempotencyKey};
-use crate::server::{audit, workflow};
+use crate::server::{audit, heavy, workflow};
 use serde_json::json;
 use sqlx::PgPool;
 
@@ -105,7 +105,7 @@ pub async fn create_once(
     {
         return Ok(Created::Replayed(SimulationId(earlier)));
     }
-    let version = prepare(data).await?;
+    let version = prepare(caller.tenant_id, data).await?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     if let Some(key) = key
         && let Some(earlier) = idempotency::claim(&mut tx, caller, key).await?
@@ -191,18 +191,6 @@ async fn latest(
     at_version(tx, caller, id, None).await
 }
 
-/// Runs `work` on the blocking pool: the engine on a large data set takes
-/// long enough to stall the request threads.
-pub(crate) async fn blocking<T: Send + 'static>(
-    what: &'static str,
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, AppError> {
-    tokio::task::spawn_blocking(work).await.map_err(|error| {
-        tracing::error!(%error, what, "engine task failed");
-        AppError::Internal
-    })
-}
-
 /// What a new version stores besides its data: the baseline results its
 /// own profile gives and the lines packed for the browser.
 pub(crate) struct Prepared {
@@ -211,9 +199,9 @@ pub(crate) struct Prepared {
     packed: Vec<u8>,
 }
 
-pub(crate) async fn prepare(data: DataSet) -> Result<Prepared, AppError> {
+pub(crate) async fn prepare(tenant: TenantId, data: DataSet) -> Result<Prepared, AppError> {
     let profile = resolve_profile(&data, None).map_err(|e| field("data", e.to_string()))?;
-    blocking("baseline", move || {
+    heavy::run(Some(tenant), "baseline", move || {
         let results = compute(&data, &profile, &ComputeOptions::default());
         let packed = pack_lines(&data.exposures)?;
         Ok(Prepared {
@@ -397,7 +385,7 @@ async fn header_and_baseline(
                 .await?
                 .ok_or(AppError::NotFound)?;
             let profile = resolve_profile(&data, None).map_err(|e| field("data", e.to_string()))?;
-            let results = blocking("baseline", move || {
+            let results = heavy::run(None, "baseline", move || {
                 compute(&data, &profile, &ComputeOptions::default())
             })
             .await?;
@@ -463,18 +451,29 @@ pub async fn save_version(
     let caller = caller.require(Permission::EditData)?;
     let scenario = parse_edits(edits_json)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    visible(&mut tx, caller, id).await?;
-    // Locked before reading, so a concurrent save builds on this version.
-    if !simulations::lock(&mut tx, id).await? {
-        return Err(AppError::NotFound);
-    }
     let (summary, data) = latest(&mut tx, caller, id).await?;
     workflow::may_add_version(&mut tx, id, summary.latest_version).await?;
-    let profile = resolve_profile(&data, None).map_err(|e| field("edits", e.to_string()))?;
-    let changed = scenario
-        .commit(&data, &profile)
-        .map_err(|e| field("edits", e.to_string()))?;
-    let prepared = prepare(changed).await?;
+    tx.commit().await?;
+    let edits = scenario.clone();
+    let changed = heavy::run(Some(caller.tenant_id), "scenario commit", move || {
+        let profile = resolve_profile(&data, None).map_err(|e| field("edits", e.to_string()))?;
+        edits
+            .commit(&data, &profile)
+            .map_err(|e| field("edits", e.to_string()))
+    })
+    .await??;
+    let prepared = prepare(caller.tenant_id, changed).await?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    visible(&mut tx, caller, id).await?;
+    // Locked, then checked: the version was computed on what was the
+    // latest; a save that landed meanwhile makes this one stale.
+    let now = simulations::lock(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    if now != summary.latest_version {
+        return Err(AppError::Conflict(format!(
+            "Version {now} was saved while this one was being computed; reload to build on it."
+        )));
+    }
+    workflow::may_add_version(&mut tx, id, summary.latest_version).await?;
     let version = simulations::add_version(
         &mut tx,
         caller.tenant_id,
@@ -559,7 +558,9 @@ pub async fn packed_lines(
             let data = simulations::load(&mut tx, id, version)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            let packed = blocking("packing lines", move || pack_lines(&data.exposures)).await??;
+            let packed =
+                heavy::run(Some(caller.tenant_id), "packing lines", move || pack_lines(&data.exposures))
+                    .await??;
             simulations::store_packed_lines(&mut tx, id, version, &packed).await?;
             packed
         }
@@ -641,15 +642,18 @@ pub async fn save_scenario(
     let scenario = parse_edits(edits_json)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let (summary, data) = latest(&mut tx, caller, id).await?;
-    let profile = resolve_profile(&data, None).map_err(|e| field("edits", e.to_string()))?;
-    let (changed, changed_profile) = scenario
-        .apply(&data, &profile)
-        .map_err(|e| field("edits", e.to_string()))?;
-    let (results, profile) = blocking("scenario", move || {
+    tx.commit().await?;
+    let edits = scenario.clone();
+    let (results, profile) = heavy::run(Some(caller.tenant_id), "scenario", move || {
+        let profile = resolve_profile(&data, None).map_err(|e| field("edits", e.to_string()))?;
+        let (changed, changed_profile) = edits
+            .apply(&data, &profile)
+            .map_err(|e| field("edits", e.to_string()))?;
         let results = compute(&changed, &changed_profile, &ComputeOptions::default());
-        (results, changed_profile)
+        Ok::<_, AppError>((results, changed_profile))
     })
-    .await?;
+    .await??;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let cet1 = results.ratios.cet1;
     let json = |v: Result<serde_json::Value, serde_json::Error>| {
         v.map_err(|error| {
@@ -731,12 +735,12 @@ pub async fn lines(
         }
     };
     tx.commit().await?;
-    let profile = resolve_profile(&data, None).map_err(|e| field("data", e.to_string()))?;
-    let (data, profile) = match edits {
-        None => (data, profile),
-        Some(scenario) => scenario.apply(&data, &profile).map_err(|e| field("edits", e.to_string()))?,
-    };
-    blocking("line listing", move || {
+    heavy::run(Some(caller.tenant_id), "line listing", move || {
+        let profile = resolve_profile(&data, None).map_err(|e| field("data", e.to_string()))?;
+        let (data, profile) = match edits {
+            None => (data, profile),
+            Some(scenario) => scenario.apply(&data, &profile).map_err(|e| field("edits", e.to_string()))?,
+        };
         let options = ComputeOptions {
             lines: true,
             explain: true,
@@ -777,7 +781,7 @@ pub async fn lines(
             .skip(page * LINES_PER_PAGE)
             .take(LINES_PER_PAGE)
             .collect();
-        LinePage { total, page, lines }
+        Ok(LinePage { total, page, lines })
     })
-    .await
+    .await?
 }

@@ -290,15 +290,19 @@ pub async fn copy_version(
 }
 
 /// Locks a simulation's row until the transaction ends, so two new
-/// versions cannot take the same number; `false` when it is not there.
-pub async fn lock(conn: &mut PgConnection, id: SimulationId) -> Result<bool, sqlx::Error> {
-    let found: Option<i32> = sqlx::query_scalar(
-        "SELECT 1 FROM simulations WHERE simulation_id = $1 AND deleted_at IS NULL FOR UPDATE",
+/// versions cannot take the same number; its latest version, `None` when
+/// it is not there.
+pub async fn lock(conn: &mut PgConnection, id: SimulationId) -> Result<Option<i32>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT (SELECT max(v.version_no) FROM simulation_versions v
+                  WHERE v.simulation_id = s.simulation_id)
+           FROM simulations s WHERE s.simulation_id = $1 AND s.deleted_at IS NULL
+            FOR UPDATE OF s",
     )
     .bind(id.0)
     .fetch_optional(conn)
-    .await?;
-    Ok(found.is_some())
+    .await
+    .map(Option::flatten)
 }
 
 /// A version's data set without its lines, and its stored baseline results

@@ -10,7 +10,7 @@ pub mod values;
 
 use crate::engine::dataset::DataSet;
 use crate::engine::{ComputeOptions, compute, resolve_profile};
-use crate::model::account::{Permission, Role};
+use crate::model::account::{Permission, Role, TenantId};
 use crate::model::error::{AppError, FieldErrors};
 use crate::model::import::{
     ClassTotal, FieldChoice, ImportId, ImportPreview, ImportProposal, Mapping, Problem, Section,
@@ -20,7 +20,7 @@ use crate::model::simulation::SimulationId;
 use crate::server::auth::Caller;
 use crate::server::db::{imports, scope};
 use crate::server::idempotency::{self, Created, IdempotencyKey};
-use crate::server::{audit, simulations};
+use crate::server::{audit, heavy, simulations};
 use read::Workbook;
 use serde_json::json;
 use sqlx::PgPool;
@@ -35,8 +35,12 @@ fn file_error(error: read::FileError) -> AppError {
 
 /// Reads an upload; a file Prudentia cannot read is refused here, with the
 /// reason, and nothing is stored.
-pub async fn parse(file_name: String, content: Vec<u8>) -> Result<(Workbook, Vec<u8>), AppError> {
-    simulations::blocking("import read", move || {
+pub async fn parse(
+    tenant: TenantId,
+    file_name: String,
+    content: Vec<u8>,
+) -> Result<(Workbook, Vec<u8>), AppError> {
+    heavy::run(Some(tenant), "import read", move || {
         read::read(&file_name, &content).map(|book| (book, content))
     })
     .await?
@@ -53,10 +57,11 @@ pub async fn upload(
     let caller = caller.require(Permission::EditData)?;
     let file_name = clean_name(file_name)?;
     let size = content.len() as i64;
-    let (book, content) = parse(file_name.clone(), content).await?;
+    let (book, content) = parse(caller.tenant_id, file_name.clone(), content).await?;
+    let sheets = book.sheets.len();
+    let mapping = proposed(pool, caller.tenant_id, book).await?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let id = imports::stage(&mut tx, caller.tenant_id, caller.user_id, &file_name, &content).await?;
-    let sheets = book.sheets.len();
     audit::record(
         &mut tx,
         caller,
@@ -65,7 +70,6 @@ pub async fn upload(
         json!({ "bytes": size, "sheets": sheets }),
     )
     .await?;
-    let mapping = proposed(&mut tx, book).await?;
     tx.commit().await?;
     Ok(proposal(id, file_name, size, mapping))
 }
@@ -94,7 +98,7 @@ fn proposal(import_id: ImportId, file_name: String, size_bytes: i64, mapping: Ma
 }
 
 /// The automatic mapping, with the tenant's saved corrections applied.
-async fn proposed(tx: &mut sqlx::PgConnection, book: Workbook) -> Result<Mapping, AppError> {
+async fn proposed(pool: &PgPool, tenant: TenantId, book: Workbook) -> Result<Mapping, AppError> {
     // The saved layout is looked up under every candidate header row.
     let signatures: Vec<String> = book
         .sheets
@@ -103,12 +107,14 @@ async fn proposed(tx: &mut sqlx::PgConnection, book: Workbook) -> Result<Mapping
             (0..sheet.rows.len().min(10)).map(|row| mapping::signature(&mapping::headers_of(sheet, row)))
         })
         .collect();
-    let saved: mapping::Saved = imports::saved(tx, &signatures)
+    let mut tx = scope::begin(pool, tenant).await?;
+    let saved: mapping::Saved = imports::saved(&mut tx, &signatures)
         .await?
         .into_iter()
         .map(|(signature, section, columns)| (signature, (section, columns)))
         .collect();
-    simulations::blocking("import mapping", move || mapping::propose(&book, &saved)).await
+    tx.commit().await?;
+    heavy::run(Some(tenant), "import mapping", move || mapping::propose(&book, &saved)).await
 }
 
 /// The staged file, for its uploader or an admin; others get "not found".
@@ -125,17 +131,21 @@ pub async fn open(pool: &PgPool, caller: Caller, id: ImportId) -> Result<ImportP
     let caller = caller.require(Permission::EditData)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let file = staged(&mut tx, caller, id).await?;
-    let size = file.content.len() as i64;
-    let (book, _) = parse(file.file_name.clone(), file.content).await?;
-    let mapping = proposed(&mut tx, book).await?;
     tx.commit().await?;
+    let size = file.content.len() as i64;
+    let (book, _) = parse(caller.tenant_id, file.file_name.clone(), file.content).await?;
+    let mapping = proposed(pool, caller.tenant_id, book).await?;
     Ok(proposal(id, file.file_name, size, mapping))
 }
 
 /// The data set a mapping gives, with its problems, computed off the
 /// request threads.
-async fn mapped(file: imports::Staged, sent: Mapping) -> Result<(Mapping, DataSet, Vec<Problem>), AppError> {
-    simulations::blocking("import build", move || {
+async fn mapped(
+    tenant: TenantId,
+    file: imports::Staged,
+    sent: Mapping,
+) -> Result<(Mapping, DataSet, Vec<Problem>), AppError> {
+    heavy::run(Some(tenant), "import build", move || {
         let book = read::read(&file.file_name, &file.content).map_err(file_error)?;
         let mapping = mapping::reconcile(&book, &sent)
             .map_err(|message| AppError::Validation(FieldErrors::single("mapping", message)))?;
@@ -152,8 +162,11 @@ pub async fn preview(pool: &PgPool, caller: Caller, id: ImportId, sent: Mapping)
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let file = staged(&mut tx, caller, id).await?;
     tx.commit().await?;
-    let (mapping, data, problems) = mapped(file, sent).await?;
-    simulations::blocking("import preview", move || summarise(&mapping, data, problems)).await
+    let (mapping, data, problems) = mapped(caller.tenant_id, file, sent).await?;
+    heavy::run(Some(caller.tenant_id), "import preview", move || {
+        summarise(&mapping, data, problems)
+    })
+    .await
 }
 
 fn summarise(mapping: &Mapping, data: DataSet, problems: Vec<Problem>) -> ImportPreview {
@@ -235,16 +248,17 @@ pub async fn commit_once(
     }
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let file = staged(&mut tx, caller, id).await?;
+    tx.commit().await?;
     let sent = match sent {
         Some(mapping) => mapping,
         None => {
-            let (book, _) = parse(file.file_name.clone(), file.content.clone()).await?;
-            proposed(&mut tx, book).await?
+            let (book, _) =
+                parse(caller.tenant_id, file.file_name.clone(), file.content.clone()).await?;
+            proposed(pool, caller.tenant_id, book).await?
         }
     };
-    tx.commit().await?;
     let file_name = file.file_name.clone();
-    let (mapping, mut data, problems) = mapped(file, sent).await?;
+    let (mapping, mut data, problems) = mapped(caller.tenant_id, file, sent).await?;
     let errors = error_messages(&problems);
     if !errors.is_empty() {
         let shown = errors.iter().take(10).cloned().collect::<Vec<_>>().join("; ");
@@ -258,7 +272,7 @@ pub async fn commit_once(
     resolve_profile(&data, None)
         .map_err(|e| AppError::Validation(FieldErrors::single("file", e.to_string())))?;
     let lines = data.exposures.len();
-    let version = simulations::prepare(data).await?;
+    let version = simulations::prepare(caller.tenant_id, data).await?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     if let Some(key) = key
         && let Some(earlier) = idempotency::claim(&mut tx, caller, key).await?

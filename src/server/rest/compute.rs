@@ -10,7 +10,6 @@ use crate::engine::scenario::{Comparison, Scenario, compare};
 use crate::engine::{ComputeOptions, compute as run};
 use crate::model::account::Role;
 use crate::model::api_token::TokenScope;
-use crate::model::error::AppError;
 use crate::server::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -45,17 +44,10 @@ pub enum ComputeResponse {
 #[utoipa::path(post, operation_id = "compute", path = "/compute", tag = "compute", request_body = ComputeRequest,
     responses((status = 200, description = "The results, or baseline, scenario and delta", body = ComputeResponse)))]
 pub async fn compute(
-    State(state): State<AppState>,
-    ApiCaller(_caller): ApiCaller,
+    ApiCaller(caller): ApiCaller,
     Json(request): Json<ComputeRequest>,
 ) -> Result<Response, Problem> {
-    let _permit = state
-        .api
-        .engine
-        .acquire()
-        .await
-        .map_err(|_| Problem::from(AppError::Internal))?;
-    let response = crate::server::simulations::blocking("api compute", move || {
+    let response = crate::server::heavy::run(Some(caller.tenant_id), "api compute", move || {
         let (data, profile) = check_data_set(request.data, request.profile.as_deref())?;
         let options = ComputeOptions {
             lines: request.lines,

@@ -88,7 +88,7 @@ async fn parse_off_thread<T: DeserializeOwned + Send + 'static>(
     if bytes.len() <= PARSE_INLINE_MAX {
         return parse(&bytes);
     }
-    crate::server::simulations::blocking("api body", move || parse(&bytes)).await?
+    crate::server::heavy::run(None, "api body", move || parse(&bytes)).await?
 }
 
 async fn json_bytes(request: Request, state: &AppState) -> Result<(Parts, Bytes), Problem> {

@@ -40,19 +40,11 @@ pub const MAX_JSON_BYTES: usize = 64 * 1024 * 1024;
 pub struct ApiState {
     pub keys: KeyRing,
     pub limits: limits::ApiLimits,
-    /// Stateless computations at once: one per core, so a burst of large
-    /// data sets queues instead of starving every other request.
-    pub engine: tokio::sync::Semaphore,
 }
 
 impl ApiState {
     pub fn new(keys: KeyRing, limits: limits::ApiLimits) -> ApiState {
-        let cores = std::thread::available_parallelism().map_or(2, usize::from);
-        ApiState {
-            keys,
-            limits,
-            engine: tokio::sync::Semaphore::new(cores),
-        }
+        ApiState { keys, limits }
     }
 }
 
