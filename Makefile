@@ -33,12 +33,15 @@ export LEPTOS_SITE_PKG_DIR := pkg
 export LEPTOS_OUTPUT_NAME := prudentia
 
 .PHONY: run test build tools tools-build tools-test wasm-target cargo-leptos wasm-bindgen \
-        postgres-binaries wasm-opt chromium end2end-deps pdftotext python-tools test-rust test-e2e release bench fmt lint clean-data \
+        postgres-binaries wasm-opt chromium end2end-deps pdftotext python-tools test-rust test-e2e release bench load fmt lint clean-data \
         prune-target
 
+# Links in mail and pages come from the public address only: set
+# PRUDENTIA_PUBLIC_URL to where users reach the server (behind a TLS
+# proxy: https://…); other Host headers are answered 421.
 run: prune-target tools-build build
-	@echo "Starting Prudentia on http://127.0.0.1:3000 (Ctrl-C to stop)"
-	exec "$(BIN)" serve --demo
+	@echo "Starting Prudentia on $${PRUDENTIA_PUBLIC_URL:-http://127.0.0.1:3000} (Ctrl-C to stop)"
+	PRUDENTIA_PUBLIC_URL="$${PRUDENTIA_PUBLIC_URL:-http://127.0.0.1:3000}" exec "$(BIN)" serve --demo
 
 test: prune-target tools-build tools-test test-rust build test-e2e
 
@@ -82,6 +85,11 @@ bench: tools-build tools-test wasm-opt
 	cd end2end && node bench/engine-wasm.mjs "$(WASM_BENCH_DIR)" 100000 30
 	cargo leptos build --release
 	cd end2end && node bench/dashboard.mjs "$(CARGO_TARGET_DIR)/release/prudentia" 100000
+
+# Load, reported not asserted: an anonymous log-in flood and concurrent
+# 100k-line scenario saves against a release build, on loopback only.
+load: release
+	python3 benches/load.py "$(CARGO_TARGET_DIR)/release/prudentia"
 
 fmt:
 	cargo fmt --all

@@ -14,9 +14,10 @@ pub async fn sign_up(
     plan: Option<String>,
 ) -> Result<(), AppError> {
     use crate::model::account::SignUpForm;
-    use crate::server::{accounts, auth, state::app_state};
+    use crate::server::{accounts, auth, http::ClientInfo, state::app_state};
     let result = async {
         let state = app_state()?;
+        let client = ClientInfo::current();
         let form = SignUpForm {
             organisation,
             name,
@@ -29,6 +30,7 @@ pub async fn sign_up(
         accounts::sign_up(
             &state.pool,
             &session,
+            &client,
             form,
             plan.as_deref().unwrap_or(accounts::DEFAULT_PLAN),
         )
@@ -45,7 +47,7 @@ pub async fn log_in(email: String, password: String) -> Result<(), AppError> {
     use crate::server::{accounts, auth, http::ClientInfo, state::app_state};
     let result = async {
         let state = app_state()?;
-        let client = ClientInfo::current(state.trust_proxy).await;
+        let client = ClientInfo::current();
         let session = auth::session().await?;
         accounts::log_in(&state.pool, &session, &client, &email, password).await?;
         leptos_axum::redirect("/app");
@@ -104,20 +106,21 @@ pub async fn switch_tenant(tenant_id: String) -> Result<(), AppError> {
 pub async fn change_password(
     current_password: String,
     new_password: String,
+    revoke_tokens: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::server::{accounts, auth, state::app_state};
+    use crate::server::accounts::{self, PasswordChange};
+    use crate::server::{auth, http::ClientInfo, state::app_state};
     let result = async {
         let state = app_state()?;
+        let client = ClientInfo::current();
         let session = auth::session().await?;
         let caller = auth::caller(&state.pool, &session).await?;
-        accounts::change_password(
-            &state.pool,
-            &session,
-            caller,
-            current_password,
-            new_password,
-        )
-        .await
+        let change = PasswordChange {
+            current: current_password,
+            new: new_password,
+            revoke_tokens: revoke_tokens.is_some_and(|v| !v.is_empty()),
+        };
+        accounts::change_password(&state.pool, &session, &client, caller, change).await
     }
     .await;
     super::reply(result)
@@ -139,7 +142,7 @@ pub async fn accept_invitation(
     use crate::server::{accounts, auth, http::ClientInfo, state::app_state};
     let result = async {
         let state = app_state()?;
-        let client = ClientInfo::current(state.trust_proxy).await;
+        let client = ClientInfo::current();
         let session = auth::session().await?;
         accounts::accept_invitation(&state.pool, &session, &client, &token, &name, password)
             .await?;

@@ -27,7 +27,7 @@ pub async fn invite_member(email: String, role: String) -> Result<InvitationSent
         let state = app_state()?;
         let caller = auth::require(&state.pool, Permission::ManageMembers).await?;
         let invite = parse_invite(&email, &role)?;
-        let base = state.public_url(use_context::<http::request::Parts>().as_ref());
+        let base = state.public_url();
         accounts::invite(&state.pool, caller, invite, &base).await
     }
     .await;

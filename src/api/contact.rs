@@ -15,7 +15,7 @@ pub async fn submit_contact(
     use crate::server::{contact, http::ClientInfo, state::app_state};
     let result = async {
         let state = app_state()?;
-        let client = ClientInfo::current(state.trust_proxy).await;
+        let client = ClientInfo::current();
         let form = ContactForm {
             name,
             email,

@@ -62,7 +62,7 @@ pub async fn send_report(id: String, recipients: String, message: String, attach
     let result = async {
         let state = app_state()?;
         let caller = auth::caller(&state.pool, &auth::session().await?).await?;
-        let base = state.public_url(use_context::<http::request::Parts>().as_ref());
+        let base = state.public_url();
         service::send(&state.pool, caller, id.parse()?, &recipients, &message, attach.is_some(), &base).await
     }
     .await;

@@ -29,7 +29,7 @@ pub async fn create_api_token(
         let state = app_state()?;
         let caller = auth::caller(&state.pool, &auth::session().await?).await?;
         let (name, scope, days) = parse_new_token(&name, &scope, &days)?;
-        let base = state.public_url(use_context::<http::request::Parts>().as_ref());
+        let base = state.public_url();
         auth::tokens::create(
             &state.pool,
             &state.api.keys,

@@ -22,6 +22,9 @@ pub enum AppError {
     LoginThrottled { retry_after_secs: u64 },
     #[error("Your role does not allow this.")]
     Forbidden,
+    /// The server is at capacity for this kind of work; nothing was done.
+    #[error("The server is busy. Please try again in {retry_after_secs} seconds.")]
+    Busy { retry_after_secs: u64 },
     /// A plan or tenant limit; the text says which and what to do.
     #[error("{0}")]
     QuotaExceeded(String),
@@ -47,11 +50,22 @@ impl AppError {
             AppError::Unauthenticated => 401,
             AppError::LoginThrottled { .. } => 429,
             AppError::Forbidden => 403,
+            AppError::Busy { .. } => 503,
             AppError::QuotaExceeded(_) => 409,
             AppError::NotFound => 404,
             AppError::Conflict(_) => 409,
             AppError::Internal => 500,
             AppError::Transport(_) => 502,
+        }
+    }
+
+    /// Seconds the client should wait before trying again, if any.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            AppError::RateLimited { retry_after_secs }
+            | AppError::LoginThrottled { retry_after_secs }
+            | AppError::Busy { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
         }
     }
 

@@ -103,8 +103,9 @@ pub struct Actor {
     pub can_edit: bool,
     /// May approve: admins, and analysts when the tenant says so.
     pub can_approve: bool,
-    /// Submitted the version under review.
-    pub is_submitter: bool,
+    /// Wrote or submitted the version under review: four eyes means
+    /// someone else decides.
+    pub involved: bool,
 }
 
 /// Why a transition is refused.
@@ -112,7 +113,7 @@ pub struct Actor {
 pub enum WorkflowError {
     #[error("Your role does not allow this.")]
     NotAllowed,
-    #[error("Four eyes: someone other than the person who submitted it must decide.")]
+    #[error("Four eyes: someone other than the version's author and its submitter must decide.")]
     FourEyes,
     #[error("This version is {}: it cannot be {}.", .0.label().to_lowercase(), .1.past())]
     WrongState(ReviewStatus, Transition),
@@ -145,7 +146,7 @@ pub fn next(
     }
     match (status, transition) {
         (Draft, Submit) => Ok(Submitted),
-        (Submitted, Approve | Reject) if actor.is_submitter => Err(WorkflowError::FourEyes),
+        (Submitted, Approve | Reject) if actor.involved => Err(WorkflowError::FourEyes),
         (Submitted, Approve) => Ok(Approved),
         (Submitted, Reject) => Ok(Draft),
         (status, transition) => Err(WorkflowError::WrongState(status, transition)),
@@ -394,28 +395,28 @@ mod tests {
         let analyst = Actor {
             can_edit: true,
             can_approve: false,
-            is_submitter: false,
+            involved: false,
         };
         let approver = Actor {
             can_edit: true,
             can_approve: true,
-            is_submitter: false,
+            involved: false,
         };
         let own = Actor {
-            is_submitter: true,
+            involved: true,
             ..approver
         };
         let viewer = Actor {
             can_edit: false,
             can_approve: false,
-            is_submitter: false,
+            involved: false,
         };
         let expected = |status, transition, actor: Actor| -> Result<ReviewStatus, WorkflowError> {
             match (status, transition) {
                 (_, Submit) if !actor.can_edit => Err(WorkflowError::NotAllowed),
                 (_, Approve | Reject) if !actor.can_approve => Err(WorkflowError::NotAllowed),
                 (Draft, Submit) => Ok(Submitted),
-                (Submitted, Approve | Reject) if actor.is_submitter => Err(WorkflowError::FourEyes),
+                (Submitted, Approve | Reject) if actor.involved => Err(WorkflowError::FourEyes),
                 (Submitted, Approve) => Ok(Approved),
                 (Submitted, Reject) => Ok(Draft),
                 (s, t) => Err(WorkflowError::WrongState(s, t)),

@@ -12,7 +12,7 @@ use crate::model::error::{AppError, FieldErrors};
 use crate::server::audit;
 use crate::server::auth::{self, Caller, passwords, throttle};
 use crate::server::db::outbound_emails::{self, Email};
-use crate::server::db::{invitations, scope, teams, tenants, users};
+use crate::server::db::{invitations, plans, scope, teams, tenants, users};
 use crate::server::http::ClientInfo;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -26,28 +26,30 @@ use uuid::Uuid;
 /// The plan a new organisation starts on.
 pub const DEFAULT_PLAN: &str = "starter";
 pub const INVITATION_DAYS: i64 = 7;
+/// A new organisation tries its plan this long before paying.
+pub const TRIAL_DAYS: i32 = 14;
 const WRONG_CREDENTIALS: &str = "The e-mail address or the password is not correct.";
 
 fn field(name: &str, message: impl Into<String>) -> AppError {
     AppError::Validation(FieldErrors::single(name, message))
 }
 
+/// A new organisation on a 14-day trial of a public plan, with its first
+/// admin; throttled per address.
 pub async fn sign_up(
     pool: &PgPool,
     session: &Session,
+    client: &ClientInfo,
     form: SignUp,
     plan: &str,
 ) -> Result<(), AppError> {
     passwords::check_new("password", &form.password, &form.email)?;
-    let plan_exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM plans WHERE plan_code = $1)")
-            .bind(plan)
-            .fetch_one(pool)
-            .await?;
-    if !plan_exists {
+    let _turn = auth::credential_turn().await?;
+    throttle::attempt(pool, &throttle::sign_up_keys(client.ip)).await?;
+    if !plans::is_public(&mut *pool.acquire().await?, plan).await? {
         return Err(field(
             "plan",
-            format!("There is no plan called \"{plan}\"."),
+            format!("There is no plan called \"{plan}\" to sign up for."),
         ));
     }
     let hash = passwords::hash(form.password).await?;
@@ -60,7 +62,8 @@ pub async fn sign_up(
              admin to invite you.",
         ));
     };
-    tenants::insert(&mut tx, tenant, &form.organisation, plan).await?;
+    let trial_ends =
+        tenants::insert(&mut tx, tenant, &form.organisation, plan, Some(TRIAL_DAYS)).await?;
     tenants::add_member(&mut tx, tenant, user, Role::Admin).await?;
     audit::record_as(
         &mut tx,
@@ -69,12 +72,12 @@ pub async fn sign_up(
         None,
         "organisation.created",
         &format!("organisation “{}”", form.organisation),
-        json!({ "plan": plan }),
+        json!({ "plan": plan, "trial_ends_at": trial_ends }),
     )
     .await?;
     tx.commit().await?;
     tracing::info!(%user, %tenant, "organisation signed up");
-    auth::start(session, user, tenant).await
+    auth::start(session, user, tenant, 0).await
 }
 
 pub async fn log_in(
@@ -84,39 +87,32 @@ pub async fn log_in(
     email: &str,
     password: String,
 ) -> Result<(), AppError> {
+    let _turn = auth::credential_turn().await?;
     let email = normalise_email(email);
-    let keys = throttle::keys(&email, client.ip);
-    let mut conn = pool.acquire().await?;
-    let user = users::by_email(&mut conn, &email).await?;
-    if let Err(refused) = throttle::check(pool, &keys).await {
+    let (user, keys) = {
+        let mut conn = pool.acquire().await?;
+        let user = users::by_email(&mut conn, &email).await?;
+        (user, throttle::login_keys(&mut conn, &email, client.ip).await?)
+    };
+    let admitted = throttle::attempt(pool, &keys).await.inspect_err(|_| {
         tracing::warn!(%email, ip = ?client.ip, "log-in refused while throttled");
-        let known = user.as_ref().map(|u| UserId(u.user_id));
-        login_failure(&mut conn, known, &email, "session.login_refused", json!({})).await?;
-        return Err(refused);
-    }
-    let stored = user.as_ref().map(|u| u.password_hash.clone());
-    if !passwords::verify(password, stored).await {
-        let delay = throttle::record_failure(pool, &keys).await?;
-        tracing::warn!(%email, ip = ?client.ip, ?delay, "log-in failed");
-        let known = user.as_ref().map(|u| UserId(u.user_id));
-        login_failure(
-            &mut conn,
-            known,
-            &email,
-            "session.login_failed",
-            json!({ "throttled_for_secs": delay }),
-        )
-        .await?;
-        return Err(match delay {
+    })?;
+    let known = user.as_ref().map(|u| UserId(u.user_id));
+    let epoch = user.as_ref().map_or(0, |u| u.session_epoch);
+    let stored = user.map(|u| u.password_hash);
+    if !checked_password(pool, &keys, password, stored).await? {
+        tracing::warn!(%email, ip = ?client.ip, delay = ?admitted.delay_secs, "log-in failed");
+        login_failure(pool, known, &email, &admitted).await?;
+        return Err(match admitted.delay_secs {
             Some(secs) => AppError::LoginThrottled {
                 retry_after_secs: secs,
             },
             None => field("password", WRONG_CREDENTIALS),
         });
     }
-    let user = UserId(user.map(|u| u.user_id).ok_or(AppError::Internal)?);
-    throttle::record_success(pool, &email).await?;
-    let memberships = tenants::memberships_of(&mut conn, user).await?;
+    let user = known.ok_or(AppError::Internal)?;
+    throttle::record_success(pool, &keys, user, client.ip).await?;
+    let memberships = tenants::memberships_of(&mut *pool.acquire().await?, user).await?;
     let Some(first) = memberships.first() else {
         return Err(field(
             "email",
@@ -124,8 +120,9 @@ pub async fn log_in(
         ));
     };
     tracing::info!(%user, tenant = %first.tenant_id, ip = ?client.ip, "logged in");
+    let mut tx = scope::begin(pool, first.tenant_id).await?;
     audit::record_as(
-        &mut conn,
+        &mut tx,
         first.tenant_id,
         Some(user),
         None,
@@ -134,45 +131,73 @@ pub async fn log_in(
         json!({}),
     )
     .await?;
-    auth::start(session, user, first.tenant_id).await
+    tx.commit().await?;
+    auth::start(session, user, first.tenant_id, epoch).await
 }
 
-/// A refused log-in goes to the trail of every organisation the account
-/// belongs to, or to the platform's when the address is unknown.
+/// Checks a password after its attempt was counted; when the server is too
+/// busy to check it, the attempt is given back and the caller told to retry.
+async fn checked_password(
+    pool: &PgPool,
+    keys: &[throttle::Key],
+    password: String,
+    stored: Option<String>,
+) -> Result<bool, AppError> {
+    match passwords::verify(password, stored).await {
+        Err(busy @ AppError::Busy { .. }) => {
+            throttle::forgive(pool, keys).await?;
+            Err(busy)
+        }
+        other => other,
+    }
+}
+
+/// A wrong password goes to the trail of every organisation the account
+/// belongs to, or to the platform's when the address is unknown: one event
+/// per admitted attempt (refused ones are only counted), and the attempt
+/// that starts a delay says so with the counts.
 async fn login_failure(
-    conn: &mut sqlx::PgConnection,
+    pool: &PgPool,
     user: Option<UserId>,
     email: &str,
-    action: &str,
-    diff: serde_json::Value,
+    admitted: &throttle::Admitted,
 ) -> Result<(), AppError> {
-    let tenants = match user {
-        Some(user) => tenants::memberships_of(conn, user)
-            .await?
-            .into_iter()
-            .map(|m| m.tenant_id)
-            .collect(),
-        None => vec![crate::server::db::audit::PLATFORM],
+    let blocked: Vec<_> = admitted
+        .newly_blocked
+        .iter()
+        .map(|(key, failures, refused)| {
+            json!({ "key": key, "failures": failures, "refused_during_last_delay": refused })
+        })
+        .collect();
+    let diff = json!({ "throttled_for_secs": admitted.delay_secs, "blocked": blocked });
+    let target = format!("account {email}");
+    let Some(user) = user else {
+        let mut conn = pool.acquire().await?;
+        return audit::record_platform(&mut conn, email, "session.login_failed", &target, diff).await;
     };
-    for tenant in tenants {
+    let tenants = tenants::memberships_of(&mut *pool.acquire().await?, user).await?;
+    for membership in tenants {
+        let mut tx = scope::begin(pool, membership.tenant_id).await?;
         audit::record_as(
-            conn,
-            tenant,
-            user,
+            &mut tx,
+            membership.tenant_id,
+            Some(user),
             Some(email),
-            action,
-            &format!("account {email}"),
+            "session.login_failed",
+            &target,
             diff.clone(),
         )
         .await?;
+        tx.commit().await?;
     }
     Ok(())
 }
 
 pub async fn log_out(pool: &PgPool, session: &Session) -> Result<(), AppError> {
     if let Ok(caller) = auth::caller(pool, session).await {
-        let mut conn = pool.acquire().await?;
-        audit::record(&mut conn, caller, "session.logout", "session", json!({})).await?;
+        let mut tx = scope::begin(pool, caller.tenant_id).await?;
+        audit::record(&mut tx, caller, "session.logout", "session", json!({})).await?;
+        tx.commit().await?;
     }
     auth::end(session).await
 }
@@ -204,13 +229,13 @@ pub async fn switch_tenant(
     caller: Caller,
     tenant: TenantId,
 ) -> Result<(), AppError> {
-    let mut conn = pool.acquire().await?;
-    let memberships = tenants::memberships_of(&mut conn, caller.user_id).await?;
+    let memberships = tenants::memberships_of(&mut *pool.acquire().await?, caller.user_id).await?;
     if !memberships.iter().any(|m| m.tenant_id == tenant) {
         return Err(AppError::NotFound);
     }
+    let mut tx = scope::begin(pool, tenant).await?;
     audit::record_as(
-        &mut conn,
+        &mut tx,
         tenant,
         Some(caller.user_id),
         None,
@@ -219,42 +244,68 @@ pub async fn switch_tenant(
         json!({ "from": caller.tenant_id }),
     )
     .await?;
+    tx.commit().await?;
     auth::switch(session, tenant).await
 }
 
+/// Checks the current password (throttled like a log-in), sets the new
+/// one, ends every other session of the account and, when asked, revokes
+/// its API tokens in every organisation; this session carries on.
 pub async fn change_password(
     pool: &PgPool,
     session: &Session,
+    client: &ClientInfo,
     caller: Caller,
-    current: String,
-    new: String,
+    change: PasswordChange,
 ) -> Result<(), AppError> {
-    let mut conn = pool.acquire().await?;
-    let user = users::by_id(&mut conn, caller.user_id)
+    let user = users::by_id(&mut *pool.acquire().await?, caller.user_id)
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    if !passwords::verify(current, Some(user.password_hash)).await {
+    let keys = throttle::login_keys(&mut *pool.acquire().await?, &user.email, client.ip).await?;
+    throttle::attempt(pool, &keys).await?;
+    if !checked_password(pool, &keys, change.current, Some(user.password_hash)).await? {
         return Err(field(
             "current_password",
             "This is not your current password.",
         ));
     }
-    passwords::check_new("new_password", &new, &user.email)?;
-    let hash = passwords::hash(new).await?;
-    users::set_password(&mut conn, caller.user_id, &hash).await?;
+    throttle::record_success(pool, &keys, caller.user_id, client.ip).await?;
+    passwords::check_new("new_password", &change.new, &user.email)?;
+    let hash = passwords::hash(change.new).await?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    let epoch = users::set_password(&mut tx, caller.user_id, &hash).await?;
     audit::record(
-        &mut conn,
+        &mut tx,
         caller,
         "account.password_changed",
         &format!("account {}", user.email),
-        json!({}),
+        json!({ "api_tokens_revoked": change.revoke_tokens }),
     )
     .await?;
-    session.cycle_id().await.map_err(|error| {
-        tracing::error!(%error, "session id rotation failed");
-        AppError::Internal
-    })?;
+    tx.commit().await?;
+    if change.revoke_tokens {
+        revoke_tokens_everywhere(pool, caller.user_id).await?;
+    }
+    auth::start(session, caller.user_id, caller.tenant_id, epoch).await?;
     tracing::info!(user = %caller.user_id, "password changed");
+    Ok(())
+}
+
+/// What the password form sends.
+pub struct PasswordChange {
+    pub current: String,
+    pub new: String,
+    pub revoke_tokens: bool,
+}
+
+/// Every API token of `user`, in every organisation it belongs to.
+async fn revoke_tokens_everywhere(pool: &PgPool, user: UserId) -> Result<(), AppError> {
+    let memberships = tenants::memberships_of(&mut *pool.acquire().await?, user).await?;
+    for membership in memberships {
+        let mut tx = scope::begin(pool, membership.tenant_id).await?;
+        crate::server::db::api_tokens::revoke_all_of(&mut tx, user).await?;
+        tx.commit().await?;
+    }
     Ok(())
 }
 
@@ -399,6 +450,12 @@ pub async fn view_invitation(pool: &PgPool, token: &str) -> Result<InvitationVie
     })
 }
 
+/// Who accepts an invitation: an account of the address, or a new one.
+enum Joining {
+    Existing(UserId, i32),
+    New { name: String, hash: String },
+}
+
 /// Accepts as a new account (name and password) or, when the address has
 /// one, with that account's password; then logs in to the tenant.
 pub async fn accept_invitation(
@@ -409,39 +466,44 @@ pub async fn accept_invitation(
     name: &str,
     password: String,
 ) -> Result<(), AppError> {
+    let _turn = auth::credential_turn().await?;
     let found = open_invitation(pool, token).await?;
     let tenant = TenantId(found.tenant_id);
-    let mut conn = pool.acquire().await?;
-    let existing = users::by_email(&mut conn, &found.email).await?;
-    drop(conn);
-    let mut tx = scope::begin(pool, tenant).await?;
-    let user = match existing {
+    let existing = users::by_email(&mut *pool.acquire().await?, &found.email).await?;
+    let joining = match existing {
         Some(user) => {
-            let keys = throttle::keys(&found.email, client.ip);
-            throttle::check(pool, &keys).await?;
-            if !passwords::verify(password, Some(user.password_hash)).await {
-                throttle::record_failure(pool, &keys).await?;
+            let keys = throttle::login_keys(&mut *pool.acquire().await?, &found.email, client.ip).await?;
+            throttle::attempt(pool, &keys).await?;
+            if !checked_password(pool, &keys, password, Some(user.password_hash)).await? {
                 return Err(field(
                     "password",
                     "This is not the password of your existing account.",
                 ));
             }
-            UserId(user.user_id)
+            throttle::record_success(pool, &keys, UserId(user.user_id), client.ip).await?;
+            Joining::Existing(UserId(user.user_id), user.session_epoch)
         }
         None => {
             let NewAccount { name, password } =
                 crate::model::account::parse_new_account(name, password)?;
             passwords::check_new("password", &password, &found.email)?;
-            let hash = passwords::hash(password).await?;
-            users::insert(&mut tx, &found.email, &name, &hash)
-                .await?
-                .ok_or_else(|| {
-                    field(
-                        "token",
-                        "An account was just created for this address; reload the page.",
-                    )
-                })?
+            Joining::New {
+                name,
+                hash: passwords::hash(password).await?,
+            }
         }
+    };
+    let mut tx = scope::begin(pool, tenant).await?;
+    let (user, epoch) = match joining {
+        Joining::Existing(user, epoch) => (user, epoch),
+        Joining::New { name, hash } => (users::insert(&mut tx, &found.email, &name, &hash)
+            .await?
+            .ok_or_else(|| {
+                field(
+                    "token",
+                    "An account was just created for this address; reload the page.",
+                )
+            })?, 0),
     };
     tenants::lock(&mut tx).await?;
     if !invitations::mark_accepted(&mut tx, InvitationId(found.invitation_id), user).await? {
@@ -469,7 +531,7 @@ pub async fn accept_invitation(
     .await?;
     tx.commit().await?;
     tracing::info!(%user, %tenant, role = role.as_str(), "invitation accepted");
-    auth::start(session, user, tenant).await
+    auth::start(session, user, tenant, epoch).await
 }
 
 pub async fn members(pool: &PgPool, caller: Caller) -> Result<Vec<Member>, AppError> {
@@ -698,6 +760,39 @@ pub fn parse_limit(field_name: &str, text: &str, errors: &mut FieldErrors) -> Op
     }
 }
 
+/// An admin may lower a quota below the plan's limit, never raise it above:
+/// the plan is the platform's, bought, not chosen in a form.
+fn within_plan(
+    quotas: &Quotas,
+    members: Option<i64>,
+    simulations: Option<i64>,
+    storage_mb: Option<i64>,
+    api_calls_per_day: Option<i64>,
+) -> Result<(), AppError> {
+    let mut errors = FieldErrors::default();
+    let wanted = [
+        ("members", members, &quotas.members),
+        ("simulations", simulations, &quotas.simulations),
+        ("storage_mb", storage_mb, &quotas.storage_mb),
+        ("api_calls_per_day", api_calls_per_day, &quotas.api_calls_per_day),
+    ];
+    for (name, value, usage) in wanted {
+        if let (Some(value), Some(plan)) = (value, usage.plan_limit)
+            && value > plan
+        {
+            errors.push(
+                name,
+                format!(
+                    "Your plan ({}) allows at most {plan}; a quota can only be lowered. \
+                     Change plan to raise it.",
+                    quotas.plan_name
+                ),
+            );
+        }
+    }
+    errors.into_result(())
+}
+
 pub async fn set_quotas(
     pool: &PgPool,
     caller: Caller,
@@ -714,7 +809,8 @@ pub async fn set_quotas(
     let a = parse_limit("api_calls_per_day", api_calls_per_day, &mut errors);
     errors.into_result(())?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    let before = tenants::quotas(&mut tx).await?;
+    let before = tenants::quotas(&mut tx).await?.ok_or(AppError::NotFound)?;
+    within_plan(&before, m, s, st, a)?;
     tenants::set_quotas(&mut tx, m, s, st, a).await?;
     let after = tenants::quotas(&mut tx).await?;
     audit::record(
@@ -722,7 +818,7 @@ pub async fn set_quotas(
         caller,
         "tenant.quotas_changed",
         "organisation quotas",
-        audit::changed("quotas", before, after),
+        audit::changed("quotas", Some(before), after),
     )
     .await?;
     tx.commit().await?;

@@ -30,8 +30,7 @@ pub async fn record_as(
     target: &str,
     diff: Value,
 ) -> Result<(), AppError> {
-    let trust_proxy = crate::server::state::app_state().is_ok_and(|s| s.trust_proxy);
-    let client = ClientInfo::current(trust_proxy).await;
+    let client = ClientInfo::current();
     let label = match (actor_label, actor) {
         (Some(label), _) => label.to_owned(),
         (None, Some(user)) => users::by_id(conn, user).await?.map_or_else(
@@ -47,6 +46,34 @@ pub async fn record_as(
             tenant,
             actor_id: actor,
             actor: &label,
+            action,
+            target,
+            diff: &diff,
+            ip: ip.as_deref(),
+            user_agent: client.user_agent.as_deref(),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Appends one event to the platform's chain (a failed log-in for an
+/// address no account has), through the one function that may.
+pub async fn record_platform(
+    conn: &mut PgConnection,
+    actor_label: &str,
+    action: &str,
+    target: &str,
+    diff: Value,
+) -> Result<(), AppError> {
+    let client = ClientInfo::current();
+    let ip = client.ip.map(|ip| ip.to_string());
+    audit::append_platform(
+        conn,
+        &NewEvent {
+            tenant: audit::PLATFORM,
+            actor_id: None,
+            actor: actor_label,
             action,
             target,
             diff: &diff,

@@ -1,6 +1,6 @@
 //! The `prudentia` command line.
 
-use super::config::{DatabaseArgs, LogFormat, ServeArgs};
+use super::config::{DatabaseArgs, LogFormat, PublicUrl, ServeArgs};
 use super::contact::ContactLimiter;
 use super::db::Database;
 use super::state::AppState;
@@ -295,7 +295,7 @@ async fn audit_verify(args: &DatabaseArgs, tenant: Option<uuid::Uuid>) -> Result
 }
 
 async fn serve_app(db_args: &DatabaseArgs, args: &ServeArgs) -> Result<(), String> {
-    let database = Database::open(&db_args.config())
+    let database = Database::open_with(&db_args.config(), db_args.pool())
         .await
         .map_err(|e| e.to_string())?;
     // From here on the cluster (if ours) must be stopped whatever happens.
@@ -306,6 +306,14 @@ async fn serve_app(db_args: &DatabaseArgs, args: &ServeArgs) -> Result<(), Strin
 
 async fn serve_with(database: &Database, args: &ServeArgs) -> Result<(), String> {
     database.migrate().await.map_err(|e| e.to_string())?;
+    super::auth::set_credential_turns(database.pool.options().get_max_connections());
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    let workers = args.heavy_workers.map_or(cores, |n| n.get() as usize);
+    let per_tenant = args.heavy_per_tenant.map_or(workers.div_ceil(2), |n| n.get() as usize);
+    super::heavy::configure(workers, per_tenant);
+    if let Some(turns) = args.hash_concurrency {
+        super::auth::passwords::set_concurrency(turns.get() as usize);
+    }
     if args.demo {
         demo::ensure(&database.pool)
             .await
@@ -377,6 +385,9 @@ async fn serve_with(database: &Database, args: &ServeArgs) -> Result<(), String>
                 if let Err(error) = super::db::idempotency_keys::expire(&pool).await {
                     tracing::error!(%error, "expiring idempotency keys failed");
                 }
+                if let Err(error) = super::auth::throttle::expire(&pool).await {
+                    tracing::error!(%error, "expiring log-in throttling keys failed");
+                }
             }
         })
     };
@@ -387,7 +398,7 @@ async fn serve_with(database: &Database, args: &ServeArgs) -> Result<(), String>
         contact_limiter: limiter,
         trust_proxy: args.trust_proxy,
         secure_cookies: args.secure_cookies,
-        public_url: args.public_url.clone(),
+        public_url: Arc::new(PublicUrl::new(args.public_url.as_deref(), args.addr)?),
     };
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await

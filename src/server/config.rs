@@ -25,9 +25,41 @@ pub struct DatabaseArgs {
     /// Folder for local data: the private PostgreSQL cluster and its log.
     #[arg(long, env = "PRUDENTIA_DATA_DIR", default_value = ".data")]
     pub data_dir: PathBuf,
+
+    /// Database connections the server keeps at most.
+    #[arg(long, env = "PRUDENTIA_DB_POOL_SIZE", default_value = "20")]
+    pub db_pool_size: NonZeroU32,
+
+    /// Seconds a request waits for a free connection before it is answered
+    /// 503 (busy, retry) instead of queueing longer.
+    #[arg(long, env = "PRUDENTIA_DB_ACQUIRE_TIMEOUT", default_value = "5")]
+    pub db_acquire_timeout_secs: NonZeroU32,
+}
+
+/// The application pool's size and patience.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolSettings {
+    pub max_connections: u32,
+    pub acquire_timeout_secs: u32,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            max_connections: 20,
+            acquire_timeout_secs: 5,
+        }
+    }
 }
 
 impl DatabaseArgs {
+    pub fn pool(&self) -> PoolSettings {
+        PoolSettings {
+            max_connections: self.db_pool_size.get(),
+            acquire_timeout_secs: self.db_acquire_timeout_secs.get(),
+        }
+    }
+
     pub fn config(&self) -> DatabaseConfig {
         match self.database_url.as_deref().map(str::trim) {
             Some(url) if !url.is_empty() => DatabaseConfig::Url(url.to_owned()),
@@ -48,6 +80,22 @@ pub struct ServeArgs {
     #[arg(long, env = "PRUDENTIA_CONTACT_PER_HOUR", default_value = "5")]
     pub contact_per_hour: NonZeroU32,
 
+    /// Password hashes computed at once (each takes 19 MiB and ~50 ms of a
+    /// core); past that, log-ins are answered 503 with Retry-After.
+    /// Defaults to the number of cores.
+    #[arg(long, env = "PRUDENTIA_HASH_CONCURRENCY")]
+    pub hash_concurrency: Option<NonZeroU32>,
+
+    /// Worker threads for heavy work (the engine, spreadsheets, reports);
+    /// defaults to the number of cores.
+    #[arg(long, env = "PRUDENTIA_HEAVY_WORKERS")]
+    pub heavy_workers: Option<NonZeroU32>,
+
+    /// Heavy jobs one organisation may run at once (past it: 429 with
+    /// Retry-After); defaults to half the workers.
+    #[arg(long, env = "PRUDENTIA_HEAVY_PER_TENANT")]
+    pub heavy_per_tenant: Option<NonZeroU32>,
+
     /// Take the client address from the right-most X-Forwarded-For entry
     /// (only behind a reverse proxy that sets it).
     #[arg(long, env = "PRUDENTIA_TRUST_PROXY", default_value_t = false)]
@@ -57,8 +105,9 @@ pub struct ServeArgs {
     #[arg(long, env = "PRUDENTIA_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,
 
-    /// The public address of the application (e.g. https://prudentia.bank.eu),
-    /// used in invitation links; defaults to the address of the request.
+    /// The public address of the application (e.g. https://prudentia.bank.eu):
+    /// every link in mail and pages, the origin browsers must send, the Host
+    /// accepted. Defaults to http://ADDR; other Hosts are answered 421.
     #[arg(long, env = "PRUDENTIA_PUBLIC_URL")]
     pub public_url: Option<String>,
 
@@ -98,4 +147,77 @@ pub enum LogFormat {
     Pretty,
     /// One JSON object per line, for log collectors.
     Json,
+}
+
+/// The address users reach the application at, and the Host values a
+/// request may carry: the public one, the listening address, and
+/// `localhost` when listening on loopback.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicUrl {
+    origin: String,
+    hosts: Vec<String>,
+}
+
+impl PublicUrl {
+    /// `configured` (PRUDENTIA_PUBLIC_URL), else `http://` + the listening
+    /// address.
+    pub fn new(configured: Option<&str>, listening: SocketAddr) -> Result<Self, String> {
+        let origin = match configured.map(str::trim).filter(|u| !u.is_empty()) {
+            Some(url) => Self::parse_origin(url)?,
+            None => format!("http://{listening}"),
+        };
+        let public_host = origin.split_once("://").map_or("", |(_, host)| host).to_ascii_lowercase();
+        let mut hosts = vec![public_host, listening.to_string()];
+        if listening.ip().is_loopback() {
+            hosts.push(format!("localhost:{}", listening.port()));
+        }
+        Ok(Self { origin, hosts })
+    }
+
+    fn parse_origin(url: &str) -> Result<String, String> {
+        let invalid = || {
+            format!(
+                "PRUDENTIA_PUBLIC_URL must be an http(s) address with a host and no path, \
+                 like https://prudentia.bank.eu; got {url:?}"
+            )
+        };
+        let uri: http::Uri = url.parse().map_err(|_| invalid())?;
+        let scheme = uri.scheme_str().filter(|s| matches!(*s, "http" | "https")).ok_or_else(invalid)?;
+        let authority = uri.authority().ok_or_else(invalid)?;
+        if !matches!(uri.path(), "" | "/") || uri.query().is_some() || authority.as_str().contains('@') {
+            return Err(invalid());
+        }
+        Ok(format!("{scheme}://{}", authority.as_str().to_ascii_lowercase()))
+    }
+
+    /// `scheme://host[:port]`, the value browsers send as `Origin`.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// Whether a request's Host header names us.
+    pub fn accepts_host(&self, host: &str) -> bool {
+        self.hosts.iter().any(|h| h.eq_ignore_ascii_case(host))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PublicUrl;
+
+    #[test]
+    fn the_public_url_is_an_origin_and_names_the_hosts_accepted() {
+        let addr = "127.0.0.1:3000".parse().expect("address");
+        let default = PublicUrl::new(None, addr).expect("default");
+        assert_eq!(default.origin(), "http://127.0.0.1:3000");
+        assert!(default.accepts_host("127.0.0.1:3000"));
+        assert!(default.accepts_host("LOCALHOST:3000"));
+        assert!(!default.accepts_host("evil.example"));
+        let public = PublicUrl::new(Some("https://Prudentia.Bank.eu/"), addr).expect("public");
+        assert_eq!(public.origin(), "https://prudentia.bank.eu");
+        assert!(public.accepts_host("prudentia.bank.eu"));
+        for wrong in ["ftp://x.eu", "prudentia.bank.eu", "https://x.eu/app", "https://u:p@x.eu"] {
+            assert!(PublicUrl::new(Some(wrong), addr).is_err(), "{wrong}");
+        }
+    }
 }

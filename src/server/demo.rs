@@ -30,7 +30,7 @@ pub async fn ensure(pool: &PgPool) -> Result<(), AppError> {
     let hash = passwords::hash(PASSWORD.to_owned()).await?;
     let tenant = TenantId(Uuid::now_v7());
     let mut tx = scope::begin(pool, tenant).await?;
-    tenants::insert(&mut tx, tenant, ORGANISATION, "professional").await?;
+    tenants::insert(&mut tx, tenant, ORGANISATION, "professional", None).await?;
     let mut admin = None;
     for (email, name, role) in ACCOUNTS {
         let user = match users::insert(&mut tx, email, name, &hash).await? {

@@ -1,5 +1,6 @@
 //! The HTTP server: routes, security middleware, health check, shutdown.
 
+use super::config::PublicUrl;
 use super::state::AppState;
 use crate::app::{App, shell};
 use axum::body::Body;
@@ -14,6 +15,7 @@ use axum::{Json, Router};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -49,11 +51,13 @@ pub fn router(state: AppState) -> Router {
             _,
         >(provide_csp_nonce, shell))
         .layer(middleware::from_fn(server_fn_error_status))
+        .layer(middleware::from_fn_with_state(state.trust_proxy, client_info))
         .layer(session_layer(&state))
-        .layer(middleware::from_fn(refuse_cross_site_writes))
+        .layer(middleware::from_fn_with_state(state.public_url.clone(), refuse_cross_site_writes))
         .layer(middleware::from_fn(security_headers))
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn(limit_body))
+        .layer(middleware::from_fn_with_state(state.public_url.clone(), refuse_other_hosts))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
@@ -244,6 +248,9 @@ async fn server_fn_error_status(request: Request<Body>, next: Next) -> Response 
         && let Ok(status) = StatusCode::from_u16(error.status_code())
     {
         parts.status = status;
+        if let Some(secs) = error.retry_after_secs() {
+            parts.headers.insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+        }
     }
     Response::from_parts(parts, Body::from(bytes))
 }
@@ -320,39 +327,65 @@ async fn security_headers(mut request: Request<Body>, next: Next) -> Response {
     response
 }
 
+/// A Host we were not started for is refused (421) before anything else:
+/// nothing built from a forged Host can reach a page or a mail.
+async fn refuse_other_hosts(
+    State(public): State<Arc<PublicUrl>>,
+    request: Request<Body>,
+    next: Next,
+) -> Response {
+    let host = request.headers().get(header::HOST).map(|h| h.to_str().unwrap_or(""));
+    match host {
+        Some(host) if !public.accepts_host(host) => {
+            tracing::warn!(host, "request for another host refused");
+            (
+                StatusCode::MISDIRECTED_REQUEST,
+                [(header::CONTENT_TYPE, "application/problem+json")],
+                r#"{"type":"urn:prudentia:problem:misdirected","title":"Misdirected request","status":421,"detail":"This server does not answer for that host name."}"#,
+            )
+                .into_response()
+        }
+        _ => next.run(request).await,
+    }
+}
+
 /// Server functions have no CSRF protection of their own: a state-changing
-/// request from a browser must come from our own origin. Clients that send
-/// neither header (curl, integrations) are not browsers and pass.
-async fn refuse_cross_site_writes(request: Request<Body>, next: Next) -> Response {
+/// request must show it comes from our own pages (`Origin` or
+/// `Sec-Fetch-Site`). The REST API authenticates with bearer tokens alone,
+/// which a browser never sends by itself, so it needs neither.
+async fn refuse_cross_site_writes(
+    State(public): State<Arc<PublicUrl>>,
+    request: Request<Body>,
+    next: Next,
+) -> Response {
     let safe = matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    if safe || is_same_origin(request.headers()) {
+    // The REST API reads no session cookie: a cross-site page cannot act
+    // through it.
+    let rest = request.uri().path().starts_with(super::rest::PREFIX);
+    if safe || rest || is_same_origin(request.headers(), public.origin()) {
         next.run(request).await
     } else {
         tracing::warn!(uri = %request.uri(), "cross-site write refused");
         (
             StatusCode::FORBIDDEN,
             [(header::CONTENT_TYPE, "application/problem+json")],
-            r#"{"type":"urn:prudentia:problem:cross-site","title":"Cross-site request refused","status":403,"detail":"A browser page from another site may not change data here."}"#,
+            r#"{"type":"urn:prudentia:problem:cross-site","title":"Cross-site request refused","status":403,"detail":"Changes are accepted only from Prudentia's own pages (the request showed no Origin of ours)."}"#,
         )
             .into_response()
     }
 }
 
-fn is_same_origin(headers: &HeaderMap) -> bool {
+fn is_same_origin(headers: &HeaderMap, origin: &str) -> bool {
     if let Some(site) = headers.get("sec-fetch-site") {
-        return matches!(site.to_str(), Ok("same-origin" | "none"));
+        return matches!(site.to_str(), Ok("same-origin"));
     }
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return true;
-    };
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    let origin_host = origin
-        .split_once("://")
-        .map(|(_, rest)| rest.trim_end_matches('/'));
-    matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
+    headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|sent| sent.trim_end_matches('/').eq_ignore_ascii_case(origin))
 }
 
 /// The audit trail as CSV, with the audit page's filters (admins only).
@@ -485,29 +518,51 @@ pub struct ClientInfo {
     pub user_agent: Option<String>,
 }
 
+tokio::task_local! {
+    /// The client of the request being served, for every handler below
+    /// the `client_info` layer (server functions and the REST API alike).
+    static CLIENT: ClientInfo;
+}
+
 impl ClientInfo {
-    /// Reads the client of the current server-function request.
-    pub async fn current(trust_proxy: bool) -> Self {
-        let parts = use_context::<axum::http::request::Parts>();
-        let headers = parts.as_ref().map(|p| &p.headers);
+    /// The client of the current request (none outside a request).
+    pub fn current() -> Self {
+        CLIENT.try_with(Clone::clone).unwrap_or_default()
+    }
+
+    fn of(request: &Request<Body>, trust_proxy: bool) -> Self {
+        let headers = request.headers();
         let forwarded = headers
+            .get("x-forwarded-for")
             .filter(|_| trust_proxy)
-            .and_then(|h| h.get("x-forwarded-for"))
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.rsplit(',').next())
             .and_then(|ip| ip.trim().parse::<IpAddr>().ok());
-        let peer = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
-            .await
-            .ok()
-            .map(|ConnectInfo(addr)| addr.ip());
+        let extensions = request.extensions();
+        let peer = extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| *addr)
+            .or_else(|| {
+                extensions
+                    .get::<axum::extract::connect_info::MockConnectInfo<SocketAddr>>()
+                    .map(|mock| mock.0)
+            })
+            .map(|addr| addr.ip());
         ClientInfo {
             ip: forwarded.or(peer),
             user_agent: headers
-                .and_then(|h| h.get(header::USER_AGENT))
+                .get(header::USER_AGENT)
                 .and_then(|v| v.to_str().ok())
                 .map(|ua| ua.chars().take(512).collect()),
         }
     }
+}
+
+/// Reads the client once per request, so every audit event and throttling
+/// key of the request names the same address and browser.
+async fn client_info(State(trust_proxy): State<bool>, request: Request<Body>, next: Next) -> Response {
+    let client = ClientInfo::of(&request, trust_proxy);
+    CLIENT.scope(client, next.run(request)).await
 }
 
 /// Resolves on Ctrl-C or SIGTERM, so in-flight requests can finish.

@@ -1,5 +1,6 @@
 //! The state every request handler and server function shares.
 
+use super::config::PublicUrl;
 use super::contact::ContactLimiter;
 use crate::model::error::AppError;
 use axum::extract::FromRef;
@@ -17,23 +18,15 @@ pub struct AppState {
     pub trust_proxy: bool,
     /// Send the session cookie only over HTTPS.
     pub secure_cookies: bool,
-    /// The address users reach us at, for links in e-mails.
-    pub public_url: Option<String>,
+    /// The address users reach us at: every link in mail and pages, and
+    /// the only origin and hosts requests are accepted for.
+    pub public_url: Arc<PublicUrl>,
 }
 
 impl AppState {
-    /// `public_url`, else the scheme and Host of the request (fine behind
-    /// no proxy; set PRUDENTIA_PUBLIC_URL in production).
-    pub fn public_url(&self, request: Option<&http::request::Parts>) -> String {
-        if let Some(url) = &self.public_url {
-            return url.trim_end_matches('/').to_owned();
-        }
-        let host = request
-            .and_then(|p| p.headers.get(http::header::HOST))
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("127.0.0.1:3000");
-        let scheme = if self.secure_cookies { "https" } else { "http" };
-        format!("{scheme}://{host}")
+    /// The public address, without a trailing slash, for links.
+    pub fn public_url(&self) -> String {
+        self.public_url.origin().to_owned()
     }
 }
 

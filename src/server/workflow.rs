@@ -41,7 +41,8 @@ async fn actor(
     Ok(Actor {
         can_edit: caller.may(Permission::EditData),
         can_approve: can_approve(conn, caller).await?,
-        is_submitter: stored.submitted_by == Some(caller.user_id),
+        involved: stored.submitted_by == Some(caller.user_id)
+            || stored.author == Some(caller.user_id),
     })
 }
 
@@ -306,7 +307,7 @@ async fn notify(
     link: &str,
 ) -> Result<(), AppError> {
     let base = crate::server::state::app_state()
-        .map(|s| s.public_url(leptos::prelude::use_context::<http::request::Parts>().as_ref()))
+        .map(|s| s.public_url())
         .unwrap_or_default();
     for user in recipients {
         let preference = notifications::preferences(conn, *user)
@@ -446,9 +447,9 @@ pub async fn changes(
     let (before, before_results) = load(&mut tx, version - 1).await?;
     let (after, after_results) = load(&mut tx, version).await?;
     tx.commit().await?;
-    let mut changes = tokio::task::spawn_blocking(move || diff(&before, &after))
-        .await
-        .map_err(|_| AppError::Internal)?;
+    let mut changes =
+        crate::server::heavy::run(Some(caller.tenant_id), "version diff", move || diff(&before, &after))
+            .await?;
     changes.from_version = version - 1;
     changes.ratios_before = before_results.map(|r| r.ratios).unwrap_or_default();
     changes.ratios_after = after_results.map(|r| r.ratios).unwrap_or_default();

@@ -313,6 +313,12 @@ async fn five_failures_throttle_the_account_even_for_the_right_password() {
 async fn invitations_work_once_and_not_after_expiry_or_revocation() {
     let w = world().await;
     let app = &w.app;
+    // The platform moves Alpha to a plan with room for 20 (a tenant cannot
+    // raise its own quota past its plan).
+    sqlx::query("UPDATE tenants SET plan_code = 'professional' WHERE name = 'Banque Alpha'")
+        .execute(&w.owner)
+        .await
+        .expect("plan change");
     let raised = app
         .call(
             Some(&w.alice),

@@ -1343,7 +1343,11 @@ async fn schemathesis_finds_no_server_error_and_no_response_off_the_schema() {
     };
     let schemathesis = std::path::Path::new(&python).with_file_name("schemathesis");
     let (pool, owner, _) = fresh_database().await;
-    let app = TestApp::with_pool(pool).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("port");
+    let address = listener.local_addr().expect("address");
+    let app = TestApp::with_pool_listening(pool, address).await;
     let admin = signup(&app, "Banque Alpha", "ada@alpha.example").await;
     sqlx::query("UPDATE tenants SET plan_code = 'enterprise'")
         .execute(&owner)
@@ -1390,10 +1394,6 @@ async fn schemathesis_finds_no_server_error_and_no_response_off_the_schema() {
         .expect("request");
     let upload = send(&app, request).await;
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("port");
-    let address = listener.local_addr().expect("address");
     let router = app.router.clone();
     let server = tokio::spawn(async move { axum::serve(listener, router).await });
     let dir = tempfile::tempdir().expect("temporary directory");

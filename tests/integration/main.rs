@@ -8,6 +8,7 @@ mod api;
 mod cli;
 mod contact;
 mod embedded_postgres;
+mod hardening;
 mod http;
 mod imports_reports;
 mod simulations;

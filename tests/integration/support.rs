@@ -4,6 +4,7 @@ use axum::extract::connect_info::MockConnectInfo;
 use axum::http::{Request, Response, StatusCode, header};
 use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
+use prudentia::server::config::PublicUrl;
 use prudentia::server::contact::ContactLimiter;
 use prudentia::server::db::embedded::EmbeddedPostgres;
 use prudentia::server::db::{MIGRATOR, create_database_if_missing};
@@ -147,7 +148,19 @@ impl TestApp {
         Self::build(pool, 100, per_second).await
     }
 
+    /// The application as served on `listening` too (a real socket):
+    /// Host headers naming it are accepted besides the usual one.
+    pub async fn with_pool_listening(pool: PgPool, listening: SocketAddr) -> Self {
+        let public = PublicUrl::new(Some("http://127.0.0.1:3000"), listening).expect("public URL");
+        Self::build_at(pool, 100, API_RATE, public).await
+    }
+
     async fn build(pool: PgPool, per_hour: u32, api_rate: u32) -> Self {
+        let public = PublicUrl::new(None, SocketAddr::from(([127, 0, 0, 1], 3000))).expect("public URL");
+        Self::build_at(pool, per_hour, api_rate, public).await
+    }
+
+    async fn build_at(pool: PgPool, per_hour: u32, api_rate: u32, public: PublicUrl) -> Self {
         let state = AppState {
             leptos_options: LeptosOptions::builder()
                 .output_name("prudentia")
@@ -166,7 +179,7 @@ impl TestApp {
             )),
             trust_proxy: false,
             secure_cookies: false,
-            public_url: None,
+            public_url: Arc::new(public),
         };
         let router = router(state).layer(MockConnectInfo(SocketAddr::from(CLIENT_ADDR)));
         Self { pool, router }

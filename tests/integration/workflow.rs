@@ -629,3 +629,31 @@ async fn the_audit_trail_records_every_change_cannot_be_rewritten_and_names_a_ta
     assert_eq!(page.chain.broken.len(), 1);
     assert_eq!(page.chain.broken[0].seq, seq);
 }
+
+#[tokio::test]
+async fn the_author_of_a_version_cannot_approve_it_even_when_a_colleague_submitted_it() {
+    let b = bank().await;
+    assert!(
+        b.app
+            .call(Some(&b.admin), "set-approver-role", &[("approver_role", "analyst")])
+            .await
+            .ok()
+    );
+    // Ana wrote version 1; the admin submits it for her.
+    let (status, body) = b.review(&b.admin, 1, "submit", "").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = b.review(&b.ana, 1, "approve", "").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "four eyes: {body}");
+    // Below the application too.
+    let forced = sqlx::query(
+        "UPDATE version_reviews r SET status = 'approved', decided_by = v.created_by
+           FROM simulation_versions v
+          WHERE v.tenant_id = r.tenant_id AND v.simulation_id = r.simulation_id
+            AND v.version_no = r.version_no",
+    )
+    .execute(&b.owner)
+    .await;
+    assert!(forced.is_err(), "the database refuses the author's approval");
+    let (status, body) = b.review(&b.bob, 1, "approve", "").await;
+    assert_eq!(status, StatusCode::OK, "a third person may: {body}");
+}

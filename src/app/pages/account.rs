@@ -26,8 +26,13 @@ pub fn AccountPage() -> impl IntoView {
                     <FormField label="New password" id="new-password" error=new_error hint="At least 12 characters.">
                         <input id="new-password" name="new_password" type="password" autocomplete="new-password" required />
                     </FormField>
+                    <fieldset class="field">
+                        <label><input type="checkbox" name="revoke_tokens" value="on" /> " Also revoke my API tokens in every organisation"</label>
+                    </fieldset>
                     <FormAlert error=alert />
-                    {move || done().then(|| view! { <p class="notice" role="status">"Your password was changed."</p> })}
+                    {move || done().then(|| view! {
+                        <p class="notice" role="status">"Your password was changed. Every other session of your account was ended."</p>
+                    })}
                     <button type="submit" class="button button-primary">"Change password"</button>
                 </ActionForm>
             }

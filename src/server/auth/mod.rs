@@ -26,6 +26,10 @@ struct SessionAuth {
     tenant_id: TenantId,
     /// Unix seconds of the log-in, for the absolute expiry.
     since: i64,
+    /// The account's session epoch at log-in: a password change moves it,
+    /// which ends every session started before.
+    #[serde(default)]
+    epoch: i32,
 }
 
 /// The authenticated caller of a request, scoped to one tenant.
@@ -54,6 +58,32 @@ impl Caller {
     }
 }
 
+/// Anonymous credential checks (log-in, sign-up, accepting an invitation)
+/// take at most this share of the connection pool, so a flood of them
+/// leaves the rest to signed-in users and the health check.
+static CREDENTIAL_TURNS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+const CREDENTIAL_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Sizes the credential gate from the pool: half its connections.
+pub fn set_credential_turns(pool_size: u32) {
+    let _ = CREDENTIAL_TURNS.set(tokio::sync::Semaphore::new((pool_size / 2).max(1) as usize));
+}
+
+/// A turn at checking credentials, or `Busy` after a short wait.
+pub async fn credential_turn() -> Result<tokio::sync::SemaphorePermit<'static>, AppError> {
+    let turns = CREDENTIAL_TURNS.get_or_init(|| {
+        tokio::sync::Semaphore::new((crate::server::config::PoolSettings::default().max_connections / 2) as usize)
+    });
+    match tokio::time::timeout(CREDENTIAL_WAIT, turns.acquire()).await {
+        Ok(Ok(turn)) => Ok(turn),
+        Ok(Err(_)) => Err(AppError::Internal),
+        Err(_) => {
+            tracing::warn!("credential checks at capacity: request turned away");
+            Err(AppError::Busy { retry_after_secs: 1 })
+        }
+    }
+}
+
 fn session_error(error: tower_sessions::session::Error) -> AppError {
     tracing::error!(%error, "session store error");
     AppError::Internal
@@ -68,8 +98,13 @@ pub async fn session() -> Result<Session, AppError> {
 }
 
 /// Starts an authenticated session: a new session id (no fixation), then
-/// the user and tenant.
-pub async fn start(session: &Session, user: UserId, tenant: TenantId) -> Result<(), AppError> {
+/// the user, the tenant and the account's session epoch.
+pub async fn start(
+    session: &Session,
+    user: UserId,
+    tenant: TenantId,
+    epoch: i32,
+) -> Result<(), AppError> {
     session.cycle_id().await.map_err(session_error)?;
     session
         .insert(
@@ -78,6 +113,7 @@ pub async fn start(session: &Session, user: UserId, tenant: TenantId) -> Result<
                 user_id: user,
                 tenant_id: tenant,
                 since: chrono::Utc::now().timestamp(),
+                epoch,
             },
         )
         .await
@@ -103,8 +139,9 @@ pub async fn end(session: &Session) -> Result<(), AppError> {
     session.flush().await.map_err(session_error)
 }
 
-/// The caller, or `Unauthenticated` (no session, expired, or no longer a
-/// member of the session's tenant).
+/// The caller, or `Unauthenticated` (no session, expired, started before
+/// the account's last password change, or no longer a member of the
+/// session's tenant).
 pub async fn caller(pool: &PgPool, session: &Session) -> Result<Caller, AppError> {
     let auth: SessionAuth = session
         .get(SESSION_KEY)
@@ -116,16 +153,16 @@ pub async fn caller(pool: &PgPool, session: &Session) -> Result<Caller, AppError
         return Err(AppError::Unauthenticated);
     }
     let mut tx = scope::begin(pool, auth.tenant_id).await?;
-    let role = tenants::role_of(&mut tx, auth.user_id).await?;
+    let standing = tenants::standing_of(&mut tx, auth.user_id).await?;
     tx.commit().await?;
-    match role {
-        Some(role) => Ok(Caller {
+    match standing {
+        Some((role, epoch)) if epoch == auth.epoch => Ok(Caller {
             user_id: auth.user_id,
             tenant_id: auth.tenant_id,
             role,
             read_only: false,
         }),
-        None => {
+        _ => {
             end(session).await?;
             Err(AppError::Unauthenticated)
         }

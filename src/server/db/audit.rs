@@ -37,6 +37,20 @@ pub async fn append(conn: &mut PgConnection, event: &NewEvent<'_>) -> Result<i64
         .await
 }
 
+/// The platform chain's own door: `audit_append` writes only to the
+/// current tenant's chain.
+pub async fn append_platform(conn: &mut PgConnection, event: &NewEvent<'_>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT audit_append_platform($1, $2, $3, $4, $5, $6)")
+        .bind(event.actor)
+        .bind(event.action)
+        .bind(event.target)
+        .bind(event.diff)
+        .bind(event.ip)
+        .bind(event.user_agent)
+        .fetch_one(conn)
+        .await
+}
+
 /// The WHERE clause of a filter over `audit_events e`, parameters $1–$5.
 const MATCHES: &str = "($1 = '' OR e.actor ILIKE '%' || $1 || '%')
    AND ($2 = '' OR e.action ILIKE $2 || '%')

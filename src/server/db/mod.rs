@@ -19,7 +19,7 @@ pub mod teams;
 pub mod tenants;
 pub mod users;
 
-use crate::server::config::DatabaseConfig;
+use crate::server::config::{DatabaseConfig, PoolSettings};
 use embedded::EmbeddedPostgres;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
@@ -58,11 +58,15 @@ pub struct Database {
 
 impl Database {
     pub async fn open(config: &DatabaseConfig) -> Result<Self, DbError> {
+        Self::open_with(config, PoolSettings::default()).await
+    }
+
+    pub async fn open_with(config: &DatabaseConfig, settings: PoolSettings) -> Result<Self, DbError> {
         match config {
             DatabaseConfig::Url(url) => {
                 let options = PgConnectOptions::from_str(url).map_err(DbError::InvalidUrl)?;
                 Ok(Self {
-                    pool: app_pool(options.clone()),
+                    pool: app_pool_with(options.clone(), settings),
                     cluster: None,
                     owner: options,
                 })
@@ -75,7 +79,7 @@ impl Database {
                 create_database_if_missing(&cluster, EMBEDDED_DATABASE).await?;
                 let owner = cluster.connect_options(EMBEDDED_DATABASE);
                 Ok(Self {
-                    pool: app_pool(owner.clone()),
+                    pool: app_pool_with(owner.clone(), settings),
                     cluster: Some(cluster),
                     owner,
                 })
@@ -111,9 +115,13 @@ impl Database {
 /// role exists once the migrations ran, and `serve` migrates (on its own
 /// connection) before it takes a request.
 pub fn app_pool(options: PgConnectOptions) -> PgPool {
+    app_pool_with(options, PoolSettings::default())
+}
+
+pub fn app_pool_with(options: PgConnectOptions, settings: PoolSettings) -> PgPool {
     PgPoolOptions::new()
-        .max_connections(10)
-        .acquire_timeout(Duration::from_secs(5))
+        .max_connections(settings.max_connections)
+        .acquire_timeout(Duration::from_secs(settings.acquire_timeout_secs.into()))
         .after_connect(|conn, _meta| {
             Box::pin(async move {
                 sqlx::query(&format!("SET ROLE {APP_ROLE}"))

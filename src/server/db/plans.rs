@@ -37,6 +37,14 @@ impl From<PlanRow> for Plan {
     }
 }
 
+/// Whether `code` is a plan anyone may sign up for.
+pub async fn is_public(conn: &mut sqlx::PgConnection, code: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM plans WHERE plan_code = $1 AND public)")
+        .bind(code)
+        .fetch_one(conn)
+        .await
+}
+
 /// Plans on sale, in the order the pricing table shows them.
 pub async fn list_public(pool: &PgPool) -> Result<Vec<Plan>, sqlx::Error> {
     let rows: Vec<PlanRow> = sqlx::query_as(

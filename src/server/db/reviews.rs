@@ -11,6 +11,8 @@ use uuid::Uuid;
 /// A review as stored, with the display names of the people in it.
 pub struct StoredReview {
     pub status: ReviewStatus,
+    /// Who wrote the version.
+    pub author: Option<UserId>,
     pub submitted_by: Option<UserId>,
     pub submitted_by_name: Option<String>,
     pub submitted_at: Option<DateTime<Utc>>,
@@ -29,6 +31,7 @@ pub async fn get(
     type Row = (
         String,
         Option<Uuid>,
+        Option<Uuid>,
         Option<String>,
         Option<DateTime<Utc>>,
         Option<String>,
@@ -36,9 +39,10 @@ pub async fn get(
         Option<String>,
     );
     let sql = format!(
-        "SELECT r.status, r.submitted_by, s.display_name, r.submitted_at, d.display_name,
-                r.decided_at, r.rejection_reason
+        "SELECT r.status, v.created_by, r.submitted_by, s.display_name, r.submitted_at,
+                d.display_name, r.decided_at, r.rejection_reason
            FROM version_reviews r
+           JOIN simulation_versions v USING (tenant_id, simulation_id, version_no)
       LEFT JOIN users s ON s.user_id = r.submitted_by
       LEFT JOIN users d ON d.user_id = r.decided_by
           WHERE r.simulation_id = $1 AND r.version_no = $2 {}",
@@ -50,9 +54,10 @@ pub async fn get(
         .fetch_optional(conn)
         .await?;
     Ok(row.map(
-        |(status, submitted_by, submitted_name, submitted_at, decided_name, decided_at, reason)| {
+        |(status, author, submitted_by, submitted_name, submitted_at, decided_name, decided_at, reason)| {
             StoredReview {
                 status: status.parse().unwrap_or(ReviewStatus::Draft),
+                author: author.map(UserId),
                 submitted_by: submitted_by.map(UserId),
                 submitted_by_name: submitted_name,
                 submitted_at,

@@ -11,20 +11,25 @@ fn role(text: &str) -> Role {
     text.parse().unwrap_or(Role::Viewer)
 }
 
-/// Creates the tenant of the current scope (its id must be the scope's).
+/// Creates the tenant of the current scope (its id must be the scope's),
+/// on a trial of `trial_days` when given; returns the trial's end.
 pub async fn insert(
     conn: &mut PgConnection,
     tenant: TenantId,
     name: &str,
     plan_code: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO tenants (tenant_id, name, plan_code) VALUES ($1, $2, $3)")
-        .bind(tenant.0)
-        .bind(name)
-        .bind(plan_code)
-        .execute(conn)
-        .await?;
-    Ok(())
+    trial_days: Option<i32>,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO tenants (tenant_id, name, plan_code, trial_ends_at)
+         VALUES ($1, $2, $3, now() + make_interval(days => $4)) RETURNING trial_ends_at",
+    )
+    .bind(tenant.0)
+    .bind(name)
+    .bind(plan_code)
+    .bind(trial_days)
+    .fetch_one(conn)
+    .await
 }
 
 /// Every tenant a user belongs to (a narrow function that crosses tenants
@@ -55,6 +60,22 @@ pub async fn role_of(conn: &mut PgConnection, user: UserId) -> Result<Option<Rol
         .fetch_optional(conn)
         .await?;
     Ok(r.as_deref().map(role))
+}
+
+/// The user's role in the scope's tenant and the account's session epoch,
+/// `None` when not a member.
+pub async fn standing_of(
+    conn: &mut PgConnection,
+    user: UserId,
+) -> Result<Option<(Role, i32)>, sqlx::Error> {
+    let row: Option<(String, i32)> = sqlx::query_as(
+        "SELECT m.role, u.session_epoch FROM memberships m JOIN users u USING (user_id)
+          WHERE m.user_id = $1",
+    )
+    .bind(user.0)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(r, epoch)| (role(&r), epoch)))
 }
 
 pub async fn add_member(

@@ -11,6 +11,7 @@ pub struct UserRow {
     pub email: String,
     pub display_name: String,
     pub password_hash: String,
+    pub session_epoch: i32,
 }
 
 pub async fn by_email(
@@ -18,7 +19,7 @@ pub async fn by_email(
     email: &str,
 ) -> Result<Option<UserRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT user_id, email::text AS email, display_name, password_hash
+        "SELECT user_id, email::text AS email, display_name, password_hash, session_epoch
            FROM users WHERE email = $1",
     )
     .bind(email)
@@ -28,7 +29,7 @@ pub async fn by_email(
 
 pub async fn by_id(conn: &mut PgConnection, user: UserId) -> Result<Option<UserRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT user_id, email::text AS email, display_name, password_hash
+        "SELECT user_id, email::text AS email, display_name, password_hash, session_epoch
            FROM users WHERE user_id = $1",
     )
     .bind(user.0)
@@ -57,15 +58,19 @@ pub async fn insert(
     Ok((inserted.rows_affected() == 1).then_some(UserId(id)))
 }
 
+/// Sets the password and moves the session epoch, which ends every
+/// session started before; returns the new epoch.
 pub async fn set_password(
     conn: &mut PgConnection,
     user: UserId,
     password_hash: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET password_hash = $2 WHERE user_id = $1")
-        .bind(user.0)
-        .bind(password_hash)
-        .execute(conn)
-        .await?;
-    Ok(())
+) -> Result<i32, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE users SET password_hash = $2, session_epoch = session_epoch + 1
+          WHERE user_id = $1 RETURNING session_epoch",
+    )
+    .bind(user.0)
+    .bind(password_hash)
+    .fetch_one(conn)
+    .await
 }

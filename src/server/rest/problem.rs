@@ -121,6 +121,10 @@ impl From<AppError> for Problem {
                 Problem::new(status, "quota-exceeded", "Quota exceeded", detail)
             }
             AppError::NotFound => Problem::not_found(),
+            AppError::Busy { retry_after_secs } => Problem {
+                retry_after: Some(retry_after_secs.max(1)),
+                ..Problem::new(status, "busy", "Server busy", detail)
+            },
             AppError::Conflict(_) => Problem::new(status, "conflict", "Conflict", detail),
             AppError::Internal | AppError::Transport(_) => Problem::new(
                 StatusCode::INTERNAL_SERVER_ERROR,

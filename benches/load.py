@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""`make load`: Prudentia under an anonymous log-in flood and under heavy
+scenario saves, against a release build on loopback. Reported, never
+asserted: it prints the figures for the closing note.
+
+Phase 1: CONCURRENCY clients send wrong log-ins for FLOOD_SECONDS while
+`/healthz` is polled and the demo analyst logs in now and then (from the
+same address, which it used before: a known address).
+Phase 2: SAVES concurrent saves of a scenario whose filter names 60,000 ids
+of a 100k-line simulation, while `/healthz` is polled.
+
+Standard library only (asyncio streams speaking HTTP/1.1): nothing to
+install. Every request goes to 127.0.0.1; every loop is bounded in count
+and time and the server is stopped at the end.
+"""
+
+import asyncio
+import json
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+HOST = "127.0.0.1"
+PORT = int(os.environ.get("PRUDENTIA_LOAD_PORT", "3300"))
+ORIGIN = f"http://{HOST}:{PORT}"
+CONCURRENCY = int(os.environ.get("PRUDENTIA_LOAD_CONCURRENCY", "500"))
+FLOOD_SECONDS = float(os.environ.get("PRUDENTIA_LOAD_SECONDS", "30"))
+SAVES = int(os.environ.get("PRUDENTIA_LOAD_SAVES", "8"))
+LINES = 100_000
+MAX_REQUESTS = 2_000_000  # a hard bound on the flood, whatever its speed
+ANALYST = ("analyst@prudentia.example", "prudentia-demo")
+
+
+async def request(method, path, body=b"", headers=None, timeout=60.0):
+    """One request on its own connection: (status, headers, body, seconds)."""
+    started = time.perf_counter()
+    reader, writer = await asyncio.wait_for(asyncio.open_connection(HOST, PORT), timeout)
+    try:
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{PORT}", "Connection: close",
+                 f"Content-Length: {len(body)}"]
+        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        await writer.drain()
+        raw = await asyncio.wait_for(reader.read(), timeout)
+    finally:
+        writer.close()
+    head, _, payload = raw.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    status = int(status_line.split()[1]) if status_line else 0
+    parsed = {}
+    for line in header_lines:
+        k, _, v = line.partition(":")
+        parsed.setdefault(k.strip().lower(), []).append(v.strip())
+    return status, parsed, payload, time.perf_counter() - started
+
+
+async def server_fn(endpoint, fields, cookie=None, timeout=120.0):
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json",
+               "Origin": ORIGIN}
+    if cookie:
+        headers["Cookie"] = cookie
+    return await request("POST", f"/api/{endpoint}", urllib.parse.urlencode(fields).encode(),
+                         headers, timeout)
+
+
+def session_cookie(headers):
+    for value in headers.get("set-cookie", []):
+        if value.startswith("prudentia_session="):
+            return value.split(";", 1)[0]
+    return None
+
+
+def percentile(values, p):
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+async def poll_health(stop, samples):
+    while not stop.is_set():
+        try:
+            status, _, _, took = await request("GET", "/healthz", timeout=10)
+            samples.append((status, took))
+        except (OSError, asyncio.TimeoutError):
+            samples.append((0, 10.0))
+        await asyncio.sleep(0.1)
+
+
+async def flood_client(deadline, counts, sent):
+    while time.monotonic() < deadline and sent[0] < MAX_REQUESTS:
+        sent[0] += 1
+        email = f"nobody{random.randrange(10**9)}@attacker.example"
+        try:
+            status, _, _, _ = await server_fn("login", {"email": email, "password": "wrong guess 123"},
+                                              timeout=30)
+        except (OSError, asyncio.TimeoutError):
+            status = 0
+        counts[status] = counts.get(status, 0) + 1
+
+
+async def real_user(deadline, results):
+    while time.monotonic() < deadline:
+        try:
+            status, headers, _, took = await server_fn(
+                "login", {"email": ANALYST[0], "password": ANALYST[1]}, timeout=30)
+            results.append((status, took, session_cookie(headers) is not None))
+        except (OSError, asyncio.TimeoutError):
+            results.append((0, 30.0, False))
+        await asyncio.sleep(2)
+
+
+def report_health(title, samples):
+    times = [t * 1000 for _, t in samples]
+    bad = sum(1 for s, _ in samples if s != 200)
+    print(f"  {title}: {len(samples)} polls, p50 {percentile(times, 50):.1f} ms, "
+          f"p99 {percentile(times, 99):.1f} ms, max {max(times, default=0):.1f} ms, not 200: {bad}")
+
+
+async def phase_flood():
+    status, headers, _, took = await server_fn("login", {"email": ANALYST[0], "password": ANALYST[1]})
+    print(f"  analyst log-in before the flood: {status} in {took * 1000:.0f} ms")
+    stop, health, logins, counts, sent = asyncio.Event(), [], [], {}, [0]
+    deadline = time.monotonic() + FLOOD_SECONDS
+    poller = asyncio.create_task(poll_health(stop, health))
+    tasks = [asyncio.create_task(flood_client(deadline, counts, sent)) for _ in range(CONCURRENCY)]
+    tasks.append(asyncio.create_task(real_user(deadline, logins)))
+    await asyncio.gather(*tasks)
+    stop.set()
+    await poller
+    total = sum(counts.values())
+    print(f"Phase 1: {CONCURRENCY} concurrent wrong log-ins for {FLOOD_SECONDS:.0f} s: {total} requests "
+          f"({total / FLOOD_SECONDS:.0f}/s)")
+    for code in sorted(counts):
+        print(f"  status {code}: {counts[code]}")
+    server_errors = sum(n for code, n in counts.items() if code >= 500 and code != 503)
+    print(f"  5xx other than the deliberate 503: {server_errors}")
+    report_health("/healthz", health)
+    ok = [t * 1000 for s, t, has_cookie in logins if s < 400 and has_cookie]
+    print(f"  analyst log-ins during the flood: {len(logins)} tried, {len(ok)} succeeded; "
+          f"median {statistics.median(ok) if ok else float('nan'):.0f} ms, max {max(ok, default=float('nan')):.0f} ms; "
+          f"statuses {sorted(set(s for s, _, _ in logins))}")
+
+
+async def phase_saves():
+    status, headers, _, _ = await server_fn("login", {"email": ANALYST[0], "password": ANALYST[1]})
+    cookie = session_cookie(headers)
+    if not cookie:
+        print(f"Phase 2 skipped: the analyst could not log in ({status})")
+        return
+    status, _, body, took = await server_fn(
+        "create-simulation", {"name": "Load 100k", "source": "synthetic", "data": "", "lines": str(LINES)},
+        cookie, timeout=300)
+    if status >= 400:
+        print(f"Phase 2 skipped: creating the simulation answered {status}: {body[:200]!r}")
+        return
+    simulation = json.loads(body)
+    print(f"Phase 2: a {LINES}-line synthetic simulation created in {took * 1000:.0f} ms")
+    ids = [f"L-{i:07d}" for i in range(60_000)]
+    edits = json.dumps([{"op": "scale_exposures", "filter": {"ids": ids}, "factor": 1.1}])
+    stop, health = asyncio.Event(), []
+    poller = asyncio.create_task(poll_health(stop, health))
+
+    async def save(n):
+        return await server_fn("save-scenario", {"id": simulation, "name": f"load {n}", "edits": edits},
+                               cookie, timeout=300)
+
+    started = time.perf_counter()
+    results = await asyncio.gather(*(save(n) for n in range(SAVES)))
+    wall = time.perf_counter() - started
+    stop.set()
+    await poller
+    print(f"  {SAVES} concurrent scenario saves (filter of 60,000 ids): {wall:.2f} s in all")
+    for status, headers, _, took in results:
+        retry = headers.get("retry-after", [""])[0]
+        print(f"    {status} in {took * 1000:.0f} ms" + (f" (Retry-After {retry})" if retry else ""))
+    report_health("/healthz during the saves", health)
+
+
+async def wait_healthy(process):
+    for _ in range(600):
+        if process.poll() is not None:
+            raise SystemExit(f"the server exited with {process.returncode}")
+        try:
+            status, _, _, _ = await request("GET", "/healthz", timeout=2)
+            if status == 200:
+                return
+        except (OSError, asyncio.TimeoutError):
+            pass
+        await asyncio.sleep(0.5)
+    raise SystemExit("the server did not become healthy in 5 minutes")
+
+
+def main():
+    binary = sys.argv[1] if len(sys.argv) > 1 else "target/release/prudentia"
+    data_dir = tempfile.mkdtemp(prefix="prudentia-load-")
+    log = open(os.path.join(data_dir, "server.log"), "w")
+    env = dict(os.environ, PRUDENTIA_DATA_DIR=data_dir, RUST_LOG="warn")
+    env.pop("DATABASE_URL", None)
+    process = subprocess.Popen([binary, "serve", "--addr", f"{HOST}:{PORT}", "--demo"],
+                               stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        asyncio.run(wait_healthy(process))
+        print(f"Prudentia ({binary}) on {ORIGIN}, data in {data_dir}")
+        asyncio.run(phase_flood())
+        asyncio.run(phase_saves())
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,155 @@
+-- Hardening (issue 16): log-in throttling that cannot be turned against
+-- users, sessions ended by a password change, and the audit chain written
+-- only in the current tenant's scope.
+
+-- Throttling keys: an account from an address, an address, an account.
+-- `refused` counts attempts turned away during the current delay, reported
+-- once in the event that starts the next one.
+DROP TABLE login_throttle;
+CREATE TABLE login_throttle (
+    throttle_key   text PRIMARY KEY,
+    failures       integer NOT NULL DEFAULT 0,
+    window_start   timestamptz NOT NULL DEFAULT now(),
+    blocked_until  timestamptz,
+    refused        integer NOT NULL DEFAULT 0
+);
+GRANT SELECT, INSERT, UPDATE, DELETE ON login_throttle TO prudentia_app;
+
+-- Addresses an account logged in from: they are exempt from the address's
+-- and the account's own delays (only the pair's applies).
+CREATE TABLE login_known_addresses (
+    user_id       uuid NOT NULL REFERENCES users ON DELETE CASCADE,
+    ip            inet NOT NULL,
+    last_success  timestamptz NOT NULL,
+    PRIMARY KEY (user_id, ip)
+);
+GRANT SELECT, INSERT, UPDATE, DELETE ON login_known_addresses TO prudentia_app;
+
+-- A password change moves the epoch; sessions remember the epoch they
+-- started in, so every older session ends.
+ALTER TABLE users ADD COLUMN session_epoch integer NOT NULL DEFAULT 0;
+
+-- The application appends only to the chain of the tenant its transaction
+-- is scoped to.
+CREATE OR REPLACE FUNCTION audit_append(p_tenant uuid, p_actor_id uuid, p_actor text, p_action text,
+                                        p_target text, p_diff jsonb, p_ip text, p_user_agent text)
+    RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+    AS $$
+DECLARE
+    e audit_events;
+BEGIN
+    IF p_tenant IS DISTINCT FROM app_tenant() THEN
+        RAISE EXCEPTION 'audit events go to the current tenant''s chain only'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    PERFORM pg_advisory_xact_lock(hashtextextended('audit:' || p_tenant::text, 0));
+    SELECT seq + 1, hash INTO e.seq, e.prev_hash
+      FROM audit_events WHERE tenant_id = p_tenant ORDER BY seq DESC LIMIT 1;
+    e.seq := coalesce(e.seq, 1);
+    e.prev_hash := coalesce(e.prev_hash, '\x'::bytea);
+    e.tenant_id := p_tenant;
+    e.occurred_at := date_trunc('microseconds', clock_timestamp());
+    e.actor_id := p_actor_id;
+    e.actor := p_actor;
+    e.action := p_action;
+    e.target := p_target;
+    e.diff := coalesce(p_diff, '{}'::jsonb);
+    e.ip := p_ip;
+    e.user_agent := left(p_user_agent, 400);
+    e.hash := audit_event_hash(e);
+    INSERT INTO audit_events VALUES (e.*);
+    RETURN e.seq;
+END
+$$;
+
+-- The platform chain (the nil tenant) takes only log-in events for
+-- addresses no account has, and only outside any tenant's scope.
+CREATE FUNCTION audit_append_platform(p_actor text, p_action text, p_target text, p_diff jsonb,
+                                      p_ip text, p_user_agent text)
+    RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+    AS $$
+DECLARE
+    platform constant uuid := '00000000-0000-0000-0000-000000000000';
+    e audit_events;
+BEGIN
+    IF app_tenant() IS NOT NULL OR p_action NOT LIKE 'session.%' THEN
+        RAISE EXCEPTION 'the platform chain takes only log-in events'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    PERFORM pg_advisory_xact_lock(hashtextextended('audit:' || platform::text, 0));
+    SELECT seq + 1, hash INTO e.seq, e.prev_hash
+      FROM audit_events WHERE tenant_id = platform ORDER BY seq DESC LIMIT 1;
+    e.seq := coalesce(e.seq, 1);
+    e.prev_hash := coalesce(e.prev_hash, '\x'::bytea);
+    e.tenant_id := platform;
+    e.occurred_at := date_trunc('microseconds', clock_timestamp());
+    e.actor_id := NULL;
+    e.actor := p_actor;
+    e.action := p_action;
+    e.target := p_target;
+    e.diff := coalesce(p_diff, '{}'::jsonb);
+    e.ip := p_ip;
+    e.user_agent := left(p_user_agent, 400);
+    e.hash := audit_event_hash(e);
+    INSERT INTO audit_events VALUES (e.*);
+    RETURN e.seq;
+END
+$$;
+REVOKE ALL ON FUNCTION audit_append_platform(text, text, text, jsonb, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION audit_append_platform(text, text, text, jsonb, text, text) TO prudentia_app;
+
+-- A SECURITY DEFINER function must not find a caller's temporary objects
+-- ahead of ours: pg_temp goes last on every one.
+ALTER FUNCTION app_user_memberships(uuid) SET search_path = public, pg_temp;
+ALTER FUNCTION app_due_emails(integer, integer) SET search_path = public, pg_temp;
+ALTER FUNCTION app_expire_imports() SET search_path = public, pg_temp;
+ALTER FUNCTION app_expire_idempotency_keys() SET search_path = public, pg_temp;
+
+-- Sign-up starts a trial of a public plan; the billing issue turns trials
+-- into subscriptions. NULL: not on trial.
+ALTER TABLE tenants ADD COLUMN trial_ends_at timestamptz;
+
+-- A tenant's own quota may lower its plan's limit, never raise it: the
+-- database holds the line too.
+CREATE FUNCTION tenants_quotas_within_plan() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = public, pg_temp
+    AS $$
+DECLARE
+    p plans;
+BEGIN
+    SELECT * INTO p FROM plans WHERE plan_code = NEW.plan_code;
+    IF (NEW.max_members > p.max_members)
+       OR (NEW.max_simulations > p.max_simulations)
+       OR (NEW.max_storage_mb > p.max_storage_mb)
+       OR (NEW.max_api_calls_per_day > p.max_api_calls_per_day) THEN
+        RAISE EXCEPTION 'a quota may not exceed the plan''s limit'
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER tenants_quotas_within_plan
+    BEFORE INSERT OR UPDATE OF plan_code, max_members, max_simulations, max_storage_mb,
+                               max_api_calls_per_day ON tenants
+    FOR EACH ROW EXECUTE FUNCTION tenants_quotas_within_plan();
+
+-- Four eyes: neither the submitter (CHECK of 0006) nor the version's author
+-- may approve it.
+CREATE FUNCTION version_reviews_not_by_author() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = public, pg_temp
+    AS $$
+BEGIN
+    IF NEW.status = 'approved' AND EXISTS (
+        SELECT 1 FROM simulation_versions v
+         WHERE v.tenant_id = NEW.tenant_id AND v.simulation_id = NEW.simulation_id
+           AND v.version_no = NEW.version_no AND v.created_by = NEW.decided_by) THEN
+        RAISE EXCEPTION 'four eyes: the author of a version may not approve it'
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER version_reviews_not_by_author BEFORE UPDATE ON version_reviews
+    FOR EACH ROW EXECUTE FUNCTION version_reviews_not_by_author();
