@@ -153,3 +153,37 @@ END
 $$;
 CREATE TRIGGER version_reviews_not_by_author BEFORE UPDATE ON version_reviews
     FOR EACH ROW EXECUTE FUNCTION version_reviews_not_by_author();
+
+-- Accounts prove their address: a single-use link (stored hashed) confirms
+-- it; another resets a lost password within the hour. Accounts from before
+-- verification existed, and those made from an invitation (whose link
+-- proved the address), count as confirmed.
+ALTER TABLE users ADD COLUMN email_verified_at timestamptz;
+UPDATE users SET email_verified_at = created_at;
+CREATE TABLE account_tokens (
+    token_hash  bytea PRIMARY KEY,
+    user_id     uuid NOT NULL REFERENCES users ON DELETE CASCADE,
+    purpose     text NOT NULL CHECK (purpose IN ('verify_email', 'reset_password')),
+    expires_at  timestamptz NOT NULL,
+    used_at     timestamptz,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX account_tokens_user ON account_tokens (user_id, purpose);
+GRANT SELECT, INSERT, UPDATE, DELETE ON account_tokens TO prudentia_app;
+
+-- The application logs in as prudentia_login: a member of prudentia_app
+-- that inherits none of its rights (the pool SETs ROLE prudentia_app), owns
+-- nothing and is no superuser, so a RESET ROLE leaves no rights at all.
+-- Migrations keep their own owner connection. A server whose owner may not
+-- create roles is told so and carries on; its operator creates the role.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'prudentia_login') THEN
+        CREATE ROLE prudentia_login LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
+    END IF;
+    GRANT prudentia_app TO prudentia_login;
+EXCEPTION WHEN insufficient_privilege THEN
+    RAISE NOTICE 'create the role prudentia_login (LOGIN NOINHERIT, member of prudentia_app) '
+                 'and point DATABASE_URL at it';
+END
+$$;

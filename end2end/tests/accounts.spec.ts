@@ -20,8 +20,24 @@ async function signUp(page: Page, organisation: string, email: string) {
   await page.getByLabel('Work e-mail').fill(email);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Create organisation' }).click();
+  await expect(page.getByTestId('signup-sent')).toContainText('Check your mailbox');
+  // The organisation opens through the link mailed to the address.
+  await page.goto(new URL(mailedLink(email, 'Confirm your e-mail', 'verify-email')).pathname);
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Confirm and open Prudentia' }).click();
   await expect(page).toHaveURL(/\/app$/);
   await expect(page.getByTestId('tenant-name')).toHaveText(organisation);
+}
+
+/** The link to `path` in the last mail queued for `recipient` whose subject starts so. */
+function mailedLink(recipient: string, subject: string, path: string): string {
+  const body = sql(
+    `SELECT body_text FROM outbound_emails WHERE recipient = '${recipient}' ` +
+      `AND subject LIKE '${subject}%' ORDER BY created_at DESC LIMIT 1`,
+  );
+  const link = body.match(new RegExp(`https?://\\S+/${path}/\\S+`));
+  expect(link, `a ${path} link in: ${body}`).not.toBeNull();
+  return link![0];
 }
 
 test('sign up, invite a viewer who accepts in another browser and only reads', async ({ page, browser }) => {
@@ -105,6 +121,31 @@ test('repeated wrong passwords are throttled with a clear message', async ({ pag
   await expect(page).toHaveURL(/\/login$/);
   // Every browser test comes from 127.0.0.1: lift the address's block.
   sql("DELETE FROM login_throttle WHERE throttle_key LIKE 'ip:%'");
+});
+
+test('a lost password is reset through the mailed link', async ({ page }) => {
+  const email = unique('reset');
+  await signUp(page, `Banque Reset ${Date.now()}`, email);
+  await page.getByTestId('logout').click();
+  await expect(page).toHaveURL(/\/login$/);
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Forgot your password?' }).click();
+  await expect(page).toHaveURL(/\/forgot-password$/);
+  await hydrated(page);
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByRole('button', { name: 'Mail me a link' }).click();
+  await expect(page.getByRole('status')).toContainText('If an account has this address');
+  await page.goto(new URL(mailedLink(email, 'Reset your', 'reset-password')).pathname);
+  await hydrated(page);
+  await page.getByLabel('New password').fill('a brand new passphrase');
+  await page.getByRole('button', { name: 'Set the new password' }).click();
+  await expect(page.getByRole('status')).toContainText('Your password was changed');
+  await page.goto('/login');
+  await hydrated(page);
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill('a brand new passphrase');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page).toHaveURL(/\/app$/);
 });
 
 test('the demo accounts printed at start-up log in with their roles', async ({ page }) => {

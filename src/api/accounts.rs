@@ -5,6 +5,8 @@ use crate::model::account::{InvitationView, Me};
 use crate::model::error::AppError;
 use leptos::prelude::*;
 
+/// Answers the same whether or not the address has an account: the next
+/// step is in the mail.
 #[server(prefix = "/api", endpoint = "signup")]
 pub async fn sign_up(
     organisation: String,
@@ -14,7 +16,7 @@ pub async fn sign_up(
     plan: Option<String>,
 ) -> Result<(), AppError> {
     use crate::model::account::SignUpForm;
-    use crate::server::{accounts, auth, http::ClientInfo, state::app_state};
+    use crate::server::{accounts, http::ClientInfo, state::app_state};
     let result = async {
         let state = app_state()?;
         let client = ClientInfo::current();
@@ -26,17 +28,58 @@ pub async fn sign_up(
         }
         .parse()?;
         let plan = plan.filter(|p| !p.trim().is_empty());
-        let session = auth::session().await?;
         accounts::sign_up(
             &state.pool,
-            &session,
             &client,
             form,
             plan.as_deref().unwrap_or(accounts::DEFAULT_PLAN),
+            &state.public_url(),
         )
-        .await?;
+        .await
+    }
+    .await;
+    super::reply(result)
+}
+
+/// Follows the link that confirms a new account's address; logs it in.
+#[server(prefix = "/api", endpoint = "verify-email")]
+pub async fn verify_email(token: String) -> Result<(), AppError> {
+    use crate::server::{account_links, auth, state::app_state};
+    let result = async {
+        let state = app_state()?;
+        account_links::confirm(&state.pool, &auth::session().await?, &token).await?;
         leptos_axum::redirect("/app");
         Ok(())
+    }
+    .await;
+    super::reply(result)
+}
+
+/// "Forgot your password?": the same answer for every address.
+#[server(prefix = "/api", endpoint = "forgot-password")]
+pub async fn forgot_password(email: String) -> Result<(), AppError> {
+    use crate::server::{account_links, http::ClientInfo, state::app_state};
+    let result = async {
+        let state = app_state()?;
+        let client = ClientInfo::current();
+        account_links::request_reset(&state.pool, &client, &email, &state.public_url()).await
+    }
+    .await;
+    super::reply(result)
+}
+
+/// A new password through a reset link; every session of the account ends.
+#[server(prefix = "/api", endpoint = "reset-password")]
+pub async fn reset_password(
+    token: String,
+    new_password: String,
+    revoke_tokens: Option<String>,
+) -> Result<(), AppError> {
+    use crate::server::{account_links, state::app_state};
+    let result = async {
+        let state = app_state()?;
+        let revoke = revoke_tokens.is_some_and(|v| !v.is_empty());
+        account_links::reset(&state.pool, &token, new_password, revoke).await
     }
     .await;
     super::reply(result)

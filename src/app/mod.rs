@@ -11,6 +11,7 @@ use leptos_meta::{Meta, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 use pages::account::AccountPage;
+use pages::account_links::{ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage};
 use pages::audit::AuditPage;
 use pages::dashboard::DashboardPage;
 use pages::imports::{ImportPage, ImportUploadPage};
@@ -73,6 +74,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=LandingPage ssr=SsrMode::Async />
                     <Route path=path!("signup") view=SignupPage />
                     <Route path=path!("login") view=LoginPage />
+                    <Route path=path!("forgot-password") view=ForgotPasswordPage />
+                    <Route path=path!("reset-password/:token") view=ResetPasswordPage />
+                    <Route path=path!("verify-email/:token") view=VerifyEmailPage />
                     <Route path=path!("invitations/:token") view=InvitationPage />
                     <Route path=path!("app") view=OverviewPage />
                     <Route path=path!("app/account") view=AccountPage />

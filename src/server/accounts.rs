@@ -9,7 +9,7 @@ use crate::model::account::{
     normalise_email,
 };
 use crate::model::error::{AppError, FieldErrors};
-use crate::server::audit;
+use crate::server::{account_links, audit};
 use crate::server::auth::{self, Caller, passwords, throttle};
 use crate::server::db::outbound_emails::{self, Email};
 use crate::server::db::{invitations, plans, scope, teams, tenants, users};
@@ -34,14 +34,17 @@ fn field(name: &str, message: impl Into<String>) -> AppError {
     AppError::Validation(FieldErrors::single(name, message))
 }
 
-/// A new organisation on a 14-day trial of a public plan, with its first
-/// admin; throttled per address.
+/// Sign-up answers the same whether or not the address has an account, so
+/// it tells nobody which addresses do: a new address gets its organisation
+/// (a 14-day trial of a public plan) and a link to confirm the address; a
+/// known one gets a mail saying so. Nobody is logged in here: the link
+/// does that. Throttled per address.
 pub async fn sign_up(
     pool: &PgPool,
-    session: &Session,
     client: &ClientInfo,
     form: SignUp,
     plan: &str,
+    base_url: &str,
 ) -> Result<(), AppError> {
     passwords::check_new("password", &form.password, &form.email)?;
     let _turn = auth::credential_turn().await?;
@@ -52,15 +55,26 @@ pub async fn sign_up(
             format!("There is no plan called \"{plan}\" to sign up for."),
         ));
     }
-    let hash = passwords::hash(form.password).await?;
+    // Hashed either way: a known address takes as long as a new one.
+    let hash = passwords::hash(form.password.clone()).await?;
+    match users::by_email(&mut *pool.acquire().await?, &form.email).await? {
+        Some(user) => account_links::tell_account_exists(pool, &user, base_url).await,
+        None => create_organisation(pool, &form, plan, &hash, base_url).await,
+    }
+}
+
+async fn create_organisation(
+    pool: &PgPool,
+    form: &SignUp,
+    plan: &str,
+    hash: &str,
+    base_url: &str,
+) -> Result<(), AppError> {
     let tenant = TenantId(Uuid::now_v7());
     let mut tx = scope::begin(pool, tenant).await?;
-    let Some(user) = users::insert(&mut tx, &form.email, &form.name, &hash).await? else {
-        return Err(field(
-            "email",
-            "This e-mail address already has an account. Log in, or ask your organisation's \
-             admin to invite you.",
-        ));
+    let Some(user) = users::insert(&mut tx, &form.email, &form.name, hash, false).await? else {
+        // Created a moment ago by another request: the same answer.
+        return Ok(());
     };
     let trial_ends =
         tenants::insert(&mut tx, tenant, &form.organisation, plan, Some(TRIAL_DAYS)).await?;
@@ -75,9 +89,10 @@ pub async fn sign_up(
         json!({ "plan": plan, "trial_ends_at": trial_ends }),
     )
     .await?;
+    account_links::send_confirmation(&mut tx, tenant, user, &form.email, base_url).await?;
     tx.commit().await?;
     tracing::info!(%user, %tenant, "organisation signed up");
-    auth::start(session, user, tenant, 0).await
+    Ok(())
 }
 
 pub async fn log_in(
@@ -309,8 +324,17 @@ async fn revoke_tokens_everywhere(pool: &PgPool, user: UserId) -> Result<(), App
     Ok(())
 }
 
-fn token_hash(token: &str) -> Vec<u8> {
+/// What a link's token is stored as: its SHA-256 (a leaked table holds
+/// no usable link).
+pub(crate) fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// A new random token for a link (256 bits, URL-safe).
+pub(crate) fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// The member limit counts members and open invitations alike.
@@ -348,9 +372,7 @@ pub async fn invite(
             "An invitation to this address is already pending; revoke it to send a new one.",
         ));
     }
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let token = new_token();
     let expires = chrono::Utc::now() + chrono::Duration::days(INVITATION_DAYS);
     invitations::insert(
         &mut tx,
@@ -471,6 +493,13 @@ pub async fn accept_invitation(
     let tenant = TenantId(found.tenant_id);
     let existing = users::by_email(&mut *pool.acquire().await?, &found.email).await?;
     let joining = match existing {
+        Some(user) if !user.email_verified => {
+            return Err(field(
+                "token",
+                "The account of this address has not confirmed it yet. Use “Forgot your \
+                 password?” on the log-in page: the link it mails confirms the address too.",
+            ));
+        }
         Some(user) => {
             let keys = throttle::login_keys(&mut *pool.acquire().await?, &found.email, client.ip).await?;
             throttle::attempt(pool, &keys).await?;
@@ -496,7 +525,7 @@ pub async fn accept_invitation(
     let mut tx = scope::begin(pool, tenant).await?;
     let (user, epoch) = match joining {
         Joining::Existing(user, epoch) => (user, epoch),
-        Joining::New { name, hash } => (users::insert(&mut tx, &found.email, &name, &hash)
+        Joining::New { name, hash } => (users::insert(&mut tx, &found.email, &name, &hash, true)
             .await?
             .ok_or_else(|| {
                 field(

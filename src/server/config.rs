@@ -10,8 +10,10 @@ use std::path::PathBuf;
 /// Where the data lives.
 #[derive(Clone, Debug)]
 pub enum DatabaseConfig {
-    /// An existing PostgreSQL server; Prudentia never starts its own.
-    Url(String),
+    /// An existing PostgreSQL server; Prudentia never starts its own. The
+    /// application logs in with `app`; migrations with `owner` (the schema's
+    /// owner), or with `app` too when it is the owner.
+    Url { app: String, owner: Option<String> },
     /// The private cluster under `data_dir/postgres`, started and stopped by us.
     Embedded { data_dir: PathBuf },
 }
@@ -21,6 +23,12 @@ pub struct DatabaseArgs {
     /// PostgreSQL URL. When absent, Prudentia runs a private cluster under --data-dir.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
+
+    /// PostgreSQL URL of the schema's owner, for migrations and `audit
+    /// verify`. With it, DATABASE_URL logs in as a role that only belongs to
+    /// prudentia_app (e.g. prudentia_login, which the migrations create).
+    #[arg(long, env = "PRUDENTIA_OWNER_DATABASE_URL", hide_env_values = true)]
+    pub owner_database_url: Option<String>,
 
     /// Folder for local data: the private PostgreSQL cluster and its log.
     #[arg(long, env = "PRUDENTIA_DATA_DIR", default_value = ".data")]
@@ -62,7 +70,15 @@ impl DatabaseArgs {
 
     pub fn config(&self) -> DatabaseConfig {
         match self.database_url.as_deref().map(str::trim) {
-            Some(url) if !url.is_empty() => DatabaseConfig::Url(url.to_owned()),
+            Some(url) if !url.is_empty() => DatabaseConfig::Url {
+                app: url.to_owned(),
+                owner: self
+                    .owner_database_url
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|u| !u.is_empty())
+                    .map(str::to_owned),
+            },
             _ => DatabaseConfig::Embedded {
                 data_dir: self.data_dir.clone(),
             },

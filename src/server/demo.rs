@@ -33,7 +33,7 @@ pub async fn ensure(pool: &PgPool) -> Result<(), AppError> {
     tenants::insert(&mut tx, tenant, ORGANISATION, "professional", None).await?;
     let mut admin = None;
     for (email, name, role) in ACCOUNTS {
-        let user = match users::insert(&mut tx, email, name, &hash).await? {
+        let user = match users::insert(&mut tx, email, name, &hash, true).await? {
             Some(user) => user,
             None => crate::model::account::UserId(
                 users::by_email(&mut tx, email)

@@ -1,6 +1,7 @@
 //! Everything that exists only on the server: configuration, state, the
 //! database, HTTP plumbing, services and the command line.
 
+pub mod account_links;
 pub mod accounts;
 pub mod audit;
 pub mod auth;

@@ -85,19 +85,7 @@ impl Reply {
 }
 
 async fn signup(app: &TestApp, organisation: &str, email: &str) -> String {
-    app.call(
-        None,
-        "signup",
-        &[
-            ("organisation", organisation),
-            ("name", "Admin"),
-            ("email", email),
-            ("password", JOIN_PASSWORD),
-        ],
-    )
-    .await
-    .cookie
-    .expect("cookie")
+    crate::support::sign_up_and_log_in(app, organisation, "Admin", email, JOIN_PASSWORD).await
 }
 
 /// Moves every organisation to a plan with the API (new ones start on

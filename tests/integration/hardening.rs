@@ -14,20 +14,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 async fn sign_up(app: &TestApp, organisation: &str, email: &str) -> String {
-    let reply = app
-        .call(
-            None,
-            "signup",
-            &[
-                ("organisation", organisation),
-                ("name", "Someone"),
-                ("email", email),
-                ("password", PASSWORD),
-            ],
-        )
-        .await;
-    assert!(reply.ok(), "{} {}", reply.status, reply.body);
-    reply.cookie.expect("a session cookie after sign-up")
+    crate::support::sign_up_and_log_in(app, organisation, "Someone", email, PASSWORD).await
 }
 
 async fn log_in(app: &TestApp, email: &str, password: &str) -> Reply {
@@ -361,4 +348,252 @@ async fn the_application_appends_audit_events_only_to_its_current_tenant() {
         platform.is_err(),
         "the platform chain is not written from a tenant's scope"
     );
+}
+
+/// The last mail queued for `recipient` whose subject starts so, and the
+/// token at the end of its `path` link.
+async fn mailed_token(owner: &sqlx::PgPool, recipient: &str, subject: &str, path: &str) -> String {
+    let body: String = sqlx::query_scalar(
+        "SELECT body_text FROM outbound_emails
+          WHERE recipient = $1 AND subject LIKE $2 || '%' ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(recipient)
+    .bind(subject)
+    .fetch_one(owner)
+    .await
+    .unwrap_or_else(|_| panic!("a mail “{subject}” to {recipient}"));
+    let marker = format!("http://127.0.0.1:3000/{path}/");
+    let start = body
+        .find(&marker)
+        .expect("the link, from the public address")
+        + marker.len();
+    body[start..]
+        .split_whitespace()
+        .next()
+        .expect("token")
+        .to_owned()
+}
+
+async fn mails_to(owner: &sqlx::PgPool, recipient: &str) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM outbound_emails WHERE recipient = $1")
+        .bind(recipient)
+        .fetch_one(owner)
+        .await
+        .expect("count")
+}
+
+#[tokio::test]
+async fn a_new_account_confirms_its_address_by_a_single_use_link() {
+    let (pool, owner) = fresh_pools().await;
+    let app = TestApp::with_pool(pool).await;
+    let fields = [
+        ("organisation", "Banque Alpha"),
+        ("name", "Alice"),
+        ("email", "alice@alpha.example"),
+        ("password", PASSWORD),
+    ];
+    let first = app.call(None, "signup", &fields).await;
+    assert!(
+        first.ok() && first.cookie.is_none(),
+        "{} {}",
+        first.status,
+        first.body
+    );
+    let token = mailed_token(
+        &owner,
+        "alice@alpha.example",
+        "Confirm your e-mail",
+        "verify-email",
+    )
+    .await;
+    // The same address again: the same answer, nothing created, a mail.
+    let again = app
+        .call(
+            None,
+            "signup",
+            &[
+                ("organisation", "Banque Gamma"),
+                ("name", "Eve"),
+                ("email", "alice@alpha.example"),
+                ("password", "another long passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (again.status, again.body.as_str()),
+        (first.status, first.body.as_str())
+    );
+    let told: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM outbound_emails WHERE subject LIKE 'You already have%'",
+    )
+    .fetch_one(&owner)
+    .await
+    .expect("count");
+    assert_eq!(told, 1, "the owner of the address is told by mail");
+
+    let confirmed = app.call(None, "verify-email", &[("token", &token)]).await;
+    assert!(confirmed.ok(), "{} {}", confirmed.status, confirmed.body);
+    let cookie = confirmed.cookie.expect("logged in by the link");
+    assert_eq!(
+        me(&app, &cookie).await.expect("me").tenant.tenant_name,
+        "Banque Alpha"
+    );
+    let verified: bool = sqlx::query_scalar("SELECT email_verified_at IS NOT NULL FROM users")
+        .fetch_one(&owner)
+        .await
+        .expect("verified");
+    assert!(verified);
+    let reused = app.call(None, "verify-email", &[("token", &token)]).await;
+    assert_eq!(
+        reused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "single use"
+    );
+}
+
+#[tokio::test]
+async fn an_unconfirmed_account_cannot_join_another_organisation() {
+    let (pool, _owner) = fresh_pools().await;
+    let app = TestApp::with_pool(pool).await;
+    let alice = sign_up(&app, "Banque Alpha", "alice@alpha.example").await;
+    // Someone signs up with Bob's address first (never confirmed).
+    sign_up(&app, "Squat SA", "bob@alpha.example").await;
+    let sent = app
+        .call(
+            Some(&alice),
+            "invite",
+            &[("email", "bob@alpha.example"), ("role", "analyst")],
+        )
+        .await;
+    let sent: prudentia::model::account::InvitationSent =
+        serde_json::from_str(&sent.body).expect("sent");
+    let token = sent.link.rsplit('/').next().expect("token");
+    let accept = app
+        .call(
+            None,
+            "accept-invitation",
+            &[("token", token), ("name", ""), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(
+        accept.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        accept.body
+    );
+    assert!(accept.body.contains("not confirmed"), "{}", accept.body);
+}
+
+#[tokio::test]
+async fn a_lost_password_is_reset_by_a_link_that_works_once_and_ends_every_session() {
+    let (pool, owner) = fresh_pools().await;
+    let app = TestApp::with_pool(pool).await;
+    let session = sign_up(&app, "Banque Alpha", "alice@alpha.example").await;
+    let before = mails_to(&owner, "nobody@alpha.example").await;
+    let unknown = app
+        .call(
+            None,
+            "forgot-password",
+            &[("email", "nobody@alpha.example")],
+        )
+        .await;
+    let known = app
+        .call(None, "forgot-password", &[("email", "Alice@Alpha.example")])
+        .await;
+    assert_eq!(
+        (unknown.status, unknown.body.as_str()),
+        (known.status, known.body.as_str()),
+        "the same answer"
+    );
+    assert_eq!(
+        mails_to(&owner, "nobody@alpha.example").await,
+        before,
+        "no mail to an unknown address"
+    );
+    let token = mailed_token(
+        &owner,
+        "alice@alpha.example",
+        "Reset your",
+        "reset-password",
+    )
+    .await;
+    let stored: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM account_tokens WHERE token_hash = convert_to($1, 'UTF8')",
+    )
+    .bind(&token)
+    .fetch_one(&owner)
+    .await
+    .expect("count");
+    assert_eq!(stored, 0, "the token is stored hashed");
+
+    let weak = app
+        .call(
+            None,
+            "reset-password",
+            &[("token", &token), ("new_password", "short")],
+        )
+        .await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let done = app
+        .call(
+            None,
+            "reset-password",
+            &[
+                ("token", &token),
+                ("new_password", "a brand new passphrase"),
+            ],
+        )
+        .await;
+    assert!(
+        done.ok(),
+        "a weak try does not spend the link: {} {}",
+        done.status,
+        done.body
+    );
+    assert!(me(&app, &session).await.is_none(), "every session ended");
+    assert_eq!(
+        log_in(&app, "alice@alpha.example", PASSWORD).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert!(
+        log_in(&app, "alice@alpha.example", "a brand new passphrase")
+            .await
+            .ok()
+    );
+    let again = app
+        .call(
+            None,
+            "reset-password",
+            &[
+                ("token", &token),
+                ("new_password", "yet another passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "single use");
+}
+
+#[tokio::test]
+async fn the_application_role_cannot_reset_its_way_into_rights_it_lacks() {
+    let (pool, _owner) = fresh_pools().await;
+    // A connection of the pool, detached so that it never serves again.
+    let mut conn = pool.acquire().await.expect("connection").detach();
+    let acting: String = sqlx::query_scalar("SELECT current_user::text")
+        .fetch_one(&mut conn)
+        .await
+        .expect("current user");
+    assert_eq!(acting, "prudentia_app");
+    sqlx::query("RESET ROLE").execute(&mut conn).await.expect("RESET ROLE runs");
+    let (login, superuser): (String, bool) = sqlx::query_as(
+        "SELECT current_user::text, rolsuper FROM pg_roles WHERE rolname = current_user",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("login role");
+    assert_eq!(login, "prudentia_login");
+    assert!(!superuser);
+    let read = sqlx::query("SELECT count(*) FROM users").fetch_one(&mut conn).await;
+    assert!(read.is_err(), "the login role itself reads nothing");
+    let owner = sqlx::query("SET ROLE postgres").execute(&mut conn).await;
+    assert!(owner.is_err(), "nor becomes the owner");
 }

@@ -45,10 +45,7 @@ async fn upload(app: &TestApp, cookie: &str, path: &str, field: &str, file_name:
 }
 
 async fn signup(app: &TestApp, organisation: &str, email: &str) -> String {
-    app.call(None, "signup", &[("organisation", organisation), ("name", "Admin"), ("email", email), ("password", PASSWORD)])
-        .await
-        .cookie
-        .expect("cookie")
+    crate::support::sign_up_and_log_in(app, organisation, "Admin", email, PASSWORD).await
 }
 
 async fn count(owner: &sqlx::PgPool, table: &str) -> i64 {

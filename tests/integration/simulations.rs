@@ -12,20 +12,7 @@ use prudentia::samples::demo_bank;
 const PASSWORD: &str = "tide pools at dawn";
 
 async fn sign_up(app: &TestApp, organisation: &str, email: &str) -> String {
-    let reply = app
-        .call(
-            None,
-            "signup",
-            &[
-                ("organisation", organisation),
-                ("name", "Someone"),
-                ("email", email),
-                ("password", PASSWORD),
-            ],
-        )
-        .await;
-    assert!(reply.ok(), "{}", reply.body);
-    reply.cookie.expect("cookie")
+    crate::support::sign_up_and_log_in(app, organisation, "Someone", email, PASSWORD).await
 }
 
 async fn create_demo(app: &TestApp, cookie: &str) -> String {

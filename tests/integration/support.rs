@@ -113,7 +113,8 @@ pub async fn fresh_database() -> (PgPool, PgPool, String) {
             .unwrap_or_default(),
         options.get_port()
     );
-    (prudentia::server::db::app_pool(options), owner, url)
+    let app = options.username(prudentia::server::db::LOGIN_ROLE);
+    (prudentia::server::db::app_pool(app), owner, url)
 }
 
 pub struct TestApp {
@@ -344,3 +345,33 @@ pub async fn join(app: &TestApp, admin: &str, email: &str, name: &str, role: &st
 
 /// The password of accounts made by [`join`].
 pub const JOIN_PASSWORD: &str = "tide pools at dawn";
+
+/// Signs up a new organisation and logs its admin in (sign-up itself logs
+/// nobody in: the address is confirmed by a mailed link, and an account
+/// may log in before that); returns the session cookie.
+pub async fn sign_up_and_log_in(
+    app: &TestApp,
+    organisation: &str,
+    name: &str,
+    email: &str,
+    password: &str,
+) -> String {
+    let reply = app
+        .call(
+            None,
+            "signup",
+            &[
+                ("organisation", organisation),
+                ("name", name),
+                ("email", email),
+                ("password", password),
+            ],
+        )
+        .await;
+    assert!(reply.ok(), "sign-up: {} {}", reply.status, reply.body);
+    let login = app
+        .call(None, "login", &[("email", email), ("password", password)])
+        .await;
+    assert!(login.ok(), "log-in after sign-up: {} {}", login.status, login.body);
+    login.cookie.expect("a session cookie after log-in")
+}

@@ -25,20 +25,14 @@ struct Bank {
 async fn bank() -> Bank {
     let (pool, owner, url) = fresh_database().await;
     let app = TestApp::with_pool(pool).await;
-    let admin = app
-        .call(
-            None,
-            "signup",
-            &[
-                ("organisation", "Banque Alpha"),
-                ("name", "Ada Admin"),
-                ("email", "ada@alpha.example"),
-                ("password", PASSWORD),
-            ],
-        )
-        .await
-        .cookie
-        .expect("cookie");
+    let admin = crate::support::sign_up_and_log_in(
+        &app,
+        "Banque Alpha",
+        "Ada Admin",
+        "ada@alpha.example",
+        PASSWORD,
+    )
+    .await;
     let ana = join(&app, &admin, "ana@alpha.example", "Ana Analyst", "analyst").await;
     let bob = join(&app, &admin, "bob@alpha.example", "Bob Analyst", "analyst").await;
     let vic = join(&app, &admin, "vic@alpha.example", "Vic Viewer", "viewer").await;
@@ -384,21 +378,14 @@ async fn comments_notify_the_author_and_whoever_is_mentioned_as_they_chose() {
     assert_eq!(b.inbox(&b.ana).await.unread, 0);
 
     // Another tenant can neither comment nor review nor read.
-    let mallory = b
-        .app
-        .call(
-            None,
-            "signup",
-            &[
-                ("organisation", "Banque Beta"),
-                ("name", "Mallory"),
-                ("email", "mallory@beta.example"),
-                ("password", PASSWORD),
-            ],
-        )
-        .await
-        .cookie
-        .expect("cookie");
+    let mallory = crate::support::sign_up_and_log_in(
+        &b.app,
+        "Banque Beta",
+        "Mallory",
+        "mallory@beta.example",
+        PASSWORD,
+    )
+    .await;
     for (endpoint, args) in [
         (
             "add-comment",

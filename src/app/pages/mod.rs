@@ -1,4 +1,5 @@
 pub mod account;
+pub mod account_links;
 pub mod audit;
 pub mod dashboard;
 pub mod imports;

@@ -5,13 +5,33 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-/// Creates an organisation (tenant) and its first admin.
+/// Creates an organisation (tenant) and its first admin; the answer is the
+/// same for every address (the next step is in the mail).
 #[component]
 pub fn SignupPage() -> impl IntoView {
     let plan = use_query_map()
         .with_untracked(|q| q.get("plan"))
         .unwrap_or_default();
     let action = ServerAction::<SignUp>::new();
+    let value = action.value();
+    let sent = move || matches!(value.get(), Some(Ok(())));
+    view! {
+        <Title text="Sign up" />
+        <section class="container narrow auth-page">
+            <h1>"Create your organisation"</h1>
+            <Show when=sent fallback=move || view! { <SignupForm action plan=plan.clone() /> }>
+                <p class="notice" role="status" data-testid="signup-sent">
+                    "Check your mailbox: we sent a link to confirm your address. Follow it to open \
+                     your organisation (it works for 7 days)."
+                </p>
+            </Show>
+            <p class="muted">"Already have an account? " <a href="/login">"Log in"</a></p>
+        </section>
+    }
+}
+
+#[component]
+fn SignupForm(action: ServerAction<SignUp>, plan: String) -> impl IntoView {
     let value = action.value();
     let organisation_error = field_error(value, "organisation");
     let name_error = field_error(value, "name");
@@ -20,9 +40,6 @@ pub fn SignupPage() -> impl IntoView {
     let plan_error = field_error(value, "plan");
     let alert = form_error(value);
     view! {
-        <Title text="Sign up" />
-        <section class="container narrow auth-page">
-            <h1>"Create your organisation"</h1>
             <p class="muted">"You become its admin and can invite your team next."</p>
             <ActionForm action attr:class="stack-form" attr:novalidate=true>
                 <input type="hidden" name="plan" value=plan />
@@ -63,7 +80,5 @@ pub fn SignupPage() -> impl IntoView {
                     {move || if action.pending().get() { "Creating…" } else { "Create organisation" }}
                 </button>
             </ActionForm>
-            <p class="muted">"Already have an account? " <a href="/login">"Log in"</a></p>
-        </section>
     }
 }

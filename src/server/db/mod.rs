@@ -1,6 +1,7 @@
 //! The database: connecting (to `DATABASE_URL` or the embedded cluster),
 //! migrating, and one repository module per aggregate.
 
+pub mod account_tokens;
 pub mod api_tokens;
 pub mod audit;
 pub mod contact_requests;
@@ -47,9 +48,14 @@ pub enum DbError {
 /// row-level security policies apply to it (migration 0002).
 pub const APP_ROLE: &str = "prudentia_app";
 
+/// The role the application logs in as (migration 0009): a member of
+/// [`APP_ROLE`] that inherits none of its rights and owns nothing, so a
+/// `RESET ROLE` leaves a session with no rights at all.
+pub const LOGIN_ROLE: &str = "prudentia_login";
+
 /// A pool plus, when we started it, the cluster behind it (stopped on drop).
-/// The pool runs as [`APP_ROLE`]; migrations use their own connection as
-/// the login user, who owns the schema.
+/// The pool runs as [`APP_ROLE`] (logged in as [`LOGIN_ROLE`]); migrations
+/// use their own connection as the schema's owner.
 pub struct Database {
     pub pool: PgPool,
     pub cluster: Option<EmbeddedPostgres>,
@@ -63,12 +69,23 @@ impl Database {
 
     pub async fn open_with(config: &DatabaseConfig, settings: PoolSettings) -> Result<Self, DbError> {
         match config {
-            DatabaseConfig::Url(url) => {
-                let options = PgConnectOptions::from_str(url).map_err(DbError::InvalidUrl)?;
+            DatabaseConfig::Url { app, owner } => {
+                let app = PgConnectOptions::from_str(app).map_err(DbError::InvalidUrl)?;
+                let owner = match owner {
+                    Some(url) => PgConnectOptions::from_str(url).map_err(DbError::InvalidUrl)?,
+                    None => {
+                        tracing::warn!(
+                            "PRUDENTIA_OWNER_DATABASE_URL is not set: the application logs in as \
+                             the schema's owner (set it, and DATABASE_URL to a role that only \
+                             belongs to prudentia_app)"
+                        );
+                        app.clone()
+                    }
+                };
                 Ok(Self {
-                    pool: app_pool_with(options.clone(), settings),
+                    pool: app_pool_with(app, settings),
                     cluster: None,
-                    owner: options,
+                    owner,
                 })
             }
             DatabaseConfig::Embedded { data_dir } => {
@@ -79,7 +96,7 @@ impl Database {
                 create_database_if_missing(&cluster, EMBEDDED_DATABASE).await?;
                 let owner = cluster.connect_options(EMBEDDED_DATABASE);
                 Ok(Self {
-                    pool: app_pool_with(owner.clone(), settings),
+                    pool: app_pool_with(owner.clone().username(LOGIN_ROLE), settings),
                     cluster: Some(cluster),
                     owner,
                 })

@@ -12,6 +12,8 @@ pub struct UserRow {
     pub display_name: String,
     pub password_hash: String,
     pub session_epoch: i32,
+    /// The address was confirmed (a link followed, or an invitation).
+    pub email_verified: bool,
 }
 
 pub async fn by_email(
@@ -19,7 +21,8 @@ pub async fn by_email(
     email: &str,
 ) -> Result<Option<UserRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT user_id, email::text AS email, display_name, password_hash, session_epoch
+        "SELECT user_id, email::text AS email, display_name, password_hash, session_epoch,
+                email_verified_at IS NOT NULL AS email_verified
            FROM users WHERE email = $1",
     )
     .bind(email)
@@ -29,7 +32,8 @@ pub async fn by_email(
 
 pub async fn by_id(conn: &mut PgConnection, user: UserId) -> Result<Option<UserRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT user_id, email::text AS email, display_name, password_hash, session_epoch
+        "SELECT user_id, email::text AS email, display_name, password_hash, session_epoch,
+                email_verified_at IS NOT NULL AS email_verified
            FROM users WHERE user_id = $1",
     )
     .bind(user.0)
@@ -37,22 +41,25 @@ pub async fn by_id(conn: &mut PgConnection, user: UserId) -> Result<Option<UserR
     .await
 }
 
-/// `None` when the e-mail address already has an account.
+/// `None` when the e-mail address already has an account. `verified`: the
+/// address is already proven (an invitation link reached it).
 pub async fn insert(
     conn: &mut PgConnection,
     email: &str,
     display_name: &str,
     password_hash: &str,
+    verified: bool,
 ) -> Result<Option<UserId>, sqlx::Error> {
     let id = Uuid::now_v7();
     let inserted = sqlx::query(
-        "INSERT INTO users (user_id, email, display_name, password_hash)
-         VALUES ($1, $2, $3, $4) ON CONFLICT (email) DO NOTHING",
+        "INSERT INTO users (user_id, email, display_name, password_hash, email_verified_at)
+         VALUES ($1, $2, $3, $4, CASE WHEN $5 THEN now() END) ON CONFLICT (email) DO NOTHING",
     )
     .bind(id)
     .bind(email)
     .bind(display_name)
     .bind(password_hash)
+    .bind(verified)
     .execute(conn)
     .await?;
     Ok((inserted.rows_affected() == 1).then_some(UserId(id)))
@@ -73,4 +80,14 @@ pub async fn set_password(
     .bind(password_hash)
     .fetch_one(conn)
     .await
+}
+
+pub async fn mark_verified(conn: &mut PgConnection, user: UserId) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE users SET email_verified_at = coalesce(email_verified_at, now()) WHERE user_id = $1",
+    )
+    .bind(user.0)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
