@@ -187,3 +187,12 @@ EXCEPTION WHEN insufficient_privilege THEN
                  'and point DATABASE_URL at it';
 END
 $$;
+
+-- Mail limits: who caused a mail (its member; NULL for the platform's own
+-- mail), counted per member and per organisation over the last hour; and
+-- whom members may mail outside the organisation (none by default).
+ALTER TABLE outbound_emails ADD COLUMN sender_id uuid REFERENCES users (user_id) ON DELETE SET NULL;
+CREATE INDEX outbound_emails_recent ON outbound_emails (tenant_id, created_at);
+ALTER TABLE tenants
+    ADD COLUMN mail_outside text NOT NULL DEFAULT 'none' CHECK (mail_outside IN ('none', 'domains', 'any')),
+    ADD COLUMN mail_domains text[] NOT NULL DEFAULT '{}';

@@ -193,3 +193,31 @@ pub async fn set_quotas(
     .await;
     super::reply(result)
 }
+
+/// Whom members may mail outside the organisation.
+#[server(prefix = "/api", endpoint = "mail-policy")]
+pub async fn mail_policy() -> Result<crate::model::mail::MailPolicy, AppError> {
+    use crate::server::{auth, mail_limits, state::app_state};
+    let result = async {
+        let state = app_state()?;
+        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        mail_limits::policy(&state.pool, caller).await
+    }
+    .await;
+    super::reply(result)
+}
+
+/// Sets whom members may mail outside the organisation (admins).
+#[server(prefix = "/api", endpoint = "set-mail-policy")]
+pub async fn set_mail_policy(outside: String, domains: String) -> Result<(), AppError> {
+    use crate::model::mail::MailPolicy;
+    use crate::server::{auth, mail_limits, state::app_state};
+    let result = async {
+        let state = app_state()?;
+        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let policy = MailPolicy::parse(&outside, &domains)?;
+        mail_limits::set_policy(&state.pool, caller, policy).await
+    }
+    .await;
+    super::reply(result)
+}

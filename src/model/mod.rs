@@ -36,6 +36,7 @@ pub mod api_token;
 pub mod contact;
 pub mod error;
 pub mod import;
+pub mod mail;
 pub mod money;
 pub mod plan;
 pub mod report;

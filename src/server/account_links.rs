@@ -79,6 +79,7 @@ pub async fn send_confirmation(
             subject: "Confirm your e-mail address for Prudentia",
             body_text: &body,
             report: None,
+            sender: None,
         },
     )
     .await?;
@@ -125,6 +126,7 @@ pub async fn tell_account_exists(
             subject: "You already have a Prudentia account",
             body_text: &body,
             report: None,
+            sender: None,
         },
     )
     .await
@@ -223,6 +225,7 @@ pub async fn request_reset(
             subject: "Reset your Prudentia password",
             body_text: &body,
             report: None,
+            sender: None,
         },
     )
     .await?;

@@ -9,7 +9,7 @@ use crate::model::account::{
     normalise_email,
 };
 use crate::model::error::{AppError, FieldErrors};
-use crate::server::{account_links, audit};
+use crate::server::{account_links, audit, mail_limits};
 use crate::server::auth::{self, Caller, passwords, throttle};
 use crate::server::db::outbound_emails::{self, Email};
 use crate::server::db::{invitations, plans, scope, teams, tenants, users};
@@ -401,6 +401,7 @@ pub async fn invite(
          The link works once and expires in {INVITATION_DAYS} days.\n",
         role = invite.role.label().to_lowercase()
     );
+    mail_limits::admit(&mut tx, caller, 1).await?;
     outbound_emails::enqueue(
         &mut tx,
         caller.tenant_id,
@@ -409,6 +410,7 @@ pub async fn invite(
             subject: &format!("Join {tenant_name} on Prudentia"),
             body_text: &body,
             report: None,
+            sender: Some(caller.user_id),
         },
     )
     .await?;

@@ -311,6 +311,10 @@ async fn serve_with(database: &Database, args: &ServeArgs) -> Result<(), String>
     let workers = args.heavy_workers.map_or(cores, |n| n.get() as usize);
     let per_tenant = args.heavy_per_tenant.map_or(workers.div_ceil(2), |n| n.get() as usize);
     super::heavy::configure(workers, per_tenant);
+    super::mail_limits::configure(
+        args.mail_per_member_hour.get(),
+        args.mail_per_organisation_hour.get(),
+    );
     if let Some(turns) = args.hash_concurrency {
         super::auth::passwords::set_concurrency(turns.get() as usize);
     }

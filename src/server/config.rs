@@ -112,6 +112,14 @@ pub struct ServeArgs {
     #[arg(long, env = "PRUDENTIA_HEAVY_PER_TENANT")]
     pub heavy_per_tenant: Option<NonZeroU32>,
 
+    /// Mails (reports, invitations) one member may send an hour.
+    #[arg(long, env = "PRUDENTIA_MAIL_PER_MEMBER_HOUR", default_value = "50")]
+    pub mail_per_member_hour: NonZeroU32,
+
+    /// Mails one organisation's members may send an hour in all.
+    #[arg(long, env = "PRUDENTIA_MAIL_PER_ORGANISATION_HOUR", default_value = "300")]
+    pub mail_per_organisation_hour: NonZeroU32,
+
     /// Take the client address from the right-most X-Forwarded-For entry
     /// (only behind a reverse proxy that sets it).
     #[arg(long, env = "PRUDENTIA_TRUST_PROXY", default_value_t = false)]

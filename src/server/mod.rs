@@ -16,6 +16,7 @@ pub mod heavy;
 pub mod http;
 pub mod idempotency;
 pub mod import;
+pub mod mail_limits;
 pub mod reports;
 pub mod rest;
 pub mod simulations;

@@ -334,6 +334,7 @@ async fn notify(
                          receive: {base}/app/notifications\n"
                     ),
                     report: None,
+                    sender: Some(caller.user_id),
                 },
             )
             .await?;

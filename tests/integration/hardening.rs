@@ -597,3 +597,35 @@ async fn the_application_role_cannot_reset_its_way_into_rights_it_lacks() {
     let owner = sqlx::query("SET ROLE postgres").execute(&mut conn).await;
     assert!(owner.is_err(), "nor becomes the owner");
 }
+
+#[tokio::test]
+async fn members_mail_members_only_by_default_and_within_an_hourly_limit() {
+    let (pool, owner) = fresh_pools().await;
+    let app = TestApp::with_pool(pool).await;
+    let admin = sign_up(&app, "Banque Alpha", "alice@alpha.example").await;
+    sqlx::query("UPDATE tenants SET plan_code = 'enterprise'")
+        .execute(&owner)
+        .await
+        .expect("a plan with no member limit");
+    // Invitations count against the member's hour: the default allows 50.
+    for i in 0..50 {
+        let sent = app
+            .call(Some(&admin), "invite", &[("email", &format!("person{i}@alpha.example")), ("role", "viewer")])
+            .await;
+        assert!(sent.ok(), "invitation {i}: {} {}", sent.status, sent.body);
+    }
+    let queued_before: i64 = sqlx::query_scalar("SELECT count(*) FROM outbound_emails WHERE subject LIKE 'Join %'")
+        .fetch_one(&owner)
+        .await
+        .expect("count");
+    let over = app
+        .call(Some(&admin), "invite", &[("email", "one-more@alpha.example"), ("role", "viewer")])
+        .await;
+    assert_eq!(over.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", over.body);
+    assert!(over.body.contains("a member may send 50 an hour"), "{}", over.body);
+    let queued_after: i64 = sqlx::query_scalar("SELECT count(*) FROM outbound_emails WHERE subject LIKE 'Join %'")
+        .fetch_one(&owner)
+        .await
+        .expect("count");
+    assert_eq!(queued_after, queued_before, "nothing queued past the limit");
+}

@@ -359,9 +359,16 @@ async fn reports_hold_the_key_figures_keep_a_history_and_travel_by_mail() {
     assert!(app.call(Some(&ana), "delete-report", &[("id", &xlsx_id)]).await.ok());
     assert_eq!(app.bytes(&ana, &format!("/api/reports/{xlsx_id}/download")).await.0, StatusCode::NOT_FOUND);
 
-    // Mail: a bad address is refused; the report goes to two people.
+    // Mail: a bad address is refused; outside addresses only once the admin
+    // allows their domain; then the report goes to two people.
     let refused = app.call(Some(&ana), "send-report", &[("id", &pdf_id), ("recipients", "cfo@alpha.example, not-an-address"), ("message", ""), ("attach", "on")]).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let outside = app.call(Some(&ana), "send-report", &[("id", &pdf_id), ("recipients", "cfo@alpha.example"), ("message", ""), ("attach", "on")]).await;
+    assert_eq!(outside.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(outside.body.contains("cfo@alpha.example may not receive reports"), "{}", outside.body);
+    assert_eq!(app.call(Some(&ana), "set-mail-policy", &[("outside", "any"), ("domains", "")]).await.status, StatusCode::FORBIDDEN, "admins only");
+    let allowed = app.call(Some(&admin), "set-mail-policy", &[("outside", "domains"), ("domains", "alpha.example")]).await;
+    assert!(allowed.ok(), "{}", allowed.body);
     let sent = app.call(Some(&ana), "send-report", &[("id", &pdf_id), ("recipients", "cfo@alpha.example; risk@alpha.example"), ("message", "For Thursday's committee."), ("attach", "on")]).await;
     assert!(sent.ok(), "{}", sent.body);
 

@@ -1,4 +1,4 @@
-use crate::api::admin::{SetQuotas, get_quotas};
+use crate::api::admin::{SetMailPolicy, SetQuotas, get_quotas, mail_policy};
 use crate::api::workflow::{SetApproverRole, approver_role};
 use crate::app::components::form::{FormAlert, FormField, field_error, form_error};
 use crate::app::components::workspace::Workspace;
@@ -35,6 +35,7 @@ fn Organisation(me: Me) -> impl IntoView {
     view! {
         <h1>{me.tenant.tenant_name.clone()}</h1>
         <Approvers admin />
+        <MailRecipients admin />
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 quotas.await.map(|q| {
@@ -91,9 +92,9 @@ fn Approvers(admin: bool) -> impl IntoView {
                     let analysts = role == "analyst";
                     view! {
                         <p data-testid="approvers">{if analysts {
-                            "Admins and analysts approve versions; never their own submission."
+                            "Admins and analysts approve versions; never a version they wrote or submitted."
                         } else {
-                            "Admins approve versions; never their own submission."
+                            "Admins approve versions; never a version they wrote or submitted."
                         }}</p>
                         {admin.then(|| view! {
                             <ActionForm action=set attr:class="inline-form">
@@ -104,6 +105,52 @@ fn Approvers(admin: bool) -> impl IntoView {
                                 </select>
                                 <button type="submit" class="button">"Save"</button>
                                 <FormAlert error=alert />
+                            </ActionForm>
+                        })}
+                    }
+                })
+            })}
+        </Transition>
+    }
+}
+
+/// Whom members may send reports to outside the organisation.
+#[component]
+fn MailRecipients(admin: bool) -> impl IntoView {
+    use crate::model::mail::OutsideRecipients;
+    let set = ServerAction::<SetMailPolicy>::new();
+    let current = Resource::new(move || set.version().get(), |_| mail_policy());
+    let value = set.value();
+    let domains_error = field_error(value, "domains");
+    let alert = form_error(value);
+    view! {
+        <h2>"Mail"</h2>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                current.await.map(|policy| {
+                    let shown = match policy.outside {
+                        OutsideRecipients::None => "Reports go to members of the organisation only.".to_owned(),
+                        OutsideRecipients::Domains => format!("Reports go to members and to addresses at {}.", policy.domains.join(", ")),
+                        OutsideRecipients::Any => "Reports go to members and to any address.".to_owned(),
+                    };
+                    let choice = policy.outside;
+                    view! {
+                        <p data-testid="mail-policy">{shown}</p>
+                        {admin.then(|| view! {
+                            <ActionForm action=set attr:class="stack-form" attr:novalidate=true>
+                                <div class="field">
+                                    <label for="mail-outside">"Outside the organisation"</label>
+                                    <select id="mail-outside" name="outside">
+                                        <option value="none" selected=choice == OutsideRecipients::None>"Nobody"</option>
+                                        <option value="domains" selected=choice == OutsideRecipients::Domains>"Addresses at these domains"</option>
+                                        <option value="any" selected=choice == OutsideRecipients::Any>"Any address"</option>
+                                    </select>
+                                </div>
+                                <FormField label="Domains" id="mail-domains" error=domains_error hint="Separated by commas, e.g. bank.eu, auditor.example">
+                                    <input id="mail-domains" name="domains" type="text" value=policy.domains.join(", ") />
+                                </FormField>
+                                <FormAlert error=alert />
+                                <button type="submit" class="button">"Save"</button>
                             </ActionForm>
                         })}
                     }

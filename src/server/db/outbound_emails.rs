@@ -1,6 +1,6 @@
 //! Mail waiting for delivery; the mail issue's sender drains it.
 
-use crate::model::account::TenantId;
+use crate::model::account::{TenantId, UserId};
 use crate::model::report::ReportId;
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -11,6 +11,9 @@ pub struct Email<'a> {
     pub body_text: &'a str,
     /// A report to attach.
     pub report: Option<ReportId>,
+    /// The member who caused it (counted against the hourly limits); `None`
+    /// for the platform's own mail about an account.
+    pub sender: Option<UserId>,
 }
 
 pub async fn enqueue(
@@ -19,8 +22,9 @@ pub async fn enqueue(
     email: &Email<'_>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO outbound_emails (tenant_id, outbound_email_id, recipient, subject, body_text, report_id)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO outbound_emails (tenant_id, outbound_email_id, recipient, subject, body_text,
+                                      report_id, sender_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(tenant.0)
     .bind(Uuid::now_v7())
@@ -28,6 +32,7 @@ pub async fn enqueue(
     .bind(email.subject)
     .bind(email.body_text)
     .bind(email.report.map(|r| r.0))
+    .bind(email.sender.map(|u| u.0))
     .execute(conn)
     .await?;
     Ok(())
@@ -96,4 +101,16 @@ pub async fn mark_failed(conn: &mut PgConnection, id: Uuid, error: &str, retry_i
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Mail queued in the last hour in the scope's tenant: by `sender`, and in
+/// all.
+pub async fn sent_last_hour(conn: &mut PgConnection, sender: UserId) -> Result<(i64, i64), sqlx::Error> {
+    sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE sender_id = $1), count(*) FROM outbound_emails
+          WHERE tenant_id = app_tenant() AND created_at > now() - interval '1 hour'",
+    )
+    .bind(sender.0)
+    .fetch_one(conn)
+    .await
 }

@@ -2,6 +2,7 @@
 //! listing of one user runs inside a tenant scope (`scope::begin`), where
 //! row-level security shows that tenant's rows only.
 
+use crate::model::mail::{MailPolicy, OutsideRecipients};
 use crate::model::account::{Member, Quotas, Role, TenantId, TenantMembership, Usage, UserId};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -231,5 +232,27 @@ pub async fn set_quotas(
     .bind(api_calls_per_day)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// The scope's tenant's rule for mail to outside addresses.
+pub async fn mail_policy(conn: &mut PgConnection) -> Result<MailPolicy, sqlx::Error> {
+    let (outside, domains): (String, Vec<String>) =
+        sqlx::query_as("SELECT mail_outside, mail_domains FROM tenants")
+            .fetch_one(conn)
+            .await?;
+    Ok(MailPolicy {
+        // The CHECK constraint admits exactly the three choices.
+        outside: OutsideRecipients::from_key(&outside).unwrap_or_default(),
+        domains,
+    })
+}
+
+pub async fn set_mail_policy(conn: &mut PgConnection, policy: &MailPolicy) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE tenants SET mail_outside = $1, mail_domains = $2")
+        .bind(policy.outside.key())
+        .bind(&policy.domains)
+        .execute(conn)
+        .await?;
     Ok(())
 }

@@ -415,6 +415,8 @@ pub async fn send(pool: &PgPool, caller: Caller, id: ReportId, recipients: &str,
     }
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let (report, _) = visible_report(&mut tx, caller, id).await?;
+    crate::server::mail_limits::check_recipients(&mut tx, &recipients).await?;
+    crate::server::mail_limits::admit(&mut tx, caller, recipients.len()).await?;
     let sender = crate::server::db::users::by_id(&mut tx, caller.user_id).await?.map(|u| u.display_name).unwrap_or_default();
     let subject = format!("Prudentia report: {}", report.title);
     let link = format!("{base_url}/api/reports/{id}/download");
@@ -427,7 +429,7 @@ pub async fn send(pool: &PgPool, caller: Caller, id: ReportId, recipients: &str,
         outbound_emails::enqueue(
             &mut tx,
             caller.tenant_id,
-            &Email { recipient, subject: &subject, body_text: &body, report: attach.then_some(id) },
+            &Email { recipient, subject: &subject, body_text: &body, report: attach.then_some(id), sender: Some(caller.user_id) },
         )
         .await?;
     }
