@@ -33,7 +33,7 @@ export LEPTOS_SITE_PKG_DIR := pkg
 export LEPTOS_OUTPUT_NAME := prudentia
 
 .PHONY: run test build tools tools-build tools-test wasm-target cargo-leptos wasm-bindgen \
-        postgres-binaries wasm-opt chromium end2end-deps pdftotext python-tools test-rust test-e2e release bench load fmt lint clean-data \
+        postgres-binaries wasm-opt chromium end2end-deps pdftotext python-tools test-rust test-e2e release bench load chaos fuzz fmt lint clean-data \
         prune-target
 
 # Links in mail and pages come from the public address only: set
@@ -90,6 +90,18 @@ bench: tools-build tools-test wasm-opt
 # 100k-line scenario saves against a release build, on loopback only.
 load: release
 	python3 benches/load.py "$(CARGO_TARGET_DIR)/release/prudentia"
+
+# Durability, reported not asserted: concurrent writes while the server and
+# its PostgreSQL are killed with SIGKILL, then every acknowledged write is
+# looked for and the audit chains verified.
+chaos: release
+	python3 benches/chaos.py "$(CARGO_TARGET_DIR)/release/prudentia"
+
+# Fuzzing, reported not asserted: the import readers on mutated files for
+# FUZZ_SECONDS (10 minutes by default); a panic fails and saves its input.
+FUZZ_SECONDS ?= 600
+fuzz: tools-build
+	cargo bench --features ssr --bench fuzz_import -- $(FUZZ_SECONDS)
 
 fmt:
 	cargo fmt --all

@@ -196,3 +196,24 @@ CREATE INDEX outbound_emails_recent ON outbound_emails (tenant_id, created_at);
 ALTER TABLE tenants
     ADD COLUMN mail_outside text NOT NULL DEFAULT 'none' CHECK (mail_outside IN ('none', 'domains', 'any')),
     ADD COLUMN mail_domains text[] NOT NULL DEFAULT '{}';
+
+-- Storage is counted: each version records what it takes (lines, packed
+-- copy, header); uploads, reports and logos are measured where they are.
+ALTER TABLE simulation_versions ADD COLUMN stored_bytes bigint NOT NULL DEFAULT 0;
+UPDATE simulation_versions v
+   SET stored_bytes = pg_column_size(v.header) + coalesce(octet_length(v.lines_packed), 0)
+       + (SELECT coalesce(sum(pg_column_size(l.line)), 0) FROM exposure_lines l
+           WHERE l.tenant_id = v.tenant_id AND l.simulation_id = v.simulation_id
+             AND l.version_no = v.version_no);
+
+-- What the current tenant stores, in bytes: versions, uploads not yet
+-- committed or purged, reports and the logo (under row-level security).
+CREATE FUNCTION tenant_stored_bytes() RETURNS bigint
+    LANGUAGE sql STABLE SET search_path = public, pg_temp
+    AS $$
+        SELECT ((SELECT coalesce(sum(stored_bytes), 0) FROM simulation_versions)
+              + (SELECT coalesce(sum(octet_length(content)), 0) FROM imports)
+              + (SELECT coalesce(sum(octet_length(content)), 0) FROM reports)
+              + (SELECT coalesce(sum(octet_length(logo)), 0) FROM tenant_branding))::int8
+    $$;
+GRANT EXECUTE ON FUNCTION tenant_stored_bytes() TO prudentia_app;

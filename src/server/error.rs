@@ -15,3 +15,16 @@ impl From<sqlx::Error> for AppError {
         AppError::Internal
     }
 }
+
+impl From<crate::server::db::tenants::StorageExceeded> for AppError {
+    fn from(error: crate::server::db::tenants::StorageExceeded) -> Self {
+        use crate::server::db::tenants::StorageExceeded;
+        match error {
+            StorageExceeded::Over { used_mb, limit_mb } => AppError::QuotaExceeded(format!(
+                "This would take your organisation's storage to {used_mb} MB, past its {limit_mb} MB. \
+                 Delete simulations, reports or uploads you no longer need, or change plan."
+            )),
+            StorageExceeded::Database(error) => error.into(),
+        }
+    }
+}

@@ -144,6 +144,7 @@ pub(crate) async fn insert_new(
         },
     )
     .await?;
+    tenants::within_storage(tx).await?;
     audit::record(
         tx,
         caller,
@@ -272,6 +273,7 @@ pub async fn clone(
     room_for_one_more(&mut tx).await?;
     let copy = simulations::create(&mut tx, caller.tenant_id, caller.user_id, &name).await?;
     simulations::copy_version(&mut tx, id, source.latest_version, copy, caller.user_id).await?;
+    tenants::within_storage(&mut tx).await?;
     audit::record(
         &mut tx,
         caller,
@@ -487,6 +489,7 @@ pub async fn save_version(
         },
     )
     .await?;
+    tenants::within_storage(&mut tx).await?;
     audit::record(
         &mut tx,
         caller,

@@ -629,3 +629,39 @@ async fn members_mail_members_only_by_default_and_within_an_hourly_limit() {
         .expect("count");
     assert_eq!(queued_after, queued_before, "nothing queued past the limit");
 }
+
+#[tokio::test]
+async fn storage_is_counted_and_a_write_past_the_quota_is_refused_whole() {
+    let (pool, owner) = fresh_pools().await;
+    let app = TestApp::with_pool(pool).await;
+    let admin = sign_up(&app, "Banque Alpha", "alice@alpha.example").await;
+    let sample = app
+        .call(Some(&admin), "create-simulation", &[("name", "Demo"), ("source", "sample"), ("data", "")])
+        .await;
+    assert!(sample.ok(), "{}", sample.body);
+    let quotas: prudentia::model::account::Quotas =
+        serde_json::from_str(&app.call(Some(&admin), "quotas", &[]).await.body).expect("quotas");
+    assert!(quotas.storage_mb.used >= 1, "the demo bank's version is counted: {quotas:?}");
+    let lowered = app
+        .call(
+            Some(&admin),
+            "set-quotas",
+            &[("members", ""), ("simulations", ""), ("storage_mb", "1"), ("api_calls_per_day", "")],
+        )
+        .await;
+    assert!(lowered.ok(), "{}", lowered.body);
+    let big = app
+        .call(
+            Some(&admin),
+            "create-simulation",
+            &[("name", "Big"), ("source", "synthetic"), ("data", ""), ("lines", "20000")],
+        )
+        .await;
+    assert_eq!(big.status, StatusCode::CONFLICT, "{}", big.body);
+    assert!(big.body.contains("storage"), "{}", big.body);
+    let simulations: i64 = sqlx::query_scalar("SELECT count(*) FROM simulations")
+        .fetch_one(&owner)
+        .await
+        .expect("count");
+    assert_eq!(simulations, 1, "nothing of the refused simulation is left");
+}

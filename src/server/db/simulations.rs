@@ -250,8 +250,27 @@ pub async fn add_version(
         .bind(simulation.0)
         .execute(&mut *conn)
         .await?;
+    measure(conn, simulation, version).await?;
     Ok(version)
 }
+
+/// Records what a version takes on disk (its lines, packed copy and
+/// header), which the organisation's storage quota adds up.
+async fn measure(conn: &mut PgConnection, simulation: SimulationId, version: i32) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE simulation_versions v
+            SET stored_bytes = pg_column_size(v.header) + coalesce(octet_length(v.lines_packed), 0)
+                + (SELECT coalesce(sum(pg_column_size(l.line)), 0) FROM exposure_lines l
+                    WHERE l.simulation_id = v.simulation_id AND l.version_no = v.version_no)
+          WHERE v.simulation_id = $1 AND v.version_no = $2",
+    )
+    .bind(simulation.0)
+    .bind(version)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 
 /// Copies a version of `from` as version 1 of `to`, lines included, inside
 /// the database.
@@ -284,9 +303,9 @@ pub async fn copy_version(
     .bind(from.0)
     .bind(version)
     .bind(to.0)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(())
+    measure(conn, to, 1).await
 }
 
 /// Locks a simulation's row until the transaction ends, so two new

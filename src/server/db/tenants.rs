@@ -156,6 +156,40 @@ pub async fn lock(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+const MIB: i64 = 1024 * 1024;
+
+/// Whole megabytes, rounded up: a byte over is a megabyte used.
+fn megabytes(bytes: i64) -> i64 {
+    (bytes + MIB - 1) / MIB
+}
+
+/// Refuses the transaction's writes when they take the organisation past
+/// its storage quota: called after writing, so the bytes counted are the
+/// real ones, and the caller's transaction then rolls back whole.
+pub async fn within_storage(conn: &mut PgConnection) -> Result<(), StorageExceeded> {
+    let (stored, limit_mb): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT tenant_stored_bytes(), coalesce(t.max_storage_mb, p.max_storage_mb)
+           FROM tenants t JOIN plans p USING (plan_code)",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    match limit_mb {
+        Some(limit) if stored > limit.saturating_mul(MIB) => Err(StorageExceeded::Over {
+            used_mb: megabytes(stored),
+            limit_mb: limit,
+        }),
+        _ => Ok(()),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageExceeded {
+    #[error("storage over quota")]
+    Over { used_mb: i64, limit_mb: i64 },
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
 pub async fn quotas(conn: &mut PgConnection) -> Result<Option<Quotas>, sqlx::Error> {
     type Row = (
         String,
@@ -170,6 +204,7 @@ pub async fn quotas(conn: &mut PgConnection) -> Result<Option<Quotas>, sqlx::Err
         i64,
         i64,
         i64,
+        i64,
     );
     let row: Option<Row> = sqlx::query_as(
         "SELECT p.name,
@@ -181,27 +216,28 @@ pub async fn quotas(conn: &mut PgConnection) -> Result<Option<Quotas>, sqlx::Err
                 (SELECT count(*) FROM invitations
                   WHERE accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()),
                 (SELECT coalesce(sum(calls), 0)::int8 FROM api_usage
-                  WHERE tenant_id = t.tenant_id AND day = (now() AT TIME ZONE 'UTC')::date)
+                  WHERE tenant_id = t.tenant_id AND day = (now() AT TIME ZONE 'UTC')::date),
+                tenant_stored_bytes()
            FROM tenants t JOIN plans p USING (plan_code)",
     )
     .fetch_optional(conn)
     .await?;
     Ok(row.map(
-        |(plan, tm, pm, ts, ps, tst, pst, ta, pa, members, pending, api_calls)| Quotas {
+        |(plan, tm, pm, ts, ps, tst, pst, ta, pa, members, pending, api_calls, stored)| Quotas {
             plan_name: plan,
             members: Usage {
                 used: members + pending,
                 limit: tm.or(pm),
                 plan_limit: pm,
             },
-            // Simulations and storage arrive with their issues.
+            // The simulation count arrives with its issue.
             simulations: Usage {
                 used: 0,
                 limit: ts.or(ps),
                 plan_limit: ps,
             },
             storage_mb: Usage {
-                used: 0,
+                used: megabytes(stored),
                 limit: tst.or(pst),
                 plan_limit: pst,
             },

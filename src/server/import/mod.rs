@@ -5,6 +5,7 @@
 pub mod build;
 pub mod fields;
 pub mod mapping;
+mod ods_extent;
 pub mod read;
 pub mod values;
 
@@ -62,6 +63,7 @@ pub async fn upload(
     let mapping = proposed(pool, caller.tenant_id, book).await?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let id = imports::stage(&mut tx, caller.tenant_id, caller.user_id, &file_name, &content).await?;
+    crate::server::db::tenants::within_storage(&mut tx).await?;
     audit::record(
         &mut tx,
         caller,

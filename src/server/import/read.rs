@@ -115,7 +115,7 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<Workbook, FileError> {
     let is_ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
     let workbook = if is_zip || is_ole {
         if is_zip {
-            check_inflated_size(bytes)?;
+            check_zip(bytes)?;
         }
         read_spreadsheet(bytes)?
     } else if is_workbook_name(name) {
@@ -156,8 +156,10 @@ fn looks_like_text(bytes: &[u8]) -> bool {
 }
 
 /// Sums the sizes a zip declares for its parts before anything inflates
-/// them: the zip reader stops at the declared size, so this bounds memory.
-fn check_inflated_size(bytes: &[u8]) -> Result<(), FileError> {
+/// them (the zip reader stops at the declared size, so this bounds
+/// memory), and measures an ODS workbook's tables before calamine builds
+/// them whole.
+fn check_zip(bytes: &[u8]) -> Result<(), FileError> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(damaged)?;
     let mut total: u64 = 0;
     for i in 0..archive.len() {
@@ -167,6 +169,9 @@ fn check_inflated_size(bytes: &[u8]) -> Result<(), FileError> {
         if total > MAX_INFLATED {
             return Err(FileError::Bomb);
         }
+    }
+    if super::ods_extent::is_ods(&mut archive) {
+        super::ods_extent::check(&mut archive)?;
     }
     Ok(())
 }
@@ -185,6 +190,7 @@ fn read_spreadsheet(bytes: &[u8]) -> Result<Workbook, FileError> {
     for name in names {
         let rows = match &mut book {
             Sheets::Xlsx(xlsx) => stream_xlsx(xlsx, &name, &mut budget)?,
+            Sheets::Xlsb(xlsb) => stream_xlsb(xlsb, &name, &mut budget)?,
             other => {
                 let range = other.worksheet_range(&name).map_err(damaged)?;
                 from_range(&name, &range, &mut budget)?
@@ -245,6 +251,22 @@ fn stream_xlsx<R: Read + std::io::Seek>(
             cell = Cell::Uncalculated(formula.into());
         }
         place(&mut rows, budget, name, (row as usize, column as usize), cell)?;
+    }
+    Ok(rows)
+}
+
+/// xlsb cell by cell, as xlsx (cached formula results are its values).
+fn stream_xlsb<R: Read + std::io::Seek>(
+    xlsb: &mut calamine::Xlsb<R>,
+    name: &str,
+    budget: &mut Budget,
+) -> Result<Vec<Vec<Cell>>, FileError> {
+    let mut reader = xlsb.worksheet_cells_reader(name).map_err(damaged)?;
+    let mut rows = Vec::new();
+    while let Some(cell) = reader.next_cell().map_err(damaged)? {
+        let (row, column) = cell.get_position();
+        let value = from_data_ref(cell.get_value().clone());
+        place(&mut rows, budget, name, (row as usize, column as usize), value)?;
     }
     Ok(rows)
 }

@@ -352,6 +352,7 @@ pub async fn generate(pool: &PgPool, caller: Caller, request: Request) -> Result
         },
     )
     .await?;
+    crate::server::db::tenants::within_storage(&mut tx).await?;
     audit::record(&mut tx, caller, "report.generated", &format!("report “{title}”"), json!({ "format": format.key(), "bytes": content.len(), "version": version })).await?;
     tx.commit().await?;
     tracing::info!(tenant = %caller.tenant_id, report = %id, bytes = content.len(), "report generated");
@@ -518,6 +519,7 @@ pub async fn set_logo(pool: &PgPool, caller: Caller, bytes: Option<Vec<u8>>) -> 
     }
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     reports::set_logo(&mut tx, caller.tenant_id, logo).await?;
+    crate::server::db::tenants::within_storage(&mut tx).await?;
     audit::record(&mut tx, caller, if logo.is_some() { "branding.logo_set" } else { "branding.logo_removed" }, "report branding", json!({ "bytes": bytes.map(|b| b.len()) })).await?;
     tx.commit().await?;
     Ok(())
