@@ -101,7 +101,7 @@ chaos: release
 # FUZZ_SECONDS (10 minutes by default); a panic fails and saves its input.
 FUZZ_SECONDS ?= 600
 fuzz: tools-build
-	cargo bench --features ssr --bench fuzz_import -- $(FUZZ_SECONDS)
+	cargo bench --profile dev --features ssr --bench fuzz_import -- $(FUZZ_SECONDS)
 
 fmt:
 	cargo fmt --all

@@ -100,7 +100,7 @@ fn mutate_zip(rng: &mut StdRng, bytes: &[u8]) -> Option<Vec<u8>> {
     let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     for i in 0..archive.len() {
         let mut entry = archive.by_index(i).ok()?;
-        let name = entry.name().to_owned();
+        let name = entry.name().ok()?.into_owned();
         let mut content = Vec::new();
         entry.read_to_end(&mut content).ok()?;
         if i == target {

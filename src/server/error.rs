@@ -11,6 +11,19 @@ impl From<sqlx::Error> for AppError {
             tracing::warn!("no database connection free in time: request turned away");
             return AppError::Busy { retry_after_secs: 1 };
         }
+        // The database is down or restarting (SQLSTATE classes 08 and 57):
+        // nothing was done, and the client may retry in a moment.
+        let unavailable = match &error {
+            sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(db) => db
+                .code()
+                .is_some_and(|code| code.starts_with("08") || code.starts_with("57")),
+            _ => false,
+        };
+        if unavailable {
+            tracing::error!(%error, "database unavailable");
+            return AppError::Busy { retry_after_secs: 5 };
+        }
         tracing::error!(%error, "database error");
         AppError::Internal
     }

@@ -331,13 +331,28 @@ fn refuse_if_in_use(data_dir: &Path) -> Result<(), EmbeddedError> {
     else {
         return Ok(());
     };
-    if pid > 0 && kill(Pid::from_raw(pid), None).is_ok() {
+    if pid > 0 && postgres_alive(pid) {
         return Err(EmbeddedError::InUse {
             dir: data_dir.to_path_buf(),
             pid,
         });
     }
     Ok(())
+}
+
+/// Whether `pid` is a live PostgreSQL process. After a crash the pid file
+/// stays behind, and its process may be a zombie nobody reaped (in a
+/// container whose init does not) or the number may belong to another
+/// program by now: neither holds the data directory, and PostgreSQL itself
+/// starts over such a file.
+fn postgres_alive(pid: i32) -> bool {
+    match fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // "pid (comm) state …": the command name may hold spaces.
+        Ok(stat) => stat.rsplit_once(')').is_some_and(|(head, tail)| {
+            head.ends_with("(postgres") && !tail.trim_start().starts_with(['Z', 'X'])
+        }),
+        Err(_) => kill(Pid::from_raw(pid), None).is_ok() && !Path::new("/proc/self").exists(),
+    }
 }
 
 /// The socket lives in the data directory unless that path is too long for a
