@@ -29,20 +29,17 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON login_known_addresses TO prudentia_app;
 -- started in, so every older session ends.
 ALTER TABLE users ADD COLUMN session_epoch integer NOT NULL DEFAULT 0;
 
--- The application appends only to the chain of the tenant its transaction
--- is scoped to.
-CREATE OR REPLACE FUNCTION audit_append(p_tenant uuid, p_actor_id uuid, p_actor text, p_action text,
-                                        p_target text, p_diff jsonb, p_ip text, p_user_agent text)
+-- The chain itself: the next place in a tenant's chain, under a lock. The
+-- application cannot call it; it goes through one of the two doors below,
+-- which run as the owner and check who may write where.
+CREATE FUNCTION audit_chain_append(p_tenant uuid, p_actor_id uuid, p_actor text, p_action text,
+                                   p_target text, p_diff jsonb, p_ip text, p_user_agent text)
     RETURNS bigint
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+    LANGUAGE plpgsql SET search_path = public, pg_temp
     AS $$
 DECLARE
     e audit_events;
 BEGIN
-    IF p_tenant IS DISTINCT FROM app_tenant() THEN
-        RAISE EXCEPTION 'audit events go to the current tenant''s chain only'
-            USING ERRCODE = 'insufficient_privilege';
-    END IF;
     PERFORM pg_advisory_xact_lock(hashtextextended('audit:' || p_tenant::text, 0));
     SELECT seq + 1, hash INTO e.seq, e.prev_hash
       FROM audit_events WHERE tenant_id = p_tenant ORDER BY seq DESC LIMIT 1;
@@ -62,6 +59,24 @@ BEGIN
     RETURN e.seq;
 END
 $$;
+REVOKE ALL ON FUNCTION audit_chain_append(uuid, uuid, text, text, text, jsonb, text, text) FROM PUBLIC;
+
+-- The application appends only to the chain of the tenant its transaction
+-- is scoped to.
+CREATE OR REPLACE FUNCTION audit_append(p_tenant uuid, p_actor_id uuid, p_actor text, p_action text,
+                                        p_target text, p_diff jsonb, p_ip text, p_user_agent text)
+    RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+    AS $$
+BEGIN
+    IF p_tenant IS DISTINCT FROM app_tenant() THEN
+        RAISE EXCEPTION 'audit events go to the current tenant''s chain only'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN audit_chain_append(p_tenant, p_actor_id, p_actor, p_action, p_target, p_diff, p_ip,
+                              p_user_agent);
+END
+$$;
 
 -- The platform chain (the nil tenant) takes only log-in events for
 -- addresses no account has, and only outside any tenant's scope.
@@ -70,31 +85,13 @@ CREATE FUNCTION audit_append_platform(p_actor text, p_action text, p_target text
     RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
     AS $$
-DECLARE
-    platform constant uuid := '00000000-0000-0000-0000-000000000000';
-    e audit_events;
 BEGIN
     IF app_tenant() IS NOT NULL OR p_action NOT LIKE 'session.%' THEN
         RAISE EXCEPTION 'the platform chain takes only log-in events'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    PERFORM pg_advisory_xact_lock(hashtextextended('audit:' || platform::text, 0));
-    SELECT seq + 1, hash INTO e.seq, e.prev_hash
-      FROM audit_events WHERE tenant_id = platform ORDER BY seq DESC LIMIT 1;
-    e.seq := coalesce(e.seq, 1);
-    e.prev_hash := coalesce(e.prev_hash, '\x'::bytea);
-    e.tenant_id := platform;
-    e.occurred_at := date_trunc('microseconds', clock_timestamp());
-    e.actor_id := NULL;
-    e.actor := p_actor;
-    e.action := p_action;
-    e.target := p_target;
-    e.diff := coalesce(p_diff, '{}'::jsonb);
-    e.ip := p_ip;
-    e.user_agent := left(p_user_agent, 400);
-    e.hash := audit_event_hash(e);
-    INSERT INTO audit_events VALUES (e.*);
-    RETURN e.seq;
+    RETURN audit_chain_append('00000000-0000-0000-0000-000000000000', NULL, p_actor, p_action,
+                              p_target, p_diff, p_ip, p_user_agent);
 END
 $$;
 REVOKE ALL ON FUNCTION audit_append_platform(text, text, text, jsonb, text, text) FROM PUBLIC;

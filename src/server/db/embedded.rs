@@ -169,7 +169,10 @@ impl EmbeddedPostgres {
                     log: log.to_path_buf(),
                 });
             }
+            // Our postmaster's file, not one a crashed server left behind.
+            let ours = self.pid().map(|pid| pid.to_string());
             if let Ok(content) = fs::read_to_string(&pid_file)
+                && content.lines().next().map(str::trim) == ours.as_deref()
                 && content.lines().nth(7).map(str::trim) == Some("ready")
             {
                 return Ok(());
@@ -319,7 +322,10 @@ fn init_cluster(bin: &Path, data_dir: &Path, owner: Option<&User>) -> Result<(),
     Ok(())
 }
 
-/// PostgreSQL would refuse to start anyway; this says why in our words.
+/// PostgreSQL would refuse to start anyway; this says why in our words. A
+/// pid file whose server is gone (killed, crashed) is removed, with the
+/// socket's lock file: PostgreSQL would otherwise take a zombie or a
+/// reused pid for a live server and refuse to start.
 fn refuse_if_in_use(data_dir: &Path) -> Result<(), EmbeddedError> {
     let Ok(content) = fs::read_to_string(data_dir.join("postmaster.pid")) else {
         return Ok(());
@@ -336,6 +342,13 @@ fn refuse_if_in_use(data_dir: &Path) -> Result<(), EmbeddedError> {
             dir: data_dir.to_path_buf(),
             pid,
         });
+    }
+    tracing::warn!(pid, "PostgreSQL did not stop cleanly last time: removing its stale pid file");
+    let pid_file = data_dir.join("postmaster.pid");
+    fs::remove_file(&pid_file).map_err(io("removing the stale", &pid_file))?;
+    let socket_lock = data_dir.join(format!(".s.PGSQL.{PORT}.lock"));
+    if socket_lock.exists() {
+        fs::remove_file(&socket_lock).map_err(io("removing the stale", &socket_lock))?;
     }
     Ok(())
 }
