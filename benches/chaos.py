@@ -161,6 +161,21 @@ def postgres_pid(data_dir):
         return int(f.readline())
 
 
+def wait_for_cluster_to_stop(data_dir, limit=60):
+    """A killed server's watchdog stops its PostgreSQL within seconds; a
+    supervisor restarting at once is refused (the directory is in use) and
+    retries, as this does."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{postgres_pid(data_dir)}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] in "ZX":
+                    return
+        except (OSError, ValueError, IndexError):
+            return
+        time.sleep(0.2)
+
+
 def main():
     binary = sys.argv[1] if len(sys.argv) > 1 else "target/release/prudentia"
     data_dir = tempfile.mkdtemp(prefix="prudentia-chaos-")
@@ -184,6 +199,7 @@ def main():
             time.sleep(rng.uniform(0.2, 1.5))
         process.kill()
         process.wait()
+        wait_for_cluster_to_stop(data_dir)
         kills[victim] += 1
         stop.set()
         for t in threads:
