@@ -23,14 +23,6 @@ pub const CONFIRM_DAYS: i64 = 7;
 /// A reset link works this long.
 pub const RESET_MINUTES: i64 = 60;
 
-/// Mails about an account to its own address, at most this many an hour:
-/// nobody can flood an inbox through sign-up or "forgot password".
-const ACCOUNT_MAILS: throttle::Rule = throttle::Rule {
-    free: 3,
-    first_delay_secs: 20.0 * 60.0,
-    max_delay_secs: 60.0 * 60.0,
-};
-
 fn field(name: &str, message: &str) -> AppError {
     AppError::Validation(FieldErrors::single(name, message))
 }
@@ -41,12 +33,7 @@ fn link(base_url: &str, path: &str, token: &str) -> String {
 
 /// Whether another mail may go to `email` this hour.
 async fn may_mail(pool: &PgPool, email: &str) -> Result<bool, AppError> {
-    let key = throttle::Key {
-        name: format!("account-mail:{email}"),
-        rule: ACCOUNT_MAILS,
-        enforced: true,
-    };
-    match throttle::attempt(pool, &[key]).await {
+    match throttle::attempt(pool, &throttle::account_mail_keys(email)).await {
         Ok(_) => Ok(true),
         Err(AppError::LoginThrottled { .. }) => Ok(false),
         Err(other) => Err(other),
@@ -181,15 +168,7 @@ pub async fn request_reset(
     base_url: &str,
 ) -> Result<(), AppError> {
     let email = normalise_email(email);
-    let key = throttle::Key {
-        name: format!(
-            "reset:{}",
-            client.ip.map_or("unknown".to_owned(), |ip| ip.to_string())
-        ),
-        rule: throttle::SIGN_UP,
-        enforced: true,
-    };
-    throttle::attempt(pool, &[key]).await?;
+    throttle::attempt(pool, &throttle::reset_request_keys(client.ip)).await?;
     let Some(user) = users::by_email(&mut *pool.acquire().await?, &email).await? else {
         return Ok(());
     };

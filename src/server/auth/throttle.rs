@@ -199,13 +199,35 @@ pub async fn login_keys(
     ])
 }
 
-/// The key of a sign-up from `ip`.
-pub fn sign_up_keys(ip: Option<IpAddr>) -> Vec<Key> {
+/// Mails about an account to its own address: nobody can flood an inbox
+/// through sign-up or "forgot password".
+pub const ACCOUNT_MAILS: Rule = Rule {
+    free: 3,
+    first_delay_secs: 20.0 * 60.0,
+    max_delay_secs: 60.0 * 60.0,
+};
+
+fn single(name: String, rule: Rule) -> Vec<Key> {
     vec![Key {
-        name: format!("signup:{}", address(ip)),
-        rule: SIGN_UP,
+        name,
+        rule,
         enforced: true,
     }]
+}
+
+/// The key of a sign-up from `ip`.
+pub fn sign_up_keys(ip: Option<IpAddr>) -> Vec<Key> {
+    single(format!("signup:{}", address(ip)), SIGN_UP)
+}
+
+/// The key of a "forgot password" request from `ip` (as many as sign-ups).
+pub fn reset_request_keys(ip: Option<IpAddr>) -> Vec<Key> {
+    single(format!("reset:{}", address(ip)), SIGN_UP)
+}
+
+/// The key of a mail about an account to its own address.
+pub fn account_mail_keys(email: &str) -> Vec<Key> {
+    single(format!("account-mail:{email}"), ACCOUNT_MAILS)
 }
 
 /// Counts one attempt against `keys`, atomically: refused (with the wait)
