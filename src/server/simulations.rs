@@ -14,6 +14,7 @@ use crate::model::simulation::{
 };
 use crate::server::auth::Caller;
 use crate::server::db::{scope, simulations, teams, tenants};
+use crate::server::db::simulations::StoredDataSet;
 use crate::server::idempotency::{self, Created, IdempotencyKey};
 use crate::server::{audit, heavy, workflow};
 use serde_json::json;
@@ -176,7 +177,7 @@ async fn at_version(
     caller: Caller,
     id: SimulationId,
     version: Option<i32>,
-) -> Result<(SimulationSummary, DataSet), AppError> {
+) -> Result<(SimulationSummary, StoredDataSet), AppError> {
     let summary = visible(tx, caller, id).await?;
     let data = simulations::load(tx, id, version.unwrap_or(summary.latest_version))
         .await?
@@ -188,7 +189,7 @@ async fn latest(
     tx: &mut sqlx::PgConnection,
     caller: Caller,
     id: SimulationId,
-) -> Result<(SimulationSummary, DataSet), AppError> {
+) -> Result<(SimulationSummary, StoredDataSet), AppError> {
     at_version(tx, caller, id, None).await
 }
 
@@ -386,11 +387,12 @@ async fn header_and_baseline(
             let data = simulations::load(tx, id, version_no)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            let profile = resolve_profile(&data, None).map_err(|e| field("data", e.to_string()))?;
             let results = heavy::run(None, "baseline", move || {
-                compute(&data, &profile, &ComputeOptions::default())
+                let data = data.decode()?;
+                let profile = resolve_profile(&data, None).map_err(|e| field("data", e.to_string()))?;
+                Ok::<_, AppError>(compute(&data, &profile, &ComputeOptions::default()))
             })
-            .await?;
+            .await??;
             simulations::store_results(tx, id, version_no, &results).await?;
             results
         }
@@ -458,6 +460,7 @@ pub async fn save_version(
     tx.commit().await?;
     let edits = scenario.clone();
     let changed = heavy::run(Some(caller.tenant_id), "scenario commit", move || {
+        let data = data.decode()?;
         let profile = resolve_profile(&data, None).map_err(|e| field("edits", e.to_string()))?;
         edits
             .commit(&data, &profile)
@@ -562,8 +565,10 @@ pub async fn packed_lines(
                 .await?
                 .ok_or(AppError::NotFound)?;
             let packed =
-                heavy::run(Some(caller.tenant_id), "packing lines", move || pack_lines(&data.exposures))
-                    .await??;
+                heavy::run(Some(caller.tenant_id), "packing lines", move || {
+                    pack_lines(&data.decode()?.exposures)
+                })
+                .await??;
             simulations::store_packed_lines(&mut tx, id, version, &packed).await?;
             packed
         }
@@ -648,6 +653,7 @@ pub async fn save_scenario(
     tx.commit().await?;
     let edits = scenario.clone();
     let (results, profile) = heavy::run(Some(caller.tenant_id), "scenario", move || {
+        let data = data.decode()?;
         let profile = resolve_profile(&data, None).map_err(|e| field("edits", e.to_string()))?;
         let (changed, changed_profile) = edits
             .apply(&data, &profile)
@@ -739,6 +745,7 @@ pub async fn lines(
     };
     tx.commit().await?;
     heavy::run(Some(caller.tenant_id), "line listing", move || {
+        let data = data.decode()?;
         let profile = resolve_profile(&data, None).map_err(|e| field("data", e.to_string()))?;
         let (data, profile) = match edits {
             None => (data, profile),

@@ -449,8 +449,10 @@ pub async fn changes(
     let (after, after_results) = load(&mut tx, version).await?;
     tx.commit().await?;
     let mut changes =
-        crate::server::heavy::run(Some(caller.tenant_id), "version diff", move || diff(&before, &after))
-            .await?;
+        crate::server::heavy::run(Some(caller.tenant_id), "version diff", move || {
+            Ok::<_, AppError>(diff(&before.decode()?, &after.decode()?))
+        })
+        .await??;
     changes.from_version = version - 1;
     changes.ratios_before = before_results.map(|r| r.ratios).unwrap_or_default();
     changes.ratios_after = after_results.map(|r| r.ratios).unwrap_or_default();

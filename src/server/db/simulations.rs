@@ -1,7 +1,9 @@
 //! Simulations, their versions and exposure lines, and scenarios. Every
 //! function runs inside a tenant scope (`scope::begin`).
 
-use crate::engine::dataset::{DataSet, Exposure};
+use crate::engine::dataset::DataSet;
+use crate::model::error::AppError;
+use crate::model::simulation::decode_lines;
 use crate::engine::results::{Ratios, Results};
 use crate::model::account::{TeamId, TenantId, UserId};
 use crate::model::simulation::{
@@ -487,31 +489,78 @@ pub async fn set_sharing(
     Ok(done.rows_affected() == 1)
 }
 
-/// The data set of a version, lines in their order.
+/// A version's data set as stored: the header read, the lines still in
+/// their stored form. Decoding 100k lines takes a worker's time, so
+/// [`StoredDataSet::decode`] is called on one (`heavy::run`), never on a
+/// request thread.
+pub struct StoredDataSet {
+    header: DataSet,
+    lines: StoredLines,
+}
+
+enum StoredLines {
+    /// gzip-compressed MessagePack, as the browser downloads them.
+    Packed(Vec<u8>),
+    /// One JSON text per line: a version stored before lines were packed.
+    Rows(Vec<String>),
+}
+
+impl StoredDataSet {
+    /// The data set, lines in their order.
+    pub fn decode(self) -> Result<DataSet, AppError> {
+        let mut data = self.header;
+        data.exposures = match self.lines {
+            StoredLines::Packed(packed) => {
+                let bytes = crate::server::simulations::unpack_lines(&packed)?;
+                decode_lines(&bytes).map_err(|error| {
+                    tracing::error!(%error, "stored lines do not decode");
+                    AppError::Internal
+                })?
+            }
+            StoredLines::Rows(rows) => rows
+                .iter()
+                .map(|row| serde_json::from_str(row))
+                .collect::<Result<_, _>>()
+                .map_err(|error| {
+                    tracing::error!(%error, "a stored line does not decode");
+                    AppError::Internal
+                })?,
+        };
+        Ok(data)
+    }
+}
+
+/// The data set of a version as stored (see [`StoredDataSet`]).
 pub async fn load(
     conn: &mut PgConnection,
     simulation: SimulationId,
     version: i32,
-) -> Result<Option<DataSet>, sqlx::Error> {
-    let header: Option<sqlx::types::Json<DataSet>> = sqlx::query_scalar(
-        "SELECT header FROM simulation_versions WHERE simulation_id = $1 AND version_no = $2",
+) -> Result<Option<StoredDataSet>, sqlx::Error> {
+    let stored: Option<(sqlx::types::Json<DataSet>, Option<Vec<u8>>)> = sqlx::query_as(
+        "SELECT header, lines_packed FROM simulation_versions
+          WHERE simulation_id = $1 AND version_no = $2",
     )
     .bind(simulation.0)
     .bind(version)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some(sqlx::types::Json(mut data)) = header else {
+    let Some((sqlx::types::Json(header), packed)) = stored else {
         return Ok(None);
     };
-    let lines: Vec<sqlx::types::Json<Exposure>> = sqlx::query_scalar(
-        "SELECT line FROM exposure_lines WHERE simulation_id = $1 AND version_no = $2 ORDER BY line_no",
-    )
-    .bind(simulation.0)
-    .bind(version)
-    .fetch_all(conn)
-    .await?;
-    data.exposures = lines.into_iter().map(|l| l.0).collect();
-    Ok(Some(data))
+    let lines = match packed {
+        Some(packed) => StoredLines::Packed(packed),
+        None => StoredLines::Rows(
+            sqlx::query_scalar(
+                "SELECT line::text FROM exposure_lines
+                  WHERE simulation_id = $1 AND version_no = $2 ORDER BY line_no",
+            )
+            .bind(simulation.0)
+            .bind(version)
+            .fetch_all(conn)
+            .await?,
+        ),
+    };
+    Ok(Some(StoredDataSet { header, lines }))
 }
 
 pub async fn rename(

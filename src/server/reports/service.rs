@@ -332,7 +332,7 @@ pub async fn generate(pool: &PgPool, caller: Caller, request: Request) -> Result
     let context = Context { simulation: summary.name.clone(), version, template, branding, logo, author, parameters: parameters.clone() };
     let format = request.format;
     let content = crate::server::heavy::run(Some(caller.tenant_id), "report", move || {
-        let f = figures(data, scenario)?;
+        let f = figures(data.decode()?, scenario)?;
         render(format, &f, &context)
     })
     .await??;
