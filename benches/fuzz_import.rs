@@ -28,8 +28,32 @@ fn seeds() -> Vec<Seed> {
         Seed { name: "demo.xlsx", bytes: xlsx },
         Seed { name: "loans.csv", bytes: csv },
         Seed { name: "loans.ods", bytes: ods },
-        Seed { name: "tiny.xls", bytes: b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1".to_vec() },
+        Seed { name: "loans.xls", bytes: xls_seed() },
     ]
+}
+
+/// A BIFF8 workbook of one sheet (header row, two lines, a MulRk row) in
+/// a compound file, so mutations reach the record walker and calamine's
+/// cell layout, not just the container.
+fn xls_seed() -> Vec<u8> {
+    fn record(kind: u16, data: &[u8]) -> Vec<u8> {
+        [&kind.to_le_bytes()[..], &(data.len() as u16).to_le_bytes(), data].concat()
+    }
+    fn number(row: u16, column: u16, value: f64) -> Vec<u8> {
+        record(0x0203, &[&row.to_le_bytes()[..], &column.to_le_bytes(), &[0, 0], &value.to_le_bytes()].concat())
+    }
+    let bof = |kind: u16| record(0x0809, &[&0x0600u16.to_le_bytes()[..], &kind.to_le_bytes(), &[0; 12]].concat());
+    let bound = |at: u32| record(0x0085, &[&at.to_le_bytes()[..], &[0, 0, 5, 0], b"Loans"].concat());
+    let eof = record(0x000A, &[]);
+    let start = (bof(5).len() + bound(0).len() + eof.len()) as u32;
+    let dimensions = record(0x0200, &[&0u32.to_le_bytes()[..], &4u32.to_le_bytes(), &0u16.to_le_bytes(), &3u16.to_le_bytes(), &[0, 0]].concat());
+    let rk = |v: u32| (v << 2 | 2).to_le_bytes();
+    let mul_rk = record(0x00BD, &[&3u16.to_le_bytes()[..], &0u16.to_le_bytes(), &[0, 0], &rk(7), &[0, 0], &rk(8), &[0, 0], &rk(9), &2u16.to_le_bytes()].concat());
+    let stream = [bof(5), bound(start), eof.clone(), bof(0x10), dimensions, number(0, 0, 1.0), number(1, 1, 100.0), number(2, 2, 250.5), mul_rk, eof].concat();
+    let mut file = cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new())).expect("compound file");
+    file.create_stream("/Workbook").and_then(|mut s| s.write_all(&stream)).expect("workbook stream");
+    file.flush().expect("flush");
+    file.into_inner().into_inner()
 }
 
 fn ods_seed() -> Vec<u8> {
@@ -37,6 +61,11 @@ fn ods_seed() -> Vec<u8> {
     let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     zip.start_file("mimetype", stored).expect("mimetype");
     zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet").expect("write");
+    zip.start_file("META-INF/manifest.xml", stored).expect("manifest");
+    zip.write_all(
+        br#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#,
+    )
+    .expect("write");
     zip.start_file("content.xml", stored).expect("content");
     zip.write_all(
         br#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet><table:table table:name="Loans"><table:table-row><table:table-cell office:value-type="string"><text:p>id</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>drawn</text:p></table:table-cell></table:table-row><table:table-row table:number-rows-repeated="3"><table:table-cell office:value-type="string"><text:p>L-1</text:p></table:table-cell><table:table-cell office:value-type="float" office:value="100"><text:p>100</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#,
@@ -147,6 +176,11 @@ fn main() {
     let seed: u64 = std::env::var("FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(7);
     let mut rng = StdRng::seed_from_u64(seed);
     let corpus = seeds();
+    for seed in &corpus {
+        if let Err(error) = read::read(seed.name, &seed.bytes) {
+            panic!("the seed {} does not read: {error}", seed.name);
+        }
+    }
     let crashes = std::path::PathBuf::from(std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into()))
         .join("fuzz-crashes");
     std::panic::set_hook(Box::new(|_| {}));

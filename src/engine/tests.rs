@@ -741,7 +741,7 @@ fn scenario_errors_name_the_edit() {
 fn id_filters_and_line_edits_reach_exactly_their_lines() {
     let data = DataSet {
         exposures: (0..2_000)
-            .map(|i| Exposure::new(&format!("L{i}"), ExposureClass::Retail, 10.0))
+            .map(|i| Exposure::new(format!("L{i}"), ExposureClass::Retail, 10.0))
             .collect(),
         ..DataSet::default()
     };

@@ -8,6 +8,7 @@ pub mod mapping;
 mod ods_extent;
 pub mod read;
 pub mod values;
+mod xls_extent;
 
 use crate::engine::dataset::DataSet;
 use crate::engine::{ComputeOptions, compute, resolve_profile};

@@ -116,6 +116,8 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<Workbook, FileError> {
     let workbook = if is_zip || is_ole {
         if is_zip {
             check_zip(bytes)?;
+        } else {
+            super::xls_extent::check(bytes)?;
         }
         read_spreadsheet(bytes)?
     } else if is_workbook_name(name) {
