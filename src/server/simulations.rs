@@ -453,18 +453,19 @@ pub async fn save_version(
     note: String,
 ) -> Result<i32, AppError> {
     let caller = caller.require(Permission::EditData)?;
-    let scenario = parse_edits(edits_json)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let (summary, data) = latest(&mut tx, caller, id).await?;
     workflow::may_add_version(&mut tx, id, summary.latest_version).await?;
     tx.commit().await?;
-    let edits = scenario.clone();
-    let changed = heavy::run(Some(caller.tenant_id), "scenario commit", move || {
+    let edits_json = edits_json.to_owned();
+    let (changed, edits) = heavy::run(Some(caller.tenant_id), "scenario commit", move || {
+        let scenario = parse_edits(&edits_json)?;
         let data = data.decode()?;
         let profile = resolve_profile(&data, None).map_err(|e| field("edits", e.to_string()))?;
-        edits
+        let changed = scenario
             .commit(&data, &profile)
-            .map_err(|e| field("edits", e.to_string()))
+            .map_err(|e| field("edits", e.to_string()))?;
+        Ok::<_, AppError>((changed, to_json(&scenario.edits)?))
     })
     .await??;
     let prepared = prepare(caller.tenant_id, changed).await?;
@@ -498,7 +499,7 @@ pub async fn save_version(
         caller,
         "version.created",
         &format!("simulation “{}” version {version}", summary.name),
-        json!({ "from_version": summary.latest_version, "edits": scenario.edits, "note": note }),
+        json!({ "from_version": summary.latest_version, "edits": edits, "note": note }),
     )
     .await?;
     tx.commit().await?;
@@ -647,39 +648,41 @@ pub async fn save_scenario(
     edits_json: &str,
 ) -> Result<(ScenarioId, Option<f64>), AppError> {
     let caller = caller.require(Permission::EditData)?;
-    let scenario = parse_edits(edits_json)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let (summary, data) = latest(&mut tx, caller, id).await?;
     tx.commit().await?;
-    let edits = scenario.clone();
-    let (results, profile) = heavy::run(Some(caller.tenant_id), "scenario", move || {
+    // Reading, computing and writing out a scenario of 60,000 ids are all
+    // the worker's: a request thread only hands the values to PostgreSQL.
+    let edits_json = edits_json.to_owned();
+    let saved = heavy::run(Some(caller.tenant_id), "scenario", move || {
+        let scenario = parse_edits(&edits_json)?;
         let data = data.decode()?;
         let profile = resolve_profile(&data, None).map_err(|e| field("edits", e.to_string()))?;
-        let (changed, changed_profile) = edits
+        let (changed, changed_profile) = scenario
             .apply(&data, &profile)
             .map_err(|e| field("edits", e.to_string()))?;
         let results = compute(&changed, &changed_profile, &ComputeOptions::default());
-        Ok::<_, AppError>((results, changed_profile))
+        let edits = to_json(&scenario.edits)?;
+        Ok::<_, AppError>(SavedScenario {
+            cet1: results.ratios.cet1,
+            audit: json!({ "edits": edits.clone(), "cet1": results.ratios.cet1 }),
+            edits,
+            results: to_json(&results)?,
+            profile: to_json(&changed_profile)?,
+        })
     })
     .await??;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    let cet1 = results.ratios.cet1;
-    let json = |v: Result<serde_json::Value, serde_json::Error>| {
-        v.map_err(|error| {
-            tracing::error!(%error, "results do not serialise");
-            AppError::Internal
-        })
-    };
     let scenario_id = simulations::save_scenario(
         &mut tx,
         caller.tenant_id,
         id,
         caller.user_id,
         &name,
-        &json(serde_json::to_value(&scenario.edits))?,
+        &saved.edits,
         summary.latest_version,
-        &json(serde_json::to_value(&results))?,
-        &json(serde_json::to_value(&profile))?,
+        &saved.results,
+        &saved.profile,
     )
     .await?;
     audit::record(
@@ -687,11 +690,27 @@ pub async fn save_scenario(
         caller,
         "scenario.saved",
         &format!("simulation “{}” scenario “{name}”", summary.name),
-        json!({ "edits": scenario.edits, "cet1": cet1 }),
+        saved.audit,
     )
     .await?;
     tx.commit().await?;
-    Ok((ScenarioId(scenario_id), cet1))
+    Ok((ScenarioId(scenario_id), saved.cet1))
+}
+
+/// A scenario computed and written out for storage.
+struct SavedScenario {
+    cet1: Option<f64>,
+    edits: serde_json::Value,
+    results: serde_json::Value,
+    profile: serde_json::Value,
+    audit: serde_json::Value,
+}
+
+fn to_json(value: &impl serde::Serialize) -> Result<serde_json::Value, AppError> {
+    serde_json::to_value(value).map_err(|error| {
+        tracing::error!(%error, "a value does not serialise");
+        AppError::Internal
+    })
 }
 
 /// A scenario of a visible simulation with the results stored when it was
