@@ -174,20 +174,20 @@ pub fn contribute(
         );
     }
     // §9: on_net + off_net × max(CCF, 10 %) less haircut collateral, floored
-    // at 0; the guaranteed part moves to the guarantor's group.
-    if !kind.sovereign {
-        let after_collateral = (on_net + off_leverage - outcome.collateral_adjusted).max(0.0);
-        let moved = if ids.guarantor_group == NONE {
-            0.0
-        } else {
-            line.guaranteed_amount.clamp(0.0, after_collateral)
-        };
-        if ids.group != NONE {
-            sink.large(ids.group, line.watched, after_collateral - moved);
-        }
-        if ids.guarantor_group != NONE && moved > 0.0 && kind.guarantor_listed {
-            sink.large(ids.guarantor_group, ids.watched_guarantor, moved);
-        }
+    // at 0; the guaranteed part moves to the guarantor's group. What stays
+    // with a sovereign is exempt; what a sovereign line moves to a
+    // non-sovereign guarantor is an exposure to that guarantor (§10).
+    let after_collateral = (on_net + off_leverage - outcome.collateral_adjusted).max(0.0);
+    let moved = if ids.guarantor_group == NONE {
+        0.0
+    } else {
+        line.guaranteed_amount.clamp(0.0, after_collateral)
+    };
+    if !kind.sovereign && ids.group != NONE {
+        sink.large(ids.group, line.watched, after_collateral - moved);
+    }
+    if ids.guarantor_group != NONE && moved > 0.0 && kind.guarantor_listed {
+        sink.large(ids.guarantor_group, ids.watched_guarantor, moved);
     }
 }
 

@@ -67,8 +67,10 @@ impl Notch {
 
     /// Positive = downgrade; the result stays within AAA…C.
     pub fn shifted(self, notches: i32) -> Notch {
-        // A defaulted notch (D/SD/RD) cannot get worse, and stays as it is.
-        if notches >= 0 && self.0 > WORST_SHIFT {
+        // Default (D/SD/RD) is an event, not a grade: as in a migration
+        // matrix it is absorbing, and no shift moves a line out of it (a
+        // cure is modelled by setting the line's rating or `defaulted`).
+        if self.0 > WORST_SHIFT {
             return self;
         }
         let moved = i32::from(self.0).saturating_add(notches);
@@ -259,6 +261,6 @@ mod tests {
         assert_eq!(bbb.shifted(i32::MIN).as_str(), "AAA");
         let d = Notch::parse("D").expect("D");
         assert_eq!(d.shifted(3), d, "a default cannot get worse");
-        assert_eq!(d.shifted(-1).as_str(), "C");
+        assert_eq!(d.shifted(-1), d, "nor be cured by an upgrade");
     }
 }

@@ -12,8 +12,12 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+/// A scenario is strict (ratios.md §12): an unknown key anywhere, an
+/// unknown op, field, category or profile key is refused with the index of
+/// its edit, never skipped, so a typo cannot pass for an applied edit.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(try_from = "RawScenario")]
 pub struct Scenario {
     #[serde(default)]
     pub name: String,
@@ -21,10 +25,46 @@ pub struct Scenario {
     pub edits: Vec<Edit>,
 }
 
+/// A scenario before its edits are read one by one (each error then names
+/// its edit's index).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    edits: Vec<Value>,
+}
+
+impl TryFrom<RawScenario> for Scenario {
+    type Error = ScenarioError;
+
+    fn try_from(raw: RawScenario) -> Result<Scenario, ScenarioError> {
+        let edits = raw
+            .edits
+            .into_iter()
+            .enumerate()
+            .map(|(index, edit)| {
+                serde_path_to_error::deserialize(edit).map_err(|e| ScenarioError::Edit {
+                    index,
+                    message: match e.path().to_string().as_str() {
+                        "." => e.inner().to_string(),
+                        path => format!("{path}: {}", e.inner()),
+                    },
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Scenario {
+            name: raw.name,
+            edits,
+        })
+    }
+}
+
 /// Selects exposure lines; every field given must match; empty = all lines.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Filter {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub class: Option<ExposureClass>,
@@ -76,7 +116,7 @@ pub enum ItemSection {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(tag = "op", rename_all = "snake_case")]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Edit {
     ScaleExposures {
         #[serde(default)]
@@ -206,8 +246,9 @@ fn scale(value: &mut Option<f64>, factor: f64) {
 impl Scenario {
     pub fn from_json_str(text: &str) -> Result<Scenario, ScenarioError> {
         let mut deserializer = serde_json::Deserializer::from_str(text);
-        serde_path_to_error::deserialize(&mut deserializer)
-            .map_err(|e| ScenarioError::Parse(format!("{}: {}", e.path(), e.inner())))
+        let raw: RawScenario = serde_path_to_error::deserialize(&mut deserializer)
+            .map_err(|e| ScenarioError::Parse(format!("{}: {}", e.path(), e.inner())))?;
+        Scenario::try_from(raw)
     }
 
     /// The data set and profile with every edit applied in order.
@@ -310,6 +351,12 @@ pub fn apply_edit_with(
             if field == "id" {
                 return Err("the id of a line cannot be changed".into());
             }
+            if !EXPOSURE_FIELDS.contains(&field.as_str()) {
+                return Err(format!(
+                    "set_line \"{id}\": unknown field \"{field}\" (the fields of an exposure line are \
+                     listed in dataset.md)"
+                ));
+            }
             if value.is_null() {
                 map.remove(field);
             } else {
@@ -351,6 +398,9 @@ pub fn apply_edit_with(
             factor,
         } => {
             non_negative_factor(*factor)?;
+            if let Some(category) = category {
+                known_category(*section, category)?;
+            }
             let matches = |c: &str| category.as_deref().is_none_or(|want| want == c);
             match section {
                 ItemSection::LcrHqla => {
@@ -418,6 +468,40 @@ pub fn apply_edit_with(
     Ok(())
 }
 
+/// The fields `set_line` may set: every field of an exposure line, as
+/// serde reads them.
+static EXPOSURE_FIELDS: std::sync::LazyLock<&'static [&'static str]> =
+    std::sync::LazyLock::new(serde_aux::serde_introspection::serde_introspect::<Exposure>);
+
+/// A category (or HQLA level) of `section`, else why not.
+fn known_category(section: ItemSection, category: &str) -> Result<(), String> {
+    use super::profile::{ASF, INFLOWS, OUTFLOWS, RSF};
+    let names: Vec<&str> = match section {
+        ItemSection::LcrHqla => {
+            return serde_json::from_value::<super::dataset::HqlaLevel>(Value::from(category))
+                .map(drop)
+                .map_err(|_| {
+                    format!(
+                        "unknown level \"{category}\" in lcr.hqla (expected l1, l2a, l2b_rmbs or \
+                         l2b_other)"
+                    )
+                });
+        }
+        ItemSection::LcrOutflows => OUTFLOWS.iter().map(|(name, _)| *name).collect(),
+        ItemSection::LcrInflows => INFLOWS.iter().map(|(name, _)| *name).collect(),
+        ItemSection::NsfrAsf => ASF.iter().map(|(name, _)| *name).collect(),
+        ItemSection::NsfrRsf => RSF.iter().map(|(name, _)| *name).collect(),
+    };
+    if names.contains(&category) {
+        Ok(())
+    } else {
+        Err(format!(
+            "unknown category \"{category}\" (expected one of: {})",
+            names.join(", ")
+        ))
+    }
+}
+
 /// Baseline, scenario and delta for every figure. The delta is scenario −
 /// baseline for each number, null where either side is null; lists are
 /// matched by their key (`group` for large exposures, `id` for lines).
@@ -466,38 +550,44 @@ fn diff(b: &Value, s: &Value) -> Value {
             }
             Value::Object(out)
         }
-        (Value::Array(x), Value::Array(y)) => {
-            let key_of = |v: &Value| {
-                v.get("group")
-                    .or_else(|| v.get("id"))
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-            };
-            let mut out = Vec::new();
-            for item in y {
-                let Some(k) = key_of(item) else { continue };
-                let before = x.iter().find(|o| key_of(o).as_deref() == Some(k.as_str()));
-                let mut d = match before {
-                    Some(o) => diff(o, item),
-                    None => diff(&zeroed(item), item),
-                };
-                if let Value::Object(m) = &mut d {
-                    m.insert(
-                        if item.get("group").is_some() {
-                            "group"
-                        } else {
-                            "id"
-                        }
-                        .into(),
-                        Value::String(k),
-                    );
-                }
-                out.push(d);
-            }
-            Value::Array(out)
-        }
+        (Value::Array(x), Value::Array(y)) => diff_lists(x, y),
         _ => Value::Null,
     }
+}
+
+/// Lists matched by key (`group`, else `id`): every key present on either
+/// side (ratios.md §12), in the scenario's order, then those listed in the
+/// baseline only (a delta of −baseline).
+fn diff_lists(baseline: &[Value], scenario: &[Value]) -> Value {
+    fn key_of(v: &Value) -> Option<(&'static str, &str)> {
+        ["group", "id"]
+            .into_iter()
+            .find_map(|name| Some((name, v.get(name)?.as_str()?)))
+    }
+    let before: FxHashMap<&str, &Value> = baseline
+        .iter()
+        .filter_map(|v| Some((key_of(v)?.1, v)))
+        .collect();
+    let after: FxHashSet<&str> = scenario.iter().filter_map(|v| Some(key_of(v)?.1)).collect();
+    let keyed = |(name, key): (&str, &str), mut d: Value| {
+        if let Value::Object(m) = &mut d {
+            m.insert(name.into(), Value::from(key));
+        }
+        d
+    };
+    let changed = scenario.iter().filter_map(|item| {
+        let key = key_of(item)?;
+        let d = match before.get(key.1) {
+            Some(o) => diff(o, item),
+            None => diff(&zeroed(item), item),
+        };
+        Some(keyed(key, d))
+    });
+    let left = baseline.iter().filter_map(|item| {
+        let key = key_of(item).filter(|(_, k)| !after.contains(k))?;
+        Some(keyed(key, diff(item, &zeroed(item))))
+    });
+    Value::Array(changed.chain(left).collect())
 }
 
 /// The same shape with every number at 0 (for keys on one side only).

@@ -521,9 +521,16 @@ fn large_exposures_groups_moves_and_exemptions() {
     d.guarantor_group_id = Some("STATE".into());
     let mut e = Exposure::new("e", ExposureClass::Retail, 5.0);
     e.counterparty_id = Some("tiny".into());
+    // A sovereign line guaranteed by a bank: the part moved to the bank is
+    // an exposure to its group (§10); the rest stays exempt.
+    let mut f = Exposure::new("f", ExposureClass::Sovereign, 300.0);
+    f.group_id = Some("SOV".into());
+    f.guaranteed_amount = Some(60.0);
+    f.guarantor_class = Some(ExposureClass::Bank);
+    f.guarantor_group_id = Some("G4".into());
     let data = DataSet {
         capital: capital.clone(),
-        exposures: vec![a, b, c, d, e],
+        exposures: vec![a, b, c, d, e, f],
         ..DataSet::default()
     };
     let r = compute(&data, &basel(), &ComputeOptions::default());
@@ -534,7 +541,13 @@ fn large_exposures_groups_moves_and_exemptions() {
         .collect();
     assert_eq!(
         groups,
-        vec![("G1", 250.0), ("G2", 50.0), ("tiny", 5.0), ("G3", 0.0)]
+        vec![
+            ("G1", 250.0),
+            ("G4", 60.0),
+            ("G2", 50.0),
+            ("tiny", 5.0),
+            ("G3", 0.0)
+        ]
     );
     assert_eq!(r.large_exposures[0].share_of_tier1, Some(0.25));
     assert_eq!(
@@ -735,6 +748,102 @@ fn scenario_errors_name_the_edit() {
         );
     }
     assert!(Scenario::from_json_str(r#"{"edits": [{"op": "explode"}]}"#).is_err());
+}
+
+#[test]
+fn a_scenario_is_strict_and_refuses_what_it_would_otherwise_skip() {
+    let data = DataSet {
+        exposures: vec![Exposure::new("A", ExposureClass::Retail, 1.0)],
+        lcr: Some(Lcr::default()),
+        ..DataSet::default()
+    };
+    let ok = r#"{"op": "add_capital", "tier": "cet1", "amount": 1}"#;
+    // Refused while reading: the index is the edit's, whatever comes before.
+    for (edit, needle) in [
+        (r#"{"op": "explode"}"#, "unknown variant `explode`"),
+        (r#"{"op": "scale_exposures", "filter": {"clas": "retail"}, "factor": 2}"#, "unknown field `clas`"),
+        (r#"{"op": "scale_items", "section": "lcr.outflows", "categroy": "retail_stable", "factor": 2}"#, "unknown field `categroy`"),
+        (r#"{"op": "scale_items", "section": "lcr.outflow", "factor": 2}"#, "unknown variant `lcr.outflow`"),
+        (r#"{"op": "shift_ratings", "filter": {}, "notches": 1, "factor": 2}"#, "unknown field `factor`"),
+    ] {
+        let text = format!(r#"{{"edits": [{ok}, {edit}]}}"#);
+        let error = Scenario::from_json_str(&text).unwrap_err().to_string();
+        assert!(error.starts_with("edits[1]: ") && error.contains(needle), "{edit}: {error}");
+    }
+    assert!(
+        Scenario::from_json_str(r#"{"edit": []}"#).unwrap_err().to_string().contains("unknown field `edit`"),
+        "a misspelt list of edits is not an empty scenario"
+    );
+    // Refused while applying, nothing computed.
+    for (edit, needle) in [
+        (r#"{"op": "set_line", "id": "A", "field": "drawnn", "value": 5}"#, "unknown field \"drawnn\""),
+        (r#"{"op": "set_line", "id": "A", "field": "drawnn", "value": null}"#, "unknown field \"drawnn\""),
+        (r#"{"op": "scale_items", "section": "lcr.outflows", "category": "retail_stabel", "factor": 2}"#, "unknown category \"retail_stabel\""),
+        (r#"{"op": "scale_items", "section": "nsfr.rsf", "category": "retail_stable", "factor": 2}"#, "unknown category"),
+        (r#"{"op": "scale_items", "section": "lcr.hqla", "level": "l3", "factor": 2}"#, "unknown level \"l3\""),
+        (r#"{"op": "scale_exposures", "filter": {}, "factor": -1}"#, "factor must be"),
+    ] {
+        let text = format!(r#"{{"edits": [{ok}, {edit}]}}"#);
+        let scenario = Scenario::from_json_str(&text).expect("reads");
+        let error = scenario.apply(&data, &basel()).unwrap_err().to_string();
+        assert!(error.starts_with("edits[1]: ") && error.contains(needle), "{edit}: {error}");
+    }
+    // What is known passes: a field set to null, a level by its alias.
+    let text = format!(
+        r#"{{"edits": [{ok}, {{"op": "set_line", "id": "A", "field": "country", "value": null}},
+            {{"op": "scale_items", "section": "lcr.hqla", "level": "l2a", "factor": 2}},
+            {{"op": "scale_items", "section": "nsfr.asf", "category": "other_liabilities", "factor": 2}}]}}"#
+    );
+    Scenario::from_json_str(&text).expect("reads").apply(&data, &basel()).expect("applies");
+}
+
+#[test]
+fn delta_lists_hold_every_group_present_on_either_side() {
+    let capital = vec![CapitalItem {
+        tier: Tier::Cet1,
+        kind: CapitalKind::Item,
+        label: String::new(),
+        amount: 1_000.0,
+    }];
+    // 21 groups: G00 is the smallest and listed only while it is in the 20
+    // largest; scaling it up pushes G01 out.
+    let exposures = (0..21)
+        .map(|i| {
+            let mut line = Exposure::new(format!("L{i}"), ExposureClass::Corporate, 10.0 + f64::from(i));
+            line.group_id = Some(format!("G{i:02}"));
+            line
+        })
+        .collect();
+    let data = DataSet {
+        capital,
+        exposures,
+        ..DataSet::default()
+    };
+    let scenario = Scenario::from_json_str(
+        r#"{"edits": [{"op": "scale_exposures", "filter": {"ids": ["L0"]}, "factor": 10}]}"#,
+    )
+    .expect("reads");
+    let (changed, profile) = scenario.apply(&data, &basel()).expect("applies");
+    let base = compute(&data, &basel(), &ComputeOptions::default());
+    let after = compute(&changed, &profile, &ComputeOptions::default());
+    let listed = |r: &results::Results, g: &str| r.large_exposures.iter().any(|l| l.group == g);
+    assert!(listed(&base, "G01") && !listed(&after, "G01"));
+    assert!(!listed(&base, "G00") && listed(&after, "G00"));
+    let cmp = compare(&base, &after);
+    let delta = |g: &str| {
+        cmp.delta["large_exposures"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .find(|d| d["group"] == g)
+            .unwrap_or_else(|| panic!("{g} has a delta row"))["exposure"]
+            .as_f64()
+            .expect("a number")
+    };
+    close(delta("G00"), 100.0);
+    close(delta("G01"), -11.0);
+    close(delta("G20"), 0.0);
+    assert_eq!(cmp.delta["large_exposures"].as_array().map(Vec::len), Some(21));
 }
 
 #[test]

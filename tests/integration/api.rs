@@ -680,6 +680,39 @@ async fn every_route_does_what_its_contract_says() {
     .await;
     unknown.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
 
+    // A scenario is strict (ratios.md §12): a misspelt key or field is
+    // refused with its edit's index, not skipped as if it had been applied.
+    let first_line = small_bank()["exposures"][0]["id"].clone();
+    for (scenario, needle) in [
+        (
+            json!({ "edits": [
+                { "op": "add_capital", "tier": "cet1", "amount": 1.0 },
+                { "op": "scale_items", "section": "lcr.outflows", "categroy": "retail_stable", "factor": 2.0 }
+            ] }),
+            "edits[1]: unknown field `categroy`",
+        ),
+        (
+            json!({ "edits": [{ "op": "set_line", "id": first_line, "field": "drawnn", "value": 1.0 }] }),
+            "edits[0]: set_line",
+        ),
+        (
+            json!({ "edits": [{ "op": "scale_items", "section": "nsfr.asf", "category": "deposits", "factor": 2.0 }] }),
+            "edits[0]: unknown category",
+        ),
+    ] {
+        let refused = api(
+            &app,
+            "POST",
+            "/api/v1/compute",
+            t,
+            Some(json!({ "data": small_bank(), "scenario": scenario })),
+        )
+        .await;
+        refused.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+        assert_eq!(refused.fields(), vec!["scenario"], "{}", refused.text);
+        assert!(refused.text.contains(needle), "{needle}: {}", refused.text);
+    }
+
     // Simulations: cursor pages, filters, get, rename.
     let first = create(&app, &bearer, "Alpha plan").await;
     let second = create(&app, &bearer, "Beta plan").await;

@@ -95,6 +95,22 @@ fn compute_with_a_scenario_prints_baseline_scenario_and_delta() {
         stderr.contains("edits[0]") && stderr.contains("nope"),
         "{stderr}"
     );
+
+    // Strict: a misspelt filter key would otherwise scale every line.
+    let typo = write(
+        &dir,
+        "typo.json",
+        r#"{"edits": [{"op": "add_capital", "tier": "cet1", "amount": 1},
+                      {"op": "scale_exposures", "filter": {"clas": "retail"}, "factor": 2}]}"#,
+    );
+    let out = prudentia(&["compute", "--input", &demo(), "--scenario", &typo]);
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "nothing is computed");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("edits[1]") && stderr.contains("unknown field `clas`"),
+        "{stderr}"
+    );
 }
 
 #[test]
