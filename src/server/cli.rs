@@ -153,13 +153,15 @@ pub fn run() -> ExitCode {
             profile,
             scenario,
             lines,
-        } => compute::run_compute(&compute::ComputeArgs {
-            input: &input,
-            profile: profile.as_deref(),
-            scenario: scenario.as_deref(),
-            lines,
-        })
-        .map(|json| println!("{json}"))
+        } => compute::run_compute(
+            &compute::ComputeArgs {
+                input: &input,
+                profile: profile.as_deref(),
+                scenario: scenario.as_deref(),
+                lines,
+            },
+            &mut std::io::BufWriter::new(std::io::stdout().lock()),
+        )
         .map_err(|e| e.to_string()),
         Command::Profile {
             action: ProfileAction::Show { name },

@@ -18,6 +18,8 @@ pub enum CommandError {
     },
     #[error("{path}: {message}")]
     Input { path: String, message: String },
+    #[error("cannot write the results: {0}")]
+    Write(std::io::Error),
     #[error("{path} has {} problem(s):\n{}", .problems.len(), .problems.join("\n"))]
     Invalid { path: String, problems: Vec<String> },
 }
@@ -36,8 +38,9 @@ fn read(path: &Path) -> Result<String, CommandError> {
     })
 }
 
-/// The results JSON (or, with a scenario, baseline / scenario / delta).
-pub fn run_compute(args: &ComputeArgs<'_>) -> Result<String, CommandError> {
+/// Writes the results JSON (or, with a scenario, baseline / scenario /
+/// delta) to `out` as it is serialised, with no copy in between.
+pub fn run_compute(args: &ComputeArgs<'_>, out: &mut impl std::io::Write) -> Result<(), CommandError> {
     let shown = args.input.display().to_string();
     let data = load(args.input)?;
     let problems = data.validate();
@@ -57,7 +60,7 @@ pub fn run_compute(args: &ComputeArgs<'_>) -> Result<String, CommandError> {
     };
     let baseline = compute(&data, &profile, &options);
     let output = match args.scenario {
-        None => serde_json::to_string_pretty(&baseline),
+        None => serde_json::to_writer_pretty(&mut *out, &baseline),
         Some(path) => {
             let scenario_path = path.display().to_string();
             let input_error = |message: String| CommandError::Input {
@@ -70,13 +73,11 @@ pub fn run_compute(args: &ComputeArgs<'_>) -> Result<String, CommandError> {
                 .apply(&data, &profile)
                 .map_err(|e| input_error(e.to_string()))?;
             let after = compute(&changed, &changed_profile, &options);
-            serde_json::to_string_pretty(&compare(&baseline, &after))
+            serde_json::to_writer_pretty(&mut *out, &compare(&baseline, &after))
         }
     };
-    output.map_err(|e| CommandError::Input {
-        path: "results".into(),
-        message: e.to_string(),
-    })
+    let written = output.map_err(std::io::Error::from).and_then(|()| writeln!(out)).and_then(|()| out.flush());
+    written.map_err(CommandError::Write)
 }
 
 /// A data set from JSON, a canonical workbook (xlsx, ods...), a CSV file
