@@ -141,6 +141,7 @@ pub(crate) async fn insert_new(
             data: &version.data,
             results: &version.results,
             packed: &version.packed,
+            rows: &version.rows,
             note: "",
         },
     )
@@ -194,11 +195,13 @@ async fn latest(
 }
 
 /// What a new version stores besides its data: the baseline results its
-/// own profile gives and the lines packed for the browser.
+/// own profile gives, the lines packed for the browser and written out as
+/// rows.
 pub(crate) struct Prepared {
     pub data: DataSet,
     pub results: Results,
     packed: Vec<u8>,
+    rows: Vec<u8>,
 }
 
 pub(crate) async fn prepare(tenant: TenantId, data: DataSet) -> Result<Prepared, AppError> {
@@ -206,10 +209,15 @@ pub(crate) async fn prepare(tenant: TenantId, data: DataSet) -> Result<Prepared,
     heavy::run(Some(tenant), "baseline", move || {
         let results = compute(&data, &profile, &ComputeOptions::default());
         let packed = pack_lines(&data.exposures)?;
+        let rows = simulations::copy_rows(&data.exposures).map_err(|error| {
+            tracing::error!(%error, "exposure lines do not serialise");
+            AppError::Internal
+        })?;
         Ok(Prepared {
             data,
             results,
             packed,
+            rows,
         })
     })
     .await?
@@ -489,6 +497,7 @@ pub async fn save_version(
             data: &prepared.data,
             results: &prepared.results,
             packed: &prepared.packed,
+            rows: &prepared.rows,
             note: &note,
         },
     )

@@ -48,6 +48,37 @@ async fn a_simulation_keeps_every_line_and_a_saved_scenario_has_the_engines_figu
         lines, demo.exposures,
         "what comes back is what went in, line for line"
     );
+    let rows: Vec<serde_json::Value> = sqlx::query_scalar(
+        "SELECT l.line FROM exposure_lines l JOIN simulations s USING (simulation_id)
+          WHERE s.simulation_id::text = $1 ORDER BY l.line_no",
+    )
+    .bind(&id)
+    .fetch_all(&owner)
+    .await
+    .expect("rows");
+    assert_eq!(
+        rows,
+        serde_json::to_value(&demo.exposures).expect("json").as_array().cloned().expect("lines"),
+        "the rows of record hold the same lines, in order"
+    );
+    // Strings COPY must escape (backslashes, tabs, newlines, quotes) arrive
+    // as they were sent.
+    let tricky = r#"{"exposures": [{"id": "A\\B\t\"C\"\n", "class": "corporate", "drawn": 5,
+        "counterparty_id": "Société \\ Générale\r"}]}"#;
+    let created = app
+        .call(Some(&alice), "create-simulation", &[("name", "Tricky"), ("source", "json"), ("data", tricky)])
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    let tricky_id: String = serde_json::from_str(&created.body).expect("id");
+    let stored: serde_json::Value = sqlx::query_scalar(
+        "SELECT line FROM exposure_lines WHERE simulation_id::text = $1",
+    )
+    .bind(&tricky_id)
+    .fetch_one(&owner)
+    .await
+    .expect("row");
+    assert_eq!(stored["id"], "A\\B\t\"C\"\n");
+    assert_eq!(stored["counterparty_id"], "Société \\ Générale\r");
     assert_eq!(view.header.exposures.len(), 0, "the page carries no line");
     assert_eq!(view.header.capital, demo.capital);
     let profile = resolve_profile(&demo, None).expect("profile");
