@@ -33,7 +33,7 @@ export LEPTOS_SITE_PKG_DIR := pkg
 export LEPTOS_OUTPUT_NAME := prudentia
 
 .PHONY: run test build tools tools-build tools-test wasm-target cargo-leptos wasm-bindgen \
-        postgres-binaries wasm-opt chromium end2end-deps pdftotext python-tools test-rust test-e2e release bench load chaos fuzz fmt lint clean-data \
+        postgres-binaries wasm-opt chromium end2end-deps pdftotext python-tools test-rust test-e2e release bench bench-paths bench-peer load chaos fuzz fmt lint clean-data \
         prune-target
 
 # Links in mail and pages come from the public address only: set
@@ -90,6 +90,17 @@ bench: tools-build tools-test wasm-opt
 # 100k-line scenario saves against a release build, on loopback only.
 load: release
 	python3 benches/load.py "$(CARGO_TARGET_DIR)/release/prudentia"
+
+# The whole paths around the engine, reported not asserted: compute as a
+# process (100k, 1M lines), API compute, simulation creation and a 100k-row
+# import, against a release build on loopback.
+bench-paths: release
+	python3 benches/paths.py "$(CARGO_TARGET_DIR)/release/prudentia"
+
+# Side by side with the Python peer rwa-calc 0.3.34 (installed from PyPI in
+# a venv of its own) on the same generated books, reported not asserted.
+bench-peer: release
+	python3 benches/peer.py --bin "$(CARGO_TARGET_DIR)/release/prudentia" --repeat 3
 
 # Durability, reported not asserted: concurrent writes while the server and
 # its PostgreSQL are killed with SIGKILL, then every acknowledged write is

@@ -197,3 +197,48 @@ fn canonical_workbook_round_trip_gives_identical_results() {
     assert_eq!(results["capital"]["cet1"].as_f64(), Some(1e9));
     assert_eq!(results["rwa"]["by_class"]["corporate"]["exposure"].as_f64(), Some(5e8));
 }
+
+#[test]
+fn a_guaranteed_sovereign_part_and_a_group_leaving_the_list_show_in_the_comparison() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Tier 1 of 1,000; 20 corporate groups G00..G19 of 10..29 and a
+    // sovereign line of 300 whose 60 guaranteed by a bank count in the
+    // bank's group BANK (ratios.md §10): 21 groups, the 20 largest listed.
+    let mut exposures: Vec<serde_json::Value> = (0..20)
+        .map(|i| serde_json::json!({"id": format!("L{i}"), "class": "corporate", "drawn": 10 + i, "group_id": format!("G{i:02}")}))
+        .collect();
+    exposures.push(serde_json::json!({"id": "S", "class": "sovereign", "drawn": 300, "group_id": "STATE",
+        "guaranteed_amount": 60, "guarantor_class": "bank", "guarantor_rating": "A", "guarantor_group_id": "BANK"}));
+    let data = serde_json::json!({"capital": [{"tier": "cet1", "amount": 1000}], "exposures": exposures});
+    let input = write(&dir, "book.json", &data.to_string());
+    let scenario = write(
+        &dir,
+        "scenario.json",
+        r#"{"edits": [{"op": "scale_exposures", "filter": {"ids": ["L0"]}, "factor": 10}]}"#,
+    );
+    let out = prudentia(&["compute", "--input", &input, "--scenario", &scenario]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let cmp: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let listed = |side: &str| -> Vec<String> {
+        cmp[side]["large_exposures"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|l| l["group"].as_str().expect("group").to_owned())
+            .collect()
+    };
+    assert_eq!(listed("baseline")[0], "BANK", "60 moved from the sovereign line, the largest");
+    assert!(!listed("baseline").contains(&"STATE".to_owned()), "the rest stays exempt");
+    assert!(listed("baseline").contains(&"G01".to_owned()) && !listed("scenario").contains(&"G01".to_owned()));
+    let delta = |group: &str| {
+        cmp["delta"]["large_exposures"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .find(|d| d["group"] == group)
+            .map(|d| d["exposure"].as_f64().expect("a number"))
+    };
+    assert_eq!(delta("G01"), Some(-11.0), "a group leaving the list: minus its baseline");
+    assert_eq!(delta("G00"), Some(100.0), "a group entering it: its scenario amount");
+    assert_eq!(delta("BANK"), Some(0.0));
+}
