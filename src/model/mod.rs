@@ -41,5 +41,6 @@ pub mod money;
 pub mod plan;
 pub mod report;
 pub mod simulation;
+pub mod status;
 pub mod time;
 pub mod workflow;

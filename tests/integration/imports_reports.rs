@@ -333,6 +333,38 @@ async fn reports_hold_the_key_figures_keep_a_history_and_travel_by_mail() {
     assert!(text.contains("Page 2 of"), "{text}");
     assert!(!text.contains("Charts\n"), "the template leaves the charts out");
 
+    // One status rule: a scenario that puts CET1 inside its buffers reads
+    // "Inside buffers" in the PDF, as on the dashboard (model::status), and
+    // every metric's row carries the status that rule gives.
+    let b = &view.baseline;
+    let target = b.requirements.cet1 - b.requirements.cbr / 2.0;
+    let action = (target - cet1) * b.rwa.total;
+    let edits = format!(r#"[{{"op": "add_capital", "tier": "cet1", "label": "Loss", "amount": {action}}}]"#);
+    let saved = app.call(Some(&ana), "save-scenario", &[("id", &simulation), ("name", "Inside buffers"), ("edits", &edits)]).await;
+    assert!(saved.ok(), "{}", saved.body);
+    let view_after: SimulationView = serde_json::from_str(&app.call(Some(&ana), "simulation", &[("id", &simulation)]).await.body).expect("view");
+    let scenario = view_after.scenarios.iter().find(|s| s.name == "Inside buffers").expect("saved").scenario_id.0.to_string();
+    // The simulation holds the demo bank: the engine gives the scenario's figures.
+    let demo = prudentia::samples::demo_bank();
+    let profile = prudentia::engine::resolve_profile(&demo, None).expect("profile");
+    let (changed, changed_profile) = prudentia::engine::scenario::Scenario::from_json_str(&format!(r#"{{"edits": {edits}}}"#))
+        .expect("edits")
+        .apply(&demo, &profile)
+        .expect("applies");
+    let after = prudentia::engine::compute(&changed, &changed_profile, &Default::default());
+    assert_eq!(prudentia::engine::compute(&demo, &profile, &Default::default()), view.baseline, "the demo bank");
+    let generated = app.call(Some(&ana), "generate-report", &[("simulation", &simulation), ("version", ""), ("scenario", &scenario), ("template", &template), ("format", "pdf")]).await;
+    assert!(generated.ok(), "{}", generated.body);
+    let scenario_pdf: String = serde_json::from_str(&generated.body).expect("id");
+    let text = pdf_text(&app.bytes(&ana, &format!("/api/reports/{scenario_pdf}/download")).await.1);
+    let statuses = prudentia::model::status::metrics(&after);
+    assert_eq!(statuses[0].status, Some(prudentia::model::status::Status::InsideBuffers));
+    for m in statuses.iter().filter(|m| m.key != prudentia::model::status::LARGE_EXPOSURE) {
+        let row = text.lines().find(|l| l.trim_start().starts_with(m.label)).unwrap_or_else(|| panic!("{} row: {text}", m.label));
+        let label = m.status.map_or("n/a", |s| s.label());
+        assert!(row.contains(label), "{}: the dashboard says {label}, the PDF {row}", m.label);
+    }
+
     let generated = app.call(Some(&ana), "generate-report", &[("simulation", &simulation), ("version", "1"), ("scenario", ""), ("template", ""), ("format", "xlsx")]).await;
     let xlsx_id: String = serde_json::from_str(&generated.body).expect("id");
     let (_, xlsx) = app.bytes(&vic, &format!("/api/reports/{xlsx_id}/download")).await;
@@ -351,7 +383,7 @@ async fn reports_hold_the_key_figures_keep_a_history_and_travel_by_mail() {
 
     // History: everyone who sees the simulation; not another tenant.
     let history: Vec<ReportSummary> = serde_json::from_str(&app.call(Some(&vic), "reports", &[]).await.body).expect("list");
-    assert_eq!(history.len(), 2);
+    assert_eq!(history.len(), 3, "two PDFs and a workbook");
     assert!(app.call(Some(&other), "reports", &[]).await.body.trim() == "[]");
     assert_eq!(app.bytes(&other, &format!("/api/reports/{pdf_id}/download")).await.0, StatusCode::NOT_FOUND);
     assert_eq!(app.call(Some(&vic), "delete-report", &[("id", &xlsx_id)]).await.status, StatusCode::FORBIDDEN);

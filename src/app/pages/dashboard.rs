@@ -18,6 +18,7 @@ use crate::engine::results::Results;
 use crate::engine::scenario::{Edit, Filter, ItemSection, apply_edit};
 use crate::model::simulation::{LINES_PER_PAGE, Sharing, SimulationView, decode_lines};
 use crate::model::money::percent;
+use crate::model::status::{Status, metrics};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -336,141 +337,13 @@ impl LiveEngine {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Status {
-    Breach,
-    InsideBuffers,
-    Comfortable,
-}
-
-impl Status {
-    fn class(self) -> &'static str {
-        match self {
-            Status::Breach => "status-breach",
-            Status::InsideBuffers => "status-buffers",
-            Status::Comfortable => "status-ok",
-        }
+/// The card's colour for a status.
+fn status_class(status: Status) -> &'static str {
+    match status {
+        Status::Breach => "status-breach",
+        Status::InsideBuffers => "status-buffers",
+        Status::Comfortable => "status-ok",
     }
-
-    fn label(self) -> &'static str {
-        match self {
-            Status::Breach => "Breach",
-            Status::InsideBuffers => "Inside buffers",
-            Status::Comfortable => "Comfortable",
-        }
-    }
-}
-
-/// One key metric: value, requirement, headroom (fraction and amount).
-struct Metric {
-    key: &'static str,
-    label: &'static str,
-    value: Option<f64>,
-    requirement: f64,
-    headroom_amount: Option<f64>,
-    status: Option<Status>,
-}
-
-fn metrics(r: &Results) -> Vec<Metric> {
-    let capital = |key, label, value: Option<f64>, requirement: f64, amount| {
-        let minimum = requirement - r.requirements.cbr;
-        Metric {
-            key,
-            label,
-            value,
-            requirement,
-            headroom_amount: amount,
-            status: value.map(|v| {
-                if v < minimum {
-                    Status::Breach
-                } else if v < requirement {
-                    Status::InsideBuffers
-                } else {
-                    Status::Comfortable
-                }
-            }),
-        }
-    };
-    let simple = |key, label, value: Option<f64>, requirement: f64, amount: Option<f64>| Metric {
-        key,
-        label,
-        value,
-        requirement,
-        headroom_amount: amount,
-        status: value.map(|v| {
-            if v < requirement {
-                Status::Breach
-            } else {
-                Status::Comfortable
-            }
-        }),
-    };
-    let largest = r
-        .large_exposures
-        .iter()
-        .filter_map(|l| l.share_of_tier1.map(|s| (s, l.limit)))
-        .max_by(|a, b| a.0.total_cmp(&b.0));
-    let lcr_amount = match (r.lcr.hqla, r.lcr.net_outflows) {
-        (Some(h), Some(n)) => Some(h - n * r.requirements.lcr),
-        _ => None,
-    };
-    let nsfr_amount = match (r.nsfr.asf, r.nsfr.rsf) {
-        (Some(a), Some(s)) => Some(a - s * r.requirements.nsfr),
-        _ => None,
-    };
-    vec![
-        capital(
-            "cet1",
-            "CET1 ratio",
-            r.ratios.cet1,
-            r.requirements.cet1,
-            r.headroom.cet1_amount,
-        ),
-        capital(
-            "tier1",
-            "Tier 1 ratio",
-            r.ratios.tier1,
-            r.requirements.tier1,
-            r.headroom.tier1_amount,
-        ),
-        capital(
-            "total_capital",
-            "Total capital ratio",
-            r.ratios.total_capital,
-            r.requirements.total_capital,
-            r.headroom.total_capital_amount,
-        ),
-        simple(
-            "leverage",
-            "Leverage ratio",
-            r.ratios.leverage,
-            r.requirements.leverage,
-            r.headroom.leverage_amount,
-        ),
-        simple("lcr", "LCR", r.ratios.lcr, r.requirements.lcr, lcr_amount),
-        simple(
-            "nsfr",
-            "NSFR",
-            r.ratios.nsfr,
-            r.requirements.nsfr,
-            nsfr_amount,
-        ),
-        Metric {
-            key: "large_exposure",
-            label: "Largest large exposure (% of Tier 1)",
-            value: largest.map(|(s, _)| s),
-            requirement: largest.map_or(0.25, |(_, limit)| limit),
-            headroom_amount: largest.map(|(s, limit)| (limit - s) * r.capital.tier1),
-            // Here the requirement is a ceiling.
-            status: largest.map(|(s, limit)| {
-                if s > limit {
-                    Status::Breach
-                } else {
-                    Status::Comfortable
-                }
-            }),
-        },
-    ]
 }
 
 fn millions(value: Option<f64>) -> String {
@@ -494,8 +367,20 @@ fn millions(value: Option<f64>) -> String {
     )
 }
 
+/// Ratio points with their sign; a change that rounds to nothing is
+/// "0.00 pp", never "-0.00 pp".
 fn points(delta: Option<f64>) -> String {
-    delta.map_or_else(|| "—".to_owned(), |d| format!("{:+.2} pp", d * 100.0))
+    delta.map_or_else(
+        || "—".to_owned(),
+        |d| {
+            let pp = d * 100.0;
+            if (pp * 100.0).round() == 0.0 {
+                "0.00 pp".to_owned()
+            } else {
+                format!("{pp:+.2} pp")
+            }
+        },
+    )
 }
 
 #[component]
@@ -698,7 +583,7 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
                 .map(|m| {
                     let status = m.status;
                     view! {
-                        <article class=format!("metric-card {}", status.map_or("", Status::class)) data-metric=m.key>
+                        <article class=format!("metric-card {}", status.map_or("", status_class)) data-metric=m.key>
                             <h3>{m.label}</h3>
                             <p class="metric-value" data-testid=format!("metric-{}", m.key)>{percent(m.value)}</p>
                             <p class="metric-status">{status.map_or("Not computable", Status::label)}</p>
@@ -706,7 +591,7 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
                                 <dt>{if m.key == "large_exposure" { "Limit" } else { "Requirement" }}</dt>
                                 <dd>{percent(Some(m.requirement))}</dd>
                                 <dt>"Headroom"</dt>
-                                <dd>{points(m.value.map(|v| if m.key == "large_exposure" { m.requirement - v } else { v - m.requirement }))}" · "{millions(m.headroom_amount)}</dd>
+                                <dd>{points(m.headroom())}" · "{millions(m.headroom_amount)}</dd>
                             </dl>
                         </article>
                     }

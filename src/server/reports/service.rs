@@ -71,23 +71,21 @@ fn table_json(table: &Table) -> Value {
     })
 }
 
-/// Each capital and leverage ratio against its requirement.
+/// Each key metric against its requirement, with the status the dashboard
+/// shows (one rule: `model::status`).
 fn metrics(r: &Results) -> Vec<Value> {
-    let row = |label: &str, value: Option<f64>, requirement: f64| {
-        let (shown, headroom, status) = match value {
-            Some(v) => (ratio(v), ratio(v - requirement), if v >= requirement { "met" } else { "BREACH" }),
-            None => ("–".into(), "–".into(), "n/a"),
-        };
-        json!({ "label": label, "value": shown, "requirement": ratio(requirement), "headroom": headroom, "status": status })
-    };
-    vec![
-        row("CET1 ratio", r.ratios.cet1, r.requirements.cet1),
-        row("Tier 1 ratio", r.ratios.tier1, r.requirements.tier1),
-        row("Total capital ratio", r.ratios.total_capital, r.requirements.total_capital),
-        row("Leverage ratio", r.ratios.leverage, r.requirements.leverage),
-        row("Liquidity coverage ratio", r.ratios.lcr, r.requirements.lcr),
-        row("Net stable funding ratio", r.ratios.nsfr, r.requirements.nsfr),
-    ]
+    crate::model::status::metrics(r)
+        .iter()
+        .map(|m| {
+            json!({
+                "label": m.label,
+                "value": m.value.map_or_else(|| "–".into(), ratio),
+                "requirement": ratio(m.requirement),
+                "headroom": m.headroom().map_or_else(|| "–".into(), ratio),
+                "status": m.status.map_or("n/a", crate::model::status::Status::label),
+            })
+        })
+        .collect()
 }
 
 fn summary(bank: &str, r: &Results, scenario: Option<(&str, &Results)>) -> Vec<String> {
@@ -114,9 +112,13 @@ fn summary(bank: &str, r: &Results, scenario: Option<(&str, &Results)>) -> Vec<S
         (Some(lcr), None) => points.push(format!("Liquidity: LCR {}.", ratio(lcr))),
         _ => {}
     }
-    let breaches = r.large_exposures.iter().filter(|l| l.breach == Some(true)).count();
-    if breaches > 0 {
-        points.push(format!("{breaches} large exposure(s) exceed the 25 % limit."));
+    let breaches: Vec<_> = r.large_exposures.iter().filter(|l| l.breach == Some(true)).collect();
+    if let Some(first) = breaches.first() {
+        points.push(format!(
+            "{} large exposure(s) exceed the limit of {} of Tier 1.",
+            breaches.len(),
+            ratio(first.limit)
+        ));
     }
     if let Some((name, s)) = scenario
         && let (Some(before), Some(after)) = (r.ratios.cet1, s.ratios.cet1)
