@@ -56,12 +56,34 @@ pub async fn upload(
     file_name: &str,
     content: Vec<u8>,
 ) -> Result<ImportProposal, AppError> {
+    Ok(stage(pool, caller, file_name, content).await?.0)
+}
+
+/// [`upload`] with the proposal's preview, from one reading of the file
+/// (a 100k-row workbook takes about a second to read).
+pub async fn upload_with_preview(
+    pool: &PgPool,
+    caller: Caller,
+    file_name: &str,
+    content: Vec<u8>,
+) -> Result<(ImportProposal, ImportPreview), AppError> {
+    let (proposal, book) = stage(pool, caller, file_name, content).await?;
+    let preview = preview_of(caller.tenant_id, book, proposal.mapping.clone()).await?;
+    Ok((proposal, preview))
+}
+
+async fn stage(
+    pool: &PgPool,
+    caller: Caller,
+    file_name: &str,
+    content: Vec<u8>,
+) -> Result<(ImportProposal, Workbook), AppError> {
     let caller = caller.require(Permission::EditData)?;
     let file_name = clean_name(file_name)?;
     let size = content.len() as i64;
     let (book, content) = parse(caller.tenant_id, file_name.clone(), content).await?;
     let sheets = book.sheets.len();
-    let mapping = proposed(pool, caller.tenant_id, book).await?;
+    let (mapping, book) = proposed(pool, caller.tenant_id, book).await?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let id = imports::stage(&mut tx, caller.tenant_id, caller.user_id, &file_name, &content).await?;
     crate::server::db::tenants::within_storage(&mut tx).await?;
@@ -74,7 +96,7 @@ pub async fn upload(
     )
     .await?;
     tx.commit().await?;
-    Ok(proposal(id, file_name, size, mapping))
+    Ok((proposal(id, file_name, size, mapping), book))
 }
 
 fn clean_name(name: &str) -> Result<String, AppError> {
@@ -101,7 +123,8 @@ fn proposal(import_id: ImportId, file_name: String, size_bytes: i64, mapping: Ma
 }
 
 /// The automatic mapping, with the tenant's saved corrections applied.
-async fn proposed(pool: &PgPool, tenant: TenantId, book: Workbook) -> Result<Mapping, AppError> {
+/// The mapping proposed for `book`, handed back with it.
+async fn proposed(pool: &PgPool, tenant: TenantId, book: Workbook) -> Result<(Mapping, Workbook), AppError> {
     // The saved layout is looked up under every candidate header row.
     let signatures: Vec<String> = book
         .sheets
@@ -117,7 +140,7 @@ async fn proposed(pool: &PgPool, tenant: TenantId, book: Workbook) -> Result<Map
         .map(|(signature, section, columns)| (signature, (section, columns)))
         .collect();
     tx.commit().await?;
-    heavy::run(Some(tenant), "import mapping", move || mapping::propose(&book, &saved)).await
+    heavy::run(Some(tenant), "import mapping", move || (mapping::propose(&book, &saved), book)).await
 }
 
 /// The staged file, for its uploader or an admin; others get "not found".
@@ -131,25 +154,39 @@ async fn staged(tx: &mut sqlx::PgConnection, caller: Caller, id: ImportId) -> Re
 
 /// The proposal of a staged file (the import page after a reload).
 pub async fn open(pool: &PgPool, caller: Caller, id: ImportId) -> Result<ImportProposal, AppError> {
+    Ok(reopen(pool, caller, id).await?.0)
+}
+
+/// [`open`] with the proposal's preview, from one reading of the file.
+pub async fn open_with_preview(
+    pool: &PgPool,
+    caller: Caller,
+    id: ImportId,
+) -> Result<(ImportProposal, ImportPreview), AppError> {
+    let (proposal, book) = reopen(pool, caller, id).await?;
+    let preview = preview_of(caller.tenant_id, book, proposal.mapping.clone()).await?;
+    Ok((proposal, preview))
+}
+
+async fn reopen(pool: &PgPool, caller: Caller, id: ImportId) -> Result<(ImportProposal, Workbook), AppError> {
     let caller = caller.require(Permission::EditData)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let file = staged(&mut tx, caller, id).await?;
     tx.commit().await?;
     let size = file.content.len() as i64;
     let (book, _) = parse(caller.tenant_id, file.file_name.clone(), file.content).await?;
-    let mapping = proposed(pool, caller.tenant_id, book).await?;
-    Ok(proposal(id, file.file_name, size, mapping))
+    let (mapping, book) = proposed(pool, caller.tenant_id, book).await?;
+    Ok((proposal(id, file.file_name, size, mapping), book))
 }
 
 /// The data set a mapping gives, with its problems, computed off the
 /// request threads.
 async fn mapped(
     tenant: TenantId,
-    file: imports::Staged,
+    book: Workbook,
     sent: Mapping,
 ) -> Result<(Mapping, DataSet, Vec<Problem>), AppError> {
     heavy::run(Some(tenant), "import build", move || {
-        let book = read::read(&file.file_name, &file.content).map_err(file_error)?;
         let mapping = mapping::reconcile(&book, &sent)
             .map_err(|message| AppError::Validation(FieldErrors::single("mapping", message)))?;
         let (data, problems) = build::build(&book, &mapping);
@@ -165,11 +202,13 @@ pub async fn preview(pool: &PgPool, caller: Caller, id: ImportId, sent: Mapping)
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let file = staged(&mut tx, caller, id).await?;
     tx.commit().await?;
-    let (mapping, data, problems) = mapped(caller.tenant_id, file, sent).await?;
-    heavy::run(Some(caller.tenant_id), "import preview", move || {
-        summarise(&mapping, data, problems)
-    })
-    .await
+    let (book, _) = parse(caller.tenant_id, file.file_name, file.content).await?;
+    preview_of(caller.tenant_id, book, sent).await
+}
+
+async fn preview_of(tenant: TenantId, book: Workbook, sent: Mapping) -> Result<ImportPreview, AppError> {
+    let (mapping, data, problems) = mapped(tenant, book, sent).await?;
+    heavy::run(Some(tenant), "import preview", move || summarise(&mapping, data, problems)).await
 }
 
 fn summarise(mapping: &Mapping, data: DataSet, problems: Vec<Problem>) -> ImportPreview {
@@ -252,16 +291,13 @@ pub async fn commit_once(
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let file = staged(&mut tx, caller, id).await?;
     tx.commit().await?;
-    let sent = match sent {
-        Some(mapping) => mapping,
-        None => {
-            let (book, _) =
-                parse(caller.tenant_id, file.file_name.clone(), file.content.clone()).await?;
-            proposed(pool, caller.tenant_id, book).await?
-        }
-    };
     let file_name = file.file_name.clone();
-    let (mapping, mut data, problems) = mapped(caller.tenant_id, file, sent).await?;
+    let (book, _) = parse(caller.tenant_id, file.file_name, file.content).await?;
+    let (sent, book) = match sent {
+        Some(mapping) => (mapping, book),
+        None => proposed(pool, caller.tenant_id, book).await?,
+    };
+    let (mapping, mut data, problems) = mapped(caller.tenant_id, book, sent).await?;
     let errors = error_messages(&problems);
     if !errors.is_empty() {
         let shown = errors.iter().take(10).cloned().collect::<Vec<_>>().join("; ");

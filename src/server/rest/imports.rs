@@ -34,21 +34,6 @@ pub struct Upload {
     file: String,
 }
 
-async fn report(
-    state: &AppState,
-    caller: crate::server::auth::Caller,
-    proposal: ImportProposal,
-) -> Result<ImportReport, Problem> {
-    let preview = import::preview(
-        &state.pool,
-        caller,
-        proposal.import_id,
-        proposal.mapping.clone(),
-    )
-    .await?;
-    Ok(ImportReport { proposal, preview })
-}
-
 /// Uploads a spreadsheet; answers with the proposed mapping and its
 /// validation report. The file is kept a day for the commit.
 #[utoipa::path(post, operation_id = "upload_import", path = "/imports", tag = "imports", request_body(content = Upload, content_type = "multipart/form-data"),
@@ -78,9 +63,9 @@ pub async fn upload(
                 "Send the spreadsheet in a form field named `file`.",
             )
         })?;
-    let proposal = import::upload(&state.pool, caller, &name, bytes).await?;
+    let (proposal, preview) = import::upload_with_preview(&state.pool, caller, &name, bytes).await?;
     let id = proposal.import_id;
-    let body = report(&state, caller, proposal).await?;
+    let body = ImportReport { proposal, preview };
     Ok(created(
         format!("{}/imports/{id}", super::PREFIX),
         &body,
@@ -102,8 +87,8 @@ pub async fn get(
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
 ) -> Result<axum::Json<ImportReport>, Problem> {
-    let proposal = import::open(&state.pool, caller, id_of(&id)?).await?;
-    Ok(axum::Json(report(&state, caller, proposal).await?))
+    let (proposal, preview) = import::open_with_preview(&state.pool, caller, id_of(&id)?).await?;
+    Ok(axum::Json(ImportReport { proposal, preview }))
 }
 
 /// What a corrected mapping would import: nothing is written.
