@@ -929,6 +929,34 @@ async fn every_route_does_what_its_contract_says() {
         (line_rwa(&results) - line_rwa(&v2) / 2.0).abs() < 1e-6 * line_rwa(&v2),
         "the lines are the scenario's"
     );
+
+    // The status rule of the dashboard and the reports: a loss that puts
+    // CET1 halfway into its buffers reads inside_buffers.
+    let base = &v2.body["results"];
+    let number = |v: &serde_json::Value| v.as_f64().expect("a number");
+    let cet1 = number(&base["ratios"]["cet1"]);
+    let target = number(&base["requirements"]["cet1"]) - number(&base["requirements"]["cbr"]) / 2.0;
+    let loss = (target - cet1) * number(&base["rwa"]["total"]);
+    let buffers = api(
+        &app,
+        "POST",
+        &format!("{path}/scenarios"),
+        t,
+        Some(json!({ "name": "Loss", "edits": [{ "op": "add_capital", "tier": "cet1", "amount": loss }] })),
+    )
+    .await;
+    assert_eq!(buffers.status, StatusCode::CREATED, "{}", buffers.text);
+    let inside = api(
+        &app,
+        "GET",
+        &format!("{path}/scenarios/{}/results", buffers.body["scenario_id"].as_str().expect("id")),
+        t,
+        None,
+    )
+    .await;
+    let metrics = inside.body["metrics"].as_array().expect("metrics");
+    assert_eq!(metrics[0]["key"], "cet1");
+    assert_eq!(metrics[0]["status"], "inside_buffers", "{}", inside.text);
     api(
         &app,
         "GET",

@@ -373,6 +373,8 @@ pub struct ResultsQuery {
 #[derive(Serialize, ToSchema)]
 pub struct ResultsPage {
     pub results: Results,
+    /// The key metrics with the status the dashboard and the reports show.
+    pub metrics: Vec<MetricStatus>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lines: Option<LinePage>,
     /// Lines per page.
@@ -409,10 +411,43 @@ async fn with_lines(
         None
     };
     Ok(ResultsPage {
+        metrics: crate::model::status::metrics(&results).iter().map(MetricStatus::from).collect(),
         results,
         lines,
         lines_per_page: LINES_PER_PAGE,
     })
+}
+
+/// A key metric against its requirement (a ceiling for `large_exposure`,
+/// a floor for the others), by the one status rule of the application.
+#[derive(Serialize, ToSchema)]
+pub struct MetricStatus {
+    #[schema(example = "cet1")]
+    pub key: &'static str,
+    pub label: &'static str,
+    /// A fraction; null when it cannot be computed.
+    pub value: Option<f64>,
+    pub requirement: f64,
+    /// Ratio points to the requirement, positive when met.
+    pub headroom: Option<f64>,
+    /// The same in the reporting currency.
+    pub headroom_amount: Option<f64>,
+    /// Null when the value is.
+    pub status: Option<crate::model::status::Status>,
+}
+
+impl From<&crate::model::status::Metric> for MetricStatus {
+    fn from(m: &crate::model::status::Metric) -> Self {
+        MetricStatus {
+            key: m.key,
+            label: m.label,
+            value: m.value,
+            requirement: m.requirement,
+            headroom: m.headroom(),
+            headroom_amount: m.headroom_amount,
+            status: m.status,
+        }
+    }
 }
 
 /// The baseline results of a version.
