@@ -25,10 +25,22 @@ fn seeds() -> Vec<Seed> {
     let csv = b"id;class;drawn;rating\nL-1;corporate;1000,5;BBB\nL-2;retail;250;\n\"L;3\";sovereign;1e6;AA\n".to_vec();
     let ods = ods_seed();
     vec![
-        Seed { name: "demo.xlsx", bytes: xlsx },
-        Seed { name: "loans.csv", bytes: csv },
-        Seed { name: "loans.ods", bytes: ods },
-        Seed { name: "loans.xls", bytes: xls_seed() },
+        Seed {
+            name: "demo.xlsx",
+            bytes: xlsx,
+        },
+        Seed {
+            name: "loans.csv",
+            bytes: csv,
+        },
+        Seed {
+            name: "loans.ods",
+            bytes: ods,
+        },
+        Seed {
+            name: "loans.xls",
+            bytes: xls_seed(),
+        },
     ]
 }
 
@@ -37,31 +49,98 @@ fn seeds() -> Vec<Seed> {
 /// cell layout, not just the container.
 fn xls_seed() -> Vec<u8> {
     fn record(kind: u16, data: &[u8]) -> Vec<u8> {
-        [&kind.to_le_bytes()[..], &(data.len() as u16).to_le_bytes(), data].concat()
+        [
+            &kind.to_le_bytes()[..],
+            &(data.len() as u16).to_le_bytes(),
+            data,
+        ]
+        .concat()
     }
     fn number(row: u16, column: u16, value: f64) -> Vec<u8> {
-        record(0x0203, &[&row.to_le_bytes()[..], &column.to_le_bytes(), &[0, 0], &value.to_le_bytes()].concat())
+        record(
+            0x0203,
+            &[
+                &row.to_le_bytes()[..],
+                &column.to_le_bytes(),
+                &[0, 0],
+                &value.to_le_bytes(),
+            ]
+            .concat(),
+        )
     }
-    let bof = |kind: u16| record(0x0809, &[&0x0600u16.to_le_bytes()[..], &kind.to_le_bytes(), &[0; 12]].concat());
-    let bound = |at: u32| record(0x0085, &[&at.to_le_bytes()[..], &[0, 0, 5, 0], b"Loans"].concat());
+    let bof = |kind: u16| {
+        record(
+            0x0809,
+            &[&0x0600u16.to_le_bytes()[..], &kind.to_le_bytes(), &[0; 12]].concat(),
+        )
+    };
+    let bound = |at: u32| {
+        record(
+            0x0085,
+            &[&at.to_le_bytes()[..], &[0, 0, 5, 0], b"Loans"].concat(),
+        )
+    };
     let eof = record(0x000A, &[]);
     let start = (bof(5).len() + bound(0).len() + eof.len()) as u32;
-    let dimensions = record(0x0200, &[&0u32.to_le_bytes()[..], &4u32.to_le_bytes(), &0u16.to_le_bytes(), &3u16.to_le_bytes(), &[0, 0]].concat());
+    let dimensions = record(
+        0x0200,
+        &[
+            &0u32.to_le_bytes()[..],
+            &4u32.to_le_bytes(),
+            &0u16.to_le_bytes(),
+            &3u16.to_le_bytes(),
+            &[0, 0],
+        ]
+        .concat(),
+    );
     let rk = |v: u32| (v << 2 | 2).to_le_bytes();
-    let mul_rk = record(0x00BD, &[&3u16.to_le_bytes()[..], &0u16.to_le_bytes(), &[0, 0], &rk(7), &[0, 0], &rk(8), &[0, 0], &rk(9), &2u16.to_le_bytes()].concat());
-    let stream = [bof(5), bound(start), eof.clone(), bof(0x10), dimensions, number(0, 0, 1.0), number(1, 1, 100.0), number(2, 2, 250.5), mul_rk, eof].concat();
-    let mut file = cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new())).expect("compound file");
-    file.create_stream("/Workbook").and_then(|mut s| s.write_all(&stream)).expect("workbook stream");
+    let mul_rk = record(
+        0x00BD,
+        &[
+            &3u16.to_le_bytes()[..],
+            &0u16.to_le_bytes(),
+            &[0, 0],
+            &rk(7),
+            &[0, 0],
+            &rk(8),
+            &[0, 0],
+            &rk(9),
+            &2u16.to_le_bytes(),
+        ]
+        .concat(),
+    );
+    let stream = [
+        bof(5),
+        bound(start),
+        eof.clone(),
+        bof(0x10),
+        dimensions,
+        number(0, 0, 1.0),
+        number(1, 1, 100.0),
+        number(2, 2, 250.5),
+        mul_rk,
+        eof,
+    ]
+    .concat();
+    let mut file =
+        cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new()))
+            .expect("compound file");
+    file.create_stream("/Workbook")
+        .and_then(|mut s| s.write_all(&stream))
+        .expect("workbook stream");
     file.flush().expect("flush");
     file.into_inner().into_inner()
 }
 
 fn ods_seed() -> Vec<u8> {
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     zip.start_file("mimetype", stored).expect("mimetype");
-    zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet").expect("write");
-    zip.start_file("META-INF/manifest.xml", stored).expect("manifest");
+    zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+        .expect("write");
+    zip.start_file("META-INF/manifest.xml", stored)
+        .expect("manifest");
     zip.write_all(
         br#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#,
     )
@@ -74,7 +153,14 @@ fn ods_seed() -> Vec<u8> {
     zip.finish().expect("zip").into_inner()
 }
 
-const HUGE: [&str; 6] = ["1048576", "16384", "4294967295", "18446744073709551615", "99999999999999999999", "-1"];
+const HUGE: [&str; 6] = [
+    "1048576",
+    "16384",
+    "4294967295",
+    "18446744073709551615",
+    "99999999999999999999",
+    "-1",
+];
 
 fn mutate_bytes(rng: &mut StdRng, bytes: &mut Vec<u8>) {
     for _ in 0..rng.random_range(1..8) {
@@ -107,9 +193,18 @@ fn mutate_bytes(rng: &mut StdRng, bytes: &mut Vec<u8>) {
 fn mutate_xml(rng: &mut StdRng, text: &mut Vec<u8>) {
     let huge = HUGE[rng.random_range(0..HUGE.len())];
     let edits: [(&[u8], String); 5] = [
-        (b"table:number-rows-repeated=\"", format!("table:number-rows-repeated=\"{huge}")),
-        (b"<table:table-cell ", format!("<table:table-cell table:number-columns-repeated=\"{huge}\" ")),
-        (b"<dimension ref=\"", "<dimension ref=\"A1:XFD1048576\" x=\"".to_owned()),
+        (
+            b"table:number-rows-repeated=\"",
+            format!("table:number-rows-repeated=\"{huge}"),
+        ),
+        (
+            b"<table:table-cell ",
+            format!("<table:table-cell table:number-columns-repeated=\"{huge}\" "),
+        ),
+        (
+            b"<dimension ref=\"",
+            "<dimension ref=\"A1:XFD1048576\" x=\"".to_owned(),
+        ),
         (b" r=\"", format!(" r=\"XFD{huge}\" q=\"")),
         (b"<row ", format!("<row r=\"{huge}\" ")),
     ];
@@ -126,7 +221,8 @@ fn mutate_zip(rng: &mut StdRng, bytes: &[u8]) -> Option<Vec<u8>> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
     let target = rng.random_range(0..archive.len().max(1));
     let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
     for i in 0..archive.len() {
         let mut entry = archive.by_index(i).ok()?;
         let name = entry.name().ok()?.into_owned();
@@ -161,7 +257,11 @@ fn outcome(result: &Result<read::Workbook, FileError>) -> &'static str {
     match result {
         Ok(_) => "read",
         Err(FileError::Damaged { .. }) => "damaged",
-        Err(FileError::TooManyRows { .. } | FileError::TooManyColumns { .. } | FileError::TooManyCells) => "over a limit",
+        Err(
+            FileError::TooManyRows { .. }
+            | FileError::TooManyColumns { .. }
+            | FileError::TooManyCells,
+        ) => "over a limit",
         Err(FileError::Bomb) => "bomb",
         Err(FileError::Csv { .. }) => "csv error",
         Err(_) => "other refusal",
@@ -173,7 +273,10 @@ fn main() {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(600);
-    let seed: u64 = std::env::var("FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(7);
+    let seed: u64 = std::env::var("FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(7);
     let mut rng = StdRng::seed_from_u64(seed);
     let corpus = seeds();
     for seed in &corpus {
@@ -181,8 +284,10 @@ fn main() {
             panic!("the seed {} does not read: {error}", seed.name);
         }
     }
-    let crashes = std::path::PathBuf::from(std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into()))
-        .join("fuzz-crashes");
+    let crashes = std::path::PathBuf::from(
+        std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into()),
+    )
+    .join("fuzz-crashes");
     std::panic::set_hook(Box::new(|_| {}));
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut tried = 0u64;
@@ -217,13 +322,19 @@ fn main() {
                 let _ = std::fs::create_dir_all(&crashes);
                 let path = crashes.join(format!("crash-{tried}-{name}"));
                 let _ = std::fs::write(&path, &bytes);
-                eprintln!("PANIC on input {tried} ({name}): saved to {}", path.display());
+                eprintln!(
+                    "PANIC on input {tried} ({name}): saved to {}",
+                    path.display()
+                );
             }
         }
     }
     println!("{tried} inputs in {seconds} s: {counts:?}");
     println!("panics: {panics}");
-    println!("peak memory of the process (VmHWM): {:.0} MiB", peak_rss_mib());
+    println!(
+        "peak memory of the process (VmHWM): {:.0} MiB",
+        peak_rss_mib()
+    );
     if panics > 0 {
         std::process::exit(1);
     }

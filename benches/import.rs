@@ -23,8 +23,12 @@ fn workbook_bytes() -> Vec<u8> {
 fn parse_and_validate(c: &mut Criterion) {
     let bytes = workbook_bytes();
     let mut group = c.benchmark_group("import_100k");
-    group.sample_size(10).measurement_time(Duration::from_secs(20));
-    group.bench_function("read_xlsx", |b| b.iter(|| read::read("book.xlsx", black_box(&bytes)).expect("read")));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
+    group.bench_function("read_xlsx", |b| {
+        b.iter(|| read::read("book.xlsx", black_box(&bytes)).expect("read"))
+    });
     let book = read::read("book.xlsx", &bytes).expect("read");
     group.bench_function("map_and_validate", |b| {
         b.iter(|| {
@@ -58,11 +62,20 @@ fn upload_and_commit(c: &mut Criterion) {
         (database, Caller { user_id: UserId(user), tenant_id: TenantId(tenant), role: Role::Analyst, read_only: false })
     });
     let mut group = c.benchmark_group("import_100k");
-    group.sample_size(10).measurement_time(Duration::from_secs(40));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(40));
     // Upload: the file is read, checked, stored, and a mapping proposed.
     group.bench_function("upload", |b| {
         b.iter(|| {
-            runtime.block_on(import::upload(&database.pool, caller, "book.xlsx", bytes.clone())).expect("upload")
+            runtime
+                .block_on(import::upload(
+                    &database.pool,
+                    caller,
+                    "book.xlsx",
+                    bytes.clone(),
+                ))
+                .expect("upload")
         })
     });
     // Commit: read again, mapped, validated, computed, and stored as a
@@ -71,10 +84,23 @@ fn upload_and_commit(c: &mut Criterion) {
         b.iter_custom(|iterations| {
             let mut total = Duration::ZERO;
             for _ in 0..iterations {
-                let proposal = runtime.block_on(import::upload(&database.pool, caller, "book.xlsx", bytes.clone())).expect("upload");
+                let proposal = runtime
+                    .block_on(import::upload(
+                        &database.pool,
+                        caller,
+                        "book.xlsx",
+                        bytes.clone(),
+                    ))
+                    .expect("upload");
                 let started = Instant::now();
                 runtime
-                    .block_on(import::commit(&database.pool, caller, proposal.import_id, proposal.mapping, "Bench".into()))
+                    .block_on(import::commit(
+                        &database.pool,
+                        caller,
+                        proposal.import_id,
+                        proposal.mapping,
+                        "Bench".into(),
+                    ))
                     .expect("commit");
                 total += started.elapsed();
             }

@@ -8,7 +8,10 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 fn mapping(json: &str) -> Result<crate::model::import::Mapping, AppError> {
     serde_json::from_str(json).map_err(|e| {
-        AppError::Validation(crate::model::error::FieldErrors::single("mapping", format!("The mapping is not readable: {e}")))
+        AppError::Validation(crate::model::error::FieldErrors::single(
+            "mapping",
+            format!("The mapping is not readable: {e}"),
+        ))
     })
 }
 
@@ -46,7 +49,14 @@ pub async fn commit_import(id: String, mapping: String, name: String) -> Result<
         let state = app_state()?;
         let caller = auth::caller(&state.pool, &auth::session().await?).await?;
         let name = parse_name("name", &name)?;
-        let id = import::commit(&state.pool, caller, id.parse()?, self::mapping(&mapping)?, name).await?;
+        let id = import::commit(
+            &state.pool,
+            caller,
+            id.parse()?,
+            self::mapping(&mapping)?,
+            name,
+        )
+        .await?;
         Ok(id.to_string())
     }
     .await;

@@ -7,7 +7,13 @@ use leptos::prelude::*;
 /// `version`, `scenario` and `template` may be empty (latest version, no
 /// scenario, the standard template); `format` is `pdf` or `xlsx`.
 #[server(prefix = "/api", endpoint = "generate-report")]
-pub async fn generate_report(simulation: String, version: String, scenario: String, template: String, format: String) -> Result<String, AppError> {
+pub async fn generate_report(
+    simulation: String,
+    version: String,
+    scenario: String,
+    template: String,
+    format: String,
+) -> Result<String, AppError> {
     use crate::model::error::FieldErrors;
     use crate::server::reports::service::{self, Request};
     use crate::server::{auth, state::app_state};
@@ -16,16 +22,24 @@ pub async fn generate_report(simulation: String, version: String, scenario: Stri
         let caller = auth::caller(&state.pool, &auth::session().await?).await?;
         let version = match version.trim() {
             "" => None,
-            v => Some(v.parse::<i32>().map_err(|_| AppError::Validation(FieldErrors::single("version", "Choose a version.")))?),
+            v => Some(v.parse::<i32>().map_err(|_| {
+                AppError::Validation(FieldErrors::single("version", "Choose a version."))
+            })?),
         };
         let request = Request {
             simulation: simulation.parse()?,
             version,
-            scenario: (!scenario.trim().is_empty()).then(|| scenario.parse()).transpose()?,
-            template: (!template.trim().is_empty()).then(|| template.parse()).transpose()?,
+            scenario: (!scenario.trim().is_empty())
+                .then(|| scenario.parse())
+                .transpose()?,
+            template: (!template.trim().is_empty())
+                .then(|| template.parse())
+                .transpose()?,
             format: format.parse()?,
         };
-        Ok(service::generate(&state.pool, caller, request).await?.to_string())
+        Ok(service::generate(&state.pool, caller, request)
+            .await?
+            .to_string())
     }
     .await;
     super::reply(result)
@@ -57,13 +71,27 @@ pub async fn delete_report(id: String) -> Result<(), AppError> {
 
 /// Queues the report for each recipient; returns how many.
 #[server(prefix = "/api", endpoint = "send-report")]
-pub async fn send_report(id: String, recipients: String, message: String, attach: Option<String>) -> Result<usize, AppError> {
+pub async fn send_report(
+    id: String,
+    recipients: String,
+    message: String,
+    attach: Option<String>,
+) -> Result<usize, AppError> {
     use crate::server::{auth, reports::service, state::app_state};
     let result = async {
         let state = app_state()?;
         let caller = auth::caller(&state.pool, &auth::session().await?).await?;
         let base = state.public_url();
-        service::send(&state.pool, caller, id.parse()?, &recipients, &message, attach.is_some(), &base).await
+        service::send(
+            &state.pool,
+            caller,
+            id.parse()?,
+            &recipients,
+            &message,
+            attach.is_some(),
+            &base,
+        )
+        .await
     }
     .await;
     super::reply(result)
@@ -82,13 +110,21 @@ pub async fn report_templates() -> Result<Vec<ReportTemplate>, AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "save-report-template")]
-pub async fn save_report_template(name: String, title: String, sections: Option<Vec<String>>, footer: String) -> Result<String, AppError> {
+pub async fn save_report_template(
+    name: String,
+    title: String,
+    sections: Option<Vec<String>>,
+    footer: String,
+) -> Result<String, AppError> {
     use crate::server::{auth, reports::service, state::app_state};
     let result = async {
         let state = app_state()?;
         let caller = auth::caller(&state.pool, &auth::session().await?).await?;
-        let template = ReportTemplate::parse(&name, &title, &sections.unwrap_or_default(), &footer)?;
-        Ok(service::save_template(&state.pool, caller, template).await?.to_string())
+        let template =
+            ReportTemplate::parse(&name, &title, &sections.unwrap_or_default(), &footer)?;
+        Ok(service::save_template(&state.pool, caller, template)
+            .await?
+            .to_string())
     }
     .await;
     super::reply(result)

@@ -36,9 +36,11 @@ pub async fn create_simulation(
             "sample" => crate::samples::demo_bank(),
             "synthetic" => {
                 let count = simulations::parse_synthetic_lines(lines.as_deref().unwrap_or(""))?;
-                crate::server::heavy::run(Some(caller.tenant_id), "synthetic portfolio", move || {
-                    crate::samples::generate(count, 42)
-                })
+                crate::server::heavy::run(
+                    Some(caller.tenant_id),
+                    "synthetic portfolio",
+                    move || crate::samples::generate(count, 42),
+                )
                 .await?
             }
             _ => simulations::parse_data_set(&data)?,

@@ -545,13 +545,21 @@ impl DataSet {
                 if let Some(v) = value
                     && !(non_negative(v) && plausible(v))
                 {
-                    push(at(field), format!("must be a non-negative number up to {MAX_AMOUNT:e}, got {v}"));
+                    push(
+                        at(field),
+                        format!("must be a non-negative number up to {MAX_AMOUNT:e}, got {v}"),
+                    );
                 }
             }
         }
         for (location, value) in self.other_amounts() {
             if !plausible(value) {
-                push(location, format!("must be a number between -{MAX_AMOUNT:e} and {MAX_AMOUNT:e}, got {value}"));
+                push(
+                    location,
+                    format!(
+                        "must be a number between -{MAX_AMOUNT:e} and {MAX_AMOUNT:e}, got {value}"
+                    ),
+                );
             }
         }
         for (i, line) in self.rwa_lines.iter().enumerate() {
@@ -701,7 +709,10 @@ impl DataSet {
         }
         for (name, section) in [("market_risk", &self.market_risk), ("cva", &self.cva)] {
             if let Some(s) = section {
-                amounts.push((format!("{name}.own_funds_requirement"), s.own_funds_requirement));
+                amounts.push((
+                    format!("{name}.own_funds_requirement"),
+                    s.own_funds_requirement,
+                ));
             }
         }
         if let Some(op) = &self.op_risk {
@@ -721,21 +732,59 @@ impl DataSet {
                     ("trading_book_pnl", y.trading_book_pnl),
                     ("banking_book_pnl", y.banking_book_pnl),
                 ];
-                amounts.extend(fields.into_iter().map(|(f, v)| (format!("op_risk.years[{i}].{f}"), v)));
+                amounts.extend(
+                    fields
+                        .into_iter()
+                        .map(|(f, v)| (format!("op_risk.years[{i}].{f}"), v)),
+                );
             }
         }
         if let Some(l) = &self.leverage {
-            let fields = [("derivatives", l.derivatives), ("sft", l.sft), ("other_assets", l.other_assets), ("tier1_deductions", l.tier1_deductions)];
-            amounts.extend(fields.into_iter().map(|(f, v)| (format!("leverage.{f}"), v)));
+            let fields = [
+                ("derivatives", l.derivatives),
+                ("sft", l.sft),
+                ("other_assets", l.other_assets),
+                ("tier1_deductions", l.tier1_deductions),
+            ];
+            amounts.extend(
+                fields
+                    .into_iter()
+                    .map(|(f, v)| (format!("leverage.{f}"), v)),
+            );
         }
         if let Some(lcr) = &self.lcr {
-            amounts.extend(lcr.hqla.iter().enumerate().map(|(i, h)| (format!("lcr.hqla[{i}].amount"), h.amount)));
-            amounts.extend(lcr.outflows.iter().enumerate().map(|(i, h)| (format!("lcr.outflows[{i}].amount"), h.amount)));
-            amounts.extend(lcr.inflows.iter().enumerate().map(|(i, h)| (format!("lcr.inflows[{i}].amount"), h.amount)));
+            amounts.extend(
+                lcr.hqla
+                    .iter()
+                    .enumerate()
+                    .map(|(i, h)| (format!("lcr.hqla[{i}].amount"), h.amount)),
+            );
+            amounts.extend(
+                lcr.outflows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, h)| (format!("lcr.outflows[{i}].amount"), h.amount)),
+            );
+            amounts.extend(
+                lcr.inflows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, h)| (format!("lcr.inflows[{i}].amount"), h.amount)),
+            );
         }
         if let Some(nsfr) = &self.nsfr {
-            amounts.extend(nsfr.asf.iter().enumerate().map(|(i, h)| (format!("nsfr.asf[{i}].amount"), h.amount)));
-            amounts.extend(nsfr.rsf.iter().enumerate().map(|(i, h)| (format!("nsfr.rsf[{i}].amount"), h.amount)));
+            amounts.extend(
+                nsfr.asf
+                    .iter()
+                    .enumerate()
+                    .map(|(i, h)| (format!("nsfr.asf[{i}].amount"), h.amount)),
+            );
+            amounts.extend(
+                nsfr.rsf
+                    .iter()
+                    .enumerate()
+                    .map(|(i, h)| (format!("nsfr.rsf[{i}].amount"), h.amount)),
+            );
         }
         for (key, value) in &self.overrides {
             amounts.push((format!("overrides.{key}"), *value));
@@ -783,10 +832,13 @@ mod tests {
 
     #[test]
     fn the_fast_read_and_the_read_with_paths_agree() {
-        let mut texts: Vec<String> = [crate::samples::demo_bank(), crate::samples::generate(2_000, 7)]
-            .iter()
-            .map(|d| serde_json::to_string(d).expect("json"))
-            .collect();
+        let mut texts: Vec<String> = [
+            crate::samples::demo_bank(),
+            crate::samples::generate(2_000, 7),
+        ]
+        .iter()
+        .map(|d| serde_json::to_string(d).expect("json"))
+        .collect();
         texts.extend(
             [
                 r#"{"exposures": [{"id": "L-2", "class": "corporate", "drawn": 10, "rating": "AAB"}]}"#,
@@ -802,7 +854,11 @@ mod tests {
         for text in &texts {
             let fast = serde_json::from_str::<DataSet>(text).ok();
             let with_paths = DataSet::from_json_str_with_paths(text);
-            assert_eq!(fast, with_paths.clone().ok(), "both read it, or neither: {text:.80}");
+            assert_eq!(
+                fast,
+                with_paths.clone().ok(),
+                "both read it, or neither: {text:.80}"
+            );
             assert_eq!(
                 DataSet::from_json_str(text).map_err(|e| e.to_string()),
                 with_paths.map_err(|e| e.to_string()),

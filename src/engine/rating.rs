@@ -257,7 +257,11 @@ mod tests {
         assert_eq!(bbb.shifted(2).as_str(), "BB+");
         assert_eq!(bbb.shifted(-20).as_str(), "AAA");
         assert_eq!(bbb.shifted(30).as_str(), "C");
-        assert_eq!(bbb.shifted(i32::MAX).as_str(), "C", "found by schemathesis: it overflowed");
+        assert_eq!(
+            bbb.shifted(i32::MAX).as_str(),
+            "C",
+            "found by schemathesis: it overflowed"
+        );
         assert_eq!(bbb.shifted(i32::MIN).as_str(), "AAA");
         let d = Notch::parse("D").expect("D");
         assert_eq!(d.shifted(3), d, "a default cannot get worse");

@@ -199,7 +199,10 @@ impl Selector<'_> {
                 .counterparty_type
                 .is_none_or(|t| line.counterparty_type == Some(t))
             && filter.rating_bucket.is_none_or(|b| bucket_of(line) == b)
-            && self.ids.as_ref().is_none_or(|ids| ids.contains(line.id.as_str()))
+            && self
+                .ids
+                .as_ref()
+                .is_none_or(|ids| ids.contains(line.id.as_str()))
     }
 }
 
@@ -309,7 +312,9 @@ pub fn non_negative_factor(factor: f64) -> Result<(), String> {
     if factor.is_finite() && (0.0..=MAX_FACTOR).contains(&factor) {
         Ok(())
     } else {
-        Err(format!("factor must be a number from 0 to {MAX_FACTOR}, got {factor}"))
+        Err(format!(
+            "factor must be a number from 0 to {MAX_FACTOR}, got {factor}"
+        ))
     }
 }
 
@@ -383,7 +388,9 @@ pub fn apply_edit_with(
         } => {
             let max = crate::engine::dataset::MAX_AMOUNT;
             if !(amount.is_finite() && amount.abs() <= max) {
-                return Err(format!("amount must be a number between -{max:e} and {max:e}, got {amount}"));
+                return Err(format!(
+                    "amount must be a number between -{max:e} and {max:e}, got {amount}"
+                ));
             }
             data.capital.push(CapitalItem {
                 tier: *tier,

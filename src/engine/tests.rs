@@ -761,32 +761,71 @@ fn a_scenario_is_strict_and_refuses_what_it_would_otherwise_skip() {
     // Refused while reading: the index is the edit's, whatever comes before.
     for (edit, needle) in [
         (r#"{"op": "explode"}"#, "unknown variant `explode`"),
-        (r#"{"op": "scale_exposures", "filter": {"clas": "retail"}, "factor": 2}"#, "unknown field `clas`"),
-        (r#"{"op": "scale_items", "section": "lcr.outflows", "categroy": "retail_stable", "factor": 2}"#, "unknown field `categroy`"),
-        (r#"{"op": "scale_items", "section": "lcr.outflow", "factor": 2}"#, "unknown variant `lcr.outflow`"),
-        (r#"{"op": "shift_ratings", "filter": {}, "notches": 1, "factor": 2}"#, "unknown field `factor`"),
+        (
+            r#"{"op": "scale_exposures", "filter": {"clas": "retail"}, "factor": 2}"#,
+            "unknown field `clas`",
+        ),
+        (
+            r#"{"op": "scale_items", "section": "lcr.outflows", "categroy": "retail_stable", "factor": 2}"#,
+            "unknown field `categroy`",
+        ),
+        (
+            r#"{"op": "scale_items", "section": "lcr.outflow", "factor": 2}"#,
+            "unknown variant `lcr.outflow`",
+        ),
+        (
+            r#"{"op": "shift_ratings", "filter": {}, "notches": 1, "factor": 2}"#,
+            "unknown field `factor`",
+        ),
     ] {
         let text = format!(r#"{{"edits": [{ok}, {edit}]}}"#);
         let error = Scenario::from_json_str(&text).unwrap_err().to_string();
-        assert!(error.starts_with("edits[1]: ") && error.contains(needle), "{edit}: {error}");
+        assert!(
+            error.starts_with("edits[1]: ") && error.contains(needle),
+            "{edit}: {error}"
+        );
     }
     assert!(
-        Scenario::from_json_str(r#"{"edit": []}"#).unwrap_err().to_string().contains("unknown field `edit`"),
+        Scenario::from_json_str(r#"{"edit": []}"#)
+            .unwrap_err()
+            .to_string()
+            .contains("unknown field `edit`"),
         "a misspelt list of edits is not an empty scenario"
     );
     // Refused while applying, nothing computed.
     for (edit, needle) in [
-        (r#"{"op": "set_line", "id": "A", "field": "drawnn", "value": 5}"#, "unknown field \"drawnn\""),
-        (r#"{"op": "set_line", "id": "A", "field": "drawnn", "value": null}"#, "unknown field \"drawnn\""),
-        (r#"{"op": "scale_items", "section": "lcr.outflows", "category": "retail_stabel", "factor": 2}"#, "unknown category \"retail_stabel\""),
-        (r#"{"op": "scale_items", "section": "nsfr.rsf", "category": "retail_stable", "factor": 2}"#, "unknown category"),
-        (r#"{"op": "scale_items", "section": "lcr.hqla", "level": "l3", "factor": 2}"#, "unknown level \"l3\""),
-        (r#"{"op": "scale_exposures", "filter": {}, "factor": -1}"#, "factor must be"),
+        (
+            r#"{"op": "set_line", "id": "A", "field": "drawnn", "value": 5}"#,
+            "unknown field \"drawnn\"",
+        ),
+        (
+            r#"{"op": "set_line", "id": "A", "field": "drawnn", "value": null}"#,
+            "unknown field \"drawnn\"",
+        ),
+        (
+            r#"{"op": "scale_items", "section": "lcr.outflows", "category": "retail_stabel", "factor": 2}"#,
+            "unknown category \"retail_stabel\"",
+        ),
+        (
+            r#"{"op": "scale_items", "section": "nsfr.rsf", "category": "retail_stable", "factor": 2}"#,
+            "unknown category",
+        ),
+        (
+            r#"{"op": "scale_items", "section": "lcr.hqla", "level": "l3", "factor": 2}"#,
+            "unknown level \"l3\"",
+        ),
+        (
+            r#"{"op": "scale_exposures", "filter": {}, "factor": -1}"#,
+            "factor must be",
+        ),
     ] {
         let text = format!(r#"{{"edits": [{ok}, {edit}]}}"#);
         let scenario = Scenario::from_json_str(&text).expect("reads");
         let error = scenario.apply(&data, &basel()).unwrap_err().to_string();
-        assert!(error.starts_with("edits[1]: ") && error.contains(needle), "{edit}: {error}");
+        assert!(
+            error.starts_with("edits[1]: ") && error.contains(needle),
+            "{edit}: {error}"
+        );
     }
     // What is known passes: a field set to null, a level by its alias.
     let text = format!(
@@ -794,7 +833,10 @@ fn a_scenario_is_strict_and_refuses_what_it_would_otherwise_skip() {
             {{"op": "scale_items", "section": "lcr.hqla", "level": "l2a", "factor": 2}},
             {{"op": "scale_items", "section": "nsfr.asf", "category": "other_liabilities", "factor": 2}}]}}"#
     );
-    Scenario::from_json_str(&text).expect("reads").apply(&data, &basel()).expect("applies");
+    Scenario::from_json_str(&text)
+        .expect("reads")
+        .apply(&data, &basel())
+        .expect("applies");
 }
 
 #[test]
@@ -809,7 +851,11 @@ fn delta_lists_hold_every_group_present_on_either_side() {
     // largest; scaling it up pushes G01 out.
     let exposures = (0..21)
         .map(|i| {
-            let mut line = Exposure::new(format!("L{i}"), ExposureClass::Corporate, 10.0 + f64::from(i));
+            let mut line = Exposure::new(
+                format!("L{i}"),
+                ExposureClass::Corporate,
+                10.0 + f64::from(i),
+            );
             line.group_id = Some(format!("G{i:02}"));
             line
         })
@@ -843,7 +889,10 @@ fn delta_lists_hold_every_group_present_on_either_side() {
     close(delta("G00"), 100.0);
     close(delta("G01"), -11.0);
     close(delta("G20"), 0.0);
-    assert_eq!(cmp.delta["large_exposures"].as_array().map(Vec::len), Some(21));
+    assert_eq!(
+        cmp.delta["large_exposures"].as_array().map(Vec::len),
+        Some(21)
+    );
 }
 
 #[test]
@@ -855,7 +904,9 @@ fn id_filters_and_line_edits_reach_exactly_their_lines() {
         ..DataSet::default()
     };
     let chosen: Vec<String> = (0..2_000).step_by(3).map(|i| format!("L{i}")).collect();
-    let mut edits = vec![serde_json::json!({"op": "scale_exposures", "filter": {"ids": chosen}, "factor": 2.0})];
+    let mut edits = vec![
+        serde_json::json!({"op": "scale_exposures", "filter": {"ids": chosen}, "factor": 2.0}),
+    ];
     edits.extend((0..2_000).step_by(5).map(|i| {
         serde_json::json!({"op": "set_line", "id": format!("L{i}"), "field": "drawn", "value": i as f64})
     }));

@@ -156,7 +156,8 @@ impl FieldErrors {
 /// PostgreSQL's text and jsonb cannot store one, so it is refused as input.
 pub fn json_holds_nul(json: &[u8]) -> bool {
     json.windows(6).enumerate().any(|(at, window)| {
-        window == b"\\u0000" && json[..at].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 0
+        window == b"\\u0000"
+            && json[..at].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 0
     })
 }
 
@@ -167,8 +168,14 @@ mod tests {
     #[test]
     fn a_nul_escape_is_found_and_an_escaped_backslash_is_not() {
         assert!(json_holds_nul(br#"{"name": "a\u0000b"}"#));
-        assert!(json_holds_nul(br#"{"name": "\\\u0000"}"#), "an escaped backslash, then a NUL");
-        assert!(!json_holds_nul(br#"{"name": "\\u0000"}"#), "a backslash followed by the text u0000");
+        assert!(
+            json_holds_nul(br#"{"name": "\\\u0000"}"#),
+            "an escaped backslash, then a NUL"
+        );
+        assert!(
+            !json_holds_nul(br#"{"name": "\\u0000"}"#),
+            "a backslash followed by the text u0000"
+        );
         assert!(!json_holds_nul(br#"{"name": "u0000"}"#));
     }
 }

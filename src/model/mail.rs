@@ -51,7 +51,10 @@ impl MailPolicy {
         let mut errors = FieldErrors::default();
         let choice = OutsideRecipients::from_key(outside.trim());
         if choice.is_none() {
-            errors.push("outside", "Choose who outside the organisation may receive mail.");
+            errors.push(
+                "outside",
+                "Choose who outside the organisation may receive mail.",
+            );
         }
         let list: Vec<String> = domains
             .split([',', ';', ' ', '\n'])
@@ -68,7 +71,10 @@ impl MailPolicy {
                 })
         };
         if let Some(bad) = list.iter().find(|d| !valid(d)) {
-            errors.push("domains", format!("\"{bad}\" is not a domain name (like bank.eu)."));
+            errors.push(
+                "domains",
+                format!("\"{bad}\" is not a domain name (like bank.eu)."),
+            );
         } else if list.len() > MAX_DOMAINS {
             errors.push("domains", format!("List at most {MAX_DOMAINS} domains."));
         } else if choice == Some(OutsideRecipients::Domains) && list.is_empty() {
@@ -86,9 +92,9 @@ impl MailPolicy {
         match self.outside {
             OutsideRecipients::None => false,
             OutsideRecipients::Any => true,
-            OutsideRecipients::Domains => address
-                .rsplit_once('@')
-                .is_some_and(|(_, domain)| self.domains.iter().any(|d| d.eq_ignore_ascii_case(domain))),
+            OutsideRecipients::Domains => address.rsplit_once('@').is_some_and(|(_, domain)| {
+                self.domains.iter().any(|d| d.eq_ignore_ascii_case(domain))
+            }),
         }
     }
 }
@@ -103,10 +109,24 @@ mod tests {
         assert_eq!(domains.domains, ["bank.eu", "auditor.example"]);
         assert!(domains.allows_outside("cfo@BANK.eu"));
         assert!(!domains.allows_outside("cfo@evil.example"));
-        assert!(!domains.allows_outside("cfo@sub.bank.eu"), "exact domains only");
-        assert!(!MailPolicy::parse("none", "").expect("valid").allows_outside("a@bank.eu"));
-        assert!(MailPolicy::parse("any", "").expect("valid").allows_outside("a@x.example"));
-        assert!(MailPolicy::parse("domains", "").is_err(), "domains need a list");
+        assert!(
+            !domains.allows_outside("cfo@sub.bank.eu"),
+            "exact domains only"
+        );
+        assert!(
+            !MailPolicy::parse("none", "")
+                .expect("valid")
+                .allows_outside("a@bank.eu")
+        );
+        assert!(
+            MailPolicy::parse("any", "")
+                .expect("valid")
+                .allows_outside("a@x.example")
+        );
+        assert!(
+            MailPolicy::parse("domains", "").is_err(),
+            "domains need a list"
+        );
         assert!(MailPolicy::parse("domains", "not a domain").is_err());
         assert!(MailPolicy::parse("everyone", "").is_err());
     }

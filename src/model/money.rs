@@ -49,7 +49,11 @@ pub fn group_thousands(value: u64) -> String {
 /// A whole amount with thousands separators: `-1,234,567`.
 pub fn amount(value: f64) -> String {
     let grouped = group_thousands(value.abs().round() as u64);
-    if value.round() < 0.0 { format!("-{grouped}") } else { grouped }
+    if value.round() < 0.0 {
+        format!("-{grouped}")
+    } else {
+        grouped
+    }
 }
 
 /// A ratio as a percentage with two decimals, or a dash when it cannot be

@@ -27,7 +27,9 @@ impl ReportFormat {
     pub fn mime(self) -> &'static str {
         match self {
             ReportFormat::Pdf => "application/pdf",
-            ReportFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ReportFormat::Xlsx => {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
         }
     }
 }
@@ -38,7 +40,10 @@ impl FromStr for ReportFormat {
         match s {
             "pdf" => Ok(ReportFormat::Pdf),
             "xlsx" => Ok(ReportFormat::Xlsx),
-            _ => Err(AppError::Validation(FieldErrors::single("format", "Choose PDF or Excel."))),
+            _ => Err(AppError::Validation(FieldErrors::single(
+                "format",
+                "Choose PDF or Excel.",
+            ))),
         }
     }
 }
@@ -91,7 +96,10 @@ impl ReportSection {
 impl FromStr for ReportSection {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ReportSection::ALL.into_iter().find(|x| x.key() == s).ok_or_else(|| format!("unknown report section \"{s}\""))
+        ReportSection::ALL
+            .into_iter()
+            .find(|x| x.key() == s)
+            .ok_or_else(|| format!("unknown report section \"{s}\""))
     }
 }
 
@@ -117,16 +125,27 @@ impl ReportTemplate {
     }
 
     /// A template from the form's fields, every problem listed.
-    pub fn parse(name: &str, title: &str, sections: &[String], footer: &str) -> Result<ReportTemplate, AppError> {
+    pub fn parse(
+        name: &str,
+        title: &str,
+        sections: &[String],
+        footer: &str,
+    ) -> Result<ReportTemplate, AppError> {
         let mut errors = FieldErrors::default();
         let name = name.trim();
         let title = title.trim();
         let footer = footer.trim();
         if name.is_empty() || name.chars().count() > 120 {
-            errors.push("name", "Give the template a name of at most 120 characters.");
+            errors.push(
+                "name",
+                "Give the template a name of at most 120 characters.",
+            );
         }
         if title.is_empty() || title.chars().count() > 200 {
-            errors.push("title", "Give the report a title of at most 200 characters.");
+            errors.push(
+                "title",
+                "Give the report a title of at most 200 characters.",
+            );
         }
         if footer.chars().count() > 300 {
             errors.push("footer", "The footer holds at most 300 characters.");
@@ -174,7 +193,13 @@ impl ReportSummary {
         let safe: String = self
             .title
             .chars()
-            .map(|c| if c.is_alphanumeric() || c == '-' { c } else { '_' })
+            .map(|c| {
+                if c.is_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         format!("{safe}_v{}.{}", self.version_no, self.format.key())
     }
@@ -189,7 +214,11 @@ pub struct Branding {
 
 impl Default for Branding {
     fn default() -> Self {
-        Branding { primary_colour: "#1f3a5f".into(), accent_colour: "#c8862a".into(), has_logo: false }
+        Branding {
+            primary_colour: "#1f3a5f".into(),
+            accent_colour: "#c8862a".into(),
+            has_logo: false,
+        }
     }
 }
 
@@ -200,7 +229,10 @@ pub fn parse_colour(field: &str, text: &str) -> Result<String, AppError> {
     if valid {
         Ok(t)
     } else {
-        Err(AppError::Validation(FieldErrors::single(field, "Give a colour as #rrggbb, for example #1f3a5f.")))
+        Err(AppError::Validation(FieldErrors::single(
+            field,
+            "Give a colour as #rrggbb, for example #1f3a5f.",
+        )))
     }
 }
 
@@ -220,7 +252,9 @@ pub fn parse_recipients(text: &str) -> Result<Vec<String>, AppError> {
         return Err(field("Give at least one e-mail address.".into()));
     }
     if list.len() > MAX_RECIPIENTS {
-        return Err(field(format!("Send to at most {MAX_RECIPIENTS} addresses at a time.")));
+        return Err(field(format!(
+            "Send to at most {MAX_RECIPIENTS} addresses at a time."
+        )));
     }
     for address in &list {
         if !email_address::EmailAddress::is_valid(address) {
@@ -236,9 +270,20 @@ mod tests {
 
     #[test]
     fn a_template_lists_every_problem_and_keeps_the_report_order() {
-        let t = ReportTemplate::parse("Board", "Q4 capital", &["appendix".into(), "metrics".into()], "Internal").unwrap();
-        assert_eq!(t.sections, [ReportSection::Metrics, ReportSection::Appendix]);
-        let Err(AppError::Validation(errors)) = ReportTemplate::parse("", "", &["bogus".into()], &"x".repeat(301)) else {
+        let t = ReportTemplate::parse(
+            "Board",
+            "Q4 capital",
+            &["appendix".into(), "metrics".into()],
+            "Internal",
+        )
+        .unwrap();
+        assert_eq!(
+            t.sections,
+            [ReportSection::Metrics, ReportSection::Appendix]
+        );
+        let Err(AppError::Validation(errors)) =
+            ReportTemplate::parse("", "", &["bogus".into()], &"x".repeat(301))
+        else {
             panic!("must fail");
         };
         let text = format!("{errors:?}");

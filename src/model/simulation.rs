@@ -140,7 +140,10 @@ pub fn parse_note(field: &str, note: &str) -> Result<String, AppError> {
             format!("Please keep the note under {NOTE_MAX} characters."),
         )));
     }
-    if note.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if note
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return Err(AppError::Validation(FieldErrors::single(
             field,
             "The note holds a control character; please type it again.",
@@ -192,7 +195,10 @@ pub fn parse_name(field: &str, name: &str) -> Result<String, AppError> {
             format!("Please keep the name under {NAME_MAX} characters."),
         );
     } else if name.chars().any(char::is_control) {
-        errors.push(field, "The name holds a control character; please type it again.");
+        errors.push(
+            field,
+            "The name holds a control character; please type it again.",
+        );
     }
     errors.into_result(name)
 }

@@ -169,7 +169,10 @@ mod tests {
     use super::*;
 
     fn status_of(r: &Results, key: &str) -> Option<Status> {
-        metrics(r).into_iter().find(|m| m.key == key).and_then(|m| m.status)
+        metrics(r)
+            .into_iter()
+            .find(|m| m.key == key)
+            .and_then(|m| m.status)
     }
 
     #[test]

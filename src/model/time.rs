@@ -37,10 +37,17 @@ mod tests {
 
     #[test]
     fn rfc3339_for_programs_minutes_for_people() {
-        let at = Timestamp::from_utc(chrono::Utc.with_ymd_and_hms(2026, 11, 26, 4, 39, 12).unwrap());
+        let at = Timestamp::from_utc(
+            chrono::Utc
+                .with_ymd_and_hms(2026, 11, 26, 4, 39, 12)
+                .unwrap(),
+        );
         assert_eq!(at.as_rfc3339(), "2026-11-26T04:39:12Z");
         assert_eq!(at.to_string(), "2026-11-26 04:39 UTC");
-        assert_eq!(serde_json::to_string(&at).unwrap(), "\"2026-11-26T04:39:12Z\"");
+        assert_eq!(
+            serde_json::to_string(&at).unwrap(),
+            "\"2026-11-26T04:39:12Z\""
+        );
         assert_eq!(Timestamp::default().to_string(), "");
     }
 }

@@ -9,11 +9,11 @@ use crate::model::account::{
     normalise_email,
 };
 use crate::model::error::{AppError, FieldErrors};
-use crate::server::{account_links, audit, mail_limits};
 use crate::server::auth::{self, Caller, passwords, throttle};
 use crate::server::db::outbound_emails::{self, Email};
 use crate::server::db::{invitations, plans, scope, teams, tenants, users};
 use crate::server::http::ClientInfo;
+use crate::server::{account_links, audit, mail_limits};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
@@ -107,7 +107,10 @@ pub async fn log_in(
     let (user, keys) = {
         let mut conn = pool.acquire().await?;
         let user = users::by_email(&mut conn, &email).await?;
-        (user, throttle::login_keys(&mut conn, &email, client.ip).await?)
+        (
+            user,
+            throttle::login_keys(&mut conn, &email, client.ip).await?,
+        )
     };
     let admitted = throttle::attempt(pool, &keys).await.inspect_err(|_| {
         tracing::warn!(%email, ip = ?client.ip, "log-in refused while throttled");
@@ -188,7 +191,8 @@ async fn login_failure(
     let target = format!("account {email}");
     let Some(user) = user else {
         let mut conn = pool.acquire().await?;
-        return audit::record_platform(&mut conn, email, "session.login_failed", &target, diff).await;
+        return audit::record_platform(&mut conn, email, "session.login_failed", &target, diff)
+            .await;
     };
     let tenants = tenants::memberships_of(&mut *pool.acquire().await?, user).await?;
     for membership in tenants {
@@ -503,7 +507,8 @@ pub async fn accept_invitation(
             ));
         }
         Some(user) => {
-            let keys = throttle::login_keys(&mut *pool.acquire().await?, &found.email, client.ip).await?;
+            let keys =
+                throttle::login_keys(&mut *pool.acquire().await?, &found.email, client.ip).await?;
             throttle::attempt(pool, &keys).await?;
             if !checked_password(pool, &keys, password, Some(user.password_hash)).await? {
                 return Err(field(
@@ -527,14 +532,17 @@ pub async fn accept_invitation(
     let mut tx = scope::begin(pool, tenant).await?;
     let (user, epoch) = match joining {
         Joining::Existing(user, epoch) => (user, epoch),
-        Joining::New { name, hash } => (users::insert(&mut tx, &found.email, &name, &hash, true)
-            .await?
-            .ok_or_else(|| {
-                field(
-                    "token",
-                    "An account was just created for this address; reload the page.",
-                )
-            })?, 0),
+        Joining::New { name, hash } => (
+            users::insert(&mut tx, &found.email, &name, &hash, true)
+                .await?
+                .ok_or_else(|| {
+                    field(
+                        "token",
+                        "An account was just created for this address; reload the page.",
+                    )
+                })?,
+            0,
+        ),
     };
     tenants::lock(&mut tx).await?;
     if !invitations::mark_accepted(&mut tx, InvitationId(found.invitation_id), user).await? {
@@ -805,7 +813,11 @@ fn within_plan(
         ("members", members, &quotas.members),
         ("simulations", simulations, &quotas.simulations),
         ("storage_mb", storage_mb, &quotas.storage_mb),
-        ("api_calls_per_day", api_calls_per_day, &quotas.api_calls_per_day),
+        (
+            "api_calls_per_day",
+            api_calls_per_day,
+            &quotas.api_calls_per_day,
+        ),
     ];
     for (name, value, usage) in wanted {
         if let (Some(value), Some(plan)) = (value, usage.plan_limit)

@@ -175,7 +175,9 @@ pub fn run() -> ExitCode {
                 Some(n) => crate::samples::generate(n, seed),
                 None => crate::samples::demo_bank(),
             };
-            let is_xlsx = output.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+            let is_xlsx = output
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
             let content = if is_xlsx {
                 super::reports::workbook::canonical(&data).map_err(|e| e.to_string())
             } else {
@@ -230,22 +232,34 @@ async fn migrate(args: &DatabaseArgs) -> Result<(), String> {
 }
 
 async fn api_keys(action: ApiKeyAction) -> Result<(), String> {
-    let (ApiKeyAction::Rotate { database: args } | ApiKeyAction::Retire { database: args, .. }) = &action;
-    let database = Database::open(&args.config()).await.map_err(|e| e.to_string())?;
+    let (ApiKeyAction::Rotate { database: args } | ApiKeyAction::Retire { database: args, .. }) =
+        &action;
+    let database = Database::open(&args.config())
+        .await
+        .map_err(|e| e.to_string())?;
     let done = async {
         database.migrate().await.map_err(|e| e.to_string())?;
         match &action {
             ApiKeyAction::Rotate { .. } => {
-                let key = super::auth::tokens::rotate(&database.pool).await.map_err(|e| e.to_string())?;
+                let key = super::auth::tokens::rotate(&database.pool)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 println!("new signing key {key}: new tokens are signed with it");
                 Ok(())
             }
             ApiKeyAction::Retire { key_id, .. } => {
-                let active = super::db::api_tokens::active_keys(&database.pool).await.map_err(|e| e.to_string())?;
+                let active = super::db::api_tokens::active_keys(&database.pool)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 if active.len() == 1 && active[0].key_id == *key_id {
-                    return Err(format!("{key_id} is the only active key: rotate first, so new tokens can be signed"));
+                    return Err(format!(
+                        "{key_id} is the only active key: rotate first, so new tokens can be signed"
+                    ));
                 }
-                match super::db::api_tokens::retire_key(&database.pool, key_id).await.map_err(|e| e.to_string())? {
+                match super::db::api_tokens::retire_key(&database.pool, key_id)
+                    .await
+                    .map_err(|e| e.to_string())?
+                {
                     true => {
                         println!("key {key_id} retired: the tokens it signed no longer work");
                         Ok(())
@@ -311,7 +325,9 @@ async fn serve_with(database: &Database, args: &ServeArgs) -> Result<(), String>
     super::auth::set_credential_turns(database.pool.options().get_max_connections());
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     let workers = args.heavy_workers.map_or(cores, |n| n.get() as usize);
-    let per_tenant = args.heavy_per_tenant.map_or(workers.div_ceil(2), |n| n.get() as usize);
+    let per_tenant = args
+        .heavy_per_tenant
+        .map_or(workers.div_ceil(2), |n| n.get() as usize);
     super::heavy::configure(workers, per_tenant);
     super::mail_limits::configure(
         args.mail_per_member_hour.get(),
@@ -368,9 +384,16 @@ async fn serve_with(database: &Database, args: &ServeArgs) -> Result<(), String>
     };
     let mailer = match &args.smtp_url {
         Some(url) => {
-            let mailer = super::reports::mailer::Mailer::new(url, &args.mail_from).map_err(|e| e.to_string())?;
-            tracing::info!("mail is delivered over SMTP every {} s", args.mail_poll_seconds);
-            Some(mailer.spawn(database.pool.clone(), Duration::from_secs(args.mail_poll_seconds.max(1))))
+            let mailer = super::reports::mailer::Mailer::new(url, &args.mail_from)
+                .map_err(|e| e.to_string())?;
+            tracing::info!(
+                "mail is delivered over SMTP every {} s",
+                args.mail_poll_seconds
+            );
+            Some(mailer.spawn(
+                database.pool.clone(),
+                Duration::from_secs(args.mail_poll_seconds.max(1)),
+            ))
         }
         None => {
             tracing::warn!("PRUDENTIA_SMTP_URL is not set: mail stays queued in outbound_emails");

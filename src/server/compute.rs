@@ -40,7 +40,10 @@ fn read(path: &Path) -> Result<String, CommandError> {
 
 /// Writes the results JSON (or, with a scenario, baseline / scenario /
 /// delta) to `out` as it is serialised, with no copy in between.
-pub fn run_compute(args: &ComputeArgs<'_>, out: &mut impl std::io::Write) -> Result<(), CommandError> {
+pub fn run_compute(
+    args: &ComputeArgs<'_>,
+    out: &mut impl std::io::Write,
+) -> Result<(), CommandError> {
     let shown = args.input.display().to_string();
     let data = load(args.input)?;
     let problems = data.validate();
@@ -76,7 +79,10 @@ pub fn run_compute(args: &ComputeArgs<'_>, out: &mut impl std::io::Write) -> Res
             serde_json::to_writer_pretty(&mut *out, &compare(&baseline, &after))
         }
     };
-    let written = output.map_err(std::io::Error::from).and_then(|()| writeln!(out)).and_then(|()| out.flush());
+    let written = output
+        .map_err(std::io::Error::from)
+        .and_then(|()| writeln!(out))
+        .and_then(|()| out.flush());
     written.map_err(CommandError::Write)
 }
 
@@ -84,28 +90,43 @@ pub fn run_compute(args: &ComputeArgs<'_>, out: &mut impl std::io::Write) -> Res
 /// or a folder of CSV files named after the workbook's sheets.
 fn load(path: &Path) -> Result<DataSet, CommandError> {
     let shown = path.display().to_string();
-    let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
     if is_json {
         return DataSet::from_json_str(&read(path)?).map_err(|e| CommandError::Input {
             path: shown,
             message: e.to_string(),
         });
     }
-    let input = |message: String| CommandError::Input { path: shown.clone(), message };
+    let input = |message: String| CommandError::Input {
+        path: shown.clone(),
+        message,
+    };
     let bytes = |file: &Path| {
-        std::fs::read(file).map_err(|source| CommandError::Read { path: file.display().to_string(), source })
+        std::fs::read(file).map_err(|source| CommandError::Read {
+            path: file.display().to_string(),
+            source,
+        })
     };
     let book = if path.is_dir() {
         let mut files: Vec<_> = std::fs::read_dir(path)
-            .map_err(|source| CommandError::Read { path: shown.clone(), source })?
+            .map_err(|source| CommandError::Read {
+                path: shown.clone(),
+                source,
+            })?
             .filter_map(|entry| entry.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")))
             .collect();
         files.sort();
         let mut sheets = Vec::new();
         for file in files {
-            let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let book = read::read(&name, &bytes(&file)?).map_err(|e| input(format!("{name}: {e}")))?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let book =
+                read::read(&name, &bytes(&file)?).map_err(|e| input(format!("{name}: {e}")))?;
             sheets.extend(book.sheets);
         }
         if sheets.is_empty() {
@@ -113,7 +134,10 @@ fn load(path: &Path) -> Result<DataSet, CommandError> {
         }
         read::Workbook { sheets }
     } else {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         read::read(&name, &bytes(path)?).map_err(|e| input(e.to_string()))?
     };
     let mapping = mapping::propose(&book, &mapping::Saved::new());
@@ -126,7 +150,10 @@ fn load(path: &Path) -> Result<DataSet, CommandError> {
     let (data, problems) = build::build(&book, &mapping);
     let errors = error_messages(&problems);
     if !errors.is_empty() {
-        return Err(CommandError::Invalid { path: shown, problems: errors });
+        return Err(CommandError::Invalid {
+            path: shown,
+            problems: errors,
+        });
     }
     Ok(data)
 }

@@ -117,7 +117,11 @@ pub struct ServeArgs {
     pub mail_per_member_hour: NonZeroU32,
 
     /// Mails one organisation's members may send an hour in all.
-    #[arg(long, env = "PRUDENTIA_MAIL_PER_ORGANISATION_HOUR", default_value = "300")]
+    #[arg(
+        long,
+        env = "PRUDENTIA_MAIL_PER_ORGANISATION_HOUR",
+        default_value = "300"
+    )]
     pub mail_per_organisation_hour: NonZeroU32,
 
     /// Take the client address from the right-most X-Forwarded-For entry
@@ -142,7 +146,11 @@ pub struct ServeArgs {
     pub smtp_url: Option<String>,
 
     /// The sender of every mail.
-    #[arg(long, env = "PRUDENTIA_MAIL_FROM", default_value = "Prudentia <no-reply@prudentia.local>")]
+    #[arg(
+        long,
+        env = "PRUDENTIA_MAIL_FROM",
+        default_value = "Prudentia <no-reply@prudentia.local>"
+    )]
     pub mail_from: String,
 
     /// How often queued mail is looked at, in seconds.
@@ -190,7 +198,10 @@ impl PublicUrl {
             Some(url) => Self::parse_origin(url)?,
             None => format!("http://{listening}"),
         };
-        let public_host = origin.split_once("://").map_or("", |(_, host)| host).to_ascii_lowercase();
+        let public_host = origin
+            .split_once("://")
+            .map_or("", |(_, host)| host)
+            .to_ascii_lowercase();
         let mut hosts = vec![public_host, listening.to_string()];
         if listening.ip().is_loopback() {
             hosts.push(format!("localhost:{}", listening.port()));
@@ -206,12 +217,21 @@ impl PublicUrl {
             )
         };
         let uri: http::Uri = url.parse().map_err(|_| invalid())?;
-        let scheme = uri.scheme_str().filter(|s| matches!(*s, "http" | "https")).ok_or_else(invalid)?;
+        let scheme = uri
+            .scheme_str()
+            .filter(|s| matches!(*s, "http" | "https"))
+            .ok_or_else(invalid)?;
         let authority = uri.authority().ok_or_else(invalid)?;
-        if !matches!(uri.path(), "" | "/") || uri.query().is_some() || authority.as_str().contains('@') {
+        if !matches!(uri.path(), "" | "/")
+            || uri.query().is_some()
+            || authority.as_str().contains('@')
+        {
             return Err(invalid());
         }
-        Ok(format!("{scheme}://{}", authority.as_str().to_ascii_lowercase()))
+        Ok(format!(
+            "{scheme}://{}",
+            authority.as_str().to_ascii_lowercase()
+        ))
     }
 
     /// `scheme://host[:port]`, the value browsers send as `Origin`.
@@ -240,7 +260,12 @@ mod tests {
         let public = PublicUrl::new(Some("https://Prudentia.Bank.eu/"), addr).expect("public");
         assert_eq!(public.origin(), "https://prudentia.bank.eu");
         assert!(public.accepts_host("prudentia.bank.eu"));
-        for wrong in ["ftp://x.eu", "prudentia.bank.eu", "https://x.eu/app", "https://u:p@x.eu"] {
+        for wrong in [
+            "ftp://x.eu",
+            "prudentia.bank.eu",
+            "https://x.eu/app",
+            "https://u:p@x.eu",
+        ] {
             assert!(PublicUrl::new(Some(wrong), addr).is_err(), "{wrong}");
         }
     }

@@ -9,7 +9,9 @@ impl From<sqlx::Error> for AppError {
         // retry in a moment will likely pass.
         if matches!(error, sqlx::Error::PoolTimedOut) {
             tracing::warn!("no database connection free in time: request turned away");
-            return AppError::Busy { retry_after_secs: 1 };
+            return AppError::Busy {
+                retry_after_secs: 1,
+            };
         }
         // The database is down or restarting (SQLSTATE classes 08 and 57):
         // nothing was done, and the client may retry in a moment.
@@ -22,7 +24,9 @@ impl From<sqlx::Error> for AppError {
         };
         if unavailable {
             tracing::error!(%error, "database unavailable");
-            return AppError::Busy { retry_after_secs: 5 };
+            return AppError::Busy {
+                retry_after_secs: 5,
+            };
         }
         tracing::error!(%error, "database error");
         AppError::Internal

@@ -5,11 +5,11 @@ use super::state::AppState;
 use crate::app::{App, shell};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
+use axum::extract::{DefaultBodyLimit, Multipart};
 use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
-use axum::extract::{DefaultBodyLimit, Multipart};
 use axum::response::Redirect;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use leptos::prelude::*;
@@ -41,7 +41,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/reports/{id}/download", get(download_report))
         .route(
             "/api/branding/logo",
-            get(branding_logo).post(upload_logo).layer(DefaultBodyLimit::disable()),
+            get(branding_logo)
+                .post(upload_logo)
+                .layer(DefaultBodyLimit::disable()),
         )
         .leptos_routes_with_context(&state, routes, provide_csp_nonce, move || {
             shell(options.clone())
@@ -51,13 +53,22 @@ pub fn router(state: AppState) -> Router {
             _,
         >(provide_csp_nonce, shell))
         .layer(middleware::from_fn(server_fn_error_status))
-        .layer(middleware::from_fn_with_state(state.trust_proxy, client_info))
+        .layer(middleware::from_fn_with_state(
+            state.trust_proxy,
+            client_info,
+        ))
         .layer(session_layer(&state))
-        .layer(middleware::from_fn_with_state(state.public_url.clone(), refuse_cross_site_writes))
+        .layer(middleware::from_fn_with_state(
+            state.public_url.clone(),
+            refuse_cross_site_writes,
+        ))
         .layer(middleware::from_fn(security_headers))
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn(limit_body))
-        .layer(middleware::from_fn_with_state(state.public_url.clone(), refuse_other_hosts))
+        .layer(middleware::from_fn_with_state(
+            state.public_url.clone(),
+            refuse_other_hosts,
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
@@ -89,13 +100,16 @@ async fn limit_body(request: Request<Body>, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
-        let error = crate::model::error::AppError::Validation(crate::model::error::FieldErrors::single(
-            "request",
-            format!("The file is larger than {} MiB.", limit / 1024 / 1024),
-        ));
+        let error =
+            crate::model::error::AppError::Validation(crate::model::error::FieldErrors::single(
+                "request",
+                format!("The file is larger than {} MiB.", limit / 1024 / 1024),
+            ));
         // The upload forms are plain HTML forms: back to the page, with why.
         return match request.uri().path() {
-            path if path.starts_with(super::rest::PREFIX) => super::rest::extract::too_large().into_response(),
+            path if path.starts_with(super::rest::PREFIX) => {
+                super::rest::extract::too_large().into_response()
+            }
             "/api/imports" => back_with_error("/app/imports", &error),
             "/api/branding/logo" => back_with_error("/app/reports/settings", &error),
             _ => error_response(error),
@@ -115,10 +129,19 @@ fn error_response(error: crate::model::error::AppError) -> Response {
 }
 
 /// The first file of a multipart form, as (file name, bytes).
-pub(crate) async fn file_field(multipart: &mut Multipart, name: &str) -> Result<Option<(String, Vec<u8>)>, crate::model::error::AppError> {
+pub(crate) async fn file_field(
+    multipart: &mut Multipart,
+    name: &str,
+) -> Result<Option<(String, Vec<u8>)>, crate::model::error::AppError> {
     use crate::model::error::{AppError, FieldErrors};
     let unreadable = |e: axum::extract::multipart::MultipartError| {
-        AppError::Validation(FieldErrors::single(name.to_owned(), format!("The upload was interrupted or is too large: {}", e.body_text())))
+        AppError::Validation(FieldErrors::single(
+            name.to_owned(),
+            format!(
+                "The upload was interrupted or is too large: {}",
+                e.body_text()
+            ),
+        ))
     };
     while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
         if field.name() == Some(name) {
@@ -137,16 +160,26 @@ fn back_with_error(page: &str, error: &crate::model::error::AppError) -> Respons
 }
 
 /// A spreadsheet from the import page's form: stored, then the mapping page.
-async fn upload_import(State(state): State<AppState>, session: tower_sessions::Session, mut multipart: Multipart) -> Response {
+async fn upload_import(
+    State(state): State<AppState>,
+    session: tower_sessions::Session,
+    mut multipart: Multipart,
+) -> Response {
     let result = async {
         let caller = super::auth::caller(&state.pool, &session).await?;
-        let (name, bytes) = file_field(&mut multipart, "file").await?.unwrap_or_default();
+        let (name, bytes) = file_field(&mut multipart, "file")
+            .await?
+            .unwrap_or_default();
         super::import::upload(&state.pool, caller, &name, bytes).await
     }
     .await;
     match result {
-        Ok(proposal) => Redirect::to(&format!("/app/imports/{}", proposal.import_id)).into_response(),
-        Err(crate::model::error::AppError::Unauthenticated) => Redirect::to("/login").into_response(),
+        Ok(proposal) => {
+            Redirect::to(&format!("/app/imports/{}", proposal.import_id)).into_response()
+        }
+        Err(crate::model::error::AppError::Unauthenticated) => {
+            Redirect::to("/login").into_response()
+        }
         Err(error) => back_with_error("/app/imports", &error),
     }
 }
@@ -158,7 +191,9 @@ struct WorkbookQuery {
 }
 
 /// The canonical workbook, blank or holding the demo bank.
-async fn canonical_workbook(axum::extract::Query(query): axum::extract::Query<WorkbookQuery>) -> Response {
+async fn canonical_workbook(
+    axum::extract::Query(query): axum::extract::Query<WorkbookQuery>,
+) -> Response {
     let (data, name) = if query.demo {
         (crate::samples::demo_bank(), "prudentia-demo-bank.xlsx")
     } else {
@@ -167,8 +202,14 @@ async fn canonical_workbook(axum::extract::Query(query): axum::extract::Query<Wo
     match tokio::task::spawn_blocking(move || super::reports::workbook::canonical(&data)).await {
         Ok(Ok(bytes)) => (
             [
-                (header::CONTENT_TYPE, crate::model::report::ReportFormat::Xlsx.mime().to_owned()),
-                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+                (
+                    header::CONTENT_TYPE,
+                    crate::model::report::ReportFormat::Xlsx.mime().to_owned(),
+                ),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                ),
             ],
             bytes,
         )
@@ -177,7 +218,11 @@ async fn canonical_workbook(axum::extract::Query(query): axum::extract::Query<Wo
     }
 }
 
-async fn download_report(State(state): State<AppState>, session: tower_sessions::Session, axum::extract::Path(id): axum::extract::Path<String>) -> Response {
+async fn download_report(
+    State(state): State<AppState>,
+    session: tower_sessions::Session,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
     let result = async {
         let caller = super::auth::caller(&state.pool, &session).await?;
         super::reports::service::download(&state.pool, caller, id.parse()?).await
@@ -187,21 +232,31 @@ async fn download_report(State(state): State<AppState>, session: tower_sessions:
         Ok((report, bytes)) => (
             [
                 (header::CONTENT_TYPE, report.format.mime().to_owned()),
-                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", report.file_name())),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{}\"", report.file_name()),
+                ),
                 (header::CACHE_CONTROL, "private, no-store".to_owned()),
             ],
             bytes,
         )
             .into_response(),
-        Err(crate::model::error::AppError::Unauthenticated) => Redirect::to("/login").into_response(),
+        Err(crate::model::error::AppError::Unauthenticated) => {
+            Redirect::to("/login").into_response()
+        }
         Err(error) => error_response(error),
     }
 }
 
-async fn branding_logo(State(state): State<AppState>, session: tower_sessions::Session) -> Response {
+async fn branding_logo(
+    State(state): State<AppState>,
+    session: tower_sessions::Session,
+) -> Response {
     let result = async {
         let caller = super::auth::caller(&state.pool, &session).await?;
-        super::reports::service::logo(&state.pool, caller).await?.ok_or(crate::model::error::AppError::NotFound)
+        super::reports::service::logo(&state.pool, caller)
+            .await?
+            .ok_or(crate::model::error::AppError::NotFound)
     }
     .await;
     match result {
@@ -212,17 +267,37 @@ async fn branding_logo(State(state): State<AppState>, session: tower_sessions::S
                 _ => "image/svg+xml",
             };
             // An SVG is shown as an image, never run as a document.
-            ([(header::CONTENT_TYPE, mime), (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'; sandbox"), (header::CACHE_CONTROL, "private, no-cache")], bytes).into_response()
+            (
+                [
+                    (header::CONTENT_TYPE, mime),
+                    (
+                        header::CONTENT_SECURITY_POLICY,
+                        "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+                    ),
+                    (header::CACHE_CONTROL, "private, no-cache"),
+                ],
+                bytes,
+            )
+                .into_response()
         }
         Err(error) => error_response(error),
     }
 }
 
-async fn upload_logo(State(state): State<AppState>, session: tower_sessions::Session, mut multipart: Multipart) -> Response {
+async fn upload_logo(
+    State(state): State<AppState>,
+    session: tower_sessions::Session,
+    mut multipart: Multipart,
+) -> Response {
     let result = async {
         let caller = super::auth::caller(&state.pool, &session).await?;
         let file = file_field(&mut multipart, "logo").await?;
-        super::reports::service::set_logo(&state.pool, caller, Some(file.map(|f| f.1).unwrap_or_default())).await
+        super::reports::service::set_logo(
+            &state.pool,
+            caller,
+            Some(file.map(|f| f.1).unwrap_or_default()),
+        )
+        .await
     }
     .await;
     match result {
@@ -249,7 +324,9 @@ async fn server_fn_error_status(request: Request<Body>, next: Next) -> Response 
     {
         parts.status = status;
         if let Some(secs) = error.retry_after_secs() {
-            parts.headers.insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+            parts
+                .headers
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
         }
     }
     Response::from_parts(parts, Body::from(bytes))
@@ -334,7 +411,10 @@ async fn refuse_other_hosts(
     request: Request<Body>,
     next: Next,
 ) -> Response {
-    let host = request.headers().get(header::HOST).map(|h| h.to_str().unwrap_or(""));
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .map(|h| h.to_str().unwrap_or(""));
     match host {
         Some(host) if !public.accepts_host(host) => {
             tracing::warn!(host, "request for another host refused");
@@ -560,7 +640,11 @@ impl ClientInfo {
 
 /// Reads the client once per request, so every audit event and throttling
 /// key of the request names the same address and browser.
-async fn client_info(State(trust_proxy): State<bool>, request: Request<Body>, next: Next) -> Response {
+async fn client_info(
+    State(trust_proxy): State<bool>,
+    request: Request<Body>,
+    next: Next,
+) -> Response {
     let client = ClientInfo::of(&request, trust_proxy);
     CLIENT.scope(client, next.run(request)).await
 }

@@ -75,7 +75,10 @@ pub async fn admit(tx: &mut PgConnection, caller: Caller, count: usize) -> Resul
 
 /// Refuses the recipients who are not members of the organisation and
 /// whom its mail policy does not allow, naming them.
-pub async fn check_recipients(tx: &mut PgConnection, recipients: &[String]) -> Result<(), AppError> {
+pub async fn check_recipients(
+    tx: &mut PgConnection,
+    recipients: &[String],
+) -> Result<(), AppError> {
     let policy = tenants::mail_policy(tx).await?;
     let members = tenants::members(tx).await?;
     let outside: Vec<&str> = recipients

@@ -13,8 +13,8 @@ use crate::model::simulation::{
     SimulationSummary, SimulationView, VersionSummary,
 };
 use crate::server::auth::Caller;
-use crate::server::db::{scope, simulations, teams, tenants};
 use crate::server::db::simulations::StoredDataSet;
+use crate::server::db::{scope, simulations, teams, tenants};
 use crate::server::idempotency::{self, Created, IdempotencyKey};
 use crate::server::{audit, heavy, workflow};
 use serde_json::json;
@@ -88,7 +88,9 @@ pub async fn create(
     name: String,
     data: DataSet,
 ) -> Result<SimulationId, AppError> {
-    create_once(pool, caller, name, data, None).await.map(Created::value)
+    create_once(pool, caller, name, data, None)
+        .await
+        .map(Created::value)
 }
 
 /// [`create`], made once per idempotency key: a retry gets the simulation
@@ -312,7 +314,10 @@ pub fn parse_synthetic_lines(text: &str) -> Result<usize, AppError> {
 /// A dataset.md JSON text, parsed and validated: every problem listed.
 pub fn parse_data_set(text: &str) -> Result<DataSet, AppError> {
     if crate::model::error::json_holds_nul(text.as_bytes()) {
-        return Err(field("data", "Text may not hold a NUL character (\\u0000)."));
+        return Err(field(
+            "data",
+            "Text may not hold a NUL character (\\u0000).",
+        ));
     }
     let data = DataSet::from_json_str(text).map_err(|e| field("data", e.to_string()))?;
     let problems = data.validate();
@@ -397,7 +402,8 @@ async fn header_and_baseline(
                 .ok_or(AppError::NotFound)?;
             let results = heavy::run(None, "baseline", move || {
                 let data = data.decode()?;
-                let profile = resolve_profile(&data, None).map_err(|e| field("data", e.to_string()))?;
+                let profile =
+                    resolve_profile(&data, None).map_err(|e| field("data", e.to_string()))?;
                 Ok::<_, AppError>(compute(&data, &profile, &ComputeOptions::default()))
             })
             .await??;
@@ -481,7 +487,9 @@ pub async fn save_version(
     visible(&mut tx, caller, id).await?;
     // Locked, then checked: the version was computed on what was the
     // latest; a save that landed meanwhile makes this one stale.
-    let now = simulations::lock(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let now = simulations::lock(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if now != summary.latest_version {
         return Err(AppError::Conflict(format!(
             "Version {now} was saved while this one was being computed; reload to build on it."
@@ -574,11 +582,10 @@ pub async fn packed_lines(
             let data = simulations::load(&mut tx, id, version)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            let packed =
-                heavy::run(Some(caller.tenant_id), "packing lines", move || {
-                    pack_lines(&data.decode()?.exposures)
-                })
-                .await??;
+            let packed = heavy::run(Some(caller.tenant_id), "packing lines", move || {
+                pack_lines(&data.decode()?.exposures)
+            })
+            .await??;
             simulations::store_packed_lines(&mut tx, id, version, &packed).await?;
             packed
         }
@@ -733,7 +740,9 @@ pub async fn scenario(
     let caller = caller.require(Permission::Read)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     visible(&mut tx, caller, id).await?;
-    let found = simulations::scenario(&mut tx, id, scenario).await?.ok_or(AppError::NotFound)?;
+    let found = simulations::scenario(&mut tx, id, scenario)
+        .await?
+        .ok_or(AppError::NotFound)?;
     tx.commit().await?;
     Ok(found)
 }
@@ -766,8 +775,12 @@ pub async fn lines(
         LineSource::Version(version) => (at_version(&mut tx, caller, id, version).await?.1, None),
         LineSource::Scenario(scenario) => {
             visible(&mut tx, caller, id).await?;
-            let (summary, _) = simulations::scenario(&mut tx, id, scenario).await?.ok_or(AppError::NotFound)?;
-            let data = simulations::load(&mut tx, id, summary.version_no).await?.ok_or(AppError::NotFound)?;
+            let (summary, _) = simulations::scenario(&mut tx, id, scenario)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let data = simulations::load(&mut tx, id, summary.version_no)
+                .await?
+                .ok_or(AppError::NotFound)?;
             (data, Some(parse_edits(&summary.edits_json)?))
         }
     };
@@ -777,7 +790,9 @@ pub async fn lines(
         let profile = resolve_profile(&data, None).map_err(|e| field("data", e.to_string()))?;
         let (data, profile) = match edits {
             None => (data, profile),
-            Some(scenario) => scenario.apply(&data, &profile).map_err(|e| field("edits", e.to_string()))?,
+            Some(scenario) => scenario
+                .apply(&data, &profile)
+                .map_err(|e| field("edits", e.to_string()))?,
         };
         let options = ComputeOptions {
             lines: true,

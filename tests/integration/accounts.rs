@@ -208,11 +208,17 @@ async fn sign_up_refuses_weak_passwords_and_says_nothing_of_taken_addresses() {
     // addresses have an account; the owner is told by mail instead.
     assert!(again.ok(), "{} {}", again.status, again.body);
     assert!(again.cookie.is_none(), "sign-up logs nobody in");
-    let tenants: Vec<String> = sqlx::query_scalar("SELECT tenant_name FROM app_user_memberships((SELECT user_id FROM users))")
-        .fetch_all(&app.pool)
-        .await
-        .expect("memberships");
-    assert_eq!(tenants, ["Banque Alpha"], "no organisation for a taken address");
+    let tenants: Vec<String> = sqlx::query_scalar(
+        "SELECT tenant_name FROM app_user_memberships((SELECT user_id FROM users))",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .expect("memberships");
+    assert_eq!(
+        tenants,
+        ["Banque Alpha"],
+        "no organisation for a taken address"
+    );
 }
 
 #[tokio::test]

@@ -949,7 +949,10 @@ async fn every_route_does_what_its_contract_says() {
     let inside = api(
         &app,
         "GET",
-        &format!("{path}/scenarios/{}/results", buffers.body["scenario_id"].as_str().expect("id")),
+        &format!(
+            "{path}/scenarios/{}/results",
+            buffers.body["scenario_id"].as_str().expect("id")
+        ),
         t,
         None,
     )

@@ -149,14 +149,24 @@ fn bad_input_names_the_file_line_and_field_and_exits_non_zero() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read /no/such/file.json"));
     let out = prudentia(&["compute", "--input", &write(&dir, "book.xlsx", "x")]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a zip or OLE container"));
-    let out = prudentia(&["compute", "--input", &write(&dir, "notes.csv", "hello;world\n1;2\n")]);
+    let out = prudentia(&[
+        "compute",
+        "--input",
+        &write(&dir, "notes.csv", "hello;world\n1;2\n"),
+    ]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("no sheet matches a section"));
     let bad = "id;class;drawn\nL1;retail;12\nL2;hedge;abc\n";
     let out = prudentia(&["compute", "--input", &write(&dir, "exposures.csv", bad)]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("sheet \"exposures\", row 3, column B (class), value \"hedge\""), "{stderr}");
-    assert!(stderr.contains("row 3, column C (drawn), value \"abc\": expected an amount"), "{stderr}");
+    assert!(
+        stderr.contains("sheet \"exposures\", row 3, column B (class), value \"hedge\""),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("row 3, column C (drawn), value \"abc\": expected an amount"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -179,23 +189,46 @@ fn canonical_workbook_round_trip_gives_identical_results() {
     let dir = tempfile::tempdir().expect("temp dir");
     let xlsx = dir.path().join("demo.xlsx").display().to_string();
     let out = prudentia(&["sample", "--output", &xlsx]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let from_json = prudentia(&["compute", "--input", &demo(), "--lines"]);
     let from_xlsx = prudentia(&["compute", "--input", &xlsx, "--lines"]);
-    assert!(from_xlsx.status.success(), "{}", String::from_utf8_lossy(&from_xlsx.stderr));
+    assert!(
+        from_xlsx.status.success(),
+        "{}",
+        String::from_utf8_lossy(&from_xlsx.stderr)
+    );
     let a: serde_json::Value = serde_json::from_slice(&from_json.stdout).expect("JSON");
     let b: serde_json::Value = serde_json::from_slice(&from_xlsx.stdout).expect("JSON");
     assert_eq!(a, b);
 
     let folder = dir.path().join("csv");
     std::fs::create_dir(&folder).expect("mkdir");
-    std::fs::write(folder.join("capital.csv"), "tier;kind;label;amount\ncet1;item;Shares;1000000000\nat1;item;AT1;100000000\n").expect("write");
-    std::fs::write(folder.join("exposures.csv"), "id;class;drawn;rating\nC1;corporate;500000000;BBB\nR1;retail;250000000;\n").expect("write");
+    std::fs::write(
+        folder.join("capital.csv"),
+        "tier;kind;label;amount\ncet1;item;Shares;1000000000\nat1;item;AT1;100000000\n",
+    )
+    .expect("write");
+    std::fs::write(
+        folder.join("exposures.csv"),
+        "id;class;drawn;rating\nC1;corporate;500000000;BBB\nR1;retail;250000000;\n",
+    )
+    .expect("write");
     let out = prudentia(&["compute", "--input", &folder.display().to_string()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let results: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(results["capital"]["cet1"].as_f64(), Some(1e9));
-    assert_eq!(results["rwa"]["by_class"]["corporate"]["exposure"].as_f64(), Some(5e8));
+    assert_eq!(
+        results["rwa"]["by_class"]["corporate"]["exposure"].as_f64(),
+        Some(5e8)
+    );
 }
 
 #[test]
@@ -209,7 +242,8 @@ fn a_guaranteed_sovereign_part_and_a_group_leaving_the_list_show_in_the_comparis
         .collect();
     exposures.push(serde_json::json!({"id": "S", "class": "sovereign", "drawn": 300, "group_id": "STATE",
         "guaranteed_amount": 60, "guarantor_class": "bank", "guarantor_rating": "A", "guarantor_group_id": "BANK"}));
-    let data = serde_json::json!({"capital": [{"tier": "cet1", "amount": 1000}], "exposures": exposures});
+    let data =
+        serde_json::json!({"capital": [{"tier": "cet1", "amount": 1000}], "exposures": exposures});
     let input = write(&dir, "book.json", &data.to_string());
     let scenario = write(
         &dir,
@@ -217,7 +251,11 @@ fn a_guaranteed_sovereign_part_and_a_group_leaving_the_list_show_in_the_comparis
         r#"{"edits": [{"op": "scale_exposures", "filter": {"ids": ["L0"]}, "factor": 10}]}"#,
     );
     let out = prudentia(&["compute", "--input", &input, "--scenario", &scenario]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let cmp: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let listed = |side: &str| -> Vec<String> {
         cmp[side]["large_exposures"]
@@ -227,9 +265,19 @@ fn a_guaranteed_sovereign_part_and_a_group_leaving_the_list_show_in_the_comparis
             .map(|l| l["group"].as_str().expect("group").to_owned())
             .collect()
     };
-    assert_eq!(listed("baseline")[0], "BANK", "60 moved from the sovereign line, the largest");
-    assert!(!listed("baseline").contains(&"STATE".to_owned()), "the rest stays exempt");
-    assert!(listed("baseline").contains(&"G01".to_owned()) && !listed("scenario").contains(&"G01".to_owned()));
+    assert_eq!(
+        listed("baseline")[0],
+        "BANK",
+        "60 moved from the sovereign line, the largest"
+    );
+    assert!(
+        !listed("baseline").contains(&"STATE".to_owned()),
+        "the rest stays exempt"
+    );
+    assert!(
+        listed("baseline").contains(&"G01".to_owned())
+            && !listed("scenario").contains(&"G01".to_owned())
+    );
     let delta = |group: &str| {
         cmp["delta"]["large_exposures"]
             .as_array()
@@ -238,7 +286,15 @@ fn a_guaranteed_sovereign_part_and_a_group_leaving_the_list_show_in_the_comparis
             .find(|d| d["group"] == group)
             .map(|d| d["exposure"].as_f64().expect("a number"))
     };
-    assert_eq!(delta("G01"), Some(-11.0), "a group leaving the list: minus its baseline");
-    assert_eq!(delta("G00"), Some(100.0), "a group entering it: its scenario amount");
+    assert_eq!(
+        delta("G01"),
+        Some(-11.0),
+        "a group leaving the list: minus its baseline"
+    );
+    assert_eq!(
+        delta("G00"),
+        Some(100.0),
+        "a group entering it: its scenario amount"
+    );
     assert_eq!(delta("BANK"), Some(0.0));
 }

@@ -59,7 +59,11 @@ async fn starts_stops_and_reuses_its_data() {
     // A pid file left by a server that died (here: a pid that is alive but
     // is no PostgreSQL, as after a crash and pid reuse, or a zombie) does
     // not hold the data directory.
-    let stale = format!("{}\n{}\n0\n5432\n\n\n0 0\nready\n", std::process::id(), root.join("postgres").display());
+    let stale = format!(
+        "{}\n{}\n0\n5432\n\n\n0 0\nready\n",
+        std::process::id(),
+        root.join("postgres").display()
+    );
     std::fs::write(root.join("postgres/postmaster.pid"), stale).expect("stale pid file");
     let again = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&root))
         .await

@@ -583,7 +583,10 @@ async fn the_application_role_cannot_reset_its_way_into_rights_it_lacks() {
         .await
         .expect("current user");
     assert_eq!(acting, "prudentia_app");
-    sqlx::query("RESET ROLE").execute(&mut conn).await.expect("RESET ROLE runs");
+    sqlx::query("RESET ROLE")
+        .execute(&mut conn)
+        .await
+        .expect("RESET ROLE runs");
     let (login, superuser): (String, bool) = sqlx::query_as(
         "SELECT current_user::text, rolsuper FROM pg_roles WHERE rolname = current_user",
     )
@@ -592,7 +595,9 @@ async fn the_application_role_cannot_reset_its_way_into_rights_it_lacks() {
     .expect("login role");
     assert_eq!(login, "prudentia_login");
     assert!(!superuser);
-    let read = sqlx::query("SELECT count(*) FROM users").fetch_one(&mut conn).await;
+    let read = sqlx::query("SELECT count(*) FROM users")
+        .fetch_one(&mut conn)
+        .await;
     assert!(read.is_err(), "the login role itself reads nothing");
     let owner = sqlx::query("SET ROLE postgres").execute(&mut conn).await;
     assert!(owner.is_err(), "nor becomes the owner");
@@ -610,23 +615,45 @@ async fn members_mail_members_only_by_default_and_within_an_hourly_limit() {
     // Invitations count against the member's hour: the default allows 50.
     for i in 0..50 {
         let sent = app
-            .call(Some(&admin), "invite", &[("email", &format!("person{i}@alpha.example")), ("role", "viewer")])
+            .call(
+                Some(&admin),
+                "invite",
+                &[
+                    ("email", &format!("person{i}@alpha.example")),
+                    ("role", "viewer"),
+                ],
+            )
             .await;
         assert!(sent.ok(), "invitation {i}: {} {}", sent.status, sent.body);
     }
-    let queued_before: i64 = sqlx::query_scalar("SELECT count(*) FROM outbound_emails WHERE subject LIKE 'Join %'")
-        .fetch_one(&owner)
-        .await
-        .expect("count");
+    let queued_before: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM outbound_emails WHERE subject LIKE 'Join %'")
+            .fetch_one(&owner)
+            .await
+            .expect("count");
     let over = app
-        .call(Some(&admin), "invite", &[("email", "one-more@alpha.example"), ("role", "viewer")])
+        .call(
+            Some(&admin),
+            "invite",
+            &[("email", "one-more@alpha.example"), ("role", "viewer")],
+        )
         .await;
-    assert_eq!(over.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", over.body);
-    assert!(over.body.contains("a member may send 50 an hour"), "{}", over.body);
-    let queued_after: i64 = sqlx::query_scalar("SELECT count(*) FROM outbound_emails WHERE subject LIKE 'Join %'")
-        .fetch_one(&owner)
-        .await
-        .expect("count");
+    assert_eq!(
+        over.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        over.body
+    );
+    assert!(
+        over.body.contains("a member may send 50 an hour"),
+        "{}",
+        over.body
+    );
+    let queued_after: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM outbound_emails WHERE subject LIKE 'Join %'")
+            .fetch_one(&owner)
+            .await
+            .expect("count");
     assert_eq!(queued_after, queued_before, "nothing queued past the limit");
 }
 
@@ -636,17 +663,29 @@ async fn storage_is_counted_and_a_write_past_the_quota_is_refused_whole() {
     let app = TestApp::with_pool(pool).await;
     let admin = sign_up(&app, "Banque Alpha", "alice@alpha.example").await;
     let sample = app
-        .call(Some(&admin), "create-simulation", &[("name", "Demo"), ("source", "sample"), ("data", "")])
+        .call(
+            Some(&admin),
+            "create-simulation",
+            &[("name", "Demo"), ("source", "sample"), ("data", "")],
+        )
         .await;
     assert!(sample.ok(), "{}", sample.body);
     let quotas: prudentia::model::account::Quotas =
         serde_json::from_str(&app.call(Some(&admin), "quotas", &[]).await.body).expect("quotas");
-    assert!(quotas.storage_mb.used >= 1, "the demo bank's version is counted: {quotas:?}");
+    assert!(
+        quotas.storage_mb.used >= 1,
+        "the demo bank's version is counted: {quotas:?}"
+    );
     let lowered = app
         .call(
             Some(&admin),
             "set-quotas",
-            &[("members", ""), ("simulations", ""), ("storage_mb", "1"), ("api_calls_per_day", "")],
+            &[
+                ("members", ""),
+                ("simulations", ""),
+                ("storage_mb", "1"),
+                ("api_calls_per_day", ""),
+            ],
         )
         .await;
     assert!(lowered.ok(), "{}", lowered.body);
@@ -654,7 +693,12 @@ async fn storage_is_counted_and_a_write_past_the_quota_is_refused_whole() {
         .call(
             Some(&admin),
             "create-simulation",
-            &[("name", "Big"), ("source", "synthetic"), ("data", ""), ("lines", "20000")],
+            &[
+                ("name", "Big"),
+                ("source", "synthetic"),
+                ("data", ""),
+                ("lines", "20000"),
+            ],
         )
         .await;
     assert_eq!(big.status, StatusCode::CONFLICT, "{}", big.body);

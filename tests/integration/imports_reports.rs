@@ -5,7 +5,7 @@
 //! back with calamine) reports with their history; and mail delivered to a
 //! real SMTP server (aiosmtpd), with a retry after a failure.
 
-use crate::support::{TestApp, fresh_database, join, JOIN_PASSWORD as PASSWORD};
+use crate::support::{JOIN_PASSWORD as PASSWORD, TestApp, fresh_database, join};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use calamine::{DataType, Reader};
@@ -27,9 +27,19 @@ fn multipart(field: &str, file_name: &str, content: &[u8]) -> Vec<u8> {
 }
 
 /// Uploads as the import page's form does; the redirect's target.
-async fn upload(app: &TestApp, cookie: &str, path: &str, field: &str, file_name: &str, content: &[u8]) -> (StatusCode, String) {
+async fn upload(
+    app: &TestApp,
+    cookie: &str,
+    path: &str,
+    field: &str,
+    file_name: &str,
+    content: &[u8],
+) -> (StatusCode, String) {
     let request = Request::post(path)
-        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
         .header(header::HOST, "127.0.0.1:3000")
         .header(header::ORIGIN, "http://127.0.0.1:3000")
         .header(header::COOKIE, cookie)
@@ -49,7 +59,10 @@ async fn signup(app: &TestApp, organisation: &str, email: &str) -> String {
 }
 
 async fn count(owner: &sqlx::PgPool, table: &str) -> i64 {
-    sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(owner).await.expect("count")
+    sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+        .fetch_one(owner)
+        .await
+        .expect("count")
 }
 
 /// A loan tape as a French bank exports it from Excel: Windows-1252,
@@ -72,9 +85,20 @@ async fn a_french_file_is_mapped_corrected_previewed_and_committed_in_one_transa
     let vic = join(&app, &admin, "vic@alpha.example", "Vic Viewer", "viewer").await;
     let other = signup(&app, "Banque Beta", "bea@beta.example").await;
 
-    let (status, location) = upload(&app, &ana, "/api/imports", "file", "encours.csv", &french_tape()).await;
+    let (status, location) = upload(
+        &app,
+        &ana,
+        "/api/imports",
+        "file",
+        "encours.csv",
+        &french_tape(),
+    )
+    .await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
-    let id = location.strip_prefix("/app/imports/").expect("the mapping page").to_owned();
+    let id = location
+        .strip_prefix("/app/imports/")
+        .expect("the mapping page")
+        .to_owned();
     let opened = app.call(Some(&ana), "import", &[("id", &id)]).await;
     assert!(opened.ok(), "{}", opened.body);
     let mut proposal: ImportProposal = serde_json::from_str(&opened.body).expect("proposal");
@@ -82,72 +106,187 @@ async fn a_french_file_is_mapped_corrected_previewed_and_committed_in_one_transa
     assert_eq!(sheet.section, Some(Section::Exposures));
     assert_eq!(sheet.header_row, 2);
     let field = |p: &ImportProposal, header: &str| {
-        p.mapping.sheets[0].columns.iter().find(|c| c.header == header).and_then(|c| c.field.clone())
+        p.mapping.sheets[0]
+            .columns
+            .iter()
+            .find(|c| c.header == header)
+            .and_then(|c| c.field.clone())
     };
     assert_eq!(field(&proposal, "N° de contrat").as_deref(), Some("id"));
-    assert_eq!(field(&proposal, "Catégorie d'exposition").as_deref(), Some("class"));
+    assert_eq!(
+        field(&proposal, "Catégorie d'exposition").as_deref(),
+        Some("class")
+    );
     assert_eq!(field(&proposal, "Encours tiré").as_deref(), Some("drawn"));
-    assert_eq!(field(&proposal, "Montant brut"), None, "an unknown header is left out");
+    assert_eq!(
+        field(&proposal, "Montant brut"),
+        None,
+        "an unknown header is left out"
+    );
 
     // Another tenant and a viewer cannot reach the upload.
-    assert_eq!(app.call(Some(&other), "import", &[("id", &id)]).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.call(Some(&vic), "import", &[("id", &id)]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.call(Some(&other), "import", &[("id", &id)])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.call(Some(&vic), "import", &[("id", &id)]).await.status,
+        StatusCode::FORBIDDEN
+    );
 
     // The analyst maps "Montant brut" to the guaranteed amount, then previews.
-    let column = proposal.mapping.sheets[0].columns.iter_mut().find(|c| c.header == "Montant brut").expect("column");
+    let column = proposal.mapping.sheets[0]
+        .columns
+        .iter_mut()
+        .find(|c| c.header == "Montant brut")
+        .expect("column");
     column.field = Some("guaranteed_amount".into());
     column.source = MatchSource::Manual;
     let mapping = serde_json::to_string(&proposal.mapping).expect("json");
-    let previewed = app.call(Some(&ana), "preview-import", &[("id", &id), ("mapping", &mapping)]).await;
+    let previewed = app
+        .call(
+            Some(&ana),
+            "preview-import",
+            &[("id", &id), ("mapping", &mapping)],
+        )
+        .await;
     assert!(previewed.ok(), "{}", previewed.body);
     let preview: ImportPreview = serde_json::from_str(&previewed.body).expect("preview");
     assert_eq!(preview.error_total, 0, "{:?}", preview.problems);
     assert_eq!(preview.sections[0].rows, 3);
-    let corporate = preview.totals.iter().find(|t| t.class == "corporate").expect("corporate");
+    let corporate = preview
+        .totals
+        .iter()
+        .find(|t| t.class == "corporate")
+        .expect("corporate");
     assert_eq!(corporate.drawn, 1_000_000.0);
     let results = preview.results.expect("ratios");
     assert_eq!(results.rwa.by_class["sovereign"].exposure, 5_000_000.0);
-    assert_eq!(count(&owner, "simulations").await, 0, "a preview writes nothing");
+    assert_eq!(
+        count(&owner, "simulations").await,
+        0,
+        "a preview writes nothing"
+    );
 
     // A mapping that names a foreign field is refused, not half-applied.
     let mut forged = proposal.mapping.clone();
     forged.sheets[0].columns[0].field = Some("tier".into());
-    let refused = app.call(Some(&ana), "preview-import", &[("id", &id), ("mapping", &serde_json::to_string(&forged).expect("json"))]).await;
+    let refused = app
+        .call(
+            Some(&ana),
+            "preview-import",
+            &[
+                ("id", &id),
+                ("mapping", &serde_json::to_string(&forged).expect("json")),
+            ],
+        )
+        .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
 
-    let committed = app.call(Some(&ana), "commit-import", &[("id", &id), ("mapping", &mapping), ("name", "Encours 2025")]).await;
+    let committed = app
+        .call(
+            Some(&ana),
+            "commit-import",
+            &[("id", &id), ("mapping", &mapping), ("name", "Encours 2025")],
+        )
+        .await;
     assert!(committed.ok(), "{}", committed.body);
     let simulation: String = serde_json::from_str(&committed.body).expect("id");
-    let opened = app.call(Some(&ana), "simulation", &[("id", &simulation)]).await;
+    let opened = app
+        .call(Some(&ana), "simulation", &[("id", &simulation)])
+        .await;
     let view: SimulationView = serde_json::from_str(&opened.body).expect("view");
     assert_eq!(view.summary.line_count, 3);
-    assert_eq!(view.baseline.rwa.by_class["sovereign"].exposure, 5_000_000.0);
+    assert_eq!(
+        view.baseline.rwa.by_class["sovereign"].exposure,
+        5_000_000.0
+    );
     // Committing again finds the upload gone; nothing is created twice.
-    let again = app.call(Some(&ana), "commit-import", &[("id", &id), ("mapping", &mapping), ("name", "Twice")]).await;
+    let again = app
+        .call(
+            Some(&ana),
+            "commit-import",
+            &[("id", &id), ("mapping", &mapping), ("name", "Twice")],
+        )
+        .await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
     assert_eq!(count(&owner, "simulations").await, 1);
     assert_eq!(count(&owner, "imports").await, 0);
 
     // The correction is remembered for the next file with these headers.
-    let (_, location) = upload(&app, &ana, "/api/imports", "file", "encours-janvier.csv", &french_tape()).await;
-    let id = location.strip_prefix("/app/imports/").expect("page").to_owned();
-    let proposal: ImportProposal = serde_json::from_str(&app.call(Some(&ana), "import", &[("id", &id)]).await.body).expect("proposal");
-    assert_eq!(field(&proposal, "Montant brut").as_deref(), Some("guaranteed_amount"));
-    assert!(proposal.mapping.sheets[0].columns.iter().all(|c| c.source == MatchSource::Saved));
+    let (_, location) = upload(
+        &app,
+        &ana,
+        "/api/imports",
+        "file",
+        "encours-janvier.csv",
+        &french_tape(),
+    )
+    .await;
+    let id = location
+        .strip_prefix("/app/imports/")
+        .expect("page")
+        .to_owned();
+    let proposal: ImportProposal =
+        serde_json::from_str(&app.call(Some(&ana), "import", &[("id", &id)]).await.body)
+            .expect("proposal");
+    assert_eq!(
+        field(&proposal, "Montant brut").as_deref(),
+        Some("guaranteed_amount")
+    );
+    assert!(
+        proposal.mapping.sheets[0]
+            .columns
+            .iter()
+            .all(|c| c.source == MatchSource::Saved)
+    );
 
     // A file with errors lists them precisely and cannot be committed.
     let bad = "N° de contrat;Catégorie d'exposition;Encours tiré\nX-1;Hedge funds;12\nX-2;Entreprises;douze\n";
-    let (_, location) = upload(&app, &ana, "/api/imports", "file", "bad.csv", bad.as_bytes()).await;
-    let id = location.strip_prefix("/app/imports/").expect("page").to_owned();
-    let proposal: ImportProposal = serde_json::from_str(&app.call(Some(&ana), "import", &[("id", &id)]).await.body).expect("proposal");
+    let (_, location) = upload(
+        &app,
+        &ana,
+        "/api/imports",
+        "file",
+        "bad.csv",
+        bad.as_bytes(),
+    )
+    .await;
+    let id = location
+        .strip_prefix("/app/imports/")
+        .expect("page")
+        .to_owned();
+    let proposal: ImportProposal =
+        serde_json::from_str(&app.call(Some(&ana), "import", &[("id", &id)]).await.body)
+            .expect("proposal");
     let mapping = serde_json::to_string(&proposal.mapping).expect("json");
-    let preview: ImportPreview = serde_json::from_str(&app.call(Some(&ana), "preview-import", &[("id", &id), ("mapping", &mapping)]).await.body).expect("preview");
+    let preview: ImportPreview = serde_json::from_str(
+        &app.call(
+            Some(&ana),
+            "preview-import",
+            &[("id", &id), ("mapping", &mapping)],
+        )
+        .await
+        .body,
+    )
+    .expect("preview");
     assert_eq!(preview.error_total, 2, "{:?}", preview.problems);
     assert!(preview.results.is_none());
     let class = &preview.problems[0];
-    assert_eq!((class.sheet.as_str(), class.row, class.value.as_deref()), ("bad", Some(2), Some("Hedge funds")));
+    assert_eq!(
+        (class.sheet.as_str(), class.row, class.value.as_deref()),
+        ("bad", Some(2), Some("Hedge funds"))
+    );
     assert_eq!(class.column.as_deref(), Some("B (Catégorie d'exposition)"));
-    let refused = app.call(Some(&ana), "commit-import", &[("id", &id), ("mapping", &mapping), ("name", "Bad")]).await;
+    let refused = app
+        .call(
+            Some(&ana),
+            "commit-import",
+            &[("id", &id), ("mapping", &mapping), ("name", "Bad")],
+        )
+        .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.body.contains("row 3"), "{}", refused.body);
     assert_eq!(count(&owner, "simulations").await, 1);
@@ -158,19 +297,26 @@ async fn malformed_files_are_refused_with_a_reason_and_leave_nothing() {
     let (pool, owner, _) = fresh_database().await;
     let app = TestApp::with_pool(pool).await;
     let admin = signup(&app, "Banque Alpha", "ada@alpha.example").await;
-    let workbook = prudentia::server::reports::workbook::canonical(&prudentia::samples::demo_bank()).expect("xlsx");
+    let workbook =
+        prudentia::server::reports::workbook::canonical(&prudentia::samples::demo_bank())
+            .expect("xlsx");
     // A small zip whose directory claims 2 GiB once inflated: the size is
     // checked before anything is inflated.
     let mut bomb = Vec::new();
     {
         use std::io::Write;
         let mut zip = zip::ZipWriter::new(std::io::Cursor::new(&mut bomb));
-        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-        zip.start_file("xl/worksheets/sheet1.xml", options).expect("entry");
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        zip.start_file("xl/worksheets/sheet1.xml", options)
+            .expect("entry");
         zip.write_all(b"<worksheet/>").expect("write");
         zip.finish().expect("zip");
     }
-    let directory = bomb.windows(4).position(|w| w == b"PK\x01\x02").expect("central directory");
+    let directory = bomb
+        .windows(4)
+        .position(|w| w == b"PK\x01\x02")
+        .expect("central directory");
     bomb[directory + 24..directory + 28].copy_from_slice(&0x8000_0000u32.to_le_bytes());
     let one_million_rows = {
         let mut text = String::from("id;class;drawn\n");
@@ -180,17 +326,32 @@ async fn malformed_files_are_refused_with_a_reason_and_leave_nothing() {
         text
     };
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("truncated.xlsx", workbook[..workbook.len() / 2].to_vec(), "damaged or truncated"),
+        (
+            "truncated.xlsx",
+            workbook[..workbook.len() / 2].to_vec(),
+            "damaged or truncated",
+        ),
         ("bomb.xlsx", bomb, "compression bomb"),
         ("empty.csv", Vec::new(), "The file is empty"),
         ("blank.csv", b";;\n;;\n".to_vec(), "every sheet is empty"),
-        ("photo.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(), "is not a spreadsheet"),
-        ("huge.csv", one_million_rows.into_bytes(), "more than 200000 rows"),
+        (
+            "photo.png",
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(),
+            "is not a spreadsheet",
+        ),
+        (
+            "huge.csv",
+            one_million_rows.into_bytes(),
+            "more than 200000 rows",
+        ),
     ];
     for (name, content, expected) in cases {
         let (status, location) = upload(&app, &admin, "/api/imports", "file", name, &content).await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
-        assert!(location.starts_with("/app/imports?error="), "{name}: {location}");
+        assert!(
+            location.starts_with("/app/imports?error="),
+            "{name}: {location}"
+        );
         let message: String = url_decode(location.split_once("error=").expect("error").1);
         assert!(message.contains(expected), "{name}: {message}");
     }
@@ -199,7 +360,8 @@ async fn malformed_files_are_refused_with_a_reason_and_leave_nothing() {
 }
 
 fn url_decode(text: &str) -> String {
-    let form: Vec<(String, String)> = serde_urlencoded::from_str(&format!("x={text}")).expect("urlencoded");
+    let form: Vec<(String, String)> =
+        serde_urlencoded::from_str(&format!("x={text}")).expect("urlencoded");
     form.into_iter().next().map(|(_, v)| v).unwrap_or_default()
 }
 
@@ -208,14 +370,33 @@ async fn the_canonical_workbook_goes_round_trip_through_the_importer() {
     let (pool, _owner, _) = fresh_database().await;
     let app = TestApp::with_pool(pool).await;
     let admin = signup(&app, "Banque Alpha", "ada@alpha.example").await;
-    let (status, workbook) = app.bytes(&admin, "/api/imports/workbook.xlsx?demo=true").await;
+    let (status, workbook) = app
+        .bytes(&admin, "/api/imports/workbook.xlsx?demo=true")
+        .await;
     assert_eq!(status, StatusCode::OK);
     let (_, location) = upload(&app, &admin, "/api/imports", "file", "demo.xlsx", &workbook).await;
-    let id = location.strip_prefix("/app/imports/").expect("mapping page").to_owned();
-    let proposal: ImportProposal = serde_json::from_str(&app.call(Some(&admin), "import", &[("id", &id)]).await.body).expect("proposal");
-    assert!(proposal.mapping.sheets.iter().all(|s| s.section.is_some()), "every canonical sheet is recognised");
+    let id = location
+        .strip_prefix("/app/imports/")
+        .expect("mapping page")
+        .to_owned();
+    let proposal: ImportProposal =
+        serde_json::from_str(&app.call(Some(&admin), "import", &[("id", &id)]).await.body)
+            .expect("proposal");
+    assert!(
+        proposal.mapping.sheets.iter().all(|s| s.section.is_some()),
+        "every canonical sheet is recognised"
+    );
     let mapping = serde_json::to_string(&proposal.mapping).expect("json");
-    let preview: ImportPreview = serde_json::from_str(&app.call(Some(&admin), "preview-import", &[("id", &id), ("mapping", &mapping)]).await.body).expect("preview");
+    let preview: ImportPreview = serde_json::from_str(
+        &app.call(
+            Some(&admin),
+            "preview-import",
+            &[("id", &id), ("mapping", &mapping)],
+        )
+        .await
+        .body,
+    )
+    .expect("preview");
     assert_eq!(preview.error_total, 0, "{:?}", preview.problems);
     let demo = prudentia::samples::demo_bank();
     let profile = prudentia::engine::resolve_profile(&demo, None).expect("profile");
@@ -227,7 +408,11 @@ async fn the_canonical_workbook_goes_round_trip_through_the_importer() {
     let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(blank)).expect("xlsx");
     let names = book.sheet_names();
     for section in Section::ALL {
-        assert!(names.iter().any(|n| n == section.key()), "{}", section.key());
+        assert!(
+            names.iter().any(|n| n == section.key()),
+            "{}",
+            section.key()
+        );
     }
     let exposures = book.worksheet_range("exposures").expect("sheet");
     assert_eq!(exposures.height(), 1, "headers only");
@@ -237,8 +422,17 @@ fn pdf_text(pdf: &[u8]) -> String {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("report.pdf");
     std::fs::write(&path, pdf).expect("write");
-    let out = Command::new("pdftotext").args(["-layout"]).arg(&path).arg("-").output().expect("pdftotext runs (make test installs poppler-utils)");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs (make test installs poppler-utils)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -252,17 +446,32 @@ impl SmtpServer {
     /// aiosmtpd, writing what it receives into a maildir.
     fn start(port: u16) -> SmtpServer {
         let python = std::env::var("PRUDENTIA_TEST_PYTHON").unwrap_or_else(|_| {
-            format!("{}/.cache/prudentia-tools/venv/bin/python", std::env::var("HOME").unwrap_or_default())
+            format!(
+                "{}/.cache/prudentia-tools/venv/bin/python",
+                std::env::var("HOME").unwrap_or_default()
+            )
         });
         let maildir = tempfile::tempdir().expect("maildir");
         let mut child = Command::new(python)
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
             .arg(maildir.path().join("box"))
             .spawn()
             .expect("aiosmtpd starts (make test installs it)");
         for _ in 0..100 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return SmtpServer { child, port, maildir };
+                return SmtpServer {
+                    child,
+                    port,
+                    maildir,
+                };
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
@@ -274,8 +483,12 @@ impl SmtpServer {
 
     fn received(&self) -> Vec<String> {
         let dir = self.maildir.path().join("box/new");
-        let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
-        entries.filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok()).collect()
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+            .collect()
     }
 }
 
@@ -287,7 +500,11 @@ impl Drop for SmtpServer {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
 }
 
 #[tokio::test]
@@ -298,40 +515,119 @@ async fn reports_hold_the_key_figures_keep_a_history_and_travel_by_mail() {
     let ana = join(&app, &admin, "ana@alpha.example", "Ana Analyst", "analyst").await;
     let vic = join(&app, &admin, "vic@alpha.example", "Vic Viewer", "viewer").await;
     let other = signup(&app, "Banque Beta", "bea@beta.example").await;
-    let created = app.call(Some(&ana), "create-simulation", &[("name", "Q4 plan"), ("source", "sample"), ("data", "")]).await;
+    let created = app
+        .call(
+            Some(&ana),
+            "create-simulation",
+            &[("name", "Q4 plan"), ("source", "sample"), ("data", "")],
+        )
+        .await;
     let simulation: String = serde_json::from_str(&created.body).expect("id");
-    let shared = app.call(Some(&ana), "share-simulation", &[("id", &simulation), ("sharing", "tenant")]).await;
+    let shared = app
+        .call(
+            Some(&ana),
+            "share-simulation",
+            &[("id", &simulation), ("sharing", "tenant")],
+        )
+        .await;
     assert!(shared.ok(), "{}", shared.body);
-    let view: SimulationView = serde_json::from_str(&app.call(Some(&ana), "simulation", &[("id", &simulation)]).await.body).expect("view");
+    let view: SimulationView = serde_json::from_str(
+        &app.call(Some(&ana), "simulation", &[("id", &simulation)])
+            .await
+            .body,
+    )
+    .expect("view");
     let cet1 = view.baseline.ratios.cet1.expect("cet1");
 
     // A template of the tenant, and the branding.
-    let saved = app.call(Some(&ana), "save-report-template", &[("name", "Board pack"), ("title", "Capital position for the board"), ("sections[0]", "summary"), ("sections[1]", "metrics"), ("sections[2]", "tables"), ("sections[3]", "appendix"), ("footer", "Banque Alpha – internal")]).await;
+    let saved = app
+        .call(
+            Some(&ana),
+            "save-report-template",
+            &[
+                ("name", "Board pack"),
+                ("title", "Capital position for the board"),
+                ("sections[0]", "summary"),
+                ("sections[1]", "metrics"),
+                ("sections[2]", "tables"),
+                ("sections[3]", "appendix"),
+                ("footer", "Banque Alpha – internal"),
+            ],
+        )
+        .await;
     assert!(saved.ok(), "{}", saved.body);
     let template: String = serde_json::from_str(&saved.body).expect("id");
-    let colours = app.call(Some(&admin), "set-branding-colours", &[("primary", "#004488"), ("accent", "#dd6600")]).await;
+    let colours = app
+        .call(
+            Some(&admin),
+            "set-branding-colours",
+            &[("primary", "#004488"), ("accent", "#dd6600")],
+        )
+        .await;
     assert!(colours.ok(), "{}", colours.body);
-    assert_eq!(app.call(Some(&ana), "set-branding-colours", &[("primary", "#004488"), ("accent", "#dd6600")]).await.status, StatusCode::FORBIDDEN);
-    let (status, location) = upload(&app, &admin, "/api/branding/logo", "logo", "logo.exe", b"MZ\x90\0binary").await;
+    assert_eq!(
+        app.call(
+            Some(&ana),
+            "set-branding-colours",
+            &[("primary", "#004488"), ("accent", "#dd6600")]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let (status, location) = upload(
+        &app,
+        &admin,
+        "/api/branding/logo",
+        "logo",
+        "logo.exe",
+        b"MZ\x90\0binary",
+    )
+    .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    assert!(url_decode(location.split_once("error=").expect("refused").1).contains("PNG, JPEG or SVG"));
+    assert!(
+        url_decode(location.split_once("error=").expect("refused").1).contains("PNG, JPEG or SVG")
+    );
     let svg = br##"<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><rect width="120" height="40" fill="#004488"/></svg>"##;
     let (_, location) = upload(&app, &admin, "/api/branding/logo", "logo", "logo.svg", svg).await;
     assert_eq!(location, "/app/reports/settings");
 
-    let generated = app.call(Some(&ana), "generate-report", &[("simulation", &simulation), ("version", ""), ("scenario", ""), ("template", &template), ("format", "pdf")]).await;
+    let generated = app
+        .call(
+            Some(&ana),
+            "generate-report",
+            &[
+                ("simulation", &simulation),
+                ("version", ""),
+                ("scenario", ""),
+                ("template", &template),
+                ("format", "pdf"),
+            ],
+        )
+        .await;
     assert!(generated.ok(), "{}", generated.body);
     let pdf_id: String = serde_json::from_str(&generated.body).expect("id");
-    let (status, pdf) = app.bytes(&ana, &format!("/api/reports/{pdf_id}/download")).await;
+    let (status, pdf) = app
+        .bytes(&ana, &format!("/api/reports/{pdf_id}/download"))
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(pdf.starts_with(b"%PDF"));
     let text = pdf_text(&pdf);
     assert!(text.contains("Capital position for the board"), "{text}");
-    assert!(text.contains(&format!("{:.2} %", cet1 * 100.0)), "CET1 in the PDF: {text}");
-    assert!(text.contains("KM1") && text.contains("OV1") && text.contains("CR5"), "{text}");
+    assert!(
+        text.contains(&format!("{:.2} %", cet1 * 100.0)),
+        "CET1 in the PDF: {text}"
+    );
+    assert!(
+        text.contains("KM1") && text.contains("OV1") && text.contains("CR5"),
+        "{text}"
+    );
     assert!(text.contains("Banque Alpha – internal"));
     assert!(text.contains("Page 2 of"), "{text}");
-    assert!(!text.contains("Charts\n"), "the template leaves the charts out");
+    assert!(
+        !text.contains("Charts\n"),
+        "the template leaves the charts out"
+    );
 
     // One status rule: a scenario that puts CET1 inside its buffers reads
     // "Inside buffers" in the PDF, as on the dashboard (model::status), and
@@ -339,85 +635,287 @@ async fn reports_hold_the_key_figures_keep_a_history_and_travel_by_mail() {
     let b = &view.baseline;
     let target = b.requirements.cet1 - b.requirements.cbr / 2.0;
     let action = (target - cet1) * b.rwa.total;
-    let edits = format!(r#"[{{"op": "add_capital", "tier": "cet1", "label": "Loss", "amount": {action}}}]"#);
-    let saved = app.call(Some(&ana), "save-scenario", &[("id", &simulation), ("name", "Inside buffers"), ("edits", &edits)]).await;
+    let edits = format!(
+        r#"[{{"op": "add_capital", "tier": "cet1", "label": "Loss", "amount": {action}}}]"#
+    );
+    let saved = app
+        .call(
+            Some(&ana),
+            "save-scenario",
+            &[
+                ("id", &simulation),
+                ("name", "Inside buffers"),
+                ("edits", &edits),
+            ],
+        )
+        .await;
     assert!(saved.ok(), "{}", saved.body);
-    let view_after: SimulationView = serde_json::from_str(&app.call(Some(&ana), "simulation", &[("id", &simulation)]).await.body).expect("view");
-    let scenario = view_after.scenarios.iter().find(|s| s.name == "Inside buffers").expect("saved").scenario_id.0.to_string();
+    let view_after: SimulationView = serde_json::from_str(
+        &app.call(Some(&ana), "simulation", &[("id", &simulation)])
+            .await
+            .body,
+    )
+    .expect("view");
+    let scenario = view_after
+        .scenarios
+        .iter()
+        .find(|s| s.name == "Inside buffers")
+        .expect("saved")
+        .scenario_id
+        .0
+        .to_string();
     // The simulation holds the demo bank: the engine gives the scenario's figures.
     let demo = prudentia::samples::demo_bank();
     let profile = prudentia::engine::resolve_profile(&demo, None).expect("profile");
-    let (changed, changed_profile) = prudentia::engine::scenario::Scenario::from_json_str(&format!(r#"{{"edits": {edits}}}"#))
-        .expect("edits")
-        .apply(&demo, &profile)
-        .expect("applies");
+    let (changed, changed_profile) =
+        prudentia::engine::scenario::Scenario::from_json_str(&format!(r#"{{"edits": {edits}}}"#))
+            .expect("edits")
+            .apply(&demo, &profile)
+            .expect("applies");
     let after = prudentia::engine::compute(&changed, &changed_profile, &Default::default());
-    assert_eq!(prudentia::engine::compute(&demo, &profile, &Default::default()), view.baseline, "the demo bank");
-    let generated = app.call(Some(&ana), "generate-report", &[("simulation", &simulation), ("version", ""), ("scenario", &scenario), ("template", &template), ("format", "pdf")]).await;
+    assert_eq!(
+        prudentia::engine::compute(&demo, &profile, &Default::default()),
+        view.baseline,
+        "the demo bank"
+    );
+    let generated = app
+        .call(
+            Some(&ana),
+            "generate-report",
+            &[
+                ("simulation", &simulation),
+                ("version", ""),
+                ("scenario", &scenario),
+                ("template", &template),
+                ("format", "pdf"),
+            ],
+        )
+        .await;
     assert!(generated.ok(), "{}", generated.body);
     let scenario_pdf: String = serde_json::from_str(&generated.body).expect("id");
-    let text = pdf_text(&app.bytes(&ana, &format!("/api/reports/{scenario_pdf}/download")).await.1);
+    let text = pdf_text(
+        &app.bytes(&ana, &format!("/api/reports/{scenario_pdf}/download"))
+            .await
+            .1,
+    );
     let statuses = prudentia::model::status::metrics(&after);
-    assert_eq!(statuses[0].status, Some(prudentia::model::status::Status::InsideBuffers));
-    for m in statuses.iter().filter(|m| m.key != prudentia::model::status::LARGE_EXPOSURE) {
-        let row = text.lines().find(|l| l.trim_start().starts_with(m.label)).unwrap_or_else(|| panic!("{} row: {text}", m.label));
+    assert_eq!(
+        statuses[0].status,
+        Some(prudentia::model::status::Status::InsideBuffers)
+    );
+    for m in statuses
+        .iter()
+        .filter(|m| m.key != prudentia::model::status::LARGE_EXPOSURE)
+    {
+        let row = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(m.label))
+            .unwrap_or_else(|| panic!("{} row: {text}", m.label));
         let label = m.status.map_or("n/a", |s| s.label());
-        assert!(row.contains(label), "{}: the dashboard says {label}, the PDF {row}", m.label);
+        assert!(
+            row.contains(label),
+            "{}: the dashboard says {label}, the PDF {row}",
+            m.label
+        );
     }
 
-    let generated = app.call(Some(&ana), "generate-report", &[("simulation", &simulation), ("version", "1"), ("scenario", ""), ("template", ""), ("format", "xlsx")]).await;
+    let generated = app
+        .call(
+            Some(&ana),
+            "generate-report",
+            &[
+                ("simulation", &simulation),
+                ("version", "1"),
+                ("scenario", ""),
+                ("template", ""),
+                ("format", "xlsx"),
+            ],
+        )
+        .await;
     let xlsx_id: String = serde_json::from_str(&generated.body).expect("id");
-    let (_, xlsx) = app.bytes(&vic, &format!("/api/reports/{xlsx_id}/download")).await;
+    let (_, xlsx) = app
+        .bytes(&vic, &format!("/api/reports/{xlsx_id}/download"))
+        .await;
     let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(xlsx)).expect("xlsx");
     let km1 = book.worksheet_range("KM1").expect("KM1");
-    let row = km1.rows().find(|r| r.get(1).map(|c| c.to_string()) == Some("CET1 ratio".into())).expect("CET1 row");
+    let row = km1
+        .rows()
+        .find(|r| r.get(1).map(|c| c.to_string()) == Some("CET1 ratio".into()))
+        .expect("CET1 row");
     assert_eq!(row[2].as_f64(), Some(cet1));
     let ov1 = book.worksheet_range("OV1").expect("OV1");
-    let total = ov1.rows().find(|r| r.get(1).map(|c| c.to_string()) == Some("Total".into())).expect("total");
+    let total = ov1
+        .rows()
+        .find(|r| r.get(1).map(|c| c.to_string()) == Some("Total".into()))
+        .expect("total");
     assert_eq!(total[2].as_f64(), Some(view.baseline.rwa.total));
     let cr5 = book.worksheet_range("CR5").expect("CR5");
-    let cr5_total = cr5.rows().find(|r| r.get(1).map(|c| c.to_string()) == Some("Total".into())).expect("total");
-    let rwa = cr5_total.iter().rev().find_map(|c| c.as_f64()).expect("rwa");
-    assert!((rwa - view.baseline.rwa.credit).abs() < 1.0, "{rwa} vs {}", view.baseline.rwa.credit);
-    assert!(book.sheet_names().iter().any(|n| n == "exposures"), "the data follows the tables");
+    let cr5_total = cr5
+        .rows()
+        .find(|r| r.get(1).map(|c| c.to_string()) == Some("Total".into()))
+        .expect("total");
+    let rwa = cr5_total
+        .iter()
+        .rev()
+        .find_map(|c| c.as_f64())
+        .expect("rwa");
+    assert!(
+        (rwa - view.baseline.rwa.credit).abs() < 1.0,
+        "{rwa} vs {}",
+        view.baseline.rwa.credit
+    );
+    assert!(
+        book.sheet_names().iter().any(|n| n == "exposures"),
+        "the data follows the tables"
+    );
 
     // History: everyone who sees the simulation; not another tenant.
-    let history: Vec<ReportSummary> = serde_json::from_str(&app.call(Some(&vic), "reports", &[]).await.body).expect("list");
+    let history: Vec<ReportSummary> =
+        serde_json::from_str(&app.call(Some(&vic), "reports", &[]).await.body).expect("list");
     assert_eq!(history.len(), 3, "two PDFs and a workbook");
     assert!(app.call(Some(&other), "reports", &[]).await.body.trim() == "[]");
-    assert_eq!(app.bytes(&other, &format!("/api/reports/{pdf_id}/download")).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(app.call(Some(&vic), "delete-report", &[("id", &xlsx_id)]).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.call(Some(&vic), "generate-report", &[("simulation", &simulation), ("version", ""), ("scenario", ""), ("template", ""), ("format", "pdf")]).await.status, StatusCode::FORBIDDEN);
-    assert!(app.call(Some(&ana), "delete-report", &[("id", &xlsx_id)]).await.ok());
-    assert_eq!(app.bytes(&ana, &format!("/api/reports/{xlsx_id}/download")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.bytes(&other, &format!("/api/reports/{pdf_id}/download"))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.call(Some(&vic), "delete-report", &[("id", &xlsx_id)])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.call(
+            Some(&vic),
+            "generate-report",
+            &[
+                ("simulation", &simulation),
+                ("version", ""),
+                ("scenario", ""),
+                ("template", ""),
+                ("format", "pdf")
+            ]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert!(
+        app.call(Some(&ana), "delete-report", &[("id", &xlsx_id)])
+            .await
+            .ok()
+    );
+    assert_eq!(
+        app.bytes(&ana, &format!("/api/reports/{xlsx_id}/download"))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
 
     // Mail: a bad address is refused; outside addresses only once the admin
     // allows their domain; then the report goes to two people.
-    let refused = app.call(Some(&ana), "send-report", &[("id", &pdf_id), ("recipients", "cfo@alpha.example, not-an-address"), ("message", ""), ("attach", "on")]).await;
+    let refused = app
+        .call(
+            Some(&ana),
+            "send-report",
+            &[
+                ("id", &pdf_id),
+                ("recipients", "cfo@alpha.example, not-an-address"),
+                ("message", ""),
+                ("attach", "on"),
+            ],
+        )
+        .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let outside = app.call(Some(&ana), "send-report", &[("id", &pdf_id), ("recipients", "cfo@alpha.example"), ("message", ""), ("attach", "on")]).await;
+    let outside = app
+        .call(
+            Some(&ana),
+            "send-report",
+            &[
+                ("id", &pdf_id),
+                ("recipients", "cfo@alpha.example"),
+                ("message", ""),
+                ("attach", "on"),
+            ],
+        )
+        .await;
     assert_eq!(outside.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(outside.body.contains("cfo@alpha.example may not receive reports"), "{}", outside.body);
-    assert_eq!(app.call(Some(&ana), "set-mail-policy", &[("outside", "any"), ("domains", "")]).await.status, StatusCode::FORBIDDEN, "admins only");
-    let allowed = app.call(Some(&admin), "set-mail-policy", &[("outside", "domains"), ("domains", "alpha.example")]).await;
+    assert!(
+        outside
+            .body
+            .contains("cfo@alpha.example may not receive reports"),
+        "{}",
+        outside.body
+    );
+    assert_eq!(
+        app.call(
+            Some(&ana),
+            "set-mail-policy",
+            &[("outside", "any"), ("domains", "")]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN,
+        "admins only"
+    );
+    let allowed = app
+        .call(
+            Some(&admin),
+            "set-mail-policy",
+            &[("outside", "domains"), ("domains", "alpha.example")],
+        )
+        .await;
     assert!(allowed.ok(), "{}", allowed.body);
-    let sent = app.call(Some(&ana), "send-report", &[("id", &pdf_id), ("recipients", "cfo@alpha.example; risk@alpha.example"), ("message", "For Thursday's committee."), ("attach", "on")]).await;
+    let sent = app
+        .call(
+            Some(&ana),
+            "send-report",
+            &[
+                ("id", &pdf_id),
+                ("recipients", "cfo@alpha.example; risk@alpha.example"),
+                ("message", "For Thursday's committee."),
+                ("attach", "on"),
+            ],
+        )
+        .await;
     assert!(sent.ok(), "{}", sent.body);
 
     // The SMTP server is down: the attempt fails and is retried later.
     let port = free_port();
-    let mailer = prudentia::server::reports::mailer::Mailer::new(&format!("smtp://127.0.0.1:{port}"), "Prudentia <no-reply@prudentia.test>").expect("mailer");
+    let mailer = prudentia::server::reports::mailer::Mailer::new(
+        &format!("smtp://127.0.0.1:{port}"),
+        "Prudentia <no-reply@prudentia.test>",
+    )
+    .expect("mailer");
     let queued_before = count(&owner, "outbound_emails WHERE sent_at IS NULL").await;
     assert_eq!(mailer.deliver_due(&pool).await.expect("queue"), 0);
-    let failed: i64 = count(&owner, "outbound_emails WHERE attempts = 1 AND last_error IS NOT NULL AND next_attempt_at > now()").await;
+    let failed: i64 = count(
+        &owner,
+        "outbound_emails WHERE attempts = 1 AND last_error IS NOT NULL AND next_attempt_at > now()",
+    )
+    .await;
     assert_eq!(failed, queued_before);
-    sqlx::query("UPDATE outbound_emails SET next_attempt_at = now()").execute(&owner).await.expect("due now");
+    sqlx::query("UPDATE outbound_emails SET next_attempt_at = now()")
+        .execute(&owner)
+        .await
+        .expect("due now");
     let server = SmtpServer::start(port);
     assert_eq!(server.port, port);
-    assert_eq!(mailer.deliver_due(&pool).await.expect("queue"), queued_before as usize);
-    assert_eq!(count(&owner, "outbound_emails WHERE sent_at IS NULL").await, 0);
+    assert_eq!(
+        mailer.deliver_due(&pool).await.expect("queue"),
+        queued_before as usize
+    );
+    assert_eq!(
+        count(&owner, "outbound_emails WHERE sent_at IS NULL").await,
+        0
+    );
     let received = server.received();
-    let report_mail: Vec<&String> = received.iter().filter(|m| m.contains("Subject: Prudentia report")).collect();
+    let report_mail: Vec<&String> = received
+        .iter()
+        .filter(|m| m.contains("Subject: Prudentia report"))
+        .collect();
     assert_eq!(report_mail.len(), 2, "{received:?}");
     let mail = report_mail[0];
     assert!(mail.contains("For Thursday's committee."));
@@ -438,29 +936,81 @@ async fn merged_titles_and_formulas_are_read_as_the_spreadsheet_shows_them() {
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet().set_name("Portefeuille").expect("name");
     let title = rust_xlsxwriter::Format::new().set_bold();
-    sheet.merge_range(0, 0, 0, 3, "Portefeuille crédit au 31/12/2025", &title).expect("merge");
-    for (c, header) in ["Référence", "Catégorie d'exposition", "Encours", "Pays"].iter().enumerate() {
+    sheet
+        .merge_range(0, 0, 0, 3, "Portefeuille crédit au 31/12/2025", &title)
+        .expect("merge");
+    for (c, header) in ["Référence", "Catégorie d'exposition", "Encours", "Pays"]
+        .iter()
+        .enumerate()
+    {
         sheet.write_string(1, c as u16, *header).expect("header");
     }
     sheet.write_string(2, 0, "F-1").expect("cell");
     sheet.write_string(2, 1, "Entreprises").expect("cell");
-    sheet.write_formula(2, 2, rust_xlsxwriter::Formula::new("=100*2").set_result("200")).expect("formula");
+    sheet
+        .write_formula(
+            2,
+            2,
+            rust_xlsxwriter::Formula::new("=100*2").set_result("200"),
+        )
+        .expect("formula");
     sheet.write_string(2, 3, "FR").expect("cell");
     sheet.write_string(3, 0, "F-2").expect("cell");
     sheet.write_string(3, 1, "Entreprises").expect("cell");
-    sheet.write_formula(3, 2, rust_xlsxwriter::Formula::new("=C3/0").set_result("#DIV/0!")).expect("formula");
+    sheet
+        .write_formula(
+            3,
+            2,
+            rust_xlsxwriter::Formula::new("=C3/0").set_result("#DIV/0!"),
+        )
+        .expect("formula");
     let bytes = book.save_to_buffer().expect("xlsx");
 
-    let (_, location) = upload(&app, &admin, "/api/imports", "file", "portefeuille.xlsx", &bytes).await;
-    let id = location.strip_prefix("/app/imports/").expect("mapping page").to_owned();
-    let proposal: ImportProposal = serde_json::from_str(&app.call(Some(&admin), "import", &[("id", &id)]).await.body).expect("proposal");
+    let (_, location) = upload(
+        &app,
+        &admin,
+        "/api/imports",
+        "file",
+        "portefeuille.xlsx",
+        &bytes,
+    )
+    .await;
+    let id = location
+        .strip_prefix("/app/imports/")
+        .expect("mapping page")
+        .to_owned();
+    let proposal: ImportProposal =
+        serde_json::from_str(&app.call(Some(&admin), "import", &[("id", &id)]).await.body)
+            .expect("proposal");
     let sheet = &proposal.mapping.sheets[0];
-    assert_eq!((sheet.section, sheet.header_row, sheet.data_rows), (Some(Section::Exposures), 2, 2));
+    assert_eq!(
+        (sheet.section, sheet.header_row, sheet.data_rows),
+        (Some(Section::Exposures), 2, 2)
+    );
     let mapping = serde_json::to_string(&proposal.mapping).expect("json");
-    let preview: ImportPreview = serde_json::from_str(&app.call(Some(&admin), "preview-import", &[("id", &id), ("mapping", &mapping)]).await.body).expect("preview");
+    let preview: ImportPreview = serde_json::from_str(
+        &app.call(
+            Some(&admin),
+            "preview-import",
+            &[("id", &id), ("mapping", &mapping)],
+        )
+        .await
+        .body,
+    )
+    .expect("preview");
     assert_eq!(preview.error_total, 1, "{:?}", preview.problems);
     let problem = &preview.problems[0];
-    assert_eq!((problem.row, problem.column.as_deref()), (Some(4), Some("C (Encours)")));
-    assert!(problem.message.contains("spreadsheet error #DIV/0!"), "{}", problem.message);
-    assert_eq!(preview.totals[0].drawn, 200.0, "the cached result of a formula is its value");
+    assert_eq!(
+        (problem.row, problem.column.as_deref()),
+        (Some(4), Some("C (Encours)"))
+    );
+    assert!(
+        problem.message.contains("spreadsheet error #DIV/0!"),
+        "{}",
+        problem.message
+    );
+    assert_eq!(
+        preview.totals[0].drawn, 200.0,
+        "the cached result of a formula is its value"
+    );
 }

@@ -58,7 +58,11 @@ async fn a_simulation_keeps_every_line_and_a_saved_scenario_has_the_engines_figu
     .expect("rows");
     assert_eq!(
         rows,
-        serde_json::to_value(&demo.exposures).expect("json").as_array().cloned().expect("lines"),
+        serde_json::to_value(&demo.exposures)
+            .expect("json")
+            .as_array()
+            .cloned()
+            .expect("lines"),
         "the rows of record hold the same lines, in order"
     );
     // Strings COPY must escape (backslashes, tabs, newlines, quotes) arrive
@@ -66,17 +70,20 @@ async fn a_simulation_keeps_every_line_and_a_saved_scenario_has_the_engines_figu
     let tricky = r#"{"exposures": [{"id": "A\\B\t\"C\"\n", "class": "corporate", "drawn": 5,
         "counterparty_id": "Société \\ Générale\r"}]}"#;
     let created = app
-        .call(Some(&alice), "create-simulation", &[("name", "Tricky"), ("source", "json"), ("data", tricky)])
+        .call(
+            Some(&alice),
+            "create-simulation",
+            &[("name", "Tricky"), ("source", "json"), ("data", tricky)],
+        )
         .await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.body);
     let tricky_id: String = serde_json::from_str(&created.body).expect("id");
-    let stored: serde_json::Value = sqlx::query_scalar(
-        "SELECT line FROM exposure_lines WHERE simulation_id::text = $1",
-    )
-    .bind(&tricky_id)
-    .fetch_one(&owner)
-    .await
-    .expect("row");
+    let stored: serde_json::Value =
+        sqlx::query_scalar("SELECT line FROM exposure_lines WHERE simulation_id::text = $1")
+            .bind(&tricky_id)
+            .fetch_one(&owner)
+            .await
+            .expect("row");
     assert_eq!(stored["id"], "A\\B\t\"C\"\n");
     assert_eq!(stored["counterparty_id"], "Société \\ Générale\r");
     assert_eq!(view.header.exposures.len(), 0, "the page carries no line");

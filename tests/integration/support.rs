@@ -157,7 +157,8 @@ impl TestApp {
     }
 
     async fn build(pool: PgPool, per_hour: u32, api_rate: u32) -> Self {
-        let public = PublicUrl::new(None, SocketAddr::from(([127, 0, 0, 1], 3000))).expect("public URL");
+        let public =
+            PublicUrl::new(None, SocketAddr::from(([127, 0, 0, 1], 3000))).expect("public URL");
         Self::build_at(pool, per_hour, api_rate, public).await
     }
 
@@ -169,7 +170,9 @@ impl TestApp {
                 .build(),
             pool: pool.clone(),
             api: Arc::new(prudentia::server::rest::ApiState::new(
-                prudentia::server::auth::tokens::KeyRing::load(&pool).await.expect("API keys"),
+                prudentia::server::auth::tokens::KeyRing::load(&pool)
+                    .await
+                    .expect("API keys"),
                 prudentia::server::rest::limits::ApiLimits::new(
                     NonZeroU32::new(api_rate).expect("non-zero rate"),
                     NonZeroU32::new(api_rate).expect("non-zero burst"),
@@ -372,6 +375,11 @@ pub async fn sign_up_and_log_in(
     let login = app
         .call(None, "login", &[("email", email), ("password", password)])
         .await;
-    assert!(login.ok(), "log-in after sign-up: {} {}", login.status, login.body);
+    assert!(
+        login.ok(),
+        "log-in after sign-up: {} {}",
+        login.status,
+        login.body
+    );
     login.cookie.expect("a session cookie after log-in")
 }

@@ -622,7 +622,11 @@ async fn the_author_of_a_version_cannot_approve_it_even_when_a_colleague_submitt
     let b = bank().await;
     assert!(
         b.app
-            .call(Some(&b.admin), "set-approver-role", &[("approver_role", "analyst")])
+            .call(
+                Some(&b.admin),
+                "set-approver-role",
+                &[("approver_role", "analyst")]
+            )
             .await
             .ok()
     );
@@ -640,7 +644,10 @@ async fn the_author_of_a_version_cannot_approve_it_even_when_a_colleague_submitt
     )
     .execute(&b.owner)
     .await;
-    assert!(forced.is_err(), "the database refuses the author's approval");
+    assert!(
+        forced.is_err(),
+        "the database refuses the author's approval"
+    );
     let (status, body) = b.review(&b.bob, 1, "approve", "").await;
     assert_eq!(status, StatusCode::OK, "a third person may: {body}");
 }

@@ -4,8 +4,8 @@
 
 use crate::api::workflow::{AddComment, ReviewVersion, changes_from_previous, version_comments};
 use crate::app::components::form::{FormAlert, FormField, field_error, form_error};
-use crate::model::workflow::{Review, ReviewStatus, VersionChanges};
 use crate::model::money::percent;
+use crate::model::workflow::{Review, ReviewStatus, VersionChanges};
 use leptos::prelude::*;
 
 fn status_class(status: ReviewStatus) -> &'static str {

@@ -6,7 +6,8 @@ use crate::api::imports::{CommitImport, PreviewImport, open_import};
 use crate::app::components::form::{FormAlert, field_error, form_error};
 use crate::app::components::workspace::Workspace;
 use crate::model::import::{
-    AmountUnit, ImportPreview, ImportProposal, Mapping, MatchSource, Section, SectionFields, Severity,
+    AmountUnit, ImportPreview, ImportProposal, Mapping, MatchSource, Section, SectionFields,
+    Severity,
 };
 use crate::model::money::{amount, percent};
 use leptos::prelude::*;
@@ -87,7 +88,13 @@ fn confidence_label(confidence: f32, source: MatchSource) -> String {
 
 #[component]
 fn MappingEditor(proposal: ImportProposal) -> impl IntoView {
-    let ImportProposal { import_id, file_name, size_bytes, mapping, catalogue } = proposal;
+    let ImportProposal {
+        import_id,
+        file_name,
+        size_bytes,
+        mapping,
+        catalogue,
+    } = proposal;
     let id = import_id.to_string();
     let mapping = RwSignal::new(mapping);
     let catalogue = StoredValue::new(catalogue);
@@ -98,25 +105,37 @@ fn MappingEditor(proposal: ImportProposal) -> impl IntoView {
     let name_error = field_error(commit.value(), "name");
     let file_error = field_error(commit.value(), "file");
     let mapping_error = field_error(preview.value(), "mapping");
-    let default_name = file_name.rsplit_once('.').map_or(file_name.clone(), |(stem, _)| stem.to_owned());
+    let default_name = file_name
+        .rsplit_once('.')
+        .map_or(file_name.clone(), |(stem, _)| stem.to_owned());
     let name = RwSignal::new(default_name);
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(simulation)) = commit.value().get() {
-            navigate(&format!("/app/simulations/{simulation}"), Default::default());
+            navigate(
+                &format!("/app/simulations/{simulation}"),
+                Default::default(),
+            );
         }
     });
     let json = move || serde_json::to_string(&mapping.get()).unwrap_or_default();
     let run_preview = {
         let id = id.clone();
         move |_| {
-            preview.dispatch(PreviewImport { id: id.clone(), mapping: json() });
+            preview.dispatch(PreviewImport {
+                id: id.clone(),
+                mapping: json(),
+            });
         }
     };
     let run_commit = {
         let id = id.clone();
         move |_| {
-            commit.dispatch(CommitImport { id: id.clone(), mapping: json(), name: name.get_untracked() });
+            commit.dispatch(CommitImport {
+                id: id.clone(),
+                mapping: json(),
+                name: name.get_untracked(),
+            });
         }
     };
     // A changed mapping makes the last preview stale.
@@ -182,11 +201,19 @@ fn MappingEditor(proposal: ImportProposal) -> impl IntoView {
 }
 
 #[component]
-fn SheetEditor(index: usize, mapping: RwSignal<Mapping>, catalogue: StoredValue<Vec<SectionFields>>) -> impl IntoView {
+fn SheetEditor(
+    index: usize,
+    mapping: RwSignal<Mapping>,
+    catalogue: StoredValue<Vec<SectionFields>>,
+) -> impl IntoView {
     let sheet = move || mapping.with(|m| m.sheets[index].clone());
     let initial = sheet();
     let fields_of = move |section: Option<Section>| {
-        catalogue.with_value(|c| section.and_then(|s| c.iter().find(|f| f.section == s).map(|f| f.fields.clone())).unwrap_or_default())
+        catalogue.with_value(|c| {
+            section
+                .and_then(|s| c.iter().find(|f| f.section == s).map(|f| f.fields.clone()))
+                .unwrap_or_default()
+        })
     };
     let set_section = move |value: String| {
         mapping.update(|m| {
@@ -269,7 +296,15 @@ fn SheetEditor(index: usize, mapping: RwSignal<Mapping>, catalogue: StoredValue<
 
 #[component]
 fn PreviewView(preview: ImportPreview) -> impl IntoView {
-    let ImportPreview { problems, error_total, warning_total, sections, sample, totals, results } = preview;
+    let ImportPreview {
+        problems,
+        error_total,
+        warning_total,
+        sections,
+        sample,
+        totals,
+        results,
+    } = preview;
     let shown = problems.len();
     view! {
         <section class="card" data-testid="import-preview">

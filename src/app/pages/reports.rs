@@ -31,7 +31,10 @@ fn Reports(can_edit: bool) -> impl IntoView {
     let generate = ServerAction::<GenerateReport>::new();
     let delete = ServerAction::<DeleteReport>::new();
     let send = ServerAction::<SendReport>::new();
-    let history = Resource::new(move || (generate.version().get(), delete.version().get()), |_| list_reports());
+    let history = Resource::new(
+        move || (generate.version().get(), delete.version().get()),
+        |_| list_reports(),
+    );
     let generate_alert = form_error(generate.value());
     let delete_alert = form_error(delete.value());
     view! {
@@ -73,7 +76,13 @@ fn GenerateForm(generate: ServerAction<GenerateReport>) -> impl IntoView {
     // Versions and scenarios of the chosen simulation, read in the browser.
     let view_of = LocalResource::new(move || {
         let id = chosen.get();
-        async move { if id.is_empty() { None } else { open_simulation(id, None).await.ok() } }
+        async move {
+            if id.is_empty() {
+                None
+            } else {
+                open_simulation(id, None).await.ok()
+            }
+        }
     });
     view! {
         <ActionForm action=generate attr:class="stack-form" attr:data-testid="generate-report">
@@ -132,7 +141,12 @@ fn GenerateForm(generate: ServerAction<GenerateReport>) -> impl IntoView {
 }
 
 #[component]
-fn ReportRow(report: ReportSummary, can_edit: bool, delete: ServerAction<DeleteReport>, send: ServerAction<SendReport>) -> impl IntoView {
+fn ReportRow(
+    report: ReportSummary,
+    can_edit: bool,
+    delete: ServerAction<DeleteReport>,
+    send: ServerAction<SendReport>,
+) -> impl IntoView {
     let id = report.report_id.to_string();
     let href = format!("/api/reports/{id}/download");
     let delete_id = id.clone();
@@ -195,14 +209,19 @@ where
     let save = ServerAction::<SaveReportTemplate>::new();
     let remove = ServerAction::<DeleteReportTemplate>::new();
     let colours = ServerAction::<SetBrandingColours>::new();
-    let templates = Resource::new(move || (save.version().get(), remove.version().get()), |_| report_templates());
+    let templates = Resource::new(
+        move || (save.version().get(), remove.version().get()),
+        |_| report_templates(),
+    );
     let branding = Resource::new(move || colours.version().get(), |_| load_branding());
     let name_error = field_error(save.value(), "name");
     let title_error = field_error(save.value(), "title");
     let sections_error = field_error(save.value(), "sections");
     let footer_error = field_error(save.value(), "footer");
     let save_alert = form_error(save.value());
-    let colour_error = move || field_error(colours.value(), "primary")().or_else(field_error(colours.value(), "accent"));
+    let colour_error = move || {
+        field_error(colours.value(), "primary")().or_else(field_error(colours.value(), "accent"))
+    };
     view! {
         <h1>"Report templates and branding"</h1>
         <h2>"Templates"</h2>

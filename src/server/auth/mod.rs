@@ -72,14 +72,18 @@ pub fn set_credential_turns(pool_size: u32) {
 /// A turn at checking credentials, or `Busy` after a short wait.
 pub async fn credential_turn() -> Result<tokio::sync::SemaphorePermit<'static>, AppError> {
     let turns = CREDENTIAL_TURNS.get_or_init(|| {
-        tokio::sync::Semaphore::new((crate::server::config::PoolSettings::default().max_connections / 2) as usize)
+        tokio::sync::Semaphore::new(
+            (crate::server::config::PoolSettings::default().max_connections / 2) as usize,
+        )
     });
     match tokio::time::timeout(CREDENTIAL_WAIT, turns.acquire()).await {
         Ok(Ok(turn)) => Ok(turn),
         Ok(Err(_)) => Err(AppError::Internal),
         Err(_) => {
             tracing::warn!("credential checks at capacity: request turned away");
-            Err(AppError::Busy { retry_after_secs: 1 })
+            Err(AppError::Busy {
+                retry_after_secs: 1,
+            })
         }
     }
 }

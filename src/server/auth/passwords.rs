@@ -32,12 +32,16 @@ fn turns() -> &'static tokio::sync::Semaphore {
 }
 
 /// Runs `work` on the blocking pool once a turn is free.
-async fn hashing<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+async fn hashing<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
     let turn = tokio::time::timeout(TURN_WAIT, turns().acquire())
         .await
         .map_err(|_| {
             tracing::warn!("password hashing is at capacity: request turned away");
-            AppError::Busy { retry_after_secs: 1 }
+            AppError::Busy {
+                retry_after_secs: 1,
+            }
         })?
         .map_err(|_| AppError::Internal)?;
     let result = tokio::task::spawn_blocking(work).await.map_err(|error| {
@@ -132,9 +136,21 @@ mod tests {
     async fn a_hash_verifies_its_password_only() {
         let h = hash("a long enough passphrase".into()).await.expect("hash");
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(verify("a long enough passphrase".into(), Some(h.clone())).await.expect("verified"));
-        assert!(!verify("another passphrase!".into(), Some(h)).await.expect("verified"));
-        assert!(!verify("a long enough passphrase".into(), None).await.expect("verified"));
+        assert!(
+            verify("a long enough passphrase".into(), Some(h.clone()))
+                .await
+                .expect("verified")
+        );
+        assert!(
+            !verify("another passphrase!".into(), Some(h))
+                .await
+                .expect("verified")
+        );
+        assert!(
+            !verify("a long enough passphrase".into(), None)
+                .await
+                .expect("verified")
+        );
     }
 
     #[test]

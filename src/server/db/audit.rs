@@ -39,7 +39,10 @@ pub async fn append(conn: &mut PgConnection, event: &NewEvent<'_>) -> Result<i64
 
 /// The platform chain's own door: `audit_append` writes only to the
 /// current tenant's chain.
-pub async fn append_platform(conn: &mut PgConnection, event: &NewEvent<'_>) -> Result<i64, sqlx::Error> {
+pub async fn append_platform(
+    conn: &mut PgConnection,
+    event: &NewEvent<'_>,
+) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT audit_append_platform($1, $2, $3, $4, $5, $6)")
         .bind(event.actor)
         .bind(event.action)

@@ -343,7 +343,10 @@ fn refuse_if_in_use(data_dir: &Path) -> Result<(), EmbeddedError> {
             pid,
         });
     }
-    tracing::warn!(pid, "PostgreSQL did not stop cleanly last time: removing its stale pid file");
+    tracing::warn!(
+        pid,
+        "PostgreSQL did not stop cleanly last time: removing its stale pid file"
+    );
     let pid_file = data_dir.join("postmaster.pid");
     fs::remove_file(&pid_file).map_err(io("removing the stale", &pid_file))?;
     let socket_lock = data_dir.join(format!(".s.PGSQL.{PORT}.lock"));

@@ -104,5 +104,7 @@ pub async fn save(
 
 /// Removes every tenant's uploads older than a day (owner function).
 pub async fn expire(conn: &mut PgConnection) -> Result<i32, sqlx::Error> {
-    sqlx::query_scalar("SELECT app_expire_imports()").fetch_one(conn).await
+    sqlx::query_scalar("SELECT app_expire_imports()")
+        .fetch_one(conn)
+        .await
 }

@@ -7,9 +7,9 @@ pub mod audit;
 pub mod contact_requests;
 pub mod embedded;
 pub mod idempotency_keys;
+pub mod imports;
 pub mod invitations;
 pub mod notifications;
-pub mod imports;
 pub mod outbound_emails;
 pub mod plans;
 pub mod reports;
@@ -67,7 +67,10 @@ impl Database {
         Self::open_with(config, PoolSettings::default()).await
     }
 
-    pub async fn open_with(config: &DatabaseConfig, settings: PoolSettings) -> Result<Self, DbError> {
+    pub async fn open_with(
+        config: &DatabaseConfig,
+        settings: PoolSettings,
+    ) -> Result<Self, DbError> {
         match config {
             DatabaseConfig::Url { app, owner } => {
                 let app = PgConnectOptions::from_str(app).map_err(DbError::InvalidUrl)?;

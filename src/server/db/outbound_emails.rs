@@ -39,12 +39,17 @@ pub async fn enqueue(
 }
 
 /// Mail due for delivery in any tenant (owner function), oldest first.
-pub async fn due(conn: &mut PgConnection, limit: i32, max_attempts: i32) -> Result<Vec<(TenantId, Uuid)>, sqlx::Error> {
-    let rows: Vec<(Uuid, Uuid)> = sqlx::query_as("SELECT tenant_id, outbound_email_id FROM app_due_emails($1, $2)")
-        .bind(limit)
-        .bind(max_attempts)
-        .fetch_all(conn)
-        .await?;
+pub async fn due(
+    conn: &mut PgConnection,
+    limit: i32,
+    max_attempts: i32,
+) -> Result<Vec<(TenantId, Uuid)>, sqlx::Error> {
+    let rows: Vec<(Uuid, Uuid)> =
+        sqlx::query_as("SELECT tenant_id, outbound_email_id FROM app_due_emails($1, $2)")
+            .bind(limit)
+            .bind(max_attempts)
+            .fetch_all(conn)
+            .await?;
     Ok(rows.into_iter().map(|(t, id)| (TenantId(t), id)).collect())
 }
 
@@ -67,13 +72,15 @@ pub async fn claim(conn: &mut PgConnection, id: Uuid) -> Result<Option<Pending>,
     .bind(id)
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(|(recipient, subject, body_text, report, attempts)| Pending {
-        recipient,
-        subject,
-        body_text,
-        report: report.map(ReportId),
-        attempts,
-    }))
+    Ok(row.map(
+        |(recipient, subject, body_text, report, attempts)| Pending {
+            recipient,
+            subject,
+            body_text,
+            report: report.map(ReportId),
+            attempts,
+        },
+    ))
 }
 
 pub async fn mark_sent(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
@@ -88,7 +95,12 @@ pub async fn mark_sent(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Er
 }
 
 /// Records a failed attempt; the next one waits `retry_in_seconds`.
-pub async fn mark_failed(conn: &mut PgConnection, id: Uuid, error: &str, retry_in_seconds: i64) -> Result<(), sqlx::Error> {
+pub async fn mark_failed(
+    conn: &mut PgConnection,
+    id: Uuid,
+    error: &str,
+    retry_in_seconds: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE outbound_emails
             SET attempts = attempts + 1, last_error = $2,
@@ -105,7 +117,10 @@ pub async fn mark_failed(conn: &mut PgConnection, id: Uuid, error: &str, retry_i
 
 /// Mail queued in the last hour in the scope's tenant: by `sender`, and in
 /// all.
-pub async fn sent_last_hour(conn: &mut PgConnection, sender: UserId) -> Result<(i64, i64), sqlx::Error> {
+pub async fn sent_last_hour(
+    conn: &mut PgConnection,
+    sender: UserId,
+) -> Result<(i64, i64), sqlx::Error> {
     sqlx::query_as(
         "SELECT count(*) FILTER (WHERE sender_id = $1), count(*) FROM outbound_emails
           WHERE tenant_id = app_tenant() AND created_at > now() - interval '1 hour'",

@@ -22,7 +22,12 @@ pub struct NewReport<'a> {
     pub content: &'a [u8],
 }
 
-pub async fn insert(conn: &mut PgConnection, tenant: TenantId, user: UserId, report: &NewReport<'_>) -> Result<ReportId, sqlx::Error> {
+pub async fn insert(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    user: UserId,
+    report: &NewReport<'_>,
+) -> Result<ReportId, sqlx::Error> {
     let id = Uuid::now_v7();
     sqlx::query(
         "INSERT INTO reports (tenant_id, report_id, simulation_id, version_no, scenario_id, format,
@@ -44,9 +49,23 @@ pub async fn insert(conn: &mut PgConnection, tenant: TenantId, user: UserId, rep
     Ok(ReportId(id))
 }
 
-type SummaryRow = (Uuid, String, String, String, Uuid, i32, Option<String>, Option<String>, i64, String, DateTime<Utc>, Uuid);
+type SummaryRow = (
+    Uuid,
+    String,
+    String,
+    String,
+    Uuid,
+    i32,
+    Option<String>,
+    Option<String>,
+    i64,
+    String,
+    DateTime<Utc>,
+    Uuid,
+);
 
-const SUMMARY: &str = "SELECT r.report_id, r.title, r.format, s.name, r.simulation_id, r.version_no,
+const SUMMARY: &str =
+    "SELECT r.report_id, r.title, r.format, s.name, r.simulation_id, r.version_no,
         r.parameters->>'scenario', r.parameters->>'template', octet_length(r.content)::bigint,
         u.display_name, r.created_at, r.created_by
    FROM reports r
@@ -55,7 +74,20 @@ const SUMMARY: &str = "SELECT r.report_id, r.title, r.format, s.name, r.simulati
   WHERE r.tenant_id = app_tenant()";
 
 fn summary(row: SummaryRow) -> (ReportSummary, UserId) {
-    let (id, title, format, simulation, simulation_id, version_no, scenario, template, size, author, created, by) = row;
+    let (
+        id,
+        title,
+        format,
+        simulation,
+        simulation_id,
+        version_no,
+        scenario,
+        template,
+        size,
+        author,
+        created,
+        by,
+    ) = row;
     (
         ReportSummary {
             report_id: ReportId(id),
@@ -76,7 +108,12 @@ fn summary(row: SummaryRow) -> (ReportSummary, UserId) {
 
 /// The latest reports of the live simulations `user` may see (see
 /// `simulations::VISIBLE`).
-pub async fn list(conn: &mut PgConnection, user: UserId, admin: bool, limit: i64) -> Result<Vec<ReportSummary>, sqlx::Error> {
+pub async fn list(
+    conn: &mut PgConnection,
+    user: UserId,
+    admin: bool,
+    limit: i64,
+) -> Result<Vec<ReportSummary>, sqlx::Error> {
     let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
         "{SUMMARY} AND {VISIBLE} AND s.deleted_at IS NULL
          ORDER BY r.created_at DESC LIMIT $3"
@@ -89,7 +126,10 @@ pub async fn list(conn: &mut PgConnection, user: UserId, admin: bool, limit: i64
     Ok(rows.into_iter().map(|r| summary(r).0).collect())
 }
 
-pub async fn get(conn: &mut PgConnection, id: ReportId) -> Result<Option<(ReportSummary, UserId)>, sqlx::Error> {
+pub async fn get(
+    conn: &mut PgConnection,
+    id: ReportId,
+) -> Result<Option<(ReportSummary, UserId)>, sqlx::Error> {
     let row: Option<SummaryRow> = sqlx::query_as(&format!("{SUMMARY} AND r.report_id = $1"))
         .bind(id.0)
         .fetch_optional(conn)
@@ -97,11 +137,16 @@ pub async fn get(conn: &mut PgConnection, id: ReportId) -> Result<Option<(Report
     Ok(row.map(summary))
 }
 
-pub async fn content(conn: &mut PgConnection, id: ReportId) -> Result<Option<Vec<u8>>, sqlx::Error> {
-    sqlx::query_scalar("SELECT content FROM reports WHERE tenant_id = app_tenant() AND report_id = $1")
-        .bind(id.0)
-        .fetch_optional(conn)
-        .await
+pub async fn content(
+    conn: &mut PgConnection,
+    id: ReportId,
+) -> Result<Option<Vec<u8>>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT content FROM reports WHERE tenant_id = app_tenant() AND report_id = $1",
+    )
+    .bind(id.0)
+    .fetch_optional(conn)
+    .await
 }
 
 pub async fn delete(conn: &mut PgConnection, id: ReportId) -> Result<bool, sqlx::Error> {
@@ -120,7 +165,10 @@ fn template(row: TemplateRow) -> ReportTemplate {
         template_id: Some(TemplateId(id)),
         name,
         title,
-        sections: sections.iter().filter_map(|s| s.parse::<ReportSection>().ok()).collect(),
+        sections: sections
+            .iter()
+            .filter_map(|s| s.parse::<ReportSection>().ok())
+            .collect(),
         footer,
     }
 }
@@ -135,7 +183,10 @@ pub async fn templates(conn: &mut PgConnection) -> Result<Vec<ReportTemplate>, s
     Ok(rows.into_iter().map(template).collect())
 }
 
-pub async fn template_by_id(conn: &mut PgConnection, id: TemplateId) -> Result<Option<ReportTemplate>, sqlx::Error> {
+pub async fn template_by_id(
+    conn: &mut PgConnection,
+    id: TemplateId,
+) -> Result<Option<ReportTemplate>, sqlx::Error> {
     let row: Option<TemplateRow> = sqlx::query_as(
         "SELECT template_id, name, title, sections, footer FROM report_templates
           WHERE tenant_id = app_tenant() AND template_id = $1",
@@ -147,7 +198,11 @@ pub async fn template_by_id(conn: &mut PgConnection, id: TemplateId) -> Result<O
 }
 
 /// Creates the template, or replaces the one of the same name.
-pub async fn save_template(conn: &mut PgConnection, tenant: TenantId, t: &ReportTemplate) -> Result<TemplateId, sqlx::Error> {
+pub async fn save_template(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    t: &ReportTemplate,
+) -> Result<TemplateId, sqlx::Error> {
     let sections: Vec<&str> = t.sections.iter().map(|s| s.key()).collect();
     let id: Uuid = sqlx::query_scalar(
         "INSERT INTO report_templates (tenant_id, template_id, name, title, sections, footer)
@@ -168,10 +223,12 @@ pub async fn save_template(conn: &mut PgConnection, tenant: TenantId, t: &Report
 }
 
 pub async fn delete_template(conn: &mut PgConnection, id: TemplateId) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM report_templates WHERE tenant_id = app_tenant() AND template_id = $1")
-        .bind(id.0)
-        .execute(conn)
-        .await?;
+    let done = sqlx::query(
+        "DELETE FROM report_templates WHERE tenant_id = app_tenant() AND template_id = $1",
+    )
+    .bind(id.0)
+    .execute(conn)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -182,11 +239,14 @@ pub async fn branding(conn: &mut PgConnection) -> Result<Branding, sqlx::Error> 
     )
     .fetch_optional(conn)
     .await?;
-    Ok(row.map_or_else(Branding::default, |(primary_colour, accent_colour, has_logo)| Branding {
-        primary_colour,
-        accent_colour,
-        has_logo,
-    }))
+    Ok(row.map_or_else(
+        Branding::default,
+        |(primary_colour, accent_colour, has_logo)| Branding {
+            primary_colour,
+            accent_colour,
+            has_logo,
+        },
+    ))
 }
 
 /// The logo and its type (`png`, `jpg` or `svg`).
@@ -199,7 +259,12 @@ pub async fn logo(conn: &mut PgConnection) -> Result<Option<(Vec<u8>, String)>, 
     Ok(row.and_then(|(logo, kind)| Some((logo?, kind?))))
 }
 
-pub async fn set_colours(conn: &mut PgConnection, tenant: TenantId, primary: &str, accent: &str) -> Result<(), sqlx::Error> {
+pub async fn set_colours(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    primary: &str,
+    accent: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO tenant_branding (tenant_id, primary_colour, accent_colour) VALUES ($1, $2, $3)
          ON CONFLICT (tenant_id) DO UPDATE
@@ -214,7 +279,11 @@ pub async fn set_colours(conn: &mut PgConnection, tenant: TenantId, primary: &st
     Ok(())
 }
 
-pub async fn set_logo(conn: &mut PgConnection, tenant: TenantId, logo: Option<(&[u8], &str)>) -> Result<(), sqlx::Error> {
+pub async fn set_logo(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    logo: Option<(&[u8], &str)>,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO tenant_branding (tenant_id, logo, logo_type) VALUES ($1, $2, $3)
          ON CONFLICT (tenant_id) DO UPDATE

@@ -54,7 +54,16 @@ pub async fn get(
         .fetch_optional(conn)
         .await?;
     Ok(row.map(
-        |(status, author, submitted_by, submitted_name, submitted_at, decided_name, decided_at, reason)| {
+        |(
+            status,
+            author,
+            submitted_by,
+            submitted_name,
+            submitted_at,
+            decided_name,
+            decided_at,
+            reason,
+        )| {
             StoredReview {
                 status: status.parse().unwrap_or(ReviewStatus::Draft),
                 author: author.map(UserId),

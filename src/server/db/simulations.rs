@@ -2,10 +2,10 @@
 //! function runs inside a tenant scope (`scope::begin`).
 
 use crate::engine::dataset::{DataSet, Exposure};
-use crate::model::error::AppError;
-use crate::model::simulation::decode_lines;
 use crate::engine::results::{Ratios, Results};
 use crate::model::account::{TeamId, TenantId, UserId};
+use crate::model::error::AppError;
+use crate::model::simulation::decode_lines;
 use crate::model::simulation::{
     ScenarioSummary, Sharing, SimulationId, SimulationSummary, VersionSummary,
 };
@@ -102,7 +102,10 @@ pub async fn page(
     filter: &PageFilter<'_>,
 ) -> Result<Vec<SimulationSummary>, sqlx::Error> {
     let pattern = filter.name.map(|n| {
-        let escaped = n.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let escaped = n
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
         format!("%{escaped}%")
     });
     let rows: Vec<SummaryRow> = sqlx::query_as(&summary_sql(
@@ -284,7 +287,11 @@ pub async fn add_version(
 
 /// Records what a version takes on disk (its lines, packed copy and
 /// header), which the organisation's storage quota adds up.
-async fn measure(conn: &mut PgConnection, simulation: SimulationId, version: i32) -> Result<(), sqlx::Error> {
+async fn measure(
+    conn: &mut PgConnection,
+    simulation: SimulationId,
+    version: i32,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE simulation_versions v
             SET stored_bytes = pg_column_size(v.header) + coalesce(octet_length(v.lines_packed), 0)
@@ -298,7 +305,6 @@ async fn measure(conn: &mut PgConnection, simulation: SimulationId, version: i32
     .await?;
     Ok(())
 }
-
 
 /// Copies a version of `from` as version 1 of `to`, lines included, inside
 /// the database.
@@ -686,7 +692,14 @@ pub async fn scenario(
     simulation: SimulationId,
     scenario: crate::model::simulation::ScenarioId,
 ) -> Result<Option<(ScenarioSummary, Results)>, sqlx::Error> {
-    type Row = (Uuid, String, sqlx::types::Json<Value>, i32, DateTime<Utc>, sqlx::types::Json<Results>);
+    type Row = (
+        Uuid,
+        String,
+        sqlx::types::Json<Value>,
+        i32,
+        DateTime<Utc>,
+        sqlx::types::Json<Results>,
+    );
     let row: Option<Row> = sqlx::query_as(
         "SELECT scenario_id, name, edits, version_no, updated_at, results FROM scenarios
           WHERE tenant_id = app_tenant() AND simulation_id = $1 AND scenario_id = $2",

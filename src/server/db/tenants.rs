@@ -2,8 +2,8 @@
 //! listing of one user runs inside a tenant scope (`scope::begin`), where
 //! row-level security shows that tenant's rows only.
 
-use crate::model::mail::{MailPolicy, OutsideRecipients};
 use crate::model::account::{Member, Quotas, Role, TenantId, TenantMembership, Usage, UserId};
+use crate::model::mail::{MailPolicy, OutsideRecipients};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -284,7 +284,10 @@ pub async fn mail_policy(conn: &mut PgConnection) -> Result<MailPolicy, sqlx::Er
     })
 }
 
-pub async fn set_mail_policy(conn: &mut PgConnection, policy: &MailPolicy) -> Result<(), sqlx::Error> {
+pub async fn set_mail_policy(
+    conn: &mut PgConnection,
+    policy: &MailPolicy,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE tenants SET mail_outside = $1, mail_domains = $2")
         .bind(policy.outside.key())
         .bind(&policy.domains)

@@ -28,8 +28,23 @@ pub fn column_letter(mut index: usize) -> String {
 struct Problems(Vec<Problem>);
 
 impl Problems {
-    fn push(&mut self, severity: Severity, sheet: &str, row: Option<usize>, column: Option<String>, value: Option<String>, message: String) {
-        self.0.push(Problem { severity, sheet: sheet.into(), row, column, value, message });
+    fn push(
+        &mut self,
+        severity: Severity,
+        sheet: &str,
+        row: Option<usize>,
+        column: Option<String>,
+        value: Option<String>,
+        message: String,
+    ) {
+        self.0.push(Problem {
+            severity,
+            sheet: sheet.into(),
+            row,
+            column,
+            value,
+            message,
+        });
     }
 }
 
@@ -48,15 +63,23 @@ pub fn build(book: &Workbook, mapping: &Mapping) -> (DataSet, Vec<Problem>) {
     let mut op_years = Vec::new();
     let mut settings = Map::new();
     for sheet_mapping in &mapping.sheets {
-        let Some(section) = sheet_mapping.section else { continue };
-        let Some(sheet) = book.sheets.iter().find(|s| s.name == sheet_mapping.sheet) else { continue };
+        let Some(section) = sheet_mapping.section else {
+            continue;
+        };
+        let Some(sheet) = book.sheets.iter().find(|s| s.name == sheet_mapping.sheet) else {
+            continue;
+        };
         let origin = &mut origins[Section::ALL.iter().position(|s| *s == section).unwrap_or(0)];
         if section == Section::Settings {
             read_settings(sheet, sheet_mapping, unit, &mut settings, &mut problems);
             continue;
         }
         for (row, object) in rows(sheet, sheet_mapping, section, unit, &mut problems) {
-            let lists = Lists { data: &mut data, op_years: &mut op_years, ccyb: &mut ccyb };
+            let lists = Lists {
+                data: &mut data,
+                op_years: &mut op_years,
+                ccyb: &mut ccyb,
+            };
             if add(lists, section, object, &sheet.name, row, &mut problems).is_some() {
                 origin.0.push((section, sheet.name.clone(), row));
             }
@@ -80,10 +103,29 @@ pub fn build(book: &Workbook, mapping: &Mapping) -> (DataSet, Vec<Problem>) {
     apply_settings(&mut data, settings, ccyb, &mut problems);
     for problem in data.validate() {
         let (sheet, row) = locate(&problem.location, &origins);
-        problems.push(Severity::Error, &sheet, row, None, None, problem.to_string());
+        problems.push(
+            Severity::Error,
+            &sheet,
+            row,
+            None,
+            None,
+            problem.to_string(),
+        );
     }
-    if data.exposures.is_empty() && !mapping.sheets.iter().any(|s| s.section == Some(Section::Exposures)) {
-        problems.push(Severity::Warning, "", None, None, None, "no sheet holds exposure lines: credit risk will be zero".into());
+    if data.exposures.is_empty()
+        && !mapping
+            .sheets
+            .iter()
+            .any(|s| s.section == Some(Section::Exposures))
+    {
+        problems.push(
+            Severity::Warning,
+            "",
+            None,
+            None,
+            None,
+            "no sheet holds exposure lines: credit risk will be zero".into(),
+        );
     }
     let mut problems = problems.0;
     problems.sort_by_key(|p| p.severity);
@@ -97,23 +139,55 @@ struct Lists<'a> {
 }
 
 /// Adds one row to its list; `None` when it does not fit the type.
-fn add(lists: Lists<'_>, section: Section, object: Map<String, Value>, sheet: &str, row: usize, problems: &mut Problems) -> Option<()> {
+fn add(
+    lists: Lists<'_>,
+    section: Section,
+    object: Map<String, Value>,
+    sheet: &str,
+    row: usize,
+    problems: &mut Problems,
+) -> Option<()> {
     let data = lists.data;
     match section {
-        Section::Capital => data.capital.push(deserialize(object, sheet, row, problems)?),
-        Section::Exposures => data.exposures.push(deserialize(object, sheet, row, problems)?),
-        Section::RwaLines => data.rwa_lines.push(deserialize(object, sheet, row, problems)?),
-        Section::OpRisk => lists.op_years.push(deserialize(object, sheet, row, problems)?),
-        Section::LcrHqla => lcr(data).hqla.push(deserialize(object, sheet, row, problems)?),
-        Section::LcrOutflows => lcr(data).outflows.push(deserialize(object, sheet, row, problems)?),
-        Section::LcrInflows => lcr(data).inflows.push(deserialize(object, sheet, row, problems)?),
-        Section::NsfrAsf => nsfr(data).asf.push(deserialize(object, sheet, row, problems)?),
-        Section::NsfrRsf => nsfr(data).rsf.push(deserialize(object, sheet, row, problems)?),
+        Section::Capital => data
+            .capital
+            .push(deserialize(object, sheet, row, problems)?),
+        Section::Exposures => data
+            .exposures
+            .push(deserialize(object, sheet, row, problems)?),
+        Section::RwaLines => data
+            .rwa_lines
+            .push(deserialize(object, sheet, row, problems)?),
+        Section::OpRisk => lists
+            .op_years
+            .push(deserialize(object, sheet, row, problems)?),
+        Section::LcrHqla => lcr(data)
+            .hqla
+            .push(deserialize(object, sheet, row, problems)?),
+        Section::LcrOutflows => lcr(data)
+            .outflows
+            .push(deserialize(object, sheet, row, problems)?),
+        Section::LcrInflows => lcr(data)
+            .inflows
+            .push(deserialize(object, sheet, row, problems)?),
+        Section::NsfrAsf => nsfr(data)
+            .asf
+            .push(deserialize(object, sheet, row, problems)?),
+        Section::NsfrRsf => nsfr(data)
+            .rsf
+            .push(deserialize(object, sheet, row, problems)?),
         Section::CcybRates => {
             let country = object.get("country")?.as_str()?.to_owned();
             let rate = object.get("rate")?.as_f64()?;
             if lists.ccyb.insert(country.clone(), rate).is_some() {
-                problems.push(Severity::Error, sheet, Some(row), None, Some(country), "this country's rate is given twice".into());
+                problems.push(
+                    Severity::Error,
+                    sheet,
+                    Some(row),
+                    None,
+                    Some(country),
+                    "this country's rate is given twice".into(),
+                );
             }
         }
         Section::Settings => {}
@@ -129,25 +203,48 @@ fn nsfr(data: &mut DataSet) -> &mut Nsfr {
     data.nsfr.get_or_insert_with(Nsfr::default)
 }
 
-fn deserialize<T: DeserializeOwned>(object: Map<String, Value>, sheet: &str, row: usize, problems: &mut Problems) -> Option<T> {
+fn deserialize<T: DeserializeOwned>(
+    object: Map<String, Value>,
+    sheet: &str,
+    row: usize,
+    problems: &mut Problems,
+) -> Option<T> {
     match serde_json::from_value(Value::Object(object)) {
         Ok(value) => Some(value),
         Err(error) => {
-            problems.push(Severity::Error, sheet, Some(row), None, None, error.to_string());
+            problems.push(
+                Severity::Error,
+                sheet,
+                Some(row),
+                None,
+                None,
+                error.to_string(),
+            );
             None
         }
     }
 }
 
 fn column_name(sheet_mapping: &SheetMapping, column: usize) -> String {
-    let header = sheet_mapping.columns.iter().find(|c| c.column == column).map(|c| c.header.as_str()).unwrap_or("");
+    let header = sheet_mapping
+        .columns
+        .iter()
+        .find(|c| c.column == column)
+        .map(|c| c.header.as_str())
+        .unwrap_or("");
     format!("{} ({header})", column_letter(column))
 }
 
 /// The data rows of a mapped sheet as JSON objects with dataset.md names,
 /// with their one-based row number. A row with a bad cell is reported and
 /// left out; a total row at the bottom is skipped with a warning.
-fn rows(sheet: &Sheet, mapping: &SheetMapping, section: Section, unit: f64, problems: &mut Problems) -> Vec<(usize, Map<String, Value>)> {
+fn rows(
+    sheet: &Sheet,
+    mapping: &SheetMapping,
+    section: Section,
+    unit: f64,
+    problems: &mut Problems,
+) -> Vec<(usize, Map<String, Value>)> {
     // A fraction above `percent_above` is read as a percentage, whatever the
     // header: "LTV" columns hold 80 as often as 0.8.
     let mapped: Vec<(usize, Kind, &'static fields::Field)> = mapping
@@ -160,13 +257,36 @@ fn rows(sheet: &Sheet, mapping: &SheetMapping, section: Section, unit: f64, prob
         .collect();
     for field in fields::fields(section).iter().filter(|f| f.required) {
         if !mapped.iter().any(|(_, _, f)| f.name == field.name) {
-            problems.push(Severity::Error, &sheet.name, Some(mapping.header_row), None, None, format!("no column is mapped to the required field \"{}\"", field.name));
+            problems.push(
+                Severity::Error,
+                &sheet.name,
+                Some(mapping.header_row),
+                None,
+                None,
+                format!(
+                    "no column is mapped to the required field \"{}\"",
+                    field.name
+                ),
+            );
         }
     }
     let unmapped = mapping.columns.iter().filter(|c| c.field.is_none()).count();
     if unmapped > 0 {
-        let names: Vec<&str> = mapping.columns.iter().filter(|c| c.field.is_none()).map(|c| c.header.as_str()).take(8).collect();
-        problems.push(Severity::Warning, &sheet.name, Some(mapping.header_row), None, None, format!("{unmapped} column(s) not imported: {}", names.join(", ")));
+        let names: Vec<&str> = mapping
+            .columns
+            .iter()
+            .filter(|c| c.field.is_none())
+            .map(|c| c.header.as_str())
+            .take(8)
+            .collect();
+        problems.push(
+            Severity::Warning,
+            &sheet.name,
+            Some(mapping.header_row),
+            None,
+            None,
+            format!("{unmapped} column(s) not imported: {}", names.join(", ")),
+        );
     }
     let mut out = Vec::new();
     for (index, cells) in sheet.rows.iter().enumerate().skip(mapping.header_row) {
@@ -177,26 +297,51 @@ fn rows(sheet: &Sheet, mapping: &SheetMapping, section: Section, unit: f64, prob
         if let Some(Cell::Text(first)) = cells.iter().find(|c| !c.is_empty())
             && is_total_label(&fold(first))
         {
-            problems.push(Severity::Warning, &sheet.name, Some(row), None, Some(first.to_string()), "a total row: skipped".into());
+            problems.push(
+                Severity::Warning,
+                &sheet.name,
+                Some(row),
+                None,
+                Some(first.to_string()),
+                "a total row: skipped".into(),
+            );
             continue;
         }
         let mut object = Map::new();
         let mut bad = false;
         for &(column, kind, field) in &mapped {
             let cell = cells.get(column).unwrap_or(&Cell::Empty);
-            let kind_unit = if matches!(kind, Kind::Amount) { unit } else { 1.0 };
+            let kind_unit = if matches!(kind, Kind::Amount) {
+                unit
+            } else {
+                1.0
+            };
             match values::parse(cell, kind, kind_unit) {
                 Ok(Some(value)) => {
                     object.insert(field.name.to_owned(), value);
                 }
                 Ok(None) if field.required => {
                     bad = true;
-                    problems.push(Severity::Error, &sheet.name, Some(row), Some(column_name(mapping, column)), None, format!("\"{}\" is required here", field.name));
+                    problems.push(
+                        Severity::Error,
+                        &sheet.name,
+                        Some(row),
+                        Some(column_name(mapping, column)),
+                        None,
+                        format!("\"{}\" is required here", field.name),
+                    );
                 }
                 Ok(None) => {}
                 Err(expected) => {
                     bad = true;
-                    problems.push(Severity::Error, &sheet.name, Some(row), Some(column_name(mapping, column)), Some(cell.display()), format!("expected {expected}"));
+                    problems.push(
+                        Severity::Error,
+                        &sheet.name,
+                        Some(row),
+                        Some(column_name(mapping, column)),
+                        Some(cell.display()),
+                        format!("expected {expected}"),
+                    );
                 }
             }
         }
@@ -209,15 +354,40 @@ fn rows(sheet: &Sheet, mapping: &SheetMapping, section: Section, unit: f64, prob
 
 /// "Total", "Total général", "Sous-total"; not "TotalEnergies SE".
 fn is_total_label(folded: &str) -> bool {
-    ["total", "sous total", "grand total", "subtotal", "sub total"]
-        .iter()
-        .any(|t| folded == *t || folded.starts_with(&format!("{t} ")))
+    [
+        "total",
+        "sous total",
+        "grand total",
+        "subtotal",
+        "sub total",
+    ]
+    .iter()
+    .any(|t| folded == *t || folded.starts_with(&format!("{t} ")))
 }
 
-fn read_settings(sheet: &Sheet, mapping: &SheetMapping, unit: f64, settings: &mut Map<String, Value>, problems: &mut Problems) {
-    let column_of = |name: &str| mapping.columns.iter().find(|c| c.field.as_deref() == Some(name)).map(|c| c.column);
+fn read_settings(
+    sheet: &Sheet,
+    mapping: &SheetMapping,
+    unit: f64,
+    settings: &mut Map<String, Value>,
+    problems: &mut Problems,
+) {
+    let column_of = |name: &str| {
+        mapping
+            .columns
+            .iter()
+            .find(|c| c.field.as_deref() == Some(name))
+            .map(|c| c.column)
+    };
     let (Some(key_column), Some(value_column)) = (column_of("key"), column_of("value")) else {
-        problems.push(Severity::Error, &sheet.name, Some(mapping.header_row), None, None, "map one column to \"key\" and one to \"value\"".into());
+        problems.push(
+            Severity::Error,
+            &sheet.name,
+            Some(mapping.header_row),
+            None,
+            None,
+            "map one column to \"key\" and one to \"value\"".into(),
+        );
         return;
     };
     for (index, cells) in sheet.rows.iter().enumerate().skip(mapping.header_row) {
@@ -228,23 +398,49 @@ fn read_settings(sheet: &Sheet, mapping: &SheetMapping, unit: f64, settings: &mu
         }
         let key = key_cell.display().trim().to_string();
         let Some(&known) = SETTING_KEYS.iter().find(|k| fold(k) == fold(&key)) else {
-            problems.push(Severity::Error, &sheet.name, Some(row), Some(column_name(mapping, key_column)), Some(key), format!("expected one of the settings keys: {}", SETTING_KEYS.join(", ")));
+            problems.push(
+                Severity::Error,
+                &sheet.name,
+                Some(row),
+                Some(column_name(mapping, key_column)),
+                Some(key),
+                format!(
+                    "expected one of the settings keys: {}",
+                    SETTING_KEYS.join(", ")
+                ),
+            );
             continue;
         };
         let cell = cells.get(value_column).unwrap_or(&Cell::Empty);
         let kind = setting_kind(known);
-        let kind_unit = if matches!(kind, Kind::Amount) { unit } else { 1.0 };
+        let kind_unit = if matches!(kind, Kind::Amount) {
+            unit
+        } else {
+            1.0
+        };
         match values::parse(cell, kind, kind_unit) {
             Ok(Some(value)) => {
                 settings.insert(known.to_owned(), value);
             }
             Ok(None) => {}
-            Err(expected) => problems.push(Severity::Error, &sheet.name, Some(row), Some(column_name(mapping, value_column)), Some(cell.display()), format!("{known}: expected {expected}")),
+            Err(expected) => problems.push(
+                Severity::Error,
+                &sheet.name,
+                Some(row),
+                Some(column_name(mapping, value_column)),
+                Some(cell.display()),
+                format!("{known}: expected {expected}"),
+            ),
         }
     }
 }
 
-fn apply_settings(data: &mut DataSet, mut settings: Map<String, Value>, ccyb: std::collections::BTreeMap<String, f64>, problems: &mut Problems) {
+fn apply_settings(
+    data: &mut DataSet,
+    mut settings: Map<String, Value>,
+    ccyb: std::collections::BTreeMap<String, f64>,
+    problems: &mut Problems,
+) {
     let mut take = |key: &str| settings.remove(key);
     let text = |v: Value| v.as_str().map(str::to_owned);
     let number = |v: Value| v.as_f64();
@@ -256,21 +452,42 @@ fn apply_settings(data: &mut DataSet, mut settings: Map<String, Value>, ccyb: st
     if let Some(profile) = take("profile").and_then(text) {
         let profile = profile.to_ascii_lowercase();
         if !["basel31", "crr3"].contains(&profile.as_str()) {
-            problems.push(Severity::Error, "settings", None, None, Some(profile.clone()), "profile: expected basel31 or crr3".into());
+            problems.push(
+                Severity::Error,
+                "settings",
+                None,
+                None,
+                Some(profile.clone()),
+                "profile: expected basel31 or crr3".into(),
+            );
         }
         data.profile = Some(profile);
     }
     if let Some(v) = take("market_risk.own_funds_requirement").and_then(number) {
-        data.market_risk = Some(OwnFundsRequirement { own_funds_requirement: v });
+        data.market_risk = Some(OwnFundsRequirement {
+            own_funds_requirement: v,
+        });
     }
     if let Some(v) = take("cva.own_funds_requirement").and_then(number) {
-        data.cva = Some(OwnFundsRequirement { own_funds_requirement: v });
+        data.cva = Some(OwnFundsRequirement {
+            own_funds_requirement: v,
+        });
     }
     if let Some(v) = take("op_risk.average_annual_loss").and_then(number) {
-        data.op_risk.get_or_insert_with(OpRisk::default).average_annual_loss = Some(v);
+        data.op_risk
+            .get_or_insert_with(OpRisk::default)
+            .average_annual_loss = Some(v);
     }
-    let leverage_keys = ["leverage.derivatives", "leverage.sft", "leverage.other_assets", "leverage.tier1_deductions"];
-    let leverage: Vec<Option<f64>> = leverage_keys.iter().map(|k| take(k).and_then(number)).collect();
+    let leverage_keys = [
+        "leverage.derivatives",
+        "leverage.sft",
+        "leverage.other_assets",
+        "leverage.tier1_deductions",
+    ];
+    let leverage: Vec<Option<f64>> = leverage_keys
+        .iter()
+        .map(|k| take(k).and_then(number))
+        .collect();
     if leverage.iter().any(Option::is_some) {
         data.leverage = Some(LeverageInputs {
             derivatives: leverage[0].unwrap_or(0.0),
@@ -279,8 +496,19 @@ fn apply_settings(data: &mut DataSet, mut settings: Map<String, Value>, ccyb: st
             tier1_deductions: leverage[3].unwrap_or(0.0),
         });
     }
-    let requirement_keys = ["p2r", "ccyb", "gsii", "osii", "syrb", "leverage_p2r", "gsii_leverage_buffer"];
-    let requirements: Vec<Option<f64>> = requirement_keys.iter().map(|k| take(&format!("requirements.{k}")).and_then(number)).collect();
+    let requirement_keys = [
+        "p2r",
+        "ccyb",
+        "gsii",
+        "osii",
+        "syrb",
+        "leverage_p2r",
+        "gsii_leverage_buffer",
+    ];
+    let requirements: Vec<Option<f64>> = requirement_keys
+        .iter()
+        .map(|k| take(&format!("requirements.{k}")).and_then(number))
+        .collect();
     if requirements.iter().any(Option::is_some) || !ccyb.is_empty() {
         data.requirements = Some(Requirements {
             p2r: requirements[0].unwrap_or(0.0),
@@ -328,7 +556,20 @@ mod tests {
     fn text_sheet(name: &str, rows: &[&[&str]]) -> Sheet {
         Sheet {
             name: name.into(),
-            rows: rows.iter().map(|r| r.iter().map(|c| if c.is_empty() { Cell::Empty } else { Cell::Text((*c).into()) }).collect()).collect(),
+            rows: rows
+                .iter()
+                .map(|r| {
+                    r.iter()
+                        .map(|c| {
+                            if c.is_empty() {
+                                Cell::Empty
+                            } else {
+                                Cell::Text((*c).into())
+                            }
+                        })
+                        .collect()
+                })
+                .collect(),
         }
     }
 
@@ -348,7 +589,12 @@ mod tests {
             sheets: vec![text_sheet(
                 "Encours",
                 &[
-                    &["Référence du prêt", "Catégorie d'exposition", "Encours", "LTV"],
+                    &[
+                        "Référence du prêt",
+                        "Catégorie d'exposition",
+                        "Encours",
+                        "LTV",
+                    ],
                     &["P1", "Clientèle de détail", "1 000,50", "80 %"],
                     &["P2", "Fonds spéculatifs", "abc", ""],
                     &["P1", "Entreprises", "5", ""],
@@ -359,24 +605,58 @@ mod tests {
         };
         let mapping = propose(&book, &Saved::new());
         let (data, problems) = build(&book, &mapping);
-        assert_eq!(data.exposures.len(), 3, "a name starting with Total is a line");
+        assert_eq!(
+            data.exposures.len(),
+            3,
+            "a name starting with Total is a line"
+        );
         assert_eq!(data.exposures[0].drawn, Some(1000.5));
         assert_eq!(data.exposures[0].ltv, Some(0.8));
-        let errors: Vec<&Problem> = problems.iter().filter(|p| p.severity == Severity::Error).collect();
-        let class = errors.iter().find(|p| p.row == Some(3) && p.column.as_deref() == Some("B (Catégorie d'exposition)")).unwrap();
+        let errors: Vec<&Problem> = problems
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+            .collect();
+        let class = errors
+            .iter()
+            .find(|p| p.row == Some(3) && p.column.as_deref() == Some("B (Catégorie d'exposition)"))
+            .unwrap();
         assert_eq!(class.value.as_deref(), Some("Fonds spéculatifs"));
         assert!(class.message.starts_with("expected one of: sovereign"));
-        assert!(errors.iter().any(|p| p.row == Some(3) && p.column.as_deref() == Some("C (Encours)")));
-        let duplicate = errors.iter().find(|p| p.message.contains("duplicate exposure id")).unwrap();
-        assert_eq!((duplicate.sheet.as_str(), duplicate.row), ("Encours", Some(4)));
-        assert!(problems.iter().any(|p| p.severity == Severity::Warning && p.row == Some(6)));
+        assert!(
+            errors
+                .iter()
+                .any(|p| p.row == Some(3) && p.column.as_deref() == Some("C (Encours)"))
+        );
+        let duplicate = errors
+            .iter()
+            .find(|p| p.message.contains("duplicate exposure id"))
+            .unwrap();
+        assert_eq!(
+            (duplicate.sheet.as_str(), duplicate.row),
+            ("Encours", Some(4))
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.severity == Severity::Warning && p.row == Some(6))
+        );
     }
 
     #[test]
     fn settings_sheet_and_amounts_in_thousands() {
         let book = Workbook {
             sheets: vec![
-                text_sheet("settings", &[&["key", "value"], &["name", "Banque X"], &["reporting_date", "31/12/2025"], &["requirements.p2r", "2,5 %"], &["market_risk.own_funds_requirement", "40"], &["bogus", "1"]]),
+                text_sheet(
+                    "settings",
+                    &[
+                        &["key", "value"],
+                        &["name", "Banque X"],
+                        &["reporting_date", "31/12/2025"],
+                        &["requirements.p2r", "2,5 %"],
+                        &["market_risk.own_funds_requirement", "40"],
+                        &["bogus", "1"],
+                    ],
+                ),
                 text_sheet("capital", &[&["tier", "amount"], &["cet1", "1 000"]]),
             ],
         };
@@ -386,8 +666,15 @@ mod tests {
         assert_eq!(data.name, "Banque X");
         assert_eq!(data.reporting_date.as_deref(), Some("2025-12-31"));
         assert_eq!(data.requirements.as_ref().unwrap().p2r, 0.025);
-        assert_eq!(data.market_risk.as_ref().unwrap().own_funds_requirement, 40_000.0);
+        assert_eq!(
+            data.market_risk.as_ref().unwrap().own_funds_requirement,
+            40_000.0
+        );
         assert_eq!(data.capital[0].amount, 1_000_000.0);
-        assert!(problems.iter().any(|p| p.row == Some(6) && p.value.as_deref() == Some("bogus")));
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.row == Some(6) && p.value.as_deref() == Some("bogus"))
+        );
     }
 }

@@ -4,7 +4,7 @@
 use super::fields::{self, Field, sheet_synonyms};
 use super::read::{Cell, Sheet, Workbook};
 use super::values::fold;
-use crate::model::import::{ColumnMapping, MatchSource, Mapping, Section, SheetMapping};
+use crate::model::import::{ColumnMapping, Mapping, MatchSource, Section, SheetMapping};
 use std::collections::{BTreeSet, HashMap};
 
 /// Below this, a fuzzy match is not proposed.
@@ -134,7 +134,11 @@ fn coverage(columns: &[ColumnMapping], section: Section) -> f32 {
     let mut required_found = 0.0;
     let mut matched = 0.0;
     for column in columns {
-        if let Some(field) = column.field.as_deref().and_then(|n| fields::find(section, n)) {
+        if let Some(field) = column
+            .field
+            .as_deref()
+            .and_then(|n| fields::find(section, n))
+        {
             matched += column.confidence;
             if field.required {
                 required_found += weight(field);
@@ -144,7 +148,11 @@ fn coverage(columns: &[ColumnMapping], section: Section) -> f32 {
     if columns.is_empty() {
         return 0.0;
     }
-    let required_share = if required_total > 0.0 { required_found / required_total } else { 1.0 };
+    let required_share = if required_total > 0.0 {
+        required_found / required_total
+    } else {
+        1.0
+    };
     let column_share = matched / columns.len() as f32;
     0.6 * required_share + 0.4 * column_share
 }
@@ -158,7 +166,11 @@ fn name_score(sheet: &str, section: Section) -> f32 {
         .iter()
         .map(|s| {
             let s = words(s).join(" ");
-            if s == name { 0.95 } else { strsim::normalized_levenshtein(&s, &name) as f32 * 0.8 }
+            if s == name {
+                0.95
+            } else {
+                strsim::normalized_levenshtein(&s, &name) as f32 * 0.8
+            }
         })
         .fold(0.0, f32::max)
 }
@@ -169,7 +181,10 @@ fn header_row(sheet: &Sheet) -> usize {
     let mut best = (0usize, 0.0f32);
     for row in 0..sheet.rows.len().min(HEADER_SEARCH_ROWS) {
         let headers = headers_of(sheet, row);
-        let texts = sheet.rows[row].iter().filter(|c| matches!(c, Cell::Text(_))).count();
+        let texts = sheet.rows[row]
+            .iter()
+            .filter(|c| matches!(c, Cell::Text(_)))
+            .count();
         if headers.is_empty() || texts * 2 < headers.len() {
             continue;
         }
@@ -187,7 +202,11 @@ fn header_row(sheet: &Sheet) -> usize {
         }
     }
     if best.1 == 0.0 {
-        return sheet.rows.iter().position(|r| r.iter().any(|c| !c.is_empty())).unwrap_or(0);
+        return sheet
+            .rows
+            .iter()
+            .position(|r| r.iter().any(|c| !c.is_empty()))
+            .unwrap_or(0);
     }
     best.0
 }
@@ -206,7 +225,11 @@ pub type Saved = HashMap<String, (Section, Vec<(String, Option<String>)>)>;
 
 /// What identifies a sheet's layout: its folded headers in order.
 pub fn signature(headers: &[(usize, String)]) -> String {
-    headers.iter().map(|(_, h)| fold(h)).collect::<Vec<_>>().join("|")
+    headers
+        .iter()
+        .map(|(_, h)| fold(h))
+        .collect::<Vec<_>>()
+        .join("|")
 }
 
 /// The proposal for a whole workbook: each sheet's most likely section
@@ -224,7 +247,11 @@ pub fn propose(book: &Workbook, saved: &Saved) -> Mapping {
     for (sheet, (row, headers)) in book.sheets.iter().zip(layouts.iter().cloned()) {
         // Several sheets with the same headers (LCR outflows and inflows,
         // NSFR ASF and RSF) tell nothing apart: their names decide.
-        let ambiguous = layouts.iter().filter(|(_, h)| signature(h) == signature(&headers)).count() > 1;
+        let ambiguous = layouts
+            .iter()
+            .filter(|(_, h)| signature(h) == signature(&headers))
+            .count()
+            > 1;
         let remembered = saved.get(&signature(&headers)).filter(|_| !ambiguous);
         let mut choices: Vec<(f32, Section, Vec<ColumnMapping>)> = Section::ALL
             .iter()
@@ -233,7 +260,8 @@ pub fn propose(book: &Workbook, saved: &Saved) -> Mapping {
                     Some((s, fields)) if *s == section => restore(&headers, fields),
                     _ => match_columns(&headers, section),
                 };
-                let mut s = 0.7 * coverage(&columns, section) + 0.3 * name_score(&sheet.name, section);
+                let mut s =
+                    0.7 * coverage(&columns, section) + 0.3 * name_score(&sheet.name, section);
                 if remembered.is_some_and(|(s, _)| *s == section) {
                     s = 1.0;
                 }
@@ -254,24 +282,39 @@ pub fn propose(book: &Workbook, saved: &Saved) -> Mapping {
             } else {
                 match_columns(&headers, section)
                     .into_iter()
-                    .map(|c| ColumnMapping { field: None, confidence: 0.0, source: MatchSource::Unmatched, ..c })
+                    .map(|c| ColumnMapping {
+                        field: None,
+                        confidence: 0.0,
+                        source: MatchSource::Unmatched,
+                        ..c
+                    })
                     .collect()
             },
         });
     }
-    Mapping { sheets, unit: Default::default() }
+    Mapping {
+        sheets,
+        unit: Default::default(),
+    }
 }
 
 fn restore(headers: &[(usize, String)], fields: &[(String, Option<String>)]) -> Vec<ColumnMapping> {
     headers
         .iter()
         .map(|(column, header)| {
-            let field = fields.iter().find(|(h, _)| fold(h) == fold(header)).and_then(|(_, f)| f.clone());
+            let field = fields
+                .iter()
+                .find(|(h, _)| fold(h) == fold(header))
+                .and_then(|(_, f)| f.clone());
             ColumnMapping {
                 column: *column,
                 header: header.clone(),
                 confidence: if field.is_some() { 1.0 } else { 0.0 },
-                source: if field.is_some() { MatchSource::Saved } else { MatchSource::Unmatched },
+                source: if field.is_some() {
+                    MatchSource::Saved
+                } else {
+                    MatchSource::Unmatched
+                },
                 field,
             }
         })
@@ -291,7 +334,10 @@ pub fn reconcile(book: &Workbook, sent: &Mapping) -> Result<Mapping, String> {
             .find(|s| s.name == choice.sheet)
             .ok_or_else(|| format!("the file has no sheet \"{}\"", choice.sheet))?;
         if choice.header_row == 0 || choice.header_row > sheet.rows.len().max(1) {
-            return Err(format!("sheet \"{}\" has no row {}", sheet.name, choice.header_row));
+            return Err(format!(
+                "sheet \"{}\" has no row {}",
+                sheet.name, choice.header_row
+            ));
         }
         let row = choice.header_row - 1;
         let mut seen = BTreeSet::new();
@@ -318,7 +364,13 @@ pub fn reconcile(book: &Workbook, sent: &Mapping) -> Result<Mapping, String> {
                 _ if field.is_some() => (1.0, MatchSource::Manual),
                 _ => (0.0, MatchSource::Unmatched),
             };
-            columns.push(ColumnMapping { column, header, field, confidence, source });
+            columns.push(ColumnMapping {
+                column,
+                header,
+                field,
+                confidence,
+                source,
+            });
         }
         sheets.push(SheetMapping {
             sheet: sheet.name.clone(),
@@ -329,7 +381,10 @@ pub fn reconcile(book: &Workbook, sent: &Mapping) -> Result<Mapping, String> {
             columns,
         });
     }
-    Ok(Mapping { sheets, unit: sent.unit })
+    Ok(Mapping {
+        sheets,
+        unit: sent.unit,
+    })
 }
 
 #[cfg(test)]
@@ -341,13 +396,26 @@ mod tests {
             name: name.into(),
             rows: rows
                 .iter()
-                .map(|r| r.iter().map(|c| if c.is_empty() { Cell::Empty } else { Cell::Text((*c).into()) }).collect())
+                .map(|r| {
+                    r.iter()
+                        .map(|c| {
+                            if c.is_empty() {
+                                Cell::Empty
+                            } else {
+                                Cell::Text((*c).into())
+                            }
+                        })
+                        .collect()
+                })
                 .collect(),
         }
     }
 
     fn field_of<'a>(m: &'a SheetMapping, header: &str) -> Option<&'a str> {
-        m.columns.iter().find(|c| c.header == header).and_then(|c| c.field.as_deref())
+        m.columns
+            .iter()
+            .find(|c| c.header == header)
+            .and_then(|c| c.field.as_deref())
     }
 
     #[test]
@@ -358,7 +426,16 @@ mod tests {
                 &[
                     &["Portefeuille crédit au 31/12/2025"],
                     &[],
-                    &["N° de contrat", "Catégorie d'exposition", "Encours tiré (EUR)", "Pays de résidence", "Notation externe", "Quotité de financement", "Créance douteuse", "Commentaire"],
+                    &[
+                        "N° de contrat",
+                        "Catégorie d'exposition",
+                        "Encours tiré (EUR)",
+                        "Pays de résidence",
+                        "Notation externe",
+                        "Quotité de financement",
+                        "Créance douteuse",
+                        "Commentaire",
+                    ],
                     &["C-1", "Entreprises", "1 000", "FR", "BBB", "", "non", "ok"],
                 ],
             )],
@@ -376,9 +453,17 @@ mod tests {
         assert_eq!(field_of(m, "Quotité de financement"), Some("ltv"));
         assert_eq!(field_of(m, "Créance douteuse"), Some("defaulted"));
         assert_eq!(field_of(m, "Commentaire"), None);
-        let exact = m.columns.iter().find(|c| c.header == "N° de contrat").unwrap();
+        let exact = m
+            .columns
+            .iter()
+            .find(|c| c.header == "N° de contrat")
+            .unwrap();
         assert_eq!(exact.source, MatchSource::Synonym);
-        let fuzzy = m.columns.iter().find(|c| c.header == "Encours tiré (EUR)").unwrap();
+        let fuzzy = m
+            .columns
+            .iter()
+            .find(|c| c.header == "Encours tiré (EUR)")
+            .unwrap();
         assert_eq!(fuzzy.source, MatchSource::Fuzzy);
         assert!(fuzzy.confidence < exact.confidence);
     }
@@ -387,28 +472,45 @@ mod tests {
     fn canonical_sheets_map_exactly_and_other_sheets_are_left_out() {
         let book = Workbook {
             sheets: vec![
-                sheet("capital", &[&["tier", "kind", "label", "amount"], &["cet1", "item", "Shares", "100"]]),
+                sheet(
+                    "capital",
+                    &[
+                        &["tier", "kind", "label", "amount"],
+                        &["cet1", "item", "Shares", "100"],
+                    ],
+                ),
                 sheet("lcr_outflows", &[&["label", "category", "amount"]]),
                 sheet("Notes", &[&["Prepared by the finance team"]]),
             ],
         };
         let mapping = propose(&book, &Saved::new());
         assert_eq!(mapping.sheets[0].section, Some(Section::Capital));
-        assert!(mapping.sheets[0].columns.iter().all(|c| c.source == MatchSource::Exact));
+        assert!(
+            mapping.sheets[0]
+                .columns
+                .iter()
+                .all(|c| c.source == MatchSource::Exact)
+        );
         assert_eq!(mapping.sheets[1].section, Some(Section::LcrOutflows));
         assert_eq!(mapping.sheets[2].section, None);
     }
 
     #[test]
     fn a_saved_correction_is_reused_for_the_same_headers() {
-        let book = Workbook { sheets: vec![sheet("x", &[&["Ref", "Classe", "Montant brut"]])] };
+        let book = Workbook {
+            sheets: vec![sheet("x", &[&["Ref", "Classe", "Montant brut"]])],
+        };
         let headers = headers_of(&book.sheets[0], 0);
         let mut saved = Saved::new();
         saved.insert(
             signature(&headers),
             (
                 Section::Exposures,
-                vec![("Ref".into(), Some("id".into())), ("Classe".into(), Some("class".into())), ("Montant brut".into(), Some("drawn".into()))],
+                vec![
+                    ("Ref".into(), Some("id".into())),
+                    ("Classe".into(), Some("class".into())),
+                    ("Montant brut".into(), Some("drawn".into())),
+                ],
             ),
         );
         let m = &propose(&book, &saved).sheets[0];
@@ -419,8 +521,13 @@ mod tests {
 
     #[test]
     fn a_saved_section_does_not_override_sheets_that_share_their_headers() {
-        let flows = [&["label", "category", "amount"][..], &["x", "retail_stable", "1"][..]];
-        let book = Workbook { sheets: vec![sheet("lcr_outflows", &flows), sheet("lcr_inflows", &flows)] };
+        let flows = [
+            &["label", "category", "amount"][..],
+            &["x", "retail_stable", "1"][..],
+        ];
+        let book = Workbook {
+            sheets: vec![sheet("lcr_outflows", &flows), sheet("lcr_inflows", &flows)],
+        };
         let headers = headers_of(&book.sheets[0], 0);
         let mut saved = Saved::new();
         saved.insert(signature(&headers), (Section::NsfrRsf, vec![]));
@@ -431,13 +538,19 @@ mod tests {
 
     #[test]
     fn a_mapping_naming_foreign_fields_or_sheets_is_refused() {
-        let book = Workbook { sheets: vec![sheet("capital", &[&["tier", "amount"]])] };
+        let book = Workbook {
+            sheets: vec![sheet("capital", &[&["tier", "amount"]])],
+        };
         let mut mapping = propose(&book, &Saved::new());
         mapping.sheets[0].columns[1].header = "forged".into();
         let again = reconcile(&book, &mapping).unwrap();
         assert_eq!(again.sheets[0].columns[1].header, "amount");
         mapping.sheets[0].columns[0].field = Some("ltv".into());
-        assert!(reconcile(&book, &mapping).unwrap_err().contains("not a field of capital"));
+        assert!(
+            reconcile(&book, &mapping)
+                .unwrap_err()
+                .contains("not a field of capital")
+        );
         mapping.sheets[0].columns[0].field = Some("amount".into());
         assert!(reconcile(&book, &mapping).unwrap_err().contains("keep one"));
         mapping.sheets[0].sheet = "other".into();

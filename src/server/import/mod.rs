@@ -85,7 +85,14 @@ async fn stage(
     let sheets = book.sheets.len();
     let (mapping, book) = proposed(pool, caller.tenant_id, book).await?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    let id = imports::stage(&mut tx, caller.tenant_id, caller.user_id, &file_name, &content).await?;
+    let id = imports::stage(
+        &mut tx,
+        caller.tenant_id,
+        caller.user_id,
+        &file_name,
+        &content,
+    )
+    .await?;
     crate::server::db::tenants::within_storage(&mut tx).await?;
     audit::record(
         &mut tx,
@@ -103,34 +110,56 @@ fn clean_name(name: &str) -> Result<String, AppError> {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name).trim();
     let base: String = base.chars().filter(|c| !c.is_control()).take(255).collect();
     if base.is_empty() {
-        return Err(AppError::Validation(FieldErrors::single("file", "Choose a file to import.")));
+        return Err(AppError::Validation(FieldErrors::single(
+            "file",
+            "Choose a file to import.",
+        )));
     }
     Ok(base)
 }
 
-fn proposal(import_id: ImportId, file_name: String, size_bytes: i64, mapping: Mapping) -> ImportProposal {
+fn proposal(
+    import_id: ImportId,
+    file_name: String,
+    size_bytes: i64,
+    mapping: Mapping,
+) -> ImportProposal {
     let catalogue = Section::ALL
         .iter()
         .map(|&section| SectionFields {
             section,
             fields: fields::fields(section)
                 .iter()
-                .map(|f| FieldChoice { name: f.name.to_owned(), required: f.required })
+                .map(|f| FieldChoice {
+                    name: f.name.to_owned(),
+                    required: f.required,
+                })
                 .collect(),
         })
         .collect();
-    ImportProposal { import_id, file_name, size_bytes, mapping, catalogue }
+    ImportProposal {
+        import_id,
+        file_name,
+        size_bytes,
+        mapping,
+        catalogue,
+    }
 }
 
 /// The automatic mapping, with the tenant's saved corrections applied.
 /// The mapping proposed for `book`, handed back with it.
-async fn proposed(pool: &PgPool, tenant: TenantId, book: Workbook) -> Result<(Mapping, Workbook), AppError> {
+async fn proposed(
+    pool: &PgPool,
+    tenant: TenantId,
+    book: Workbook,
+) -> Result<(Mapping, Workbook), AppError> {
     // The saved layout is looked up under every candidate header row.
     let signatures: Vec<String> = book
         .sheets
         .iter()
         .flat_map(|sheet| {
-            (0..sheet.rows.len().min(10)).map(|row| mapping::signature(&mapping::headers_of(sheet, row)))
+            (0..sheet.rows.len().min(10))
+                .map(|row| mapping::signature(&mapping::headers_of(sheet, row)))
         })
         .collect();
     let mut tx = scope::begin(pool, tenant).await?;
@@ -140,11 +169,18 @@ async fn proposed(pool: &PgPool, tenant: TenantId, book: Workbook) -> Result<(Ma
         .map(|(signature, section, columns)| (signature, (section, columns)))
         .collect();
     tx.commit().await?;
-    heavy::run(Some(tenant), "import mapping", move || (mapping::propose(&book, &saved), book)).await
+    heavy::run(Some(tenant), "import mapping", move || {
+        (mapping::propose(&book, &saved), book)
+    })
+    .await
 }
 
 /// The staged file, for its uploader or an admin; others get "not found".
-async fn staged(tx: &mut sqlx::PgConnection, caller: Caller, id: ImportId) -> Result<imports::Staged, AppError> {
+async fn staged(
+    tx: &mut sqlx::PgConnection,
+    caller: Caller,
+    id: ImportId,
+) -> Result<imports::Staged, AppError> {
     let file = imports::get(tx, id).await?.ok_or(AppError::NotFound)?;
     if file.created_by != caller.user_id && caller.role != Role::Admin {
         return Err(AppError::NotFound);
@@ -168,7 +204,11 @@ pub async fn open_with_preview(
     Ok((proposal, preview))
 }
 
-async fn reopen(pool: &PgPool, caller: Caller, id: ImportId) -> Result<(ImportProposal, Workbook), AppError> {
+async fn reopen(
+    pool: &PgPool,
+    caller: Caller,
+    id: ImportId,
+) -> Result<(ImportProposal, Workbook), AppError> {
     let caller = caller.require(Permission::EditData)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let file = staged(&mut tx, caller, id).await?;
@@ -197,7 +237,12 @@ async fn mapped(
 
 /// What the import would create: problems, counts, totals, a sample and
 /// the ratios. Nothing is written.
-pub async fn preview(pool: &PgPool, caller: Caller, id: ImportId, sent: Mapping) -> Result<ImportPreview, AppError> {
+pub async fn preview(
+    pool: &PgPool,
+    caller: Caller,
+    id: ImportId,
+    sent: Mapping,
+) -> Result<ImportPreview, AppError> {
     let caller = caller.require(Permission::EditData)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let file = staged(&mut tx, caller, id).await?;
@@ -206,20 +251,33 @@ pub async fn preview(pool: &PgPool, caller: Caller, id: ImportId, sent: Mapping)
     preview_of(caller.tenant_id, book, sent).await
 }
 
-async fn preview_of(tenant: TenantId, book: Workbook, sent: Mapping) -> Result<ImportPreview, AppError> {
+async fn preview_of(
+    tenant: TenantId,
+    book: Workbook,
+    sent: Mapping,
+) -> Result<ImportPreview, AppError> {
     let (mapping, data, problems) = mapped(tenant, book, sent).await?;
-    heavy::run(Some(tenant), "import preview", move || summarise(&mapping, data, problems)).await
+    heavy::run(Some(tenant), "import preview", move || {
+        summarise(&mapping, data, problems)
+    })
+    .await
 }
 
 fn summarise(mapping: &Mapping, data: DataSet, problems: Vec<Problem>) -> ImportPreview {
-    let error_total = problems.iter().filter(|p| p.severity == Severity::Error).count();
+    let error_total = problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .count();
     let warning_total = problems.len() - error_total;
     let mut sections: Vec<SectionCount> = Vec::new();
     for sheet in &mapping.sheets {
         if let Some(section) = sheet.section {
             match sections.iter_mut().find(|c| c.section == section) {
                 Some(count) => count.rows += sheet.data_rows,
-                None => sections.push(SectionCount { section, rows: sheet.data_rows }),
+                None => sections.push(SectionCount {
+                    section,
+                    rows: sheet.data_rows,
+                }),
             }
         }
     }
@@ -229,7 +287,12 @@ fn summarise(mapping: &Mapping, data: DataSet, problems: Vec<Problem>) -> Import
         let total = match totals.iter_mut().position(|t| t.class == class) {
             Some(i) => &mut totals[i],
             None => {
-                totals.push(ClassTotal { class: class.into(), lines: 0, drawn: 0.0, undrawn: 0.0 });
+                totals.push(ClassTotal {
+                    class: class.into(),
+                    lines: 0,
+                    drawn: 0.0,
+                    undrawn: 0.0,
+                });
                 totals.last_mut().expect("just pushed")
             }
         };
@@ -267,8 +330,16 @@ fn summarise(mapping: &Mapping, data: DataSet, problems: Vec<Problem>) -> Import
 /// Creates the simulation from the file in one transaction, with the
 /// mapping saved for the next file of this layout and the upload removed:
 /// an error anywhere leaves nothing behind.
-pub async fn commit(pool: &PgPool, caller: Caller, id: ImportId, sent: Mapping, name: String) -> Result<SimulationId, AppError> {
-    commit_once(pool, caller, id, Some(sent), name, None).await.map(Created::value)
+pub async fn commit(
+    pool: &PgPool,
+    caller: Caller,
+    id: ImportId,
+    sent: Mapping,
+    name: String,
+) -> Result<SimulationId, AppError> {
+    commit_once(pool, caller, id, Some(sent), name, None)
+        .await
+        .map(Created::value)
 }
 
 /// [`commit`] with the proposed mapping when none is `sent`, made once per
@@ -300,9 +371,18 @@ pub async fn commit_once(
     let (mapping, mut data, problems) = mapped(caller.tenant_id, book, sent).await?;
     let errors = error_messages(&problems);
     if !errors.is_empty() {
-        let shown = errors.iter().take(10).cloned().collect::<Vec<_>>().join("; ");
+        let shown = errors
+            .iter()
+            .take(10)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("; ");
         let more = errors.len().saturating_sub(10);
-        let message = if more > 0 { format!("{shown}; and {more} more") } else { shown };
+        let message = if more > 0 {
+            format!("{shown}; and {more} more")
+        } else {
+            shown
+        };
         return Err(AppError::Validation(FieldErrors::single("file", message)));
     }
     if data.name.trim().is_empty() {
@@ -321,7 +401,9 @@ pub async fn commit_once(
     // Taken first: a second commit of the same upload waits here, then
     // finds it gone.
     if !imports::remove(&mut tx, id).await? {
-        return Err(AppError::Conflict("This import was already committed.".into()));
+        return Err(AppError::Conflict(
+            "This import was already committed.".into(),
+        ));
     }
     let simulation = simulations::insert_new(&mut tx, caller, &name, &version).await?;
     if let Some(key) = key {
@@ -329,10 +411,25 @@ pub async fn commit_once(
     }
     let book_headers = mapping.sheets.iter().filter(|s| s.section.is_some());
     for sheet in book_headers {
-        let headers: Vec<(usize, String)> = sheet.columns.iter().map(|c| (c.column, c.header.clone())).collect();
-        let columns: imports::Columns = sheet.columns.iter().map(|c| (c.header.clone(), c.field.clone())).collect();
+        let headers: Vec<(usize, String)> = sheet
+            .columns
+            .iter()
+            .map(|c| (c.column, c.header.clone()))
+            .collect();
+        let columns: imports::Columns = sheet
+            .columns
+            .iter()
+            .map(|c| (c.header.clone(), c.field.clone()))
+            .collect();
         let section = sheet.section.expect("filtered on sections");
-        imports::save(&mut tx, caller.tenant_id, &mapping::signature(&headers), section, &columns).await?;
+        imports::save(
+            &mut tx,
+            caller.tenant_id,
+            &mapping::signature(&headers),
+            section,
+            &columns,
+        )
+        .await?;
     }
     audit::record(
         &mut tx,

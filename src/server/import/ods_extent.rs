@@ -17,7 +17,8 @@ pub fn is_ods(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> bool {
         return false;
     };
     let mut head = [0u8; 46];
-    mimetype.read_exact(&mut head).is_ok() && &head[..] == b"application/vnd.oasis.opendocument.spreadsheet"
+    mimetype.read_exact(&mut head).is_ok()
+        && &head[..] == b"application/vnd.oasis.opendocument.spreadsheet"
 }
 
 /// One table being measured, in expanded rows and columns.
@@ -76,7 +77,10 @@ pub fn check(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<(), FileErr
                         .flatten()
                         .map(|a| a.value.into_owned())
                         .unwrap_or_default();
-                    table = Table { name, ..Table::default() };
+                    table = Table {
+                        name,
+                        ..Table::default()
+                    };
                 }
                 "table:table-row" => {
                     row = Row {
@@ -89,7 +93,10 @@ pub fn check(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<(), FileErr
                 }
                 "table:table-cell" | "table:covered-table-cell" => {
                     let span = repeat(e, "table:number-columns-repeated")?;
-                    let used = e.try_get_attribute("office:value-type").map_err(damaged)?.is_some();
+                    let used = e
+                        .try_get_attribute("office:value-type")
+                        .map_err(damaged)?
+                        .is_some();
                     row.columns = row.columns.saturating_add(span);
                     if used {
                         row.end_used = Some(row.columns);
@@ -109,10 +116,14 @@ pub fn check(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<(), FileErr
                 "table:table" => {
                     let height = table.end_used - table.first_used.unwrap_or(table.end_used);
                     if height > MAX_ROWS as u64 {
-                        return Err(FileError::TooManyRows { sheet: table.name.clone() });
+                        return Err(FileError::TooManyRows {
+                            sheet: table.name.clone(),
+                        });
                     }
                     if table.width > MAX_COLUMNS as u64 {
-                        return Err(FileError::TooManyColumns { sheet: table.name.clone() });
+                        return Err(FileError::TooManyColumns {
+                            sheet: table.name.clone(),
+                        });
                     }
                     cells = cells.saturating_add(height.saturating_mul(table.width));
                     if cells > MAX_CELLS as u64 {
@@ -136,9 +147,11 @@ mod tests {
     /// An .ods holding `body` as the inside of its one table.
     pub(crate) fn ods(body: &str) -> Vec<u8> {
         let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
-        let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
         zip.start_file("mimetype", stored).expect("mimetype");
-        zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet").expect("write");
+        zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+            .expect("write");
         zip.start_file("content.xml", stored).expect("content");
         write!(
             zip,
@@ -161,9 +174,14 @@ mod tests {
         let bomb = r#"<table:table-row table:number-rows-repeated="1048576"><table:table-cell table:number-columns-repeated="16384" office:value-type="float" office:value="1"/></table:table-row>"#;
         let bytes = ods(bomb);
         assert!(bytes.len() < 2_000);
-        assert!(matches!(measured(&bytes), Err(FileError::TooManyRows { sheet }) if sheet == "Loans"));
+        assert!(
+            matches!(measured(&bytes), Err(FileError::TooManyRows { sheet }) if sheet == "Loans")
+        );
         let wide = r#"<table:table-row><table:table-cell table:number-columns-repeated="300" office:value-type="float" office:value="1"/></table:table-row>"#;
-        assert!(matches!(measured(&ods(wide)), Err(FileError::TooManyColumns { .. })));
+        assert!(matches!(
+            measured(&ods(wide)),
+            Err(FileError::TooManyColumns { .. })
+        ));
         let many = r#"<table:table-row table:number-rows-repeated="200000"><table:table-cell table:number-columns-repeated="200" office:value-type="float" office:value="1"/></table:table-row>"#;
         assert_eq!(measured(&ods(many)), Err(FileError::TooManyCells));
     }

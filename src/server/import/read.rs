@@ -75,7 +75,9 @@ pub enum FileError {
          xlsb), an OpenDocument spreadsheet (ods) or a CSV file."
     )]
     Unsupported { name: String },
-    #[error("The workbook cannot be read ({detail}). It may be damaged or truncated: save it again and retry.")]
+    #[error(
+        "The workbook cannot be read ({detail}). It may be damaged or truncated: save it again and retry."
+    )]
     Damaged { detail: String },
     #[error(
         "The workbook would inflate to more than {} MiB when unzipped: it is refused as a \
@@ -141,7 +143,9 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<Workbook, FileError> {
 
 fn is_workbook_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    [".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"].iter().any(|e| lower.ends_with(e))
+    [".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"]
+        .iter()
+        .any(|e| lower.ends_with(e))
 }
 
 fn stem(name: &str) -> &str {
@@ -225,12 +229,22 @@ impl Budget {
     }
 }
 
-fn place(rows: &mut Vec<Vec<Cell>>, budget: &mut Budget, sheet: &str, (row, column): (usize, usize), cell: Cell) -> Result<(), FileError> {
+fn place(
+    rows: &mut Vec<Vec<Cell>>,
+    budget: &mut Budget,
+    sheet: &str,
+    (row, column): (usize, usize),
+    cell: Cell,
+) -> Result<(), FileError> {
     if row >= MAX_ROWS {
-        return Err(FileError::TooManyRows { sheet: sheet.into() });
+        return Err(FileError::TooManyRows {
+            sheet: sheet.into(),
+        });
     }
     if column >= MAX_COLUMNS {
-        return Err(FileError::TooManyColumns { sheet: sheet.into() });
+        return Err(FileError::TooManyColumns {
+            sheet: sheet.into(),
+        });
     }
     if matches!(cell, Cell::Empty) {
         return Ok(());
@@ -264,7 +278,13 @@ fn stream_xlsx<R: Read + std::io::Seek>(
         {
             cell = Cell::Uncalculated(formula.into());
         }
-        place(&mut rows, budget, name, (row as usize, column as usize), cell)?;
+        place(
+            &mut rows,
+            budget,
+            name,
+            (row as usize, column as usize),
+            cell,
+        )?;
     }
     Ok(rows)
 }
@@ -280,12 +300,22 @@ fn stream_xlsb<R: Read + std::io::Seek>(
     while let Some(cell) = reader.next_cell().map_err(damaged)? {
         let (row, column) = cell.get_position();
         let value = from_data_ref(cell.get_value().clone());
-        place(&mut rows, budget, name, (row as usize, column as usize), value)?;
+        place(
+            &mut rows,
+            budget,
+            name,
+            (row as usize, column as usize),
+            value,
+        )?;
     }
     Ok(rows)
 }
 
-fn from_range(name: &str, range: &calamine::Range<Data>, budget: &mut Budget) -> Result<Vec<Vec<Cell>>, FileError> {
+fn from_range(
+    name: &str,
+    range: &calamine::Range<Data>,
+    budget: &mut Budget,
+) -> Result<Vec<Vec<Cell>>, FileError> {
     let mut rows = Vec::new();
     if range.is_empty() {
         return Ok(rows);
@@ -303,7 +333,11 @@ fn from_range(name: &str, range: &calamine::Range<Data>, budget: &mut Budget) ->
 
 /// Text as stored, without NUL characters (PostgreSQL refuses them).
 fn text(s: &str) -> Cell {
-    if s.contains('\0') { Cell::Text(s.replace('\0', "").into()) } else { Cell::Text(s.into()) }
+    if s.contains('\0') {
+        Cell::Text(s.replace('\0', "").into())
+    } else {
+        Cell::Text(s.into())
+    }
 }
 
 fn from_data(value: &Data) -> Cell {
@@ -337,7 +371,10 @@ fn from_data_ref(value: DataRef<'_>) -> Cell {
 /// Windows-1252, the encoding Excel uses for "CSV" on a French Windows.
 pub fn decode(bytes: &[u8]) -> String {
     if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(bytes) {
-        return encoding.decode_without_bom_handling(&bytes[bom..]).0.into_owned();
+        return encoding
+            .decode_without_bom_handling(&bytes[bom..])
+            .0
+            .into_owned();
     }
     match std::str::from_utf8(bytes) {
         Ok(text) => text.to_owned(),
@@ -349,7 +386,11 @@ pub fn decode(bytes: &[u8]) -> String {
 /// number of fields (quoted text aside); a title line without any
 /// delimiter does not count against it.
 pub fn detect_delimiter(text: &str) -> u8 {
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(20).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(20)
+        .collect();
     let mut best = (b',', 0usize, 0usize);
     for delimiter in [b';', b',', b'\t', b'|'] {
         let mut counts: Vec<usize> = lines
@@ -431,7 +472,13 @@ fn read_csv(name: &str, bytes: &[u8]) -> Result<Workbook, FileError> {
         rows.push(
             record
                 .iter()
-                .map(|field| if field.trim().is_empty() { Cell::Empty } else { text(field) })
+                .map(|field| {
+                    if field.trim().is_empty() {
+                        Cell::Empty
+                    } else {
+                        text(field)
+                    }
+                })
                 .collect(),
         );
     }
@@ -477,8 +524,14 @@ mod tests {
     #[test]
     fn truncated_and_binary_files_are_refused_with_a_reason() {
         let truncated = b"PK\x03\x04\x14\x00\x00\x00\x08\x00";
-        assert!(matches!(read("x.xlsx", truncated), Err(FileError::Damaged { .. })));
-        assert!(matches!(read("x.bin", &[0u8, 1, 2, 0, 5]), Err(FileError::Unsupported { .. })));
+        assert!(matches!(
+            read("x.xlsx", truncated),
+            Err(FileError::Damaged { .. })
+        ));
+        assert!(matches!(
+            read("x.bin", &[0u8, 1, 2, 0, 5]),
+            Err(FileError::Unsupported { .. })
+        ));
         assert_eq!(read("x.csv", b""), Err(FileError::Empty));
         assert_eq!(read("x.csv", b" ; \n;\n"), Err(FileError::NoData));
     }
@@ -500,8 +553,14 @@ mod tests {
         let mut budget = Budget(10);
         let mut rows = Vec::new();
         place(&mut rows, &mut budget, "s", (0, 7), Cell::Number(1.0)).unwrap();
-        assert_eq!(budget.0, 2, "a cell in column H costs the row's eight cells");
-        assert_eq!(place(&mut rows, &mut budget, "s", (1, 2), Cell::Number(1.0)), Err(FileError::TooManyCells));
+        assert_eq!(
+            budget.0, 2,
+            "a cell in column H costs the row's eight cells"
+        );
+        assert_eq!(
+            place(&mut rows, &mut budget, "s", (1, 2), Cell::Number(1.0)),
+            Err(FileError::TooManyCells)
+        );
     }
 
     #[test]
@@ -509,7 +568,9 @@ mod tests {
         let text = "id\n".to_string() + &"x\n".repeat(MAX_ROWS);
         assert_eq!(
             read("big.csv", text.as_bytes()),
-            Err(FileError::TooManyRows { sheet: "big".into() })
+            Err(FileError::TooManyRows {
+                sheet: "big".into()
+            })
         );
     }
 }

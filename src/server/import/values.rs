@@ -13,7 +13,10 @@ pub fn fold(text: &str) -> String {
     // "N°" is "number", not "N deg".
     let ascii = deunicode::deunicode(&text.replace(['°', 'º'], " ")).to_lowercase();
     let mut out = String::with_capacity(ascii.len());
-    for word in ascii.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
+    for word in ascii
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
         if !out.is_empty() {
             out.push(' ');
         }
@@ -64,7 +67,10 @@ pub fn parse(cell: &Cell, kind: Kind, unit: f64) -> Result<Option<Value>, String
         }
         Kind::Cqs => {
             let text = fold(&text_of(cell));
-            let digits = text.trim_start_matches("cqs").trim_start_matches("eqc").trim();
+            let digits = text
+                .trim_start_matches("cqs")
+                .trim_start_matches("eqc")
+                .trim();
             match digits.parse::<f64>() {
                 Ok(n) if n.fract() == 0.0 && (1.0..=6.0).contains(&n) => json!(n as u8),
                 _ => return Err("a credit quality step from 1 to 6".into()),
@@ -145,7 +151,9 @@ pub fn parse_number(text: &str) -> Option<f64> {
         }
     };
     let value: f64 = normalised.parse().ok()?;
-    value.is_finite().then_some(if negative { -value } else { value })
+    value
+        .is_finite()
+        .then_some(if negative { -value } else { value })
 }
 
 fn number(cell: &Cell) -> Option<f64> {
@@ -160,14 +168,22 @@ fn number(cell: &Cell) -> Option<f64> {
 fn fraction(cell: &Cell, percent_above: f64) -> Result<f64, String> {
     let expected = || "a percentage such as 45 %, 45 or 0.45".to_string();
     match cell {
-        Cell::Number(n) => Ok(if n.abs() > percent_above { n / 100.0 } else { *n }),
+        Cell::Number(n) => Ok(if n.abs() > percent_above {
+            n / 100.0
+        } else {
+            *n
+        }),
         Cell::Text(t) => {
             let trimmed = t.trim();
             if let Some(stripped) = trimmed.strip_suffix('%') {
                 Ok(parse_number(stripped).ok_or_else(expected)? / 100.0)
             } else {
                 let n = parse_number(trimmed).ok_or_else(expected)?;
-                Ok(if n.abs() > percent_above { n / 100.0 } else { n })
+                Ok(if n.abs() > percent_above {
+                    n / 100.0
+                } else {
+                    n
+                })
             }
         }
         _ => Err(expected()),
@@ -229,7 +245,10 @@ fn from_serial(serial: f64) -> Option<(i32, u32, u32)> {
 pub fn choice(text: &str, choices: Choices) -> Result<&'static str, String> {
     // Exact names first: folding drops the "+" of SCRA grade "A+".
     let trimmed = text.trim();
-    if let Some((name, _)) = choices.iter().find(|(name, _)| name.eq_ignore_ascii_case(trimmed)) {
+    if let Some((name, _)) = choices
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(trimmed))
+    {
         return Ok(name);
     }
     let folded = fold(text);
@@ -270,13 +289,29 @@ mod tests {
     fn percentages_written_four_ways() {
         let ltv = Kind::Fraction { percent_above: 3.0 };
         for written in ["45 %", "45%", "45", "0.45", "0,45", "45,0 %"] {
-            assert_eq!(parse(&text(written), ltv, 1.0).unwrap(), Some(json!(0.45)), "{written}");
+            assert_eq!(
+                parse(&text(written), ltv, 1.0).unwrap(),
+                Some(json!(0.45)),
+                "{written}"
+            );
         }
-        assert_eq!(parse(&Cell::Number(1.2), ltv, 1.0).unwrap(), Some(json!(1.2)));
+        assert_eq!(
+            parse(&Cell::Number(1.2), ltv, 1.0).unwrap(),
+            Some(json!(1.2))
+        );
         let rate = Kind::Fraction { percent_above: 0.1 };
-        assert_eq!(parse(&Cell::Number(2.5), rate, 1.0).unwrap(), Some(json!(0.025)));
-        assert_eq!(parse(&Cell::Number(0.5), rate, 1.0).unwrap(), Some(json!(0.005)));
-        assert_eq!(parse(&Cell::Number(0.025), rate, 1.0).unwrap(), Some(json!(0.025)));
+        assert_eq!(
+            parse(&Cell::Number(2.5), rate, 1.0).unwrap(),
+            Some(json!(0.025))
+        );
+        assert_eq!(
+            parse(&Cell::Number(0.5), rate, 1.0).unwrap(),
+            Some(json!(0.005))
+        );
+        assert_eq!(
+            parse(&Cell::Number(0.025), rate, 1.0).unwrap(),
+            Some(json!(0.025))
+        );
     }
 
     #[test]
@@ -301,20 +336,36 @@ mod tests {
 
     #[test]
     fn french_class_names() {
-        assert_eq!(choice("Administrations centrales", CLASSES), Ok("sovereign"));
+        assert_eq!(
+            choice("Administrations centrales", CLASSES),
+            Ok("sovereign")
+        );
         assert_eq!(choice("Clientèle de détail", CLASSES), Ok("retail"));
-        assert_eq!(choice("Expositions garanties par une hypothèque", CLASSES), Ok("real_estate"));
+        assert_eq!(
+            choice("Expositions garanties par une hypothèque", CLASSES),
+            Ok("real_estate")
+        );
         assert_eq!(choice("REAL_ESTATE", CLASSES), Ok("real_estate"));
         const SCRA: Choices = &[("A+", &[]), ("A", &[])];
         assert_eq!(choice("A", SCRA), Ok("A"));
         assert_eq!(choice("a+", SCRA), Ok("A+"));
-        assert!(choice("hedge funds", CLASSES).unwrap_err().starts_with("one of: sovereign"));
+        assert!(
+            choice("hedge funds", CLASSES)
+                .unwrap_err()
+                .starts_with("one of: sovereign")
+        );
     }
 
     #[test]
     fn ratings_and_credit_quality_steps() {
-        assert_eq!(parse(&text("Baa1"), Kind::Rating, 1.0).unwrap(), Some(json!("BBB+")));
-        assert_eq!(parse(&text("EQC 3"), Kind::Cqs, 1.0).unwrap(), Some(json!(3)));
+        assert_eq!(
+            parse(&text("Baa1"), Kind::Rating, 1.0).unwrap(),
+            Some(json!("BBB+"))
+        );
+        assert_eq!(
+            parse(&text("EQC 3"), Kind::Cqs, 1.0).unwrap(),
+            Some(json!(3))
+        );
         assert!(parse(&text("7"), Kind::Cqs, 1.0).is_err());
     }
 
@@ -322,6 +373,10 @@ mod tests {
     fn formulas_and_errors_are_explained() {
         let error = parse(&Cell::Uncalculated("B2*2".into()), Kind::Amount, 1.0).unwrap_err();
         assert!(error.contains("=B2*2"));
-        assert!(parse(&Cell::Error("#DIV/0!".into()), Kind::Amount, 1.0).unwrap_err().contains("#DIV/0!"));
+        assert!(
+            parse(&Cell::Error("#DIV/0!".into()), Kind::Amount, 1.0)
+                .unwrap_err()
+                .contains("#DIV/0!")
+        );
     }
 }

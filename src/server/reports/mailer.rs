@@ -31,7 +31,9 @@ impl Mailer {
             .map_err(|e| MailerError::Url(e.to_string()))?
             .timeout(Some(Duration::from_secs(30)))
             .build();
-        let from = from.parse().map_err(|e: lettre::address::AddressError| MailerError::From(e.to_string()))?;
+        let from = from
+            .parse()
+            .map_err(|e: lettre::address::AddressError| MailerError::From(e.to_string()))?;
         Ok(Mailer { transport, from })
     }
 
@@ -77,8 +79,14 @@ impl Mailer {
         mail: &outbound_emails::Pending,
         attachment: Option<(crate::model::report::ReportSummary, Vec<u8>)>,
     ) -> Result<(), String> {
-        let to: Mailbox = mail.recipient.parse().map_err(|e: lettre::address::AddressError| e.to_string())?;
-        let builder = Message::builder().from(self.from.clone()).to(to).subject(mail.subject.clone());
+        let to: Mailbox = mail
+            .recipient
+            .parse()
+            .map_err(|e: lettre::address::AddressError| e.to_string())?;
+        let builder = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(mail.subject.clone());
         let message = match attachment {
             None => builder.singlepart(SinglePart::plain(mail.body_text.clone())),
             Some((summary, bytes)) => {
@@ -95,7 +103,11 @@ impl Mailer {
             }
         }
         .map_err(|e| e.to_string())?;
-        self.transport.send(message).await.map(|_| ()).map_err(|e| e.to_string())
+        self.transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 
     /// Delivers the queue every `every` until the task is aborted.

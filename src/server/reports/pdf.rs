@@ -25,13 +25,17 @@ static FONTS: LazyLock<Fonts> = LazyLock::new(|| {
     let fonts: Vec<Font> = typst_assets::fonts()
         .flat_map(|data| Font::iter(Bytes::new(data)))
         .collect();
-    Fonts { book: LazyHash::new(FontBook::from_fonts(&fonts)), fonts }
+    Fonts {
+        book: LazyHash::new(FontBook::from_fonts(&fonts)),
+        fonts,
+    }
 });
 
 static LIBRARY: LazyLock<LazyHash<Library>> = LazyLock::new(|| LazyHash::new(Library::default()));
 
 fn file_id(path: &str) -> FileId {
-    let vpath = VirtualPath::new(path).unwrap_or_else(|_| VirtualPath::new("/invalid").expect("a valid path"));
+    let vpath = VirtualPath::new(path)
+        .unwrap_or_else(|_| VirtualPath::new("/invalid").expect("a valid path"));
     RootedPath::new(VirtualRoot::Project, vpath).intern()
 }
 
@@ -82,31 +86,58 @@ impl World for ReportWorld {
 #[error("the report could not be laid out: {0}")]
 pub struct LayoutError(String);
 
-fn layout_error(errors: impl IntoIterator<Item = impl std::ops::Deref<Target = typst::diag::SourceDiagnostic>>) -> LayoutError {
-    LayoutError(errors.into_iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; "))
+fn layout_error(
+    errors: impl IntoIterator<Item = impl std::ops::Deref<Target = typst::diag::SourceDiagnostic>>,
+) -> LayoutError {
+    LayoutError(
+        errors
+            .into_iter()
+            .map(|e| e.message.to_string())
+            .collect::<Vec<_>>()
+            .join("; "),
+    )
 }
 
 /// Lays out `main` with `files` (path → bytes) at hand.
-fn layout(main: String, files: Vec<(String, Vec<u8>)>, today: (i32, u8, u8)) -> Result<PagedDocument, LayoutError> {
+fn layout(
+    main: String,
+    files: Vec<(String, Vec<u8>)>,
+    today: (i32, u8, u8),
+) -> Result<PagedDocument, LayoutError> {
     let world = ReportWorld {
         main: Source::new(file_id("/main.typ"), main),
-        files: files.into_iter().map(|(path, bytes)| (file_id(&path), Bytes::new(bytes))).collect(),
+        files: files
+            .into_iter()
+            .map(|(path, bytes)| (file_id(&path), Bytes::new(bytes)))
+            .collect(),
         today,
     };
-    typst::compile(&world).output.map_err(|errors| layout_error(errors.iter()))
+    typst::compile(&world)
+        .output
+        .map_err(|errors| layout_error(errors.iter()))
 }
 
 /// Lays out a page holding only the image: a logo typst cannot read is
 /// refused when it is uploaded, not when a report is due.
 pub fn check_image(bytes: &[u8], kind: &str) -> Result<(), LayoutError> {
     let path = format!("/logo.{kind}");
-    layout(format!("#image(\"{path}\", height: 1cm)"), vec![(path, bytes.to_vec())], (2000, 1, 1)).map(|_| ())
+    layout(
+        format!("#image(\"{path}\", height: 1cm)"),
+        vec![(path, bytes.to_vec())],
+        (2000, 1, 1),
+    )
+    .map(|_| ())
 }
 
 /// Lays out the report: `data` is the JSON the template reads as
 /// `/data.json`; `files` are the charts and the logo, by path.
-pub fn render(data: &serde_json::Value, mut files: Vec<(String, Vec<u8>)>, today: (i32, u8, u8)) -> Result<Vec<u8>, LayoutError> {
+pub fn render(
+    data: &serde_json::Value,
+    mut files: Vec<(String, Vec<u8>)>,
+    today: (i32, u8, u8),
+) -> Result<Vec<u8>, LayoutError> {
     files.push(("/data.json".into(), data.to_string().into_bytes()));
     let document = layout(TEMPLATE.to_owned(), files, today)?;
-    typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default()).map_err(|errors| layout_error(errors.iter()))
+    typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default())
+        .map_err(|errors| layout_error(errors.iter()))
 }

@@ -41,7 +41,12 @@ pub struct Table {
 }
 
 fn row(reference: &str, label: &str, cells: Vec<Value>) -> Row {
-    Row { reference: reference.into(), label: label.into(), cells, total: false }
+    Row {
+        reference: reference.into(),
+        label: label.into(),
+        cells,
+        total: false,
+    }
 }
 
 /// The results a report describes: the baseline and, for a scenario, the
@@ -88,20 +93,65 @@ pub fn km1(c: &Columns<'_>) -> Table {
         row("5", "CET1 ratio", r(|r| r.ratios.cet1)),
         row("6", "Tier 1 ratio", r(|r| r.ratios.tier1)),
         row("7", "Total capital ratio", r(|r| r.ratios.total_capital)),
-        row("EU 7d", "Total SREP capital requirement (TSCR)", r(|r| Some(r.requirements.tscr))),
-        row("11", "Combined buffer requirement", r(|r| Some(r.requirements.cbr))),
-        row("EU 11a", "Overall capital requirement (CET1 basis)", r(|r| Some(r.requirements.cet1))),
-        row("12", "CET1 available after meeting the requirements", r(|r| r.buffers.cet1_available)),
-        row("13", "Leverage ratio exposure measure", a(|r| r.leverage.exposure_measure)),
+        row(
+            "EU 7d",
+            "Total SREP capital requirement (TSCR)",
+            r(|r| Some(r.requirements.tscr)),
+        ),
+        row(
+            "11",
+            "Combined buffer requirement",
+            r(|r| Some(r.requirements.cbr)),
+        ),
+        row(
+            "EU 11a",
+            "Overall capital requirement (CET1 basis)",
+            r(|r| Some(r.requirements.cet1)),
+        ),
+        row(
+            "12",
+            "CET1 available after meeting the requirements",
+            r(|r| r.buffers.cet1_available),
+        ),
+        row(
+            "13",
+            "Leverage ratio exposure measure",
+            a(|r| r.leverage.exposure_measure),
+        ),
         row("14", "Leverage ratio", r(|r| r.ratios.leverage)),
-        row("15", "High-quality liquid assets (HQLA)", c.cells(|r| r.lcr.hqla.map_or(Value::None, Value::Amount))),
-        row("16", "Net cash outflows", c.cells(|r| r.lcr.net_outflows.map_or(Value::None, Value::Amount))),
+        row(
+            "15",
+            "High-quality liquid assets (HQLA)",
+            c.cells(|r| r.lcr.hqla.map_or(Value::None, Value::Amount)),
+        ),
+        row(
+            "16",
+            "Net cash outflows",
+            c.cells(|r| r.lcr.net_outflows.map_or(Value::None, Value::Amount)),
+        ),
         row("17", "Liquidity coverage ratio (LCR)", r(|r| r.ratios.lcr)),
-        row("18", "Available stable funding", c.cells(|r| r.nsfr.asf.map_or(Value::None, Value::Amount))),
-        row("19", "Required stable funding", c.cells(|r| r.nsfr.rsf.map_or(Value::None, Value::Amount))),
-        row("20", "Net stable funding ratio (NSFR)", r(|r| r.ratios.nsfr)),
+        row(
+            "18",
+            "Available stable funding",
+            c.cells(|r| r.nsfr.asf.map_or(Value::None, Value::Amount)),
+        ),
+        row(
+            "19",
+            "Required stable funding",
+            c.cells(|r| r.nsfr.rsf.map_or(Value::None, Value::Amount)),
+        ),
+        row(
+            "20",
+            "Net stable funding ratio (NSFR)",
+            r(|r| r.ratios.nsfr),
+        ),
     ];
-    Table { code: "KM1".into(), title: "Key metrics".into(), columns: c.headers(), rows }
+    Table {
+        code: "KM1".into(),
+        title: "Key metrics".into(),
+        columns: c.headers(),
+        rows,
+    }
 }
 
 pub fn ov1(c: &Columns<'_>) -> Table {
@@ -109,14 +159,33 @@ pub fn ov1(c: &Columns<'_>) -> Table {
     // with a scenario, RWA in each column.
     let a = |f: fn(&Results) -> f64| c.cells(move |r| Value::Amount(f(r)));
     let mut rows = vec![
-        row("1", "Credit risk (standardised approach)", a(|r| r.rwa.credit)),
-        row("6", "Counterparty credit risk, securitisation, settlement and other", a(|r| r.rwa.other)),
+        row(
+            "1",
+            "Credit risk (standardised approach)",
+            a(|r| r.rwa.credit),
+        ),
+        row(
+            "6",
+            "Counterparty credit risk, securitisation, settlement and other",
+            a(|r| r.rwa.other),
+        ),
         row("20", "Market risk", a(|r| r.rwa.market)),
-        row("EU 4a", "Credit valuation adjustment (CVA)", a(|r| r.rwa.cva)),
+        row(
+            "EU 4a",
+            "Credit valuation adjustment (CVA)",
+            a(|r| r.rwa.cva),
+        ),
         row("23", "Operational risk", a(|r| r.rwa.operational)),
-        Row { total: true, ..row("29", "Total", a(|r| r.rwa.total)) },
+        Row {
+            total: true,
+            ..row("29", "Total", a(|r| r.rwa.total))
+        },
     ];
-    let mut columns = c.headers().into_iter().map(|h| format!("RWA – {h}")).collect::<Vec<_>>();
+    let mut columns = c
+        .headers()
+        .into_iter()
+        .map(|h| format!("RWA – {h}"))
+        .collect::<Vec<_>>();
     if c.scenario.is_none() {
         columns.push("Own funds requirement (8 %)".into());
         for r in &mut rows {
@@ -125,7 +194,12 @@ pub fn ov1(c: &Columns<'_>) -> Table {
             }
         }
     }
-    Table { code: "OV1".into(), title: "Overview of risk-weighted assets".into(), columns, rows }
+    Table {
+        code: "OV1".into(),
+        title: "Overview of risk-weighted assets".into(),
+        columns,
+        rows,
+    }
 }
 
 /// The risk-weight columns of the Pillar 3 CR5 template (Basel 3.1), in %.
@@ -143,7 +217,10 @@ pub fn cr5(results: &Results) -> Table {
     let lines = results.lines.as_deref().unwrap_or_default();
     let others = CR5_WEIGHTS.len();
     let bucket = |weight: f64| {
-        CR5_WEIGHTS.iter().position(|w| (w / 100.0 - weight).abs() < 1e-9).unwrap_or(others)
+        CR5_WEIGHTS
+            .iter()
+            .position(|w| (w / 100.0 - weight).abs() < 1e-9)
+            .unwrap_or(others)
     };
     let width = others + 3;
     let mut rows: Vec<(ExposureClass, Vec<f64>)> = Vec::new();
@@ -165,10 +242,24 @@ pub fn cr5(results: &Results) -> Table {
             rows.push((class, cells));
         }
     }
-    let shown: Vec<usize> = (0..=others).filter(|&i| totals[i] != 0.0).chain([others + 1, others + 2]).collect();
-    let pick = |cells: &[f64]| shown.iter().map(|&i| Value::Amount(cells[i])).collect::<Vec<_>>();
-    let mut table_rows: Vec<Row> = rows.iter().map(|(class, cells)| row("", class.key(), pick(cells))).collect();
-    table_rows.push(Row { total: true, ..row("", "Total", pick(&totals)) });
+    let shown: Vec<usize> = (0..=others)
+        .filter(|&i| totals[i] != 0.0)
+        .chain([others + 1, others + 2])
+        .collect();
+    let pick = |cells: &[f64]| {
+        shown
+            .iter()
+            .map(|&i| Value::Amount(cells[i]))
+            .collect::<Vec<_>>()
+    };
+    let mut table_rows: Vec<Row> = rows
+        .iter()
+        .map(|(class, cells)| row("", class.key(), pick(cells)))
+        .collect();
+    table_rows.push(Row {
+        total: true,
+        ..row("", "Total", pick(&totals))
+    });
     let columns = shown
         .iter()
         .map(|&i| match i {
@@ -178,12 +269,21 @@ pub fn cr5(results: &Results) -> Table {
             _ => "RWA".into(),
         })
         .collect();
-    Table { code: "CR5".into(), title: "Standardised approach: exposures by class and risk weight".into(), columns, rows: table_rows }
+    Table {
+        code: "CR5".into(),
+        title: "Standardised approach: exposures by class and risk weight".into(),
+        columns,
+        rows: table_rows,
+    }
 }
 
 fn format_weight(w: f64) -> String {
     let percent = w * 100.0;
-    if (percent - percent.round()).abs() < 1e-9 { format!("{}", percent.round()) } else { format!("{percent:.1}") }
+    if (percent - percent.round()).abs() < 1e-9 {
+        format!("{}", percent.round())
+    } else {
+        format!("{percent:.1}")
+    }
 }
 
 #[cfg(test)]
@@ -195,14 +295,32 @@ mod tests {
     fn cr5_adds_up_to_the_credit_risk_figures() {
         let data = crate::samples::demo_bank();
         let profile = resolve_profile(&data, None).unwrap();
-        let results = compute(&data, &profile, &ComputeOptions { lines: true, explain: false });
+        let results = compute(
+            &data,
+            &profile,
+            &ComputeOptions {
+                lines: true,
+                explain: false,
+            },
+        );
         let table = cr5(&results);
         let total = table.rows.last().unwrap();
         let n = table.columns.len();
-        let Value::Amount(rwa) = total.cells[n - 1] else { panic!() };
-        assert!((rwa - results.rwa.credit).abs() < 1e-3 * results.rwa.credit.max(1.0), "{rwa} vs {}", results.rwa.credit);
-        let Value::Amount(exposure) = total.cells[n - 2] else { panic!() };
-        let by_weight: f64 = total.cells[..n - 2].iter().map(|v| if let Value::Amount(a) = v { *a } else { 0.0 }).sum();
+        let Value::Amount(rwa) = total.cells[n - 1] else {
+            panic!()
+        };
+        assert!(
+            (rwa - results.rwa.credit).abs() < 1e-3 * results.rwa.credit.max(1.0),
+            "{rwa} vs {}",
+            results.rwa.credit
+        );
+        let Value::Amount(exposure) = total.cells[n - 2] else {
+            panic!()
+        };
+        let by_weight: f64 = total.cells[..n - 2]
+            .iter()
+            .map(|v| if let Value::Amount(a) = v { *a } else { 0.0 })
+            .sum();
         assert!((exposure - by_weight).abs() < 1e-6 * exposure);
     }
 
@@ -213,7 +331,10 @@ mod tests {
         let base = compute(&data, &profile, &ComputeOptions::default());
         let mut after = base.clone();
         after.capital.cet1 += 100.0;
-        let table = km1(&Columns { baseline: &base, scenario: Some(("Stress", &after)) });
+        let table = km1(&Columns {
+            baseline: &base,
+            scenario: Some(("Stress", &after)),
+        });
         assert_eq!(table.columns, ["Baseline", "Stress", "Change"]);
         assert_eq!(table.rows[0].cells[2], Value::Amount(100.0));
     }

@@ -47,10 +47,22 @@ impl Styles {
 fn write_canonical(book: &mut Workbook, data: &DataSet, styles: &Styles) -> Result<(), XlsxError> {
     let settings = settings_of(data);
     let sheet = book.add_worksheet().set_name("settings")?;
-    write_rows(sheet, &["key", "value"], settings.iter().map(|(k, v)| vec![Value::from(*k), v.clone()]), styles)?;
+    write_rows(
+        sheet,
+        &["key", "value"],
+        settings
+            .iter()
+            .map(|(k, v)| vec![Value::from(*k), v.clone()]),
+        styles,
+    )?;
     let requirements = data.requirements.as_ref();
     let ccyb: Vec<Vec<Value>> = requirements
-        .map(|r| r.ccyb_rates.iter().map(|(c, rate)| vec![Value::from(c.as_str()), Value::from(*rate)]).collect())
+        .map(|r| {
+            r.ccyb_rates
+                .iter()
+                .map(|(c, rate)| vec![Value::from(c.as_str()), Value::from(*rate)])
+                .collect()
+        })
         .unwrap_or_default();
     if requirements.is_some() {
         section_sheet(book, Section::CcybRates, ccyb, styles)?;
@@ -58,12 +70,42 @@ fn write_canonical(book: &mut Workbook, data: &DataSet, styles: &Styles) -> Resu
     list_sheet(book, Section::Capital, Some(&data.capital), styles)?;
     list_sheet(book, Section::Exposures, Some(&data.exposures), styles)?;
     list_sheet(book, Section::RwaLines, Some(&data.rwa_lines), styles)?;
-    list_sheet(book, Section::OpRisk, data.op_risk.as_ref().map(|o| &o.years), styles)?;
-    list_sheet(book, Section::LcrHqla, data.lcr.as_ref().map(|l| &l.hqla), styles)?;
-    list_sheet(book, Section::LcrOutflows, data.lcr.as_ref().map(|l| &l.outflows), styles)?;
-    list_sheet(book, Section::LcrInflows, data.lcr.as_ref().map(|l| &l.inflows), styles)?;
-    list_sheet(book, Section::NsfrAsf, data.nsfr.as_ref().map(|n| &n.asf), styles)?;
-    list_sheet(book, Section::NsfrRsf, data.nsfr.as_ref().map(|n| &n.rsf), styles)?;
+    list_sheet(
+        book,
+        Section::OpRisk,
+        data.op_risk.as_ref().map(|o| &o.years),
+        styles,
+    )?;
+    list_sheet(
+        book,
+        Section::LcrHqla,
+        data.lcr.as_ref().map(|l| &l.hqla),
+        styles,
+    )?;
+    list_sheet(
+        book,
+        Section::LcrOutflows,
+        data.lcr.as_ref().map(|l| &l.outflows),
+        styles,
+    )?;
+    list_sheet(
+        book,
+        Section::LcrInflows,
+        data.lcr.as_ref().map(|l| &l.inflows),
+        styles,
+    )?;
+    list_sheet(
+        book,
+        Section::NsfrAsf,
+        data.nsfr.as_ref().map(|n| &n.asf),
+        styles,
+    )?;
+    list_sheet(
+        book,
+        Section::NsfrRsf,
+        data.nsfr.as_ref().map(|n| &n.rsf),
+        styles,
+    )?;
     Ok(())
 }
 
@@ -78,24 +120,42 @@ fn settings_of(data: &DataSet) -> Vec<(&'static str, Value)> {
         .collect()
 }
 
-fn list_sheet<T: Serialize>(book: &mut Workbook, section: Section, items: Option<&Vec<T>>, styles: &Styles) -> Result<(), XlsxError> {
+fn list_sheet<T: Serialize>(
+    book: &mut Workbook,
+    section: Section,
+    items: Option<&Vec<T>>,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
     let Some(items) = items else { return Ok(()) };
     let names: Vec<&str> = fields::fields(section).iter().map(|f| f.name).collect();
     let rows = items.iter().map(|item| {
         let object = serde_json::to_value(item).unwrap_or(Value::Null);
-        names.iter().map(|n| object.get(*n).cloned().unwrap_or(Value::Null)).collect()
+        names
+            .iter()
+            .map(|n| object.get(*n).cloned().unwrap_or(Value::Null))
+            .collect()
     });
     let sheet = book.add_worksheet().set_name(section.key())?;
     write_rows(sheet, &names, rows, styles)
 }
 
-fn section_sheet(book: &mut Workbook, section: Section, rows: Vec<Vec<Value>>, styles: &Styles) -> Result<(), XlsxError> {
+fn section_sheet(
+    book: &mut Workbook,
+    section: Section,
+    rows: Vec<Vec<Value>>,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
     let names: Vec<&str> = fields::fields(section).iter().map(|f| f.name).collect();
     let sheet = book.add_worksheet().set_name(section.key())?;
     write_rows(sheet, &names, rows.into_iter(), styles)
 }
 
-fn write_rows(sheet: &mut Worksheet, headers: &[&str], rows: impl Iterator<Item = Vec<Value>>, styles: &Styles) -> Result<(), XlsxError> {
+fn write_rows(
+    sheet: &mut Worksheet,
+    headers: &[&str],
+    rows: impl Iterator<Item = Vec<Value>>,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
     for (c, header) in headers.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, *header, &styles.header)?;
         sheet.set_column_width(c as u16, (header.len() as f64 + 2.0).max(12.0))?;
@@ -132,7 +192,12 @@ fn write_rows(sheet: &mut Worksheet, headers: &[&str], rows: impl Iterator<Item 
 
 fn write_table(book: &mut Workbook, table: &Table, styles: &Styles) -> Result<(), XlsxError> {
     let sheet = book.add_worksheet().set_name(&table.code)?;
-    sheet.write_string_with_format(0, 0, format!("{} – {}", table.code, table.title), &styles.title)?;
+    sheet.write_string_with_format(
+        0,
+        0,
+        format!("{} – {}", table.code, table.title),
+        &styles.title,
+    )?;
     sheet.write_string_with_format(2, 0, "Row", &styles.header)?;
     sheet.write_string_with_format(2, 1, "", &styles.header)?;
     for (i, column) in table.columns.iter().enumerate() {
@@ -144,7 +209,11 @@ fn write_table(book: &mut Workbook, table: &Table, styles: &Styles) -> Result<()
     for (r, row) in table.rows.iter().enumerate() {
         let r = r as u32 + 3;
         let (label, amount, ratio) = if row.total {
-            (&styles.total_label, &styles.total_amount, &styles.total_ratio)
+            (
+                &styles.total_label,
+                &styles.total_amount,
+                &styles.total_ratio,
+            )
         } else {
             (&Format::new(), &styles.amount, &styles.ratio)
         };
@@ -166,7 +235,9 @@ fn write_table(book: &mut Workbook, table: &Table, styles: &Styles) -> Result<()
 /// A data set with every section present and empty: the blank workbook
 /// shows every sheet and every settings key.
 pub fn blank() -> DataSet {
-    use crate::engine::dataset::{Lcr, LeverageInputs, Nsfr, OpRisk, OwnFundsRequirement, Requirements};
+    use crate::engine::dataset::{
+        Lcr, LeverageInputs, Nsfr, OpRisk, OwnFundsRequirement, Requirements,
+    };
     DataSet {
         market_risk: Some(OwnFundsRequirement::default()),
         cva: Some(OwnFundsRequirement::default()),

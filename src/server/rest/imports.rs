@@ -63,7 +63,8 @@ pub async fn upload(
                 "Send the spreadsheet in a form field named `file`.",
             )
         })?;
-    let (proposal, preview) = import::upload_with_preview(&state.pool, caller, &name, bytes).await?;
+    let (proposal, preview) =
+        import::upload_with_preview(&state.pool, caller, &name, bytes).await?;
     let id = proposal.import_id;
     let body = ImportReport { proposal, preview };
     Ok(created(

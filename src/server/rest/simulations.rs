@@ -411,7 +411,10 @@ async fn with_lines(
         None
     };
     Ok(ResultsPage {
-        metrics: crate::model::status::metrics(&results).iter().map(MetricStatus::from).collect(),
+        metrics: crate::model::status::metrics(&results)
+            .iter()
+            .map(MetricStatus::from)
+            .collect(),
         results,
         lines,
         lines_per_page: LINES_PER_PAGE,
