@@ -43,7 +43,7 @@ run: prune-target tools-build build
 	@echo "Starting Prudentia on $${PRUDENTIA_PUBLIC_URL:-http://127.0.0.1:3000} (Ctrl-C to stop)"
 	PRUDENTIA_PUBLIC_URL="$${PRUDENTIA_PUBLIC_URL:-http://127.0.0.1:3000}" exec "$(BIN)" serve --demo
 
-test: prune-target tools-build tools-test test-rust build test-e2e
+test: prune-target tools-build tools-test lint test-rust build test-e2e
 
 # Every clone path builds its own copy of this crate into the shared target
 # directory, and an interrupted link leaves its codegen units behind: tens
@@ -117,7 +117,9 @@ fuzz: tools-build
 fmt:
 	cargo fmt --all
 
-lint:
+# Part of make test: the tree stays formatted and clippy-clean, server and
+# WASM builds.
+lint: wasm-target
 	cargo fmt --all -- --check
 	cargo clippy --features ssr --all-targets -- -D warnings
 	cargo clippy --features hydrate --lib --target wasm32-unknown-unknown -- -D warnings
