@@ -9,9 +9,6 @@ use sqlx::types::Json;
 pub struct Staged {
     pub file_name: String,
     pub content: Vec<u8>,
-    /// The cells as read at upload (`Workbook::pack`); None for an upload
-    /// staged before they were kept.
-    pub parsed: Option<Vec<u8>>,
     pub created_by: UserId,
 }
 
@@ -21,37 +18,33 @@ pub async fn stage(
     user: UserId,
     file_name: &str,
     content: &[u8],
-    parsed: &[u8],
 ) -> Result<ImportId, sqlx::Error> {
     let id = uuid::Uuid::now_v7();
     sqlx::query(
-        "INSERT INTO imports (tenant_id, import_id, created_by, file_name, content, parsed)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO imports (tenant_id, import_id, created_by, file_name, content)
+         VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(tenant.0)
     .bind(id)
     .bind(user.0)
     .bind(file_name)
     .bind(content)
-    .bind(parsed)
     .execute(conn)
     .await?;
     Ok(ImportId(id))
 }
 
 pub async fn get(conn: &mut PgConnection, id: ImportId) -> Result<Option<Staged>, sqlx::Error> {
-    type Row = (String, Vec<u8>, Option<Vec<u8>>, uuid::Uuid);
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT file_name, content, parsed, created_by FROM imports
+    let row: Option<(String, Vec<u8>, uuid::Uuid)> = sqlx::query_as(
+        "SELECT file_name, content, created_by FROM imports
           WHERE tenant_id = app_tenant() AND import_id = $1",
     )
     .bind(id.0)
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(|(file_name, content, parsed, user)| Staged {
+    Ok(row.map(|(file_name, content, user)| Staged {
         file_name,
         content,
-        parsed,
         created_by: UserId(user),
     }))
 }

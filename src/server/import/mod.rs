@@ -36,39 +36,17 @@ fn file_error(error: read::FileError) -> AppError {
 }
 
 /// Reads an upload; a file Prudentia cannot read is refused here, with the
-/// reason, and nothing is stored. Also gives the cells packed to be kept
-/// with the upload (`Workbook::pack`).
-async fn parse(
+/// reason, and nothing is stored.
+pub async fn parse(
     tenant: TenantId,
     file_name: String,
     content: Vec<u8>,
-) -> Result<(Workbook, Vec<u8>, Vec<u8>), AppError> {
+) -> Result<(Workbook, Vec<u8>), AppError> {
     heavy::run(Some(tenant), "import read", move || {
-        let book = read::read(&file_name, &content).map_err(file_error)?;
-        let packed = book.pack().map_err(|error| {
-            tracing::error!(%error, "the cells of an upload do not pack");
-            AppError::Internal
-        })?;
-        Ok((book, content, packed))
+        read::read(&file_name, &content).map(|book| (book, content))
     })
     .await?
-}
-
-/// A staged upload's cells: those kept at upload, else (an upload staged
-/// before they were kept) the file read again.
-async fn workbook_of(tenant: TenantId, file: imports::Staged) -> Result<Workbook, AppError> {
-    match file.parsed {
-        Some(packed) => {
-            heavy::run(Some(tenant), "import cells", move || {
-                Workbook::unpack(&packed).map_err(|error| {
-                    tracing::error!(%error, "the kept cells of an upload do not decode");
-                    AppError::Internal
-                })
-            })
-            .await?
-        }
-        None => Ok(parse(tenant, file.file_name, file.content).await?.0),
-    }
+    .map_err(file_error)
 }
 
 /// Keeps an uploaded file for its mapping and returns the proposal.
@@ -103,7 +81,7 @@ async fn stage(
     let caller = caller.require(Permission::EditData)?;
     let file_name = clean_name(file_name)?;
     let size = content.len() as i64;
-    let (book, content, packed) = parse(caller.tenant_id, file_name.clone(), content).await?;
+    let (book, content) = parse(caller.tenant_id, file_name.clone(), content).await?;
     let sheets = book.sheets.len();
     let (mapping, book) = proposed(pool, caller.tenant_id, book).await?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
@@ -113,7 +91,6 @@ async fn stage(
         caller.user_id,
         &file_name,
         &content,
-        &packed,
     )
     .await?;
     crate::server::db::tenants::within_storage(&mut tx).await?;
@@ -237,10 +214,9 @@ async fn reopen(
     let file = staged(&mut tx, caller, id).await?;
     tx.commit().await?;
     let size = file.content.len() as i64;
-    let file_name = file.file_name.clone();
-    let book = workbook_of(caller.tenant_id, file).await?;
+    let (book, _) = parse(caller.tenant_id, file.file_name.clone(), file.content).await?;
     let (mapping, book) = proposed(pool, caller.tenant_id, book).await?;
-    Ok((proposal(id, file_name, size, mapping), book))
+    Ok((proposal(id, file.file_name, size, mapping), book))
 }
 
 /// The data set a mapping gives, with its problems, computed off the
@@ -271,7 +247,7 @@ pub async fn preview(
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let file = staged(&mut tx, caller, id).await?;
     tx.commit().await?;
-    let book = workbook_of(caller.tenant_id, file).await?;
+    let (book, _) = parse(caller.tenant_id, file.file_name, file.content).await?;
     preview_of(caller.tenant_id, book, sent).await
 }
 
@@ -387,7 +363,7 @@ pub async fn commit_once(
     let file = staged(&mut tx, caller, id).await?;
     tx.commit().await?;
     let file_name = file.file_name.clone();
-    let book = workbook_of(caller.tenant_id, file).await?;
+    let (book, _) = parse(caller.tenant_id, file.file_name, file.content).await?;
     let (sent, book) = match sent {
         Some(mapping) => (mapping, book),
         None => proposed(pool, caller.tenant_id, book).await?,

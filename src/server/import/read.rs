@@ -17,7 +17,7 @@ pub const MAX_BYTES: usize = 64 * 1024 * 1024;
 /// The most a zipped workbook may inflate to, all parts together.
 const MAX_INFLATED: u64 = 1024 * 1024 * 1024;
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Cell {
     Empty,
     Text(Box<str>),
@@ -52,33 +52,16 @@ impl Cell {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Sheet {
     pub name: String,
     /// Rows as in the file, the first at index 0 (the user's row 1).
     pub rows: Vec<Vec<Cell>>,
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Workbook {
     pub sheets: Vec<Sheet>,
-}
-
-impl Workbook {
-    /// The cells as a staged upload keeps them: MessagePack, gzip-compressed
-    /// (decoding them is several times faster than reading the workbook).
-    pub fn pack(&self) -> Result<Vec<u8>, String> {
-        use std::io::Write;
-        let encoded = rmp_serde::to_vec(self).map_err(|e| e.to_string())?;
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        gz.write_all(&encoded)
-            .and_then(|()| gz.finish())
-            .map_err(|e| e.to_string())
-    }
-
-    pub fn unpack(packed: &[u8]) -> Result<Workbook, String> {
-        rmp_serde::from_read(flate2::read::GzDecoder::new(packed)).map_err(|e| e.to_string())
-    }
 }
 
 #[derive(Debug, PartialEq, thiserror::Error)]
