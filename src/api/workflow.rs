@@ -19,6 +19,7 @@ pub async fn review_version(
         let caller = auth::caller(&state.pool, &auth::session().await?).await?;
         workflow::transition(
             &state.pool,
+            &state.public_url(),
             caller,
             id.parse()?,
             version,
@@ -49,7 +50,15 @@ pub async fn add_comment(id: String, version: i32, body: String) -> Result<(), A
     let result = async {
         let state = app_state()?;
         let caller = auth::caller(&state.pool, &auth::session().await?).await?;
-        workflow::comment(&state.pool, caller, id.parse()?, version, &body).await
+        workflow::comment(
+            &state.pool,
+            &state.public_url(),
+            caller,
+            id.parse()?,
+            version,
+            &body,
+        )
+        .await
     }
     .await;
     super::reply(result)

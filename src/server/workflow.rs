@@ -81,8 +81,11 @@ fn link(simulation: SimulationId, version: i32) -> String {
 }
 
 /// Moves a version through its review; returns the review after it.
+/// `base` is the public address the mailed links start with
+/// (`AppState::public_url`).
 pub async fn transition(
     pool: &PgPool,
+    base: &str,
     caller: Caller,
     simulation: SimulationId,
     version: i32,
@@ -151,6 +154,7 @@ pub async fn transition(
     };
     notify(
         &mut tx,
+        base,
         caller,
         &recipients,
         kind,
@@ -224,8 +228,10 @@ pub async fn comments(
 
 /// Adds a comment (anyone who reads the simulation may discuss it) and
 /// tells the version's author, its submitter and everyone mentioned.
+/// `base` as for [`transition`].
 pub async fn comment(
     pool: &PgPool,
+    base: &str,
     caller: Caller,
     simulation: SimulationId,
     version: i32,
@@ -269,6 +275,7 @@ pub async fn comment(
     let excerpt: String = body.chars().take(140).collect();
     notify(
         &mut tx,
+        base,
         caller,
         &mentions,
         NotificationKind::Mentioned,
@@ -278,6 +285,7 @@ pub async fn comment(
     .await?;
     notify(
         &mut tx,
+        base,
         caller,
         &involved,
         NotificationKind::Commented,
@@ -300,15 +308,13 @@ pub async fn comment(
 /// Tells each recipient in the app and by e-mail, as their preferences say.
 async fn notify(
     conn: &mut PgConnection,
+    base: &str,
     caller: Caller,
     recipients: &[UserId],
     kind: NotificationKind,
     message: &str,
     link: &str,
 ) -> Result<(), AppError> {
-    let base = crate::server::state::app_state()
-        .map(|s| s.public_url())
-        .unwrap_or_default();
     for user in recipients {
         let preference = notifications::preferences(conn, *user)
             .await?
