@@ -60,11 +60,17 @@ pub const LARGE_EXPOSURE: &str = "large_exposure";
 /// breached below their requirement; the largest large exposure strictly
 /// above its limit (read from the results, that is from the profile).
 pub fn metrics(r: &Results) -> Vec<Metric> {
-    let capital = |key, label, value: Option<f64>, requirement: f64, amount| {
-        // The requirement includes the buffer: taking it out again leaves a
+    // A floor with `buffer` ratio points of buffers inside it: below the
+    // floor less the buffers is a breach, below the floor inside buffers.
+    let floor = |key, label, value: Option<f64>, requirement: f64, buffer: f64, amount| {
+        // Taking the buffer out of a requirement that includes it leaves a
         // rounding error that would turn a ratio exactly at its minimum into
         // a breach.
-        let minimum = requirement - r.requirements.cbr - 1e-12;
+        let minimum = if buffer > 0.0 {
+            requirement - buffer - 1e-12
+        } else {
+            requirement
+        };
         Metric {
             key,
             label,
@@ -82,20 +88,7 @@ pub fn metrics(r: &Results) -> Vec<Metric> {
             }),
         }
     };
-    let simple = |key, label, value: Option<f64>, requirement: f64, amount: Option<f64>| Metric {
-        key,
-        label,
-        value,
-        requirement,
-        headroom_amount: amount,
-        status: value.map(|v| {
-            if v < requirement {
-                Status::Breach
-            } else {
-                Status::Comfortable
-            }
-        }),
-    };
+    let cbr = r.requirements.cbr;
     let largest = r
         .large_exposures
         .iter()
@@ -110,40 +103,52 @@ pub fn metrics(r: &Results) -> Vec<Metric> {
         _ => None,
     };
     vec![
-        capital(
+        floor(
             "cet1",
             "CET1 ratio",
             r.ratios.cet1,
             r.requirements.cet1,
+            cbr,
             r.headroom.cet1_amount,
         ),
-        capital(
+        floor(
             "tier1",
             "Tier 1 ratio",
             r.ratios.tier1,
             r.requirements.tier1,
+            cbr,
             r.headroom.tier1_amount,
         ),
-        capital(
+        floor(
             "total_capital",
             "Total capital ratio",
             r.ratios.total_capital,
             r.requirements.total_capital,
+            cbr,
             r.headroom.total_capital_amount,
         ),
-        simple(
+        floor(
             "leverage",
             "Leverage ratio",
             r.ratios.leverage,
             r.requirements.leverage,
+            0.0,
             r.headroom.leverage_amount,
         ),
-        simple("lcr", "LCR", r.ratios.lcr, r.requirements.lcr, lcr_amount),
-        simple(
+        floor(
+            "lcr",
+            "LCR",
+            r.ratios.lcr,
+            r.requirements.lcr,
+            0.0,
+            lcr_amount,
+        ),
+        floor(
             "nsfr",
             "NSFR",
             r.ratios.nsfr,
             r.requirements.nsfr,
+            0.0,
             nsfr_amount,
         ),
         Metric {
