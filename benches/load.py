@@ -15,6 +15,7 @@ and time and the server is stopped at the end.
 """
 
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -201,19 +202,26 @@ async def wait_healthy(process):
     raise SystemExit("the server did not become healthy in 5 minutes")
 
 
-def main():
-    binary = sys.argv[1] if len(sys.argv) > 1 else "target/release/prudentia"
-    data_dir = tempfile.mkdtemp(prefix="prudentia-load-")
-    log = open(os.path.join(data_dir, "server.log"), "w")
+@contextlib.contextmanager
+def served(binary, data_dir):
+    """A release server with the demo tenant on HOST:PORT and a private
+    cluster in `data_dir` (its own folder: the cluster's user must own it),
+    healthy on entry and stopped on exit; the tail of its log is printed if
+    the work inside gives up."""
+    log_path = os.path.join(data_dir, "server.log")
+    log = open(log_path, "w")
     env = dict(os.environ, PRUDENTIA_DATA_DIR=data_dir, RUST_LOG="warn")
     env.pop("DATABASE_URL", None)
     process = subprocess.Popen([binary, "serve", "--addr", f"{HOST}:{PORT}", "--demo"],
                                stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
         asyncio.run(wait_healthy(process))
-        print(f"Prudentia ({binary}) on {ORIGIN}, data in {data_dir}")
-        asyncio.run(phase_flood())
-        asyncio.run(phase_saves())
+        yield process
+    except SystemExit:
+        log.flush()
+        with open(log_path) as server_log:
+            print("server log (last lines):\n" + "".join(server_log.readlines()[-15:]))
+        raise
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -221,6 +229,15 @@ def main():
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+def main():
+    binary = sys.argv[1] if len(sys.argv) > 1 else "target/release/prudentia"
+    data_dir = tempfile.mkdtemp(prefix="prudentia-load-")
+    with served(binary, data_dir):
+        print(f"Prudentia ({binary}) on {ORIGIN}, data in {data_dir}")
+        asyncio.run(phase_flood())
+        asyncio.run(phase_saves())
 
 
 if __name__ == "__main__":

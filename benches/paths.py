@@ -17,7 +17,6 @@ server is started on 127.0.0.1 with a private cluster and stopped at the end.
 import asyncio
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -26,8 +25,8 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import load  # noqa: E402  (benches/load.py: the same HTTP client and log-in)
-from load import ANALYST, request, server_fn, session_cookie, wait_healthy
+# benches/load.py: the same HTTP client, log-in and server.
+from load import ANALYST, request, server_fn, served, session_cookie  # noqa: E402
 
 REPEAT = int(os.environ.get("PRUDENTIA_PATHS_REPEAT", "5"))
 CLI_SIZES = [int(n) for n in os.environ.get("PRUDENTIA_PATHS_SIZES", "100000,1000000").split(",")]
@@ -128,29 +127,12 @@ async def server_paths(binary, work):
 def main():
     binary = sys.argv[1] if len(sys.argv) > 1 else "target/release/prudentia"
     work = tempfile.mkdtemp(prefix="prudentia-paths-")
-    cli(binary, work)
-    log = open(os.path.join(work, "server.log"), "w")
-    # A folder of its own, as make load's: the cluster's user must own it.
     data_dir = tempfile.mkdtemp(prefix="prudentia-paths-data-")
-    env = dict(os.environ, PRUDENTIA_DATA_DIR=data_dir, RUST_LOG="warn")
-    env.pop("DATABASE_URL", None)
-    process = subprocess.Popen([binary, "serve", "--addr", f"{load.HOST}:{load.PORT}", "--demo"],
-                               stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
-        asyncio.run(wait_healthy(process))
-        asyncio.run(server_paths(binary, work))
-    except SystemExit:
-        log.flush()
-        with open(log.name) as server_log:
-            print("server log (last lines):\n" + "".join(server_log.readlines()[-15:]))
-        raise
+        cli(binary, work)
+        with served(binary, data_dir):
+            asyncio.run(server_paths(binary, work))
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
         subprocess.run(["rm", "-rf", work, data_dir], check=False)
 
 
