@@ -119,10 +119,10 @@ fn lever_change(c: &mut Criterion) {
         &mut engine,
         "lever_1m_incremental_crr3",
         c,
-        &[
-            ("scale_class_equity_8k_lines", scaled[0].1.as_str()),
-            ("scale_class_corporate_200k_lines", scaled[1].1.as_str()),
-        ],
+        &scaled
+            .iter()
+            .map(|(n, e)| (n.as_str(), e.as_str()))
+            .collect::<Vec<_>>(),
     );
 }
 

@@ -635,18 +635,22 @@ pub enum Scaling {
     Kinked,
     /// They scale by f, but the rule compares two amounts that are equal or
     /// nearly (provisions at 20 % of drawn), so the rounding of the scaled
-    /// amounts decides it: the line is evaluated again at each lever.
+    /// amounts decides it, or the crr3 SME factor follows the line's own E:
+    /// the line is evaluated again at each lever.
     Fragile,
-    /// Neither: the crr3 SME supporting factor (the counterparty's total
-    /// moves the factor of every line it has), and crr3 loan splitting on a
-    /// property value (the secured part stays while the rest grows).
+    /// Neither: crr3 loan splitting on a property value (the secured part
+    /// stays while the rest grows).
     Unscalable,
 }
 
-pub fn scaling(rules: &Rules, kind: &KindRules, line: &Line) -> Scaling {
+/// `counterparty`: the line has a counterparty id. The crr3 SME factor of
+/// a line with one follows the counterparty's total, which `sme::SmeBook`
+/// keeps; without one, it follows the line's own E, so the line is weighed
+/// again at each lever.
+pub fn scaling(rules: &Rules, kind: &KindRules, line: &Line, counterparty: bool) -> Scaling {
     let valued = line.ltv().is_none() && line.property_value().is_some();
     match kind.borrower {
-        _ if rules.sme_factor && kind.sme_eligible => Scaling::Unscalable,
+        _ if rules.sme_factor && kind.sme_eligible && !counterparty => Scaling::Fragile,
         Borrower::RealEstate(RePlan::Split { .. }) if line.property_value().is_some() => {
             Scaling::Unscalable
         }

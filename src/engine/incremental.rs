@@ -16,11 +16,12 @@
 //! the class's sums, its groups one by one, and the factor waits on the
 //! lines until an edit needs one of them. Real estate valued by its
 //! property is linear only until its LTV crosses a band bound: the
-//! `kinked` book weighs those lines band by band at the new scale. crr3 SME
-//! lines (the
-//! supporting factor follows the counterparty's total) and crr3 loan
-//! splitting on a property value (the secured part stays) do not scale
-//! linearly at all; a class holding any takes the per-line path.
+//! `kinked` book weighs those lines band by band at the new scale. The crr3
+//! SME supporting factor follows each counterparty's total: the `sme` book
+//! moves the RWA of a counterparty's SME lines by its new factor, and each
+//! line takes it when next read. crr3 loan splitting on a property value
+//! (the secured part stays) does not scale linearly at all; a class holding
+//! such lines takes the per-line path.
 
 use super::aggregate::{self, CreditAggregates, GroupSums, Segment, line_factor};
 use super::capital::TierSums;
@@ -33,7 +34,7 @@ use super::profile::Profile;
 use super::results::{LineResult, Results};
 use super::rules::Rules;
 use super::scenario::{Edit, Filter, apply_edit, non_negative_factor, scale_line, shift_line};
-use super::sum::Sum;
+use super::sme::SmeBook;
 use super::{CreditPass, credit_pass, finish};
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -67,11 +68,9 @@ pub struct IncrementalEngine {
     /// Each class's lines evaluated again at every class lever
     /// (`Scaling::Fragile`).
     fragile: Vec<FxHashSet<usize>>,
-    /// crr3 SME supporting factor: E of each counterparty's SME lines, and
-    /// its lines, by counterparty id, so a change re-weights only that
-    /// counterparty.
-    sme_totals: Vec<Sum>,
-    counterparty_lines: Vec<Vec<usize>>,
+    /// crr3 SME supporting factor: each counterparty's SME sums and lines,
+    /// so a change re-weights only that counterparty.
+    sme: SmeBook,
     /// The capital tiers, which a capital action moves by its amount.
     capital: TierSums,
     results: Results,
@@ -99,8 +98,7 @@ impl IncrementalEngine {
             ranking: GroupRanking::default(),
             groups: GroupSums::default(),
             results: Results::default(),
-            sme_totals: Vec::new(),
-            counterparty_lines: Vec::new(),
+            sme: SmeBook::new(),
             capital: TierSums::default(),
             data,
             portfolio,
@@ -150,8 +148,8 @@ impl IncrementalEngine {
     pub fn line(&self, id: &str) -> Option<LineResult> {
         let i = *self.line_index.get(id)?;
         let line = &self.data.exposures[i];
-        let mut result =
-            super::line_result(line, &self.pass.outcomes[i], self.pass.factors[i], true);
+        let factor = self.factor_now(i);
+        let mut result = super::line_result(line, &self.pass.outcomes[i], factor, true);
         // A class lever the line still lacks scales E* and RWA, and the
         // weight of a line valued by its property only through its LTV.
         let lacks = self.lacks(i);
@@ -159,7 +157,7 @@ impl IncrementalEngine {
             if self.pass.contributions[i].scaling == Scaling::Kinked {
                 let compiled = self.portfolio.line(i).scaled(lacks);
                 let outcome = credit::evaluate(&self.rules, self.kinds.of(&compiled), &compiled);
-                result = super::line_result(line, &outcome, self.pass.factors[i], true);
+                result = super::line_result(line, &outcome, factor, true);
             } else {
                 result.exposure *= lacks;
                 result.rwa *= lacks;
@@ -315,6 +313,12 @@ impl IncrementalEngine {
             let after = self.books[c].figures(&self.rules, &self.kinds, to);
             RwaFigures::correct(&before, &after, factor, &mut self.segments[c].sums);
         }
+        if self.rules.sme_factor {
+            // The sums scaled the SME lines at their counterparties' old
+            // factors.
+            self.sme
+                .scale_class(c, factor, &self.rules, &mut self.segments);
+        }
         let fragile: Vec<usize> = self.fragile[c].iter().copied().collect();
         if fragile.is_empty() {
             return;
@@ -338,25 +342,46 @@ impl IncrementalEngine {
         self.scale[class] / self.scaled[i]
     }
 
-    /// Applies to line `i` the class levers it lacks, so it can be edited
-    /// or read on its own; the aggregates already have them.
+    /// Applies to line `i` the class levers it lacks, and the SME factor
+    /// its counterparty has since, so it can be edited or read on its own;
+    /// the aggregates already have them.
     fn settle(&mut self, i: usize) {
         let lacks = self.lacks(i);
-        if lacks == 1.0 {
+        if lacks == 1.0 && self.factor_now(i) == self.pass.factors[i] {
             return;
         }
-        scale_line(&mut self.data.exposures[i], lacks);
-        self.scaled[i] = self.scale[self.data.exposures[i].class as usize];
-        self.portfolio.refresh(i, &self.data.exposures[i]);
-        self.kinds.extend(&self.rules, &self.portfolio);
+        if lacks != 1.0 {
+            scale_line(&mut self.data.exposures[i], lacks);
+            self.scaled[i] = self.scale[self.data.exposures[i].class as usize];
+            self.portfolio.refresh(i, &self.data.exposures[i]);
+            self.kinds.extend(&self.rules, &self.portfolio);
+            let line = self.portfolio.line(i);
+            self.pass.outcomes[i] = credit::evaluate(&self.rules, self.kinds.of(line), line);
+        }
+        let factor = self.factor_of(i);
         let line = self.portfolio.line(i);
-        let ids = self.portfolio.line_ids(i);
-        let kind = self.kinds.of(line);
-        let outcome = credit::evaluate(&self.rules, kind, line);
-        let contribution =
-            aggregate::contribution(line, ids, kind, &outcome, self.pass.factors[i], &self.rules);
-        self.pass.outcomes[i] = outcome;
-        self.pass.contributions[i] = contribution;
+        self.pass.contributions[i] = aggregate::contribution(
+            line,
+            self.portfolio.line_ids(i),
+            self.kinds.of(line),
+            &self.pass.outcomes[i],
+            factor,
+            &self.rules,
+        );
+        self.pass.factors[i] = factor;
+    }
+
+    /// The SME factor the aggregates hold for line `i`: its counterparty's
+    /// (which a class lever may have moved since the line was weighed),
+    /// else the one it was weighed with.
+    fn factor_now(&self, i: usize) -> f64 {
+        let cp = self.portfolio.line_ids(i).counterparty;
+        if self.rules.sme_factor && cp != NONE && self.kinds.of(self.portfolio.line(i)).sme_eligible
+        {
+            self.sme.factor(cp, &self.rules)
+        } else {
+            self.pass.factors[i]
+        }
     }
 
     fn rebuild(&mut self) {
@@ -408,30 +433,56 @@ impl IncrementalEngine {
     }
 
     fn index_counterparties(&mut self) {
-        self.sme_totals = aggregate::sme_totals(&self.portfolio, &self.kinds, &self.rules);
-        self.counterparty_lines.clear();
+        self.sme = SmeBook::new();
         if !self.rules.sme_factor {
             return;
         }
-        self.counterparty_lines
-            .resize(self.portfolio.counterparties.len(), Vec::new());
+        self.sme.reserve(self.portfolio.counterparties.len());
         for i in 0..self.portfolio.len() {
             let counterparty = self.portfolio.line_ids(i).counterparty;
-            if counterparty != NONE {
-                self.counterparty_lines[counterparty as usize].push(i);
+            if counterparty == NONE {
+                continue;
+            }
+            self.sme.lines[counterparty as usize].push(i);
+            let kind = self.kinds.of(self.portfolio.line(i));
+            if kind.sme_eligible {
+                let class = kind.traits.class as u8;
+                self.sme
+                    .add(counterparty, class, &self.pass.outcomes[i], 1.0);
             }
         }
+    }
+
+    /// Brings every line of the counterparty but the edited ones (sorted,
+    /// already settled, their data changed) to the SME factor the
+    /// aggregates hold, before an edit moves its total.
+    fn settle_counterparty(&mut self, counterparty: u32, edited: &[usize]) {
+        let members = std::mem::take(&mut self.sme.lines[counterparty as usize]);
+        for &j in &members {
+            if edited.binary_search(&j).is_err() {
+                self.settle(j);
+            }
+        }
+        self.sme.lines[counterparty as usize] = members;
     }
 
     /// Takes the lines' contributions out, re-evaluates them, puts them back.
     /// `ids_kept`: the edit changed no id (group, country, counterparty).
     fn recompute_lines(&mut self, lines: &[usize], ids_kept: bool) {
+        debug_assert!(lines.is_sorted());
+        // The counterparties whose SME total the edit moves: their lines are
+        // brought to the factor the aggregates hold before it moves, and
+        // take the new one at the end.
         let mut affected: FxHashSet<u32> = FxHashSet::default();
         // Each touched group's amount before the edit.
         let mut groups: FxHashMap<u32, Option<f64>> = FxHashMap::default();
+        let sme = self.rules.sme_factor;
         for &i in lines {
             let old = *self.portfolio.line(i);
             let old_ids = *self.portfolio.line_ids(i);
+            if sme && old_ids.counterparty != NONE && affected.insert(old_ids.counterparty) {
+                self.settle_counterparty(old_ids.counterparty, lines);
+            }
             if ids_kept {
                 self.portfolio.refresh(i, &self.data.exposures[i]);
             } else {
@@ -441,47 +492,46 @@ impl IncrementalEngine {
             let ids = *self.portfolio.line_ids(i);
             self.kinds.extend(&self.rules, &self.portfolio);
             let outcome = credit::evaluate(&self.rules, self.kinds.of(&line), &line);
-            if self.rules.sme_factor {
-                let known = self.portfolio.counterparties.len();
-                self.sme_totals.resize(known, Sum::default());
-                self.counterparty_lines.resize(known, Vec::new());
+            if sme {
+                self.sme.reserve(self.portfolio.counterparties.len());
                 let (before, after) = (old_ids.counterparty, ids.counterparty);
+                if after != NONE && affected.insert(after) {
+                    self.settle_counterparty(after, lines);
+                }
                 if before != NONE {
-                    let cp = before as usize;
-                    if self.kinds.of(&old).sme_eligible {
-                        self.sme_totals[cp].add(-self.pass.outcomes[i].exposure);
+                    let kind = self.kinds.of(&old);
+                    if kind.sme_eligible {
+                        let class = kind.traits.class as u8;
+                        self.sme.add(before, class, &self.pass.outcomes[i], -1.0);
                     }
                     if before != after {
-                        self.counterparty_lines[cp].retain(|j| *j != i);
+                        self.sme.lines[before as usize].retain(|j| *j != i);
                     }
-                    affected.insert(before);
                 }
                 if after != NONE {
-                    let cp = after as usize;
-                    if self.kinds.of(&line).sme_eligible {
-                        self.sme_totals[cp].add(outcome.exposure);
+                    let kind = self.kinds.of(&line);
+                    if kind.sme_eligible {
+                        self.sme.add(after, kind.traits.class as u8, &outcome, 1.0);
                     }
                     if before != after {
-                        self.counterparty_lines[cp].push(i);
+                        self.sme.lines[after as usize].push(i);
                     }
-                    affected.insert(after);
                 }
             }
             self.pass.outcomes[i] = outcome;
             let factor = self.factor_of(i);
             self.replace_contribution(i, factor, &mut groups);
         }
-        // Other SME lines of the same counterparties take the new factor.
+        // The lines of the same counterparties take the new factor.
         for cp in affected {
-            let members = std::mem::take(&mut self.counterparty_lines[cp as usize]);
+            let members = std::mem::take(&mut self.sme.lines[cp as usize]);
             for &j in &members {
-                self.settle(j);
                 let factor = self.factor_of(j);
                 if factor != self.pass.factors[j] {
                     self.replace_contribution(j, factor, &mut groups);
                 }
             }
-            self.counterparty_lines[cp as usize] = members;
+            self.sme.lines[cp as usize] = members;
         }
         self.rerank(groups);
         self.resum_whole_classes(lines);
@@ -520,7 +570,7 @@ impl IncrementalEngine {
             self.kinds.of(self.portfolio.line(i)),
             self.portfolio.line_ids(i),
             self.pass.outcomes[i].exposure,
-            &self.sme_totals,
+            &self.sme.totals,
             &self.rules,
         )
     }
@@ -762,7 +812,7 @@ mod tests {
     }
 
     #[test]
-    fn real_estate_scales_between_kinks_and_crr3_sme_lines_line_by_line() {
+    fn real_estate_scales_between_kinks_and_crr3_sme_lines_by_counterparty() {
         let data = generate(2_000, 7);
         let basel =
             IncrementalEngine::new(data.clone(), Profile::named("basel31").expect("profile"));
@@ -781,10 +831,13 @@ mod tests {
             unscalable(&crr3, ExposureClass::RealEstate) > 0,
             "loan splitting on a property value"
         );
-        assert!(
-            unscalable(&crr3, ExposureClass::Corporate) > 0,
-            "SME factor"
+        assert_eq!(
+            unscalable(&crr3, ExposureClass::Corporate),
+            0,
+            "SME lines scale with their counterparty's factor"
         );
+        assert!(!crr3.sme.is_empty(ExposureClass::Corporate));
+        assert!(basel.sme.is_empty(ExposureClass::Corporate));
         assert_eq!(unscalable(&crr3, ExposureClass::Bank), 0);
     }
 
@@ -964,9 +1017,19 @@ mod tests {
                 field: "ltv".into(),
                 value: v.into()
             }),
-            (ids, any::<bool>()).prop_map(|(id, v)| Edit::SetLine {
+            (ids.clone(), any::<bool>()).prop_map(|(id, v)| Edit::SetLine {
                 id,
                 field: "sme".into(),
+                value: v.into()
+            }),
+            (ids.clone(), 0..300usize).prop_map(|(id, other)| Edit::SetLine {
+                id,
+                field: "counterparty_id".into(),
+                value: format!("CP-{other:06}").into()
+            }),
+            (ids, 1e4..5e7f64).prop_map(|(id, v)| Edit::SetLine {
+                id,
+                field: "property_value".into(),
                 value: v.into()
             }),
             (

@@ -23,6 +23,7 @@ pub mod requirements;
 pub mod results;
 pub mod rules;
 pub mod scenario;
+pub mod sme;
 pub mod sum;
 
 use aggregate::{Accumulator, Contribution, CreditAggregates, Interner};
