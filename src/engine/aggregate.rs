@@ -201,7 +201,7 @@ pub fn contribution(
 ) -> Contribution {
     let mut c = Contribution {
         segment: kind.traits.class as u8,
-        scaling: super::credit::scaling(rules, kind, line, ids.counterparty != NONE),
+        scaling: super::credit::scaling(rules, kind, line, outcome, ids.counterparty != NONE),
         ..Contribution::default()
     };
     contribute(line, ids, kind, outcome, factor, rules, &mut c);

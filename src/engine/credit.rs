@@ -638,8 +638,11 @@ pub enum Scaling {
     /// amounts decides it, or the crr3 SME factor follows the line's own E:
     /// the line is evaluated again at each lever.
     Fragile,
-    /// Neither: crr3 loan splitting on a property value (the secured part
-    /// stays while the rest grows).
+    /// They scale by f until the line's E* reaches its crr3 secured cap,
+    /// a share of a property value that keeps its value; above, the
+    /// secured part stays and the rest grows by f (`split`).
+    Split,
+    /// Neither: LTV bounds a profile override left out of order.
     Unscalable,
 }
 
@@ -647,12 +650,18 @@ pub enum Scaling {
 /// a line with one follows the counterparty's total, which `sme::SmeBook`
 /// keeps; without one, it follows the line's own E, so the line is weighed
 /// again at each lever.
-pub fn scaling(rules: &Rules, kind: &KindRules, line: &Line, counterparty: bool) -> Scaling {
+pub fn scaling(
+    rules: &Rules,
+    kind: &KindRules,
+    line: &Line,
+    outcome: &LineOutcome,
+    counterparty: bool,
+) -> Scaling {
     let valued = line.ltv().is_none() && line.property_value().is_some();
     match kind.borrower {
         _ if rules.sme_factor && kind.sme_eligible && !counterparty => Scaling::Fragile,
         Borrower::RealEstate(RePlan::Split { .. }) if line.property_value().is_some() => {
-            Scaling::Unscalable
+            split_scaling(rules, kind, line, outcome)
         }
         Borrower::Defaulted
             if (line.specific_provisions - rules.defaulted_threshold * line.drawn).abs()
@@ -671,6 +680,40 @@ pub fn scaling(rules: &Rules, kind: &KindRules, line: &Line, counterparty: bool)
     }
 }
 
+/// The secured and unsecured weights of a kind's crr3 split loans, after
+/// the currency-mismatch add-on; None for another kind.
+pub fn split_weights(rules: &Rules, kind: &KindRules) -> Option<(f64, f64)> {
+    let Borrower::RealEstate(RePlan::Split {
+        secured_rw,
+        rest_rw,
+        ..
+    }) = kind.borrower
+    else {
+        return None;
+    };
+    let adjust = |rw| {
+        if kind.mismatch {
+            with_mismatch(rules, rw)
+        } else {
+            rw
+        }
+    };
+    Some((adjust(secured_rw), adjust(rest_rw)))
+}
+
+/// A split line on a property value. A guarantee that may cover it is
+/// compared with its blended weight, which moves with every lever; a line
+/// with no E* or no secured cap stays wholly on one side.
+fn split_scaling(rules: &Rules, kind: &KindRules, line: &Line, outcome: &LineOutcome) -> Scaling {
+    if kind.guarantor.is_some() && line.guaranteed_amount > 0.0 {
+        Scaling::Fragile
+    } else if outcome.exposure_after_crm > 0.0 && secured_amount(rules, line) > 0.0 {
+        Scaling::Split
+    } else {
+        Scaling::Linear
+    }
+}
+
 /// The LTV bounds at which a real-estate plan changes weight, or None when
 /// its weight does not follow the LTV. The plan's weight for an LTV at a
 /// bound is the weight of the band that bound closes.
@@ -685,7 +728,7 @@ pub fn ltv_bounds<'a>(rules: &'a Rules, plan: &RePlan) -> Option<&'a [f64]> {
 
 /// crr3 loan splitting: min(E*, 55 % × property value) is secured; the
 /// property value is `property_value`, else (drawn + undrawn) / `ltv`.
-fn secured_amount(rules: &Rules, line: &Line) -> f64 {
+pub fn secured_amount(rules: &Rules, line: &Line) -> f64 {
     let value = match (line.property_value(), line.ltv()) {
         (Some(pv), _) => pv,
         (None, Some(ltv)) if ltv > 0.0 => (line.drawn + line.undrawn) / ltv,

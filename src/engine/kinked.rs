@@ -10,7 +10,7 @@
 //! `credit::evaluate` itself. A class lever costs a few searches per band
 //! whatever the number of lines.
 
-use super::aggregate::{BUCKETS, CLASS_KEYS, CreditAggregates};
+use super::aggregate::{BUCKETS, CLASS_KEYS, CreditAggregates, bucket_index};
 use super::credit::{self, Borrower, KindRules, KindTable, LineOutcome};
 use super::portfolio::Line;
 use super::rules::Rules;
@@ -93,6 +93,35 @@ impl Default for RwaFigures {
 }
 
 impl RwaFigures {
+    /// Adds `parts` parts of class key `class` weighing `rw`, `exposure`
+    /// in all.
+    pub fn add_part(&mut self, class: usize, rw: f64, exposure: f64, parts: i64) {
+        let rwa = exposure * rw;
+        let bucket = bucket_index(rw);
+        self.credit += rwa;
+        self.class_rwa[class] += rwa;
+        self.buckets[bucket].0 += exposure;
+        self.buckets[bucket].1 += rwa;
+        self.parts[bucket] += parts;
+    }
+
+    /// Adds a line that carries the sums of `lines` lines of one kind,
+    /// `covered` of them with a guarantor's cover.
+    pub fn add(&mut self, kind: &KindRules, outcome: &LineOutcome, lines: i64, covered: i64) {
+        self.credit += outcome.rwa;
+        self.class_rwa[usize::from(kind.class_index)] += outcome.rwa;
+        for (slot, part) in outcome.parts.items.iter().enumerate() {
+            if !outcome.parts.present[slot] {
+                continue;
+            }
+            self.buckets[part.bucket].0 += part.exposure;
+            self.buckets[part.bucket].1 += part.exposure * part.rw;
+            // Every line has its borrower parts; a guarantor part where it
+            // has a cover.
+            self.parts[part.bucket] += if slot == 0 { covered } else { lines };
+        }
+    }
+
     /// Moves `sums`, which hold `before` scaled linearly by `factor`, to
     /// `after`.
     pub fn correct(
@@ -306,18 +335,7 @@ impl KindBook {
                 .carrying(e * scale, c * scale)
                 .valued(Some(representative), None);
             let outcome = credit::evaluate(rules, kind, &line);
-            out.credit += outcome.rwa;
-            out.class_rwa[usize::from(kind.class_index)] += outcome.rwa;
-            for (slot, part) in outcome.parts.items.iter().enumerate() {
-                if !outcome.parts.present[slot] {
-                    continue;
-                }
-                out.buckets[part.bucket].0 += part.exposure;
-                out.buckets[part.bucket].1 += part.exposure * part.rw;
-                // Every line has a borrower part; a guarantor part where it
-                // has a cover.
-                out.parts[part.bucket] += if slot == 0 { covered } else { lines };
-            }
+            out.add(kind, &outcome, lines, covered);
         }
     }
 }

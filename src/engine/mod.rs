@@ -24,6 +24,7 @@ pub mod results;
 pub mod rules;
 pub mod scenario;
 pub mod sme;
+pub mod split;
 pub mod sum;
 
 use aggregate::{Accumulator, Contribution, CreditAggregates, Interner};
