@@ -32,7 +32,10 @@ use super::portfolio::{NONE, Portfolio};
 use super::profile::Profile;
 use super::results::{LineResult, Results};
 use super::rules::Rules;
-use super::scenario::{Edit, Filter, apply_edit, non_negative_factor, scale_line, shift_line};
+use super::scenario::{
+    Edit, Filter, LineIndex, apply_edit, apply_edit_with, non_negative_factor, scale_line,
+    shift_line,
+};
 use super::sme::SmeBook;
 use super::split::{self, SplitBook};
 use super::{CreditPass, credit_pass, finish};
@@ -52,7 +55,9 @@ pub struct IncrementalEngine {
     pass: CreditPass,
     groups: GroupSums,
     ranking: GroupRanking,
-    line_index: FxHashMap<String, usize>,
+    /// Kept across edits: `apply_edit` would index a million ids again
+    /// for each `set_line`.
+    line_index: LineIndex,
     /// The lines of each class, so a lever on a class reads only its lines.
     class_lines: Vec<Vec<usize>>,
     /// Each class's sums, for the class levers.
@@ -85,12 +90,7 @@ impl IncrementalEngine {
         let kinds = KindTable::new(&rules, &portfolio);
         let pass = credit_pass(&portfolio, &kinds, &rules);
         let mut engine = IncrementalEngine {
-            line_index: data
-                .exposures
-                .iter()
-                .enumerate()
-                .map(|(i, l)| (l.id.clone(), i))
-                .collect(),
+            line_index: LineIndex::of(&data),
             class_lines: class_lines(&data),
             segments: Vec::new(),
             scale: vec![1.0; ExposureClass::ALL.len()],
@@ -134,7 +134,7 @@ impl IncrementalEngine {
 
     /// One exposure line as the edits have it: O(1).
     pub fn exposure(&self, id: &str) -> Option<Exposure> {
-        let i = *self.line_index.get(id)?;
+        let i = self.line_index.get(id)?;
         let mut line = self.data.exposures[i].clone();
         let lacks = self.lacks(i);
         if lacks != 1.0 {
@@ -149,7 +149,7 @@ impl IncrementalEngine {
 
     /// One line's current result with the rule that set its weight: O(1).
     pub fn line(&self, id: &str) -> Option<LineResult> {
-        let i = *self.line_index.get(id)?;
+        let i = self.line_index.get(id)?;
         let line = &self.data.exposures[i];
         let factor = self.factor_now(i);
         let mut result = super::line_result(line, &self.pass.outcomes[i], factor, true);
@@ -203,7 +203,7 @@ impl IncrementalEngine {
                 self.recompute_lines(&lines, true);
             }
             Edit::SetLine { id, .. } => {
-                let i = *self
+                let i = self
                     .line_index
                     .get(id)
                     .ok_or_else(|| format!("no exposure line has id \"{id}\""))?;
@@ -245,7 +245,7 @@ impl IncrementalEngine {
     fn apply_to_data(&mut self, edit: &Edit) -> Result<bool, String> {
         let mut data = std::mem::take(&mut self.data);
         let mut profile = self.profile.clone();
-        let applied = apply_edit(edit, &mut data, &mut profile);
+        let applied = apply_edit_with(edit, &mut data, &mut profile, &mut self.line_index);
         self.data = data;
         applied?;
         let changed = profile != self.profile;
@@ -270,7 +270,7 @@ impl IncrementalEngine {
             (None, Some(ids)) => {
                 let mut lines: Vec<usize> = ids
                     .iter()
-                    .filter_map(|id| self.line_index.get(id).copied())
+                    .filter_map(|id| self.line_index.get(id))
                     .filter(matches)
                     .collect();
                 lines.sort_unstable();
@@ -835,7 +835,7 @@ mod tests {
             mirror.apply(&corporate(factor));
             check(&engine, &mirror);
         }
-        let i = engine.line_index["L-LE00"];
+        let i = engine.line_index.get("L-LE00").expect("line");
         assert!(
             (engine.lacks(i) - 1.875).abs() < 1e-12,
             "the lines still wait for 1.25 × 0.5 × 3"

@@ -213,6 +213,18 @@ impl Selector<'_> {
 pub struct LineIndex(Option<FxHashMap<String, usize>>);
 
 impl LineIndex {
+    /// The index of `data`, built now.
+    pub fn of(data: &DataSet) -> LineIndex {
+        let mut index = LineIndex::default();
+        index.position(data, "");
+        index
+    }
+
+    /// Where line `id` sits, once the index is built.
+    pub fn get(&self, id: &str) -> Option<usize> {
+        self.0.as_ref()?.get(id).copied()
+    }
+
     fn position(&mut self, data: &DataSet, id: &str) -> Option<usize> {
         self.0
             .get_or_insert_with(|| {
