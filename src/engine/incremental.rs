@@ -33,8 +33,7 @@ use super::profile::Profile;
 use super::results::{LineResult, Results};
 use super::rules::Rules;
 use super::scenario::{
-    Edit, Filter, LineIndex, apply_edit, apply_edit_with, non_negative_factor, scale_line,
-    shift_line,
+    Edit, Filter, LineIndex, apply_edit_with, non_negative_factor, scale_line, shift_line,
 };
 use super::sme::SmeBook;
 use super::split::{self, SplitBook};
@@ -474,7 +473,7 @@ impl IncrementalEngine {
             self.sme.lines[counterparty as usize].push(i);
             let kind = self.kinds.of(self.portfolio.line(i));
             if kind.sme_eligible {
-                let class = kind.traits.class as u8;
+                let class = kind.traits.class as usize;
                 self.sme
                     .add(counterparty, class, &self.pass.outcomes[i], 1.0);
             }
@@ -529,7 +528,7 @@ impl IncrementalEngine {
                 if before != NONE {
                     let kind = self.kinds.of(&old);
                     if kind.sme_eligible {
-                        let class = kind.traits.class as u8;
+                        let class = kind.traits.class as usize;
                         self.sme.add(before, class, &self.pass.outcomes[i], -1.0);
                     }
                     if before != after {
@@ -539,7 +538,8 @@ impl IncrementalEngine {
                 if after != NONE {
                     let kind = self.kinds.of(&line);
                     if kind.sme_eligible {
-                        self.sme.add(after, kind.traits.class as u8, &outcome, 1.0);
+                        self.sme
+                            .add(after, kind.traits.class as usize, &outcome, 1.0);
                     }
                     if before != after {
                         self.sme.lines[after as usize].push(i);
@@ -593,14 +593,17 @@ impl IncrementalEngine {
         }
     }
 
+    /// Line `i`'s SME factor from its counterparty's total as the book
+    /// has it now, or from its own E.
     fn factor_of(&self, i: usize) -> f64 {
-        line_factor(
-            self.kinds.of(self.portfolio.line(i)),
-            self.portfolio.line_ids(i),
-            self.pass.outcomes[i].exposure,
-            &self.sme.totals,
-            &self.rules,
-        )
+        let line = self.portfolio.line(i);
+        let ids = self.portfolio.line_ids(i);
+        let kind = self.kinds.of(line);
+        if self.rules.sme_factor && kind.sme_eligible && ids.counterparty != NONE {
+            self.sme.factor(ids.counterparty, &self.rules)
+        } else {
+            line_factor(kind, ids, self.pass.outcomes[i].exposure, &[], &self.rules)
+        }
     }
 
     fn replace_contribution(
@@ -677,7 +680,7 @@ fn class_lines(data: &DataSet) -> Vec<Vec<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::scenario::Scenario;
+    use crate::engine::scenario::{Scenario, apply_edit};
     use crate::engine::{ComputeOptions, compute};
     use crate::samples::generate;
     use proptest::prelude::*;
