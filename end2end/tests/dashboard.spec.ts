@@ -94,6 +94,58 @@ test('a lever recomputes CET1 in the browser exactly as the engine does; the sce
   expect(errors).toEqual([]);
 });
 
+test('the cockpit keeps the key figures, the lever being moved and two charts in view at 1440×900', async ({ page }) => {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await logIn(page, 'analyst@prudentia.example');
+  await openDemo(page);
+  const inView = async (id: string) => {
+    const box = await page.getByTestId(id).boundingBox();
+    return box !== null && box.y >= 0 && box.y + box.height <= 900 && box.x >= 0 && box.x + box.width <= 1440;
+  };
+  const charts = ['chart-capital', 'chart-liquidity', 'chart-large', 'chart-rwa', 'chart-buckets', 'chart-trend'];
+  const chartsInView = async () => {
+    let n = 0;
+    for (const id of charts) if (await inView(id)) n += 1;
+    return n;
+  };
+  const slider = page.getByLabel(/Corporates exposures/);
+  await slider.focus();
+  const rwaBefore = await page.getByTestId('chart-rwa').innerHTML();
+  for (let i = 0; i < 4; i += 1) await slider.press('ArrowRight');
+  await expect(slider).toHaveValue('120');
+  const expected = engineCet1([{ op: 'scale_exposures', filter: { class: 'corporate' }, factor: 1.2 }]);
+  await expect(page.getByTestId('metric-cet1')).toHaveText(expected);
+  await expect(page.getByTestId('change-cet1')).not.toHaveText('0.00 pp');
+  expect(await page.getByTestId('chart-rwa').innerHTML()).not.toBe(rwaBefore);
+  const box = await slider.boundingBox();
+  expect(box!.y).toBeGreaterThanOrEqual(0);
+  expect(box!.y + box!.height).toBeLessThanOrEqual(900);
+  expect(await inView('key-strip')).toBe(true);
+  expect(await chartsInView()).toBeGreaterThanOrEqual(2);
+  // Every chart label reads at 11 px or more on screen.
+  const smallest = await page.evaluate(() => {
+    let min = Infinity;
+    for (const svg of Array.from(document.querySelectorAll<SVGSVGElement>('.chart svg'))) {
+      const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+      for (const text of Array.from(svg.querySelectorAll('text'))) {
+        min = Math.min(min, parseFloat(getComputedStyle(text).fontSize) * scale);
+      }
+    }
+    return min;
+  });
+  expect(smallest).toBeGreaterThanOrEqual(11);
+  mkdirSync('screenshots', { recursive: true });
+  await page.screenshot({ path: 'screenshots/dashboard-cockpit.png' });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: 'screenshots/dashboard-cockpit-dark.png' });
+  await page.emulateMedia({ colorScheme: 'light' });
+
+  // Scrolled down to the last charts, the figures stay in view.
+  await page.getByTestId('chart-trend').scrollIntoViewIfNeeded();
+  expect(await inView('key-strip')).toBe(true);
+  await expect(page.getByTestId('metric-cet1')).toBeInViewport();
+});
+
 test('a viewer sees the dashboard and may try levers but cannot save', async ({ page }) => {
   await logIn(page, 'viewer@prudentia.example');
   await openDemo(page);
@@ -118,6 +170,26 @@ test('a drill-down lists the lines behind a class, largest RWA first, with their
   await expect(rows.first()).toContainText('§');
   await page.getByLabel('Line id contains').fill('no-such-line');
   await expect(page.getByTestId('drill-total')).toContainText('0 lines');
+});
+
+test('a bar of the RWA chart shows its exact values on hover and opens its lines on a click', async ({ page }) => {
+  await logIn(page, 'analyst@prudentia.example');
+  await openDemo(page);
+  const expected = sql(
+    "SELECT count(*) FROM exposure_lines l JOIN simulations s USING (tenant_id, simulation_id) " +
+      "WHERE s.name = 'Demo Bank — 31 Dec 2025' AND l.version_no = 1 " +
+      "AND line->>'class' = 'corporate' AND coalesce((line->>'defaulted')::boolean, false) = false",
+  );
+  const bar = page.locator('.chart-body:has([data-testid="chart-rwa"]) .row-target[data-key="corporate"]');
+  await bar.hover();
+  await expect(bar).toHaveAttribute('data-tip', /^corporate: baseline €[\d,]+\.\d m, scenario €[\d,]+\.\d m$/);
+  const tip = await bar.evaluate((el) => getComputedStyle(el, '::after').content);
+  expect(tip).toContain('corporate: baseline €');
+  await bar.click();
+  await expect(page.getByTestId('drill-total')).toContainText(`${expected} lines`);
+  await expect(page.getByTestId('drill-lines').locator('tbody tr').first()).toContainText('corporate');
+  await expect(page.getByRole('group', { name: 'Exposure class' }).getByRole('button', { name: 'corporate', exact: true })).toHaveClass(/chip-on/);
+  await expect(page.getByTestId('drill-lines')).toBeInViewport();
 });
 
 test('a line edited in the table moves the figures; the levers become a new version', async ({ page }) => {

@@ -11,8 +11,13 @@ use crate::model::simulation::VersionSummary;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-const WIDTH: u32 = 480;
-const HEIGHT: u32 = 300;
+/// Near the size the cockpit draws a chart at from 1280 px screens (360 to
+/// 420 px wide), so labels keep their size on screen.
+const WIDTH: u32 = 420;
+const HEIGHT: u32 = 270;
+/// Label size as plotters takes it: its SVG font size is this over 1.24,
+/// 13.7, which stays above 11 px at the cockpit's narrowest chart.
+const LABEL: u32 = 17;
 const INK: RGBColor = RGBColor(74, 88, 104);
 const CET1: RGBColor = RGBColor(15, 76, 129);
 const AT1: RGBColor = RGBColor(11, 107, 203);
@@ -64,10 +69,10 @@ pub fn capital_stack(r: &Results) -> String {
         let total =
             |parts: &[(&str, f64, RGBColor)]| parts.iter().map(|p| p.1.max(0.0)).sum::<f64>();
         let top = total(&capital).max(total(&requirement)).max(1.0) * 1.15;
-        let mut chart = percent_chart(root, 0.0..2.0, top, 8)?;
+        let mut chart = percent_chart(root, 0.0..2.6, top, 8)?;
         for (x, parts, title) in [
-            (0.25, &capital, "Capital"),
-            (1.25, &requirement, "Requirement"),
+            (0.1, &capital, "Capital"),
+            (1.4, &requirement, "Requirement"),
         ] {
             let mut base = 0.0;
             for (label, height, colour) in parts.iter() {
@@ -77,7 +82,7 @@ pub fn capital_stack(r: &Results) -> String {
                 }
                 chart
                     .draw_series(std::iter::once(Rectangle::new(
-                        [(x, base), (x + 0.5, base + height)],
+                        [(x, base), (x + 0.45, base + height)],
                         colour.filled(),
                     )))
                     .map_err(|e| e.to_string())?;
@@ -85,8 +90,8 @@ pub fn capital_stack(r: &Results) -> String {
                 chart
                     .draw_series(std::iter::once(Text::new(
                         format!("{label} {height:.1}"),
-                        (x + 0.52, middle),
-                        text_style(11).pos(Pos::new(HPos::Left, VPos::Center)),
+                        (x + 0.48, middle),
+                        text_style(LABEL).pos(Pos::new(HPos::Left, VPos::Center)),
                     )))
                     .map_err(|e| e.to_string())?;
                 base += height;
@@ -94,8 +99,8 @@ pub fn capital_stack(r: &Results) -> String {
             chart
                 .draw_series(std::iter::once(Text::new(
                     format!("{title} {base:.1} %"),
-                    (x + 0.25, base + top * 0.02),
-                    text_style(12).pos(Pos::new(HPos::Center, VPos::Bottom)),
+                    (x + 0.225, base + top * 0.02),
+                    text_style(LABEL + 1).pos(Pos::new(HPos::Center, VPos::Bottom)),
                 )))
                 .map_err(|e| e.to_string())?;
         }
@@ -103,44 +108,53 @@ pub fn capital_stack(r: &Results) -> String {
     })
 }
 
-/// RWA by exposure class, baseline against scenario, in € bn.
-pub fn rwa_by_class(baseline: &Results, scenario: &Results) -> String {
-    let classes: Vec<String> = baseline
-        .rwa
-        .by_class
-        .keys()
-        .chain(scenario.rwa.by_class.keys())
-        .cloned()
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    paired_bars(
+/// One row of a chart of baseline against scenario: its key, its label
+/// and both values in € bn.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PairedRow {
+    pub key: String,
+    pub label: String,
+    pub baseline: f64,
+    pub scenario: f64,
+}
+
+type Breakdown = std::collections::BTreeMap<String, crate::engine::results::Bucket>;
+
+fn paired_rows(
+    baseline: &Results,
+    scenario: &Results,
+    pick: fn(&Results) -> &Breakdown,
+    label: fn(&str) -> String,
+) -> Vec<PairedRow> {
+    let keys: std::collections::BTreeSet<&String> =
+        pick(baseline).keys().chain(pick(scenario).keys()).collect();
+    let bn = |r: &Results, key: &str| pick(r).get(key).map_or(0.0, |b| b.rwa / 1e9);
+    keys.into_iter()
+        .map(|key| PairedRow {
+            key: key.clone(),
+            label: label(key),
+            baseline: bn(baseline, key),
+            scenario: bn(scenario, key),
+        })
+        .collect()
+}
+
+/// The rows of [`rwa_by_class`], top to bottom.
+pub fn class_rows(baseline: &Results, scenario: &Results) -> Vec<PairedRow> {
+    paired_rows(
         baseline,
         scenario,
-        &classes,
         |r| &r.rwa.by_class,
         |c| c.replace('_', " "),
     )
 }
 
-/// RWA by risk-weight bucket (CR5), baseline against scenario, in € bn,
-/// buckets in increasing weight.
-pub fn rwa_by_bucket(baseline: &Results, scenario: &Results) -> String {
-    let mut buckets: Vec<String> = baseline
-        .rwa
-        .by_risk_weight
-        .keys()
-        .chain(scenario.rwa.by_risk_weight.keys())
-        .cloned()
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    // "other" (a weight outside the CR5 columns) comes last.
-    buckets.sort_by_key(|b| b.parse::<u32>().unwrap_or(u32::MAX));
-    paired_bars(
+/// The rows of [`rwa_by_bucket`], top to bottom: weights in increasing
+/// order, "other" (outside the CR5 columns) last.
+pub fn bucket_rows(baseline: &Results, scenario: &Results) -> Vec<PairedRow> {
+    let mut rows = paired_rows(
         baseline,
         scenario,
-        &buckets,
         |r| &r.rwa.by_risk_weight,
         |b| {
             if b.parse::<u32>().is_ok() {
@@ -149,46 +163,50 @@ pub fn rwa_by_bucket(baseline: &Results, scenario: &Results) -> String {
                 b.to_owned()
             }
         },
-    )
+    );
+    rows.sort_by_key(|r| r.key.parse::<u32>().unwrap_or(u32::MAX));
+    rows
 }
 
-/// One row per key: the baseline's bar (grey) above the scenario's (blue).
-fn paired_bars(
-    baseline: &Results,
-    scenario: &Results,
-    keys: &[String],
-    pick: fn(&Results) -> &std::collections::BTreeMap<String, crate::engine::results::Bucket>,
-    label: fn(&str) -> String,
-) -> String {
+/// RWA by exposure class, baseline against scenario, in € bn.
+pub fn rwa_by_class(baseline: &Results, scenario: &Results) -> String {
+    paired_bars(&class_rows(baseline, scenario))
+}
+
+/// RWA by risk-weight bucket (CR5), baseline against scenario, in € bn.
+pub fn rwa_by_bucket(baseline: &Results, scenario: &Results) -> String {
+    paired_bars(&bucket_rows(baseline, scenario))
+}
+
+/// One row per key: the baseline's bar (grey) above the scenario's (blue),
+/// each row a band of equal height between the margins (the dashboard lays
+/// its hover and click targets on the same bands).
+fn paired_bars(rows: &[PairedRow]) -> String {
     svg(|root| {
-        let bn = |r: &Results, key: &str| pick(r).get(key).map_or(0.0, |b| b.rwa / 1e9);
-        let top = keys
+        let top = rows
             .iter()
-            .map(|k| bn(baseline, k).max(bn(scenario, k)))
+            .map(|r| r.baseline.max(r.scenario))
             .fold(0.0, f64::max)
             .max(0.1)
             * 1.1;
-        let n = keys.len().max(1) as f64;
-        let mut chart = horizontal(root, top, n, 130, 1)?;
-        for (i, key) in keys.iter().enumerate() {
+        let n = rows.len().max(1) as f64;
+        let mut chart = horizontal(root, top, n, 150, 1)?;
+        for (i, row) in rows.iter().enumerate() {
             let y = n - i as f64 - 1.0;
             chart
                 .draw_series([
                     Rectangle::new(
-                        [(0.0, y + 0.52), (bn(baseline, key), y + 0.9)],
+                        [(0.0, y + 0.52), (row.baseline, y + 0.9)],
                         BASELINE.filled(),
                     ),
-                    Rectangle::new(
-                        [(0.0, y + 0.1), (bn(scenario, key), y + 0.48)],
-                        CET1.filled(),
-                    ),
+                    Rectangle::new([(0.0, y + 0.1), (row.scenario, y + 0.48)], CET1.filled()),
                 ])
                 .map_err(|e| e.to_string())?;
             chart
                 .draw_series(std::iter::once(Text::new(
-                    label(key),
+                    row.label.clone(),
                     (0.0, y + 0.5),
-                    text_style(11).pos(Pos::new(HPos::Right, VPos::Center)),
+                    text_style(LABEL).pos(Pos::new(HPos::Right, VPos::Center)),
                 )))
                 .map_err(|e| e.to_string())?;
         }
@@ -196,7 +214,7 @@ fn paired_bars(
             .draw_series(std::iter::once(Text::new(
                 "grey: baseline · blue: scenario",
                 (top, 0.0),
-                text_style(10).pos(Pos::new(HPos::Right, VPos::Bottom)),
+                text_style(LABEL).pos(Pos::new(HPos::Right, VPos::Bottom)),
             )))
             .map_err(|e| e.to_string())?;
         Ok(())
@@ -230,7 +248,7 @@ pub fn trend(versions: &[VersionSummary]) -> String {
                 Text::new(
                     format!("v{}", v.version_no),
                     (f64::from(v.version_no), 0.0),
-                    text_style(11).pos(Pos::new(HPos::Center, VPos::Top)),
+                    text_style(LABEL).pos(Pos::new(HPos::Center, VPos::Top)),
                 )
             }))
             .map_err(|e| e.to_string())?;
@@ -253,7 +271,7 @@ pub fn trend(versions: &[VersionSummary]) -> String {
                     .draw_series(std::iter::once(Text::new(
                         format!(" {label} {:.1}", end.1),
                         *end,
-                        text_style(11).pos(Pos::new(HPos::Left, VPos::Center)),
+                        text_style(LABEL).pos(Pos::new(HPos::Left, VPos::Center)),
                     )))
                     .map_err(|e| e.to_string())?;
             }
@@ -274,7 +292,7 @@ fn percent_chart<'a, 'b>(
     let mut chart = ChartBuilder::on(root)
         .margin(12)
         .x_label_area_size(x_label_area)
-        .y_label_area_size(44)
+        .y_label_area_size(50)
         .build_cartesian_2d(x, 0.0..top)
         .map_err(|e| e.to_string())?;
     let step = if top > 30.0 { 10.0 } else { 5.0 };
@@ -294,7 +312,7 @@ fn percent_chart<'a, 'b>(
             Text::new(
                 format!("{v:.0} % "),
                 (x0, *v),
-                text_style(11).pos(Pos::new(HPos::Right, VPos::Center)),
+                text_style(LABEL).pos(Pos::new(HPos::Right, VPos::Center)),
             )
         }))
         .map_err(|e| e.to_string())?;
@@ -338,7 +356,7 @@ fn horizontal<'a, 'b>(
             Text::new(
                 format!("{v:.decimals$}"),
                 (*v, 0.0),
-                text_style(11).pos(Pos::new(HPos::Center, VPos::Top)),
+                text_style(LABEL).pos(Pos::new(HPos::Center, VPos::Top)),
             )
         }))
         .map_err(|e| e.to_string())?;
@@ -361,7 +379,7 @@ fn bars(
         .max(0.1)
         * 1.15;
     let n = rows.len().max(1) as f64;
-    let mut chart = horizontal(root, top, n, 150, decimals)?;
+    let mut chart = horizontal(root, top, n, 175, decimals)?;
     for (i, (label, value, colour)) in rows.iter().enumerate() {
         let y = n - i as f64 - 1.0;
         chart
@@ -374,7 +392,7 @@ fn bars(
             .draw_series(std::iter::once(Text::new(
                 label.clone(),
                 (0.0, y + 0.5),
-                text_style(11).pos(Pos::new(HPos::Right, VPos::Center)),
+                text_style(LABEL).pos(Pos::new(HPos::Right, VPos::Center)),
             )))
             .map_err(|e| e.to_string())?;
     }
@@ -389,7 +407,7 @@ fn bars(
             .draw_series(std::iter::once(Text::new(
                 label.to_owned(),
                 (at, n),
-                text_style(11).pos(Pos::new(HPos::Right, VPos::Top)),
+                text_style(LABEL).pos(Pos::new(HPos::Right, VPos::Top)),
             )))
             .map_err(|e| e.to_string())?;
     }

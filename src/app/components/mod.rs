@@ -1,8 +1,10 @@
+pub mod chart_grid;
 pub mod charts;
 pub mod contact_form;
 pub mod footer;
 pub mod form;
 pub mod header;
+pub mod key_strip;
 pub mod pricing;
 pub mod review;
 pub mod theme;

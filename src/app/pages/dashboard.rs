@@ -6,8 +6,10 @@
 use crate::api::simulations::{
     SaveScenario, SaveVersion, ShareSimulation, open_simulation, simulation_lines,
 };
+use crate::app::components::chart_grid::ChartGrid;
 use crate::app::components::charts;
 use crate::app::components::form::{FormAlert, FormField, field_error, form_error};
+use crate::app::components::key_strip::{KeyStrip, millions, points};
 use crate::app::components::review::VersionReview;
 use crate::app::components::workspace::Workspace;
 use crate::engine::dataset::{DataSet, ExposureClass, Tier};
@@ -18,7 +20,7 @@ use crate::engine::results::Results;
 use crate::engine::scenario::{Edit, Filter, ItemSection, apply_edit};
 use crate::model::money::percent;
 use crate::model::simulation::{LINES_PER_PAGE, Sharing, SimulationView, decode_lines};
-use crate::model::status::{Status, metrics};
+use crate::model::status::metrics;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -337,52 +339,6 @@ impl LiveEngine {
     }
 }
 
-/// The card's colour for a status.
-fn status_class(status: Status) -> &'static str {
-    match status {
-        Status::Breach => "status-breach",
-        Status::InsideBuffers => "status-buffers",
-        Status::Comfortable => "status-ok",
-    }
-}
-
-fn millions(value: Option<f64>) -> String {
-    value.map_or_else(
-        || "—".to_owned(),
-        |v| {
-            let m = v / 1e6;
-            let sign = if m < 0.0 { "−" } else { "" };
-            let whole = m.abs().trunc() as u64;
-            let tenth = ((m.abs() - m.abs().trunc()) * 10.0).round() as u64;
-            let (whole, tenth) = if tenth == 10 {
-                (whole + 1, 0)
-            } else {
-                (whole, tenth)
-            };
-            format!(
-                "{sign}€{}.{tenth} m",
-                crate::model::money::group_thousands(whole)
-            )
-        },
-    )
-}
-
-/// Ratio points with their sign; a change that rounds to nothing is
-/// "0.00 pp", never "-0.00 pp".
-fn points(delta: Option<f64>) -> String {
-    delta.map_or_else(
-        || "—".to_owned(),
-        |d| {
-            let pp = d * 100.0;
-            if (pp * 100.0).round() == 0.0 {
-                "0.00 pp".to_owned()
-            } else {
-                format!("{pp:+.2} pp")
-            }
-        },
-    )
-}
-
 #[component]
 fn Dashboard(view: SimulationView) -> impl IntoView {
     let header = view.header;
@@ -576,29 +532,8 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
 
     let baseline_metrics = metrics(&baseline);
     let chart_baseline = baseline.clone();
-    let cards = move || {
-        scenario.with(|s| {
-            metrics(s)
-                .into_iter()
-                .map(|m| {
-                    let status = m.status;
-                    view! {
-                        <article class=format!("metric-card {}", status.map_or("", status_class)) data-metric=m.key>
-                            <h3>{m.label}</h3>
-                            <p class="metric-value" data-testid=format!("metric-{}", m.key)>{percent(m.value)}</p>
-                            <p class="metric-status">{status.map_or("Not computable", Status::label)}</p>
-                            <dl>
-                                <dt>{if m.key == "large_exposure" { "Limit" } else { "Requirement" }}</dt>
-                                <dd>{percent(Some(m.requirement))}</dd>
-                                <dt>"Headroom"</dt>
-                                <dd>{points(m.headroom())}" · "{millions(m.headroom_amount)}</dd>
-                            </dl>
-                        </article>
-                    }
-                })
-                .collect_view()
-        })
-    };
+    let strip_baseline = baseline.clone();
+    let drill = DrillFilter::default();
     let comparison = move || {
         scenario.with(|s| {
             baseline_metrics
@@ -673,19 +608,19 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
                 }
             })}
         </header>
-        <section class="metric-grid" aria-label="Key metrics (scenario)">{cards}</section>
-        <p class="muted" aria-live="polite" data-testid="engine-status">
-            {move || match load.get() {
-                None => format!("Loading {line_count} exposure lines for the levers…"),
-                Some(Ok(ms)) => format!("{line_count} lines loaded into the engine in {ms:.0} ms."),
-                Some(Err(e)) => format!("The levers are unavailable: {e}"),
-            }}
-            " "
-            {move || elapsed_ms.get().map(|ms| format!("Recomputed in the browser in {ms:.1} ms."))}
-        </p>
-        {move || lever_error.get().map(|e| view! { <p class="form-alert" role="alert">{e}</p> })}
-        <div class="whatif">
-            <section class="levers" aria-label="What-if levers">
+        <div class="cockpit">
+            <KeyStrip baseline=strip_baseline scenario />
+            <p class="muted engine-status" aria-live="polite" data-testid="engine-status">
+                {move || match load.get() {
+                    None => format!("Loading {line_count} exposure lines for the levers…"),
+                    Some(Ok(ms)) => format!("{line_count} lines loaded into the engine in {ms:.0} ms."),
+                    Some(Err(e)) => format!("The levers are unavailable: {e}"),
+                }}
+                " "
+                {move || elapsed_ms.get().map(|ms| format!("Recomputed in the browser in {ms:.1} ms."))}
+            </p>
+            {move || lever_error.get().map(|e| view! { <p class="form-alert lever-error" role="alert">{e}</p> })}
+            <section class="levers lever-rail" aria-label="What-if levers">
                 <h2>"What-if levers"</h2>
                 <div class="lever-history" role="group" aria-label="Lever history">
                     <button type="button" class="button" prop:disabled=move || !ready.get() || (past.with(Vec::is_empty) && levers.with(|l| *l == committed.get())) on:click=move |_| undo()>"Undo"</button>
@@ -772,7 +707,10 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
                     }).collect_view())}
                 </ul>
             </section>
-            <section class="comparison" aria-label="Baseline and scenario">
+            <ChartGrid baseline=chart_baseline scenario trend=trend_svg open_class=Callback::new(move |class| drill.pick(class)) />
+        </div>
+        <div class="panels">
+            <section class="comparison panel" aria-label="Baseline and scenario">
                 <h2>"Baseline and scenario"</h2>
                 <table class="data-table" data-testid="comparison">
                     <thead><tr><th>"Metric"</th><th>"Baseline"</th><th>"Scenario"</th><th>"Change"</th></tr></thead>
@@ -806,95 +744,89 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
                     view! { <p class="notice" data-testid="read-only">"You can try levers; saving needs the analyst or admin role."</p> }.into_any()
                 }}
             </section>
+            <section class="versions panel" aria-label="Versions">
+                <h2>"Versions"</h2>
+                <div class="table-scroll">
+                    <table class="data-table" data-testid="versions">
+                        <thead><tr>
+                            <th>"Version"</th><th>"Status"</th><th>"Saved"</th><th>"By"</th><th>"Note"</th><th>"Lines"</th>
+                            <th>"CET1"</th><th>"Tier 1"</th><th>"Total capital"</th><th>"Leverage"</th><th>"LCR"</th><th>"NSFR"</th>
+                        </tr></thead>
+                        <tbody>
+                            {let simulation_id = simulation_id.clone(); versions.into_iter().rev().map(move |v| {
+                                let href = format!("/app/simulations/{simulation_id}?version={}", v.version_no);
+                                let shown = v.version_no == version_no;
+                                view! {
+                                    <tr class:current-row=shown>
+                                        <td>{if shown { view! { <strong>{v.version_no}</strong> }.into_any() } else { view! { <a href=href>{v.version_no}</a> }.into_any() }}</td>
+                                        <td>{v.status.label()}</td>
+                                        <td>{v.created_at.to_string()}</td>
+                                        <td>{v.author}</td>
+                                        <td>{v.note}</td>
+                                        <td>{v.line_count}</td>
+                                        <td>{percent(v.ratios.cet1)}</td>
+                                        <td>{percent(v.ratios.tier1)}</td>
+                                        <td>{percent(v.ratios.total_capital)}</td>
+                                        <td>{percent(v.ratios.leverage)}</td>
+                                        <td>{percent(v.ratios.lcr)}</td>
+                                        <td>{percent(v.ratios.nsfr)}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+                <VersionReview simulation_id=simulation_id.clone() version=version_no review=view.review.clone() />
+                {let simulation_id = simulation_id.clone(); can_edit.then(move || view! {
+                    <ActionForm action=save_version attr:class="stack-form" attr:novalidate=true attr:data-testid="version-form">
+                        <input type="hidden" name="id" value=simulation_id.clone() />
+                        <input type="hidden" name="edits" prop:value=edits_json />
+                        <p class="muted">"A new version keeps the data with the levers' changes applied; versions never change once saved."</p>
+                        <FormField label="Why this version (optional)" id="version-note" error=note_error>
+                            <input id="version-note" name="note" type="text" maxlength="500" />
+                        </FormField>
+                        {move || version_edits_error().map(|m| view! { <p class="form-alert" role="alert">{m}</p> })}
+                        <FormAlert error=version_alert />
+                        <button type="submit" class="button" disabled=move || save_version.pending().get() || !ready.get()>
+                            {format!("Save the levers as version {}", latest_version + 1)}
+                        </button>
+                    </ActionForm>
+                })}
+            </section>
         </div>
-        <section class="chart-grid" aria-label="Charts">
-            <figure class="chart">
-                <figcaption>"Capital against requirements (% of RWA)"</figcaption>
-                <div data-testid="chart-capital" inner_html=move || scenario.with(charts::capital_stack)></div>
-            </figure>
-            <figure class="chart">
-                <figcaption>"Liquidity: LCR and NSFR composition (€ bn)"</figcaption>
-                <div data-testid="chart-liquidity" inner_html=move || scenario.with(charts::liquidity)></div>
-            </figure>
-            <figure class="chart">
-                <figcaption>"Largest exposures (% of Tier 1) against the limit"</figcaption>
-                <div data-testid="chart-large" inner_html=move || scenario.with(charts::large_exposures)></div>
-            </figure>
-            <figure class="chart">
-                <figcaption>"Credit RWA by exposure class (€ bn): grey baseline, blue scenario"</figcaption>
-                <div data-testid="chart-rwa" inner_html={
-                    let chart_baseline = chart_baseline.clone();
-                    move || scenario.with(|s| charts::rwa_by_class(&chart_baseline, s))
-                }></div>
-            </figure>
-            <figure class="chart">
-                <figcaption>"Credit RWA by risk weight (€ bn): grey baseline, blue scenario"</figcaption>
-                <div data-testid="chart-buckets" inner_html=move || scenario.with(|s| charts::rwa_by_bucket(&chart_baseline, s))></div>
-            </figure>
-            <figure class="chart">
-                <figcaption>"Capital and leverage ratios across versions (%)"</figcaption>
-                <div data-testid="chart-trend" inner_html=trend_svg></div>
-            </figure>
-        </section>
         {
             // The drill-down asks the server to compute every line's
             // result: it starts once the levers are ready, so it does not
             // compete with the lines' download on the way there.
             let id = simulation_id.clone();
             let classes: Vec<String> = baseline.rwa.by_class.keys().cloned().collect();
-            move || (ready.get() || load.with(|l| matches!(l, Some(Err(_))))).then(|| view! { <DrillDown simulation_id=id.clone() version=version_no classes=classes.clone() editing=line_editing /> })
+            move || (ready.get() || load.with(|l| matches!(l, Some(Err(_))))).then(|| view! { <DrillDown simulation_id=id.clone() version=version_no classes=classes.clone() editing=line_editing filter=drill /> })
         }
-        <section class="versions" aria-label="Versions">
-            <h2>"Versions"</h2>
-            <div class="table-scroll">
-                <table class="data-table" data-testid="versions">
-                    <thead><tr>
-                        <th>"Version"</th><th>"Status"</th><th>"Saved"</th><th>"By"</th><th>"Note"</th><th>"Lines"</th>
-                        <th>"CET1"</th><th>"Tier 1"</th><th>"Total capital"</th><th>"Leverage"</th><th>"LCR"</th><th>"NSFR"</th>
-                    </tr></thead>
-                    <tbody>
-                        {let simulation_id = simulation_id.clone(); versions.into_iter().rev().map(move |v| {
-                            let href = format!("/app/simulations/{simulation_id}?version={}", v.version_no);
-                            let shown = v.version_no == version_no;
-                            view! {
-                                <tr class:current-row=shown>
-                                    <td>{if shown { view! { <strong>{v.version_no}</strong> }.into_any() } else { view! { <a href=href>{v.version_no}</a> }.into_any() }}</td>
-                                    <td>{v.status.label()}</td>
-                                    <td>{v.created_at.to_string()}</td>
-                                    <td>{v.author}</td>
-                                    <td>{v.note}</td>
-                                    <td>{v.line_count}</td>
-                                    <td>{percent(v.ratios.cet1)}</td>
-                                    <td>{percent(v.ratios.tier1)}</td>
-                                    <td>{percent(v.ratios.total_capital)}</td>
-                                    <td>{percent(v.ratios.leverage)}</td>
-                                    <td>{percent(v.ratios.lcr)}</td>
-                                    <td>{percent(v.ratios.nsfr)}</td>
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
-            <VersionReview simulation_id=simulation_id.clone() version=version_no review=view.review.clone() />
-            {let simulation_id = simulation_id.clone(); can_edit.then(move || view! {
-                <ActionForm action=save_version attr:class="stack-form" attr:novalidate=true attr:data-testid="version-form">
-                    <input type="hidden" name="id" value=simulation_id.clone() />
-                    <input type="hidden" name="edits" prop:value=edits_json />
-                    <p class="muted">"A new version keeps the data with the levers' changes applied; versions never change once saved."</p>
-                    <FormField label="Why this version (optional)" id="version-note" error=note_error>
-                        <input id="version-note" name="note" type="text" maxlength="500" />
-                    </FormField>
-                    {move || version_edits_error().map(|m| view! { <p class="form-alert" role="alert">{m}</p> })}
-                    <FormAlert error=version_alert />
-                    <button type="submit" class="button" disabled=move || save_version.pending().get() || !ready.get()>
-                        {format!("Save the levers as version {}", latest_version + 1)}
-                    </button>
-                </ActionForm>
-            })}
-        </section>
     }
     .into_any()
+}
+
+/// The drill-down's class and page, which a chart's bar also sets.
+#[derive(Clone, Copy)]
+struct DrillFilter {
+    class: RwSignal<String>,
+    page: RwSignal<usize>,
+}
+
+impl Default for DrillFilter {
+    fn default() -> Self {
+        DrillFilter {
+            class: RwSignal::new(String::new()),
+            page: RwSignal::new(0),
+        }
+    }
+}
+
+impl DrillFilter {
+    fn pick(&self, class: String) {
+        self.class.set(class);
+        self.page.set(0);
+    }
 }
 
 /// What the drill-down needs to show each line's scenario figure and to add
@@ -957,12 +889,12 @@ fn DrillDown(
     version: i32,
     classes: Vec<String>,
     editing: LineEditing,
+    filter: DrillFilter,
 ) -> impl IntoView {
     let editor = RwSignal::new(None::<String>);
-    let class = RwSignal::new(String::new());
+    let DrillFilter { class, page } = filter;
     let search = RwSignal::new(String::new());
     let sort = RwSignal::new("rwa".to_owned());
-    let page = RwSignal::new(0usize);
     let lines = Resource::new(
         move || {
             (
@@ -977,12 +909,9 @@ fn DrillDown(
             simulation_lines(id, Some(version), class, search, sort, page)
         },
     );
-    let pick = move |value: String| {
-        class.set(value);
-        page.set(0);
-    };
+    let pick = move |value: String| filter.pick(value);
     view! {
-        <section class="drill-down" aria-label="Lines behind the figures">
+        <section class="drill-down" id="drill-down" aria-label="Lines behind the figures">
             <h2>"Lines behind the figures"</h2>
             <div class="class-chips" role="group" aria-label="Exposure class">
                 <button type="button" class="button" class:chip-on=move || class.get().is_empty() on:click=move |_| pick(String::new())>"All classes"</button>

@@ -1,0 +1,98 @@
+//! The dashboard's charts, drawn again from the scenario as the levers move,
+//! with hover, focus and click targets over the rows of the RWA charts.
+
+use crate::app::components::charts::{self, PairedRow};
+use crate::app::components::key_strip::millions;
+use crate::engine::results::Results;
+use leptos::prelude::*;
+
+#[component]
+pub fn ChartGrid(
+    baseline: Results,
+    scenario: RwSignal<Results>,
+    /// The versions' trend, which the levers do not move.
+    trend: String,
+    /// Opens the lines of an exposure class.
+    open_class: Callback<String>,
+) -> impl IntoView {
+    let class_rows = {
+        let baseline = baseline.clone();
+        Signal::derive(move || scenario.with(|s| charts::class_rows(&baseline, s)))
+    };
+    let bucket_rows = {
+        let baseline = baseline.clone();
+        Signal::derive(move || scenario.with(|s| charts::bucket_rows(&baseline, s)))
+    };
+    let by_class = {
+        let baseline = baseline.clone();
+        move || scenario.with(|s| charts::rwa_by_class(&baseline, s))
+    };
+    let by_bucket = move || scenario.with(|s| charts::rwa_by_bucket(&baseline, s));
+    view! {
+        <section class="chart-grid" aria-label="Charts">
+            <figure class="chart">
+                <figcaption>"Capital against requirements (% of RWA)"</figcaption>
+                <div data-testid="chart-capital" inner_html=move || scenario.with(charts::capital_stack)></div>
+            </figure>
+            <figure class="chart">
+                <figcaption>"Liquidity: LCR and NSFR composition (€ bn)"</figcaption>
+                <div data-testid="chart-liquidity" inner_html=move || scenario.with(charts::liquidity)></div>
+            </figure>
+            <figure class="chart">
+                <figcaption>"Largest exposures (% of Tier 1) against the limit"</figcaption>
+                <div data-testid="chart-large" inner_html=move || scenario.with(charts::large_exposures)></div>
+            </figure>
+            <figure class="chart">
+                <figcaption>"Credit RWA by exposure class (€ bn): grey baseline, blue scenario; a class opens its lines"</figcaption>
+                <div class="chart-body">
+                    <div data-testid="chart-rwa" inner_html=by_class></div>
+                    <RowTargets rows=class_rows open=open_class />
+                </div>
+            </figure>
+            <figure class="chart">
+                <figcaption>"Credit RWA by risk weight (€ bn): grey baseline, blue scenario"</figcaption>
+                <div class="chart-body">
+                    <div data-testid="chart-buckets" inner_html=by_bucket></div>
+                    <RowTargets rows=bucket_rows />
+                </div>
+            </figure>
+            <figure class="chart">
+                <figcaption>"Capital and leverage ratios across versions (%)"</figcaption>
+                <div data-testid="chart-trend" inner_html=trend></div>
+            </figure>
+        </section>
+    }
+}
+
+/// One target per row of a paired-bar chart, laid by the stylesheet on the
+/// bands the chart draws its rows in: each shows the row's exact values on
+/// hover and keyboard focus, and opens the row with `open` when given.
+#[component]
+fn RowTargets(
+    rows: Signal<Vec<PairedRow>>,
+    #[prop(optional)] open: Option<Callback<String>>,
+) -> impl IntoView {
+    let target = move |row: PairedRow| {
+        let tip = format!(
+            "{}: baseline {}, scenario {}",
+            row.label,
+            millions(Some(row.baseline * 1e9)),
+            millions(Some(row.scenario * 1e9))
+        );
+        match open {
+            Some(open) => {
+                let key = row.key.clone();
+                view! {
+                    <a class="row-target" href="#drill-down" data-tip=tip.clone() data-key=row.key
+                        aria-label=format!("{tip}: open its lines") on:click=move |_| open.run(key.clone())></a>
+                }
+                .into_any()
+            }
+            None => view! {
+                <span class="row-target" tabindex="0" role="img" data-tip=tip.clone() data-key=row.key aria-label=tip></span>
+            }
+            .into_any(),
+        }
+    };
+    view! { <div class="row-targets">{move || rows.get().into_iter().map(target).collect_view()}</div> }
+}
