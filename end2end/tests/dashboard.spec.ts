@@ -146,6 +146,25 @@ test('the cockpit keeps the key figures, the lever being moved and two charts in
   await expect(page.getByTestId('metric-cet1')).toBeInViewport();
 });
 
+test('the levers work from the keyboard alone, with a visible focus', async ({ page }) => {
+  await logIn(page, 'analyst@prudentia.example');
+  await openDemo(page);
+  await page.getByRole('button', { name: 'Reset to baseline' }).focus();
+  const order = [/CET1 capital action/, /Pillar 2 requirement/, /Countercyclical buffer rate/, /Corporates exposures/];
+  for (const label of order) {
+    await page.keyboard.press('Tab');
+    await expect(page.getByLabel(label)).toBeFocused();
+  }
+  const slider = page.getByLabel(/Corporates exposures/);
+  const outline = await slider.evaluate((el) => getComputedStyle(el).outlineStyle);
+  expect(outline).not.toBe('none');
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  await expect(slider).toHaveValue('90');
+  const expected = engineCet1([{ op: 'scale_exposures', filter: { class: 'corporate' }, factor: 0.9 }]);
+  await expect(page.getByTestId('metric-cet1')).toHaveText(expected);
+});
+
 test('a viewer sees the dashboard and may try levers but cannot save', async ({ page }) => {
   await logIn(page, 'viewer@prudentia.example');
   await openDemo(page);

@@ -100,7 +100,7 @@ fn Audit() -> impl IntoView {
                                 <figure class="chart"><figcaption>"Events per person"</figcaption><div inner_html=charts::counts(&p.activity.per_actor)></div></figure>
                                 <figure class="chart"><figcaption>"Events per action"</figcaption><div inner_html=charts::counts(&p.activity.per_action)></div></figure>
                             </section>
-                            <div class="table-scroll">
+                            <div class="table-scroll" tabindex="0" role="region" aria-label="Audit events">
                                 <table class="data-table audit-table" data-testid="audit-events">
                                     <thead><tr><th>"#"</th><th>"When"</th><th>"Who"</th><th>"Action"</th><th>"Target"</th><th>"Change"</th><th>"From"</th></tr></thead>
                                     <tbody>

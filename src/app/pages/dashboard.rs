@@ -746,7 +746,7 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
             </section>
             <section class="versions panel" aria-label="Versions">
                 <h2>"Versions"</h2>
-                <div class="table-scroll">
+                <div class="table-scroll" tabindex="0" role="region" aria-label="Versions">
                     <table class="data-table" data-testid="versions">
                         <thead><tr>
                             <th>"Version"</th><th>"Status"</th><th>"Saved"</th><th>"By"</th><th>"Note"</th><th>"Lines"</th>
@@ -944,7 +944,7 @@ fn DrillDown(
                             let at = found.page;
                             view! {
                                 <p class="muted" data-testid="drill-total">{found.total} " lines · page " {at + 1} " of " {pages}</p>
-                                <div class="table-scroll">
+                                <div class="table-scroll" tabindex="0" role="region" aria-label="Lines">
                                 <table class="data-table" data-testid="drill-lines">
                                     <thead><tr><th>"Line"</th><th>"Class"</th><th>"Exposure (E*)"</th><th>"Risk weight"</th><th>"RWA"</th><th>"Scenario RWA"</th><th>"Rule"</th><th></th></tr></thead>
                                     <tbody>

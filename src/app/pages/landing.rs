@@ -75,10 +75,10 @@ pub fn LandingPage() -> impl IntoView {
                 </div>
                 <figure class="hero-figure" aria-labelledby="hero-figure-caption">
                     <dl class="metric-cards">
-                        <div class="metric ok"><dt>"CET1"</dt><dd>"14.2 %"</dd><span>"req. 10.9 %"</span></div>
-                        <div class="metric ok"><dt>"Leverage"</dt><dd>"5.8 %"</dd><span>"req. 3.0 %"</span></div>
-                        <div class="metric ok"><dt>"LCR"</dt><dd>"152 %"</dd><span>"req. 100 %"</span></div>
-                        <div class="metric warn"><dt>"Largest exposure"</dt><dd>"21.4 %"</dd><span>"limit 25 %"</span></div>
+                        <div class="metric ok"><dt>"CET1"</dt><dd>"14.2 %"</dd><dd class="metric-note">"req. 10.9 %"</dd></div>
+                        <div class="metric ok"><dt>"Leverage"</dt><dd>"5.8 %"</dd><dd class="metric-note">"req. 3.0 %"</dd></div>
+                        <div class="metric ok"><dt>"LCR"</dt><dd>"152 %"</dd><dd class="metric-note">"req. 100 %"</dd></div>
+                        <div class="metric warn"><dt>"Largest exposure"</dt><dd>"21.4 %"</dd><dd class="metric-note">"limit 25 %"</dd></div>
                     </dl>
                     <figcaption id="hero-figure-caption">"Illustrative figures for a demo bank."</figcaption>
                 </figure>

@@ -20,18 +20,17 @@ fn Teams(me: Me) -> impl IntoView {
     let create = ServerAction::<CreateTeam>::new();
     let delete = ServerAction::<DeleteTeam>::new();
     let set_member = ServerAction::<SetTeamMember>::new();
-    let data = Resource::new(
-        move || {
-            (
-                create.version().get(),
-                delete.version().get(),
-                set_member.version().get(),
-            )
-        },
-        |_| async move {
-            Ok::<_, crate::model::error::AppError>((list_teams().await?, list_members().await?))
-        },
-    );
+    let changed = move || {
+        (
+            create.version().get(),
+            delete.version().get(),
+            set_member.version().get(),
+        )
+    };
+    // One resource per server function, as every page hydrates them: a
+    // fetcher awaiting two left the page dead after a reload.
+    let teams = Resource::new(changed, |_| list_teams());
+    let members = Resource::new(changed, |_| list_members());
     let value = create.value();
     let name_error = field_error(value, "name");
     let alert = form_error(value);
@@ -49,8 +48,11 @@ fn Teams(me: Me) -> impl IntoView {
         <h1>"Teams"</h1>
         {move || action_alert().map(|m| view! { <p class="form-alert" role="alert">{m}</p> })}
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            <div class="team-list">
             {move || Suspend::new(async move {
-                data.await.map(|(teams, members)| {
+                let teams = teams.await;
+                let members = members.await;
+                teams.and_then(|teams| members.map(|members| (teams, members))).map(|(teams, members)| {
                     if teams.is_empty() {
                         return view! { <p class="muted">"No team yet."</p> }.into_any();
                     }
@@ -98,6 +100,7 @@ fn Teams(me: Me) -> impl IntoView {
                     }).collect_view().into_any()
                 })
             })}
+            </div>
         </Transition>
         {admin.then(|| view! {
             <h2>"New team"</h2>
