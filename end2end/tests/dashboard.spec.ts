@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { sql } from './db';
@@ -209,6 +209,15 @@ test('a bar of the RWA chart shows its exact values on hover and opens its lines
   await expect(page.getByTestId('drill-lines').locator('tbody tr').first()).toContainText('corporate');
   await expect(page.getByRole('group', { name: 'Exposure class' }).getByRole('button', { name: 'corporate', exact: true })).toHaveClass(/chip-on/);
   await expect(page.getByTestId('drill-lines')).toBeInViewport();
+
+  // The chart as drawn now, saved as an SVG file.
+  const saving = page.waitForEvent('download');
+  await page.getByTestId('download-rwa-by-class').click();
+  const download = await saving;
+  expect(download.suggestedFilename()).toBe('rwa-by-class.svg');
+  const file = readFileSync((await download.path())!, 'utf8');
+  expect(file.startsWith('<svg')).toBe(true);
+  expect(file).toContain('corporate');
 });
 
 test('a line edited in the table moves the figures; the levers become a new version', async ({ page }) => {

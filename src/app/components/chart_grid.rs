@@ -5,6 +5,7 @@ use crate::app::components::charts::{self, PairedRow};
 use crate::app::components::key_strip::millions;
 use crate::engine::results::Results;
 use leptos::prelude::*;
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
 #[component]
 pub fn ChartGrid(
@@ -23,42 +24,51 @@ pub fn ChartGrid(
         let baseline = baseline.clone();
         Signal::derive(move || scenario.with(|s| charts::bucket_rows(&baseline, s)))
     };
+    // Each chart drawn once per lever move, for the page and its download.
+    let capital = Signal::from(Memo::new(move |_| scenario.with(charts::capital_stack)));
+    let liquidity = Signal::from(Memo::new(move |_| scenario.with(charts::liquidity)));
+    let large = Signal::from(Memo::new(move |_| scenario.with(charts::large_exposures)));
     let by_class = {
         let baseline = baseline.clone();
-        move || scenario.with(|s| charts::rwa_by_class(&baseline, s))
+        Signal::from(Memo::new(move |_| {
+            scenario.with(|s| charts::rwa_by_class(&baseline, s))
+        }))
     };
-    let by_bucket = move || scenario.with(|s| charts::rwa_by_bucket(&baseline, s));
+    let by_bucket = Signal::from(Memo::new(move |_| {
+        scenario.with(|s| charts::rwa_by_bucket(&baseline, s))
+    }));
+    let trend = Signal::stored(trend);
     view! {
         <section class="chart-grid" aria-label="Charts">
             <figure class="chart">
-                <figcaption>"Capital against requirements (% of RWA)"</figcaption>
-                <div data-testid="chart-capital" inner_html=move || scenario.with(charts::capital_stack)></div>
+                <figcaption>"Capital against requirements (% of RWA)" <Download name="capital" svg=capital /></figcaption>
+                <div data-testid="chart-capital" inner_html=move || capital.get()></div>
             </figure>
             <figure class="chart">
-                <figcaption>"Liquidity: LCR and NSFR composition (€ bn)"</figcaption>
-                <div data-testid="chart-liquidity" inner_html=move || scenario.with(charts::liquidity)></div>
+                <figcaption>"Liquidity: LCR and NSFR composition (€ bn)" <Download name="liquidity" svg=liquidity /></figcaption>
+                <div data-testid="chart-liquidity" inner_html=move || liquidity.get()></div>
             </figure>
             <figure class="chart">
-                <figcaption>"Largest exposures (% of Tier 1) against the limit"</figcaption>
-                <div data-testid="chart-large" inner_html=move || scenario.with(charts::large_exposures)></div>
+                <figcaption>"Largest exposures (% of Tier 1) against the limit" <Download name="large-exposures" svg=large /></figcaption>
+                <div data-testid="chart-large" inner_html=move || large.get()></div>
             </figure>
             <figure class="chart">
-                <figcaption>"Credit RWA by exposure class (€ bn): grey baseline, blue scenario; a class opens its lines"</figcaption>
+                <figcaption>"Credit RWA by exposure class (€ bn): grey baseline, blue scenario; a class opens its lines" <Download name="rwa-by-class" svg=by_class /></figcaption>
                 <div class="chart-body">
-                    <div data-testid="chart-rwa" inner_html=by_class></div>
+                    <div data-testid="chart-rwa" inner_html=move || by_class.get()></div>
                     <RowTargets rows=class_rows open=open_class />
                 </div>
             </figure>
             <figure class="chart">
-                <figcaption>"Credit RWA by risk weight (€ bn): grey baseline, blue scenario"</figcaption>
+                <figcaption>"Credit RWA by risk weight (€ bn): grey baseline, blue scenario" <Download name="rwa-by-risk-weight" svg=by_bucket /></figcaption>
                 <div class="chart-body">
-                    <div data-testid="chart-buckets" inner_html=by_bucket></div>
+                    <div data-testid="chart-buckets" inner_html=move || by_bucket.get()></div>
                     <RowTargets rows=bucket_rows />
                 </div>
             </figure>
             <figure class="chart">
-                <figcaption>"Capital and leverage ratios across versions (%)"</figcaption>
-                <div data-testid="chart-trend" inner_html=trend></div>
+                <figcaption>"Capital and leverage ratios across versions (%)" <Download name="trend" svg=trend /></figcaption>
+                <div data-testid="chart-trend" inner_html=move || trend.get()></div>
             </figure>
         </section>
     }
@@ -95,4 +105,28 @@ fn RowTargets(
         }
     };
     view! { <div class="row-targets">{move || rows.get().into_iter().map(target).collect_view()}</div> }
+}
+
+/// A link that saves the chart as drawn now, as an SVG file. The file is
+/// encoded on the click only: the charts are drawn again at every lever
+/// move.
+#[component]
+fn Download(name: &'static str, svg: Signal<String>) -> impl IntoView {
+    let fill = move |ev: leptos::ev::MouseEvent| {
+        use leptos::wasm_bindgen::JsCast;
+        let href = format!(
+            "data:image/svg+xml;charset=utf-8,{}",
+            utf8_percent_encode(&svg.get_untracked(), NON_ALPHANUMERIC)
+        );
+        let link = ev
+            .current_target()
+            .and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok());
+        if let Some(link) = link {
+            let _ = link.set_attribute("href", &href);
+        }
+    };
+    view! {
+        <a class="chart-download" href="#" download=format!("{name}.svg") data-testid=format!("download-{name}")
+            aria-label="Download this chart as SVG" on:click=fill>"SVG"</a>
+    }
 }
