@@ -1,9 +1,9 @@
 //! Prudentia: prudential ratio simulation for banks.
 //!
 //! `engine` holds the regulatory rules (pure, compiled to the server and to
-//! WASM), `model` the types both sides share, `app` the Leptos pages, `api`
-//! the server functions, and `server` everything that exists only on the
-//! server.
+//! WASM), `model` the types both sides share, `charts` the charts both the
+//! dashboard and the reports draw, `app` the Leptos pages, `api` the server
+//! functions, and `server` everything that exists only on the server.
 
 // The optimised WASM build lays out the import page's nested view types
 // deeper than the default limit of 128 queries.
@@ -11,6 +11,7 @@
 
 pub mod api;
 pub mod app;
+pub mod charts;
 pub mod engine;
 pub mod model;
 pub mod samples;

@@ -384,8 +384,8 @@ async fn serve_with(database: &Database, args: &ServeArgs) -> Result<(), String>
     };
     let mailer = match &args.smtp_url {
         Some(url) => {
-            let mailer = super::reports::mailer::Mailer::new(url, &args.mail_from)
-                .map_err(|e| e.to_string())?;
+            let mailer =
+                super::mailer::Mailer::new(url, &args.mail_from).map_err(|e| e.to_string())?;
             tracing::info!(
                 "mail is delivered over SMTP every {} s",
                 args.mail_poll_seconds

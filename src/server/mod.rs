@@ -17,6 +17,7 @@ pub mod http;
 pub mod idempotency;
 pub mod import;
 pub mod mail_limits;
+pub mod mailer;
 pub mod reports;
 pub mod rest;
 pub mod simulations;

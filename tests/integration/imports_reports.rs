@@ -884,7 +884,7 @@ async fn reports_hold_the_key_figures_keep_a_history_and_travel_by_mail() {
 
     // The SMTP server is down: the attempt fails and is retried later.
     let port = free_port();
-    let mailer = prudentia::server::reports::mailer::Mailer::new(
+    let mailer = prudentia::server::mailer::Mailer::new(
         &format!("smtp://127.0.0.1:{port}"),
         "Prudentia <no-reply@prudentia.test>",
     )

@@ -1,8 +1,8 @@
 //! The dashboard's charts, drawn again from the scenario as the levers move,
 //! with hover, focus and click targets over the rows of the RWA charts.
 
-use crate::app::components::charts::{self, PairedRow};
 use crate::app::components::key_strip::millions;
+use crate::charts::{self, PairedRow};
 use crate::engine::results::Results;
 use leptos::prelude::*;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};

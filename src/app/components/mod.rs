@@ -1,5 +1,4 @@
 pub mod chart_grid;
-pub mod charts;
 pub mod contact_form;
 pub mod footer;
 pub mod form;

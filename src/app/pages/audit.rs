@@ -2,8 +2,8 @@
 //! the activity charts, the chain check, and the CSV export.
 
 use crate::api::workflow::load_audit;
-use crate::app::components::charts;
 use crate::app::components::workspace::Workspace;
+use crate::charts;
 use crate::model::workflow::AuditFilter;
 use leptos::prelude::*;
 use leptos_meta::Title;

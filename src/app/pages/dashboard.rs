@@ -7,11 +7,11 @@ use crate::api::simulations::{
     SaveScenario, SaveVersion, ShareSimulation, open_simulation, simulation_lines,
 };
 use crate::app::components::chart_grid::ChartGrid;
-use crate::app::components::charts;
 use crate::app::components::form::{FormAlert, FormField, field_error, form_error};
 use crate::app::components::key_strip::{KeyStrip, millions, points};
 use crate::app::components::review::VersionReview;
 use crate::app::components::workspace::Workspace;
+use crate::charts;
 use crate::engine::dataset::{DataSet, ExposureClass, Tier};
 use crate::engine::incremental::IncrementalEngine;
 use crate::engine::profile::Profile;

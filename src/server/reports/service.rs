@@ -5,7 +5,7 @@
 
 use super::tables::{self, Columns, Table, Value as Cell};
 use super::{pdf, workbook};
-use crate::app::components::charts;
+use crate::charts;
 use crate::engine::dataset::DataSet;
 use crate::engine::profile::Profile;
 use crate::engine::results::Results;
