@@ -119,7 +119,7 @@ pub async fn current_user() -> Result<Option<Me>, AppError> {
     use crate::server::{accounts, auth, state::app_state};
     let result = async {
         let state = app_state()?;
-        match auth::caller(&state.pool, &auth::session().await?).await {
+        match auth::signed_in(&state.pool).await {
             Ok(caller) => accounts::me(&state.pool, caller).await.map(Some),
             Err(AppError::Unauthenticated) => Ok(None),
             Err(e) => Err(e),

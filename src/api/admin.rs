@@ -200,7 +200,7 @@ pub async fn mail_policy() -> Result<crate::model::mail::MailPolicy, AppError> {
     use crate::server::{auth, mail_limits, state::app_state};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         mail_limits::policy(&state.pool, caller).await
     }
     .await;
@@ -214,7 +214,7 @@ pub async fn set_mail_policy(outside: String, domains: String) -> Result<(), App
     use crate::server::{auth, mail_limits, state::app_state};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         let policy = MailPolicy::parse(&outside, &domains)?;
         mail_limits::set_policy(&state.pool, caller, policy).await
     }

@@ -20,7 +20,7 @@ pub async fn open_import(id: String) -> Result<ImportProposal, AppError> {
     use crate::server::{auth, import, state::app_state};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         import::open(&state.pool, caller, id.parse()?).await
     }
     .await;
@@ -33,7 +33,7 @@ pub async fn preview_import(id: String, mapping: String) -> Result<ImportPreview
     use crate::server::{auth, import, state::app_state};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         import::preview(&state.pool, caller, id.parse()?, self::mapping(&mapping)?).await
     }
     .await;
@@ -47,7 +47,7 @@ pub async fn commit_import(id: String, mapping: String, name: String) -> Result<
     use crate::server::{auth, import, state::app_state};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         let name = parse_name("name", &name)?;
         let id = import::commit(
             &state.pool,

@@ -19,7 +19,7 @@ pub async fn generate_report(
     use crate::server::{auth, state::app_state};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         let version = match version.trim() {
             "" => None,
             v => Some(v.parse::<i32>().map_err(|_| {
@@ -50,7 +50,7 @@ pub async fn list_reports() -> Result<Vec<ReportSummary>, AppError> {
     use crate::server::{auth, reports::service, state::app_state};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         service::list(&state.pool, caller).await
     }
     .await;
@@ -62,7 +62,7 @@ pub async fn delete_report(id: String) -> Result<(), AppError> {
     use crate::server::{auth, reports::service, state::app_state};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         service::delete(&state.pool, caller, id.parse()?).await
     }
     .await;
@@ -80,7 +80,7 @@ pub async fn send_report(
     use crate::server::{auth, reports::service, state::app_state};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         let base = state.public_url();
         service::send(
             &state.pool,
@@ -102,7 +102,7 @@ pub async fn report_templates() -> Result<Vec<ReportTemplate>, AppError> {
     use crate::server::{auth, reports::service, state::app_state};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         service::templates(&state.pool, caller).await
     }
     .await;
@@ -119,7 +119,7 @@ pub async fn save_report_template(
     use crate::server::{auth, reports::service, state::app_state};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         let template =
             ReportTemplate::parse(&name, &title, &sections.unwrap_or_default(), &footer)?;
         Ok(service::save_template(&state.pool, caller, template)
@@ -135,7 +135,7 @@ pub async fn delete_report_template(id: String) -> Result<(), AppError> {
     use crate::server::{auth, reports::service, state::app_state};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         service::delete_template(&state.pool, caller, id.parse()?).await
     }
     .await;
@@ -147,7 +147,7 @@ pub async fn load_branding() -> Result<Branding, AppError> {
     use crate::server::{auth, reports::service, state::app_state};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         service::branding(&state.pool, caller).await
     }
     .await;
@@ -159,7 +159,7 @@ pub async fn set_branding_colours(primary: String, accent: String) -> Result<(),
     use crate::server::{auth, reports::service, state::app_state};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         service::set_colours(&state.pool, caller, &primary, &accent).await
     }
     .await;

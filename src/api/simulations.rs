@@ -9,7 +9,7 @@ pub async fn list_simulations(deleted: bool) -> Result<Vec<SimulationSummary>, A
     use crate::server::{auth, simulations, state::app_state};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         simulations::list(&state.pool, caller, deleted).await
     }
     .await;
@@ -30,7 +30,7 @@ pub async fn create_simulation(
     use crate::server::{auth, simulations, state::app_state};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         let name = parse_name("name", &name)?;
         let data = match source.as_str() {
             "sample" => crate::samples::demo_bank(),
@@ -58,7 +58,7 @@ pub async fn open_simulation(id: String, version: Option<i32>) -> Result<Simulat
     use crate::server::{auth, simulations, state::app_state};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         simulations::open(&state.pool, caller, id.parse()?, version).await
     }
     .await;
@@ -73,7 +73,7 @@ pub async fn save_version(id: String, edits: String, note: String) -> Result<i32
     use crate::server::{auth, simulations, state::app_state};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         let note = parse_note("note", &note)?;
         simulations::save_version(&state.pool, caller, id.parse()?, &edits, note).await
     }
@@ -88,7 +88,7 @@ pub async fn share_simulation(id: String, sharing: String) -> Result<(), AppErro
     use crate::server::{auth, simulations, state::app_state};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         simulations::set_sharing(&state.pool, caller, id.parse()?, sharing.parse()?).await
     }
     .await;
@@ -101,7 +101,7 @@ pub async fn rename_simulation(id: String, name: String) -> Result<(), AppError>
     use crate::server::{auth, simulations, state::app_state};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         simulations::rename(&state.pool, caller, id.parse()?, parse_name("name", &name)?).await
     }
     .await;
@@ -114,7 +114,7 @@ pub async fn clone_simulation(id: String, name: String) -> Result<String, AppErr
     use crate::server::{auth, simulations, state::app_state};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         let name = parse_name("name", &name)?;
         let copy = simulations::clone(&state.pool, caller, id.parse()?, name).await?;
         Ok(copy.to_string())
@@ -128,7 +128,7 @@ pub async fn delete_simulation(id: String) -> Result<(), AppError> {
     use crate::server::{auth, simulations, state::app_state};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         simulations::delete(&state.pool, caller, id.parse()?).await
     }
     .await;
@@ -140,7 +140,7 @@ pub async fn restore_simulation(id: String) -> Result<(), AppError> {
     use crate::server::{auth, simulations, state::app_state};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         simulations::restore(&state.pool, caller, id.parse()?).await
     }
     .await;
@@ -159,7 +159,7 @@ pub async fn save_scenario(
     use crate::server::{auth, simulations, state::app_state};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         let name = parse_name("name", &name)?;
         simulations::save_scenario(&state.pool, caller, id.parse()?, name, &edits)
             .await
@@ -182,7 +182,7 @@ pub async fn simulation_lines(
     use crate::server::{auth, simulations, state::app_state};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         let non_empty = |s: String| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
         simulations::lines(
             &state.pool,

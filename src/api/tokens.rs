@@ -9,7 +9,7 @@ pub async fn list_api_tokens() -> Result<Vec<ApiToken>, AppError> {
     use crate::server::{auth, state::app_state};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         auth::tokens::list(&state.pool, caller).await
     }
     .await;
@@ -27,7 +27,7 @@ pub async fn create_api_token(
     use crate::server::{auth, state::app_state};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         let (name, scope, days) = parse_new_token(&name, &scope, &days)?;
         let base = state.public_url();
         auth::tokens::create(
@@ -50,7 +50,7 @@ pub async fn revoke_api_token(token_id: String) -> Result<(), AppError> {
     use crate::server::{auth, state::app_state};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         auth::tokens::revoke(&state.pool, caller, token_id.parse()?).await
     }
     .await;

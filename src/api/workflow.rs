@@ -16,7 +16,7 @@ pub async fn review_version(
     use crate::server::{auth, state::app_state, workflow};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         workflow::transition(
             &state.pool,
             &state.public_url(),
@@ -37,7 +37,7 @@ pub async fn version_comments(id: String, version: i32) -> Result<Vec<Comment>, 
     use crate::server::{auth, state::app_state, workflow};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         workflow::comments(&state.pool, caller, id.parse()?, version).await
     }
     .await;
@@ -49,7 +49,7 @@ pub async fn add_comment(id: String, version: i32, body: String) -> Result<(), A
     use crate::server::{auth, state::app_state, workflow};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         workflow::comment(
             &state.pool,
             &state.public_url(),
@@ -73,7 +73,7 @@ pub async fn changes_from_previous(
     use crate::server::{auth, state::app_state, workflow};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         workflow::changes(&state.pool, caller, id.parse()?, version).await
     }
     .await;
@@ -85,7 +85,7 @@ pub async fn notifications() -> Result<Inbox, AppError> {
     use crate::server::{auth, state::app_state, workflow};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         workflow::inbox(&state.pool, caller).await
     }
     .await;
@@ -98,7 +98,7 @@ pub async fn mark_read(notification_id: Option<String>) -> Result<(), AppError> 
     use crate::server::{auth, state::app_state, workflow};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         let id = notification_id
             .filter(|s| !s.trim().is_empty())
             .map(|s| uuid::Uuid::parse_str(s.trim()).map_err(|_| AppError::NotFound))
@@ -114,7 +114,7 @@ pub async fn notification_preferences() -> Result<Vec<Preference>, AppError> {
     use crate::server::{auth, state::app_state, workflow};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         workflow::preferences(&state.pool, caller).await
     }
     .await;
@@ -130,7 +130,7 @@ pub async fn set_notification_preference(
     use crate::server::{auth, state::app_state, workflow};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         let preference = Preference {
             kind: kind.parse()?,
             in_app,
@@ -148,7 +148,7 @@ pub async fn approver_role() -> Result<String, AppError> {
     use crate::server::{auth, state::app_state, workflow};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         workflow::approver_role(&state.pool, caller).await
     }
     .await;
@@ -160,7 +160,7 @@ pub async fn set_approver_role(approver_role: String) -> Result<(), AppError> {
     use crate::server::{auth, state::app_state, workflow};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         workflow::set_approver_role(&state.pool, caller, approver_role.trim()).await
     }
     .await;
@@ -180,7 +180,7 @@ pub async fn load_audit(
     use crate::server::{audit, auth, state::app_state};
     let result = async {
         let state = app_state()?;
-        let caller = auth::caller(&state.pool, &auth::session().await?).await?;
+        let caller = auth::signed_in(&state.pool).await?;
         let filter = AuditFilter {
             actor,
             action,

@@ -173,7 +173,13 @@ pub async fn caller(pool: &PgPool, session: &Session) -> Result<Caller, AppError
     }
 }
 
+/// The signed-in caller of the current server-function request: what every
+/// server function starts from, as the REST API starts from `ApiCaller`.
+pub async fn signed_in(pool: &PgPool) -> Result<Caller, AppError> {
+    caller(pool, &session().await?).await
+}
+
 /// The caller of the current request, if it may do `permission`.
 pub async fn require(pool: &PgPool, permission: Permission) -> Result<Caller, AppError> {
-    caller(pool, &session().await?).await?.require(permission)
+    signed_in(pool).await?.require(permission)
 }
