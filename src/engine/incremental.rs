@@ -1018,7 +1018,7 @@ mod tests {
         .enumerate()
         {
             let mut loan =
-                Exposure::new(&format!("EDGE-SPLIT-{k}"), ExposureClass::RealEstate, drawn);
+                Exposure::new(format!("EDGE-SPLIT-{k}"), ExposureClass::RealEstate, drawn);
             loan.re_type = Some(crate::engine::dataset::ReType::Rre);
             loan.re_criteria_met = true;
             loan.property_value = Some(value);
@@ -1030,7 +1030,7 @@ mod tests {
             .into_iter()
             .enumerate()
         {
-            let mut line = Exposure::new(&format!("EDGE-SME-{k}"), class, 1.2e6);
+            let mut line = Exposure::new(format!("EDGE-SME-{k}"), class, 1.2e6);
             line.sme = true;
             line.counterparty_id = Some("CP-EDGE".into());
             data.exposures.push(line);
