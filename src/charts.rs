@@ -418,32 +418,49 @@ fn bars(
 /// adjustments, outflows, inflows and net outflows; ASF against RSF.
 pub fn liquidity(r: &Results) -> String {
     svg(|root| {
-        let bn = |v: Option<f64>| v.unwrap_or(0.0) / 1e9;
-        let l = &r.lcr;
-        let rows = [
-            ("HQLA level 1", bn(l.l1), CET1),
-            ("HQLA level 2A", bn(l.l2a), AT1),
-            ("HQLA level 2B", bn(l.l2b), T2),
-            ("Cap adjustments", bn(l.adj15) + bn(l.adj40), BASELINE),
-            ("HQLA (LCR numerator)", bn(l.hqla), CET1),
-            ("Outflows", bn(l.outflows), TSCR),
-            ("Inflows (after cap)", bn(l.inflows), BUFFERS),
-            ("Net outflows", bn(l.net_outflows), TSCR),
-            ("Available stable funding", bn(r.nsfr.asf), CET1),
-            ("Required stable funding", bn(r.nsfr.rsf), TSCR),
-        ]
-        .map(|(label, value, colour)| (label.to_owned(), value, colour));
+        let rows =
+            liquidity_rows(r).map(|(label, value, colour)| (label.to_owned(), value, colour));
         bars(root, &rows, None, 1)
     })
 }
 
+/// The rows of [`liquidity`], top to bottom: label, € bn, colour.
+fn liquidity_rows(r: &Results) -> [(&'static str, f64, RGBColor); 10] {
+    let bn = |v: Option<f64>| v.unwrap_or(0.0) / 1e9;
+    let l = &r.lcr;
+    [
+        ("HQLA level 1", bn(l.l1), CET1),
+        ("HQLA level 2A", bn(l.l2a), AT1),
+        ("HQLA level 2B", bn(l.l2b), T2),
+        ("Cap adjustments", bn(l.adj15) + bn(l.adj40), BASELINE),
+        ("HQLA (LCR numerator)", bn(l.hqla), CET1),
+        ("Outflows", bn(l.outflows), TSCR),
+        ("Inflows (after cap)", bn(l.inflows), BUFFERS),
+        ("Net outflows", bn(l.net_outflows), TSCR),
+        ("Available stable funding", bn(r.nsfr.asf), CET1),
+        ("Required stable funding", bn(r.nsfr.rsf), TSCR),
+    ]
+}
+
+/// The rows of [`liquidity`] as label and € bn, for the dashboard's
+/// targets over them.
+pub fn liquidity_values(r: &Results) -> Vec<(String, f64)> {
+    liquidity_rows(r)
+        .iter()
+        .map(|(label, value, _)| ((*label).to_owned(), *value))
+        .collect()
+}
+
 /// The listed large exposures as % of Tier 1 against the limit.
+/// The groups [`large_exposures`] draws, top to bottom.
+pub const LARGE_EXPOSURE_ROWS: usize = 10;
+
 pub fn large_exposures(r: &Results) -> String {
     svg(|root| {
         let rows: Vec<(String, f64, RGBColor)> = r
             .large_exposures
             .iter()
-            .take(10)
+            .take(LARGE_EXPOSURE_ROWS)
             .map(|l| {
                 let share = l.share_of_tier1.unwrap_or(0.0) * 100.0;
                 let colour = if l.breach == Some(true) { RED } else { AT1 };

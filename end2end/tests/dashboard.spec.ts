@@ -204,6 +204,12 @@ test('a bar of the RWA chart shows its exact values on hover and opens its lines
   await expect(bar).toHaveAttribute('data-tip', /^corporate: baseline €[\d,]+\.\d m, scenario €[\d,]+\.\d m$/);
   const tip = await bar.evaluate((el) => getComputedStyle(el, '::after').content);
   expect(tip).toContain('corporate: baseline €');
+  // The liquidity and large-exposure bars have theirs too, one per row.
+  const liquidity = page.locator('.chart-body:has([data-testid="chart-liquidity"]) .row-target');
+  await expect(liquidity).toHaveCount(10);
+  await expect(liquidity.first()).toHaveAttribute('data-tip', /^HQLA level 1: €[\d,]+\.\d m$/);
+  const largest = page.locator('.chart-body:has([data-testid="chart-large"]) .row-target').first();
+  await expect(largest).toHaveAttribute('data-tip', /^GRP-ATLAS: [\d.]+ % of Tier 1 \(€[\d,]+\.\d m\), limit 25\.00 %$/);
   await bar.click();
   await expect(page.getByTestId('drill-total')).toContainText(`${expected} lines`);
   await expect(page.getByTestId('drill-lines').locator('tbody tr').first()).toContainText('corporate');

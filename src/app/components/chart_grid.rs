@@ -4,6 +4,7 @@
 use crate::app::components::key_strip::millions;
 use crate::charts::{self, PairedRow};
 use crate::engine::results::Results;
+use crate::model::money::percent;
 use leptos::prelude::*;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
@@ -18,12 +19,14 @@ pub fn ChartGrid(
 ) -> impl IntoView {
     let class_rows = {
         let baseline = baseline.clone();
-        Signal::derive(move || scenario.with(|s| charts::class_rows(&baseline, s)))
+        Signal::derive(move || scenario.with(|s| paired_tips(charts::class_rows(&baseline, s))))
     };
     let bucket_rows = {
         let baseline = baseline.clone();
-        Signal::derive(move || scenario.with(|s| charts::bucket_rows(&baseline, s)))
+        Signal::derive(move || scenario.with(|s| paired_tips(charts::bucket_rows(&baseline, s))))
     };
+    let liquidity_rows = Signal::derive(move || scenario.with(liquidity_tips));
+    let large_rows = Signal::derive(move || scenario.with(large_tips));
     // Each chart drawn once per lever move, for the page and its download.
     let capital = Signal::from(Memo::new(move |_| scenario.with(charts::capital_stack)));
     let liquidity = Signal::from(Memo::new(move |_| scenario.with(charts::liquidity)));
@@ -46,11 +49,17 @@ pub fn ChartGrid(
             </figure>
             <figure class="chart">
                 <figcaption>"Liquidity: LCR and NSFR composition (€ bn)" <Download name="liquidity" svg=liquidity /></figcaption>
-                <div data-testid="chart-liquidity" inner_html=move || liquidity.get()></div>
+                <div class="chart-body">
+                    <div data-testid="chart-liquidity" inner_html=move || liquidity.get()></div>
+                    <RowTargets rows=liquidity_rows />
+                </div>
             </figure>
             <figure class="chart">
                 <figcaption>"Largest exposures (% of Tier 1) against the limit" <Download name="large-exposures" svg=large /></figcaption>
-                <div data-testid="chart-large" inner_html=move || large.get()></div>
+                <div class="chart-body">
+                    <div data-testid="chart-large" inner_html=move || large.get()></div>
+                    <RowTargets rows=large_rows />
+                </div>
             </figure>
             <figure class="chart">
                 <figcaption>"Credit RWA by exposure class (€ bn): grey baseline, blue scenario; a class opens its lines" <Download name="rwa-by-class" svg=by_class /></figcaption>
@@ -74,35 +83,77 @@ pub fn ChartGrid(
     }
 }
 
-/// One target per row of a paired-bar chart, laid by the stylesheet on the
-/// bands the chart draws its rows in: each shows the row's exact values on
-/// hover and keyboard focus, and opens the row with `open` when given.
+/// One row's target: its key and the text of its exact values.
+#[derive(Clone, Debug, PartialEq)]
+struct Tip {
+    key: String,
+    text: String,
+}
+
+fn paired_tips(rows: Vec<PairedRow>) -> Vec<Tip> {
+    rows.into_iter()
+        .map(|row| Tip {
+            text: format!(
+                "{}: baseline {}, scenario {}",
+                row.label,
+                millions(Some(row.baseline * 1e9)),
+                millions(Some(row.scenario * 1e9))
+            ),
+            key: row.key,
+        })
+        .collect()
+}
+
+fn liquidity_tips(r: &Results) -> Vec<Tip> {
+    charts::liquidity_values(r)
+        .into_iter()
+        .map(|(label, bn)| Tip {
+            text: format!("{label}: {}", millions(Some(bn * 1e9))),
+            key: label,
+        })
+        .collect()
+}
+
+fn large_tips(r: &Results) -> Vec<Tip> {
+    r.large_exposures
+        .iter()
+        .take(charts::LARGE_EXPOSURE_ROWS)
+        .map(|l| Tip {
+            text: format!(
+                "{}: {} of Tier 1 ({}), limit {}",
+                l.group,
+                percent(l.share_of_tier1),
+                millions(Some(l.exposure)),
+                percent(Some(l.limit))
+            ),
+            key: l.group.clone(),
+        })
+        .collect()
+}
+
+/// One target per row of a bar chart, laid by the stylesheet on the bands
+/// the chart draws its rows in: each shows the row's exact values on hover
+/// and keyboard focus, and opens the row with `open` when given.
 #[component]
 fn RowTargets(
-    rows: Signal<Vec<PairedRow>>,
+    rows: Signal<Vec<Tip>>,
     #[prop(optional)] open: Option<Callback<String>>,
 ) -> impl IntoView {
-    let target = move |row: PairedRow| {
-        let tip = format!(
-            "{}: baseline {}, scenario {}",
-            row.label,
-            millions(Some(row.baseline * 1e9)),
-            millions(Some(row.scenario * 1e9))
-        );
+    let target = move |row: Tip| {
         match open {
-            Some(open) => {
-                let key = row.key.clone();
-                view! {
-                    <a class="row-target" href="#drill-down" data-tip=tip.clone() data-key=row.key
-                        aria-label=format!("{tip}: open its lines") on:click=move |_| open.run(key.clone())></a>
-                }
-                .into_any()
+        Some(open) => {
+            let key = row.key.clone();
+            view! {
+                <a class="row-target" href="#drill-down" data-tip=row.text.clone() data-key=row.key
+                    aria-label=format!("{}: open its lines", row.text) on:click=move |_| open.run(key.clone())></a>
             }
-            None => view! {
-                <span class="row-target" tabindex="0" role="img" data-tip=tip.clone() data-key=row.key aria-label=tip></span>
-            }
-            .into_any(),
+            .into_any()
         }
+        None => view! {
+            <span class="row-target" tabindex="0" role="img" data-tip=row.text.clone() data-key=row.key aria-label=row.text></span>
+        }
+        .into_any(),
+    }
     };
     view! { <div class="row-targets">{move || rows.get().into_iter().map(target).collect_view()}</div> }
 }
