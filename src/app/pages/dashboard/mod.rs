@@ -10,7 +10,7 @@ use crate::app::components::key_strip::{KeyStrip, points};
 use crate::app::components::review::VersionReview;
 use crate::app::components::workspace::Workspace;
 use crate::charts;
-use crate::engine::dataset::{DataSet, ExposureClass};
+use crate::engine::dataset::DataSet;
 use crate::engine::resolve_profile;
 use crate::model::money::percent;
 use crate::model::simulation::{Sharing, SimulationView, decode_lines};
@@ -20,9 +20,11 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 mod drill_down;
+mod lever_rail;
 mod whatif;
 
 use drill_down::{DrillDown, DrillFilter, LineEditing};
+use lever_rail::{History, LeverRail};
 use whatif::{Levers, LiveEngine, WhatIf};
 
 #[component]
@@ -129,48 +131,7 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
         elapsed_ms.set(now_ms().zip(started).map(|(end, start)| end - start));
     });
 
-    // Undo and redo move between committed lever positions (a typed value
-    // once it is left, a slider once it is let go).
-    let past = RwSignal::new(Vec::<Levers>::new());
-    let future = RwSignal::new(Vec::<Levers>::new());
-    let committed = RwSignal::new(Levers::default());
-    let generation = RwSignal::new(0u32);
-    let commit = move || {
-        let now = levers.get_untracked();
-        let before = committed.get_untracked();
-        if now != before {
-            past.update(|p| p.push(before));
-            future.update(Vec::clear);
-            committed.set(now);
-        }
-    };
-    let jump = move |to: Levers| {
-        committed.set(to.clone());
-        levers.set(to);
-        generation.update(|g| *g += 1);
-    };
-    let undo = move || {
-        commit();
-        if let Some(previous) = past.try_update(Vec::pop).flatten() {
-            future.update(|f| f.push(levers.get_untracked()));
-            jump(previous);
-        }
-    };
-    let redo = move || {
-        if let Some(next) = future.try_update(Vec::pop).flatten() {
-            past.update(|p| p.push(levers.get_untracked()));
-            jump(next);
-        }
-    };
-    let reset = move || {
-        commit();
-        let now = levers.get_untracked();
-        if now != Levers::default() {
-            past.update(|p| p.push(now));
-            future.update(Vec::clear);
-            jump(Levers::default());
-        }
-    };
+    let history = History::new(levers);
     let saved_levers = RwSignal::new(Levers::default());
     let dirty = move || levers.with(|l| *l != saved_levers.get());
     let _leave_guard = window_event_listener(leptos::ev::beforeunload, move |event| {
@@ -240,7 +201,7 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
         scenario,
         levers,
         ready,
-        commit: Callback::new(move |()| commit()),
+        commit: Callback::new(move |()| history.commit()),
     };
     let versions = view.versions.clone();
     let trend_svg = charts::trend(&versions);
@@ -268,22 +229,6 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
                 .collect_view()
         })
     };
-
-    let number = |text: String| {
-        text.trim()
-            .replace(',', ".")
-            .parse::<f64>()
-            .ok()
-            .filter(|v| v.is_finite())
-    };
-    let classes = [
-        (ExposureClass::Corporate, "Corporates"),
-        (ExposureClass::RealEstate, "Real estate"),
-        (ExposureClass::Retail, "Retail"),
-        (ExposureClass::Bank, "Banks"),
-        (ExposureClass::Sovereign, "Sovereigns"),
-        (ExposureClass::Equity, "Equity"),
-    ];
 
     view! {
         // The lines start downloading with the page, not after hydration.
@@ -335,93 +280,7 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
                 {move || elapsed_ms.get().map(|ms| format!("Recomputed in the browser in {ms:.1} ms."))}
             </p>
             {move || lever_error.get().map(|e| view! { <p class="form-alert lever-error" role="alert">{e}</p> })}
-            <section class="levers lever-rail" aria-label="What-if levers">
-                <h2>"What-if levers"</h2>
-                <div class="lever-history" role="group" aria-label="Lever history">
-                    <button type="button" class="button" prop:disabled=move || !ready.get() || (past.with(Vec::is_empty) && levers.with(|l| *l == committed.get())) on:click=move |_| undo()>"Undo"</button>
-                    <button type="button" class="button" prop:disabled=move || !ready.get() || future.with(Vec::is_empty) on:click=move |_| redo()>"Redo"</button>
-                    <button type="button" class="button" prop:disabled=move || !ready.get() on:click=move |_| reset()>"Reset to baseline"</button>
-                </div>
-                // Drawn again (with the levers' values) only when undo, redo
-                // or reset move every lever at once; typing never redraws.
-                {move || {
-                    generation.get();
-                    let at = levers.get_untracked();
-                    // `value` for the server's HTML, `prop:value` to move an
-                    // input the user already edited.
-                    let capital = at.capital_m.to_string();
-                    let p2r = format!("{:.2}", at.p2r.unwrap_or(base_p2r) * 100.0);
-                    let ccyb = at.ccyb.or(base_ccyb).map(|c| format!("{:.2}", c * 100.0)).unwrap_or_default();
-                    let notches = at.notches.to_string();
-                    let outflows = format!("{:.0}", at.outflows * 100.0);
-                    view! {
-                        <div class="field">
-                            <label for="lever-capital">"CET1 capital action (€ m; + issuance, − dividend or loss)"</label>
-                            <input prop:disabled=move || !ready.get() id="lever-capital" type="number" step="10" value=capital.clone() prop:value=capital
-                                on:change=move |_| commit()
-                                on:input=move |ev| if let Some(v) = number(event_target_value(&ev)) { levers.update(|l| l.capital_m = v) } />
-                        </div>
-                        <div class="field">
-                            <label for="lever-p2r">"Pillar 2 requirement (%)"</label>
-                            <input prop:disabled=move || !ready.get() id="lever-p2r" type="number" step="0.05" min="0" value=p2r.clone() prop:value=p2r
-                                on:change=move |_| commit()
-                                on:input=move |ev| if let Some(v) = number(event_target_value(&ev)) { levers.update(|l| l.p2r = Some(v / 100.0)) } />
-                        </div>
-                        <div class="field">
-                            <label for="lever-ccyb">"Countercyclical buffer rate (%)"</label>
-                            <input prop:disabled=move || !ready.get() id="lever-ccyb" type="number" step="0.25" min="0" value=ccyb.clone() prop:value=ccyb
-                                placeholder="from country rates"
-                                on:change=move |_| commit()
-                                on:input=move |ev| levers.update(|l| l.ccyb = number(event_target_value(&ev)).map(|v| v / 100.0)) />
-                        </div>
-                        {classes.into_iter().map(|(class, label)| {
-                            let id = format!("lever-scale-{}", class.key());
-                            let shown = move || format!("{:.0} %", levers.with(|l| l.scale.get(&class).copied().unwrap_or(1.0)) * 100.0);
-                            let value = format!("{:.0}", at.scale.get(&class).copied().unwrap_or(1.0) * 100.0);
-                            view! {
-                                <div class="field">
-                                    <label for=id.clone()>{label} " exposures: " <output>{shown}</output></label>
-                                    <input prop:disabled=move || !ready.get() id=id type="range" min="0" max="200" step="5" value=value.clone() prop:value=value
-                                        on:change=move |_| commit()
-                                        on:input=move |ev| if let Some(v) = number(event_target_value(&ev)) { levers.update(|l| { l.scale.insert(class, v / 100.0); }) } />
-                                </div>
-                            }
-                        }).collect_view()}
-                        <div class="field">
-                            <label for="lever-notches">"Rating migration (notches, + = downgrade): " <output>{move || levers.with(|l| l.notches)}</output></label>
-                            <input prop:disabled=move || !ready.get() id="lever-notches" type="range" min="-3" max="6" step="1" value=notches.clone() prop:value=notches
-                                on:change=move |_| commit()
-                                on:input=move |ev| if let Some(v) = number(event_target_value(&ev)) { levers.update(|l| l.notches = v as i32) } />
-                        </div>
-                        <div class="field">
-                            <label for="lever-outflows">"LCR outflows: " <output>{move || format!("{:.0} %", levers.with(|l| l.outflows) * 100.0)}</output></label>
-                            <input prop:disabled=move || !ready.get() id="lever-outflows" type="range" min="50" max="200" step="5" value=outflows.clone() prop:value=outflows
-                                on:change=move |_| commit()
-                                on:input=move |ev| if let Some(v) = number(event_target_value(&ev)) { levers.update(|l| l.outflows = v / 100.0) } />
-                        </div>
-                    }
-                }}
-                <h3>"Line edits"</h3>
-                <p class="muted">"Edit a line from the table of lines below."</p>
-                <ul class="line-edits" data-testid="line-edits">
-                    {move || levers.with(|l| l.lines.iter().enumerate().map(|(i, e)| {
-                        let value = match &e.value {
-                            serde_json::Value::Null => "(cleared)".to_owned(),
-                            serde_json::Value::String(text) => text.clone(),
-                            other => other.to_string(),
-                        };
-                        view! {
-                            <li>
-                                <code>{e.id.clone()}</code> " " {e.field.clone()} " = " {value} " "
-                                <button type="button" class="button" on:click=move |_| {
-                                    levers.update(|l| { l.lines.remove(i); });
-                                    commit();
-                                }>"Remove"</button>
-                            </li>
-                        }
-                    }).collect_view())}
-                </ul>
-            </section>
+            <LeverRail history ready base_p2r base_ccyb />
             <ChartGrid baseline=chart_baseline scenario trend=trend_svg open_class=Callback::new(move |class| drill.pick(class)) />
         </div>
         <div class="panels">
