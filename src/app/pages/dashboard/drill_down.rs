@@ -10,6 +10,7 @@ use leptos::prelude::*;
 
 use super::whatif::{LINE_FIELDS, Levers, LineEdit, LiveEngine, line_value};
 
+/// The drill-down's class and page, which a chart's bar also sets.
 #[derive(Clone, Copy)]
 pub(super) struct DrillFilter {
     pub(super) class: RwSignal<String>,

@@ -157,6 +157,11 @@ pub(super) fn scale_step(from: f64, to: f64) -> Option<Option<f64>> {
 }
 
 impl Levers {
+    /// The edits as the JSON a scenario or version form posts.
+    pub(super) fn edits_json(&self) -> String {
+        serde_json::to_string(&self.edits()).unwrap_or_default()
+    }
+
     pub(super) fn edits(&self) -> Vec<Edit> {
         let mut edits = Vec::new();
         if self.capital_m != 0.0 {
