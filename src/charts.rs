@@ -50,22 +50,7 @@ fn text_style(size: u32) -> TextStyle<'static> {
 /// stack (P1 + P2R, buffers, CCyB) of the scenario.
 pub fn capital_stack(r: &Results) -> String {
     svg(|root| {
-        let rwa = r.rwa.total;
-        let ratio = |amount: f64| if rwa > 0.0 { amount / rwa * 100.0 } else { 0.0 };
-        let capital = [
-            ("CET1", ratio(r.capital.cet1), CET1),
-            ("AT1", ratio(r.capital.at1), AT1),
-            ("T2", ratio(r.capital.t2), T2),
-        ];
-        let requirement = [
-            ("P1 + P2R", r.requirements.tscr * 100.0, TSCR),
-            (
-                "Buffers",
-                (r.requirements.cbr - r.requirements.ccyb) * 100.0,
-                BUFFERS,
-            ),
-            ("CCyB", r.requirements.ccyb * 100.0, CCYB),
-        ];
+        let (capital, requirement) = capital_parts(r);
         let total =
             |parts: &[(&str, f64, RGBColor)]| parts.iter().map(|p| p.1.max(0.0)).sum::<f64>();
         let top = total(&capital).max(total(&requirement)).max(1.0) * 1.15;
@@ -106,6 +91,70 @@ pub fn capital_stack(r: &Results) -> String {
         }
         Ok(())
     })
+}
+
+type Stack = [(&'static str, f64, RGBColor); 3];
+
+/// The two stacks of [`capital_stack`], in % of RWA: capital (CET1, AT1,
+/// T2) and requirement (P1 + P2R, buffers, CCyB).
+fn capital_parts(r: &Results) -> (Stack, Stack) {
+    let rwa = r.rwa.total;
+    let ratio = |amount: f64| if rwa > 0.0 { amount / rwa * 100.0 } else { 0.0 };
+    let capital = [
+        ("CET1", ratio(r.capital.cet1), CET1),
+        ("AT1", ratio(r.capital.at1), AT1),
+        ("T2", ratio(r.capital.t2), T2),
+    ];
+    let requirement = [
+        ("P1 + P2R", r.requirements.tscr * 100.0, TSCR),
+        (
+            "Buffers",
+            (r.requirements.cbr - r.requirements.ccyb) * 100.0,
+            BUFFERS,
+        ),
+        ("CCyB", r.requirements.ccyb * 100.0, CCYB),
+    ];
+    (capital, requirement)
+}
+
+/// [`capital_stack`] in words, for readers who do not see it.
+pub fn capital_text(r: &Results) -> String {
+    let (capital, requirement) = capital_parts(r);
+    let stack = |title: &str, parts: &Stack| {
+        let total: f64 = parts.iter().map(|p| p.1.max(0.0)).sum();
+        let items: Vec<String> = parts
+            .iter()
+            .map(|(label, value, _)| format!("{label} {value:.2} %"))
+            .collect();
+        format!("{title} {total:.2} % of RWA: {}.", items.join(", "))
+    };
+    format!(
+        "{} {}",
+        stack("Capital", &capital),
+        stack("Requirement", &requirement)
+    )
+}
+
+/// [`trend`] in words: each ratio's value at every version.
+pub fn trend_text(versions: &[VersionSummary]) -> String {
+    type Ratio = fn(&VersionSummary) -> Option<f64>;
+    let series: [(&str, Ratio); 4] = [
+        ("CET1", |v| v.ratios.cet1),
+        ("Tier 1", |v| v.ratios.tier1),
+        ("Total capital", |v| v.ratios.total_capital),
+        ("Leverage", |v| v.ratios.leverage),
+    ];
+    series
+        .iter()
+        .map(|(label, value)| {
+            let points: Vec<String> = versions
+                .iter()
+                .filter_map(|v| value(v).map(|r| format!("v{} {:.2} %", v.version_no, r * 100.0)))
+                .collect();
+            format!("{label}: {}.", points.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// One row of a chart of baseline against scenario: its key, its label

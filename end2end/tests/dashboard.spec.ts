@@ -116,6 +116,9 @@ test('the cockpit keeps the key figures, the lever being moved and two charts in
   const expected = engineCet1([{ op: 'scale_exposures', filter: { class: 'corporate' }, factor: 1.2 }]);
   await expect(page.getByTestId('metric-cet1')).toHaveText(expected);
   await expect(page.getByTestId('change-cet1')).not.toHaveText('0.00 pp');
+  // The charts in words follow the levers too.
+  await expect(page.getByTestId('text-capital')).toContainText(`CET1 ${expected}`);
+  await expect(page.getByTestId('text-trend')).toContainText('CET1: v1 ');
   expect(await page.getByTestId('chart-rwa').innerHTML()).not.toBe(rwaBefore);
   const box = await slider.boundingBox();
   expect(box!.y).toBeGreaterThanOrEqual(0);

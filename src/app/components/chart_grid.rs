@@ -14,6 +14,8 @@ pub fn ChartGrid(
     scenario: RwSignal<Results>,
     /// The versions' trend, which the levers do not move.
     trend: String,
+    /// The trend in words.
+    trend_text: String,
     /// Opens the lines of an exposure class.
     open_class: Callback<String>,
 ) -> impl IntoView {
@@ -45,39 +47,41 @@ pub fn ChartGrid(
         <section class="chart-grid" aria-label="Charts">
             <figure class="chart">
                 <figcaption>"Capital against requirements (% of RWA)" <Download name="capital" svg=capital /></figcaption>
-                <div data-testid="chart-capital" inner_html=move || capital.get()></div>
+                <div data-testid="chart-capital" inner_html=move || capital.get() aria-hidden="true"></div>
+                <p class="sr-only" data-testid="text-capital">{move || scenario.with(charts::capital_text)}</p>
             </figure>
             <figure class="chart">
                 <figcaption>"Liquidity: LCR and NSFR composition (€ bn)" <Download name="liquidity" svg=liquidity /></figcaption>
                 <div class="chart-body">
-                    <div data-testid="chart-liquidity" inner_html=move || liquidity.get()></div>
+                    <div data-testid="chart-liquidity" inner_html=move || liquidity.get() aria-hidden="true"></div>
                     <RowTargets rows=liquidity_rows />
                 </div>
             </figure>
             <figure class="chart">
                 <figcaption>"Largest exposures (% of Tier 1) against the limit" <Download name="large-exposures" svg=large /></figcaption>
                 <div class="chart-body">
-                    <div data-testid="chart-large" inner_html=move || large.get()></div>
+                    <div data-testid="chart-large" inner_html=move || large.get() aria-hidden="true"></div>
                     <RowTargets rows=large_rows />
                 </div>
             </figure>
             <figure class="chart">
                 <figcaption>"Credit RWA by exposure class (€ bn): grey baseline, blue scenario; a class opens its lines" <Download name="rwa-by-class" svg=by_class /></figcaption>
                 <div class="chart-body">
-                    <div data-testid="chart-rwa" inner_html=move || by_class.get()></div>
+                    <div data-testid="chart-rwa" inner_html=move || by_class.get() aria-hidden="true"></div>
                     <RowTargets rows=class_rows open=open_class />
                 </div>
             </figure>
             <figure class="chart">
                 <figcaption>"Credit RWA by risk weight (€ bn): grey baseline, blue scenario" <Download name="rwa-by-risk-weight" svg=by_bucket /></figcaption>
                 <div class="chart-body">
-                    <div data-testid="chart-buckets" inner_html=move || by_bucket.get()></div>
+                    <div data-testid="chart-buckets" inner_html=move || by_bucket.get() aria-hidden="true"></div>
                     <RowTargets rows=bucket_rows />
                 </div>
             </figure>
             <figure class="chart">
                 <figcaption>"Capital and leverage ratios across versions (%)" <Download name="trend" svg=trend /></figcaption>
-                <div data-testid="chart-trend" inner_html=move || trend.get()></div>
+                <div data-testid="chart-trend" inner_html=move || trend.get() aria-hidden="true"></div>
+                <p class="sr-only" data-testid="text-trend">{trend_text}</p>
             </figure>
         </section>
     }

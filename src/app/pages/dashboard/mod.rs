@@ -163,6 +163,7 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
     };
     let versions = view.versions.clone();
     let trend_svg = charts::trend(&versions);
+    let trend_text = charts::trend_text(&versions);
 
     let chart_baseline = baseline.clone();
     let strip_baseline = baseline.clone();
@@ -218,7 +219,7 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
             </p>
             {move || lever_error.get().map(|e| view! { <p class="form-alert lever-error" role="alert">{e}</p> })}
             <LeverRail history ready base_p2r base_ccyb />
-            <ChartGrid baseline=chart_baseline scenario trend=trend_svg open_class=Callback::new(move |class| drill.pick(class)) />
+            <ChartGrid baseline=chart_baseline scenario trend=trend_svg trend_text open_class=Callback::new(move |class| drill.pick(class)) />
         </div>
         <div class="panels">
             <ScenarioPanel simulation_id=simulation_id.clone() baseline=baseline.clone() scenario levers saved_levers
