@@ -143,6 +143,36 @@ impl RwaFigures {
     }
 }
 
+/// Puts a book's changes into its entries: each entry put in joins them,
+/// each taken out drops one equal entry (`key` tells entries apart), from
+/// the entries or from a change put in before it.
+pub fn merge_changes<E: Copy, K: std::hash::Hash + Eq>(
+    sorted: &mut Vec<E>,
+    changes: &mut Vec<(E, f64)>,
+    key: impl Fn(&E) -> K,
+) {
+    let mut kept: FxHashMap<K, i64> = FxHashMap::default();
+    for (entry, sign) in changes.iter() {
+        *kept.entry(key(entry)).or_default() += *sign as i64;
+    }
+    sorted.retain(|e| match kept.get_mut(&key(e)) {
+        Some(n) if *n < 0 => {
+            *n += 1;
+            false
+        }
+        _ => true,
+    });
+    for (entry, _) in changes.iter() {
+        if let Some(n) = kept.get_mut(&key(entry))
+            && *n > 0
+        {
+            *n -= 1;
+            sorted.push(*entry);
+        }
+    }
+    changes.clear();
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Book {
     kinds: Vec<KindBook>,
@@ -217,7 +247,6 @@ impl KindBook {
     }
 
     fn sort(&mut self) {
-        let mut kept: FxHashMap<[u64; 7], i64> = FxHashMap::default();
         let key = |e: &Entry| {
             [
                 e.ltv,
@@ -230,27 +259,7 @@ impl KindBook {
             ]
             .map(f64::to_bits)
         };
-        for (entry, sign) in &self.changes {
-            *kept.entry(key(entry)).or_default() += *sign as i64;
-        }
-        // A line taken out is one of the sorted entries (or a change): drop
-        // one equal entry per removal.
-        self.sorted.retain(|e| match kept.get_mut(&key(e)) {
-            Some(n) if *n < 0 => {
-                *n += 1;
-                false
-            }
-            _ => true,
-        });
-        for (entry, _) in &self.changes {
-            if let Some(n) = kept.get_mut(&key(entry))
-                && *n > 0
-            {
-                *n -= 1;
-                self.sorted.push(*entry);
-            }
-        }
-        self.changes.clear();
+        merge_changes(&mut self.sorted, &mut self.changes, key);
         self.sorted.sort_by(|a, b| a.ltv.total_cmp(&b.ltv));
         self.running = Vec::with_capacity(self.sorted.len() + 1);
         let (mut e, mut c, mut n) = (0.0, 0.0, 0);

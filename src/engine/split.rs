@@ -12,7 +12,7 @@
 //! book (they are weighed again at each lever).
 
 use super::credit::{self, KindRules, KindTable, LineOutcome};
-use super::kinked::RwaFigures;
+use super::kinked::{RwaFigures, merge_changes};
 use super::portfolio::Line;
 use super::rules::Rules;
 use rustc_hash::FxHashMap;
@@ -152,29 +152,9 @@ impl KindBook {
     }
 
     fn sort(&mut self) {
-        // A line's entries are told apart by its index and values: one
-        // taken out is either sorted or an earlier change.
+        // A line's entries are told apart by its index and values.
         let key = |e: &Entry| (e.index, e.exposure.to_bits(), e.cap.to_bits());
-        let mut kept: FxHashMap<(u32, u64, u64), i64> = FxHashMap::default();
-        for (entry, sign) in &self.changes {
-            *kept.entry(key(entry)).or_default() += *sign as i64;
-        }
-        self.sorted.retain(|e| match kept.get_mut(&key(e)) {
-            Some(n) if *n < 0 => {
-                *n += 1;
-                false
-            }
-            _ => true,
-        });
-        for (entry, _) in &self.changes {
-            if let Some(n) = kept.get_mut(&key(entry))
-                && *n > 0
-            {
-                *n -= 1;
-                self.sorted.push(*entry);
-            }
-        }
-        self.changes.clear();
+        merge_changes(&mut self.sorted, &mut self.changes, key);
         self.sorted.sort_by(|a, b| a.ratio.total_cmp(&b.ratio));
         self.running = Vec::with_capacity(self.sorted.len() + 1);
         let (mut e, mut c) = (0.0, 0.0);
