@@ -54,6 +54,24 @@ async fn upload(
     (response.status(), location)
 }
 
+/// What the importer proposes for upload `id`, as its page reads it.
+async fn proposal_of(app: &TestApp, cookie: &str, id: &str) -> ImportProposal {
+    let reply = app.call(Some(cookie), "import", &[("id", id)]).await;
+    serde_json::from_str(&reply.body).expect("proposal")
+}
+
+/// The preview of upload `id` under `mapping` (JSON).
+async fn preview_of(app: &TestApp, cookie: &str, id: &str, mapping: &str) -> ImportPreview {
+    let reply = app
+        .call(
+            Some(cookie),
+            "preview-import",
+            &[("id", id), ("mapping", mapping)],
+        )
+        .await;
+    serde_json::from_str(&reply.body).expect("preview")
+}
+
 async fn signup(app: &TestApp, organisation: &str, email: &str) -> String {
     crate::support::sign_up_and_log_in(app, organisation, "Admin", email, PASSWORD).await
 }
@@ -229,9 +247,7 @@ async fn a_french_file_is_mapped_corrected_previewed_and_committed_in_one_transa
         .strip_prefix("/app/imports/")
         .expect("page")
         .to_owned();
-    let proposal: ImportProposal =
-        serde_json::from_str(&app.call(Some(&ana), "import", &[("id", &id)]).await.body)
-            .expect("proposal");
+    let proposal: ImportProposal = proposal_of(&app, &ana, &id).await;
     assert_eq!(
         field(&proposal, "Montant brut").as_deref(),
         Some("guaranteed_amount")
@@ -258,20 +274,9 @@ async fn a_french_file_is_mapped_corrected_previewed_and_committed_in_one_transa
         .strip_prefix("/app/imports/")
         .expect("page")
         .to_owned();
-    let proposal: ImportProposal =
-        serde_json::from_str(&app.call(Some(&ana), "import", &[("id", &id)]).await.body)
-            .expect("proposal");
+    let proposal: ImportProposal = proposal_of(&app, &ana, &id).await;
     let mapping = serde_json::to_string(&proposal.mapping).expect("json");
-    let preview: ImportPreview = serde_json::from_str(
-        &app.call(
-            Some(&ana),
-            "preview-import",
-            &[("id", &id), ("mapping", &mapping)],
-        )
-        .await
-        .body,
-    )
-    .expect("preview");
+    let preview: ImportPreview = preview_of(&app, &ana, &id, &mapping).await;
     assert_eq!(preview.error_total, 2, "{:?}", preview.problems);
     assert!(preview.results.is_none());
     let class = &preview.problems[0];
@@ -379,24 +384,13 @@ async fn the_canonical_workbook_goes_round_trip_through_the_importer() {
         .strip_prefix("/app/imports/")
         .expect("mapping page")
         .to_owned();
-    let proposal: ImportProposal =
-        serde_json::from_str(&app.call(Some(&admin), "import", &[("id", &id)]).await.body)
-            .expect("proposal");
+    let proposal: ImportProposal = proposal_of(&app, &admin, &id).await;
     assert!(
         proposal.mapping.sheets.iter().all(|s| s.section.is_some()),
         "every canonical sheet is recognised"
     );
     let mapping = serde_json::to_string(&proposal.mapping).expect("json");
-    let preview: ImportPreview = serde_json::from_str(
-        &app.call(
-            Some(&admin),
-            "preview-import",
-            &[("id", &id), ("mapping", &mapping)],
-        )
-        .await
-        .body,
-    )
-    .expect("preview");
+    let preview: ImportPreview = preview_of(&app, &admin, &id, &mapping).await;
     assert_eq!(preview.error_total, 0, "{:?}", preview.problems);
     let demo = prudentia::samples::demo_bank();
     let profile = prudentia::engine::resolve_profile(&demo, None).expect("profile");
@@ -979,25 +973,14 @@ async fn merged_titles_and_formulas_are_read_as_the_spreadsheet_shows_them() {
         .strip_prefix("/app/imports/")
         .expect("mapping page")
         .to_owned();
-    let proposal: ImportProposal =
-        serde_json::from_str(&app.call(Some(&admin), "import", &[("id", &id)]).await.body)
-            .expect("proposal");
+    let proposal: ImportProposal = proposal_of(&app, &admin, &id).await;
     let sheet = &proposal.mapping.sheets[0];
     assert_eq!(
         (sheet.section, sheet.header_row, sheet.data_rows),
         (Some(Section::Exposures), 2, 2)
     );
     let mapping = serde_json::to_string(&proposal.mapping).expect("json");
-    let preview: ImportPreview = serde_json::from_str(
-        &app.call(
-            Some(&admin),
-            "preview-import",
-            &[("id", &id), ("mapping", &mapping)],
-        )
-        .await
-        .body,
-    )
-    .expect("preview");
+    let preview: ImportPreview = preview_of(&app, &admin, &id, &mapping).await;
     assert_eq!(preview.error_total, 1, "{:?}", preview.problems);
     let problem = &preview.problems[0];
     assert_eq!(

@@ -553,26 +553,6 @@ mod tests {
     use super::*;
     use crate::server::import::mapping::{Saved, propose};
 
-    fn text_sheet(name: &str, rows: &[&[&str]]) -> Sheet {
-        Sheet {
-            name: name.into(),
-            rows: rows
-                .iter()
-                .map(|r| {
-                    r.iter()
-                        .map(|c| {
-                            if c.is_empty() {
-                                Cell::Empty
-                            } else {
-                                Cell::Text((*c).into())
-                            }
-                        })
-                        .collect()
-                })
-                .collect(),
-        }
-    }
-
     #[test]
     fn column_letters() {
         assert_eq!(column_letter(0), "A");
@@ -586,7 +566,7 @@ mod tests {
     #[test]
     fn every_bad_cell_is_named_and_good_rows_are_built() {
         let book = Workbook {
-            sheets: vec![text_sheet(
+            sheets: vec![Sheet::of_text(
                 "Encours",
                 &[
                     &[
@@ -646,7 +626,7 @@ mod tests {
     fn settings_sheet_and_amounts_in_thousands() {
         let book = Workbook {
             sheets: vec![
-                text_sheet(
+                Sheet::of_text(
                     "settings",
                     &[
                         &["key", "value"],
@@ -657,7 +637,7 @@ mod tests {
                         &["bogus", "1"],
                     ],
                 ),
-                text_sheet("capital", &[&["tier", "amount"], &["cet1", "1 000"]]),
+                Sheet::of_text("capital", &[&["tier", "amount"], &["cet1", "1 000"]]),
             ],
         };
         let mut mapping = propose(&book, &Saved::new());

@@ -391,26 +391,6 @@ pub fn reconcile(book: &Workbook, sent: &Mapping) -> Result<Mapping, String> {
 mod tests {
     use super::*;
 
-    fn sheet(name: &str, rows: &[&[&str]]) -> Sheet {
-        Sheet {
-            name: name.into(),
-            rows: rows
-                .iter()
-                .map(|r| {
-                    r.iter()
-                        .map(|c| {
-                            if c.is_empty() {
-                                Cell::Empty
-                            } else {
-                                Cell::Text((*c).into())
-                            }
-                        })
-                        .collect()
-                })
-                .collect(),
-        }
-    }
-
     fn field_of<'a>(m: &'a SheetMapping, header: &str) -> Option<&'a str> {
         m.columns
             .iter()
@@ -421,7 +401,7 @@ mod tests {
     #[test]
     fn french_headers_map_onto_exposure_fields() {
         let book = Workbook {
-            sheets: vec![sheet(
+            sheets: vec![Sheet::of_text(
                 "Portefeuille",
                 &[
                     &["Portefeuille crédit au 31/12/2025"],
@@ -472,15 +452,15 @@ mod tests {
     fn canonical_sheets_map_exactly_and_other_sheets_are_left_out() {
         let book = Workbook {
             sheets: vec![
-                sheet(
+                Sheet::of_text(
                     "capital",
                     &[
                         &["tier", "kind", "label", "amount"],
                         &["cet1", "item", "Shares", "100"],
                     ],
                 ),
-                sheet("lcr_outflows", &[&["label", "category", "amount"]]),
-                sheet("Notes", &[&["Prepared by the finance team"]]),
+                Sheet::of_text("lcr_outflows", &[&["label", "category", "amount"]]),
+                Sheet::of_text("Notes", &[&["Prepared by the finance team"]]),
             ],
         };
         let mapping = propose(&book, &Saved::new());
@@ -498,7 +478,7 @@ mod tests {
     #[test]
     fn a_saved_correction_is_reused_for_the_same_headers() {
         let book = Workbook {
-            sheets: vec![sheet("x", &[&["Ref", "Classe", "Montant brut"]])],
+            sheets: vec![Sheet::of_text("x", &[&["Ref", "Classe", "Montant brut"]])],
         };
         let headers = headers_of(&book.sheets[0], 0);
         let mut saved = Saved::new();
@@ -526,7 +506,10 @@ mod tests {
             &["x", "retail_stable", "1"][..],
         ];
         let book = Workbook {
-            sheets: vec![sheet("lcr_outflows", &flows), sheet("lcr_inflows", &flows)],
+            sheets: vec![
+                Sheet::of_text("lcr_outflows", &flows),
+                Sheet::of_text("lcr_inflows", &flows),
+            ],
         };
         let headers = headers_of(&book.sheets[0], 0);
         let mut saved = Saved::new();
@@ -539,7 +522,7 @@ mod tests {
     #[test]
     fn a_mapping_naming_foreign_fields_or_sheets_is_refused() {
         let book = Workbook {
-            sheets: vec![sheet("capital", &[&["tier", "amount"]])],
+            sheets: vec![Sheet::of_text("capital", &[&["tier", "amount"]])],
         };
         let mut mapping = propose(&book, &Saved::new());
         mapping.sheets[0].columns[1].header = "forged".into();

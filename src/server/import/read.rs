@@ -59,6 +59,31 @@ pub struct Sheet {
     pub rows: Vec<Vec<Cell>>,
 }
 
+impl Sheet {
+    /// A sheet of text cells, an empty string an empty cell: what the
+    /// import tests build their workbooks from.
+    #[cfg(test)]
+    pub fn of_text(name: &str, rows: &[&[&str]]) -> Sheet {
+        Sheet {
+            name: name.into(),
+            rows: rows
+                .iter()
+                .map(|r| {
+                    r.iter()
+                        .map(|c| {
+                            if c.is_empty() {
+                                Cell::Empty
+                            } else {
+                                Cell::Text((*c).into())
+                            }
+                        })
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Workbook {
     pub sheets: Vec<Sheet>,
