@@ -662,7 +662,7 @@ impl IncrementalEngine {
             Scaling::Split => {
                 let cap = credit::secured_amount(&self.rules, line);
                 let entry = split::Entry::of(i, line, outcome, cap, self.scaled[i]);
-                self.splits[segment].add(line, entry);
+                self.splits[segment].add(i, line, entry);
             }
             Scaling::Linear | Scaling::Unscalable => {}
         }

@@ -173,46 +173,64 @@ pub fn merge_changes<E: Copy, K: std::hash::Hash + Eq>(
     changes.clear();
 }
 
-#[derive(Clone, Debug, Default)]
-pub struct Book {
-    kinds: Vec<KindBook>,
-    of_kind: FxHashMap<u32, usize>,
-    /// Each line's entry, so that it is taken out as it was put in.
-    entries: FxHashMap<usize, Entry>,
-}
-
-/// The lines of one kind: sorted at the last indexing, and those put in or
-/// taken out since.
+/// A book of lines by kind: each kind's book, and each line's entry so
+/// that it is taken out as it was put in. The kinked and split books are
+/// two shelves of different entries.
 #[derive(Clone, Debug)]
-struct KindBook {
-    /// A line of the kind, for its traits.
-    template: Line,
-    sorted: Vec<Entry>,
-    /// Running sums over `sorted`: E*, cover, lines with a cover.
-    running: Vec<(f64, f64, u32)>,
-    changes: Vec<(Entry, f64)>,
+pub struct Shelf<E, B> {
+    kinds: Vec<B>,
+    of_kind: FxHashMap<u32, usize>,
+    entries: FxHashMap<usize, E>,
 }
 
-impl Book {
+impl<E, B> Default for Shelf<E, B> {
+    fn default() -> Self {
+        Shelf {
+            kinds: Vec::new(),
+            of_kind: FxHashMap::default(),
+            entries: FxHashMap::default(),
+        }
+    }
+}
+
+/// An entry of a shelf: the kind of its line.
+pub trait Shelved: Copy {
+    fn kind(&self) -> u32;
+}
+
+/// One kind's book on a shelf: entries sorted at the last indexing, and
+/// the changes since.
+pub trait KindShelf<E> {
+    fn new(template: Line) -> Self;
+    fn changes(&mut self) -> &mut Vec<(E, f64)>;
+    fn sort(&mut self);
+}
+
+impl<E: Shelved, B: KindShelf<E>> Shelf<E, B> {
     /// Puts line `i` in; `line` is its compiled line.
-    pub fn add(&mut self, i: usize, line: &Line, entry: Entry) {
-        let at = *self.of_kind.entry(entry.kind).or_insert_with(|| {
-            self.kinds.push(KindBook {
-                template: *line,
-                sorted: Vec::new(),
-                running: vec![(0.0, 0.0, 0)],
-                changes: Vec::new(),
-            });
+    pub fn add(&mut self, i: usize, line: &Line, entry: E) {
+        let at = *self.of_kind.entry(entry.kind()).or_insert_with(|| {
+            self.kinds.push(B::new(*line));
             self.kinds.len() - 1
         });
-        self.kinds[at].change(entry, 1.0);
+        self.change(at, entry, 1.0);
         self.entries.insert(i, entry);
     }
 
     /// Takes line `i` out, if it is in.
     pub fn remove(&mut self, i: usize) {
         if let Some(entry) = self.entries.remove(&i) {
-            self.kinds[self.of_kind[&entry.kind]].change(entry, -1.0);
+            self.change(self.of_kind[&entry.kind()], entry, -1.0);
+        }
+    }
+
+    /// A kind's changes are sorted in once they are many: each figure
+    /// reads the changes one by one.
+    fn change(&mut self, at: usize, entry: E, sign: f64) {
+        let book = &mut self.kinds[at];
+        book.changes().push((entry, sign));
+        if book.changes().len() > 4096 {
+            book.sort();
         }
     }
 
@@ -227,11 +245,57 @@ impl Book {
         }
     }
 
+    pub fn kinds(&self) -> &[B] {
+        &self.kinds
+    }
+}
+
+/// Real-estate lines valued by their property, by kind.
+pub type Book = Shelf<Entry, KindBook>;
+
+/// The lines of one kind: sorted at the last indexing, and those put in or
+/// taken out since.
+#[derive(Clone, Debug)]
+pub struct KindBook {
+    /// A line of the kind, for its traits.
+    template: Line,
+    sorted: Vec<Entry>,
+    /// Running sums over `sorted`: E*, cover, lines with a cover.
+    running: Vec<(f64, f64, u32)>,
+    changes: Vec<(Entry, f64)>,
+}
+
+impl Shelved for Entry {
+    fn kind(&self) -> u32 {
+        self.kind
+    }
+}
+
+impl KindShelf<Entry> for KindBook {
+    fn new(template: Line) -> KindBook {
+        KindBook {
+            template,
+            sorted: Vec::new(),
+            running: vec![(0.0, 0.0, 0)],
+            changes: Vec::new(),
+        }
+    }
+
+    fn changes(&mut self) -> &mut Vec<(Entry, f64)> {
+        &mut self.changes
+    }
+
+    fn sort(&mut self) {
+        KindBook::sort(self);
+    }
+}
+
+impl Book {
     /// The book's RWA figures with every amount `scale` times the data
     /// set's.
     pub fn figures(&self, rules: &Rules, kinds: &KindTable, scale: f64) -> RwaFigures {
         let mut figures = RwaFigures::default();
-        for book in &self.kinds {
+        for book in self.kinds() {
             book.add_figures(rules, kinds.of(&book.template), scale, &mut figures);
         }
         figures
@@ -239,13 +303,6 @@ impl Book {
 }
 
 impl KindBook {
-    fn change(&mut self, entry: Entry, sign: f64) {
-        self.changes.push((entry, sign));
-        if self.changes.len() > 4096 {
-            self.sort();
-        }
-    }
-
     fn sort(&mut self) {
         let key = |e: &Entry| {
             [

@@ -12,10 +12,9 @@
 //! book (they are weighed again at each lever).
 
 use super::credit::{self, KindRules, KindTable, LineOutcome};
-use super::kinked::{RwaFigures, merge_changes};
+use super::kinked::{KindShelf, RwaFigures, Shelf, Shelved, merge_changes};
 use super::portfolio::Line;
 use super::rules::Rules;
-use rustc_hash::FxHashMap;
 
 /// One line in the book, at F = 1.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -57,18 +56,13 @@ impl Entry {
     }
 }
 
-#[derive(Clone, Debug, Default)]
-pub struct SplitBook {
-    kinds: Vec<KindBook>,
-    of_kind: FxHashMap<u32, usize>,
-    /// Each line's entry, so that it is taken out as it was put in.
-    entries: FxHashMap<usize, Entry>,
-}
+/// crr3 split loans on a property value, by kind.
+pub type SplitBook = Shelf<Entry, KindBook>;
 
 /// The lines of one kind: sorted at the last indexing, and those put in or
 /// taken out since.
 #[derive(Clone, Debug)]
-struct KindBook {
+pub struct KindBook {
     /// A line of the kind, for its traits.
     template: Line,
     sorted: Vec<Entry>,
@@ -93,39 +87,32 @@ impl Side {
     }
 }
 
+impl Shelved for Entry {
+    fn kind(&self) -> u32 {
+        self.kind
+    }
+}
+
+impl KindShelf<Entry> for KindBook {
+    fn new(template: Line) -> KindBook {
+        KindBook {
+            template,
+            sorted: Vec::new(),
+            running: vec![(0.0, 0.0)],
+            changes: Vec::new(),
+        }
+    }
+
+    fn changes(&mut self) -> &mut Vec<(Entry, f64)> {
+        &mut self.changes
+    }
+
+    fn sort(&mut self) {
+        KindBook::sort(self);
+    }
+}
+
 impl SplitBook {
-    pub fn add(&mut self, line: &Line, entry: Entry) {
-        let at = *self.of_kind.entry(entry.kind).or_insert_with(|| {
-            self.kinds.push(KindBook {
-                template: *line,
-                sorted: Vec::new(),
-                running: vec![(0.0, 0.0)],
-                changes: Vec::new(),
-            });
-            self.kinds.len() - 1
-        });
-        self.kinds[at].change(entry, 1.0);
-        self.entries.insert(entry.index as usize, entry);
-    }
-
-    /// Takes line `i` out, if it is in.
-    pub fn remove(&mut self, i: usize) {
-        if let Some(entry) = self.entries.remove(&i) {
-            self.kinds[self.of_kind[&entry.kind]].change(entry, -1.0);
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    /// Sorts every kind's changes in (after the lines are first put in).
-    pub fn sort(&mut self) {
-        for kind in &mut self.kinds {
-            kind.sort();
-        }
-    }
-
     /// Adds the book's RWA figures with every amount `scale` times the
     /// data set's; `own(i, scale)` says whether line `i`, scaled so, is
     /// wholly secured as it computes it (asked only near its kink).
@@ -137,20 +124,13 @@ impl SplitBook {
         own: impl Fn(usize, f64) -> bool,
         out: &mut RwaFigures,
     ) {
-        for book in &self.kinds {
+        for book in self.kinds() {
             book.add_figures(rules, kinds.of(&book.template), scale, &own, out);
         }
     }
 }
 
 impl KindBook {
-    fn change(&mut self, entry: Entry, sign: f64) {
-        self.changes.push((entry, sign));
-        if self.changes.len() > 4096 {
-            self.sort();
-        }
-    }
-
     fn sort(&mut self) {
         // A line's entries are told apart by its index and values.
         let key = |e: &Entry| (e.index, e.exposure.to_bits(), e.cap.to_bits());
