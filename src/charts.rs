@@ -230,7 +230,7 @@ pub fn rwa_by_bucket(baseline: &Results, scenario: &Results) -> String {
 /// One row per key: the baseline's bar (grey) above the scenario's (blue),
 /// each row a band of equal height between the margins (the dashboard lays
 /// its hover and click targets on the same bands).
-fn paired_bars(rows: &[PairedRow]) -> String {
+pub fn paired_bars(rows: &[PairedRow]) -> String {
     svg(|root| {
         let top = rows
             .iter()

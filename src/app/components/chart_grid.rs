@@ -19,28 +19,26 @@ pub fn ChartGrid(
     /// Opens the lines of an exposure class.
     open_class: Callback<String>,
 ) -> impl IntoView {
+    // The rows of the RWA charts, read once per lever move by the chart
+    // and by its targets.
     let class_rows = {
         let baseline = baseline.clone();
-        Signal::derive(move || scenario.with(|s| paired_tips(charts::class_rows(&baseline, s))))
+        Memo::new(move |_| scenario.with(|s| charts::class_rows(&baseline, s)))
     };
-    let bucket_rows = {
-        let baseline = baseline.clone();
-        Signal::derive(move || scenario.with(|s| paired_tips(charts::bucket_rows(&baseline, s))))
-    };
+    let bucket_rows = Memo::new(move |_| scenario.with(|s| charts::bucket_rows(&baseline, s)));
+    let class_tips = Signal::derive(move || paired_tips(class_rows.get()));
+    let bucket_tips = Signal::derive(move || paired_tips(bucket_rows.get()));
     let liquidity_rows = Signal::derive(move || scenario.with(liquidity_tips));
     let large_rows = Signal::derive(move || scenario.with(large_tips));
     // Each chart drawn once per lever move, for the page and its download.
     let capital = Signal::from(Memo::new(move |_| scenario.with(charts::capital_stack)));
     let liquidity = Signal::from(Memo::new(move |_| scenario.with(charts::liquidity)));
     let large = Signal::from(Memo::new(move |_| scenario.with(charts::large_exposures)));
-    let by_class = {
-        let baseline = baseline.clone();
-        Signal::from(Memo::new(move |_| {
-            scenario.with(|s| charts::rwa_by_class(&baseline, s))
-        }))
-    };
+    let by_class = Signal::from(Memo::new(move |_| {
+        class_rows.with(|r| charts::paired_bars(r))
+    }));
     let by_bucket = Signal::from(Memo::new(move |_| {
-        scenario.with(|s| charts::rwa_by_bucket(&baseline, s))
+        bucket_rows.with(|r| charts::paired_bars(r))
     }));
     let trend = Signal::stored(trend);
     view! {
@@ -68,14 +66,14 @@ pub fn ChartGrid(
                 <figcaption>"Credit RWA by exposure class (€ bn): grey baseline, blue scenario; a class opens its lines" <Download name="rwa-by-class" svg=by_class /></figcaption>
                 <div class="chart-body">
                     <div data-testid="chart-rwa" inner_html=move || by_class.get() aria-hidden="true"></div>
-                    <RowTargets rows=class_rows open=open_class />
+                    <RowTargets rows=class_tips open=open_class />
                 </div>
             </figure>
             <figure class="chart">
                 <figcaption>"Credit RWA by risk weight (€ bn): grey baseline, blue scenario" <Download name="rwa-by-risk-weight" svg=by_bucket /></figcaption>
                 <div class="chart-body">
                     <div data-testid="chart-buckets" inner_html=move || by_bucket.get() aria-hidden="true"></div>
-                    <RowTargets rows=bucket_rows />
+                    <RowTargets rows=bucket_tips />
                 </div>
             </figure>
             <figure class="chart">
