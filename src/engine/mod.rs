@@ -16,6 +16,7 @@ pub mod kinked;
 pub mod large_exposures;
 pub mod liquidity;
 pub mod oprisk;
+pub mod parameters;
 pub mod portfolio;
 pub mod profile;
 pub mod rating;

@@ -21,8 +21,8 @@ pub enum ProfileError {
     UnknownProfile(String),
     #[error("unknown profile parameter \"{0}\" (`prudentia profile show basel31` lists every key)")]
     UnknownKey(String),
-    #[error("profile parameter \"{key}\" must be a number from 0 to 1e15, got {value}")]
-    InvalidValue { key: String, value: f64 },
+    #[error("profile parameter {0}")]
+    InvalidValue(String),
 }
 
 pub const DEFAULT_PROFILE: &str = "basel31";
@@ -190,6 +190,12 @@ fn basel31() -> Vec<(String, f64)> {
     set("mda.factor_q50_to_75", 0.4);
     set("mda.factor_q25_to_50", 0.2);
     set("mda.factor_below_q25", 0.0);
+    // The bank's own management buffers above each requirement (below the
+    // large-exposure limit): a ratio inside one reads "Below target". No
+    // regulation sets them, so the regulatory profiles carry none.
+    for key in MANAGEMENT_BUFFERS {
+        set(&format!("mgmt_buffer.{key}"), 0.0);
+    }
 
     // §6 leverage.
     set("leverage.ccf_floor", 0.10);
@@ -222,6 +228,17 @@ fn basel31() -> Vec<(String, f64)> {
     set("le.listed_largest", 20.0);
     p
 }
+
+/// The figures a management buffer can be set for, as `mgmt_buffer.KEY`.
+pub const MANAGEMENT_BUFFERS: [&str; 7] = [
+    "cet1",
+    "tier1",
+    "total_capital",
+    "leverage",
+    "lcr",
+    "nsfr",
+    "large_exposure",
+];
 
 pub const OUTFLOWS: [(&str, f64); 26] = [
     ("retail_stable_extra", 0.03),
@@ -308,6 +325,16 @@ fn crr3_changes() -> [(&'static str, f64); 5] {
     ]
 }
 
+impl Default for Profile {
+    /// The default regulatory profile, basel31.
+    fn default() -> Profile {
+        Profile {
+            name: DEFAULT_PROFILE.to_owned(),
+            parameters: basel31().into_iter().collect(),
+        }
+    }
+}
+
 impl Profile {
     pub fn named(name: &str) -> Result<Profile, ProfileError> {
         let mut parameters: BTreeMap<String, f64> = basel31().into_iter().collect();
@@ -338,20 +365,13 @@ impl Profile {
     }
 
     pub fn set(&mut self, key: &str, value: f64) -> Result<(), ProfileError> {
-        // Amounts (thresholds) stay below what any balance sheet holds.
-        if !(value.is_finite() && (0.0..=super::dataset::MAX_AMOUNT).contains(&value)) {
-            return Err(ProfileError::InvalidValue {
-                key: key.to_owned(),
-                value,
-            });
-        }
-        match self.parameters.get_mut(key) {
-            Some(slot) => {
-                *slot = value;
-                Ok(())
-            }
-            None => Err(ProfileError::UnknownKey(key.to_owned())),
-        }
+        let slot = self
+            .parameters
+            .get_mut(key)
+            .ok_or_else(|| ProfileError::UnknownKey(key.to_owned()))?;
+        super::parameters::check(key, value).map_err(ProfileError::InvalidValue)?;
+        *slot = value;
+        Ok(())
     }
 
     /// The value of a key every profile has. Keys are fixed by `basel31()`,

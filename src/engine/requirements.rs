@@ -4,7 +4,7 @@
 use super::aggregate::{CreditAggregates, Interner};
 use super::dataset::Requirements;
 use super::profile::Profile;
-use super::results::{Buffers, RequirementResults};
+use super::results::{Buffers, ManagementBuffers, RequirementResults};
 use super::sum::Sum;
 
 /// §5.1: weighted average of country rates, weights = E before mitigation
@@ -50,6 +50,15 @@ pub fn requirements(req: &Requirements, ccyb: f64, profile: &Profile) -> Require
         leverage: profile.get("req.leverage") + req.leverage_p2r + req.gsii_leverage_buffer,
         lcr: profile.get("req.lcr"),
         nsfr: profile.get("req.nsfr"),
+        management_buffers: ManagementBuffers {
+            cet1: profile.get("mgmt_buffer.cet1"),
+            tier1: profile.get("mgmt_buffer.tier1"),
+            total_capital: profile.get("mgmt_buffer.total_capital"),
+            leverage: profile.get("mgmt_buffer.leverage"),
+            lcr: profile.get("mgmt_buffer.lcr"),
+            nsfr: profile.get("mgmt_buffer.nsfr"),
+            large_exposure: profile.get("mgmt_buffer.large_exposure"),
+        },
     }
 }
 

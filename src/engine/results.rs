@@ -84,6 +84,24 @@ pub struct RequirementResults {
     pub leverage: f64,
     pub lcr: f64,
     pub nsfr: f64,
+    /// The profile's management buffers (`mgmt_buffer.*`), absent from
+    /// results stored before they existed.
+    #[serde(default)]
+    pub management_buffers: ManagementBuffers,
+}
+
+/// Ratio points above each requirement (below the large-exposure limit)
+/// the bank keeps as its own target.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ManagementBuffers {
+    pub cet1: f64,
+    pub tier1: f64,
+    pub total_capital: f64,
+    pub leverage: f64,
+    pub lcr: f64,
+    pub nsfr: f64,
+    pub large_exposure: f64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -2,7 +2,7 @@
 //! dashboard, the reports and the API all read it from here, so a CET1
 //! ratio inside its buffers reads the same on a screen and in a PDF.
 
-use crate::engine::results::Results;
+use crate::engine::results::{ManagementBuffers, Results};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 pub enum Status {
     Breach,
     InsideBuffers,
+    /// Above the requirement, inside the bank's own management buffer.
+    BelowTarget,
     Comfortable,
 }
 
@@ -20,6 +22,7 @@ impl Status {
         match self {
             Status::Breach => "Breach",
             Status::InsideBuffers => "Inside buffers",
+            Status::BelowTarget => "Below target",
             Status::Comfortable => "Comfortable",
         }
     }
@@ -58,8 +61,11 @@ pub const LARGE_EXPOSURE: &str = "large_exposure";
 /// below its minimum (requirement less the combined buffer) is a breach,
 /// below its requirement it is inside its buffers; the other ratios are
 /// breached below their requirement; the largest large exposure strictly
-/// above its limit (read from the results, that is from the profile).
+/// above its limit (read from the results, that is from the profile). A
+/// figure that meets its requirement but not the profile's management
+/// buffer beyond it is below target.
 pub fn metrics(r: &Results) -> Vec<Metric> {
+    let targets = &r.requirements.management_buffers;
     // A floor with `buffer` ratio points of buffers inside it: below the
     // floor less the buffers is a breach, below the floor inside buffers.
     let floor = |key, label, value: Option<f64>, requirement: f64, buffer: f64, amount| {
@@ -71,6 +77,7 @@ pub fn metrics(r: &Results) -> Vec<Metric> {
         } else {
             requirement
         };
+        let target = requirement + target_of(targets, key);
         Metric {
             key,
             label,
@@ -82,6 +89,8 @@ pub fn metrics(r: &Results) -> Vec<Metric> {
                     Status::Breach
                 } else if v < requirement {
                     Status::InsideBuffers
+                } else if v < target {
+                    Status::BelowTarget
                 } else {
                     Status::Comfortable
                 }
@@ -161,12 +170,26 @@ pub fn metrics(r: &Results) -> Vec<Metric> {
             status: largest.map(|(s, limit)| {
                 if s > limit {
                     Status::Breach
+                } else if s > limit - targets.large_exposure {
+                    Status::BelowTarget
                 } else {
                     Status::Comfortable
                 }
             }),
         },
     ]
+}
+
+fn target_of(targets: &ManagementBuffers, key: &str) -> f64 {
+    match key {
+        "cet1" => targets.cet1,
+        "tier1" => targets.tier1,
+        "total_capital" => targets.total_capital,
+        "leverage" => targets.leverage,
+        "lcr" => targets.lcr,
+        "nsfr" => targets.nsfr,
+        _ => 0.0,
+    }
 }
 
 #[cfg(test)]
@@ -201,5 +224,50 @@ mod tests {
         }
         r.ratios.nsfr = None;
         assert_eq!(status_of(&r, "nsfr"), None, "not computable");
+    }
+
+    #[test]
+    fn a_management_buffer_marks_figures_below_target_and_changes_nothing_else() {
+        let mut r = Results::default();
+        r.requirements.cet1 = 0.10;
+        r.requirements.cbr = 0.03;
+        r.requirements.lcr = 1.0;
+        r.requirements.management_buffers.cet1 = 0.015;
+        r.requirements.management_buffers.lcr = 0.10;
+        r.requirements.management_buffers.large_exposure = 0.05;
+        for (cet1, expected) in [
+            (0.0699, Status::Breach),
+            (0.0999, Status::InsideBuffers),
+            (0.10, Status::BelowTarget),
+            (0.1149, Status::BelowTarget),
+            (0.115, Status::Comfortable),
+        ] {
+            r.ratios.cet1 = Some(cet1);
+            assert_eq!(status_of(&r, "cet1"), Some(expected), "CET1 {cet1}");
+        }
+        for (lcr, expected) in [
+            (0.9999, Status::Breach),
+            (1.05, Status::BelowTarget),
+            (1.10, Status::Comfortable),
+        ] {
+            r.ratios.lcr = Some(lcr);
+            assert_eq!(status_of(&r, "lcr"), Some(expected), "LCR {lcr}");
+        }
+        r.capital.tier1 = 1.0e9;
+        for (share, expected) in [
+            (0.19, Status::Comfortable),
+            (0.21, Status::BelowTarget),
+            (0.25, Status::BelowTarget),
+            (0.2501, Status::Breach),
+        ] {
+            r.large_exposures = vec![crate::engine::results::LargeExposure {
+                group: "G".to_owned(),
+                exposure: share * 1.0e9,
+                share_of_tier1: Some(share),
+                limit: 0.25,
+                breach: Some(share > 0.25),
+            }];
+            assert_eq!(status_of(&r, LARGE_EXPOSURE), Some(expected), "LE {share}");
+        }
     }
 }

@@ -12,6 +12,7 @@ pub fn status_class(status: Status) -> &'static str {
     match status {
         Status::Breach => "status-breach",
         Status::InsideBuffers => "status-buffers",
+        Status::BelowTarget => "status-target",
         Status::Comfortable => "status-ok",
     }
 }
