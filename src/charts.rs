@@ -586,6 +586,7 @@ mod tests {
                 created_at: Default::default(),
                 line_count: 0,
                 status: crate::model::workflow::ReviewStatus::Draft,
+                rules: None,
                 ratios: crate::engine::results::Ratios {
                     cet1: Some(*cet1),
                     ..Default::default()

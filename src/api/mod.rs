@@ -7,6 +7,7 @@ pub mod contact;
 pub mod imports;
 pub mod plans;
 pub mod reports;
+pub mod rule_profiles;
 pub mod simulations;
 pub mod tokens;
 pub mod workflow;

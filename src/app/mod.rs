@@ -24,6 +24,7 @@ use pages::notifications::NotificationsPage;
 use pages::organisation::OrganisationPage;
 use pages::overview::OverviewPage;
 use pages::reports::{ReportSettingsPage, ReportsPage};
+use pages::rules::{RuleProfilePage, RulesPage};
 use pages::signup::SignupPage;
 use pages::simulations::SimulationsPage;
 use pages::teams::TeamsPage;
@@ -90,6 +91,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("app/teams") view=TeamsPage />
                     <Route path=path!("app/tokens") view=TokensPage />
                     <Route path=path!("app/organisation") view=OrganisationPage />
+                    <Route path=path!("app/rules") view=RulesPage />
+                    <Route path=path!("app/rules/:id") view=RuleProfilePage />
                     <Route path=path!("app/notifications") view=NotificationsPage />
                     <Route path=path!("app/audit") view=AuditPage />
                 </Routes>

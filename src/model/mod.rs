@@ -40,6 +40,7 @@ pub mod mail;
 pub mod money;
 pub mod plan;
 pub mod report;
+pub mod rule_profile;
 pub mod simulation;
 pub mod status;
 pub mod time;

@@ -128,6 +128,9 @@ pub struct VersionSummary {
     pub line_count: i32,
     pub ratios: crate::engine::results::Ratios,
     pub status: ReviewStatus,
+    /// The organisation's rule profile version it was computed with, as
+    /// "Name vN"; none for the data set's own profile.
+    pub rules: Option<String>,
 }
 
 pub const NOTE_MAX: usize = 500;

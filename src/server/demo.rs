@@ -58,6 +58,7 @@ pub async fn ensure(pool: &PgPool) -> Result<(), AppError> {
         packed: &packed,
         rows: &rows,
         note: "",
+        rules: None,
     };
     simulations::add_version(&mut tx, tenant, simulation, admin, &version).await?;
     tx.commit().await?;

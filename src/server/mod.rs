@@ -20,6 +20,7 @@ pub mod mail_limits;
 pub mod mailer;
 pub mod reports;
 pub mod rest;
+pub mod rule_profiles;
 pub mod simulations;
 pub mod state;
 pub mod telemetry;

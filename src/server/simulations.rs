@@ -3,18 +3,20 @@
 //! the results the server's engine computes for it.
 
 use crate::engine::dataset::{DataSet, Exposure};
+use crate::engine::profile::Profile;
 use crate::engine::results::Results;
 use crate::engine::scenario::Scenario;
 use crate::engine::{ComputeOptions, compute, resolve_profile};
 use crate::model::account::{Permission, TenantId};
 use crate::model::error::{AppError, FieldErrors};
+use crate::model::rule_profile::{RuleProfileId, RulesRef, diff};
 use crate::model::simulation::{
     LINES_PER_PAGE, LinePage, LineSort, ScenarioId, ScenarioSummary, Sharing, SimulationId,
     SimulationSummary, SimulationView, VersionSummary,
 };
 use crate::server::auth::Caller;
 use crate::server::db::simulations::StoredDataSet;
-use crate::server::db::{scope, simulations, teams, tenants};
+use crate::server::db::{rule_profiles, scope, simulations, teams, tenants};
 use crate::server::idempotency::{self, Created, IdempotencyKey};
 use crate::server::{audit, heavy, workflow};
 use serde_json::json;
@@ -145,6 +147,7 @@ pub(crate) async fn insert_new(
             packed: &version.packed,
             rows: &version.rows,
             note: "",
+            rules: None,
         },
     )
     .await?;
@@ -459,6 +462,7 @@ pub async fn scenarios(
 
 /// Stores the scenario `edits_json` applied to the latest version as a new
 /// version (recomputed by the server), with a note; returns its number.
+/// The new version keeps the rule profile the latest was computed with.
 pub async fn save_version(
     pool: &PgPool,
     caller: Caller,
@@ -470,6 +474,7 @@ pub async fn save_version(
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let (summary, data) = latest(&mut tx, caller, id).await?;
     workflow::may_add_version(&mut tx, id, summary.latest_version).await?;
+    let rules = rule_profiles::of_simulation_version(&mut tx, id.0, summary.latest_version).await?;
     tx.commit().await?;
     let edits_json = edits_json.to_owned();
     let (changed, edits) = heavy::run(Some(caller.tenant_id), "scenario commit", move || {
@@ -482,6 +487,82 @@ pub async fn save_version(
         Ok::<_, AppError>((changed, to_json(&scenario.edits)?))
     })
     .await??;
+    let new = NextVersion {
+        summary: &summary,
+        note: &note,
+        rules: rules.as_ref(),
+        details: json!({ "from_version": summary.latest_version, "edits": edits, "note": note }),
+    };
+    add_computed_version(pool, caller, changed, new).await
+}
+
+/// Recomputes the latest version with one of the organisation's rule
+/// profile versions as a new version: its rules replace the data set's
+/// profile and overrides, and the version records which one it was.
+pub async fn apply_rules(
+    pool: &PgPool,
+    caller: Caller,
+    id: SimulationId,
+    profile_id: RuleProfileId,
+    profile_version: i32,
+) -> Result<i32, AppError> {
+    let caller = caller.require(Permission::EditData)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    let (summary, data) = latest(&mut tx, caller, id).await?;
+    workflow::may_add_version(&mut tx, id, summary.latest_version).await?;
+    let profile = rule_profiles::summary(&mut tx, profile_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let parameters = rule_profiles::parameters(&mut tx, profile_id, profile_version)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    let rules = RulesRef {
+        profile_id,
+        version_no: profile_version,
+        name: profile.name,
+    };
+    let base = profile.base;
+    let changed = heavy::run(Some(caller.tenant_id), "rules applied", move || {
+        let mut data = data.decode()?;
+        let regulatory = Profile::named(&base).map_err(|e| field("rules", e.to_string()))?;
+        data.overrides = diff(&regulatory.parameters, &parameters)
+            .into_iter()
+            .map(|c| (c.key, c.to))
+            .collect();
+        data.profile = Some(base);
+        Ok::<_, AppError>(data)
+    })
+    .await??;
+    let note = format!("Computed with the rule profile {}", rules.label());
+    let new = NextVersion {
+        summary: &summary,
+        note: &note,
+        rules: Some(&rules),
+        details: json!({ "from_version": summary.latest_version, "rules": rules.label() }),
+    };
+    add_computed_version(pool, caller, changed, new).await
+}
+
+/// What a version computed from the latest one records besides its data.
+struct NextVersion<'a> {
+    summary: &'a SimulationSummary,
+    note: &'a str,
+    rules: Option<&'a RulesRef>,
+    /// The audit entry's details.
+    details: serde_json::Value,
+}
+
+/// Computes and stores `changed` as the version after the one it was
+/// derived from, refused when another version landed meanwhile.
+async fn add_computed_version(
+    pool: &PgPool,
+    caller: Caller,
+    changed: DataSet,
+    new: NextVersion<'_>,
+) -> Result<i32, AppError> {
+    let summary = new.summary;
+    let id = summary.simulation_id;
     let prepared = prepare(caller.tenant_id, changed).await?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     visible(&mut tx, caller, id).await?;
@@ -506,7 +587,8 @@ pub async fn save_version(
             results: &prepared.results,
             packed: &prepared.packed,
             rows: &prepared.rows,
-            note: &note,
+            note: new.note,
+            rules: new.rules,
         },
     )
     .await?;
@@ -516,7 +598,7 @@ pub async fn save_version(
         caller,
         "version.created",
         &format!("simulation “{}” version {version}", summary.name),
-        json!({ "from_version": summary.latest_version, "edits": edits, "note": note }),
+        new.details,
     )
     .await?;
     tx.commit().await?;

@@ -71,6 +71,7 @@ fn WorkspaceNav(me: Me) -> impl IntoView {
                 <a href="/app/members">"Members"</a>
                 <a href="/app/teams">"Teams"</a>
                 <a href="/app/organisation">"Organisation"</a>
+                <a href="/app/rules">"Rule profiles"</a>
                 {admin.then(|| view! { <a href="/app/audit">"Audit trail"</a> })}
                 <a href="/app/notifications">"Notifications" {move || live.get().then(|| view! { <UnreadBadge /> })}</a>
                 <a href="/app/tokens">"API tokens"</a>

@@ -12,6 +12,7 @@ pub mod notifications;
 pub mod organisation;
 pub mod overview;
 pub mod reports;
+pub mod rules;
 pub mod signup;
 pub mod simulations;
 pub mod teams;

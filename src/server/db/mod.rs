@@ -14,6 +14,7 @@ pub mod outbound_emails;
 pub mod plans;
 pub mod reports;
 pub mod reviews;
+pub mod rule_profiles;
 pub mod scope;
 pub mod simulations;
 pub mod teams;

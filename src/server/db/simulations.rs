@@ -5,6 +5,7 @@ use crate::engine::dataset::{DataSet, Exposure};
 use crate::engine::results::{Ratios, Results};
 use crate::model::account::{TeamId, TenantId, UserId};
 use crate::model::error::AppError;
+use crate::model::rule_profile::RulesRef;
 use crate::model::simulation::decode_lines;
 use crate::model::simulation::{
     ScenarioSummary, Sharing, SimulationId, SimulationSummary, VersionSummary,
@@ -183,6 +184,8 @@ pub struct NewVersion<'a> {
     /// The lines as [`copy_rows`] writes them.
     pub rows: &'a [u8],
     pub note: &'a str,
+    /// The organisation's rule profile version it was computed with.
+    pub rules: Option<&'a RulesRef>,
 }
 
 /// The lines as rows of `COPY … FROM STDIN` in text format: the line's
@@ -221,6 +224,7 @@ pub async fn add_version(
         packed,
         rows,
         note,
+        rules,
     } = *new;
     let version: i32 = sqlx::query_scalar(
         "SELECT coalesce(max(version_no), 0) + 1 FROM simulation_versions WHERE simulation_id = $1",
@@ -239,8 +243,8 @@ pub async fn add_version(
     sqlx::query(
         "INSERT INTO simulation_versions (tenant_id, simulation_id, version_no, reporting_date,
                                           header, line_count, created_by, results, note,
-                                          lines_packed)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                                          lines_packed, rule_profile_id, rule_profile_version)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(tenant.0)
     .bind(simulation.0)
@@ -252,6 +256,8 @@ pub async fn add_version(
     .bind(sqlx::types::Json(results))
     .bind(note)
     .bind(packed)
+    .bind(rules.map(|r| r.profile_id.0))
+    .bind(rules.map(|r| r.version_no))
     .execute(&mut *conn)
     .await?;
     // COPY is refused on a table under row-level security, so the lines
@@ -447,13 +453,17 @@ pub async fn versions(
         i32,
         Option<sqlx::types::Json<Ratios>>,
         Option<String>,
+        Option<String>,
     );
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT v.version_no, v.note, u.display_name, v.created_at, v.line_count,
-                v.results -> 'ratios', r.status
+                v.results -> 'ratios', r.status,
+                p.name || ' v' || v.rule_profile_version
            FROM simulation_versions v
            JOIN users u ON u.user_id = v.created_by
       LEFT JOIN version_reviews r USING (tenant_id, simulation_id, version_no)
+      LEFT JOIN rule_profiles p
+             ON p.tenant_id = v.tenant_id AND p.profile_id = v.rule_profile_id
           WHERE v.simulation_id = $1
           ORDER BY v.version_no",
     )
@@ -463,16 +473,19 @@ pub async fn versions(
     Ok(rows
         .into_iter()
         .map(
-            |(version_no, note, author, created, line_count, ratios, status)| VersionSummary {
-                version_no,
-                note,
-                author,
-                created_at: Timestamp::from_utc(created),
-                line_count,
-                ratios: ratios.map(|r| r.0).unwrap_or_default(),
-                status: status
-                    .and_then(|s| s.parse().ok())
-                    .unwrap_or(ReviewStatus::Draft),
+            |(version_no, note, author, created, line_count, ratios, status, rules)| {
+                VersionSummary {
+                    version_no,
+                    note,
+                    author,
+                    created_at: Timestamp::from_utc(created),
+                    line_count,
+                    ratios: ratios.map(|r| r.0).unwrap_or_default(),
+                    status: status
+                        .and_then(|s| s.parse().ok())
+                        .unwrap_or(ReviewStatus::Draft),
+                    rules,
+                }
             },
         )
         .collect())

@@ -18,10 +18,11 @@ use crate::model::report::{
     Branding, ReportFormat, ReportId, ReportSummary, ReportTemplate, TemplateId, parse_colour,
     parse_recipients,
 };
+use crate::model::rule_profile::RulesRef;
 use crate::model::simulation::{ScenarioId, SimulationId};
 use crate::server::auth::Caller;
 use crate::server::db::outbound_emails::{self, Email};
-use crate::server::db::{reports, scope, simulations as sims};
+use crate::server::db::{reports, rule_profiles, scope, simulations as sims};
 use crate::server::{audit, simulations};
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -254,6 +255,9 @@ struct Context {
     logo: Option<(Vec<u8>, String)>,
     author: String,
     parameters: Value,
+    /// The organisation's rule profile version, when the version was
+    /// computed with one.
+    rules: Option<RulesRef>,
 }
 
 fn render(format: ReportFormat, f: &Figures, c: &Context) -> Result<Vec<u8>, AppError> {
@@ -330,7 +334,10 @@ fn render(format: ReportFormat, f: &Figures, c: &Context) -> Result<Vec<u8>, App
                 "scenario": f.scenario.as_ref().map(|(n, _, _)| n),
                 "author": c.author,
                 "generated_at": now.format("%Y-%m-%d %H:%M UTC").to_string(),
-                "profile": f.profile.name,
+                "profile": match &c.rules {
+                    Some(rules) => format!("{} (derived from {})", rules.label(), f.profile.name),
+                    None => f.profile.name.clone(),
+                },
                 "primary": c.branding.primary_colour,
                 "accent": c.branding.accent_colour,
                 "footer": c.template.footer,
@@ -426,6 +433,8 @@ pub async fn generate(
         .await?
         .map(|u| u.display_name)
         .unwrap_or_default();
+    let rules =
+        rule_profiles::of_simulation_version(&mut tx, request.simulation.0, version).await?;
     tx.commit().await?;
     let parameters = json!({
         "format": request.format.key(),
@@ -446,6 +455,7 @@ pub async fn generate(
         logo,
         author,
         parameters: parameters.clone(),
+        rules,
     };
     let format = request.format;
     let content = crate::server::heavy::run(Some(caller.tenant_id), "report", move || {

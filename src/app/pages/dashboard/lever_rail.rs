@@ -1,9 +1,11 @@
 //! The what-if levers: capital, requirements, class scales, ratings and
-//! outflows, with undo and redo between the positions the analyst settled
+//! outflows, any rule parameter, with undo and redo between the positions the analyst settled
 //! on, and the line edits made from the table of lines.
 
+use super::parameter_lever::ParameterLever;
 use super::whatif::Levers;
 use crate::engine::dataset::ExposureClass;
+use crate::engine::profile::Profile;
 use leptos::prelude::*;
 
 /// Undo and redo move between committed lever positions: a typed value
@@ -108,6 +110,7 @@ pub(super) fn LeverRail(
     ready: RwSignal<bool>,
     base_p2r: f64,
     base_ccyb: Option<f64>,
+    profile: Profile,
 ) -> impl IntoView {
     let levers = history.levers;
     let classes = CLASSES;
@@ -178,6 +181,7 @@ pub(super) fn LeverRail(
                     </div>
                 }
             }}
+            <ParameterLever history ready profile />
             <h3>"Line edits"</h3>
             <p class="muted">"Edit a line from the table of lines below."</p>
             <ul class="line-edits" data-testid="line-edits">

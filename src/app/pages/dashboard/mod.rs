@@ -19,11 +19,14 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 mod drill_down;
 mod lever_rail;
 mod panels;
+mod parameter_lever;
+mod rules_panel;
 mod whatif;
 
 use drill_down::{DrillDown, DrillFilter, LineEditing};
 use lever_rail::{History, LeverRail};
 use panels::{ScenarioPanel, VersionsPanel};
+use rules_panel::RulesPanel;
 use whatif::{Levers, LiveEngine, WhatIf};
 
 #[component]
@@ -61,6 +64,16 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
     let baseline = view.baseline;
     let base_p2r = header.requirements.as_ref().map_or(0.0, |r| r.p2r);
     let base_ccyb = header.requirements.as_ref().and_then(|r| r.ccyb);
+    // A stored header always resolves (it was computed when saved); the
+    // regulatory default stands in rather than failing the page.
+    let header_profile = resolve_profile(&header, None)
+        .or_else(|_| {
+            crate::engine::profile::Profile::named(crate::engine::profile::DEFAULT_PROFILE)
+        })
+        .unwrap_or_else(|_| crate::engine::profile::Profile {
+            name: String::new(),
+            parameters: Default::default(),
+        });
     let simulation_id = view.summary.simulation_id.to_string();
     let version_no = view.version_no;
     let latest_version = view.summary.latest_version;
@@ -162,6 +175,10 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
         commit: Callback::new(move |()| history.commit()),
     };
     let versions = view.versions.clone();
+    let rules = versions
+        .iter()
+        .find(|v| v.version_no == version_no)
+        .and_then(|v| v.rules.clone());
     let trend_svg = charts::trend(&versions);
     let trend_text = charts::trend_text(&versions);
 
@@ -174,8 +191,8 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
         <header class="dashboard-head">
             <h1>{view.summary.name.clone()}</h1>
             <p class="muted" data-testid="version-line">
-                "Version " {version_no} " of " {latest_version} " · " {line_count} " exposure lines · profile "
-                {baseline.profile.clone()} " · shared with " {shared_with(sharing)}
+                "Version " {version_no} " of " {latest_version} " · " {line_count} " exposure lines · rules "
+                {rules.clone().unwrap_or_else(|| baseline.profile.clone())} " · shared with " {shared_with(sharing)}
             </p>
             {(version_no != latest_version).then(|| view! {
                 <p class="notice" role="status" data-testid="old-version">
@@ -218,7 +235,7 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
                 {move || elapsed_ms.get().map(|ms| format!("Recomputed in the browser in {ms:.1} ms."))}
             </p>
             {move || lever_error.get().map(|e| view! { <p class="form-alert lever-error" role="alert">{e}</p> })}
-            <LeverRail history ready base_p2r base_ccyb />
+            <LeverRail history ready base_p2r base_ccyb profile=header_profile />
             <ChartGrid baseline=chart_baseline scenario trend=trend_svg trend_text open_class=Callback::new(move |class| drill.pick(class)) />
         </div>
         <div class="panels">
@@ -226,6 +243,7 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
                 scenarios=view.scenarios.iter().map(|s| s.name.clone()).collect() can_edit />
             <VersionsPanel simulation_id=simulation_id.clone() version_no latest_version versions
                 review=view.review.clone() can_edit levers saved_levers ready />
+            <RulesPanel simulation_id=simulation_id.clone() rules base=baseline.profile.clone() can_edit />
         </div>
         {
             // The drill-down asks the server to compute every line's

@@ -143,7 +143,7 @@ pub(super) fn VersionsPanel(
             <div class="table-scroll" tabindex="0" role="region" aria-label="Versions">
                 <table class="data-table" data-testid="versions">
                     <thead><tr>
-                        <th>"Version"</th><th>"Status"</th><th>"Saved"</th><th>"By"</th><th>"Note"</th><th>"Lines"</th>
+                        <th>"Version"</th><th>"Status"</th><th>"Saved"</th><th>"By"</th><th>"Note"</th><th>"Rules"</th><th>"Lines"</th>
                         <th>"CET1"</th><th>"Tier 1"</th><th>"Total capital"</th><th>"Leverage"</th><th>"LCR"</th><th>"NSFR"</th>
                     </tr></thead>
                     <tbody>
@@ -157,6 +157,7 @@ pub(super) fn VersionsPanel(
                                     <td>{v.created_at.to_string()}</td>
                                     <td>{v.author}</td>
                                     <td>{v.note}</td>
+                                    <td>{v.rules.unwrap_or_else(|| "Data set's own".to_owned())}</td>
                                     <td>{v.line_count}</td>
                                     <td>{percent(v.ratios.cet1)}</td>
                                     <td>{percent(v.ratios.tier1)}</td>

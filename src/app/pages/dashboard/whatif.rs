@@ -20,6 +20,8 @@ pub(super) struct Levers {
     pub(super) scale: BTreeMap<ExposureClass, f64>,
     pub(super) notches: i32,
     pub(super) outflows: f64,
+    /// Rule parameters moved for the scenario (`set_parameter`), by key.
+    pub(super) params: BTreeMap<String, f64>,
     /// Edits of single lines from the drill-down table, in order.
     pub(super) lines: Vec<LineEdit>,
 }
@@ -33,6 +35,7 @@ impl Default for Levers {
             scale: BTreeMap::new(),
             notches: 0,
             outflows: 1.0,
+            params: BTreeMap::new(),
             lines: Vec::new(),
         }
     }
@@ -126,6 +129,13 @@ pub(super) fn requirement(key: &str, value: f64) -> Edit {
     }
 }
 
+pub(super) fn parameter(key: &str, value: f64) -> Edit {
+    Edit::SetParameter {
+        key: key.to_owned(),
+        value,
+    }
+}
+
 pub(super) fn scale_class(class: ExposureClass, factor: f64) -> Edit {
     Edit::ScaleExposures {
         filter: Filter {
@@ -170,6 +180,11 @@ impl Levers {
         for (key, value) in [("p2r", self.p2r), ("ccyb", self.ccyb)] {
             edits.extend(value.map(|v| requirement(key, v)));
         }
+        edits.extend(
+            self.params
+                .iter()
+                .map(|(key, value)| parameter(key, *value)),
+        );
         for (class, factor) in &self.scale {
             if *factor != 1.0 {
                 edits.push(scale_class(*class, *factor));
@@ -203,6 +218,16 @@ impl Levers {
         for (key, from, target) in [("p2r", self.p2r, to.p2r), ("ccyb", self.ccyb, to.ccyb)] {
             if from != target {
                 steps.push(requirement(key, target?));
+            }
+        }
+        // A parameter back to the profile's own value is a rebuild: the
+        // step does not know that value.
+        if self.params.keys().any(|k| !to.params.contains_key(k)) {
+            return None;
+        }
+        for (key, value) in &to.params {
+            if self.params.get(key) != Some(value) {
+                steps.push(parameter(key, *value));
             }
         }
         let classes: std::collections::BTreeSet<_> =
@@ -348,6 +373,16 @@ mod tests {
                 l.lines.remove(0);
             }),
             Box::new(|l| l.p2r = Some(0.031)),
+            Box::new(|l| {
+                l.params.insert("rw.corporate.unrated".to_owned(), 1.3);
+            }),
+            Box::new(|l| {
+                l.params
+                    .insert("lcr.outflow.retail_stable".to_owned(), 0.08);
+            }),
+            Box::new(|l| {
+                l.params.remove("rw.corporate.unrated");
+            }),
             Box::new(|l| l.notches = 2),
             Box::new(|l| l.outflows = 1.4),
         ];
