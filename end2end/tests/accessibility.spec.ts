@@ -43,6 +43,7 @@ for (const scheme of ['light', 'dark'] as const) {
       '/app/organisation',
       '/app/notifications',
       '/app/audit',
+      '/app/rules',
     ];
     for (const path of paths) {
       await check(page, path);

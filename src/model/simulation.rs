@@ -174,6 +174,9 @@ pub struct SimulationView {
     pub baseline: Results,
     pub scenarios: Vec<ScenarioSummary>,
     pub can_edit: bool,
+    /// The organisation's rule profiles a new version may be computed
+    /// with (empty for those who cannot edit).
+    pub rule_profiles: Vec<super::rule_profile::RuleProfileSummary>,
 }
 
 /// Exposure lines on the wire: MessagePack with field names, so absent

@@ -371,9 +371,16 @@ pub async fn open(
     } else {
         Vec::new()
     };
+    let can_edit = caller.may(Permission::EditData) && version_no == summary.latest_version;
+    let rule_profiles = if can_edit {
+        rule_profiles::list(&mut tx).await?
+    } else {
+        Vec::new()
+    };
     tx.commit().await?;
     Ok(SimulationView {
-        can_edit: caller.may(Permission::EditData) && version_no == summary.latest_version,
+        can_edit,
+        rule_profiles,
         summary,
         version_no,
         versions,

@@ -243,7 +243,7 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
                 scenarios=view.scenarios.iter().map(|s| s.name.clone()).collect() can_edit />
             <VersionsPanel simulation_id=simulation_id.clone() version_no latest_version versions
                 review=view.review.clone() can_edit levers saved_levers ready />
-            <RulesPanel simulation_id=simulation_id.clone() rules base=baseline.profile.clone() can_edit />
+            <RulesPanel simulation_id=simulation_id.clone() rules base=baseline.profile.clone() profiles=view.rule_profiles.clone() can_edit />
         </div>
         {
             // The drill-down asks the server to compute every line's
