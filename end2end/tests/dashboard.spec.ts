@@ -227,7 +227,25 @@ test('a bar of the RWA chart shows its exact values on hover and opens its lines
   const file = readFileSync((await download.path())!, 'utf8');
   expect(file.startsWith('<svg')).toBe(true);
   expect(file).toContain('corporate');
+
+  // And as a PNG image the browser paints from it, at twice its size.
+  const painting = page.waitForEvent('download');
+  await page.getByTestId('download-rwa-by-class-png').click();
+  const png = await painting;
+  expect(png.suggestedFilename()).toBe('rwa-by-class.png');
+  const image = readFileSync((await png.path())!);
+  expect(image.subarray(1, 4).toString('latin1')).toBe('PNG');
+  const [width, height] = [image.readUInt32BE(16), image.readUInt32BE(20)];
+  expect(svgSize(file)).toEqual([width / 2, height / 2]);
+  // Not a blank canvas: a white image compresses to almost nothing.
+  expect(image.length).toBeGreaterThan(10_000);
 });
+
+/// The width and height an SVG declares.
+function svgSize(svg: string): number[] {
+  const open = svg.slice(0, svg.indexOf('>'));
+  return ['width', 'height'].map((a) => Number(new RegExp(`${a}="(\\d+)"`).exec(open)![1]));
+}
 
 test('a line edited in the table moves the figures; the levers become a new version', async ({ page }) => {
   await logIn(page, 'analyst@prudentia.example');

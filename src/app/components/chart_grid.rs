@@ -160,26 +160,109 @@ fn RowTargets(
     view! { <div class="row-targets">{move || rows.get().into_iter().map(target).collect_view()}</div> }
 }
 
-/// A link that saves the chart as drawn now, as an SVG file. The file is
-/// encoded on the click only: the charts are drawn again at every lever
-/// move.
+/// Links that save the chart as drawn now, as an SVG file or as a PNG
+/// image the browser rasterises from that SVG (plotters draws both). The
+/// file is made on the click only: the charts are drawn again at every
+/// lever move.
 #[component]
 fn Download(name: &'static str, svg: Signal<String>) -> impl IntoView {
     let fill = move |ev: leptos::ev::MouseEvent| {
         use leptos::wasm_bindgen::JsCast;
-        let href = format!(
-            "data:image/svg+xml;charset=utf-8,{}",
-            utf8_percent_encode(&svg.get_untracked(), NON_ALPHANUMERIC)
-        );
         let link = ev
             .current_target()
             .and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok());
         if let Some(link) = link {
-            let _ = link.set_attribute("href", &href);
+            let _ = link.set_attribute("href", &svg_url(&svg.get_untracked()));
         }
     };
+    let png = move |ev: leptos::ev::MouseEvent| {
+        ev.prevent_default();
+        let svg = svg.get_untracked();
+        leptos::task::spawn_local(async move {
+            if let Err(e) = save_png(name, &svg).await {
+                leptos::logging::warn!("the chart could not be saved as PNG: {e}");
+            }
+        });
+    };
     view! {
-        <a class="chart-download" href="#" download=format!("{name}.svg") data-testid=format!("download-{name}")
-            aria-label="Download this chart as SVG" on:click=fill>"SVG"</a>
+        <span class="chart-downloads">
+            <a class="chart-download" href="#" download=format!("{name}.svg") data-testid=format!("download-{name}")
+                aria-label="Download this chart as SVG" on:click=fill>"SVG"</a>
+            <a class="chart-download" href="#" data-testid=format!("download-{name}-png")
+                aria-label="Download this chart as PNG" on:click=png>"PNG"</a>
+        </span>
     }
+}
+
+fn svg_url(svg: &str) -> String {
+    format!(
+        "data:image/svg+xml;charset=utf-8,{}",
+        utf8_percent_encode(svg, NON_ALPHANUMERIC)
+    )
+}
+
+/// Paints the SVG on a white canvas at twice its size (sharp in print and
+/// slides) and saves the canvas as `name.png`.
+#[cfg(feature = "hydrate")]
+async fn save_png(name: &str, svg: &str) -> Result<(), String> {
+    use leptos::wasm_bindgen::JsCast;
+    use leptos::web_sys::{
+        CanvasRenderingContext2d, HtmlAnchorElement, HtmlCanvasElement, HtmlImageElement,
+    };
+    fn failed(e: impl std::fmt::Debug) -> String {
+        format!("{e:?}")
+    }
+    let document = document();
+    let image: HtmlImageElement = document
+        .create_element("img")
+        .map_err(failed)?
+        .dyn_into()
+        .map_err(failed)?;
+    let loaded = js_sys::Promise::new(&mut |resolve, reject| {
+        image.set_onload(Some(&resolve));
+        image.set_onerror(Some(&reject));
+    });
+    image.set_src(&svg_url(svg));
+    wasm_bindgen_futures::JsFuture::from(loaded)
+        .await
+        .map_err(failed)?;
+    let (width, height) = (image.natural_width() * 2, image.natural_height() * 2);
+    let canvas: HtmlCanvasElement = document
+        .create_element("canvas")
+        .map_err(failed)?
+        .dyn_into()
+        .map_err(failed)?;
+    canvas.set_width(width);
+    canvas.set_height(height);
+    let context: CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .map_err(failed)?
+        .ok_or("no 2D canvas")?
+        .dyn_into()
+        .map_err(failed)?;
+    context.set_fill_style_str("#ffffff");
+    context.fill_rect(0.0, 0.0, f64::from(width), f64::from(height));
+    context
+        .draw_image_with_html_image_element_and_dw_and_dh(
+            &image,
+            0.0,
+            0.0,
+            f64::from(width),
+            f64::from(height),
+        )
+        .map_err(failed)?;
+    let link: HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(failed)?
+        .dyn_into()
+        .map_err(failed)?;
+    link.set_href(&canvas.to_data_url_with_type("image/png").map_err(failed)?);
+    link.set_download(&format!("{name}.png"));
+    link.click();
+    Ok(())
+}
+
+#[cfg(not(feature = "hydrate"))]
+async fn save_png(_name: &str, _svg: &str) -> Result<(), String> {
+    Err("charts are saved as PNG in the browser".to_owned())
 }
