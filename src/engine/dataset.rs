@@ -286,6 +286,12 @@ pub struct Exposure {
     pub guarantor_group_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maturity_date: Option<String>,
+    /// The bank's product label or code; read by no rule (dataset.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product: Option<String>,
+    /// Free text; read by no rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 fn yes() -> bool {
@@ -342,6 +348,8 @@ impl Exposure {
             guarantor_rating: Rating::Unrated,
             guarantor_group_id: None,
             maturity_date: None,
+            product: None,
+            description: None,
         }
     }
 }
@@ -880,6 +888,19 @@ mod tests {
             "{}",
             error.message
         );
+    }
+
+    #[test]
+    fn product_and_description_are_kept_as_given_and_read_by_no_rule() {
+        let text = r#"{"exposures": [{"id": "L1", "class": "retail", "drawn": 1000,
+            "product": "Prêt immobilier résidentiel", "description": "Achat résidence principale"}]}"#;
+        let data = DataSet::from_json_str(text).expect("valid");
+        let line = &data.exposures[0];
+        assert_eq!(line.product.as_deref(), Some("Prêt immobilier résidentiel"));
+        assert_eq!(line.description.as_deref(), Some("Achat résidence principale"));
+        let again: DataSet =
+            serde_json::from_str(&serde_json::to_string(&data).expect("json")).expect("back");
+        assert_eq!(again, data);
     }
 
     #[test]

@@ -884,6 +884,35 @@ const EXPOSURES: &[Field] = &[
             "date de fin",
         ],
     ),
+    // import-headers.md also lists "product type" here; it stays with
+    // `off_balance_type`, whose sheets have used it since the first import.
+    field(
+        "product",
+        Kind::Text,
+        &[
+            "product",
+            "product code",
+            "facility type",
+            "instrument",
+            "produit",
+            "type de produit",
+            "code produit",
+            "nature du concours",
+        ],
+    ),
+    field(
+        "description",
+        Kind::Text,
+        &[
+            "description",
+            "comment",
+            "label",
+            "narrative",
+            "libelle",
+            "commentaire",
+            "objet du financement",
+        ],
+    ),
 ];
 
 const RWA_LINES: &[Field] = &[

@@ -432,7 +432,7 @@ mod tests {
         assert_eq!(field_of(m, "Notation externe"), Some("rating"));
         assert_eq!(field_of(m, "Quotité de financement"), Some("ltv"));
         assert_eq!(field_of(m, "Créance douteuse"), Some("defaulted"));
-        assert_eq!(field_of(m, "Commentaire"), None);
+        assert_eq!(field_of(m, "Commentaire"), Some("description"));
         let exact = m
             .columns
             .iter()
