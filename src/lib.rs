@@ -1,6 +1,7 @@
 //! Prudentia: prudential ratio simulation for banks.
 //!
-//! `engine` holds the regulatory rules (pure, compiled to the server and to
+//! `engine` holds the regulatory rules and `intel` what the data says about
+//! its own quality (both pure, compiled to the server and to
 //! WASM), `model` the types both sides share, `charts` the charts both the
 //! dashboard and the reports draw, `app` the Leptos pages, `api` the server
 //! functions, and `server` everything that exists only on the server.
@@ -13,6 +14,7 @@ pub mod api;
 pub mod app;
 pub mod charts;
 pub mod engine;
+pub mod intel;
 pub mod model;
 pub mod samples;
 #[cfg(feature = "ssr")]

@@ -897,7 +897,10 @@ mod tests {
         let data = DataSet::from_json_str(text).expect("valid");
         let line = &data.exposures[0];
         assert_eq!(line.product.as_deref(), Some("Prêt immobilier résidentiel"));
-        assert_eq!(line.description.as_deref(), Some("Achat résidence principale"));
+        assert_eq!(
+            line.description.as_deref(),
+            Some("Achat résidence principale")
+        );
         let again: DataSet =
             serde_json::from_str(&serde_json::to_string(&data).expect("json")).expect("back");
         assert_eq!(again, data);

@@ -66,6 +66,15 @@ enum Command {
         #[arg(long)]
         lines: bool,
     },
+    /// List the anomalies of a data set (and of its change from the previous version) as JSON.
+    Anomalies {
+        /// The data set: JSON, a canonical workbook or CSV files.
+        #[arg(long)]
+        input: PathBuf,
+        /// The previous version of the same data set, for jumps between the two.
+        #[arg(long)]
+        previous: Option<PathBuf>,
+    },
     /// Write a synthetic bank data set (the demo bank, or a larger portfolio for benchmarks).
     Sample {
         /// Exposure lines; without it, the demo bank (about 5,000 lines).
@@ -160,6 +169,12 @@ pub fn run() -> ExitCode {
                 scenario: scenario.as_deref(),
                 lines,
             },
+            &mut std::io::BufWriter::new(std::io::stdout().lock()),
+        )
+        .map_err(|e| e.to_string()),
+        Command::Anomalies { input, previous } => compute::run_anomalies(
+            &input,
+            previous.as_deref(),
             &mut std::io::BufWriter::new(std::io::stdout().lock()),
         )
         .map_err(|e| e.to_string()),

@@ -1,10 +1,12 @@
-//! `prudentia compute` and `prudentia profile show`: the engine on files,
-//! with errors that name the file, the line and the field.
+//! `prudentia compute`, `prudentia anomalies` and `prudentia profile
+//! show`: the engine on files, with errors that name the file, the line and
+//! the field.
 
 use crate::engine::dataset::DataSet;
 use crate::engine::profile::Profile;
 use crate::engine::scenario::{Scenario, compare};
 use crate::engine::{ComputeOptions, compute, resolve_profile};
+use crate::intel::anomalies::{Thresholds, detect};
 use crate::model::import::error_messages;
 use crate::server::import::{build, mapping, read};
 use std::path::Path;
@@ -84,6 +86,23 @@ pub fn run_compute(
         .and_then(|()| writeln!(out))
         .and_then(|()| out.flush());
     written.map_err(CommandError::Write)
+}
+
+/// Writes `{"anomalies": [...]}` for the data set at `input`, with the
+/// jumps since `previous` when given.
+pub fn run_anomalies(
+    input: &Path,
+    previous: Option<&Path>,
+    out: &mut impl std::io::Write,
+) -> Result<(), CommandError> {
+    let data = load(input)?;
+    let previous = previous.map(load).transpose()?;
+    let anomalies = detect(&data, previous.as_ref(), &Thresholds::default());
+    serde_json::to_writer_pretty(&mut *out, &serde_json::json!({ "anomalies": anomalies }))
+        .map_err(std::io::Error::from)
+        .and_then(|()| writeln!(out))
+        .and_then(|()| out.flush())
+        .map_err(CommandError::Write)
 }
 
 /// A data set from JSON, a canonical workbook (xlsx, ods...), a CSV file

@@ -298,3 +298,56 @@ fn a_guaranteed_sovereign_part_and_a_group_leaving_the_list_show_in_the_comparis
     );
     assert_eq!(delta("BANK"), Some(0.0));
 }
+
+#[test]
+fn anomalies_lists_a_planted_unit_error_with_its_fix_and_the_jumps_since_the_previous_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut data: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(demo()).expect("demo")).expect("json");
+    let previous = write(&dir, "previous.json", &data.to_string());
+    let line = &mut data["exposures"][42];
+    let id = line["id"].as_str().expect("id").to_owned();
+    let drawn = line["drawn"].as_f64().expect("drawn");
+    line["drawn"] = (drawn * 1000.0).into();
+    let current = write(&dir, "current.json", &data.to_string());
+
+    let out = prudentia(&["anomalies", "--input", &current]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let anomalies = report["anomalies"].as_array().expect("anomalies");
+    let planted = anomalies
+        .iter()
+        .find(|a| a["id"] == id.as_str())
+        .expect("the planted line is found");
+    assert_eq!(planted["kind"], "scale");
+    assert_eq!(planted["section"], "exposures");
+    assert_eq!(planted["severity"], "high");
+    assert_eq!(planted["fix"]["edit"]["factor"], 0.001);
+    for key in ["field", "score", "value", "expected", "explanation"] {
+        assert!(planted.get(key).is_some(), "{key}");
+    }
+
+    let out = prudentia(&["anomalies", "--input", &current, "--previous", &previous]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let against_previous: Vec<&serde_json::Value> = report["anomalies"]
+        .as_array()
+        .expect("anomalies")
+        .iter()
+        .filter(|a| a["id"] == id.as_str())
+        .collect();
+    assert!(
+        against_previous.iter().any(|a| a["explanation"]
+            .as_str()
+            .unwrap_or("")
+            .contains("previous version")),
+        "{against_previous:?}"
+    );
+
+    let missing = prudentia(&["anomalies", "--input", "no-such-file.json"]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no-such-file.json"));
+}

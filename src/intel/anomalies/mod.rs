@@ -1,0 +1,161 @@
+//! Anomaly detection on a data set, and between a version and the one
+//! before it: amounts off by a power of ten (`scale`), amounts far from
+//! their peers (`outlier`), changes between versions (`jump`), values no
+//! bank means (`rule`) and lines entered twice (`duplicate`). Each anomaly
+//! says in one sentence what is wrong, what was expected, and, where the
+//! fix is clear, the scenario edit that makes it.
+
+use crate::engine::dataset::{DataSet, Exposure};
+use crate::engine::scenario::{Edit, Filter};
+use serde::{Deserialize, Serialize};
+
+mod peers;
+mod rules;
+mod versions;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Scale,
+    Outlier,
+    Jump,
+    Rule,
+    Duplicate,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Section {
+    #[serde(rename = "exposures")]
+    Exposures,
+    #[serde(rename = "capital")]
+    Capital,
+    #[serde(rename = "lcr.hqla")]
+    LcrHqla,
+    #[serde(rename = "lcr.outflows")]
+    LcrOutflows,
+    #[serde(rename = "lcr.inflows")]
+    LcrInflows,
+    #[serde(rename = "nsfr.asf")]
+    NsfrAsf,
+    #[serde(rename = "nsfr.rsf")]
+    NsfrRsf,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+}
+
+/// The range a value was expected in.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Expected {
+    pub low: f64,
+    pub high: f64,
+}
+
+/// A one-click fix: the scenario edit that corrects the value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Fix {
+    pub label: String,
+    pub edit: Edit,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Anomaly {
+    /// The exposure line's id; none for items that are not exposure lines.
+    pub id: Option<String>,
+    pub section: Section,
+    pub field: String,
+    pub kind: Kind,
+    pub severity: Severity,
+    /// How far from normal, comparable within a kind (a modified z-score,
+    /// the power of ten of a scale error, the ratio of a jump).
+    pub score: f64,
+    pub value: f64,
+    pub expected: Option<Expected>,
+    pub explanation: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Fix>,
+}
+
+/// The thresholds a tenant may tune.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Thresholds {
+    /// Modified z-score beyond which an amount is an outlier among peers.
+    pub outlier_z: f64,
+    /// Fewer lines than this in a peer group: the class is the peer group.
+    pub min_peers: usize,
+    /// A line's amount multiplied or divided by more than this between two
+    /// versions is a jump.
+    pub line_jump: f64,
+    /// A class total, capital or liquidity item changing by more than this
+    /// share between two versions is a jump.
+    pub total_jump: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            outlier_z: 3.5,
+            min_peers: 8,
+            line_jump: 10.0,
+            total_jump: 0.25,
+        }
+    }
+}
+
+/// Every anomaly of `data` (and of its change from `previous`), the most
+/// severe first, then by score.
+pub fn detect(data: &DataSet, previous: Option<&DataSet>, t: &Thresholds) -> Vec<Anomaly> {
+    let mut found = rules::line_rules(data);
+    found.extend(rules::duplicates(&data.exposures));
+    found.extend(peers::scale_and_outliers(&data.exposures, t));
+    if let Some(previous) = previous {
+        found.extend(versions::jumps(data, previous, t));
+    }
+    found.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(b.score.total_cmp(&a.score))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    found
+}
+
+/// A line's exposure before conversion: drawn plus undrawn.
+fn amount(line: &Exposure) -> f64 {
+    line.drawn.unwrap_or(0.0) + line.undrawn.unwrap_or(0.0)
+}
+
+/// The edit that scales every amount of one line (`scale_exposures`).
+fn scale_fix(id: &str, factor: f64, label: String) -> Fix {
+    Fix {
+        label,
+        edit: Edit::ScaleExposures {
+            filter: Filter {
+                ids: Some(vec![id.to_owned()]),
+                ..Filter::default()
+            },
+            factor,
+        },
+    }
+}
+
+/// "1,000" for 1e3, "1,000,000" for 1e6.
+fn power_of_ten(exponent: i32) -> String {
+    let zeros = exponent.unsigned_abs();
+    let mut digits = String::from("1");
+    for i in 0..zeros {
+        if (zeros - i).is_multiple_of(3) {
+            digits.push(',');
+        }
+        digits.push('0');
+    }
+    digits
+}
+
+#[cfg(test)]
+mod tests;

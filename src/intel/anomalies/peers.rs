@@ -1,0 +1,179 @@
+//! Amounts against their peers: lines of the same class, counterparty type
+//! and product (or rating) form a peer group; an amount whose logarithm
+//! lies far from the group's median, in units of the group's median
+//! absolute deviation (a modified z-score), is an outlier, and a scale
+//! error when dividing it by 100, 1,000 or 1,000,000 (or multiplying by
+//! 1,000) brings it back among its peers.
+
+use super::{
+    Anomaly, Expected, Kind, Section, Severity, Thresholds, amount, power_of_ten, scale_fix,
+};
+use crate::engine::dataset::Exposure;
+use std::collections::HashMap;
+
+/// The powers of ten a line typed in the wrong unit is off by.
+const SCALES: [i32; 4] = [2, 3, 6, -3];
+/// A spread below this (a factor of 1.26) is treated as this: a group of
+/// equal amounts would otherwise flag any other amount.
+const MIN_MAD: f64 = 0.1;
+/// Modified z-scores within this are among the peers once a unit error is
+/// undone. A hundredfold gap also occurs between genuine amounts, so that
+/// explanation must land the line nearer its peers' centre.
+fn among_peers(power: i32) -> f64 {
+    if power == 2 { 1.0 } else { 2.0 }
+}
+
+/// The median and median absolute deviation of log10 amounts.
+#[derive(Clone, Copy, Debug)]
+struct Spread {
+    median: f64,
+    mad: f64,
+}
+
+impl Spread {
+    fn of(mut logs: Vec<f64>) -> Spread {
+        let median = median_of(&mut logs);
+        let mut deviations: Vec<f64> = logs.iter().map(|x| (x - median).abs()).collect();
+        Spread {
+            median,
+            mad: median_of(&mut deviations).max(MIN_MAD),
+        }
+    }
+
+    fn z(&self, log: f64) -> f64 {
+        0.6745 * (log - self.median) / self.mad
+    }
+}
+
+fn median_of(values: &mut [f64]) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    let mid = values.len() / 2;
+    let (_, m, _) = values.select_nth_unstable_by(mid, f64::total_cmp);
+    *m
+}
+
+/// The peer group of a line: its class, counterparty type and product,
+/// or its rating when it has no product.
+fn group_of(line: &Exposure) -> String {
+    let detail = match &line.product {
+        Some(product) => product.trim().to_lowercase(),
+        None => line
+            .rating
+            .notch()
+            .map_or_else(|| "unrated".to_owned(), |n| n.cqs().step().to_string()),
+    };
+    format!("{}|{:?}|{detail}", line.class.key(), line.counterparty_type)
+}
+
+pub(super) fn scale_and_outliers(lines: &[Exposure], t: &Thresholds) -> Vec<Anomaly> {
+    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut classes: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, line) in lines.iter().enumerate() {
+        if amount(line) > 0.0 {
+            groups.entry(group_of(line)).or_default().push(i);
+            classes.entry(line.class.key()).or_default().push(i);
+        }
+    }
+    let spread = |members: &[usize]| {
+        Spread::of(members.iter().map(|i| amount(&lines[*i]).log10()).collect())
+    };
+    let class_spread: HashMap<&str, Spread> = classes
+        .iter()
+        .filter(|(_, m)| m.len() >= t.min_peers)
+        .map(|(k, m)| (*k, spread(m)))
+        .collect();
+    let mut found = Vec::new();
+    for members in groups.values() {
+        let own = (members.len() >= t.min_peers).then(|| spread(members));
+        for i in members {
+            let line = &lines[*i];
+            let Some(peers) = own.or_else(|| class_spread.get(line.class.key()).copied()) else {
+                continue;
+            };
+            found.extend(judge(line, peers, t));
+        }
+    }
+    found
+}
+
+fn judge(line: &Exposure, peers: Spread, t: &Thresholds) -> Option<Anomaly> {
+    let value = amount(line);
+    let log = value.log10();
+    let z = peers.z(log);
+    if z.abs() <= t.outlier_z {
+        return None;
+    }
+    let expected = Expected {
+        low: 10f64.powf(peers.median - 3.0 * peers.mad),
+        high: 10f64.powf(peers.median + 3.0 * peers.mad),
+    };
+    let field = if line.drawn.unwrap_or(0.0) >= line.undrawn.unwrap_or(0.0) {
+        "drawn"
+    } else {
+        "undrawn"
+    };
+    // The unit error that brings the line back among its peers, if one does.
+    let scale = SCALES
+        .iter()
+        .map(|k| (*k, peers.z(log - f64::from(*k)).abs()))
+        .filter(|(k, z)| *z <= among_peers(*k))
+        .min_by(|a, b| a.1.total_cmp(&b.1));
+    let anomaly = match scale {
+        Some((k, _)) => {
+            let times = power_of_ten(k);
+            let verb = if k > 0 { "divide by" } else { "multiply by" };
+            Anomaly {
+                id: Some(line.id.clone()),
+                section: Section::Exposures,
+                field: field.to_owned(),
+                kind: Kind::Scale,
+                severity: Severity::High,
+                score: f64::from(k.abs()),
+                value,
+                expected: Some(expected),
+                explanation: format!(
+                    "{value:.0} is about {} times {} its peers' typical {:.0}: an amount in the wrong unit? To {verb} {times} puts it among them.",
+                    times,
+                    if k > 0 { "above" } else { "below" },
+                    10f64.powf(peers.median)
+                ),
+                fix: Some(scale_fix(
+                    &line.id,
+                    10f64.powi(-k),
+                    format!("{} {times}", capitalised(verb)),
+                )),
+            }
+        }
+        None => Anomaly {
+            id: Some(line.id.clone()),
+            section: Section::Exposures,
+            field: field.to_owned(),
+            kind: Kind::Outlier,
+            severity: if z.abs() > 2.0 * t.outlier_z {
+                Severity::High
+            } else {
+                Severity::Medium
+            },
+            score: z.abs(),
+            value,
+            expected: Some(expected),
+            explanation: format!(
+                "{value:.0} is far {} the {:.0} typical of its peers (same class, counterparty type and product): a modified z-score of {z:.1}.",
+                if z > 0.0 { "above" } else { "below" },
+                10f64.powf(peers.median)
+            ),
+            fix: None,
+        },
+    };
+    Some(anomaly)
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}

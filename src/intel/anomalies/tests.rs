@@ -1,0 +1,245 @@
+use super::*;
+use crate::engine::dataset::{CapitalItem, ExposureClass};
+use crate::engine::scenario::apply_edit;
+use crate::samples::generate;
+
+fn line(id: &str, class: ExposureClass, drawn: f64) -> Exposure {
+    Exposure::new(id, class, drawn)
+}
+
+/// Retail lines with amounts spread over an order of magnitude, as a
+/// book's are (a fixed sequence, no randomness).
+fn retail_book(n: usize) -> Vec<Exposure> {
+    (0..n)
+        .map(|i| {
+            let spread = ((i * 37) % 100) as f64 / 100.0;
+            let mut l = line(
+                &format!("R{i}"),
+                ExposureClass::Retail,
+                20_000.0 * 10f64.powf(spread),
+            );
+            l.product = Some("Prêt personnel".to_owned());
+            l
+        })
+        .collect()
+}
+
+fn kinds(found: &[Anomaly]) -> Vec<(Option<&str>, Kind, &str)> {
+    found
+        .iter()
+        .map(|a| (a.id.as_deref(), a.kind, a.field.as_str()))
+        .collect()
+}
+
+#[test]
+fn each_rule_names_the_line_and_field_and_offers_the_clear_fixes() {
+    let mut data = DataSet {
+        reporting_date: Some("2025-12-31".to_owned()),
+        ..DataSet::default()
+    };
+    let mut ltv = line("LTV", ExposureClass::RealEstate, 1e5);
+    ltv.ltv = Some(85.0);
+    let mut provisions = line("PROV", ExposureClass::Corporate, 1e5);
+    provisions.specific_provisions = Some(2e5);
+    let mut collateral = line("COLL", ExposureClass::Corporate, 1e5);
+    collateral.collateral_value = Some(5e6);
+    let mut matured = line("MAT", ExposureClass::Corporate, 1e5);
+    matured.maturity_date = Some("2024-06-30".to_owned());
+    let mut defaulted = line("DEF", ExposureClass::Corporate, 1e5);
+    defaulted.defaulted = true;
+    defaulted.rating = crate::engine::rating::Rating::parse("BBB").expect("rating");
+    let bound = line(
+        "MAX",
+        ExposureClass::Corporate,
+        crate::engine::dataset::MAX_AMOUNT,
+    );
+    data.exposures = vec![ltv, provisions, collateral, matured, defaulted, bound];
+    let found = detect(&data, None, &Thresholds::default());
+    let mut seen = kinds(&found);
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            (Some("COLL"), Kind::Rule, "collateral_value"),
+            (Some("DEF"), Kind::Rule, "rating"),
+            (Some("LTV"), Kind::Rule, "ltv"),
+            (Some("MAT"), Kind::Rule, "maturity_date"),
+            (Some("MAX"), Kind::Rule, "drawn"),
+            (Some("PROV"), Kind::Rule, "specific_provisions"),
+        ]
+    );
+    assert_eq!(found[0].severity, Severity::High, "the most severe first");
+    let ltv = found.iter().find(|a| a.field == "ltv").expect("ltv");
+    assert!(ltv.explanation.contains("0.85"), "{}", ltv.explanation);
+    let mut profile = crate::engine::profile::Profile::default();
+    apply_edit(
+        &ltv.fix.as_ref().expect("a fix").edit,
+        &mut data,
+        &mut profile,
+    )
+    .expect("fix applies");
+    assert_eq!(data.exposures[0].ltv, Some(0.85));
+}
+
+#[test]
+fn a_line_typed_in_units_among_thousands_is_a_scale_error_whose_fix_restores_it() {
+    let mut lines = retail_book(60);
+    let original = lines[7].drawn.expect("drawn");
+    lines[7].drawn = Some(original * 1000.0);
+    let mut data = DataSet {
+        exposures: lines,
+        ..DataSet::default()
+    };
+    let found = detect(&data, None, &Thresholds::default());
+    assert_eq!(
+        kinds(&found),
+        [(Some("R7"), Kind::Scale, "drawn")],
+        "{found:#?}"
+    );
+    assert!(
+        found[0].explanation.contains("1,000"),
+        "{}",
+        found[0].explanation
+    );
+    let fix = found[0].fix.as_ref().expect("fix");
+    assert_eq!(fix.label, "Divide by 1,000");
+    let mut profile = crate::engine::profile::Profile::default();
+    apply_edit(&fix.edit, &mut data, &mut profile).expect("applies");
+    assert!((data.exposures[7].drawn.expect("drawn") - original).abs() < 1e-6);
+    assert!(detect(&data, None, &Thresholds::default()).is_empty());
+}
+
+#[test]
+fn an_amount_far_from_its_peers_but_no_power_of_ten_away_is_an_outlier() {
+    let mut lines = retail_book(60);
+    lines[3].drawn = Some(2.0e6);
+    let found = detect(
+        &DataSet {
+            exposures: lines,
+            ..DataSet::default()
+        },
+        None,
+        &Thresholds::default(),
+    );
+    assert_eq!(
+        kinds(&found),
+        [(Some("R3"), Kind::Outlier, "drawn")],
+        "{found:#?}"
+    );
+    assert!(found[0].score > 3.5);
+}
+
+#[test]
+fn the_same_facility_under_two_ids_is_a_duplicate_and_the_first_one_stays() {
+    let mut a = line("A", ExposureClass::Corporate, 4e6);
+    a.counterparty_id = Some("CP1".to_owned());
+    let mut b = a.clone();
+    b.id = "B".to_owned();
+    let mut c = a.clone();
+    c.id = "C".to_owned();
+    c.drawn = Some(5e6);
+    let found = detect(
+        &DataSet {
+            exposures: vec![a, b, c],
+            ..DataSet::default()
+        },
+        None,
+        &Thresholds::default(),
+    );
+    assert_eq!(kinds(&found), [(Some("B"), Kind::Duplicate, "id")]);
+    assert!(found[0].explanation.contains("line A"));
+}
+
+#[test]
+fn changes_since_the_previous_version_are_jumps_and_exact_powers_of_ten_are_scale_errors() {
+    let previous = DataSet {
+        exposures: retail_book(60),
+        capital: vec![CapitalItem {
+            tier: crate::engine::dataset::Tier::Cet1,
+            kind: Default::default(),
+            label: "Share capital".to_owned(),
+            amount: 5e8,
+        }],
+        ..DataSet::default()
+    };
+    let mut now = previous.clone();
+    now.exposures[10].drawn = now.exposures[10].drawn.map(|d| d * 1000.0);
+    now.exposures[11].drawn = now.exposures[11].drawn.map(|d| d * 12.0);
+    now.capital[0].amount = 3e8;
+    let found = detect(&now, Some(&previous), &Thresholds::default());
+    let seen = kinds(&found);
+    assert!(
+        seen.contains(&(Some("R10"), Kind::Scale, "drawn")),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&(Some("R11"), Kind::Jump, "drawn")),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&(None, Kind::Jump, "class_total.retail")),
+        "{seen:?}"
+    );
+    let capital = found
+        .iter()
+        .find(|a| a.section == Section::Capital)
+        .expect("capital jump");
+    assert_eq!(capital.kind, Kind::Jump);
+    assert!(
+        capital.explanation.contains("-40 %"),
+        "{}",
+        capital.explanation
+    );
+    assert!(detect(&previous, Some(&previous), &Thresholds::default()).is_empty());
+}
+
+#[test]
+fn a_clean_synthetic_book_raises_few_alerts() {
+    let data = generate(20_000, 11);
+    let found = detect(&data, None, &Thresholds::default());
+    let flagged: std::collections::BTreeSet<_> =
+        found.iter().filter_map(|a| a.id.as_deref()).collect();
+    let share = flagged.len() as f64 / data.exposures.len() as f64;
+    assert!(
+        share <= 0.005,
+        "{share} of clean lines flagged: {:?}",
+        &found[..found.len().min(5)]
+    );
+}
+
+#[test]
+fn anomalies_serialise_with_the_fixed_field_names() {
+    let a = Anomaly {
+        id: None,
+        section: Section::LcrHqla,
+        field: "level1 Bonds".to_owned(),
+        kind: Kind::Jump,
+        severity: Severity::Medium,
+        score: 0.4,
+        value: 1.0,
+        expected: Some(Expected {
+            low: 0.0,
+            high: 2.0,
+        }),
+        explanation: "moved".to_owned(),
+        fix: None,
+    };
+    let json = serde_json::to_value(&a).expect("json");
+    for key in [
+        "id",
+        "section",
+        "field",
+        "kind",
+        "severity",
+        "score",
+        "value",
+        "expected",
+        "explanation",
+    ] {
+        assert!(json.get(key).is_some(), "{key}");
+    }
+    assert_eq!(json["section"], "lcr.hqla");
+    assert_eq!(json["kind"], "jump");
+    assert_eq!(power_of_ten(6), "1,000,000");
+    assert_eq!(power_of_ten(2), "100");
+}
