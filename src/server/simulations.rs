@@ -7,6 +7,7 @@ use crate::engine::profile::Profile;
 use crate::engine::results::Results;
 use crate::engine::scenario::Scenario;
 use crate::engine::{ComputeOptions, compute, resolve_profile};
+use crate::intel::anomalies::{Anomaly, Thresholds, detect};
 use crate::model::account::{Permission, TenantId};
 use crate::model::error::{AppError, FieldErrors};
 use crate::model::rule_profile::{RuleProfileId, RulesRef, diff};
@@ -611,6 +612,30 @@ async fn add_computed_version(
     tx.commit().await?;
     tracing::info!(tenant = %caller.tenant_id, simulation = %id, version, "version saved");
     Ok(version)
+}
+
+/// The anomalies of a visible simulation's version, with the jumps since
+/// the version before it.
+pub async fn anomalies(
+    pool: &PgPool,
+    caller: Caller,
+    id: SimulationId,
+    version: i32,
+) -> Result<Vec<Anomaly>, AppError> {
+    let caller = caller.require(Permission::Read)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    let (_, data) = at_version(&mut tx, caller, id, Some(version)).await?;
+    let previous = match version {
+        1 => None,
+        _ => simulations::load(&mut tx, id, version - 1).await?,
+    };
+    tx.commit().await?;
+    heavy::run(Some(caller.tenant_id), "anomalies", move || {
+        let data = data.decode()?;
+        let previous = previous.map(|p| p.decode()).transpose()?;
+        Ok::<_, AppError>(detect(&data, previous.as_ref(), &Thresholds::default()))
+    })
+    .await?
 }
 
 /// Changes who reads the simulation: its author or an admin only.

@@ -1359,6 +1359,7 @@ async fn limits_and_bad_requests_get_problems_never_a_stack_trace() {
     for route in [
         "/api/v1/simulations",
         "/api/v1/simulations/{id}/scenarios/{scenario_id}/results",
+        "/api/v1/simulations/{id}/versions/{version}/anomalies",
         "/api/v1/compute",
         "/api/v1/imports/{id}/commit",
         "/api/v1/reports/{id}/download",
@@ -1536,4 +1537,82 @@ async fn the_key_commands_rotate_and_retire_and_the_document_prints() {
     let doc: Value = serde_json::from_str(&said).expect("JSON");
     assert_eq!(doc["openapi"], "3.1.0");
     assert!(doc["paths"]["/api/v1/compute"]["post"].is_object());
+}
+
+#[tokio::test]
+async fn a_versions_anomalies_name_a_unit_error_since_the_previous_one_and_stay_in_the_tenant() {
+    let (pool, owner, _) = fresh_database().await;
+    let app = TestApp::with_pool(pool.clone()).await;
+    let alice = signup(&app, "Banque Alpha", "alice@alpha.example").await;
+    let bob = signup(&app, "Banque Beta", "bob@beta.example").await;
+    professional(&owner).await;
+    let write = token(&app, &alice, "read_write").await;
+    let id = create(&app, &write, "Q4").await;
+    let planted = json!({ "edits": [{ "op": "scale_exposures",
+        "filter": { "ids": ["L-0000003"] }, "factor": 1000 }], "note": "units" });
+    let added = api(
+        &app,
+        "POST",
+        &format!("/api/v1/simulations/{id}/versions"),
+        Some(&write),
+        Some(planted),
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.text);
+
+    let reply = api(
+        &app,
+        "GET",
+        &format!("/api/v1/simulations/{id}/versions/2/anomalies"),
+        Some(&write),
+        None,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let anomalies = reply.body["anomalies"].as_array().expect("anomalies");
+    let unit = anomalies
+        .iter()
+        .find(|a| a["id"] == "L-0000003" && a["kind"] == "scale")
+        .unwrap_or_else(|| panic!("the unit error is found: {}", reply.text));
+    assert_eq!(unit["severity"], "high");
+    assert!(
+        unit["explanation"]
+            .as_str()
+            .expect("text")
+            .contains("previous version")
+    );
+    assert_eq!(unit["fix"]["edit"]["factor"], 0.001);
+    let first = api(
+        &app,
+        "GET",
+        &format!("/api/v1/simulations/{id}/versions/1/anomalies"),
+        Some(&write),
+        None,
+    )
+    .await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert!(
+        !first.text.contains("previous version"),
+        "version 1 has nothing to compare with"
+    );
+
+    let stranger = token(&app, &bob, "read").await;
+    let refused = api(
+        &app,
+        "GET",
+        &format!("/api/v1/simulations/{id}/versions/2/anomalies"),
+        Some(&stranger),
+        None,
+    )
+    .await;
+    refused.problem(StatusCode::NOT_FOUND, "not-found");
+    let missing = api(
+        &app,
+        "GET",
+        &format!("/api/v1/simulations/{id}/versions/9/anomalies"),
+        Some(&write),
+        None,
+    )
+    .await;
+    missing.problem(StatusCode::NOT_FOUND, "not-found");
 }

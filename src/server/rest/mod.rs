@@ -181,6 +181,7 @@ fn parts() -> (Router<AppState>, Document) {
         ))
         .routes(routes!(simulations::versions, simulations::add_version))
         .routes(routes!(simulations::version_results))
+        .routes(routes!(simulations::version_anomalies))
         .routes(routes!(simulations::scenarios, simulations::save_scenario))
         .routes(routes!(simulations::scenario_results))
         .routes(routes!(compute::compute))

@@ -8,6 +8,7 @@ use crate::engine::dataset::DataSet;
 use crate::engine::profile::Profile;
 use crate::engine::results::Results;
 use crate::engine::scenario::Edit;
+use crate::intel::anomalies::Anomaly;
 use crate::model::error::AppError;
 use crate::model::simulation::{
     LINES_PER_PAGE, LinePage, LineSort, ScenarioId, ScenarioSummary, Sharing, SimulationId,
@@ -476,6 +477,28 @@ pub async fn version_results(
     )
     .await?;
     Ok(axum::Json(page))
+}
+
+/// What the version's numbers say is wrong, with the jumps since the
+/// version before it (as `prudentia anomalies --previous` prints them).
+#[derive(Serialize, ToSchema)]
+pub struct AnomalyList {
+    pub anomalies: Vec<Anomaly>,
+}
+
+/// The anomalies of a version.
+#[utoipa::path(get, operation_id = "version_anomalies", path = "/simulations/{id}/versions/{version}/anomalies", tag = "simulations",
+    params(("id" = String, Path, description = "The simulation's id"), ("version" = i32, Path, description = "The version number")),
+    responses((status = 200, description = "The version's anomalies, the most severe first", body = AnomalyList)))]
+pub async fn version_anomalies(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path((id, version)): Path<(String, String)>,
+) -> Result<axum::Json<AnomalyList>, Problem> {
+    let id = id_of(&id)?;
+    let version: i32 = version.parse().map_err(|_| Problem::not_found())?;
+    let anomalies = simulations::anomalies(&state.pool, caller, id, version).await?;
+    Ok(axum::Json(AnomalyList { anomalies }))
 }
 
 /// The simulation's saved scenarios.
