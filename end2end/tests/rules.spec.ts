@@ -73,8 +73,8 @@ test('a custom profile with a stricter corporate weight gives the engine figures
   await expect(page.getByLabel(/CET1 capital action/)).toBeEnabled();
   await page.getByLabel('Parameter', { exact: true }).selectOption('rw.corporate.unrated');
   await expect(page.getByText('now 130 %')).toBeVisible();
-  await page.getByLabel(/New value/).fill('150');
-  await page.getByRole('button', { name: 'Apply to the scenario' }).click();
+  await page.getByLabel(/Parameter's new value/).fill('150');
+  await page.getByRole('button', { name: 'Apply the parameter' }).click();
   await expect(page.getByTestId('param-edits')).toContainText('rw.corporate.unrated = 150 %');
   await expect(page.getByTestId('metric-cet1')).toHaveText(engineCet1({ 'rw.corporate.unrated': 1.5 }));
 });

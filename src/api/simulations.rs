@@ -199,3 +199,20 @@ pub async fn simulation_lines(
     .await;
     super::reply(result)
 }
+
+/// What a version's numbers say is wrong, with the jumps since the
+/// version before it, the most severe first.
+#[server(prefix = "/api", endpoint = "version-anomalies")]
+pub async fn version_anomalies(
+    id: String,
+    version: i32,
+) -> Result<Vec<crate::intel::anomalies::Anomaly>, AppError> {
+    use crate::server::{auth, simulations, state::app_state};
+    let result = async {
+        let state = app_state()?;
+        let caller = auth::signed_in(&state.pool).await?;
+        simulations::anomalies(&state.pool, caller, id.parse()?, version).await
+    }
+    .await;
+    super::reply(result)
+}

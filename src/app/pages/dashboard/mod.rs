@@ -16,6 +16,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+mod anomaly_panel;
 mod drill_down;
 mod lever_rail;
 mod panels;
@@ -23,6 +24,7 @@ mod parameter_lever;
 mod rules_panel;
 mod whatif;
 
+use anomaly_panel::AnomalyPanel;
 use drill_down::{DrillDown, DrillFilter, LineEditing};
 use lever_rail::{History, LeverRail};
 use panels::{ScenarioPanel, VersionsPanel};
@@ -252,6 +254,12 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
             let id = simulation_id.clone();
             let classes: Vec<String> = baseline.rwa.by_class.keys().cloned().collect();
             move || (ready.get() || load.with(|l| matches!(l, Some(Err(_))))).then(|| view! { <DrillDown simulation_id=id.clone() version=version_no classes=classes.clone() editing=line_editing filter=drill /> })
+        }
+        {
+            // Asked for once the levers are ready, like the drill-down: its
+            // fixes are lever edits.
+            let id = simulation_id.clone();
+            move || ready.get().then(|| view! { <AnomalyPanel simulation_id=id.clone() version=version_no history /> })
         }
     }
     .into_any()

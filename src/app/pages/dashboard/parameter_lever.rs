@@ -62,11 +62,11 @@ pub(super) fn ParameterLever(
                 on:change=move |ev| key.set(event_target_value(&ev))>{groups}</select>
         </div>
         <div class="field">
-            <label for="lever-param-value">"New value (" {move || unit(&key.get())} "), now " {now}</label>
+            <label for="lever-param-value">"Parameter's new value (" {move || unit(&key.get())} "), now " {now}</label>
             <input id="lever-param-value" type="text" inputmode="decimal" prop:disabled=move || !ready.get()
                 prop:value=typed on:input=move |ev| typed.set(event_target_value(&ev)) />
         </div>
-        <button type="button" class="button" prop:disabled=move || !ready.get() on:click=apply>"Apply to the scenario"</button>
+        <button type="button" class="button" prop:disabled=move || !ready.get() on:click=apply>"Apply the parameter"</button>
         {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
         <ul class="line-edits" data-testid="param-edits">
             {move || levers.with(|l| l.params.iter().map(|(k, v)| {

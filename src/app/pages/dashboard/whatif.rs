@@ -24,6 +24,8 @@ pub(super) struct Levers {
     pub(super) params: BTreeMap<String, f64>,
     /// Edits of single lines from the drill-down table, in order.
     pub(super) lines: Vec<LineEdit>,
+    /// Fixes of anomalies, in the order they were applied.
+    pub(super) fixes: Vec<Edit>,
 }
 
 impl Default for Levers {
@@ -37,6 +39,7 @@ impl Default for Levers {
             outflows: 1.0,
             params: BTreeMap::new(),
             lines: Vec::new(),
+            fixes: Vec::new(),
         }
     }
 }
@@ -200,6 +203,7 @@ impl Levers {
             edits.push(scale_outflows(self.outflows));
         }
         edits.extend(self.lines.iter().map(LineEdit::edit));
+        edits.extend(self.fixes.iter().cloned());
         edits
     }
 
@@ -243,15 +247,21 @@ impl Levers {
         }
         // Line edits come after the segment levers in `edits`: a step can
         // only add line edits at the end, and never scale under one.
+        // Fixes come after the line edits, under the same rule.
         let added = to.lines.strip_prefix(self.lines.as_slice())?;
-        if !to.lines.is_empty()
+        let fixed = to.fixes.strip_prefix(self.fixes.as_slice())?;
+        if (!to.lines.is_empty() || !to.fixes.is_empty())
             && steps
                 .iter()
                 .any(|e| matches!(e, Edit::ScaleExposures { .. }))
         {
             return None;
         }
+        if !added.is_empty() && !self.fixes.is_empty() {
+            return None;
+        }
         steps.extend(added.iter().map(LineEdit::edit));
+        steps.extend(fixed.iter().cloned());
         Some(steps)
     }
 }
@@ -345,6 +355,7 @@ mod tests {
             .expect("a corporate line")
             .id
             .clone();
+        let fixed = corporate.clone();
         let set_drawn = move |l: &mut Levers, drawn: f64| {
             l.lines.push(LineEdit {
                 id: corporate.clone(),
@@ -385,6 +396,24 @@ mod tests {
             }),
             Box::new(|l| l.notches = 2),
             Box::new(|l| l.outflows = 1.4),
+            Box::new({
+                let fixed = fixed.clone();
+                move |l| {
+                    l.fixes.push(Edit::ScaleExposures {
+                        filter: Filter {
+                            ids: Some(vec![fixed.clone()]),
+                            ..Filter::default()
+                        },
+                        factor: 0.001,
+                    })
+                }
+            }),
+            Box::new(|l| {
+                l.scale.insert(ExposureClass::Retail, 0.9);
+            }),
+            Box::new(|l| {
+                l.fixes.clear();
+            }),
         ];
         for change in &moves {
             change(&mut levers);
