@@ -4,7 +4,9 @@
 //! sessions that outlive a password change, and the audit chain written
 //! for another tenant.
 
-use crate::support::{CLIENT_ADDR, JOIN_PASSWORD as PASSWORD, Reply, TestApp, fresh_pools, join};
+use crate::support::{
+    CLIENT_ADDR, JOIN_PASSWORD as PASSWORD, Reply, TestApp, fresh_pools, join, sign_up,
+};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
@@ -12,10 +14,6 @@ use prudentia::model::account::{Me, TenantId};
 use prudentia::server::db::scope;
 use std::net::SocketAddr;
 use std::sync::Arc;
-
-async fn sign_up(app: &TestApp, organisation: &str, email: &str) -> String {
-    crate::support::sign_up_and_log_in(app, organisation, "Someone", email, PASSWORD).await
-}
 
 async fn log_in(app: &TestApp, email: &str, password: &str) -> Reply {
     app.call(None, "login", &[("email", email), ("password", password)])

@@ -3,30 +3,12 @@
 //! a simulation recomputed exactly with a profile version, roles, and a
 //! second tenant trying to read, change or use the first one's rules.
 
-use crate::support::{TestApp, fresh_pools, join};
+use crate::support::{TestApp, create_demo, fresh_pools, join, sign_up};
 use axum::http::StatusCode;
 use prudentia::engine::{ComputeOptions, compute, resolve_profile};
 use prudentia::model::rule_profile::{ParameterChange, RuleProfileSummary, RuleProfileView};
 use prudentia::model::simulation::SimulationView;
 use prudentia::samples::demo_bank;
-
-const PASSWORD: &str = "tide pools at dawn";
-
-async fn sign_up(app: &TestApp, organisation: &str, email: &str) -> String {
-    crate::support::sign_up_and_log_in(app, organisation, "Someone", email, PASSWORD).await
-}
-
-async fn create_demo(app: &TestApp, cookie: &str) -> String {
-    let reply = app
-        .call(
-            Some(cookie),
-            "create-simulation",
-            &[("name", "Q4 plan"), ("source", "sample"), ("data", "")],
-        )
-        .await;
-    assert!(reply.ok(), "{} {}", reply.status, reply.body);
-    serde_json::from_str(&reply.body).expect("id")
-}
 
 async fn create_profile(app: &TestApp, cookie: &str, name: &str, base: &str) -> String {
     let reply = app

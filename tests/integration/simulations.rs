@@ -2,30 +2,12 @@
 //! and lines, the server's recomputation of a saved scenario, roles, and a
 //! second tenant trying to reach the first one's simulations.
 
-use crate::support::{TestApp, fresh_pools, join};
+use crate::support::{TestApp, create_demo, fresh_pools, join, sign_up};
 use axum::http::StatusCode;
 use prudentia::engine::scenario::Scenario;
 use prudentia::engine::{ComputeOptions, compute, resolve_profile};
 use prudentia::model::simulation::{SimulationSummary, SimulationView};
 use prudentia::samples::demo_bank;
-
-const PASSWORD: &str = "tide pools at dawn";
-
-async fn sign_up(app: &TestApp, organisation: &str, email: &str) -> String {
-    crate::support::sign_up_and_log_in(app, organisation, "Someone", email, PASSWORD).await
-}
-
-async fn create_demo(app: &TestApp, cookie: &str) -> String {
-    let reply = app
-        .call(
-            Some(cookie),
-            "create-simulation",
-            &[("name", "Q4 plan"), ("source", "sample"), ("data", "")],
-        )
-        .await;
-    assert!(reply.ok(), "{} {}", reply.status, reply.body);
-    serde_json::from_str(&reply.body).expect("id")
-}
 
 const EDITS: &str = r#"[{"op": "add_capital", "tier": "cet1", "label": "Dividend", "amount": -2.5e8},
     {"op": "scale_exposures", "filter": {"class": "corporate"}, "factor": 1.2}]"#;
@@ -248,7 +230,11 @@ async fn viewers_read_but_do_not_change_and_deleted_ones_come_back_by_an_admin()
         .call(
             None,
             "accept-invitation",
-            &[("token", token), ("name", "Vic"), ("password", PASSWORD)],
+            &[
+                ("token", token),
+                ("name", "Vic"),
+                ("password", crate::support::JOIN_PASSWORD),
+            ],
         )
         .await
         .cookie

@@ -383,3 +383,22 @@ pub async fn sign_up_and_log_in(
     );
     login.cookie.expect("a session cookie after log-in")
 }
+
+/// Signs up an organisation with the password of [`join`]; the admin's
+/// session cookie.
+pub async fn sign_up(app: &TestApp, organisation: &str, email: &str) -> String {
+    sign_up_and_log_in(app, organisation, "Someone", email, JOIN_PASSWORD).await
+}
+
+/// A simulation of the demo bank named "Q4 plan"; its id.
+pub async fn create_demo(app: &TestApp, cookie: &str) -> String {
+    let reply = app
+        .call(
+            Some(cookie),
+            "create-simulation",
+            &[("name", "Q4 plan"), ("source", "sample"), ("data", "")],
+        )
+        .await;
+    assert!(reply.ok(), "{} {}", reply.status, reply.body);
+    serde_json::from_str(&reply.body).expect("id")
+}
