@@ -105,7 +105,10 @@ pub struct Thresholds {
 impl Default for Thresholds {
     fn default() -> Self {
         Thresholds {
-            outlier_z: 3.5,
+            // `make eval`: on synthetic books 2.5 finds 98 % of amounts
+            // typed a thousand times too large and flags 0.02 % of clean
+            // lines; the textbook 3.5 finds 92 % and flags 0.002 %.
+            outlier_z: 2.5,
             min_peers: 8,
             line_jump: 10.0,
             total_jump: 0.25,
