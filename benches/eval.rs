@@ -6,6 +6,7 @@
 
 use prudentia::engine::dataset::{DataSet, Exposure, ExposureClass};
 use prudentia::engine::rating::Rating;
+use prudentia::engine::scenario::scale_line;
 use prudentia::intel::anomalies::{Anomaly, Kind, Thresholds, detect};
 use prudentia::samples::generate;
 use std::collections::{BTreeMap, HashSet};
@@ -47,20 +48,6 @@ fn pick(data: &DataSet, seed: u64, n: usize, keep: impl Fn(&Exposure) -> bool) -
         }
     }
     chosen
-}
-
-fn scale(line: &mut Exposure, factor: f64) {
-    for v in [
-        &mut line.drawn,
-        &mut line.undrawn,
-        &mut line.specific_provisions,
-        &mut line.collateral_value,
-        &mut line.guaranteed_amount,
-    ] {
-        if let Some(x) = v {
-            *x *= factor;
-        }
-    }
 }
 
 fn has_amount(l: &Exposure) -> bool {
@@ -145,7 +132,7 @@ fn plants() -> Vec<(&'static str, &'static [Kind], bool, Plant)> {
 fn multiply(data: &mut DataSet, idx: &[usize], factor: f64) -> Vec<String> {
     idx.iter()
         .map(|i| {
-            scale(&mut data.exposures[*i], factor);
+            scale_line(&mut data.exposures[*i], factor);
             data.exposures[*i].id.clone()
         })
         .collect()
