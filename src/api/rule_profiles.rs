@@ -93,6 +93,7 @@ pub async fn apply_rules(
         let caller = auth::signed_in(&state.pool).await?;
         simulations::apply_rules(
             &state.pool,
+            &state.public_url(),
             caller,
             simulation.parse()?,
             profile.parse()?,

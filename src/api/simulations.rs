@@ -75,7 +75,15 @@ pub async fn save_version(id: String, edits: String, note: String) -> Result<i32
         let state = app_state()?;
         let caller = auth::signed_in(&state.pool).await?;
         let note = parse_note("note", &note)?;
-        simulations::save_version(&state.pool, caller, id.parse()?, &edits, note).await
+        simulations::save_version(
+            &state.pool,
+            &state.public_url(),
+            caller,
+            id.parse()?,
+            &edits,
+            note,
+        )
+        .await
     }
     .await;
     super::reply(result)

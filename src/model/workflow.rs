@@ -251,15 +251,18 @@ pub enum NotificationKind {
     Commented,
     /// Someone mentioned you in a comment.
     Mentioned,
+    /// A new version of a simulation you read has high-severity anomalies.
+    Anomalies,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 5] = [
+    pub const ALL: [NotificationKind; 6] = [
         NotificationKind::Submitted,
         NotificationKind::Approved,
         NotificationKind::Rejected,
         NotificationKind::Commented,
         NotificationKind::Mentioned,
+        NotificationKind::Anomalies,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -269,6 +272,7 @@ impl NotificationKind {
             NotificationKind::Rejected => "rejected",
             NotificationKind::Commented => "commented",
             NotificationKind::Mentioned => "mentioned",
+            NotificationKind::Anomalies => "anomalies",
         }
     }
 
@@ -279,6 +283,7 @@ impl NotificationKind {
             NotificationKind::Rejected => "My version was sent back",
             NotificationKind::Commented => "A comment on a version I wrote or submitted",
             NotificationKind::Mentioned => "Someone mentions me",
+            NotificationKind::Anomalies => "A new version has high-severity anomalies",
         }
     }
 }

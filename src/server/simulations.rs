@@ -7,14 +7,15 @@ use crate::engine::profile::Profile;
 use crate::engine::results::Results;
 use crate::engine::scenario::Scenario;
 use crate::engine::{ComputeOptions, compute, resolve_profile};
-use crate::intel::anomalies::{Anomaly, Thresholds, detect};
-use crate::model::account::{Permission, TenantId};
+use crate::intel::anomalies::{Anomaly, Severity, Thresholds, detect};
+use crate::model::account::{Permission, Role, TenantId, UserId};
 use crate::model::error::{AppError, FieldErrors};
 use crate::model::rule_profile::{RuleProfileId, RulesRef, diff};
 use crate::model::simulation::{
     LINES_PER_PAGE, LinePage, LineSort, ScenarioId, ScenarioSummary, Sharing, SimulationId,
     SimulationSummary, SimulationView, VersionSummary,
 };
+use crate::model::workflow::NotificationKind;
 use crate::server::auth::Caller;
 use crate::server::db::simulations::StoredDataSet;
 use crate::server::db::{rule_profiles, scope, simulations, teams, tenants};
@@ -473,6 +474,7 @@ pub async fn scenarios(
 /// The new version keeps the rule profile the latest was computed with.
 pub async fn save_version(
     pool: &PgPool,
+    base: &str,
     caller: Caller,
     id: SimulationId,
     edits_json: &str,
@@ -485,18 +487,22 @@ pub async fn save_version(
     let rules = rule_profiles::of_simulation_version(&mut tx, id.0, summary.latest_version).await?;
     tx.commit().await?;
     let edits_json = edits_json.to_owned();
-    let (changed, edits) = heavy::run(Some(caller.tenant_id), "scenario commit", move || {
-        let scenario = parse_edits(&edits_json)?;
-        let data = data.decode()?;
-        let profile = resolve_profile(&data, None).map_err(|e| field("edits", e.to_string()))?;
-        let changed = scenario
-            .commit(&data, &profile)
-            .map_err(|e| field("edits", e.to_string()))?;
-        Ok::<_, AppError>((changed, to_json(&scenario.edits)?))
-    })
-    .await??;
+    let (changed, previous, edits) =
+        heavy::run(Some(caller.tenant_id), "scenario commit", move || {
+            let scenario = parse_edits(&edits_json)?;
+            let data = data.decode()?;
+            let profile =
+                resolve_profile(&data, None).map_err(|e| field("edits", e.to_string()))?;
+            let changed = scenario
+                .commit(&data, &profile)
+                .map_err(|e| field("edits", e.to_string()))?;
+            Ok::<_, AppError>((changed, data, to_json(&scenario.edits)?))
+        })
+        .await??;
     let new = NextVersion {
         summary: &summary,
+        previous,
+        base,
         note: &note,
         rules: rules.as_ref(),
         details: json!({ "from_version": summary.latest_version, "edits": edits, "note": note }),
@@ -509,6 +515,7 @@ pub async fn save_version(
 /// profile and overrides, and the version records which one it was.
 pub async fn apply_rules(
     pool: &PgPool,
+    base_url: &str,
     caller: Caller,
     id: SimulationId,
     profile_id: RuleProfileId,
@@ -531,20 +538,25 @@ pub async fn apply_rules(
         name: profile.name,
     };
     let base = profile.base;
-    let changed = heavy::run(Some(caller.tenant_id), "rules applied", move || {
-        let mut data = data.decode()?;
+    let (changed, previous) = heavy::run(Some(caller.tenant_id), "rules applied", move || {
+        let previous = data.decode()?;
         let regulatory = Profile::named(&base).map_err(|e| field("rules", e.to_string()))?;
-        data.overrides = diff(&regulatory.parameters, &parameters)
-            .into_iter()
-            .map(|c| (c.key, c.to))
-            .collect();
-        data.profile = Some(base);
-        Ok::<_, AppError>(data)
+        let changed = DataSet {
+            overrides: diff(&regulatory.parameters, &parameters)
+                .into_iter()
+                .map(|c| (c.key, c.to))
+                .collect(),
+            profile: Some(base),
+            ..previous.clone()
+        };
+        Ok::<_, AppError>((changed, previous))
     })
     .await??;
     let note = format!("Computed with the rule profile {}", rules.label());
     let new = NextVersion {
         summary: &summary,
+        previous,
+        base: base_url,
         note: &note,
         rules: Some(&rules),
         details: json!({ "from_version": summary.latest_version, "rules": rules.label() }),
@@ -552,9 +564,39 @@ pub async fn apply_rules(
     add_computed_version(pool, caller, changed, new).await
 }
 
+/// Who reads a simulation: everyone in the organisation, a team and the
+/// admins, or its author and the admins.
+async fn readers(tx: &mut sqlx::PgConnection, id: SimulationId) -> Result<Vec<UserId>, AppError> {
+    let (author, sharing) = simulations::sharing(tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let team: Vec<UserId> = match sharing {
+        Sharing::Team(team) => teams::list(tx)
+            .await?
+            .into_iter()
+            .find(|t| t.team_id == team)
+            .map(|t| t.members)
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    Ok(tenants::members(tx)
+        .await?
+        .into_iter()
+        .filter(|m| match sharing {
+            Sharing::Tenant => true,
+            _ => m.role == Role::Admin || m.user_id == author || team.contains(&m.user_id),
+        })
+        .map(|m| m.user_id)
+        .collect())
+}
+
 /// What a version computed from the latest one records besides its data.
 struct NextVersion<'a> {
     summary: &'a SimulationSummary,
+    /// The latest version's data, which anomalies are looked for against.
+    previous: DataSet,
+    /// The public address, for the links of notifications.
+    base: &'a str,
     note: &'a str,
     rules: Option<&'a RulesRef>,
     /// The audit entry's details.
@@ -571,6 +613,15 @@ async fn add_computed_version(
 ) -> Result<i32, AppError> {
     let summary = new.summary;
     let id = summary.simulation_id;
+    let previous = new.previous;
+    let (changed, severe) = heavy::run(Some(caller.tenant_id), "anomalies", move || {
+        let severe = detect(&changed, Some(&previous), &Thresholds::default())
+            .iter()
+            .filter(|a| a.severity == Severity::High)
+            .count();
+        (changed, severe)
+    })
+    .await?;
     let prepared = prepare(caller.tenant_id, changed).await?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     visible(&mut tx, caller, id).await?;
@@ -601,6 +652,20 @@ async fn add_computed_version(
     )
     .await?;
     tenants::within_storage(&mut tx).await?;
+    if severe > 0 {
+        let readers: Vec<_> = readers(&mut tx, id)
+            .await?
+            .into_iter()
+            .filter(|u| *u != caller.user_id)
+            .collect();
+        let message = format!(
+            "Version {version} of “{}” has {severe} high-severity anomalies: look before you approve it.",
+            summary.name
+        );
+        let link = workflow::link(id, version);
+        let kind = NotificationKind::Anomalies;
+        workflow::notify(&mut tx, new.base, caller, &readers, kind, &message, &link).await?;
+    }
     audit::record(
         &mut tx,
         caller,

@@ -76,7 +76,7 @@ pub async fn review(
     })
 }
 
-fn link(simulation: SimulationId, version: i32) -> String {
+pub(crate) fn link(simulation: SimulationId, version: i32) -> String {
     format!("/app/simulations/{simulation}?version={version}")
 }
 
@@ -306,7 +306,7 @@ pub async fn comment(
 }
 
 /// Tells each recipient in the app and by e-mail, as their preferences say.
-async fn notify(
+pub(crate) async fn notify(
     conn: &mut PgConnection,
     base: &str,
     caller: Caller,

@@ -876,3 +876,55 @@ async fn sharing_decides_who_reads_a_simulation_and_only_its_author_or_an_admin_
         );
     }
 }
+
+#[tokio::test]
+async fn a_version_with_high_severity_anomalies_tells_its_readers_but_not_its_author() {
+    let (pool, _owner) = fresh_pools().await;
+    let app = TestApp::with_pool(pool).await;
+    let alice = sign_up(&app, "Banque Alpha", "alice@alpha.example").await;
+    let ana = join(&app, &alice, "ana@alpha.example", "Ana", "analyst").await;
+    let id = create_demo(&app, &alice).await;
+    let inbox = |who: String| {
+        let app = &app;
+        async move {
+            let reply = app.call(Some(&who), "notifications", &[]).await;
+            serde_json::from_str::<prudentia::model::workflow::Inbox>(&reply.body).expect("inbox")
+        }
+    };
+    // A quiet change: no high-severity anomaly, no notification.
+    let quiet = r#"[{"op": "set_requirement", "key": "p2r", "value": 0.03}]"#;
+    let saved = app
+        .call(
+            Some(&alice),
+            "save-version",
+            &[("id", &id), ("edits", quiet), ("note", "")],
+        )
+        .await;
+    assert_eq!(saved.body, "2", "{}", saved.status);
+    assert_eq!(inbox(ana.clone()).await.unread, 0);
+
+    let planted =
+        r#"[{"op": "scale_exposures", "filter": {"ids": ["L-0000012"]}, "factor": 1000}]"#;
+    let saved = app
+        .call(
+            Some(&alice),
+            "save-version",
+            &[("id", &id), ("edits", planted), ("note", "")],
+        )
+        .await;
+    assert_eq!(saved.body, "3", "{}", saved.status);
+    let told = inbox(ana).await;
+    assert_eq!(told.unread, 1);
+    let note = &told.latest[0];
+    assert_eq!(
+        note.kind,
+        prudentia::model::workflow::NotificationKind::Anomalies
+    );
+    assert!(note.message.contains("Version 3"), "{}", note.message);
+    assert!(note.link.ends_with("?version=3"), "{}", note.link);
+    assert_eq!(
+        inbox(alice).await.unread,
+        0,
+        "the author knows what they saved"
+    );
+}

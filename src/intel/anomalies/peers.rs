@@ -118,7 +118,9 @@ fn judge(line: &Exposure, peers: Spread, t: &Thresholds) -> Option<Anomaly> {
     let scale = SCALES
         .iter()
         .map(|k| (*k, peers.z(log - f64::from(*k)).abs()))
-        .filter(|(k, z)| *z <= among_peers(*k))
+        // Undoing the error must also bring the line much nearer: a line
+        // merely on the far side of a wide group is an outlier.
+        .filter(|(k, corrected)| *corrected <= among_peers(*k) && *corrected < z.abs() / 2.0)
         .min_by(|a, b| a.1.total_cmp(&b.1));
     let anomaly = match scale {
         Some((k, _)) => {
@@ -160,7 +162,7 @@ fn judge(line: &Exposure, peers: Spread, t: &Thresholds) -> Option<Anomaly> {
             value,
             expected: Some(expected),
             explanation: format!(
-                "{value:.0} is far {} the {:.0} typical of its peers (same class, counterparty type and product): a modified z-score of {z:.1}.",
+                "{value:.0} is far {} the {:.0} typical of its peers (same class, counterparty type, and product or rating): a modified z-score of {z:.1}.",
                 if z > 0.0 { "above" } else { "below" },
                 10f64.powf(peers.median)
             ),

@@ -332,7 +332,9 @@ pub async fn add_version(
     let id = id_of(&id)?;
     let note = parse_note("note", &body.note)?;
     let edits = edits_json(&body.edits)?;
-    let version = simulations::save_version(&state.pool, caller, id, &edits, note).await?;
+    let version =
+        simulations::save_version(&state.pool, &state.public_url(), caller, id, &edits, note)
+            .await?;
     let href = format!("{PREFIX}/simulations/{id}/versions/{version}/results");
     Ok(created(
         href.clone(),
