@@ -27,6 +27,7 @@ const BUFFERS: RGBColor = RGBColor(255, 194, 102);
 const CCYB: RGBColor = RGBColor(255, 224, 170);
 const BASELINE: RGBColor = RGBColor(168, 182, 198);
 const GRID: RGBColor = RGBColor(226, 232, 240);
+const ANOMALY: RGBColor = RGBColor(179, 38, 30);
 
 fn svg(
     draw: impl FnOnce(&DrawingArea<SVGBackend, plotters::coord::Shift>) -> Result<(), String>,
@@ -165,6 +166,9 @@ pub struct PairedRow {
     pub label: String,
     pub baseline: f64,
     pub scenario: f64,
+    /// Anomalies of medium or high severity among the row's lines, marked
+    /// beside its bars.
+    pub anomalies: usize,
 }
 
 type Breakdown = std::collections::BTreeMap<String, crate::engine::results::Bucket>;
@@ -184,6 +188,7 @@ fn paired_rows(
             label: label(key),
             baseline: bn(baseline, key),
             scenario: bn(scenario, key),
+            anomalies: 0,
         })
         .collect()
 }
@@ -237,7 +242,8 @@ pub fn paired_bars(rows: &[PairedRow]) -> String {
             .map(|r| r.baseline.max(r.scenario))
             .fold(0.0, f64::max)
             .max(0.1)
-            * 1.1;
+            // Room beside the longest bar for its anomaly marker.
+            * if rows.iter().any(|r| r.anomalies > 0) { 1.3 } else { 1.1 };
         let n = rows.len().max(1) as f64;
         let mut chart = horizontal(root, top, n, 150, 1)?;
         for (i, row) in rows.iter().enumerate() {
@@ -258,6 +264,17 @@ pub fn paired_bars(rows: &[PairedRow]) -> String {
                     text_style(LABEL).pos(Pos::new(HPos::Right, VPos::Center)),
                 )))
                 .map_err(|e| e.to_string())?;
+            if row.anomalies > 0 {
+                chart
+                    .draw_series(std::iter::once(Text::new(
+                        format!("▲ {}", row.anomalies),
+                        (row.baseline.max(row.scenario) + top * 0.01, y + 0.5),
+                        text_style(LABEL)
+                            .color(&ANOMALY)
+                            .pos(Pos::new(HPos::Left, VPos::Center)),
+                    )))
+                    .map_err(|e| e.to_string())?;
+            }
         }
         chart
             .draw_series(std::iter::once(Text::new(
@@ -599,5 +616,20 @@ mod tests {
             !rwa.contains("style="),
             "no inline style: the CSP allows none"
         );
+    }
+
+    #[test]
+    fn a_row_with_anomalies_is_marked_beside_its_bars() {
+        let row = |key: &str, anomalies| PairedRow {
+            key: key.to_owned(),
+            label: key.to_owned(),
+            baseline: 1.0,
+            scenario: 1.2,
+            anomalies,
+        };
+        let marked = paired_bars(&[row("corporate", 2), row("retail", 0)]);
+        assert_eq!(marked.matches("▲").count(), 1, "{marked}");
+        assert!(marked.contains("▲ 2"));
+        assert!(!paired_bars(&[row("corporate", 0)]).contains("▲"));
     }
 }

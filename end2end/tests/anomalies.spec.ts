@@ -40,6 +40,10 @@ test('a line planted a thousand times too large is an anomaly whose fix takes th
   await hydrated(page);
   await expect(page.getByTestId('metric-cet1')).toHaveText(planted);
 
+  // Its class is marked on the RWA chart, and its row's tip counts them.
+  await expect(page.getByTestId('chart-rwa')).toContainText('▲');
+  await expect(page.locator('.row-target[data-key="corporate"]')).toHaveAttribute('data-tip', /anomal/);
+
   // The panel names the line, says why, and offers the fix.
   const panel = page.getByTestId('anomalies');
   const rows = panel.locator('tr', { hasText: id }).filter({ hasText: 'scale' });

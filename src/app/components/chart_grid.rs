@@ -4,6 +4,7 @@
 use crate::app::components::key_strip::millions;
 use crate::charts::{self, PairedRow};
 use crate::engine::results::Results;
+use crate::intel::anomalies::{Anomaly, Severity};
 use crate::model::money::percent;
 use leptos::prelude::*;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
@@ -18,12 +19,18 @@ pub fn ChartGrid(
     trend_text: String,
     /// Opens the lines of an exposure class.
     open_class: Callback<String>,
+    /// The version's anomalies, marked on the classes they concern.
+    anomalies: Signal<Vec<Anomaly>>,
 ) -> impl IntoView {
     // The rows of the RWA charts, read once per lever move by the chart
     // and by its targets.
     let class_rows = {
         let baseline = baseline.clone();
-        Memo::new(move |_| scenario.with(|s| charts::class_rows(&baseline, s)))
+        Memo::new(move |_| {
+            let mut rows = scenario.with(|s| charts::class_rows(&baseline, s));
+            anomalies.with(|found| mark(&mut rows, found));
+            rows
+        })
     };
     let bucket_rows = Memo::new(move |_| scenario.with(|s| charts::bucket_rows(&baseline, s)));
     let class_tips = Signal::derive(move || paired_tips(class_rows.get()));
@@ -96,14 +103,30 @@ fn paired_tips(rows: Vec<PairedRow>) -> Vec<Tip> {
     rows.into_iter()
         .map(|row| Tip {
             text: format!(
-                "{}: baseline {}, scenario {}",
+                "{}: baseline {}, scenario {}{}",
                 row.label,
                 millions(Some(row.baseline * 1e9)),
-                millions(Some(row.scenario * 1e9))
+                millions(Some(row.scenario * 1e9)),
+                match row.anomalies {
+                    0 => String::new(),
+                    1 => "; 1 anomaly".to_owned(),
+                    n => format!("; {n} anomalies"),
+                }
             ),
             key: row.key,
         })
         .collect()
+}
+
+/// Counts on each class row the anomalies of medium or high severity of
+/// its lines.
+fn mark(rows: &mut [PairedRow], found: &[Anomaly]) {
+    for row in rows {
+        row.anomalies = found
+            .iter()
+            .filter(|a| a.severity >= Severity::Medium && a.class.as_deref() == Some(&row.key))
+            .count();
+    }
 }
 
 fn liquidity_tips(r: &Results) -> Vec<Tip> {

@@ -73,6 +73,9 @@ pub struct Fix {
 pub struct Anomaly {
     /// The exposure line's id; none for items that are not exposure lines.
     pub id: Option<String>,
+    /// The exposure class of the line (or of the class total) concerned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
     pub section: Section,
     pub field: String,
     pub kind: Kind,

@@ -128,6 +128,7 @@ fn judge(line: &Exposure, peers: Spread, t: &Thresholds) -> Option<Anomaly> {
             let verb = if k > 0 { "divide by" } else { "multiply by" };
             Anomaly {
                 id: Some(line.id.clone()),
+                class: Some(line.class.key().to_owned()),
                 section: Section::Exposures,
                 field: field.to_owned(),
                 kind: Kind::Scale,
@@ -150,6 +151,7 @@ fn judge(line: &Exposure, peers: Spread, t: &Thresholds) -> Option<Anomaly> {
         }
         None => Anomaly {
             id: Some(line.id.clone()),
+            class: Some(line.class.key().to_owned()),
             section: Section::Exposures,
             field: field.to_owned(),
             kind: Kind::Outlier,

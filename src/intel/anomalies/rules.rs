@@ -14,6 +14,7 @@ const COLLATERAL_MULTIPLE: f64 = 10.0;
 fn rule(line: &Exposure, field: &str, severity: Severity, value: f64) -> Anomaly {
     Anomaly {
         id: Some(line.id.clone()),
+        class: Some(line.class.key().to_owned()),
         section: Section::Exposures,
         field: field.to_owned(),
         kind: Kind::Rule,

@@ -211,6 +211,7 @@ fn a_clean_synthetic_book_raises_few_alerts() {
 fn anomalies_serialise_with_the_fixed_field_names() {
     let a = Anomaly {
         id: None,
+        class: None,
         section: Section::LcrHqla,
         field: "level1 Bonds".to_owned(),
         kind: Kind::Jump,

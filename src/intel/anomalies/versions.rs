@@ -107,6 +107,7 @@ fn line_jumps(now: &[Exposure], before: &[Exposure], t: &Thresholds) -> Vec<Anom
         });
         let base = Anomaly {
             id: Some(line.id.clone()),
+            class: Some(line.class.key().to_owned()),
             section: Section::Exposures,
             field: "drawn".to_owned(),
             kind: Kind::Jump,
@@ -161,6 +162,7 @@ fn class_totals(now: &[Exposure], before: &[Exposure], t: &Thresholds) -> Vec<An
             let change = value / was - 1.0;
             (change.abs() > t.total_jump).then(|| Anomaly {
                 id: None,
+                class: Some((*class).to_owned()),
                 section: Section::Exposures,
                 field: format!("class_total.{class}"),
                 kind: Kind::Jump,
@@ -196,6 +198,7 @@ fn items(
             let unit = unit_error(value / was);
             Some(Anomaly {
                 id: None,
+                class: None,
                 section,
                 field: key.trim().to_owned(),
                 kind: if unit.is_some() {

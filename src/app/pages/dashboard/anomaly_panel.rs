@@ -11,7 +11,13 @@ use leptos::prelude::*;
 const SHOWN: usize = 50;
 
 #[component]
-pub(super) fn AnomalyPanel(simulation_id: String, version: i32, history: History) -> impl IntoView {
+pub(super) fn AnomalyPanel(
+    simulation_id: String,
+    version: i32,
+    history: History,
+    /// Where the charts read the anomalies found.
+    shared: RwSignal<Vec<Anomaly>>,
+) -> impl IntoView {
     let found = Resource::new(
         move || (simulation_id.clone(), version),
         |(id, v)| version_anomalies(id, v),
@@ -21,7 +27,11 @@ pub(super) fn AnomalyPanel(simulation_id: String, version: i32, history: History
             <h2>"Anomalies"</h2>
             <Suspense fallback=|| view! { <p>"Looking for anomalies…"</p> }>
                 {move || Suspend::new(async move {
-                    match found.await {
+                    let found = found.await;
+                    if let Ok(list) = &found {
+                        shared.set(list.clone());
+                    }
+                    match found {
                         Ok(list) if list.is_empty() => view! { <p class="muted">"Nothing in this version's numbers looks wrong."</p> }.into_any(),
                         Ok(list) => view! { <AnomalyTable list history /> }.into_any(),
                         Err(e) => view! { <p class="form-alert" role="alert">{e.to_string()}</p> }.into_any(),

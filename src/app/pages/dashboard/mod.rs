@@ -187,6 +187,7 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
     let chart_baseline = baseline.clone();
     let strip_baseline = baseline.clone();
     let drill = DrillFilter::default();
+    let anomalies = RwSignal::new(Vec::new());
     view! {
         // The lines start downloading with the page, not after hydration.
         <link rel="preload" r#as="fetch" crossorigin="anonymous" href=lines_url />
@@ -238,7 +239,7 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
             </p>
             {move || lever_error.get().map(|e| view! { <p class="form-alert lever-error" role="alert">{e}</p> })}
             <LeverRail history ready base_p2r base_ccyb profile=header_profile />
-            <ChartGrid baseline=chart_baseline scenario trend=trend_svg trend_text open_class=Callback::new(move |class| drill.pick(class)) />
+            <ChartGrid baseline=chart_baseline scenario trend=trend_svg trend_text open_class=Callback::new(move |class| drill.pick(class)) anomalies=anomalies.into() />
         </div>
         <div class="panels">
             <ScenarioPanel simulation_id=simulation_id.clone() baseline=baseline.clone() scenario levers saved_levers
@@ -259,7 +260,7 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
             // Asked for once the levers are ready, like the drill-down: its
             // fixes are lever edits.
             let id = simulation_id.clone();
-            move || ready.get().then(|| view! { <AnomalyPanel simulation_id=id.clone() version=version_no history /> })
+            move || ready.get().then(|| view! { <AnomalyPanel simulation_id=id.clone() version=version_no history shared=anomalies /> })
         }
     }
     .into_any()
