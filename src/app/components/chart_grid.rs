@@ -55,40 +55,39 @@ pub fn ChartGrid(
                 <div data-testid="chart-capital" inner_html=move || capital.get() aria-hidden="true"></div>
                 <p class="sr-only" data-testid="text-capital">{move || scenario.with(charts::capital_text)}</p>
             </figure>
-            <figure class="chart">
-                <figcaption>"Liquidity: LCR and NSFR composition (€ bn)" <Download name="liquidity" svg=liquidity /></figcaption>
-                <div class="chart-body">
-                    <div data-testid="chart-liquidity" inner_html=move || liquidity.get() aria-hidden="true"></div>
-                    <RowTargets rows=liquidity_rows />
-                </div>
-            </figure>
-            <figure class="chart">
-                <figcaption>"Largest exposures (% of Tier 1) against the limit" <Download name="large-exposures" svg=large /></figcaption>
-                <div class="chart-body">
-                    <div data-testid="chart-large" inner_html=move || large.get() aria-hidden="true"></div>
-                    <RowTargets rows=large_rows />
-                </div>
-            </figure>
-            <figure class="chart">
-                <figcaption>"Credit RWA by exposure class (€ bn): grey baseline, blue scenario; a class opens its lines" <Download name="rwa-by-class" svg=by_class /></figcaption>
-                <div class="chart-body">
-                    <div data-testid="chart-rwa" inner_html=move || by_class.get() aria-hidden="true"></div>
-                    <RowTargets rows=class_tips open=open_class />
-                </div>
-            </figure>
-            <figure class="chart">
-                <figcaption>"Credit RWA by risk weight (€ bn): grey baseline, blue scenario" <Download name="rwa-by-risk-weight" svg=by_bucket /></figcaption>
-                <div class="chart-body">
-                    <div data-testid="chart-buckets" inner_html=move || by_bucket.get() aria-hidden="true"></div>
-                    <RowTargets rows=bucket_tips />
-                </div>
-            </figure>
+            <BarFigure caption="Liquidity: LCR and NSFR composition (€ bn)" name="liquidity" testid="chart-liquidity" svg=liquidity rows=liquidity_rows />
+            <BarFigure caption="Largest exposures (% of Tier 1) against the limit" name="large-exposures" testid="chart-large" svg=large rows=large_rows />
+            <BarFigure caption="Credit RWA by exposure class (€ bn): grey baseline, blue scenario; a class opens its lines" name="rwa-by-class" testid="chart-rwa" svg=by_class rows=class_tips open=open_class />
+            <BarFigure caption="Credit RWA by risk weight (€ bn): grey baseline, blue scenario" name="rwa-by-risk-weight" testid="chart-buckets" svg=by_bucket rows=bucket_tips />
             <figure class="chart">
                 <figcaption>"Capital and leverage ratios across versions (%)" <Download name="trend" svg=trend /></figcaption>
                 <div data-testid="chart-trend" inner_html=move || trend.get() aria-hidden="true"></div>
                 <p class="sr-only" data-testid="text-trend">{trend_text}</p>
             </figure>
         </section>
+    }
+}
+
+/// A bar chart with its caption, its download links and a target over
+/// each of its rows.
+#[component]
+fn BarFigure(
+    caption: &'static str,
+    /// The downloaded file's name.
+    name: &'static str,
+    testid: &'static str,
+    svg: Signal<String>,
+    rows: Signal<Vec<Tip>>,
+    #[prop(optional)] open: Option<Callback<String>>,
+) -> impl IntoView {
+    view! {
+        <figure class="chart">
+            <figcaption>{caption} <Download name svg /></figcaption>
+            <div class="chart-body">
+                <div data-testid=testid inner_html=move || svg.get() aria-hidden="true"></div>
+                <RowTargets rows open />
+            </div>
+        </figure>
     }
 }
 
@@ -160,10 +159,7 @@ fn large_tips(r: &Results) -> Vec<Tip> {
 /// the chart draws its rows in: each shows the row's exact values on hover
 /// and keyboard focus, and opens the row with `open` when given.
 #[component]
-fn RowTargets(
-    rows: Signal<Vec<Tip>>,
-    #[prop(optional)] open: Option<Callback<String>>,
-) -> impl IntoView {
+fn RowTargets(rows: Signal<Vec<Tip>>, open: Option<Callback<String>>) -> impl IntoView {
     let target = move |row: Tip| {
         match open {
         Some(open) => {

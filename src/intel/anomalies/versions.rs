@@ -12,65 +12,45 @@ use std::collections::{BTreeMap, HashMap};
 /// A ratio within this of a power of ten is that power.
 const EXACT: f64 = 0.02;
 
-pub(super) fn jumps(data: &DataSet, previous: &DataSet, t: &Thresholds) -> Vec<Anomaly> {
-    let mut found = line_jumps(&data.exposures, &previous.exposures, t);
-    found.extend(class_totals(&data.exposures, &previous.exposures, t));
-    let capital = |d: &DataSet| {
+/// The items of each section other than exposures, keyed by what
+/// identifies them from one version to the next.
+type ItemsOf = fn(&DataSet) -> Vec<(String, f64)>;
+
+const ITEM_SECTIONS: [(Section, ItemsOf); 6] = [
+    (Section::Capital, |d| {
         d.capital
             .iter()
             .map(|c| (format!("{:?} {}", c.tier, c.label), c.amount))
-            .collect::<Vec<_>>()
-    };
-    found.extend(items(Section::Capital, capital(data), capital(previous), t));
-    let lcr = |d: &DataSet, pick: fn(&crate::engine::dataset::Lcr) -> Vec<(String, f64)>| {
-        d.lcr.as_ref().map(pick).unwrap_or_default()
-    };
-    found.extend(items(
-        Section::LcrHqla,
-        lcr(data, |l| {
+            .collect()
+    }),
+    (Section::LcrHqla, |d| {
+        d.lcr.as_ref().map_or_else(Vec::new, |l| {
             l.hqla
                 .iter()
                 .map(|h| (format!("{:?} {}", h.level, h.label), h.amount))
                 .collect()
-        }),
-        lcr(previous, |l| {
-            l.hqla
-                .iter()
-                .map(|h| (format!("{:?} {}", h.level, h.label), h.amount))
-                .collect()
-        }),
-        t,
-    ));
-    found.extend(items(
-        Section::LcrOutflows,
-        lcr(data, |l| keyed(&l.outflows)),
-        lcr(previous, |l| keyed(&l.outflows)),
-        t,
-    ));
-    found.extend(items(
-        Section::LcrInflows,
-        lcr(data, |l| keyed(&l.inflows)),
-        lcr(previous, |l| keyed(&l.inflows)),
-        t,
-    ));
-    let nsfr = |d: &DataSet, asf: bool| {
-        d.nsfr
-            .as_ref()
-            .map(|n| keyed(if asf { &n.asf } else { &n.rsf }))
-            .unwrap_or_default()
-    };
-    found.extend(items(
-        Section::NsfrAsf,
-        nsfr(data, true),
-        nsfr(previous, true),
-        t,
-    ));
-    found.extend(items(
-        Section::NsfrRsf,
-        nsfr(data, false),
-        nsfr(previous, false),
-        t,
-    ));
+        })
+    }),
+    (Section::LcrOutflows, |d| {
+        d.lcr.as_ref().map_or_else(Vec::new, |l| keyed(&l.outflows))
+    }),
+    (Section::LcrInflows, |d| {
+        d.lcr.as_ref().map_or_else(Vec::new, |l| keyed(&l.inflows))
+    }),
+    (Section::NsfrAsf, |d| {
+        d.nsfr.as_ref().map_or_else(Vec::new, |n| keyed(&n.asf))
+    }),
+    (Section::NsfrRsf, |d| {
+        d.nsfr.as_ref().map_or_else(Vec::new, |n| keyed(&n.rsf))
+    }),
+];
+
+pub(super) fn jumps(data: &DataSet, previous: &DataSet, t: &Thresholds) -> Vec<Anomaly> {
+    let mut found = line_jumps(&data.exposures, &previous.exposures, t);
+    found.extend(class_totals(&data.exposures, &previous.exposures, t));
+    for (section, items_of) in ITEM_SECTIONS {
+        found.extend(items(section, items_of(data), items_of(previous), t));
+    }
     found
 }
 
