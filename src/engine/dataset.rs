@@ -4,7 +4,7 @@
 use super::profile::{ASF, INFLOWS, OUTFLOWS, RSF};
 use super::rating::{Cqs, Rating};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -522,7 +522,12 @@ impl DataSet {
         let mut problems = Vec::new();
         let mut push =
             |location: String, message: String| problems.push(InputError { location, message });
-        let mut seen = HashSet::new();
+        // foldhash: seeded per process (a file cannot be built to collide)
+        // and about five times faster than SipHash, a tenth of a `compute`.
+        let mut seen = foldhash::HashSet::with_capacity_and_hasher(
+            self.exposures.len(),
+            foldhash::fast::RandomState::default(),
+        );
         for (i, line) in self.exposures.iter().enumerate() {
             let at = |field: &str| format!("exposures[{i}] (id \"{}\").{field}", line.id);
             if line.id.trim().is_empty() {
