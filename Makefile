@@ -103,6 +103,7 @@ bench-paths: release
 # the share of clean lines flagged, on synthetic books.
 eval:
 	cargo bench --features ssr --bench eval
+	cargo bench --features ssr --bench classify
 
 bench-peer: release
 	python3 benches/peer.py --bin "$(CARGO_TARGET_DIR)/release/prudentia" --repeat 3

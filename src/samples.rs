@@ -9,32 +9,32 @@ use crate::engine::{ComputeOptions, compute, profile::Profile};
 use std::collections::BTreeMap;
 
 /// splitmix64: tiny, fast, and the same sequence on every platform.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     }
-    fn unit(&mut self) -> f64 {
+    pub(crate) fn unit(&mut self) -> f64 {
         (self.next() >> 11) as f64 / (1u64 << 53) as f64
     }
-    fn range(&mut self, low: f64, high: f64) -> f64 {
+    pub(crate) fn range(&mut self, low: f64, high: f64) -> f64 {
         low + (high - low) * self.unit()
     }
     /// Log-uniform: amounts spread over orders of magnitude, as in a real book.
-    fn amount(&mut self, low: f64, high: f64) -> f64 {
+    pub(crate) fn amount(&mut self, low: f64, high: f64) -> f64 {
         (low.ln() + (high.ln() - low.ln()) * self.unit())
             .exp()
             .round()
     }
-    fn chance(&mut self, p: f64) -> bool {
+    pub(crate) fn chance(&mut self, p: f64) -> bool {
         self.unit() < p
     }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[(self.next() % items.len() as u64) as usize]
     }
 }
@@ -71,7 +71,7 @@ fn rating(rng: &mut Rng, table: &[&str]) -> Rating {
 }
 
 /// One exposure line of the given class with realistic attributes.
-fn exposure(rng: &mut Rng, i: usize, class: ExposureClass, groups: usize) -> Exposure {
+pub(crate) fn exposure(rng: &mut Rng, i: usize, class: ExposureClass, groups: usize) -> Exposure {
     let mut l = Exposure::new(format!("L-{i:07}"), class, 0.0);
     l.country = Some(country(rng));
     l.sector = Some((*rng.pick(&SECTORS)).to_owned());
@@ -266,7 +266,7 @@ const MIX: [(ExposureClass, f64); 13] = [
     (ExposureClass::OtherAssets, 0.01),
 ];
 
-fn class_for(rng: &mut Rng) -> ExposureClass {
+pub(crate) fn class_for(rng: &mut Rng) -> ExposureClass {
     let mut x = rng.unit();
     for (class, share) in MIX {
         if x < share {

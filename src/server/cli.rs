@@ -75,6 +75,11 @@ enum Command {
         #[arg(long)]
         previous: Option<PathBuf>,
     },
+    /// Classify exposure lines into the 13 regulatory classes.
+    Classify {
+        #[command(subcommand)]
+        action: ClassifyAction,
+    },
     /// Write a synthetic bank data set (the demo bank, or a larger portfolio for benchmarks).
     Sample {
         /// Exposure lines; without it, the demo bank (about 5,000 lines).
@@ -103,6 +108,32 @@ enum Command {
     ApiKeys {
         #[command(subcommand)]
         action: ApiKeyAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ClassifyAction {
+    /// Train a model on the exposures of data sets (JSON or workbooks),
+    /// their `class` as labels; prints the model card as JSON.
+    Train {
+        /// A labelled data set; give several for several reporting dates.
+        #[arg(long, required = true)]
+        input: Vec<PathBuf>,
+        /// Where to write the model.
+        #[arg(long)]
+        model: PathBuf,
+        /// Seed of the training order and the hold-out (same data and seed, same model).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Predict the class of every exposure line, ignoring any class the
+    /// file gives; prints {"predictions": [...]} in the file's order.
+    Predict {
+        #[arg(long)]
+        input: PathBuf,
+        /// A model from `classify train`; without it, the built-in model.
+        #[arg(long)]
+        model: Option<PathBuf>,
     },
 }
 
@@ -175,6 +206,23 @@ pub fn run() -> ExitCode {
         Command::Anomalies { input, previous } => compute::run_anomalies(
             &input,
             previous.as_deref(),
+            &mut std::io::BufWriter::new(std::io::stdout().lock()),
+        )
+        .map_err(|e| e.to_string()),
+        Command::Classify {
+            action: ClassifyAction::Train { input, model, seed },
+        } => compute::run_classify_train(
+            &input,
+            &model,
+            seed,
+            &mut std::io::BufWriter::new(std::io::stdout().lock()),
+        )
+        .map_err(|e| e.to_string()),
+        Command::Classify {
+            action: ClassifyAction::Predict { input, model },
+        } => compute::run_classify_predict(
+            &input,
+            model.as_deref(),
             &mut std::io::BufWriter::new(std::io::stdout().lock()),
         )
         .map_err(|e| e.to_string()),

@@ -1,12 +1,13 @@
-//! `prudentia compute`, `prudentia anomalies` and `prudentia profile
-//! show`: the engine on files, with errors that name the file, the line and
-//! the field.
+//! `prudentia compute`, `prudentia anomalies`, `prudentia classify` and
+//! `prudentia profile show`: the engine on files, with errors that name
+//! the file, the line and the field.
 
 use crate::engine::dataset::DataSet;
 use crate::engine::profile::Profile;
 use crate::engine::scenario::{Scenario, compare};
 use crate::engine::{ComputeOptions, compute, resolve_profile};
 use crate::intel::anomalies::{Thresholds, detect};
+use crate::intel::classify::{self, Model};
 use crate::model::import::error_messages;
 use crate::server::import::{build, mapping, read};
 use std::path::Path;
@@ -98,11 +99,93 @@ pub fn run_anomalies(
     let data = load(input)?;
     let previous = previous.map(load).transpose()?;
     let anomalies = detect(&data, previous.as_ref(), &Thresholds::default());
-    serde_json::to_writer_pretty(&mut *out, &serde_json::json!({ "anomalies": anomalies }))
+    write_json(out, &serde_json::json!({ "anomalies": anomalies }))
+}
+
+fn write_json(
+    out: &mut impl std::io::Write,
+    value: &impl serde::Serialize,
+) -> Result<(), CommandError> {
+    serde_json::to_writer_pretty(&mut *out, value)
         .map_err(std::io::Error::from)
         .and_then(|()| writeln!(out))
         .and_then(|()| out.flush())
         .map_err(CommandError::Write)
+}
+
+/// `classify train`: the exposures of every input, labelled by their
+/// `class`, train a model written to `model`; prints its card.
+pub fn run_classify_train(
+    inputs: &[std::path::PathBuf],
+    model: &Path,
+    seed: u64,
+    out: &mut impl std::io::Write,
+) -> Result<(), CommandError> {
+    let mut lines = Vec::new();
+    for input in inputs {
+        lines.extend(load(input)?.exposures);
+    }
+    let trained = classify::train(&lines, seed).map_err(|e| CommandError::Input {
+        path: inputs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        message: e.to_string(),
+    })?;
+    std::fs::write(model, trained.to_bytes()).map_err(CommandError::Write)?;
+    write_json(out, trained.card())
+}
+
+/// `classify predict`: a class for every exposure of `input`, in order,
+/// whatever class the file gives; the built-in model without `model`.
+pub fn run_classify_predict(
+    input: &Path,
+    model: Option<&Path>,
+    out: &mut impl std::io::Write,
+) -> Result<(), CommandError> {
+    let data = load_unlabelled(input)?;
+    let stored = model
+        .map(|path| {
+            let bytes = std::fs::read(path).map_err(|source| CommandError::Read {
+                path: path.display().to_string(),
+                source,
+            })?;
+            Model::from_bytes(&bytes).map_err(|e| CommandError::Input {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })
+        })
+        .transpose()?;
+    let model = stored.as_ref().unwrap_or_else(|| classify::base());
+    let predictions: Vec<_> = data.exposures.iter().map(|l| model.predict(l)).collect();
+    write_json(out, &serde_json::json!({ "predictions": predictions }))
+}
+
+/// A data set whose lines may lack `class` or carry one that is not a
+/// class (a JSON file straight from a core system): every class reads as
+/// a placeholder, since a prediction never reads it. Workbooks go through
+/// the import, which proposes classes itself.
+fn load_unlabelled(path: &Path) -> Result<DataSet, CommandError> {
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    if !is_json {
+        return load(path);
+    }
+    let shown = path.display().to_string();
+    let input = |message: String| CommandError::Input {
+        path: shown.clone(),
+        message,
+    };
+    let mut value: serde_json::Value =
+        serde_json::from_str(&read(path)?).map_err(|e| input(format!("invalid JSON: {e}")))?;
+    if let Some(lines) = value.get_mut("exposures").and_then(|e| e.as_array_mut()) {
+        for line in lines.iter_mut().filter_map(|l| l.as_object_mut()) {
+            line.insert("class".into(), "other_assets".into());
+        }
+    }
+    DataSet::from_json_str(&value.to_string()).map_err(|e| input(e.to_string()))
 }
 
 /// A data set from JSON, a canonical workbook (xlsx, ods...), a CSV file
