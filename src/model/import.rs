@@ -1,8 +1,10 @@
 //! What the importer proposes and reports: shared by the server, which
 //! reads the file, and the import page, where the analyst corrects it.
 
+use crate::engine::dataset::ExposureClass;
 use crate::engine::results::Results;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -159,6 +161,10 @@ pub struct Mapping {
     pub sheets: Vec<SheetMapping>,
     #[serde(default)]
     pub unit: AmountUnit,
+    /// The analyst's confirmed or corrected class of lines whose file gave
+    /// none, by line id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub classes: BTreeMap<String, ExposureClass>,
 }
 
 /// A field the user may map a column to.
@@ -250,6 +256,41 @@ pub struct SectionCount {
     pub rows: usize,
 }
 
+/// A class the model gives with its confidence.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ClassOption {
+    pub class: ExposureClass,
+    pub confidence: f64,
+}
+
+/// The class proposed for a line its file gave none, and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ClassProposal {
+    pub sheet: String,
+    pub row: usize,
+    pub id: String,
+    pub counterparty_id: Option<String>,
+    pub counterparty_name: Option<String>,
+    pub product: Option<String>,
+    pub class: ExposureClass,
+    pub confidence: f64,
+    pub alternatives: Vec<ClassOption>,
+    pub reasons: Vec<String>,
+    /// Decided by a rule of the regulation from another field of the line.
+    pub by_rule: bool,
+    /// The analyst's confirmation or correction (from the mapping).
+    pub chosen: Option<ExposureClass>,
+}
+
+impl ClassProposal {
+    /// Below the threshold and not yet confirmed: the commit waits for it.
+    pub fn needs_confirmation(&self, threshold: f64) -> bool {
+        self.chosen.is_none() && self.confidence < threshold
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ImportPreview {
@@ -263,6 +304,18 @@ pub struct ImportPreview {
     pub totals: Vec<ClassTotal>,
     /// What the engine computes from the mapped data, when it has no error.
     pub results: Option<Results>,
+    /// Proposed classes, least confident first; capped (see
+    /// `proposal_total`).
+    #[serde(default)]
+    pub proposals: Vec<ClassProposal>,
+    #[serde(default)]
+    pub proposal_total: usize,
+    /// Proposals below `class_threshold` still to confirm or correct.
+    #[serde(default)]
+    pub to_confirm: usize,
+    /// The confidence under which a proposed class needs a person.
+    #[serde(default)]
+    pub class_threshold: f64,
 }
 
 impl ImportPreview {

@@ -392,6 +392,12 @@ async fn serve_with(database: &Database, args: &ServeArgs) -> Result<(), String>
         .heavy_per_tenant
         .map_or(workers.div_ceil(2), |n| n.get() as usize);
     super::heavy::configure(workers, per_tenant);
+    // The built-in classification model trains in under a second (longer
+    // in a debug build): done now, the first import without classes does
+    // not wait for it.
+    std::thread::spawn(|| {
+        crate::intel::classify::base();
+    });
     super::mail_limits::configure(
         args.mail_per_member_hour.get(),
         args.mail_per_organisation_hour.get(),

@@ -8,7 +8,7 @@ use crate::engine::scenario::{Scenario, compare};
 use crate::engine::{ComputeOptions, compute, resolve_profile};
 use crate::intel::anomalies::{Thresholds, detect};
 use crate::intel::classify::{self, Model};
-use crate::model::import::error_messages;
+use crate::model::import::{Mapping, Problem, error_messages};
 use crate::server::import::{build, mapping, read};
 use std::path::Path;
 
@@ -163,44 +163,68 @@ pub fn run_classify_predict(
 }
 
 /// A data set whose lines may lack `class` or carry one that is not a
-/// class (a JSON file straight from a core system): every class reads as
-/// a placeholder, since a prediction never reads it. Workbooks go through
-/// the import, which proposes classes itself.
+/// class (a file straight from a core system): in JSON every class reads
+/// as a placeholder, since a prediction never reads it; a workbook's
+/// missing classes are not asked of anyone.
 fn load_unlabelled(path: &Path) -> Result<DataSet, CommandError> {
-    let is_json = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    if !is_json {
-        return load(path);
-    }
     let shown = path.display().to_string();
+    if !is_json(path) {
+        let (book, mapping) = read_book(path)?;
+        let built = build::classified(&book, &mapping, classify::base);
+        return self::built(&shown, built.data, &built.problems);
+    }
     let input = |message: String| CommandError::Input {
         path: shown.clone(),
         message,
     };
-    let mut value: serde_json::Value =
-        serde_json::from_str(&read(path)?).map_err(|e| input(format!("invalid JSON: {e}")))?;
-    if let Some(lines) = value.get_mut("exposures").and_then(|e| e.as_array_mut()) {
-        for line in lines.iter_mut().filter_map(|l| l.as_object_mut()) {
-            line.insert("class".into(), "other_assets".into());
-        }
+    #[derive(serde::Deserialize)]
+    struct Lines {
+        #[serde(default)]
+        exposures: Vec<serde_json::Value>,
     }
-    DataSet::from_json_str(&value.to_string()).map_err(|e| input(e.to_string()))
+    let lines: Lines =
+        serde_json::from_str(&read(path)?).map_err(|e| input(format!("invalid JSON: {e}")))?;
+    Ok(DataSet {
+        exposures: classify::unlabelled(lines.exposures).map_err(input)?,
+        ..DataSet::default()
+    })
 }
 
 /// A data set from JSON, a canonical workbook (xlsx, ods...), a CSV file
 /// or a folder of CSV files named after the workbook's sheets.
 fn load(path: &Path) -> Result<DataSet, CommandError> {
     let shown = path.display().to_string();
-    let is_json = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    if is_json {
+    if is_json(path) {
         return DataSet::from_json_str(&read(path)?).map_err(|e| CommandError::Input {
             path: shown,
             message: e.to_string(),
         });
     }
+    let (book, mapping) = read_book(path)?;
+    let (data, problems) = build::build(&book, &mapping);
+    built(&shown, data, &problems)
+}
+
+fn is_json(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+fn built(shown: &str, data: DataSet, problems: &[Problem]) -> Result<DataSet, CommandError> {
+    let errors = error_messages(problems);
+    if !errors.is_empty() {
+        return Err(CommandError::Invalid {
+            path: shown.to_owned(),
+            problems: errors,
+        });
+    }
+    Ok(data)
+}
+
+/// A workbook, a CSV file or a folder of CSV files, with the mapping the
+/// importer proposes for it.
+fn read_book(path: &Path) -> Result<(read::Workbook, Mapping), CommandError> {
+    let shown = path.display().to_string();
     let input = |message: String| CommandError::Input {
         path: shown.clone(),
         message,
@@ -249,15 +273,7 @@ fn load(path: &Path) -> Result<DataSet, CommandError> {
                 .into(),
         ));
     }
-    let (data, problems) = build::build(&book, &mapping);
-    let errors = error_messages(&problems);
-    if !errors.is_empty() {
-        return Err(CommandError::Invalid {
-            path: shown,
-            problems: errors,
-        });
-    }
-    Ok(data)
+    Ok((book, mapping))
 }
 
 pub fn profile_show(name: &str) -> Result<String, String> {

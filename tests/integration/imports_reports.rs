@@ -9,6 +9,7 @@ use crate::support::{JOIN_PASSWORD as PASSWORD, TestApp, fresh_database, join};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use calamine::{DataType, Reader};
+use prudentia::engine::dataset::ExposureClass;
 use prudentia::model::import::{ImportPreview, ImportProposal, MatchSource, Section};
 use prudentia::model::report::ReportSummary;
 use prudentia::model::simulation::SimulationView;
@@ -295,6 +296,129 @@ async fn a_french_file_is_mapped_corrected_previewed_and_committed_in_one_transa
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.body.contains("row 3"), "{}", refused.body);
     assert_eq!(count(&owner, "simulations").await, 1);
+}
+
+/// A core system's export without a class column: names, products and
+/// sectors only.
+const UNCLASSIFIED: &str = "N° de contrat;Contrepartie;Produit;Encours tiré;Pays;Code NACE\n\
+    C-001;SCI Les Tilleuls Lyon;Prêt immobilier;250 000;FR;L68.20\n\
+    C-002;République française;OAT;5 000 000;FR;O84.11\n\
+    C-003;;Divers;1 000;FR;\n\
+    C-004;Boulangerie Martin;Prêt professionnel;40 000;FR;C10.71\n";
+
+#[tokio::test]
+async fn a_file_without_classes_gets_proposals_and_waits_for_the_unsure_ones() {
+    let (pool, owner, _) = fresh_database().await;
+    let app = TestApp::with_pool(pool).await;
+    let admin = signup(&app, "Banque Gamma", "gus@gamma.example").await;
+    let (status, location) = upload(
+        &app,
+        &admin,
+        "/api/imports",
+        "file",
+        "encours.csv",
+        UNCLASSIFIED.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    let id = location
+        .strip_prefix("/app/imports/")
+        .expect("page")
+        .to_owned();
+    let mut proposal = proposal_of(&app, &admin, &id).await;
+    let mapping = serde_json::to_string(&proposal.mapping).expect("json");
+    let preview = preview_of(&app, &admin, &id, &mapping).await;
+
+    assert_eq!(preview.proposal_total, 4);
+    let confidences: Vec<f64> = preview.proposals.iter().map(|p| p.confidence).collect();
+    assert!(
+        confidences.windows(2).all(|w| w[0] <= w[1]),
+        "least confident first: {confidences:?}"
+    );
+    let class_of = |id: &str| {
+        preview
+            .proposals
+            .iter()
+            .find(|p| p.id == id)
+            .expect("proposed")
+            .class
+    };
+    assert_eq!(class_of("C-002"), ExposureClass::Sovereign);
+    assert_eq!(class_of("C-004"), ExposureClass::Retail);
+    assert!(
+        preview
+            .proposals
+            .iter()
+            .all(|p| !p.reasons.is_empty() && p.alternatives.len() == 2)
+    );
+    let unsure: Vec<String> = preview
+        .proposals
+        .iter()
+        .filter(|p| p.needs_confirmation(preview.class_threshold))
+        .map(|p| p.id.clone())
+        .collect();
+    assert!(
+        unsure.contains(&"C-003".to_owned()),
+        "{:?}",
+        preview.proposals
+    );
+    assert_eq!(preview.to_confirm, unsure.len());
+    assert_eq!(preview.error_total, unsure.len(), "{:?}", preview.problems);
+    assert!(
+        preview.problems[0]
+            .message
+            .contains("confirm or correct it")
+    );
+
+    let refused = app
+        .call(
+            Some(&admin),
+            "commit-import",
+            &[("id", &id), ("mapping", &mapping), ("name", "Sans classes")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("C-003"), "{}", refused.body);
+    assert_eq!(count(&owner, "simulations").await, 0);
+
+    // The analyst corrects the unsure line and confirms the rest as proposed.
+    for p in &preview.proposals {
+        let class = if p.id == "C-003" {
+            ExposureClass::OtherAssets
+        } else {
+            p.class
+        };
+        proposal.mapping.classes.insert(p.id.clone(), class);
+    }
+    let mapping = serde_json::to_string(&proposal.mapping).expect("json");
+    let preview = preview_of(&app, &admin, &id, &mapping).await;
+    assert_eq!(
+        (preview.to_confirm, preview.error_total),
+        (0, 0),
+        "{:?}",
+        preview.problems
+    );
+    let results = preview.results.expect("ratios");
+    assert_eq!(results.rwa.by_class["other_assets"].exposure, 1_000.0);
+
+    let committed = app
+        .call(
+            Some(&admin),
+            "commit-import",
+            &[("id", &id), ("mapping", &mapping), ("name", "Sans classes")],
+        )
+        .await;
+    assert!(committed.ok(), "{}", committed.body);
+    let diff: serde_json::Value =
+        sqlx::query_scalar("SELECT diff FROM audit_events WHERE action = 'import.committed'")
+            .fetch_one(&owner)
+            .await
+            .expect("audited");
+    let classes = &diff["classes"];
+    assert_eq!(classes["proposed"], 4);
+    assert_eq!(classes["confirmed"], 3);
+    assert_eq!(classes["corrected"][0]["id"], "C-003");
+    assert_eq!(classes["corrected"][0]["chosen"], "other_assets");
 }
 
 #[tokio::test]

@@ -40,8 +40,8 @@ pub struct Evaluation {
     pub macro_f1: f64,
     /// Expected calibration error over 15 equal-width confidence bins.
     pub ece: f64,
-    /// The lowest confidence at or above which predictions were at least
-    /// 99 % precise; lines below it ask for a person.
+    /// The confidence from which predictions were at least 99 % right in
+    /// every band above it; lines below it ask for a person.
     pub threshold: f64,
     pub classes: Vec<ClassScore>,
     /// `confusion[true][predicted]`, classes in `ExposureClass::ALL` order.
@@ -129,19 +129,32 @@ fn calibration_error(scored: &[Scored]) -> f64 {
         .sum()
 }
 
-/// The confidence of the longest most-confident prefix whose precision is
-/// at least `target` (1.0 when no prefix reaches it: every line is asked).
+/// The lowest confidence from which every band of predictions (0.05 wide,
+/// from the top down) was right at least `target` of the time: a line
+/// above it is as safe as the model ever is, a line below asks a person.
+/// A band of fewer than 20 lines joins the band below it.
 pub fn precise_threshold(scored: &[Scored], target: f64) -> f64 {
-    let mut by_confidence: Vec<(f64, bool)> = scored.iter().map(confidence).collect();
-    by_confidence.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let mut right = 0usize;
+    const BANDS: usize = 20;
+    let mut bands = [(0usize, 0usize); BANDS];
+    for s in scored {
+        let (conf, right) = confidence(s);
+        let band = ((conf * BANDS as f64) as usize).min(BANDS - 1);
+        bands[band].0 += 1;
+        bands[band].1 += usize::from(right);
+    }
     let mut threshold = 1.0;
-    for (i, (conf, ok)) in by_confidence.iter().enumerate() {
-        right += usize::from(*ok);
-        let next_is_tied = by_confidence.get(i + 1).is_some_and(|n| n.0 == *conf);
-        if !next_is_tied && right as f64 / (i + 1) as f64 >= target {
-            threshold = *conf;
+    let (mut count, mut right) = (0, 0);
+    for band in (0..BANDS).rev() {
+        count += bands[band].0;
+        right += bands[band].1;
+        if count < 20 {
+            continue;
         }
+        if (right as f64) < target * count as f64 {
+            break;
+        }
+        threshold = band as f64 / BANDS as f64;
+        (count, right) = (0, 0);
     }
     threshold
 }
@@ -170,17 +183,27 @@ mod tests {
 
     #[test]
     fn overconfidence_shows_as_calibration_error_and_a_higher_threshold() {
-        // Four right at 0.9, one wrong at 0.9, five right at 0.99.
-        let mut all: Vec<Scored> = (0..4).map(|_| scored(0, 0, 0.9)).collect();
-        all.push(scored(1, 0, 0.9));
-        all.extend((0..5).map(|_| scored(2, 2, 0.99)));
+        // At 0.9: 80 right, 20 wrong; at 0.99: 100 right.
+        let mut all: Vec<Scored> = (0..80).map(|_| scored(0, 0, 0.9)).collect();
+        all.extend((0..20).map(|_| scored(1, 0, 0.9)));
+        all.extend((0..100).map(|_| scored(2, 2, 0.99)));
         let e = evaluate(&all);
         assert!((e.accuracy - 0.9).abs() < 1e-9);
         // bin 0.9: conf 0.9, accuracy 0.8; bin 0.99: conf 0.99, accuracy 1.
         assert!((e.ece - (0.5 * 0.1 + 0.5 * 0.01)).abs() < 1e-6, "{}", e.ece);
-        assert!((e.threshold - 0.99).abs() < 1e-6, "{}", e.threshold);
-        assert_eq!(e.confusion[1][0], 1);
+        // The 0.95 band is always right, the 0.90 band is not.
+        assert!((e.threshold - 0.95).abs() < 1e-9, "{}", e.threshold);
+        assert_eq!(e.confusion[1][0], 20);
         assert_eq!(e.classes[1].recall, 0.0);
         assert!((e.classes[0].precision - 0.8).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_small_band_joins_the_one_below_it() {
+        // Five lines at 0.97 cannot vouch alone; with 95 right at 0.92 they can.
+        let mut all: Vec<Scored> = (0..5).map(|_| scored(0, 0, 0.97)).collect();
+        all.extend((0..95).map(|_| scored(0, 0, 0.92)));
+        all.extend((0..30).map(|i| scored(usize::from(i % 2 == 0), 0, 0.6)));
+        assert!((precise_threshold(&all, 0.99) - 0.9).abs() < 1e-9);
     }
 }

@@ -302,6 +302,23 @@ impl Model {
     }
 }
 
+/// Exposure lines as JSON objects whose `class` is missing or not a
+/// class (a prediction never reads it): each reads with a placeholder
+/// class. An error names the line, e.g. `exposures[3]: invalid type…`.
+pub fn unlabelled(lines: Vec<serde_json::Value>) -> Result<Vec<Exposure>, String> {
+    lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut line)| {
+            let Some(fields) = line.as_object_mut() else {
+                return Err(format!("exposures[{i}]: an exposure line is a JSON object"));
+            };
+            fields.insert("class".into(), ExposureClass::OtherAssets.key().into());
+            serde_json::from_value(line).map_err(|e| format!("exposures[{i}]: {e}"))
+        })
+        .collect()
+}
+
 /// The seed of the built-in model, so every server has the same one.
 pub const BASE_SEED: u64 = 2026;
 

@@ -5,11 +5,16 @@ use super::fields::{self, Kind, SETTING_KEYS, setting_kind};
 use super::read::{Cell, Sheet, Workbook};
 use super::values::{self, fold};
 use crate::engine::dataset::{
-    DataSet, Lcr, LeverageInputs, Nsfr, OpRisk, OpRiskYear, OwnFundsRequirement, Requirements,
+    DataSet, ExposureClass, Lcr, LeverageInputs, Nsfr, OpRisk, OpRiskYear, OwnFundsRequirement,
+    Requirements,
 };
-use crate::model::import::{Mapping, Problem, Section, Severity, SheetMapping};
+use crate::intel::classify::{self, Decided, Model};
+use crate::model::import::{
+    ClassOption, ClassProposal, Mapping, Problem, Section, Severity, SheetMapping,
+};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 /// Spreadsheet column letters: 0 → A, 27 → AB.
 pub fn column_letter(mut index: usize) -> String {
@@ -52,14 +57,70 @@ impl Problems {
 #[derive(Default)]
 struct Origins(Vec<(Section, String, usize)>);
 
+/// What a mapping gives: the data set, every problem, and the classes
+/// proposed for lines whose file gave none.
+pub struct Built {
+    pub data: DataSet,
+    pub problems: Vec<Problem>,
+    pub proposals: Vec<ClassProposal>,
+    pub threshold: f64,
+}
+
 /// The data set the mapping describes, and every problem found; the data
-/// set is only usable when no problem is an error.
+/// set is only usable when no problem is an error. A line without a class
+/// gets the built-in model's, and one it is unsure of is an error.
 pub fn build(book: &Workbook, mapping: &Mapping) -> (DataSet, Vec<Problem>) {
+    let mut built = classified(book, mapping, classify::base);
+    built
+        .problems
+        .extend(unconfirmed(&built.proposals, built.threshold));
+    built.problems.sort_by_key(|p| p.severity);
+    (built.data, built.problems)
+}
+
+/// One error per proposed class below `threshold` that nobody confirmed.
+pub fn unconfirmed(proposals: &[ClassProposal], threshold: f64) -> Vec<Problem> {
+    proposals
+        .iter()
+        .filter(|p| p.needs_confirmation(threshold))
+        .map(|p| Problem {
+            severity: Severity::Error,
+            sheet: p.sheet.clone(),
+            row: Some(p.row),
+            column: None,
+            value: Some(p.id.clone()),
+            message: format!(
+                "no class given; proposed {} at {:.0} %, below the {:.0} % needed: confirm or correct it",
+                p.class.key(),
+                p.confidence * 100.0,
+                threshold * 100.0
+            ),
+        })
+        .collect()
+}
+
+/// A line whose file gave no class, until the model has read it.
+struct Unclassified {
+    index: usize,
+    sheet: String,
+    row: usize,
+    chosen: Option<ExposureClass>,
+}
+
+/// [`build`] with `model` for the missing classes (asked for only when a
+/// class is missing), and without the errors of unconfirmed ones (see
+/// [`unconfirmed`]).
+pub fn classified<'m>(
+    book: &Workbook,
+    mapping: &Mapping,
+    model: impl FnOnce() -> &'m Model,
+) -> Built {
     let mut problems = Problems(Vec::new());
     let mut data = DataSet::default();
     let mut origins: Vec<Origins> = Section::ALL.iter().map(|_| Origins::default()).collect();
     let unit = mapping.unit.factor();
-    let mut ccyb = std::collections::BTreeMap::new();
+    let mut unclassified = Vec::new();
+    let mut ccyb = BTreeMap::new();
     let mut op_years = Vec::new();
     let mut settings = Map::new();
     for sheet_mapping in &mapping.sheets {
@@ -79,6 +140,8 @@ pub fn build(book: &Workbook, mapping: &Mapping) -> (DataSet, Vec<Problem>) {
                 data: &mut data,
                 op_years: &mut op_years,
                 ccyb: &mut ccyb,
+                classes: &mapping.classes,
+                unclassified: &mut unclassified,
             };
             if add(lists, section, object, &sheet.name, row, &mut problems).is_some() {
                 origin.0.push((section, sheet.name.clone(), row));
@@ -101,6 +164,26 @@ pub fn build(book: &Workbook, mapping: &Mapping) -> (DataSet, Vec<Problem>) {
         data.op_risk.get_or_insert_with(OpRisk::default).years = op_years;
     }
     apply_settings(&mut data, settings, ccyb, &mut problems);
+    let (proposals, threshold) = if unclassified.is_empty() {
+        (Vec::new(), 1.0)
+    } else {
+        let model = model();
+        (propose(&mut data, unclassified, model), model.threshold())
+    };
+    if !proposals.is_empty() {
+        let chosen = proposals.iter().filter(|p| p.chosen.is_some()).count();
+        problems.push(
+            Severity::Warning,
+            "",
+            None,
+            None,
+            None,
+            format!(
+                "{} line(s) had no class: the model proposed one ({chosen} confirmed or corrected)",
+                proposals.len()
+            ),
+        );
+    }
     for problem in data.validate() {
         let (sheet, row) = locate(&problem.location, &origins);
         problems.push(
@@ -129,25 +212,89 @@ pub fn build(book: &Workbook, mapping: &Mapping) -> (DataSet, Vec<Problem>) {
     }
     let mut problems = problems.0;
     problems.sort_by_key(|p| p.severity);
-    (data, problems)
+    Built {
+        data,
+        problems,
+        proposals,
+        threshold,
+    }
+}
+
+/// Gives each unclassified line the analyst's class, or the model's.
+fn propose(
+    data: &mut DataSet,
+    unclassified: Vec<Unclassified>,
+    model: &Model,
+) -> Vec<ClassProposal> {
+    let mut proposals: Vec<ClassProposal> = unclassified
+        .into_iter()
+        .map(|u| {
+            let line = &mut data.exposures[u.index];
+            let p = model.predict(line);
+            line.class = u.chosen.unwrap_or(p.class);
+            ClassProposal {
+                sheet: u.sheet,
+                row: u.row,
+                id: p.id,
+                counterparty_id: line.counterparty_id.clone(),
+                counterparty_name: line.counterparty_name.clone(),
+                product: line.product.clone(),
+                class: p.class,
+                confidence: p.confidence,
+                alternatives: p
+                    .alternatives
+                    .into_iter()
+                    .map(|a| ClassOption {
+                        class: a.class,
+                        confidence: a.confidence,
+                    })
+                    .collect(),
+                reasons: p.reasons,
+                by_rule: p.decided_by == Decided::Rule,
+                chosen: u.chosen,
+            }
+        })
+        .collect();
+    proposals.sort_by(|a, b| a.confidence.total_cmp(&b.confidence));
+    proposals
 }
 
 struct Lists<'a> {
     data: &'a mut DataSet,
     op_years: &'a mut Vec<OpRiskYear>,
-    ccyb: &'a mut std::collections::BTreeMap<String, f64>,
+    ccyb: &'a mut BTreeMap<String, f64>,
+    classes: &'a BTreeMap<String, ExposureClass>,
+    unclassified: &'a mut Vec<Unclassified>,
 }
 
 /// Adds one row to its list; `None` when it does not fit the type.
 fn add(
     lists: Lists<'_>,
     section: Section,
-    object: Map<String, Value>,
+    mut object: Map<String, Value>,
     sheet: &str,
     row: usize,
     problems: &mut Problems,
 ) -> Option<()> {
     let data = lists.data;
+    if section == Section::Exposures && !object.contains_key("class") {
+        // A placeholder the model replaces once the whole file is read.
+        let id = object.get("id").and_then(Value::as_str).unwrap_or_default();
+        let chosen = lists.classes.get(id).copied();
+        object.insert(
+            "class".into(),
+            chosen.unwrap_or(ExposureClass::OtherAssets).key().into(),
+        );
+        let line = deserialize(object, sheet, row, problems)?;
+        lists.unclassified.push(Unclassified {
+            index: data.exposures.len(),
+            sheet: sheet.to_owned(),
+            row,
+            chosen,
+        });
+        data.exposures.push(line);
+        return Some(());
+    }
     match section {
         Section::Capital => data
             .capital

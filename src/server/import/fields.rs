@@ -505,7 +505,8 @@ const EXPOSURES: &[Field] = &[
             "reference",
         ],
     ),
-    required(
+    // Optional: the model proposes the class of a line without one.
+    field(
         "class",
         Kind::Choice(CLASSES),
         &[

@@ -295,6 +295,7 @@ pub fn propose(book: &Workbook, saved: &Saved) -> Mapping {
     Mapping {
         sheets,
         unit: Default::default(),
+        classes: Default::default(),
     }
 }
 
@@ -384,6 +385,7 @@ pub fn reconcile(book: &Workbook, sent: &Mapping) -> Result<Mapping, String> {
     Ok(Mapping {
         sheets,
         unit: sent.unit,
+        classes: sent.classes.clone(),
     })
 }
 

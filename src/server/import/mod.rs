@@ -10,12 +10,12 @@ pub mod read;
 pub mod values;
 mod xls_extent;
 
-use crate::engine::dataset::DataSet;
 use crate::engine::{ComputeOptions, compute, resolve_profile};
+use crate::intel::classify;
 use crate::model::account::{Permission, Role, TenantId};
 use crate::model::error::{AppError, FieldErrors};
 use crate::model::import::{
-    ClassTotal, FieldChoice, ImportId, ImportPreview, ImportProposal, Mapping, Problem, Section,
+    ClassTotal, FieldChoice, ImportId, ImportPreview, ImportProposal, Mapping, Section,
     SectionCount, SectionFields, Severity, error_messages,
 };
 use crate::model::simulation::SimulationId;
@@ -23,6 +23,7 @@ use crate::server::auth::Caller;
 use crate::server::db::{imports, scope};
 use crate::server::idempotency::{self, Created, IdempotencyKey};
 use crate::server::{audit, heavy, simulations};
+use build::Built;
 use read::Workbook;
 use serde_json::json;
 use sqlx::PgPool;
@@ -30,6 +31,8 @@ use sqlx::PgPool;
 /// The most problems a preview lists (the totals count them all).
 const PROBLEMS_SHOWN: usize = 500;
 const SAMPLE_LINES: usize = 10;
+/// The least confident proposed classes a preview lists.
+const PROPOSALS_SHOWN: usize = 500;
 
 fn file_error(error: read::FileError) -> AppError {
     AppError::Validation(FieldErrors::single("file", error.to_string()))
@@ -219,18 +222,22 @@ async fn reopen(
     Ok((proposal(id, file.file_name, size, mapping), book))
 }
 
-/// The data set a mapping gives, with its problems, computed off the
-/// request threads.
+/// The data set a mapping gives, with its problems and proposed classes,
+/// computed off the request threads. Classes come from the built-in model
+/// until the organisation has its own.
 async fn mapped(
     tenant: TenantId,
     book: Workbook,
     sent: Mapping,
-) -> Result<(Mapping, DataSet, Vec<Problem>), AppError> {
+) -> Result<(Mapping, Built), AppError> {
     heavy::run(Some(tenant), "import build", move || {
         let mapping = mapping::reconcile(&book, &sent)
             .map_err(|message| AppError::Validation(FieldErrors::single("mapping", message)))?;
-        let (data, problems) = build::build(&book, &mapping);
-        Ok((mapping, data, problems))
+        let mut built = build::classified(&book, &mapping, classify::base);
+        let gate = build::unconfirmed(&built.proposals, built.threshold);
+        built.problems.extend(gate);
+        built.problems.sort_by_key(|p| p.severity);
+        Ok((mapping, built))
     })
     .await?
 }
@@ -256,14 +263,20 @@ async fn preview_of(
     book: Workbook,
     sent: Mapping,
 ) -> Result<ImportPreview, AppError> {
-    let (mapping, data, problems) = mapped(tenant, book, sent).await?;
+    let (mapping, built) = mapped(tenant, book, sent).await?;
     heavy::run(Some(tenant), "import preview", move || {
-        summarise(&mapping, data, problems)
+        summarise(&mapping, built)
     })
     .await
 }
 
-fn summarise(mapping: &Mapping, data: DataSet, problems: Vec<Problem>) -> ImportPreview {
+fn summarise(mapping: &Mapping, built: Built) -> ImportPreview {
+    let Built {
+        data,
+        problems,
+        proposals,
+        threshold,
+    } = built;
     let error_total = problems
         .iter()
         .filter(|p| p.severity == Severity::Error)
@@ -324,6 +337,13 @@ fn summarise(mapping: &Mapping, data: DataSet, problems: Vec<Problem>) -> Import
         sample,
         totals,
         results,
+        to_confirm: proposals
+            .iter()
+            .filter(|p| p.needs_confirmation(threshold))
+            .count(),
+        proposal_total: proposals.len(),
+        proposals: proposals.into_iter().take(PROPOSALS_SHOWN).collect(),
+        class_threshold: threshold,
     }
 }
 
@@ -368,7 +388,13 @@ pub async fn commit_once(
         Some(mapping) => (mapping, book),
         None => proposed(pool, caller.tenant_id, book).await?,
     };
-    let (mapping, mut data, problems) = mapped(caller.tenant_id, book, sent).await?;
+    let (mapping, built) = mapped(caller.tenant_id, book, sent).await?;
+    let Built {
+        mut data,
+        problems,
+        proposals,
+        ..
+    } = built;
     let errors = error_messages(&problems);
     if !errors.is_empty() {
         let shown = errors
@@ -436,9 +462,33 @@ pub async fn commit_once(
         caller,
         "import.committed",
         &format!("file “{file_name}”"),
-        json!({ "simulation": simulation.to_string(), "lines": lines, "warnings": problems.len() }),
+        json!({
+            "simulation": simulation.to_string(),
+            "lines": lines,
+            "warnings": problems.len(),
+            "classes": class_decisions(&proposals),
+        }),
     )
     .await?;
     tx.commit().await?;
     Ok(Created::New(simulation))
+}
+
+/// What the audit keeps of the proposed classes: how many were taken as
+/// proposed, confirmed, or corrected (with each correction).
+fn class_decisions(proposals: &[crate::model::import::ClassProposal]) -> serde_json::Value {
+    let corrected: Vec<_> = proposals
+        .iter()
+        .filter(|p| p.chosen.is_some_and(|c| c != p.class))
+        .map(|p| json!({ "id": p.id, "proposed": p.class.key(), "chosen": p.chosen.map(|c| c.key()) }))
+        .collect();
+    let confirmed = proposals
+        .iter()
+        .filter(|p| p.chosen == Some(p.class))
+        .count();
+    json!({
+        "proposed": proposals.len(),
+        "confirmed": confirmed,
+        "corrected": corrected,
+    })
 }

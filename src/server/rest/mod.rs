@@ -4,6 +4,7 @@
 //! 9457 problems; the OpenAPI 3.1 document is generated from the handlers
 //! below and served with an offline Swagger UI.
 
+mod classify;
 mod compute;
 pub mod extract;
 mod imports;
@@ -71,6 +72,7 @@ impl ApiState {
         (name = "simulations", description = "Simulations, versions and scenarios"),
         (name = "compute", description = "The engine, without storing anything"),
         (name = "imports", description = "Spreadsheets to simulations"),
+        (name = "classification", description = "Regulatory classes proposed for exposure lines"),
         (name = "reports", description = "PDF and Excel reports"),
         (name = "tokens", description = "The token in use"),
     ),
@@ -185,6 +187,8 @@ fn parts() -> (Router<AppState>, Document) {
         .routes(routes!(simulations::scenarios, simulations::save_scenario))
         .routes(routes!(simulations::scenario_results))
         .routes(routes!(compute::compute))
+        .routes(routes!(classify::classify))
+        .routes(routes!(classify::model))
         .routes(routes!(imports::upload))
         .routes(routes!(imports::get))
         .routes(routes!(imports::preview))

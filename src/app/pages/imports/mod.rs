@@ -2,6 +2,8 @@
 //! section, column → field, each with its confidence), correct it, preview
 //! the problems and the ratios, then create the simulation.
 
+mod classes;
+
 use crate::api::imports::{CommitImport, PreviewImport, open_import};
 use crate::app::components::form::{FormAlert, field_error, form_error};
 use crate::app::components::workspace::Workspace;
@@ -10,6 +12,7 @@ use crate::model::import::{
     Severity,
 };
 use crate::model::money::{amount, percent};
+use classes::ClassProposals;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
@@ -177,7 +180,7 @@ fn MappingEditor(proposal: ImportProposal) -> impl IntoView {
         {move || preview.value().get().and_then(Result::ok).map(|p| {
             let can_commit = p.can_commit();
             view! {
-                <PreviewView preview=p />
+                <PreviewView preview=p mapping />
                 {can_commit.then(|| view! {
                     <div class="stack-form" data-testid="commit-form">
                         <div class="field">
@@ -295,7 +298,7 @@ fn SheetEditor(
 }
 
 #[component]
-fn PreviewView(preview: ImportPreview) -> impl IntoView {
+fn PreviewView(preview: ImportPreview, mapping: RwSignal<Mapping>) -> impl IntoView {
     let ImportPreview {
         problems,
         error_total,
@@ -304,6 +307,10 @@ fn PreviewView(preview: ImportPreview) -> impl IntoView {
         sample,
         totals,
         results,
+        proposals,
+        proposal_total,
+        to_confirm,
+        class_threshold,
     } = preview;
     let shown = problems.len();
     view! {
@@ -329,6 +336,9 @@ fn PreviewView(preview: ImportPreview) -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
+            })}
+            {(proposal_total > 0).then(|| view! {
+                <ClassProposals proposals total=proposal_total to_confirm threshold=class_threshold mapping />
             })}
             <h3>"What will be imported"</h3>
             <ul>
