@@ -1616,3 +1616,61 @@ async fn a_versions_anomalies_name_a_unit_error_since_the_previous_one_and_stay_
     .await;
     missing.problem(StatusCode::NOT_FOUND, "not-found");
 }
+
+#[tokio::test]
+async fn classify_proposes_a_class_per_line_and_shows_the_model_card() {
+    let (pool, owner, _) = fresh_database().await;
+    let app = TestApp::with_pool(pool.clone()).await;
+    let alice = signup(&app, "Banque Alpha", "alice@alpha.example").await;
+    professional(&owner).await;
+    let read = token(&app, &alice, "read").await;
+    let lines = json!({ "exposures": [
+        { "id": "A", "counterparty_name": "République française", "product": "OAT", "drawn": 5e6, "sector": "O84.11" },
+        { "id": "B", "counterparty_name": "SCI Les Tilleuls", "product": "Prêt immobilier", "drawn": 2.5e5, "re_type": "rre" },
+        { "id": "C", "class": "not a class", "counterparty_name": "Boulangerie Martin", "product": "Prêt professionnel", "drawn": 4e4 }
+    ]});
+    let reply = api(&app, "POST", "/api/v1/classify", Some(&read), Some(lines)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let predictions = reply.body["predictions"].as_array().expect("predictions");
+    let classes: Vec<&str> = predictions
+        .iter()
+        .map(|p| p["class"].as_str().expect("class"))
+        .collect();
+    assert_eq!(classes, ["sovereign", "real_estate", "retail"]);
+    assert_eq!(predictions[1]["decided_by"], "rule");
+    assert_eq!(predictions[1]["confidence"], 1.0);
+
+    let bad = api(
+        &app,
+        "POST",
+        "/api/v1/classify",
+        Some(&read),
+        Some(json!({ "exposures": [{ "id": "A", "drawn": "lots" }] })),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+    assert!(bad.text.contains("exposures[0]"), "{}", bad.text);
+
+    let card = api(
+        &app,
+        "GET",
+        "/api/v1/classification/model",
+        Some(&read),
+        None,
+    )
+    .await;
+    assert_eq!(card.status, StatusCode::OK, "{}", card.text);
+    assert!(card.body["lines"].as_u64().expect("lines") > 10_000);
+    let confusion = card.body["holdout"]["confusion"]
+        .as_array()
+        .expect("matrix");
+    assert_eq!(confusion.len(), 13);
+    assert!(
+        card.body["holdout"]["threshold"]
+            .as_f64()
+            .expect("threshold")
+            > 0.5
+    );
+    let anonymous = api(&app, "GET", "/api/v1/classification/model", None, None).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+}

@@ -351,3 +351,121 @@ fn anomalies_lists_a_planted_unit_error_with_its_fix_and_the_jumps_since_the_pre
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no-such-file.json"));
 }
+
+/// A labelled book of the synthetic bank as a JSON data set.
+fn book_file(
+    dir: &tempfile::TempDir,
+    name: &str,
+    lines: &[prudentia::engine::dataset::Exposure],
+) -> String {
+    let data = prudentia::engine::dataset::DataSet {
+        name: name.into(),
+        exposures: lines.to_vec(),
+        ..Default::default()
+    };
+    write(dir, name, &serde_json::to_string(&data).expect("json"))
+}
+
+#[test]
+fn classify_trains_on_labelled_dates_and_predicts_a_file_without_classes() {
+    use prudentia::intel::classify::books::{Bank, Style};
+    let dir = tempfile::tempdir().expect("dir");
+    let mut bank = Bank::new(Style::House, 12);
+    let dates: Vec<String> = (0..3)
+        .map(|d| {
+            book_file(
+                &dir,
+                &format!("q{d}.json"),
+                &bank.book(1_500, if d == 0 { 1.0 } else { 0.2 }),
+            )
+        })
+        .collect();
+    let model = dir.path().join("model.bin").display().to_string();
+    let mut args = vec!["classify", "train", "--model", &model, "--seed", "4"];
+    for date in &dates {
+        args.extend(["--input", date.as_str()]);
+    }
+    let out = prudentia(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let card: serde_json::Value = serde_json::from_slice(&out.stdout).expect("card");
+    assert_eq!(card["lines"], 4_500);
+    let f1 = card["holdout"]["macro_f1"].as_f64().expect("macro-F1");
+    assert!(f1 > 0.7 && f1 <= 1.0, "{card}");
+    assert!(
+        card["holdout"]["accuracy"].as_f64().expect("accuracy") > 0.9,
+        "{card}"
+    );
+    assert!(
+        card["holdout"]["ece"].as_f64().expect("ece") < 0.1,
+        "{card}"
+    );
+
+    // The next date, its classes removed or garbled as a core system sends them.
+    bank.mistakes = 0.0;
+    let next = bank.book(400, 0.4);
+    let mut unlabelled: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(book_file(&dir, "next.json", &next)).expect("read"),
+    )
+    .expect("json");
+    for (i, line) in unlabelled["exposures"]
+        .as_array_mut()
+        .expect("lines")
+        .iter_mut()
+        .enumerate()
+    {
+        let line = line.as_object_mut().expect("object");
+        if i % 2 == 0 {
+            line.remove("class");
+        } else {
+            line.insert("class".into(), "Fonds spéculatifs".into());
+        }
+    }
+    let input = write(&dir, "unlabelled.json", &unlabelled.to_string());
+    for with_model in [true, false] {
+        let mut args = vec!["classify", "predict", "--input", input.as_str()];
+        if with_model {
+            args.extend(["--model", model.as_str()]);
+        }
+        let out = prudentia(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let reply: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let predictions = reply["predictions"].as_array().expect("predictions");
+        assert_eq!(predictions.len(), next.len());
+        let mut right = 0;
+        for (p, line) in predictions.iter().zip(&next) {
+            assert_eq!(p["id"], line.id.as_str(), "in the file's order");
+            let confidence = p["confidence"].as_f64().expect("confidence");
+            assert!((0.0..=1.0).contains(&confidence));
+            assert!(
+                p["reasons"].as_array().is_some_and(|r| !r.is_empty()),
+                "{p}"
+            );
+            if p["decided_by"] == "model" {
+                assert_eq!(p["alternatives"].as_array().map(Vec::len), Some(2), "{p}");
+            }
+            right += usize::from(p["class"] == line.class.key());
+        }
+        assert!(
+            right * 100 > next.len() * 90,
+            "{right} of {} right (own model: {with_model})",
+            next.len()
+        );
+    }
+
+    std::fs::write(&model, b"not a model").expect("write");
+    let out = prudentia(&["classify", "predict", "--input", &input, "--model", &model]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the model file could not be read"));
+    let few = book_file(&dir, "few.json", &next[..10]);
+    let out = prudentia(&["classify", "train", "--input", &few, "--model", &model]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 50 labelled lines"));
+}
