@@ -67,3 +67,48 @@ test('a damaged workbook is refused on the upload page with the reason', async (
   await page.getByRole('button', { name: 'Upload and map' }).click();
   await expect(page.getByTestId('upload-error')).toContainText('damaged or truncated');
 });
+
+test('a file without a class column: the analyst corrects the unsure line, confirms the rest and commits', async ({ page }) => {
+  await logIn(page, 'analyst@prudentia.example');
+  await page.goto('/app/imports');
+  await hydrated(page);
+  const dir = mkdtempSync(join(tmpdir(), 'prudentia-import-'));
+  const file = join(dir, `sans-classe-${Date.now()}.csv`);
+  writeFileSync(
+    file,
+    'N° de contrat;Contrepartie;Produit;Encours tiré;Pays;Code NACE\n' +
+      'C-001;SCI Les Tilleuls Lyon;Prêt immobilier;250 000;FR;L68.20\n' +
+      'C-002;République française;OAT;5 000 000;FR;O84.11\n' +
+      'C-003;;Divers;1 000;FR;\n' +
+      'C-004;Boulangerie Martin;Prêt professionnel;40 000;FR;C10.71\n',
+  );
+  await page.getByLabel('File').setInputFiles(file);
+  await page.getByRole('button', { name: 'Upload and map' }).click();
+  await expect(page).toHaveURL(/\/app\/imports\/[0-9a-f-]{36}$/);
+  await hydrated(page);
+  await page.getByTestId('preview-import').click();
+
+  const proposals = page.getByTestId('class-proposals');
+  await expect(proposals.getByTestId('class-summary')).toContainText('4 line(s) had no class');
+  await expect(page.getByTestId('commit-form')).toHaveCount(0);
+  // Least confident first: the line with nothing to read from.
+  const unsure = proposals.locator('tr[data-line="C-003"]');
+  await expect(proposals.getByTestId('class-proposal').first()).toHaveAttribute('data-line', 'C-003');
+  await expect(unsure).toHaveClass(/needs-confirmation/);
+  await expect(proposals.locator('tr[data-line="C-002"]')).toContainText('sovereign');
+
+  await unsure.getByTestId('class-choice').selectOption('other_assets');
+  await unsure.getByTestId('confirm-class').click();
+  await expect(unsure.getByTestId('class-chosen')).toContainText('chosen: other_assets');
+  for (const id of ['C-001', 'C-002', 'C-004']) {
+    await proposals.locator(`tr[data-line="${id}"]`).getByTestId('confirm-class').click();
+  }
+  await page.getByTestId('preview-import').click();
+  await expect(page.getByTestId('problem-counts')).toContainText('0 error(s)');
+  await expect(page.getByTestId('class-summary')).toContainText('0 proposed below');
+  await expect(page.getByTestId('class-totals')).toContainText('other_assets');
+
+  await page.getByLabel('Name of the new simulation').fill(`Sans classe ${Date.now()}`);
+  await page.getByTestId('commit-import').click();
+  await expect(page).toHaveURL(/\/app\/simulations\/[0-9a-f-]{36}$/);
+});
