@@ -135,7 +135,7 @@ fn held_out(line: &Exposure, seed: u64) -> bool {
     for byte in key.bytes() {
         h = (h ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
     }
-    (h ^ (h >> 29)) % 5 == 0
+    (h ^ (h >> 29)).is_multiple_of(5)
 }
 
 /// Trains a model on labelled lines (their `class`), measures it on the
