@@ -5,6 +5,7 @@ pub mod account_links;
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod classification;
 pub mod cli;
 pub mod compute;
 pub mod config;

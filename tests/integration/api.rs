@@ -1618,7 +1618,7 @@ async fn a_versions_anomalies_name_a_unit_error_since_the_previous_one_and_stay_
 }
 
 #[tokio::test]
-async fn classify_proposes_a_class_per_line_and_shows_the_model_card() {
+async fn classify_proposes_a_class_per_line_and_each_organisation_trains_its_own_model() {
     let (pool, owner, _) = fresh_database().await;
     let app = TestApp::with_pool(pool.clone()).await;
     let alice = signup(&app, "Banque Alpha", "alice@alpha.example").await;
@@ -1660,17 +1660,177 @@ async fn classify_proposes_a_class_per_line_and_shows_the_model_card() {
     )
     .await;
     assert_eq!(card.status, StatusCode::OK, "{}", card.text);
-    assert!(card.body["lines"].as_u64().expect("lines") > 10_000);
-    let confusion = card.body["holdout"]["confusion"]
+    assert_eq!(
+        card.body["version"],
+        serde_json::Value::Null,
+        "the built-in model"
+    );
+    assert!(card.body["card"]["lines"].as_u64().expect("lines") > 10_000);
+    let confusion = card.body["card"]["holdout"]["confusion"]
         .as_array()
         .expect("matrix");
     assert_eq!(confusion.len(), 13);
     assert!(
-        card.body["holdout"]["threshold"]
+        card.body["card"]["holdout"]["threshold"]
             .as_f64()
             .expect("threshold")
             > 0.5
     );
+
+    // Alice's organisation trains its own model on its lines only.
+    let bob = signup(&app, "Banque Beta", "bob@beta.example").await;
+    professional(&owner).await;
+    let write = token(&app, &alice, "read_write").await;
+    create(&app, &write, "Q4").await;
+    let refused = api(
+        &app,
+        "POST",
+        "/api/v1/classification/models",
+        Some(&read),
+        None,
+    )
+    .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::FORBIDDEN,
+        "a read-only token trains nothing"
+    );
+    let trained = api(
+        &app,
+        "POST",
+        "/api/v1/classification/models",
+        Some(&write),
+        None,
+    )
+    .await;
+    assert_eq!(trained.status, StatusCode::CREATED, "{}", trained.text);
+    let alpha_lines: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM exposure_lines l JOIN tenants t USING (tenant_id) WHERE t.name = 'Banque Alpha'",
+    )
+    .fetch_one(&owner)
+    .await
+    .expect("count");
+    assert_eq!(trained.body["version"], 1);
+    assert_eq!(trained.body["own_lines"], alpha_lines);
+    assert_eq!(trained.body["in_force"], true);
+    let card = api(
+        &app,
+        "GET",
+        "/api/v1/classification/model",
+        Some(&read),
+        None,
+    )
+    .await;
+    assert_eq!(card.body["version"], 1);
+
+    // Bob's organisation has no labelled line: nothing of Alice's trains it or reaches it.
+    let bob_write = token(&app, &bob, "read_write").await;
+    let none = api(
+        &app,
+        "POST",
+        "/api/v1/classification/models",
+        Some(&bob_write),
+        None,
+    )
+    .await;
+    assert_eq!(
+        none.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        none.text
+    );
+    let bob_card = api(
+        &app,
+        "GET",
+        "/api/v1/classification/model",
+        Some(&bob_write),
+        None,
+    )
+    .await;
+    assert_eq!(bob_card.body["version"], serde_json::Value::Null);
+    let listed = api(
+        &app,
+        "GET",
+        "/api/v1/classification/models",
+        Some(&bob_write),
+        None,
+    )
+    .await;
+    assert_eq!(listed.body, json!([]));
+    let foreign = api(
+        &app,
+        "POST",
+        "/api/v1/classification/models/1/in-force",
+        Some(&bob_write),
+        None,
+    )
+    .await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND);
+    create(&app, &bob_write, "Beta Q4").await;
+    let beta = api(
+        &app,
+        "POST",
+        "/api/v1/classification/models",
+        Some(&bob_write),
+        None,
+    )
+    .await;
+    assert_eq!(beta.status, StatusCode::CREATED, "{}", beta.text);
+    assert_eq!(beta.body["version"], 1);
+    assert_eq!(
+        beta.body["own_lines"], 10,
+        "Beta's ten lines, none of Alpha's"
+    );
+
+    // A second training, then the first put back in force.
+    let second = api(
+        &app,
+        "POST",
+        "/api/v1/classification/models",
+        Some(&write),
+        None,
+    )
+    .await;
+    assert_eq!(second.body["version"], 2);
+    let back = api(
+        &app,
+        "POST",
+        "/api/v1/classification/models/1/in-force",
+        Some(&write),
+        None,
+    )
+    .await;
+    assert_eq!(back.status, StatusCode::NO_CONTENT, "{}", back.text);
+    let listed = api(
+        &app,
+        "GET",
+        "/api/v1/classification/models",
+        Some(&read),
+        None,
+    )
+    .await;
+    let in_force: Vec<i64> = listed
+        .body
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|m| m["in_force"] == true)
+        .map(|m| m["version"].as_i64().expect("version"))
+        .collect();
+    assert_eq!(in_force, [1]);
+    let events: Vec<String> =
+        sqlx::query_scalar("SELECT action FROM audit_events WHERE action LIKE 'classification.%'")
+            .fetch_all(&owner)
+            .await
+            .expect("audit");
+    assert_eq!(
+        events
+            .iter()
+            .filter(|a| *a == "classification.model_trained")
+            .count(),
+        3
+    );
+    assert!(events.contains(&"classification.model_put_in_force".to_owned()));
     let anonymous = api(&app, "GET", "/api/v1/classification/model", None, None).await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
 }

@@ -309,7 +309,7 @@ const UNCLASSIFIED: &str = "N° de contrat;Contrepartie;Produit;Encours tiré;Pa
 #[tokio::test]
 async fn a_file_without_classes_gets_proposals_and_waits_for_the_unsure_ones() {
     let (pool, owner, _) = fresh_database().await;
-    let app = TestApp::with_pool(pool).await;
+    let app = TestApp::with_pool(pool.clone()).await;
     let admin = signup(&app, "Banque Gamma", "gus@gamma.example").await;
     let (status, location) = upload(
         &app,
@@ -419,6 +419,45 @@ async fn a_file_without_classes_gets_proposals_and_waits_for_the_unsure_ones() {
     assert_eq!(classes["confirmed"], 3);
     assert_eq!(classes["corrected"][0]["id"], "C-003");
     assert_eq!(classes["corrected"][0]["chosen"], "other_assets");
+
+    // The correction trains the organisation's next model (the commit also
+    // started one in the background), which proposes it for the same line.
+    let tenant: uuid::Uuid =
+        sqlx::query_scalar("SELECT tenant_id FROM tenants WHERE name = 'Banque Gamma'")
+            .fetch_one(&owner)
+            .await
+            .expect("tenant");
+    let trained = prudentia::server::classification::retrain(
+        &pool,
+        prudentia::model::account::TenantId(tenant),
+        None,
+    )
+    .await
+    .expect("trains")
+    .expect("labelled lines");
+    assert_eq!(trained.own_lines, 4);
+    let (_, location) = upload(
+        &app,
+        &admin,
+        "/api/imports",
+        "file",
+        "encours-2.csv",
+        UNCLASSIFIED.as_bytes(),
+    )
+    .await;
+    let id = location
+        .strip_prefix("/app/imports/")
+        .expect("page")
+        .to_owned();
+    let proposal = proposal_of(&app, &admin, &id).await;
+    let mapping = serde_json::to_string(&proposal.mapping).expect("json");
+    let preview = preview_of(&app, &admin, &id, &mapping).await;
+    let again = preview
+        .proposals
+        .iter()
+        .find(|p| p.id == "C-003")
+        .expect("proposed");
+    assert_eq!(again.class, ExposureClass::OtherAssets, "{again:?}");
 }
 
 #[tokio::test]

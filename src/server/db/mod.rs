@@ -4,6 +4,7 @@
 pub mod account_tokens;
 pub mod api_tokens;
 pub mod audit;
+pub mod class_models;
 pub mod contact_requests;
 pub mod embedded;
 pub mod idempotency_keys;

@@ -11,7 +11,6 @@ pub mod values;
 mod xls_extent;
 
 use crate::engine::{ComputeOptions, compute, resolve_profile};
-use crate::intel::classify;
 use crate::model::account::{Permission, Role, TenantId};
 use crate::model::error::{AppError, FieldErrors};
 use crate::model::import::{
@@ -22,7 +21,7 @@ use crate::model::simulation::SimulationId;
 use crate::server::auth::Caller;
 use crate::server::db::{imports, scope};
 use crate::server::idempotency::{self, Created, IdempotencyKey};
-use crate::server::{audit, heavy, simulations};
+use crate::server::{audit, classification, heavy, simulations};
 use build::Built;
 use read::Workbook;
 use serde_json::json;
@@ -71,7 +70,7 @@ pub async fn upload_with_preview(
     content: Vec<u8>,
 ) -> Result<(ImportProposal, ImportPreview), AppError> {
     let (proposal, book) = stage(pool, caller, file_name, content).await?;
-    let preview = preview_of(caller.tenant_id, book, proposal.mapping.clone()).await?;
+    let preview = preview_of(pool, caller.tenant_id, book, proposal.mapping.clone()).await?;
     Ok((proposal, preview))
 }
 
@@ -203,7 +202,7 @@ pub async fn open_with_preview(
     id: ImportId,
 ) -> Result<(ImportProposal, ImportPreview), AppError> {
     let (proposal, book) = reopen(pool, caller, id).await?;
-    let preview = preview_of(caller.tenant_id, book, proposal.mapping.clone()).await?;
+    let preview = preview_of(pool, caller.tenant_id, book, proposal.mapping.clone()).await?;
     Ok((proposal, preview))
 }
 
@@ -222,18 +221,19 @@ async fn reopen(
     Ok((proposal(id, file.file_name, size, mapping), book))
 }
 
-/// The data set a mapping gives, with its problems and proposed classes,
-/// computed off the request threads. Classes come from the built-in model
-/// until the organisation has its own.
+/// The data set a mapping gives, with its problems and the classes the
+/// organisation's model proposes, computed off the request threads.
 async fn mapped(
+    pool: &PgPool,
     tenant: TenantId,
     book: Workbook,
     sent: Mapping,
 ) -> Result<(Mapping, Built), AppError> {
+    let model = classification::in_force(pool, tenant).await?;
     heavy::run(Some(tenant), "import build", move || {
         let mapping = mapping::reconcile(&book, &sent)
             .map_err(|message| AppError::Validation(FieldErrors::single("mapping", message)))?;
-        let mut built = build::classified(&book, &mapping, classify::base);
+        let mut built = build::classified(&book, &mapping, || model.model());
         let gate = build::unconfirmed(&built.proposals, built.threshold);
         built.problems.extend(gate);
         built.problems.sort_by_key(|p| p.severity);
@@ -255,15 +255,16 @@ pub async fn preview(
     let file = staged(&mut tx, caller, id).await?;
     tx.commit().await?;
     let (book, _) = parse(caller.tenant_id, file.file_name, file.content).await?;
-    preview_of(caller.tenant_id, book, sent).await
+    preview_of(pool, caller.tenant_id, book, sent).await
 }
 
 async fn preview_of(
+    pool: &PgPool,
     tenant: TenantId,
     book: Workbook,
     sent: Mapping,
 ) -> Result<ImportPreview, AppError> {
-    let (mapping, built) = mapped(tenant, book, sent).await?;
+    let (mapping, built) = mapped(pool, tenant, book, sent).await?;
     heavy::run(Some(tenant), "import preview", move || {
         summarise(&mapping, built)
     })
@@ -388,7 +389,7 @@ pub async fn commit_once(
         Some(mapping) => (mapping, book),
         None => proposed(pool, caller.tenant_id, book).await?,
     };
-    let (mapping, built) = mapped(caller.tenant_id, book, sent).await?;
+    let (mapping, built) = mapped(pool, caller.tenant_id, book, sent).await?;
     let Built {
         mut data,
         problems,
@@ -471,6 +472,10 @@ pub async fn commit_once(
     )
     .await?;
     tx.commit().await?;
+    // The analyst's confirmations and corrections teach the next model.
+    if proposals.iter().any(|p| p.chosen.is_some()) {
+        classification::retrain_later(pool.clone(), caller.tenant_id);
+    }
     Ok(Created::New(simulation))
 }
 

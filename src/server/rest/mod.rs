@@ -189,6 +189,8 @@ fn parts() -> (Router<AppState>, Document) {
         .routes(routes!(compute::compute))
         .routes(routes!(classify::classify))
         .routes(routes!(classify::model))
+        .routes(routes!(classify::models, classify::train))
+        .routes(routes!(classify::put_in_force))
         .routes(routes!(imports::upload))
         .routes(routes!(imports::get))
         .routes(routes!(imports::preview))

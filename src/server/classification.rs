@@ -1,0 +1,188 @@
+//! An organisation's classification model: trained on its own labelled
+//! lines (with the built-in books for the vocabulary a young history
+//! lacks), in the background after an import's corrections or on demand,
+//! kept as versions one of which is in force; the built-in model until
+//! the first training.
+
+use super::db::{class_models, scope};
+use super::{audit, heavy};
+use crate::engine::dataset::Exposure;
+use crate::intel::classify::{self, Model, books};
+use crate::model::account::{Permission, TenantId};
+use crate::model::error::AppError;
+use crate::server::auth::Caller;
+use serde_json::json;
+use sqlx::PgPool;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+pub use class_models::ModelVersion;
+
+/// A bank's own line counts this many times at most: enough for its
+/// corrections to outweigh the synthetic books, not enough to memorise.
+const OWN_WEIGHT_CAP: usize = 50;
+const SEED: u64 = 19;
+
+/// The model that proposes an organisation's classes.
+#[derive(Clone)]
+pub enum InForce {
+    BuiltIn,
+    Own(i32, Arc<Model>),
+}
+
+impl InForce {
+    pub fn model(&self) -> &Model {
+        match self {
+            InForce::BuiltIn => classify::base(),
+            InForce::Own(_, model) => model,
+        }
+    }
+}
+
+/// Models already read, by tenant: (version, model).
+fn cache() -> &'static Mutex<HashMap<TenantId, (i32, Arc<Model>)>> {
+    static CACHE: OnceLock<Mutex<HashMap<TenantId, (i32, Arc<Model>)>>> = OnceLock::new();
+    CACHE.get_or_init(Default::default)
+}
+
+pub async fn in_force(pool: &PgPool, tenant: TenantId) -> Result<InForce, AppError> {
+    let mut tx = scope::begin(pool, tenant).await?;
+    let Some(version) = class_models::in_force(&mut tx, tenant).await? else {
+        return Ok(InForce::BuiltIn);
+    };
+    let cached = cache().lock().ok().and_then(|c| {
+        c.get(&tenant)
+            .filter(|(v, _)| *v == version)
+            .map(|(_, m)| m.clone())
+    });
+    if let Some(model) = cached {
+        return Ok(InForce::Own(version, model));
+    }
+    let bytes = class_models::bytes(&mut tx, tenant, version)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    let model = heavy::run(Some(tenant), "classification model read", move || {
+        Model::from_bytes(&bytes)
+    })
+    .await?
+    .map_err(|error| {
+        tracing::error!(%error, version, "a stored classification model cannot be read");
+        AppError::Internal
+    })?;
+    let model = Arc::new(model);
+    if let Ok(mut c) = cache().lock() {
+        c.insert(tenant, (version, model.clone()));
+    }
+    Ok(InForce::Own(version, model))
+}
+
+/// Trains a new model on the organisation's labelled lines and puts it in
+/// force; `None` when it has no labelled line yet.
+pub async fn retrain(
+    pool: &PgPool,
+    tenant: TenantId,
+    caller: Option<Caller>,
+) -> Result<Option<ModelVersion>, AppError> {
+    let mut tx = scope::begin(pool, tenant).await?;
+    let rows = class_models::labelled_lines(&mut tx, tenant).await?;
+    tx.commit().await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let (own, model) = heavy::run(Some(tenant), "classification training", move || {
+        let own: Vec<Exposure> = rows
+            .into_iter()
+            .filter_map(|r| serde_json::from_value(r).ok())
+            .collect();
+        let mut bank = books::Bank::new(books::Style::House, classify::BASE_SEED);
+        let mut lines = bank.book(8_000, 1.0);
+        lines.extend(bank.book(8_000, 0.2));
+        let weight = (lines.len() / own.len().max(1)).clamp(1, OWN_WEIGHT_CAP);
+        for line in &own {
+            lines.extend(std::iter::repeat_n(line.clone(), weight));
+        }
+        classify::train(&lines, SEED).map(|model| (own.len(), model))
+    })
+    .await?
+    .map_err(|error| {
+        tracing::error!(%error, "the classification model could not be trained");
+        AppError::Internal
+    })?;
+    let card = model.card().clone();
+    let mut tx = scope::begin(pool, tenant).await?;
+    let version = class_models::insert(
+        &mut tx,
+        tenant,
+        caller.map(|c| c.user_id),
+        own,
+        &card,
+        &model.to_bytes(),
+    )
+    .await?;
+    let detail = json!({
+        "version": version,
+        "own_lines": own,
+        "macro_f1": card.holdout.macro_f1,
+        "accuracy": card.holdout.accuracy,
+    });
+    let (actor, label) = match caller {
+        Some(caller) => (Some(caller.user_id), None),
+        None => (None, Some("Prudentia (after an import's corrections)")),
+    };
+    audit::record_as(
+        &mut tx,
+        tenant,
+        actor,
+        label,
+        "classification.model_trained",
+        &format!("model {version}"),
+        detail,
+    )
+    .await?;
+    tx.commit().await?;
+    if let Ok(mut c) = cache().lock() {
+        c.insert(tenant, (version, Arc::new(model)));
+    }
+    let mut tx = scope::begin(pool, tenant).await?;
+    let listed = class_models::list(&mut tx, tenant).await?;
+    tx.commit().await?;
+    Ok(listed.into_iter().find(|m| m.version == version))
+}
+
+/// [`retrain`] without making anyone wait: after an import's corrections.
+pub fn retrain_later(pool: PgPool, tenant: TenantId) {
+    tokio::spawn(async move {
+        if let Err(error) = retrain(&pool, tenant, None).await {
+            tracing::warn!(%error, "retraining the classification model failed");
+        }
+    });
+}
+
+/// The organisation's models, newest first.
+pub async fn list(pool: &PgPool, caller: Caller) -> Result<Vec<ModelVersion>, AppError> {
+    let caller = caller.require(Permission::Read)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    let listed = class_models::list(&mut tx, caller.tenant_id).await?;
+    tx.commit().await?;
+    Ok(listed)
+}
+
+/// Puts an earlier model back in force (admins), audited.
+pub async fn put_back(pool: &PgPool, caller: Caller, version: i32) -> Result<(), AppError> {
+    let caller = caller.require(Permission::ManageTenant)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    if !class_models::put_in_force(&mut tx, caller.tenant_id, version).await? {
+        return Err(AppError::NotFound);
+    }
+    audit::record(
+        &mut tx,
+        caller,
+        "classification.model_put_in_force",
+        &format!("model {version}"),
+        json!({ "version": version }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
