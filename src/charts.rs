@@ -553,6 +553,80 @@ pub fn counts(rows: &[(String, i64)]) -> String {
     })
 }
 
+/// A classification model's confusion matrix (true class by row,
+/// predicted by column), each cell shaded by its share of the row; drawn
+/// on the server only (the model card page).
+#[cfg(feature = "ssr")]
+pub fn confusion(matrix: &[Vec<usize>], labels: &[&str]) -> String {
+    const SIDE: u32 = 560;
+    const MARGIN: i32 = 150;
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, (SIDE + MARGIN as u32, SIDE + MARGIN as u32))
+            .into_drawing_area();
+        let n = matrix.len().max(1) as i32;
+        let cell = SIDE as i32 / n;
+        let label = text_style(LABEL);
+        let drawn = (|| -> Result<(), String> {
+            for (i, row) in matrix.iter().enumerate() {
+                let total = row.iter().sum::<usize>().max(1) as f64;
+                let y = MARGIN + i as i32 * cell;
+                let name = labels.get(i).copied().unwrap_or_default();
+                root.draw(&Text::new(
+                    name.to_owned(),
+                    (MARGIN - 6, y + cell / 2),
+                    label.pos(Pos::new(HPos::Right, VPos::Center)),
+                ))
+                .map_err(|e| e.to_string())?;
+                for (j, count) in row.iter().enumerate() {
+                    let x = MARGIN + j as i32 * cell;
+                    let share = *count as f64 / total;
+                    let shade =
+                        |full: u8| (255.0 - (255.0 - f64::from(full)) * share).round() as u8;
+                    let fill = if i == j {
+                        RGBColor(shade(15), shade(76), shade(129))
+                    } else {
+                        RGBColor(shade(179), shade(38), shade(30))
+                    };
+                    root.draw(&Rectangle::new(
+                        [(x, y), (x + cell - 1, y + cell - 1)],
+                        fill.filled(),
+                    ))
+                    .map_err(|e| e.to_string())?;
+                    if *count > 0 {
+                        let ink = if share > 0.5 { WHITE } else { INK };
+                        root.draw(&Text::new(
+                            count.to_string(),
+                            (x + cell / 2, y + cell / 2),
+                            ("sans-serif", LABEL - 4)
+                                .into_font()
+                                .color(&ink)
+                                .pos(Pos::new(HPos::Center, VPos::Center)),
+                        ))
+                        .map_err(|e| e.to_string())?;
+                    }
+                }
+            }
+            for (j, name) in labels.iter().enumerate() {
+                let x = MARGIN + j as i32 * cell + cell / 2;
+                root.draw(&Text::new(
+                    (*name).to_owned(),
+                    (x, MARGIN - 6),
+                    label
+                        .transform(FontTransform::Rotate270)
+                        .pos(Pos::new(HPos::Left, VPos::Center)),
+                ))
+                .map_err(|e| e.to_string())?;
+            }
+            root.present().map_err(|e| e.to_string())
+        })();
+        if let Err(error) = drawn {
+            leptos::logging::warn!("chart not drawn: {error}");
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -616,6 +690,14 @@ mod tests {
             !rwa.contains("style="),
             "no inline style: the CSP allows none"
         );
+    }
+
+    #[test]
+    fn the_confusion_matrix_shows_every_count_and_label() {
+        let svg = confusion(&[vec![9, 1], vec![0, 5]], &["bank", "retail"]);
+        assert!(svg.starts_with("<svg") && svg.contains(">bank<") && svg.contains(">retail<"));
+        assert!(svg.contains(">9<") && svg.contains(">5<") && svg.contains(">1<"));
+        assert!(!svg.contains(">0<"), "an empty cell carries no number");
     }
 
     #[test]

@@ -13,6 +13,7 @@ use leptos_router::{SsrMode, path};
 use pages::account::AccountPage;
 use pages::account_links::{ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage};
 use pages::audit::AuditPage;
+use pages::classification::ClassificationPage;
 use pages::dashboard::DashboardPage;
 use pages::imports::{ImportPage, ImportUploadPage};
 use pages::invitation::InvitationPage;
@@ -92,6 +93,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("app/tokens") view=TokensPage />
                     <Route path=path!("app/organisation") view=OrganisationPage />
                     <Route path=path!("app/rules") view=RulesPage />
+                    <Route path=path!("app/classification") view=ClassificationPage />
                     <Route path=path!("app/rules/:id") view=RuleProfilePage />
                     <Route path=path!("app/notifications") view=NotificationsPage />
                     <Route path=path!("app/audit") view=AuditPage />

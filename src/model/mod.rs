@@ -33,6 +33,7 @@ macro_rules! id_type {
 
 pub mod account;
 pub mod api_token;
+pub mod classification;
 pub mod contact;
 pub mod error;
 pub mod import;

@@ -9,7 +9,8 @@ use super::{audit, heavy};
 use crate::engine::dataset::Exposure;
 use crate::intel::classify::{self, Model, books};
 use crate::model::account::{Permission, TenantId};
-use crate::model::error::AppError;
+use crate::model::classification::{ClassQuality, ModelCardView, ModelRow};
+use crate::model::error::{AppError, FieldErrors};
 use crate::server::auth::Caller;
 use serde_json::json;
 use sqlx::PgPool;
@@ -185,4 +186,74 @@ pub async fn put_back(pool: &PgPool, caller: Caller, version: i32) -> Result<(),
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The model card page: the model in force, its hold-out figures and
+/// confusion matrix, and the organisation's history (analysts and admins).
+pub async fn card_view(pool: &PgPool, caller: Caller) -> Result<ModelCardView, AppError> {
+    let caller = caller.require(Permission::EditData)?;
+    let model = in_force(pool, caller.tenant_id).await?;
+    let history = list(pool, caller).await?;
+    let version = match &model {
+        InForce::BuiltIn => None,
+        InForce::Own(version, _) => Some(*version),
+    };
+    let trained_at = history
+        .iter()
+        .find(|m| Some(m.version) == version)
+        .map(|m| m.created_at.clone());
+    heavy::run(Some(caller.tenant_id), "model card", move || {
+        let card = model.model().card();
+        let h = &card.holdout;
+        let labels: Vec<&str> = h.classes.iter().map(|c| c.class.key()).collect();
+        ModelCardView {
+            version,
+            trained_at,
+            lines: card.lines,
+            holdout_lines: h.lines,
+            macro_f1: h.macro_f1,
+            accuracy: h.accuracy,
+            top2_accuracy: h.top2_accuracy,
+            ece: h.ece,
+            threshold: h.threshold,
+            classes: h
+                .classes
+                .iter()
+                .map(|c| ClassQuality {
+                    class: c.class.key().to_owned(),
+                    support: c.support,
+                    precision: c.precision,
+                    recall: c.recall,
+                })
+                .collect(),
+            confusion_svg: crate::charts::confusion(&h.confusion, &labels),
+            history: history
+                .into_iter()
+                .map(|m| ModelRow {
+                    version: m.version,
+                    own_lines: m.own_lines,
+                    lines: m.card.lines,
+                    macro_f1: m.card.holdout.macro_f1,
+                    accuracy: m.card.holdout.accuracy,
+                    created_at: m.created_at,
+                    in_force: m.in_force,
+                })
+                .collect(),
+        }
+    })
+    .await
+}
+
+/// Trains now for the model card page; the new version.
+pub async fn train_now(pool: &PgPool, caller: Caller) -> Result<i32, AppError> {
+    let caller = caller.require(Permission::EditData)?;
+    retrain(pool, caller.tenant_id, Some(caller))
+        .await?
+        .map(|m| m.version)
+        .ok_or_else(|| {
+            AppError::Validation(FieldErrors::single(
+                "model",
+                "The organisation has no labelled line yet: import or create a simulation first.",
+            ))
+        })
 }

@@ -47,6 +47,7 @@ fn WorkspaceNav(me: Me) -> impl IntoView {
     let logout = ServerAction::<LogOut>::new();
     let switch = ServerAction::<SwitchTenant>::new();
     let admin = me.can(Permission::ManageMembers);
+    let editor = me.can(Permission::EditData);
     // The unread count is fetched by the browser once the page is live.
     let live = RwSignal::new(false);
     Effect::new(move |_| live.set(true));
@@ -72,6 +73,7 @@ fn WorkspaceNav(me: Me) -> impl IntoView {
                 <a href="/app/teams">"Teams"</a>
                 <a href="/app/organisation">"Organisation"</a>
                 <a href="/app/rules">"Rule profiles"</a>
+                {editor.then(|| view! { <a href="/app/classification">"Classification model"</a> })}
                 {admin.then(|| view! { <a href="/app/audit">"Audit trail"</a> })}
                 <a href="/app/notifications">"Notifications" {move || live.get().then(|| view! { <UnreadBadge /> })}</a>
                 <a href="/app/tokens">"API tokens"</a>

@@ -1,6 +1,7 @@
 pub mod account;
 pub mod account_links;
 pub mod audit;
+pub mod classification;
 pub mod dashboard;
 pub mod imports;
 pub mod invitation;
