@@ -41,8 +41,10 @@ impl InForce {
 }
 
 /// Models already read, by tenant: (version, model).
-fn cache() -> &'static Mutex<HashMap<TenantId, (i32, Arc<Model>)>> {
-    static CACHE: OnceLock<Mutex<HashMap<TenantId, (i32, Arc<Model>)>>> = OnceLock::new();
+type Cache = Mutex<HashMap<TenantId, (i32, Arc<Model>)>>;
+
+fn cache() -> &'static Cache {
+    static CACHE: OnceLock<Cache> = OnceLock::new();
     CACHE.get_or_init(Default::default)
 }
 

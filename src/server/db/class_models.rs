@@ -97,11 +97,13 @@ pub async fn insert(
     .await
 }
 
+type VersionRow = (i32, i32, Json<Card>, DateTime<Utc>, bool);
+
 pub async fn list(
     conn: &mut PgConnection,
     tenant: TenantId,
 ) -> Result<Vec<ModelVersion>, sqlx::Error> {
-    let rows: Vec<(i32, i32, Json<Card>, DateTime<Utc>, bool)> = sqlx::query_as(
+    let rows: Vec<VersionRow> = sqlx::query_as(
         "SELECT version_no, own_lines, card, created_at, in_force FROM class_models
           WHERE tenant_id = $1 ORDER BY version_no DESC",
     )
