@@ -32,6 +32,14 @@ pub enum InForce {
 }
 
 impl InForce {
+    /// The organisation's version; none for the built-in model.
+    pub fn version(&self) -> Option<i32> {
+        match self {
+            InForce::BuiltIn => None,
+            InForce::Own(version, _) => Some(*version),
+        }
+    }
+
     pub fn model(&self) -> &Model {
         match self {
             InForce::BuiltIn => classify::base(),
@@ -196,10 +204,7 @@ pub async fn card_view(pool: &PgPool, caller: Caller) -> Result<ModelCardView, A
     let caller = caller.require(Permission::EditData)?;
     let model = in_force(pool, caller.tenant_id).await?;
     let history = list(pool, caller).await?;
-    let version = match &model {
-        InForce::BuiltIn => None,
-        InForce::Own(version, _) => Some(*version),
-    };
+    let version = model.version();
     let trained_at = history
         .iter()
         .find(|m| Some(m.version) == version)

@@ -5,7 +5,7 @@
 use super::extract::{ApiCaller, Json};
 use super::problem::Problem;
 use crate::intel::classify::{self, Card, Prediction};
-use crate::server::classification::{self, InForce, ModelVersion};
+use crate::server::classification::{self, ModelVersion};
 use crate::server::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -68,10 +68,7 @@ pub async fn model(
     ApiCaller(caller): ApiCaller,
 ) -> Result<axum::Json<ModelInForce>, Problem> {
     let in_force = classification::in_force(&state.pool, caller.tenant_id).await?;
-    let version = match &in_force {
-        InForce::BuiltIn => None,
-        InForce::Own(version, _) => Some(*version),
-    };
+    let version = in_force.version();
     let card = crate::server::heavy::run(Some(caller.tenant_id), "model card", move || {
         in_force.model().card().clone()
     })
@@ -115,8 +112,9 @@ pub async fn train(
 pub async fn put_in_force(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(version): Path<i32>,
+    Path(version): Path<String>,
 ) -> Result<StatusCode, Problem> {
+    let version: i32 = version.parse().map_err(|_| Problem::not_found())?;
     classification::put_back(&state.pool, caller, version).await?;
     Ok(StatusCode::NO_CONTENT)
 }
