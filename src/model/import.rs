@@ -3,6 +3,8 @@
 
 use crate::engine::dataset::ExposureClass;
 use crate::engine::results::Results;
+use crate::engine::scenario::Edit;
+use crate::intel::anomalies::Anomaly;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -165,6 +167,10 @@ pub struct Mapping {
     /// none, by line id.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub classes: BTreeMap<String, ExposureClass>,
+    /// Fixes of anomalies the analyst accepted (`scale_exposures` and
+    /// `set_line` edits), applied to the lines as the file is read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fixes: Vec<Edit>,
 }
 
 /// A field the user may map a column to.
@@ -316,6 +322,12 @@ pub struct ImportPreview {
     /// The confidence under which a proposed class needs a person.
     #[serde(default)]
     pub class_threshold: f64,
+    /// What the mapped data says is wrong, the most severe first; capped
+    /// (see `anomaly_total`).
+    #[serde(default)]
+    pub anomalies: Vec<Anomaly>,
+    #[serde(default)]
+    pub anomaly_total: usize,
 }
 
 impl ImportPreview {

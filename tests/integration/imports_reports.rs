@@ -10,6 +10,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use calamine::{DataType, Reader};
 use prudentia::engine::dataset::ExposureClass;
+use prudentia::intel::anomalies::Kind;
 use prudentia::model::import::{ImportPreview, ImportProposal, MatchSource, Section};
 use prudentia::model::report::ReportSummary;
 use prudentia::model::simulation::SimulationView;
@@ -458,6 +459,102 @@ async fn a_file_without_classes_gets_proposals_and_waits_for_the_unsure_ones() {
         .find(|p| p.id == "C-003")
         .expect("proposed");
     assert_eq!(again.class, ExposureClass::OtherAssets, "{again:?}");
+}
+
+#[tokio::test]
+async fn an_anomaly_in_the_file_is_shown_before_the_commit_and_its_fix_applies_to_the_import() {
+    let (pool, owner, _) = fresh_database().await;
+    let app = TestApp::with_pool(pool).await;
+    let admin = signup(&app, "Banque Delta", "dan@delta.example").await;
+    let tape = "id;class;counterparty_id;drawn;country\n\
+                D-001;corporate;CP-1;1000000;FR\n\
+                D-002;corporate;CP-1;1000000;FR\n\
+                D-003;retail;CP-2;20000;FR\n";
+    let (_, location) = upload(
+        &app,
+        &admin,
+        "/api/imports",
+        "file",
+        "doublons.csv",
+        tape.as_bytes(),
+    )
+    .await;
+    let id = location
+        .strip_prefix("/app/imports/")
+        .expect("page")
+        .to_owned();
+    let mut proposal = proposal_of(&app, &admin, &id).await;
+    let mapping = serde_json::to_string(&proposal.mapping).expect("json");
+    let preview = preview_of(&app, &admin, &id, &mapping).await;
+    let duplicate = preview
+        .anomalies
+        .iter()
+        .find(|a| a.id.as_deref() == Some("D-002") && a.kind == Kind::Duplicate)
+        .unwrap_or_else(|| panic!("the duplicate is found: {:?}", preview.anomalies));
+    assert_eq!(preview.anomaly_total, preview.anomalies.len());
+    let drawn = |p: &ImportPreview| {
+        p.totals
+            .iter()
+            .find(|t| t.class == "corporate")
+            .expect("corporate")
+            .drawn
+    };
+    assert_eq!(drawn(&preview), 2_000_000.0);
+
+    // The analyst accepts the fix: the next check and the commit apply it.
+    proposal
+        .mapping
+        .fixes
+        .push(duplicate.fix.clone().expect("a fix").edit);
+    let mapping = serde_json::to_string(&proposal.mapping).expect("json");
+    let fixed = preview_of(&app, &admin, &id, &mapping).await;
+    assert_eq!(fixed.error_total, 0, "{:?}", fixed.problems);
+    assert_eq!(drawn(&fixed), 1_000_000.0);
+    assert!(
+        !fixed.anomalies.iter().any(|a| a.kind == Kind::Duplicate),
+        "{:?}",
+        fixed.anomalies
+    );
+
+    // A fix that is not an anomaly's (here a capital edit) is refused, naming it.
+    let mut forged = proposal.mapping.clone();
+    forged.fixes = vec![
+        serde_json::from_value(serde_json::json!({
+            "op": "add_capital", "tier": "cet1", "label": "gift", "amount": 1e9
+        }))
+        .expect("edit"),
+    ];
+    let refused = preview_of(
+        &app,
+        &admin,
+        &id,
+        &serde_json::to_string(&forged).expect("json"),
+    )
+    .await;
+    assert!(
+        refused
+            .problems
+            .iter()
+            .any(|p| p.message.starts_with("fix 1: only an anomaly's fix")),
+        "{:?}",
+        refused.problems
+    );
+
+    let committed = app
+        .call(
+            Some(&admin),
+            "commit-import",
+            &[("id", &id), ("mapping", &mapping), ("name", "Sans doublon")],
+        )
+        .await;
+    assert!(committed.ok(), "{}", committed.body);
+    let lines: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM exposure_lines WHERE (line->>'drawn')::float8 = 0",
+    )
+    .fetch_one(&owner)
+    .await
+    .expect("count");
+    assert_eq!(lines, 1, "the duplicate is stored at zero");
 }
 
 #[tokio::test]

@@ -8,6 +8,8 @@ use crate::engine::dataset::{
     DataSet, ExposureClass, Lcr, LeverageInputs, Nsfr, OpRisk, OpRiskYear, OwnFundsRequirement,
     Requirements,
 };
+use crate::engine::resolve_profile;
+use crate::engine::scenario::{Edit, apply_edit};
 use crate::intel::classify::{self, Decided, Model};
 use crate::model::import::{
     ClassOption, ClassProposal, Mapping, Problem, Section, Severity, SheetMapping,
@@ -170,6 +172,7 @@ pub fn classified<'m>(
         let model = model();
         (propose(&mut data, unclassified, model), model.threshold())
     };
+    apply_fixes(&mut data, &mapping.fixes, &mut problems);
     if !proposals.is_empty() {
         let chosen = proposals.iter().filter(|p| p.chosen.is_some()).count();
         problems.push(
@@ -217,6 +220,39 @@ pub fn classified<'m>(
         problems,
         proposals,
         threshold,
+    }
+}
+
+/// Applies the anomaly fixes the analyst accepted; anything but a line's
+/// rescaling or a field of a line is refused, as is a fix that no longer
+/// fits the file.
+fn apply_fixes(data: &mut DataSet, fixes: &[Edit], problems: &mut Problems) {
+    let mut profile = match resolve_profile(data, None) {
+        Ok(profile) => profile,
+        Err(_) if fixes.is_empty() => return,
+        Err(error) => {
+            return problems.push(Severity::Error, "", None, None, None, error.to_string());
+        }
+    };
+    for (i, fix) in fixes.iter().enumerate() {
+        let applied = match fix {
+            Edit::ScaleExposures { .. } | Edit::SetLine { .. } => {
+                apply_edit(fix, data, &mut profile)
+            }
+            _ => Err(
+                "only an anomaly's fix (scale_exposures or set_line) applies to an import".into(),
+            ),
+        };
+        if let Err(message) = applied {
+            problems.push(
+                Severity::Error,
+                "",
+                None,
+                None,
+                None,
+                format!("fix {}: {message}", i + 1),
+            );
+        }
     }
 }
 

@@ -296,6 +296,7 @@ pub fn propose(book: &Workbook, saved: &Saved) -> Mapping {
         sheets,
         unit: Default::default(),
         classes: Default::default(),
+        fixes: Vec::new(),
     }
 }
 
@@ -386,6 +387,7 @@ pub fn reconcile(book: &Workbook, sent: &Mapping) -> Result<Mapping, String> {
         sheets,
         unit: sent.unit,
         classes: sent.classes.clone(),
+        fixes: sent.fixes.clone(),
     })
 }
 

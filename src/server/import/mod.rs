@@ -11,6 +11,7 @@ pub mod values;
 mod xls_extent;
 
 use crate::engine::{ComputeOptions, compute, resolve_profile};
+use crate::intel::anomalies::{Thresholds, detect};
 use crate::model::account::{Permission, Role, TenantId};
 use crate::model::error::{AppError, FieldErrors};
 use crate::model::import::{
@@ -32,6 +33,8 @@ const PROBLEMS_SHOWN: usize = 500;
 const SAMPLE_LINES: usize = 10;
 /// The least confident proposed classes a preview lists.
 const PROPOSALS_SHOWN: usize = 500;
+/// The most severe anomalies a preview lists.
+const ANOMALIES_SHOWN: usize = 200;
 
 fn file_error(error: read::FileError) -> AppError {
     AppError::Validation(FieldErrors::single("file", error.to_string()))
@@ -326,6 +329,7 @@ fn summarise(mapping: &Mapping, built: Built) -> ImportPreview {
             _ => Vec::new(),
         })
         .collect();
+    let anomalies = detect(&data, None, &Thresholds::default());
     let results = (error_total == 0)
         .then(|| resolve_profile(&data, None).ok())
         .flatten()
@@ -345,6 +349,8 @@ fn summarise(mapping: &Mapping, built: Built) -> ImportPreview {
         proposal_total: proposals.len(),
         proposals: proposals.into_iter().take(PROPOSALS_SHOWN).collect(),
         class_threshold: threshold,
+        anomaly_total: anomalies.len(),
+        anomalies: anomalies.into_iter().take(ANOMALIES_SHOWN).collect(),
     }
 }
 

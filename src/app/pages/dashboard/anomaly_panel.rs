@@ -42,14 +42,6 @@ pub(super) fn AnomalyPanel(
     }
 }
 
-fn severity_label(s: Severity) -> &'static str {
-    match s {
-        Severity::High => "High",
-        Severity::Medium => "Medium",
-        Severity::Low => "Low",
-    }
-}
-
 #[component]
 fn AnomalyTable(list: Vec<Anomaly>, history: History) -> impl IntoView {
     let levers = history.levers;
@@ -84,8 +76,8 @@ fn AnomalyTable(list: Vec<Anomaly>, history: History) -> impl IntoView {
                 }
             });
             view! {
-                <tr class=format!("severity-{}", severity_label(a.severity).to_lowercase())>
-                    <td>{severity_label(a.severity)}</td>
+                <tr class=format!("severity-{}", a.severity.label().to_lowercase())>
+                    <td>{a.severity.label()}</td>
                     <td>{format!("{:?}", a.kind).to_lowercase()}</td>
                     <td><code>{a.id.clone().unwrap_or_default()}</code></td>
                     <td>{a.field.clone()}</td>

@@ -2,6 +2,7 @@
 //! section, column → field, each with its confidence), correct it, preview
 //! the problems and the ratios, then create the simulation.
 
+mod anomalies;
 mod classes;
 
 use crate::api::imports::{CommitImport, PreviewImport, open_import};
@@ -12,6 +13,7 @@ use crate::model::import::{
     Severity,
 };
 use crate::model::money::{amount, percent};
+use anomalies::ImportAnomalies;
 use classes::ClassProposals;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -311,6 +313,8 @@ fn PreviewView(preview: ImportPreview, mapping: RwSignal<Mapping>) -> impl IntoV
         proposal_total,
         to_confirm,
         class_threshold,
+        anomalies,
+        anomaly_total,
     } = preview;
     let shown = problems.len();
     view! {
@@ -339,6 +343,9 @@ fn PreviewView(preview: ImportPreview, mapping: RwSignal<Mapping>) -> impl IntoV
             })}
             {(proposal_total > 0).then(|| view! {
                 <ClassProposals proposals total=proposal_total to_confirm threshold=class_threshold mapping />
+            })}
+            {(anomaly_total > 0).then(|| view! {
+                <ImportAnomalies anomalies total=anomaly_total mapping />
             })}
             <h3>"What will be imported"</h3>
             <ul>
