@@ -14,7 +14,8 @@ mod rules;
 mod versions;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+// `Anomaly…` in the OpenAPI document, apart from the import's `Section` and `Severity`.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema), schema(as = AnomalyKind))]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Scale,
@@ -25,7 +26,8 @@ pub enum Kind {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+// `Anomaly…` in the OpenAPI document, apart from the import's `Section` and `Severity`.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema), schema(as = AnomalySection))]
 pub enum Section {
     #[serde(rename = "exposures")]
     Exposures,
@@ -44,7 +46,8 @@ pub enum Section {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+// `Anomaly…` in the OpenAPI document, apart from the import's `Section` and `Severity`.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema), schema(as = AnomalySeverity))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Low,
