@@ -7,7 +7,7 @@
 use super::db::{class_models, scope};
 use super::{audit, heavy};
 use crate::engine::dataset::Exposure;
-use crate::intel::classify::{self, Model, books};
+use crate::intel::classify::{self, Model};
 use crate::model::account::{Permission, TenantId};
 use crate::model::classification::{ClassQuality, ModelCardView, ModelRow};
 use crate::model::error::{AppError, FieldErrors};
@@ -106,9 +106,7 @@ pub async fn retrain(
             .into_iter()
             .filter_map(|r| serde_json::from_value(r).ok())
             .collect();
-        let mut bank = books::Bank::new(books::Style::House, classify::BASE_SEED);
-        let mut lines = bank.book(8_000, 1.0);
-        lines.extend(bank.book(8_000, 0.2));
+        let mut lines = classify::base_books(2);
         let weight = (lines.len() / own.len().max(1)).clamp(1, OWN_WEIGHT_CAP);
         for line in &own {
             lines.extend(std::iter::repeat_n(line.clone(), weight));

@@ -299,6 +299,26 @@ async fn a_french_file_is_mapped_corrected_previewed_and_committed_in_one_transa
     assert_eq!(count(&owner, "simulations").await, 1);
 }
 
+/// Uploads `content` as `name` and previews it with the proposed mapping:
+/// the upload's id, the proposal, the mapping as JSON and the preview.
+async fn staged(
+    app: &TestApp,
+    cookie: &str,
+    name: &str,
+    content: &[u8],
+) -> (String, ImportProposal, String, ImportPreview) {
+    let (status, location) = upload(app, cookie, "/api/imports", "file", name, content).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    let id = location
+        .strip_prefix("/app/imports/")
+        .expect("page")
+        .to_owned();
+    let proposal = proposal_of(app, cookie, &id).await;
+    let mapping = serde_json::to_string(&proposal.mapping).expect("json");
+    let preview = preview_of(app, cookie, &id, &mapping).await;
+    (id, proposal, mapping, preview)
+}
+
 /// A core system's export without a class column: names, products and
 /// sectors only.
 const UNCLASSIFIED: &str = "N° de contrat;Contrepartie;Produit;Encours tiré;Pays;Code NACE\n\
@@ -312,23 +332,8 @@ async fn a_file_without_classes_gets_proposals_and_waits_for_the_unsure_ones() {
     let (pool, owner, _) = fresh_database().await;
     let app = TestApp::with_pool(pool.clone()).await;
     let admin = signup(&app, "Banque Gamma", "gus@gamma.example").await;
-    let (status, location) = upload(
-        &app,
-        &admin,
-        "/api/imports",
-        "file",
-        "encours.csv",
-        UNCLASSIFIED.as_bytes(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
-    let id = location
-        .strip_prefix("/app/imports/")
-        .expect("page")
-        .to_owned();
-    let mut proposal = proposal_of(&app, &admin, &id).await;
-    let mapping = serde_json::to_string(&proposal.mapping).expect("json");
-    let preview = preview_of(&app, &admin, &id, &mapping).await;
+    let (id, mut proposal, mapping, preview) =
+        staged(&app, &admin, "encours.csv", UNCLASSIFIED.as_bytes()).await;
 
     assert_eq!(preview.proposal_total, 4);
     let confidences: Vec<f64> = preview.proposals.iter().map(|p| p.confidence).collect();
@@ -437,22 +442,7 @@ async fn a_file_without_classes_gets_proposals_and_waits_for_the_unsure_ones() {
     .expect("trains")
     .expect("labelled lines");
     assert_eq!(trained.own_lines, 4);
-    let (_, location) = upload(
-        &app,
-        &admin,
-        "/api/imports",
-        "file",
-        "encours-2.csv",
-        UNCLASSIFIED.as_bytes(),
-    )
-    .await;
-    let id = location
-        .strip_prefix("/app/imports/")
-        .expect("page")
-        .to_owned();
-    let proposal = proposal_of(&app, &admin, &id).await;
-    let mapping = serde_json::to_string(&proposal.mapping).expect("json");
-    let preview = preview_of(&app, &admin, &id, &mapping).await;
+    let (_, _, _, preview) = staged(&app, &admin, "encours-2.csv", UNCLASSIFIED.as_bytes()).await;
     let again = preview
         .proposals
         .iter()
@@ -470,22 +460,8 @@ async fn an_anomaly_in_the_file_is_shown_before_the_commit_and_its_fix_applies_t
                 D-001;corporate;CP-1;1000000;FR\n\
                 D-002;corporate;CP-1;1000000;FR\n\
                 D-003;retail;CP-2;20000;FR\n";
-    let (_, location) = upload(
-        &app,
-        &admin,
-        "/api/imports",
-        "file",
-        "doublons.csv",
-        tape.as_bytes(),
-    )
-    .await;
-    let id = location
-        .strip_prefix("/app/imports/")
-        .expect("page")
-        .to_owned();
-    let mut proposal = proposal_of(&app, &admin, &id).await;
-    let mapping = serde_json::to_string(&proposal.mapping).expect("json");
-    let preview = preview_of(&app, &admin, &id, &mapping).await;
+    let (id, mut proposal, _, preview) =
+        staged(&app, &admin, "doublons.csv", tape.as_bytes()).await;
     let duplicate = preview
         .anomalies
         .iter()

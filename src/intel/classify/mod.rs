@@ -322,17 +322,24 @@ pub fn unlabelled(lines: Vec<serde_json::Value>) -> Result<Vec<Exposure>, String
 /// The seed of the built-in model, so every server has the same one.
 pub const BASE_SEED: u64 = 2026;
 
+/// The built-in books: `dates` reporting dates of 8,000 lines of the
+/// synthetic bank, the first all new counterparties, then a fifth new.
+pub fn base_books(dates: usize) -> Vec<Exposure> {
+    let mut bank = books::Bank::new(books::Style::House, BASE_SEED);
+    let mut lines = bank.book(8_000, 1.0);
+    for _ in 1..dates {
+        lines.extend(bank.book(8_000, 0.2));
+    }
+    lines
+}
+
 /// The built-in model, trained on first use from three reporting dates of
-/// a synthetic bank (`books`), so a new tenant gets predictions from its
-/// first file.
+/// the built-in books, so a new tenant gets predictions from its first
+/// file.
 pub fn base() -> &'static Model {
     static BASE: OnceLock<Model> = OnceLock::new();
     BASE.get_or_init(|| {
-        let mut bank = books::Bank::new(books::Style::House, BASE_SEED);
-        let mut lines = bank.book(8_000, 1.0);
-        for _ in 0..2 {
-            lines.extend(bank.book(8_000, 0.2));
-        }
-        train(&lines, BASE_SEED).unwrap_or_else(|e| unreachable!("the built-in books train: {e}"))
+        train(&base_books(3), BASE_SEED)
+            .unwrap_or_else(|e| unreachable!("the built-in books train: {e}"))
     })
 }
