@@ -48,6 +48,38 @@ fn report(title: &str, e: &Evaluation) {
     );
 }
 
+/// Hides each typed line's counterparty type and guesses it back: how
+/// often right, and how many lines the guess is sure enough to fill.
+fn types(title: &str, model: &Model, lines: &[Exposure]) {
+    let typed: Vec<&Exposure> = lines
+        .iter()
+        .filter(|l| l.counterparty_type.is_some())
+        .collect();
+    let threshold = model.type_threshold().unwrap_or(1.0);
+    let (mut right, mut filled, mut filled_right) = (0, 0, 0);
+    for line in &typed {
+        let mut hidden = (*line).clone();
+        hidden.counterparty_type = None;
+        let Some(guess) = model.guess_type(&hidden, line.class) else {
+            continue;
+        };
+        let hit = Some(guess.kind) == line.counterparty_type;
+        right += usize::from(hit);
+        if guess.confidence >= threshold {
+            filled += 1;
+            filled_right += usize::from(hit);
+        }
+    }
+    let n = typed.len().max(1) as f64;
+    println!(
+        "{title}: {} lines, accuracy {:.3}; filled {:.1} % of them, {:.4} right",
+        typed.len(),
+        right as f64 / n,
+        filled as f64 / n * 100.0,
+        filled_right as f64 / filled.max(1) as f64
+    );
+}
+
 fn main() {
     let mut bank = Bank::new(Style::House, 41);
     let mut history = bank.book(DATE_LINES, 1.0);
@@ -90,6 +122,18 @@ fn main() {
             c.support,
             c.precision,
             c.recall
+        );
+    }
+
+    types(
+        "counterparty type guessed where hidden, next date",
+        &model,
+        &next,
+    );
+    if let Some(t) = &card.counterparty_types {
+        println!(
+            "  hold-out accuracy {:.3}, ECE {:.3}, given from {:.2} on",
+            t.accuracy, t.ece, t.threshold
         );
     }
 

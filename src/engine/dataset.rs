@@ -125,6 +125,32 @@ pub enum CounterpartyType {
     Other,
 }
 
+impl CounterpartyType {
+    pub const ALL: [CounterpartyType; 8] = [
+        CounterpartyType::Individual,
+        CounterpartyType::Sme,
+        CounterpartyType::Corporate,
+        CounterpartyType::Bank,
+        CounterpartyType::Sovereign,
+        CounterpartyType::Pse,
+        CounterpartyType::Mdb,
+        CounterpartyType::Other,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            CounterpartyType::Individual => "individual",
+            CounterpartyType::Sme => "sme",
+            CounterpartyType::Corporate => "corporate",
+            CounterpartyType::Bank => "bank",
+            CounterpartyType::Sovereign => "sovereign",
+            CounterpartyType::Pse => "pse",
+            CounterpartyType::Mdb => "mdb",
+            CounterpartyType::Other => "other",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum ScraGrade {

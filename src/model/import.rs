@@ -1,7 +1,7 @@
 //! What the importer proposes and reports: shared by the server, which
 //! reads the file, and the import page, where the analyst corrects it.
 
-use crate::engine::dataset::ExposureClass;
+use crate::engine::dataset::{CounterpartyType, ExposureClass};
 use crate::engine::results::Results;
 use crate::engine::scenario::Edit;
 use crate::intel::anomalies::Anomaly;
@@ -270,6 +270,15 @@ pub struct ClassOption {
     pub confidence: f64,
 }
 
+/// A counterparty type guessed for a line that has none.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TypeGuess {
+    #[serde(rename = "type")]
+    pub kind: CounterpartyType,
+    pub confidence: f64,
+}
+
 /// The class proposed for a line its file gave none, and why.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -288,6 +297,10 @@ pub struct ClassProposal {
     pub by_rule: bool,
     /// The analyst's confirmation or correction (from the mapping).
     pub chosen: Option<ExposureClass>,
+    /// The counterparty type the line received, for a line without one
+    /// whose guess was sure enough (for its final class).
+    #[serde(default)]
+    pub counterparty_type: Option<TypeGuess>,
 }
 
 impl ClassProposal {

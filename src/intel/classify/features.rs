@@ -4,7 +4,7 @@
 //! are one text), and its categorical and numeric fields as tokens.
 //! `class` itself is never read.
 
-use crate::engine::dataset::{Exposure, OffBalanceType};
+use crate::engine::dataset::{CounterpartyType, Exposure, ExposureClass, OffBalanceType};
 
 /// 2^18 buckets: few collisions for a bank's vocabulary, 13.6 MB of
 /// weights dense, far less stored (only touched rows are saved).
@@ -31,6 +31,17 @@ fn hash(namespace: &str, parts: &[&[u8]]) -> u32 {
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
     ((h >> 32) ^ h) as u32 & (DIM as u32 - 1)
+}
+
+/// The bucket of the counterparty-type token that [`extract`] emits.
+pub fn type_index(kind: CounterpartyType) -> u32 {
+    hash("type", &[kind.key().as_bytes()])
+}
+
+/// The class as a feature of the counterparty-type model, which knows it
+/// (given in the file, chosen by the analyst or predicted first).
+pub fn class_index(class: ExposureClass) -> u32 {
+    hash("class", &[class.key().as_bytes()])
 }
 
 /// Lower-case ASCII: "Prêt IMMOBILIER" → "pret immobilier".
@@ -136,8 +147,8 @@ pub fn extract(line: &Exposure, sink: &mut dyn FnMut(Feature<'_>)) {
 
 fn categorical(x: &mut Extractor<'_>, line: &Exposure) {
     if let Some(kind) = line.counterparty_type {
-        let key = format!("{kind:?}").to_lowercase();
-        x.token("type", &key, &|| format!("counterparty type {key}"));
+        let key = kind.key();
+        x.token("type", key, &|| format!("counterparty type {key}"));
     }
     if let Some(sector) = line
         .sector

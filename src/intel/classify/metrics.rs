@@ -56,6 +56,7 @@ pub fn evaluate(scored: &[Scored]) -> Evaluation {
         confusion[s.label][first] += 1;
         top2 += usize::from(s.label == first || s.label == second);
     }
+    let outcomes: Vec<(f64, bool)> = scored.iter().map(confidence).collect();
     let n = scored.len().max(1) as f64;
     let correct: usize = (0..CLASSES).map(|k| confusion[k][k]).sum();
     let classes: Vec<ClassScore> = ExposureClass::ALL
@@ -69,8 +70,8 @@ pub fn evaluate(scored: &[Scored]) -> Evaluation {
         accuracy: correct as f64 / n,
         top2_accuracy: top2 as f64 / n,
         macro_f1: present.iter().map(|c| c.f1).sum::<f64>() / present.len().max(1) as f64,
-        ece: calibration_error(scored),
-        threshold: precise_threshold(scored, 0.99),
+        ece: calibration_error(&outcomes),
+        threshold: precise_threshold(&outcomes, 0.99),
         classes,
         confusion,
     }
@@ -109,17 +110,17 @@ fn confidence(s: &Scored) -> (f64, bool) {
     (f64::from(s.probabilities[first]), first == s.label)
 }
 
-fn calibration_error(scored: &[Scored]) -> f64 {
+/// Each prediction's confidence and whether it was right.
+pub(super) fn calibration_error(outcomes: &[(f64, bool)]) -> f64 {
     const BINS: usize = 15;
     let mut bins = [(0usize, 0.0f64, 0usize); BINS];
-    for s in scored {
-        let (conf, right) = confidence(s);
+    for &(conf, right) in outcomes {
         let bin = ((conf * BINS as f64) as usize).min(BINS - 1);
         bins[bin].0 += 1;
         bins[bin].1 += conf;
         bins[bin].2 += usize::from(right);
     }
-    let n = scored.len().max(1) as f64;
+    let n = outcomes.len().max(1) as f64;
     bins.iter()
         .filter(|(count, _, _)| *count > 0)
         .map(|(count, sum, right)| {
@@ -133,11 +134,10 @@ fn calibration_error(scored: &[Scored]) -> f64 {
 /// from the top down) was right at least `target` of the time: a line
 /// above it is as safe as the model ever is, a line below asks a person.
 /// A band of fewer than 20 lines joins the band below it.
-pub fn precise_threshold(scored: &[Scored], target: f64) -> f64 {
+pub(super) fn precise_threshold(outcomes: &[(f64, bool)], target: f64) -> f64 {
     const BANDS: usize = 20;
     let mut bands = [(0usize, 0usize); BANDS];
-    for s in scored {
-        let (conf, right) = confidence(s);
+    for &(conf, right) in outcomes {
         let band = ((conf * BANDS as f64) as usize).min(BANDS - 1);
         bands[band].0 += 1;
         bands[band].1 += usize::from(right);
@@ -204,6 +204,6 @@ mod tests {
         let mut all: Vec<Scored> = (0..5).map(|_| scored(0, 0, 0.97)).collect();
         all.extend((0..95).map(|_| scored(0, 0, 0.92)));
         all.extend((0..30).map(|i| scored(usize::from(i % 2 == 0), 0, 0.6)));
-        assert!((precise_threshold(&all, 0.99) - 0.9).abs() < 1e-9);
+        assert!((evaluate(&all).threshold - 0.9).abs() < 1e-9);
     }
 }

@@ -3,7 +3,9 @@
 //! amounts…), never from `class` itself. The regulation decides first (a
 //! line with `re_type` is real estate…); a linear model over hashed text
 //! and field features decides the rest, with a calibrated confidence, the
-//! runner-up classes and the features that drove it.
+//! runner-up classes and the features that drove it. A second model of
+//! the same kind guesses the counterparty type of a line that has none,
+//! from the same fields and the class.
 
 pub mod books;
 mod features;
@@ -12,10 +14,11 @@ pub mod metrics;
 #[cfg(test)]
 mod tests;
 
-use crate::engine::dataset::{Exposure, ExposureClass};
+use crate::engine::dataset::{CounterpartyType, Exposure, ExposureClass};
+pub use crate::model::import::TypeGuess;
 use features::extract;
-use linear::{CLASSES, Sparse, Weights, fit_temperature, sparse, train as fit};
-use metrics::{Evaluation, Scored, evaluate};
+use linear::{CLASSES, KINDS, Sparse, Weights, fit_temperature, kind_sparse, sparse, train as fit};
+use metrics::{Evaluation, Scored, calibration_error, evaluate, precise_threshold};
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
@@ -31,6 +34,22 @@ pub struct Card {
     /// the lines, unseen in training, so a new client is what is measured.
     pub holdout: Evaluation,
     /// The softmax temperature fitted on the hold-out.
+    pub temperature: f32,
+    /// The counterparty-type model, when the history had enough lines
+    /// with a type (absent from models trained before it existed).
+    #[serde(default)]
+    pub counterparty_types: Option<TypeCard>,
+}
+
+/// The counterparty-type model measured on the same held-out clients.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TypeCard {
+    pub lines: usize,
+    pub accuracy: f64,
+    pub ece: f64,
+    /// The confidence from which a guessed type is given to a line.
+    pub threshold: f64,
     pub temperature: f32,
 }
 
@@ -59,6 +78,9 @@ pub struct Prediction {
     pub alternatives: Vec<Alternative>,
     pub reasons: Vec<String>,
     pub decided_by: Decided,
+    /// Only for a line without a counterparty type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counterparty_type: Option<TypeGuess>,
 }
 
 #[derive(Debug, PartialEq, thiserror::Error)]
@@ -75,7 +97,8 @@ const MIN_LINES: usize = 50;
 const FORMAT: u32 = 1;
 
 pub struct Model {
-    weights: Weights,
+    weights: Weights<CLASSES>,
+    kinds: Option<Weights<KINDS>>,
     card: Card,
 }
 
@@ -85,12 +108,22 @@ struct Stored {
     format: u32,
     card: Card,
     rows: Vec<(u32, Vec<f32>)>,
+    /// The counterparty-type model's rows (none in older files).
+    #[serde(default)]
+    kind_rows: Vec<(u32, Vec<f32>)>,
 }
 
 fn class_index(class: ExposureClass) -> usize {
     ExposureClass::ALL
         .iter()
         .position(|c| *c == class)
+        .unwrap_or_default()
+}
+
+fn kind_index(kind: CounterpartyType) -> usize {
+    CounterpartyType::ALL
+        .iter()
+        .position(|k| *k == kind)
         .unwrap_or_default()
 }
 
@@ -166,14 +199,68 @@ pub fn train(lines: &[Exposure], seed: u64) -> Result<Model, ClassifyError> {
             probabilities: linear::softmax(z, weights.temperature),
         })
         .collect();
+    let (kinds, type_card) = match train_kinds(lines, seed) {
+        Some((kinds, card)) => (Some(kinds), Some(card)),
+        None => (None, None),
+    };
     let card = Card {
         lines: lines.len(),
         trained_lines: training.len(),
         seed,
         holdout: evaluate(&scored),
         temperature: weights.temperature,
+        counterparty_types: type_card,
     };
-    Ok(Model { weights, card })
+    Ok(Model {
+        weights,
+        kinds,
+        card,
+    })
+}
+
+/// The counterparty-type model, trained on the lines that have a type,
+/// with the same clients held out; none when too few lines have one.
+fn train_kinds(lines: &[Exposure], seed: u64) -> Option<(Weights<KINDS>, TypeCard)> {
+    let typed: Vec<(&Exposure, CounterpartyType)> = lines
+        .iter()
+        .filter_map(|l| l.counterparty_type.map(|k| (l, k)))
+        .collect();
+    if typed.len() < MIN_LINES || typed.iter().all(|(_, k)| *k == typed[0].1) {
+        return None;
+    }
+    let (holdout, training): (Vec<_>, Vec<_>) = typed.iter().partition(|(l, _)| held_out(l, seed));
+    let samples: Vec<(Sparse, usize)> = training
+        .iter()
+        .map(|(l, k)| (kind_sparse(l, l.class), kind_index(*k)))
+        .collect();
+    let mut weights: Weights<KINDS> = fit(&samples, seed);
+    let logits: Vec<([f32; KINDS], usize)> = holdout
+        .iter()
+        .map(|(l, k)| (weights.logits(&kind_sparse(l, l.class)), kind_index(*k)))
+        .collect();
+    weights.temperature = fit_temperature(&logits);
+    let outcomes: Vec<(f64, bool)> = logits
+        .iter()
+        .map(|(z, label)| {
+            let (best, p) = top(&linear::softmax(*z, weights.temperature));
+            (p, best == *label)
+        })
+        .collect();
+    let right = outcomes.iter().filter(|(_, r)| *r).count();
+    let card = TypeCard {
+        lines: outcomes.len(),
+        accuracy: right as f64 / outcomes.len().max(1) as f64,
+        ece: calibration_error(&outcomes),
+        threshold: precise_threshold(&outcomes, 0.99),
+        temperature: weights.temperature,
+    };
+    Some((weights, card))
+}
+
+/// The most probable output and its probability.
+fn top<const K: usize>(p: &[f32; K]) -> (usize, f64) {
+    let best = (0..K).fold(0, |best, k| if p[k] > p[best] { k } else { best });
+    (best, f64::from(p[best]))
 }
 
 impl Model {
@@ -186,6 +273,25 @@ impl Model {
         self.card.holdout.threshold
     }
 
+    /// The confidence from which a guessed counterparty type is given to
+    /// a line; none when the model has no counterparty-type part.
+    pub fn type_threshold(&self) -> Option<f64> {
+        self.card.counterparty_types.as_ref().map(|c| c.threshold)
+    }
+
+    /// The counterparty type of a line that has none, knowing its class.
+    pub fn guess_type(&self, line: &Exposure, class: ExposureClass) -> Option<TypeGuess> {
+        if line.counterparty_type.is_some() {
+            return None;
+        }
+        let kinds = self.kinds.as_ref()?;
+        let (best, confidence) = top(&kinds.probabilities(&kind_sparse(line, class)));
+        Some(TypeGuess {
+            kind: CounterpartyType::ALL[best],
+            confidence,
+        })
+    }
+
     pub fn predict(&self, line: &Exposure) -> Prediction {
         if let Some((class, reason)) = by_rule(line) {
             return Prediction {
@@ -195,6 +301,7 @@ impl Model {
                 alternatives: Vec::new(),
                 reasons: vec![reason],
                 decided_by: Decided::Rule,
+                counterparty_type: self.guess_type(line, class),
             };
         }
         let mut read = Vec::with_capacity(96);
@@ -217,6 +324,7 @@ impl Model {
                 .collect(),
             reasons: self.reasons(line, &read, best, second),
             decided_by: Decided::Model,
+            counterparty_type: self.guess_type(line, ExposureClass::ALL[best]),
         }
     }
 
@@ -260,18 +368,11 @@ impl Model {
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
-        let rows = self
-            .weights
-            .values
-            .chunks(CLASSES)
-            .enumerate()
-            .filter(|(_, row)| row.iter().any(|w| *w != 0.0))
-            .map(|(index, row)| (index as u32, row.to_vec()))
-            .collect();
         let stored = Stored {
             format: FORMAT,
             card: self.card.clone(),
-            rows,
+            rows: self.weights.rows(),
+            kind_rows: self.kinds.as_ref().map(Weights::rows).unwrap_or_default(),
         };
         rmp_serde::to_vec(&stored).unwrap_or_default()
     }
@@ -285,18 +386,17 @@ impl Model {
                 stored.format
             )));
         }
-        let mut weights = Weights::zero();
-        weights.temperature = stored.card.temperature;
-        for (index, row) in stored.rows {
-            let start = index as usize * CLASSES;
-            let slot = weights.values.get_mut(start..start + CLASSES);
-            match slot {
-                Some(slot) if row.len() == CLASSES => slot.copy_from_slice(&row),
-                _ => return Err(unreadable(format!("row {index} does not fit"))),
+        let weights =
+            Weights::from_rows(stored.rows, stored.card.temperature).map_err(unreadable)?;
+        let kinds = match &stored.card.counterparty_types {
+            Some(c) => {
+                Some(Weights::from_rows(stored.kind_rows, c.temperature).map_err(unreadable)?)
             }
-        }
+            None => None,
+        };
         Ok(Model {
             weights,
+            kinds,
             card: stored.card,
         })
     }

@@ -1,6 +1,6 @@
 use super::books::{Bank, Style};
 use super::*;
-use crate::engine::dataset::ReType;
+use crate::engine::dataset::{CounterpartyType, ReType};
 
 fn model(lines: usize, seed: u64) -> Model {
     let mut bank = Bank::new(Style::House, seed);
@@ -83,4 +83,44 @@ fn training_refuses_too_little_or_one_class() {
         .map(|i| Exposure::new(format!("l{i}"), ExposureClass::Retail, 1.0))
         .collect();
     assert_eq!(train(&same, 1).err(), Some(ClassifyError::OneClass));
+}
+
+#[test]
+fn a_line_without_a_counterparty_type_gets_one_guessed_from_its_fields_and_class() {
+    let m = model(2_000, 13);
+    let card = m
+        .card()
+        .counterparty_types
+        .clone()
+        .expect("typed lines train a type model");
+    assert!(card.lines > 100 && card.accuracy > 0.8, "{card:?}");
+    assert!((0.0..=1.0).contains(&card.threshold));
+    let mut next = Bank::new(Style::House, 13).book(1_500, 1.0);
+    next.retain(|l| l.counterparty_type.is_some());
+    let right = next
+        .iter()
+        .filter(|l| {
+            let mut hidden = (*l).clone();
+            hidden.counterparty_type = None;
+            m.guess_type(&hidden, l.class).map(|g| g.kind) == l.counterparty_type
+        })
+        .count();
+    assert!(
+        right as f64 > 0.8 * next.len() as f64,
+        "{right} of {}",
+        next.len()
+    );
+    // A line with a type keeps it: nothing is guessed.
+    assert_eq!(m.predict(&next[0]).counterparty_type, None);
+    let mut sovereign = Exposure::new("t", ExposureClass::Sovereign, 1e6);
+    sovereign.counterparty_name = Some("République française".into());
+    let guess = m
+        .guess_type(&sovereign, ExposureClass::Sovereign)
+        .expect("a guess");
+    assert_eq!(guess.kind, CounterpartyType::Sovereign, "{guess:?}");
+    let again = Model::from_bytes(&m.to_bytes()).expect("reads back");
+    assert_eq!(
+        again.guess_type(&sovereign, ExposureClass::Sovereign),
+        Some(guess)
+    );
 }

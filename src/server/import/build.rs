@@ -268,6 +268,12 @@ fn propose(
             let line = &mut data.exposures[u.index];
             let p = model.predict(line);
             line.class = u.chosen.unwrap_or(p.class);
+            let kind = model
+                .guess_type(line, line.class)
+                .filter(|g| model.type_threshold().is_some_and(|t| g.confidence >= t));
+            if let Some(guess) = &kind {
+                line.counterparty_type = Some(guess.kind);
+            }
             ClassProposal {
                 sheet: u.sheet,
                 row: u.row,
@@ -288,6 +294,7 @@ fn propose(
                 reasons: p.reasons,
                 by_rule: p.decided_by == Decided::Rule,
                 chosen: u.chosen,
+                counterparty_type: kind,
             }
         })
         .collect();

@@ -113,6 +113,11 @@ fn ProposalRow(
                 <strong>{proposal.class.key()}</strong>
                 {format!(" {:.0} %", proposal.confidence * 100.0)}
                 {(!alternatives.is_empty()).then(|| view! { <div class="muted">"then " {alternatives}</div> })}
+                {proposal.counterparty_type.as_ref().map(|g| view! {
+                    <div class="muted" data-testid="type-guess">
+                        {format!("counterparty type {} {:.0} %", g.kind.key(), g.confidence * 100.0)}
+                    </div>
+                })}
             </td>
             <td class="muted">{proposal.reasons.join("; ")}</td>
             <td>
