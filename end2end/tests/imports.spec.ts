@@ -112,3 +112,41 @@ test('a file without a class column: the analyst corrects the unsure line, confi
   await page.getByTestId('commit-import').click();
   await expect(page).toHaveURL(/\/app\/simulations\/[0-9a-f-]{36}$/);
 });
+
+test('a facility entered twice is listed as an anomaly in the preview, and its accepted fix applies to the import', async ({ page }) => {
+  await logIn(page, 'analyst@prudentia.example');
+  await page.goto('/app/imports');
+  await hydrated(page);
+  const dir = mkdtempSync(join(tmpdir(), 'prudentia-import-'));
+  const file = join(dir, `doublons-${Date.now()}.csv`);
+  writeFileSync(
+    file,
+    'id;class;counterparty_id;drawn;country\n' +
+      'D-001;corporate;CP-1;1000000;FR\n' +
+      'D-002;corporate;CP-1;1000000;FR\n' +
+      'D-003;retail;CP-2;20000;FR\n',
+  );
+  await page.getByLabel('File').setInputFiles(file);
+  await page.getByRole('button', { name: 'Upload and map' }).click();
+  await expect(page).toHaveURL(/\/app\/imports\/[0-9a-f-]{36}$/);
+  await hydrated(page);
+  await page.getByTestId('preview-import').click();
+
+  const corporate = page.getByTestId('class-totals').locator('tr', { hasText: 'corporate' });
+  await expect(corporate).toContainText('2,000,000');
+  const anomalies = page.getByTestId('import-anomalies');
+  const duplicate = anomalies.locator('tr[data-line="D-002"]', { hasText: 'duplicate' });
+  await expect(duplicate).toContainText('line D-001');
+  await duplicate.getByRole('button', { name: 'Set the duplicate to zero' }).click();
+  await expect(duplicate.getByTestId('accept-fix')).toHaveText('Accepted');
+  await expect(duplicate.getByTestId('accept-fix')).toBeDisabled();
+
+  await page.getByTestId('preview-import').click();
+  await expect(page.getByTestId('problem-counts')).toContainText('0 error(s)');
+  await expect(corporate).toContainText('1,000,000');
+  await expect(anomalies.locator('tr[data-line="D-002"]', { hasText: 'duplicate' })).toHaveCount(0);
+
+  await page.getByLabel('Name of the new simulation').fill(`Doublons ${Date.now()}`);
+  await page.getByTestId('commit-import').click();
+  await expect(page).toHaveURL(/\/app\/simulations\/[0-9a-f-]{36}$/);
+});
