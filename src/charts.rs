@@ -10,6 +10,7 @@ use crate::engine::results::Results;
 use crate::model::simulation::VersionSummary;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::collections::BTreeMap;
 
 /// Near the size the cockpit draws a chart at from 1280 px screens (360 to
 /// 420 px wide), so labels keep their size on screen.
@@ -265,14 +266,9 @@ pub fn paired_bars(rows: &[PairedRow]) -> String {
                 )))
                 .map_err(|e| e.to_string())?;
             if row.anomalies > 0 {
+                let x = row.baseline.max(row.scenario) + top * 0.01;
                 chart
-                    .draw_series(std::iter::once(Text::new(
-                        format!("▲ {}", row.anomalies),
-                        (row.baseline.max(row.scenario) + top * 0.01, y + 0.5),
-                        text_style(LABEL)
-                            .color(&ANOMALY)
-                            .pos(Pos::new(HPos::Left, VPos::Center)),
-                    )))
+                    .draw_series(std::iter::once(marker(row.anomalies, x, y)))
                     .map_err(|e| e.to_string())?;
             }
         }
@@ -285,6 +281,17 @@ pub fn paired_bars(rows: &[PairedRow]) -> String {
             .map_err(|e| e.to_string())?;
         Ok(())
     })
+}
+
+/// "▲ n" in the anomaly colour, left-aligned at `x` in the band from `y`.
+fn marker(count: usize, x: f64, y: f64) -> Text<'static, (f64, f64), String> {
+    Text::new(
+        format!("▲ {count}"),
+        (x, y + 0.5),
+        text_style(LABEL)
+            .color(&ANOMALY)
+            .pos(Pos::new(HPos::Left, VPos::Center)),
+    )
 }
 
 /// The capital ratios and the leverage ratio of every version, in %, each
@@ -431,11 +438,14 @@ fn horizontal<'a, 'b>(
 
 /// Horizontal bars in € bn with their labels at the left; `line` draws a
 /// vertical reference (the 25 % limit) when given.
+/// Horizontal bars, top to bottom, with an optional vertical line (a
+/// limit) and, where `marks` counts anomalies for a row, a marker beside it.
 fn bars(
     root: &DrawingArea<SVGBackend, plotters::coord::Shift>,
     rows: &[(String, f64, RGBColor)],
     line: Option<(f64, &str)>,
     decimals: usize,
+    marks: &[usize],
 ) -> Result<(), String> {
     let top = rows
         .iter()
@@ -443,7 +453,11 @@ fn bars(
         .chain(line.map(|l| l.0))
         .fold(0.0, f64::max)
         .max(0.1)
-        * 1.15;
+        * if marks.iter().any(|m| *m > 0) {
+            1.3
+        } else {
+            1.15
+        };
     let n = rows.len().max(1) as f64;
     let mut chart = horizontal(root, top, n, 175, decimals)?;
     for (i, (label, value, colour)) in rows.iter().enumerate() {
@@ -461,6 +475,15 @@ fn bars(
                 text_style(LABEL).pos(Pos::new(HPos::Right, VPos::Center)),
             )))
             .map_err(|e| e.to_string())?;
+        if let Some(&count) = marks.get(i).filter(|m| **m > 0) {
+            chart
+                .draw_series(std::iter::once(marker(
+                    count,
+                    value.max(0.0) + top * 0.01,
+                    y,
+                )))
+                .map_err(|e| e.to_string())?;
+        }
     }
     if let Some((at, label)) = line {
         chart
@@ -486,7 +509,7 @@ pub fn liquidity(r: &Results) -> String {
     svg(|root| {
         let rows =
             liquidity_rows(r).map(|(label, value, colour)| (label.to_owned(), value, colour));
-        bars(root, &rows, None, 1)
+        bars(root, &rows, None, 1, &[])
     })
 }
 
@@ -521,7 +544,8 @@ pub fn liquidity_values(r: &Results) -> Vec<(String, f64)> {
 /// The groups [`large_exposures`] draws, top to bottom.
 pub const LARGE_EXPOSURE_ROWS: usize = 10;
 
-pub fn large_exposures(r: &Results) -> String {
+/// `marks` counts the anomalies of each group's lines (by group).
+pub fn large_exposures(r: &Results, marks: &BTreeMap<String, usize>) -> String {
     svg(|root| {
         let rows: Vec<(String, f64, RGBColor)> = r
             .large_exposures
@@ -534,7 +558,11 @@ pub fn large_exposures(r: &Results) -> String {
             })
             .collect();
         let limit = r.large_exposures.first().map_or(25.0, |l| l.limit * 100.0);
-        bars(root, &rows, Some((limit, "limit")), 1)
+        let counts: Vec<usize> = rows
+            .iter()
+            .map(|(group, _, _)| marks.get(group).copied().unwrap_or(0))
+            .collect();
+        bars(root, &rows, Some((limit, "limit")), 1, &counts)
     })
 }
 
@@ -549,7 +577,7 @@ pub fn counts(rows: &[(String, i64)]) -> String {
                 (short, *n as f64, AT1)
             })
             .collect();
-        bars(root, &rows, None, 0)
+        bars(root, &rows, None, 0, &[])
     })
 }
 
@@ -655,9 +683,12 @@ mod tests {
         assert!(
             liquidity.contains("HQLA level 1") && liquidity.contains("Required stable funding")
         );
-        let large = large_exposures(&r);
         let first = &r.large_exposures[0];
+        let large = large_exposures(&r, &BTreeMap::new());
         assert!(large.contains(&first.group) && large.contains("limit"));
+        assert!(!large.contains('▲'));
+        let marked = large_exposures(&r, &BTreeMap::from([(first.group.clone(), 2)]));
+        assert!(marked.contains("\n▲ 2\n"), "the first group's marker");
         let buckets = rwa_by_bucket(&r, &r);
         let labels: Vec<usize> = ["20 %", "100 %", "150 %"]
             .iter()

@@ -86,6 +86,8 @@ test('sign up, invite a viewer who accepts in another browser and only reads', a
   await hydrated(viewer);
   await expect(viewer.getByTestId('quotas')).toBeVisible();
   await expect(viewer.getByRole('button', { name: 'Save limits' })).toHaveCount(0);
+  await expect(viewer.getByTestId('anomaly-thresholds')).toContainText('2.50');
+  await expect(viewer.getByRole('button', { name: 'Save thresholds' })).toHaveCount(0);
   expect(
     sql(`SELECT m.role FROM memberships m JOIN users u USING (user_id) WHERE u.email = '${viewerEmail}'`),
   ).toBe('viewer');
@@ -165,4 +167,26 @@ test('the demo accounts printed at start-up log in with their roles', async ({ p
     await page.getByTestId('logout').click();
     await expect(page).toHaveURL(/\/login$/);
   }
+});
+
+test('an admin sets the anomaly thresholds, is told what a typo means, and puts the defaults back', async ({ page }) => {
+  await signUp(page, `Banque Seuils ${Date.now()}`, unique('thresholds'));
+  await page.goto('/app/organisation');
+  await hydrated(page);
+  const shown = page.getByTestId('anomaly-thresholds');
+  await expect(shown).toContainText('z-score of 2.50');
+  await expect(shown).toContainText('0.50 %');
+
+  await page.getByLabel('Outlier threshold (modified z-score)').fill('three');
+  await page.getByRole('button', { name: 'Save thresholds' }).click();
+  await expect(page.getByText('A number, such as 3.5.')).toBeVisible();
+
+  await page.getByLabel('Outlier threshold (modified z-score)').fill('3,2');
+  await page.getByLabel('Alert budget (% of lines)').fill('1');
+  await page.getByRole('button', { name: 'Save thresholds' }).click();
+  await expect(shown).toContainText('z-score of 3.20 among its peers (set by an admin)');
+  await expect(shown).toContainText('1.00 %');
+
+  await page.getByTestId('reset-thresholds').click();
+  await expect(shown).toContainText('z-score of 2.50 among its peers (the default');
 });

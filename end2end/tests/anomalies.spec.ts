@@ -43,6 +43,9 @@ test('a line planted a thousand times too large is an anomaly whose fix takes th
   // Its class is marked on the RWA chart, and its row's tip counts them.
   await expect(page.getByTestId('chart-rwa')).toContainText('▲');
   await expect(page.locator('.row-target[data-key="corporate"]')).toHaveAttribute('data-tip', /anomal/);
+  // And its group, now the largest exposure, on the large-exposure chart.
+  await expect(page.getByTestId('chart-large')).toContainText('▲');
+  await expect(page.locator('.row-target[data-key="GRP-0072"]')).toHaveAttribute('data-tip', /anomal/);
 
   // The panel names the line, says why, and offers the fix.
   const panel = page.getByTestId('anomalies');
@@ -57,4 +60,17 @@ test('a line planted a thousand times too large is an anomaly whose fix takes th
   await expect(rows.getByRole('button', { name: 'Applied' })).toHaveCount(2);
   await expect(page.getByTestId('metric-cet1')).toHaveText(clean);
   expect(clean).not.toBe(planted);
+
+  // Judged not an error, with a reason: the finding on that value (against
+  // its peers and against version 1 alike) leaves the list for the dismissed.
+  const jump = rows.filter({ hasText: 'previous version' });
+  await jump.getByTestId('dismiss-anomaly').click();
+  await jump.getByTestId('dismiss-reason').fill('the unit was fixed upstream');
+  await jump.getByRole('button', { name: 'Dismiss', exact: true }).click();
+  await expect(rows).toHaveCount(0);
+  await expect(panel.getByTestId('anomaly-summary')).toContainText('0 of high severity; 2 dismissed');
+  const dismissed = panel.getByTestId('dismissed-anomalies');
+  await dismissed.locator('summary').click();
+  await expect(dismissed).toContainText('the unit was fixed upstream');
+  await expect(dismissed).toContainText('analyst@prudentia.example');
 });

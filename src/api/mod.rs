@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod anomalies;
 pub mod classification;
 pub mod contact;
 pub mod imports;

@@ -215,11 +215,11 @@ pub async fn version_anomalies(
     id: String,
     version: i32,
 ) -> Result<Vec<crate::intel::anomalies::Anomaly>, AppError> {
-    use crate::server::{auth, simulations, state::app_state};
+    use crate::server::{anomalies, auth, state::app_state};
     let result = async {
         let state = app_state()?;
         let caller = auth::signed_in(&state.pool).await?;
-        simulations::anomalies(&state.pool, caller, id.parse()?, version).await
+        anomalies::of_version(&state.pool, caller, id.parse()?, version).await
     }
     .await;
     super::reply(result)

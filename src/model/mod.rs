@@ -32,6 +32,7 @@ macro_rules! id_type {
 }
 
 pub mod account;
+pub mod anomalies;
 pub mod api_token;
 pub mod classification;
 pub mod contact;

@@ -3,6 +3,7 @@
 
 pub mod account_links;
 pub mod accounts;
+pub mod anomalies;
 pub mod audit;
 pub mod auth;
 pub mod classification;

@@ -7,7 +7,7 @@ use crate::engine::profile::Profile;
 use crate::engine::results::Results;
 use crate::engine::scenario::Scenario;
 use crate::engine::{ComputeOptions, compute, resolve_profile};
-use crate::intel::anomalies::{Anomaly, Severity, Thresholds, detect};
+use crate::intel::anomalies::Severity;
 use crate::model::account::{Permission, Role, TenantId, UserId};
 use crate::model::error::{AppError, FieldErrors};
 use crate::model::rule_profile::{RuleProfileId, RulesRef, diff};
@@ -20,7 +20,7 @@ use crate::server::auth::Caller;
 use crate::server::db::simulations::StoredDataSet;
 use crate::server::db::{rule_profiles, scope, simulations, teams, tenants};
 use crate::server::idempotency::{self, Created, IdempotencyKey};
-use crate::server::{audit, heavy, workflow};
+use crate::server::{anomalies, audit, heavy, workflow};
 use serde_json::json;
 use sqlx::PgPool;
 
@@ -180,7 +180,7 @@ pub(crate) async fn visible(
 
 /// A visible simulation and the data set of one of its versions (the
 /// latest when `version` is `None`).
-async fn at_version(
+pub(crate) async fn at_version(
     tx: &mut sqlx::PgConnection,
     caller: Caller,
     id: SimulationId,
@@ -614,10 +614,14 @@ async fn add_computed_version(
     let summary = new.summary;
     let id = summary.simulation_id;
     let previous = new.previous;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    let (t, dismissed) =
+        anomalies::context(&mut tx, caller.tenant_id, id, summary.latest_version).await?;
+    tx.commit().await?;
     let (changed, severe) = heavy::run(Some(caller.tenant_id), "anomalies", move || {
-        let severe = detect(&changed, Some(&previous), &Thresholds::default())
+        let severe = anomalies::judged(&changed, Some(&previous), &t, &dismissed)
             .iter()
-            .filter(|a| a.severity == Severity::High)
+            .filter(|a| a.severity == Severity::High && a.dismissed.is_none())
             .count();
         (changed, severe)
     })
@@ -677,30 +681,6 @@ async fn add_computed_version(
     tx.commit().await?;
     tracing::info!(tenant = %caller.tenant_id, simulation = %id, version, "version saved");
     Ok(version)
-}
-
-/// The anomalies of a visible simulation's version, with the jumps since
-/// the version before it.
-pub async fn anomalies(
-    pool: &PgPool,
-    caller: Caller,
-    id: SimulationId,
-    version: i32,
-) -> Result<Vec<Anomaly>, AppError> {
-    let caller = caller.require(Permission::Read)?;
-    let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    let (_, data) = at_version(&mut tx, caller, id, Some(version)).await?;
-    let previous = match version {
-        1 => None,
-        _ => simulations::load(&mut tx, id, version - 1).await?,
-    };
-    tx.commit().await?;
-    heavy::run(Some(caller.tenant_id), "anomalies", move || {
-        let data = data.decode()?;
-        let previous = previous.map(|p| p.decode()).transpose()?;
-        Ok::<_, AppError>(detect(&data, previous.as_ref(), &Thresholds::default()))
-    })
-    .await?
 }
 
 /// Changes who reads the simulation: its author or an admin only.

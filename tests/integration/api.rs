@@ -1638,6 +1638,17 @@ async fn classify_proposes_a_class_per_line_and_each_organisation_trains_its_own
         .collect();
     assert_eq!(classes, ["sovereign", "real_estate", "retail"]);
     assert_eq!(predictions[1]["decided_by"], "rule");
+    // None of the lines gives a counterparty type: each gets a guess.
+    assert_eq!(
+        predictions[0]["counterparty_type"]["type"], "sovereign",
+        "{}",
+        reply.text
+    );
+    assert!(
+        predictions
+            .iter()
+            .all(|p| p["counterparty_type"]["confidence"].is_number())
+    );
     assert_eq!(predictions[1]["confidence"], 1.0);
 
     let bad = api(
@@ -1833,4 +1844,254 @@ async fn classify_proposes_a_class_per_line_and_each_organisation_trains_its_own
     assert!(events.contains(&"classification.model_put_in_force".to_owned()));
     let anonymous = api(&app, "GET", "/api/v1/classification/model", None, None).await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+}
+
+/// A book of 80 personal loans spread over an order of magnitude, and six
+/// about twenty times their median: outliers, not unit errors.
+fn loans_with_outliers() -> Value {
+    let mut data = prudentia::samples::demo_bank();
+    let loan = |id: String, drawn: f64| {
+        let mut line = prudentia::engine::dataset::Exposure::new(
+            id,
+            prudentia::engine::dataset::ExposureClass::Retail,
+            drawn,
+        );
+        line.product = Some("Prêt personnel".to_owned());
+        line
+    };
+    data.exposures = (0..80)
+        .map(|i| {
+            loan(
+                format!("P-{i:03}"),
+                20_000.0 * 10f64.powf(((i * 37) % 100) as f64 / 100.0),
+            )
+        })
+        .chain((0..6).map(|i| loan(format!("OUT-{i}"), 1_200_000.0 + 100_000.0 * i as f64)))
+        .collect();
+    serde_json::to_value(&data).expect("data set")
+}
+
+#[tokio::test]
+async fn dismissed_outliers_stay_dismissed_teach_the_threshold_and_stay_in_the_tenant() {
+    let (pool, owner, _) = fresh_database().await;
+    let app = TestApp::with_pool(pool.clone()).await;
+    let alice = signup(&app, "Banque Alpha", "alice@alpha.example").await;
+    let bob = signup(&app, "Banque Beta", "bob@beta.example").await;
+    professional(&owner).await;
+    let write = token(&app, &alice, "read_write").await;
+    let read = token(&app, &alice, "read").await;
+    let created = api(
+        &app,
+        "POST",
+        "/api/v1/simulations",
+        Some(&write),
+        Some(json!({ "name": "Loans", "data": loans_with_outliers() })),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let id = created.body["simulation_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let list = |version: i32| {
+        let (app, write, id) = (&app, &write, &id);
+        async move {
+            let reply = api(
+                app,
+                "GET",
+                &format!("/api/v1/simulations/{id}/versions/{version}/anomalies"),
+                Some(write),
+                None,
+            )
+            .await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+            reply.body["anomalies"]
+                .as_array()
+                .expect("anomalies")
+                .clone()
+        }
+    };
+    let outliers: Vec<Value> = list(1)
+        .await
+        .into_iter()
+        .filter(|a| a["kind"] == "outlier")
+        .collect();
+    assert_eq!(outliers.len(), 6, "{outliers:?}");
+    let dismissals = format!("/api/v1/simulations/{id}/versions/1/anomalies/dismissals");
+    let body = |a: &Value, reason: &str| json!({ "id": a["id"], "section": a["section"], "field": a["field"], "kind": a["kind"], "reason": reason });
+
+    // Refused: no reason, a finding the version does not have, a read-only
+    // token, another organisation.
+    api(
+        &app,
+        "POST",
+        &dismissals,
+        Some(&write),
+        Some(body(&outliers[0], " ")),
+    )
+    .await
+    .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    let mut invented = body(&outliers[0], "fine");
+    invented["id"] = json!("P-001");
+    api(&app, "POST", &dismissals, Some(&write), Some(invented))
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    api(
+        &app,
+        "POST",
+        &dismissals,
+        Some(&read),
+        Some(body(&outliers[0], "fine")),
+    )
+    .await
+    .problem(StatusCode::FORBIDDEN, "forbidden");
+    let stranger = token(&app, &bob, "read_write").await;
+    api(
+        &app,
+        "POST",
+        &dismissals,
+        Some(&stranger),
+        Some(body(&outliers[0], "fine")),
+    )
+    .await
+    .problem(StatusCode::NOT_FOUND, "not-found");
+
+    // Five dismissed with their reasons: each is marked, and the five teach
+    // the outlier threshold.
+    let mut scores = Vec::new();
+    for a in &outliers[..5] {
+        let done = api(
+            &app,
+            "POST",
+            &dismissals,
+            Some(&write),
+            Some(body(a, "a genuine large loan")),
+        )
+        .await;
+        assert_eq!(done.status, StatusCode::CREATED, "{}", done.text);
+        assert_eq!(done.body["dismissed"]["reason"], "a genuine large loan");
+        assert_eq!(done.body["dismissed"]["by"], "alice@alpha.example");
+        scores.push(a["score"].as_f64().expect("score"));
+    }
+    let learnt = prudentia::intel::anomalies::Thresholds::learnt_outlier_z(&scores);
+    let thresholds = api(
+        &app,
+        "GET",
+        "/api/v1/anomalies/thresholds",
+        Some(&read),
+        None,
+    )
+    .await;
+    assert_eq!(thresholds.status, StatusCode::OK, "{}", thresholds.text);
+    assert!(learnt > 2.5, "{scores:?}");
+    assert_eq!(thresholds.body["outlier_z"].as_f64(), Some(learnt));
+    assert_eq!(thresholds.body["learnt_from"], 5);
+    assert_eq!(thresholds.body["fixed"], false);
+    let audited: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_events WHERE action LIKE 'anomal%' ORDER BY seq",
+    )
+    .fetch_all(&owner)
+    .await
+    .expect("audit");
+    assert_eq!(
+        audited.iter().filter(|a| *a == "anomaly.dismissed").count(),
+        5
+    );
+    assert!(
+        audited.contains(&"anomalies.threshold_learnt".to_owned()),
+        "{audited:?}"
+    );
+
+    // A new version with the same values: what was dismissed stays so, and
+    // the learnt threshold raises only the farther outliers.
+    let note = json!({ "edits": [], "note": "same figures" });
+    let added = api(
+        &app,
+        "POST",
+        &format!("/api/v1/simulations/{id}/versions"),
+        Some(&write),
+        Some(note),
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.text);
+    let now = list(2).await;
+    for a in now.iter().filter(|a| a["kind"] == "outlier") {
+        assert!(a["score"].as_f64().expect("score") > learnt, "{a}");
+        let was_dismissed = outliers[..5].iter().any(|o| o["id"] == a["id"]);
+        assert_eq!(a["dismissed"].is_object(), was_dismissed, "{a}");
+    }
+
+    // Another organisation keeps the defaults.
+    let theirs = api(
+        &app,
+        "GET",
+        "/api/v1/anomalies/thresholds",
+        Some(&stranger),
+        None,
+    )
+    .await;
+    assert_eq!(
+        theirs.body["outlier_z"].as_f64(),
+        Some(2.5),
+        "{}",
+        theirs.text
+    );
+
+    // An admin fixes the thresholds, then puts the defaults back; a
+    // read-only token may do neither, and nonsense is refused.
+    let set = json!({ "outlier_z": 3.0, "alert_budget": 0.01 });
+    api(
+        &app,
+        "PUT",
+        "/api/v1/anomalies/thresholds",
+        Some(&read),
+        Some(set.clone()),
+    )
+    .await
+    .problem(StatusCode::FORBIDDEN, "forbidden");
+    api(
+        &app,
+        "PUT",
+        "/api/v1/anomalies/thresholds",
+        Some(&write),
+        Some(json!({ "outlier_z": 0.2, "alert_budget": 0.01 })),
+    )
+    .await
+    .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    let fixed = api(
+        &app,
+        "PUT",
+        "/api/v1/anomalies/thresholds",
+        Some(&write),
+        Some(set),
+    )
+    .await;
+    assert_eq!(fixed.status, StatusCode::OK, "{}", fixed.text);
+    assert_eq!(
+        (
+            fixed.body["outlier_z"].as_f64(),
+            fixed.body["fixed"].as_bool()
+        ),
+        (Some(3.0), Some(true))
+    );
+    let reset = api(
+        &app,
+        "DELETE",
+        "/api/v1/anomalies/thresholds",
+        Some(&write),
+        None,
+    )
+    .await;
+    assert_eq!(reset.status, StatusCode::OK, "{}", reset.text);
+    assert_eq!(reset.body["outlier_z"].as_f64(), Some(2.5));
+    let settings: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_events WHERE action LIKE 'anomalies.thresholds_%' ORDER BY seq",
+    )
+    .fetch_all(&owner)
+    .await
+    .expect("audit");
+    assert_eq!(
+        settings,
+        ["anomalies.thresholds_set", "anomalies.thresholds_reset"]
+    );
 }

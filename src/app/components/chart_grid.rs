@@ -1,5 +1,6 @@
 //! The dashboard's charts, drawn again from the scenario as the levers move,
-//! with hover, focus and click targets over the rows of the RWA charts.
+//! with hover, focus and click targets over the rows of the bar charts,
+//! and the version's anomalies marked on the class and group they concern.
 
 use crate::app::components::key_strip::millions;
 use crate::charts::{self, PairedRow};
@@ -8,6 +9,7 @@ use crate::intel::anomalies::{Anomaly, Severity};
 use crate::model::money::percent;
 use leptos::prelude::*;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use std::collections::BTreeMap;
 
 #[component]
 pub fn ChartGrid(
@@ -36,11 +38,15 @@ pub fn ChartGrid(
     let class_tips = Signal::derive(move || paired_tips(class_rows.get()));
     let bucket_tips = Signal::derive(move || paired_tips(bucket_rows.get()));
     let liquidity_rows = Signal::derive(move || scenario.with(liquidity_tips));
-    let large_rows = Signal::derive(move || scenario.with(large_tips));
+    let group_marks = Memo::new(move |_| anomalies.with(|found| by_group(found)));
+    let large_rows =
+        Signal::derive(move || group_marks.with(|marks| scenario.with(|r| large_tips(r, marks))));
     // Each chart drawn once per lever move, for the page and its download.
     let capital = Signal::from(Memo::new(move |_| scenario.with(charts::capital_stack)));
     let liquidity = Signal::from(Memo::new(move |_| scenario.with(charts::liquidity)));
-    let large = Signal::from(Memo::new(move |_| scenario.with(charts::large_exposures)));
+    let large = Signal::from(Memo::new(move |_| {
+        group_marks.with(|marks| scenario.with(|r| charts::large_exposures(r, marks)))
+    }));
     let by_class = Signal::from(Memo::new(move |_| {
         class_rows.with(|r| charts::paired_bars(r))
     }));
@@ -106,26 +112,45 @@ fn paired_tips(rows: Vec<PairedRow>) -> Vec<Tip> {
                 row.label,
                 millions(Some(row.baseline * 1e9)),
                 millions(Some(row.scenario * 1e9)),
-                match row.anomalies {
-                    0 => String::new(),
-                    1 => "; 1 anomaly".to_owned(),
-                    n => format!("; {n} anomalies"),
-                }
+                anomaly_count(row.anomalies)
             ),
             key: row.key,
         })
         .collect()
 }
 
-/// Counts on each class row the anomalies of medium or high severity of
-/// its lines.
+/// "; 2 anomalies" after a row's values, nothing without any.
+fn anomaly_count(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        1 => "; 1 anomaly".to_owned(),
+        n => format!("; {n} anomalies"),
+    }
+}
+
+/// The anomalies a chart marks: medium or high severity, not dismissed.
+fn marked(found: &[Anomaly]) -> impl Iterator<Item = &Anomaly> {
+    found
+        .iter()
+        .filter(|a| a.severity >= Severity::Medium && a.dismissed.is_none())
+}
+
+/// Counts on each class row the marked anomalies of its lines.
 fn mark(rows: &mut [PairedRow], found: &[Anomaly]) {
     for row in rows {
-        row.anomalies = found
-            .iter()
-            .filter(|a| a.severity >= Severity::Medium && a.class.as_deref() == Some(&row.key))
+        row.anomalies = marked(found)
+            .filter(|a| a.class.as_deref() == Some(&row.key))
             .count();
     }
+}
+
+/// The marked anomalies of each large-exposure group's lines.
+fn by_group(found: &[Anomaly]) -> BTreeMap<String, usize> {
+    let mut marks = BTreeMap::new();
+    for group in marked(found).filter_map(|a| a.group.clone()) {
+        *marks.entry(group).or_insert(0) += 1;
+    }
+    marks
 }
 
 fn liquidity_tips(r: &Results) -> Vec<Tip> {
@@ -138,17 +163,18 @@ fn liquidity_tips(r: &Results) -> Vec<Tip> {
         .collect()
 }
 
-fn large_tips(r: &Results) -> Vec<Tip> {
+fn large_tips(r: &Results, marks: &BTreeMap<String, usize>) -> Vec<Tip> {
     r.large_exposures
         .iter()
         .take(charts::LARGE_EXPOSURE_ROWS)
         .map(|l| Tip {
             text: format!(
-                "{}: {} of Tier 1 ({}), limit {}",
+                "{}: {} of Tier 1 ({}), limit {}{}",
                 l.group,
                 percent(l.share_of_tier1),
                 millions(Some(l.exposure)),
-                percent(Some(l.limit))
+                percent(Some(l.limit)),
+                anomaly_count(marks.get(&l.group).copied().unwrap_or(0))
             ),
             key: l.group.clone(),
         })

@@ -1,4 +1,5 @@
 use crate::api::admin::{SetMailPolicy, SetQuotas, get_quotas, mail_policy};
+use crate::api::anomalies::{ResetAnomalyThresholds, SetAnomalyThresholds, anomaly_thresholds};
 use crate::api::workflow::{SetApproverRole, approver_role};
 use crate::app::components::form::{FormAlert, FormField, field_error, form_error};
 use crate::app::components::workspace::Workspace;
@@ -36,6 +37,7 @@ fn Organisation(me: Me) -> impl IntoView {
         <h1>{me.tenant.tenant_name.clone()}</h1>
         <Approvers admin />
         <MailRecipients admin />
+        <AnomalyThresholds admin />
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 quotas.await.map(|q| {
@@ -152,6 +154,66 @@ fn MailRecipients(admin: bool) -> impl IntoView {
                                 <FormAlert error=alert />
                                 <button type="submit" class="button">"Save"</button>
                             </ActionForm>
+                        })}
+                    }
+                })
+            })}
+        </Transition>
+    }
+}
+
+/// What the anomaly detection flags: the outlier threshold (learnt from
+/// dismissals unless an admin sets it) and the alert budget.
+#[component]
+fn AnomalyThresholds(admin: bool) -> impl IntoView {
+    let set = ServerAction::<SetAnomalyThresholds>::new();
+    let reset = ServerAction::<ResetAnomalyThresholds>::new();
+    let current = Resource::new(
+        move || (set.version().get(), reset.version().get()),
+        |_| anomaly_thresholds(),
+    );
+    let value = set.value();
+    let z_error = field_error(value, "outlier_z");
+    let budget_error = field_error(value, "alert_budget");
+    let alert = form_error(value);
+    let reset_alert = form_error(reset.value());
+    view! {
+        <h2>"Anomalies"</h2>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                current.await.map(|t| {
+                    let source = if t.fixed {
+                        "set by an admin".to_owned()
+                    } else if t.learnt_from >= crate::intel::anomalies::MIN_DISMISSALS {
+                        format!("learnt from the {} latest dismissed outliers", t.learnt_from)
+                    } else {
+                        format!("the default; dismissed outliers teach it from {}", crate::intel::anomalies::MIN_DISMISSALS)
+                    };
+                    view! {
+                        <p data-testid="anomaly-thresholds">
+                            {format!(
+                                "An amount is an outlier beyond a modified z-score of {:.2} among its peers ({source}); \
+                                 outlier alerts take at most {:.2} % of a version's lines.",
+                                t.outlier_z,
+                                t.alert_budget * 100.0
+                            )}
+                        </p>
+                        {admin.then(|| view! {
+                            <ActionForm action=set attr:class="stack-form" attr:novalidate=true>
+                                <FormField label="Outlier threshold (modified z-score)" id="outlier-z" error=z_error hint="Default 2.5; higher flags fewer lines.">
+                                    <input id="outlier-z" name="outlier_z" type="text" inputmode="decimal" value=format!("{:.2}", t.outlier_z) />
+                                </FormField>
+                                <FormField label="Alert budget (% of lines)" id="alert-budget" error=budget_error hint="Default 0.5 %.">
+                                    <input id="alert-budget" name="alert_budget_percent" type="text" inputmode="decimal" value=format!("{:.2}", t.alert_budget * 100.0) />
+                                </FormField>
+                                <FormAlert error=alert />
+                                <button type="submit" class="button">"Save thresholds"</button>
+                            </ActionForm>
+                            <button type="button" class="button secondary" data-testid="reset-thresholds"
+                                on:click=move |_| { reset.dispatch(ResetAnomalyThresholds {}); }>
+                                "Back to the defaults"
+                            </button>
+                            <FormAlert error=reset_alert />
                         })}
                     }
                 })

@@ -95,7 +95,25 @@ pub(super) fn scale_and_outliers(lines: &[Exposure], t: &Thresholds) -> Vec<Anom
             found.extend(judge(line, peers, t));
         }
     }
-    found
+    within_budget(found, lines.len(), t.alert_budget)
+}
+
+/// Outlier alerts a book of any size may raise: a budget in percent would
+/// leave a small book almost none.
+pub(super) const MIN_ALERTS: usize = 10;
+
+/// Keeps the farthest outliers when there are more than the budget allows;
+/// scale errors all stay.
+fn within_budget(found: Vec<Anomaly>, lines: usize, budget: f64) -> Vec<Anomaly> {
+    let allowed = ((lines as f64 * budget).ceil() as usize).max(MIN_ALERTS);
+    let (mut outliers, mut kept): (Vec<Anomaly>, Vec<Anomaly>) =
+        found.into_iter().partition(|a| a.kind == Kind::Outlier);
+    if outliers.len() > allowed {
+        outliers.sort_by(|a, b| b.score.total_cmp(&a.score));
+        outliers.truncate(allowed);
+    }
+    kept.extend(outliers);
+    kept
 }
 
 fn judge(line: &Exposure, peers: Spread, t: &Thresholds) -> Option<Anomaly> {
@@ -129,6 +147,8 @@ fn judge(line: &Exposure, peers: Spread, t: &Thresholds) -> Option<Anomaly> {
             Anomaly {
                 id: Some(line.id.clone()),
                 class: Some(line.class.key().to_owned()),
+                group: None,
+                dismissed: None,
                 section: Section::Exposures,
                 field: field.to_owned(),
                 kind: Kind::Scale,
@@ -152,6 +172,8 @@ fn judge(line: &Exposure, peers: Spread, t: &Thresholds) -> Option<Anomaly> {
         None => Anomaly {
             id: Some(line.id.clone()),
             class: Some(line.class.key().to_owned()),
+            group: None,
+            dismissed: None,
             section: Section::Exposures,
             field: field.to_owned(),
             kind: Kind::Outlier,

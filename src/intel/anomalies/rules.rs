@@ -15,6 +15,8 @@ fn rule(line: &Exposure, field: &str, severity: Severity, value: f64) -> Anomaly
     Anomaly {
         id: Some(line.id.clone()),
         class: Some(line.class.key().to_owned()),
+        group: None,
+        dismissed: None,
         section: Section::Exposures,
         field: field.to_owned(),
         kind: Kind::Rule,

@@ -212,6 +212,8 @@ fn anomalies_serialise_with_the_fixed_field_names() {
     let a = Anomaly {
         id: None,
         class: None,
+        group: None,
+        dismissed: None,
         section: Section::LcrHqla,
         field: "level1 Bonds".to_owned(),
         kind: Kind::Jump,
@@ -243,4 +245,73 @@ fn anomalies_serialise_with_the_fixed_field_names() {
     assert_eq!(json["kind"], "jump");
     assert_eq!(power_of_ten(6), "1,000,000");
     assert_eq!(power_of_ten(2), "100");
+}
+
+#[test]
+fn keys_are_the_json_names() {
+    for kind in Kind::ALL {
+        assert_eq!(serde_json::to_value(kind).expect("json"), kind.key());
+    }
+    for section in Section::ALL {
+        assert_eq!(serde_json::to_value(section).expect("json"), section.key());
+    }
+}
+
+#[test]
+fn dismissals_teach_the_outlier_threshold_within_its_bounds() {
+    let default = Thresholds::default().outlier_z;
+    assert_eq!(
+        Thresholds::learnt_outlier_z(&[3.0, 3.1, 3.2, 3.3]),
+        default,
+        "four teach nothing"
+    );
+    // Four in five of the dismissed lay at or under 3.4: the threshold moves just above.
+    let learnt = Thresholds::learnt_outlier_z(&[2.6, 3.4, 2.9, 3.1, 4.8]);
+    assert!((learnt - 3.45).abs() < 1e-9, "{learnt}");
+    assert!((Thresholds::learnt_outlier_z(&[2.51; 10]) - 2.56).abs() < 1e-9);
+    assert_eq!(Thresholds::learnt_outlier_z(&[9.0; 10]), MAX_OUTLIER_Z);
+}
+
+#[test]
+fn the_alert_budget_keeps_the_farthest_outliers_and_every_scale_error() {
+    let mut data = generate(2_000, 7);
+    let loose = Thresholds {
+        outlier_z: 0.5,
+        alert_budget: 1.0,
+        ..Thresholds::default()
+    };
+    let planted = data
+        .exposures
+        .iter_mut()
+        .find(|l| l.drawn.is_some_and(|d| d > 0.0))
+        .expect("a drawn line");
+    planted.drawn = planted.drawn.map(|d| d * 1000.0);
+    let all = detect(&data, None, &loose);
+    let outliers = |found: &[Anomaly]| found.iter().filter(|a| a.kind == Kind::Outlier).count();
+    let budget = 0.01;
+    let allowed = (data.exposures.len() as f64 * budget).ceil() as usize;
+    assert!(allowed > peers::MIN_ALERTS);
+    assert!(outliers(&all) > allowed, "{} outliers", outliers(&all));
+    let held = detect(
+        &data,
+        None,
+        &Thresholds {
+            alert_budget: budget,
+            ..loose
+        },
+    );
+    assert_eq!(outliers(&held), allowed);
+    let lowest_kept = held
+        .iter()
+        .filter(|a| a.kind == Kind::Outlier)
+        .map(|a| a.score)
+        .fold(f64::INFINITY, f64::min);
+    assert!(
+        all.iter()
+            .filter(|a| a.kind == Kind::Outlier && a.score > lowest_kept)
+            .all(|a| held.contains(a))
+    );
+    let scale = |found: &[Anomaly]| found.iter().filter(|a| a.kind == Kind::Scale).count();
+    assert_eq!(scale(&held), scale(&all));
+    assert!(scale(&held) >= 1);
 }

@@ -88,6 +88,8 @@ fn line_jumps(now: &[Exposure], before: &[Exposure], t: &Thresholds) -> Vec<Anom
         let base = Anomaly {
             id: Some(line.id.clone()),
             class: Some(line.class.key().to_owned()),
+            group: None,
+            dismissed: None,
             section: Section::Exposures,
             field: "drawn".to_owned(),
             kind: Kind::Jump,
@@ -143,6 +145,8 @@ fn class_totals(now: &[Exposure], before: &[Exposure], t: &Thresholds) -> Vec<An
             (change.abs() > t.total_jump).then(|| Anomaly {
                 id: None,
                 class: Some((*class).to_owned()),
+                group: None,
+                dismissed: None,
                 section: Section::Exposures,
                 field: format!("class_total.{class}"),
                 kind: Kind::Jump,
@@ -179,6 +183,8 @@ fn items(
             Some(Anomaly {
                 id: None,
                 class: None,
+                group: None,
+                dismissed: None,
                 section,
                 field: key.trim().to_owned(),
                 kind: if unit.is_some() {

@@ -2,6 +2,7 @@
 //! migrating, and one repository module per aggregate.
 
 pub mod account_tokens;
+pub mod anomalies;
 pub mod api_tokens;
 pub mod audit;
 pub mod class_models;

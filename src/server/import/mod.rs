@@ -22,7 +22,7 @@ use crate::model::simulation::SimulationId;
 use crate::server::auth::Caller;
 use crate::server::db::{imports, scope};
 use crate::server::idempotency::{self, Created, IdempotencyKey};
-use crate::server::{audit, classification, heavy, simulations};
+use crate::server::{anomalies, audit, classification, heavy, simulations};
 use build::Built;
 use read::Workbook;
 use serde_json::json;
@@ -268,13 +268,16 @@ async fn preview_of(
     sent: Mapping,
 ) -> Result<ImportPreview, AppError> {
     let (mapping, built) = mapped(pool, tenant, book, sent).await?;
+    let mut tx = scope::begin(pool, tenant).await?;
+    let t = anomalies::thresholds(&mut tx, tenant).await?;
+    tx.commit().await?;
     heavy::run(Some(tenant), "import preview", move || {
-        summarise(&mapping, built)
+        summarise(&mapping, built, &t)
     })
     .await
 }
 
-fn summarise(mapping: &Mapping, built: Built) -> ImportPreview {
+fn summarise(mapping: &Mapping, built: Built, t: &Thresholds) -> ImportPreview {
     let Built {
         data,
         problems,
@@ -329,7 +332,7 @@ fn summarise(mapping: &Mapping, built: Built) -> ImportPreview {
             _ => Vec::new(),
         })
         .collect();
-    let anomalies = detect(&data, None, &Thresholds::default());
+    let anomalies = detect(&data, None, t);
     let results = (error_total == 0)
         .then(|| resolve_profile(&data, None).ok())
         .flatten()

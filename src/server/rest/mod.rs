@@ -4,6 +4,7 @@
 //! 9457 problems; the OpenAPI 3.1 document is generated from the handlers
 //! below and served with an offline Swagger UI.
 
+mod anomalies;
 mod classify;
 mod compute;
 pub mod extract;
@@ -184,6 +185,12 @@ fn parts() -> (Router<AppState>, Document) {
         .routes(routes!(simulations::versions, simulations::add_version))
         .routes(routes!(simulations::version_results))
         .routes(routes!(simulations::version_anomalies))
+        .routes(routes!(anomalies::dismiss))
+        .routes(routes!(
+            anomalies::thresholds,
+            anomalies::set_thresholds,
+            anomalies::reset_thresholds
+        ))
         .routes(routes!(simulations::scenarios, simulations::save_scenario))
         .routes(routes!(simulations::scenario_results))
         .routes(routes!(compute::compute))

@@ -15,6 +15,7 @@ use crate::model::simulation::{
     SimulationSummary, VersionSummary, parse_name, parse_note,
 };
 use crate::model::workflow::Review;
+use crate::server::anomalies;
 use crate::server::simulations::{self, LineSource};
 use crate::server::state::AppState;
 use axum::extract::{Path, State};
@@ -499,7 +500,7 @@ pub async fn version_anomalies(
 ) -> Result<axum::Json<AnomalyList>, Problem> {
     let id = id_of(&id)?;
     let version: i32 = version.parse().map_err(|_| Problem::not_found())?;
-    let anomalies = simulations::anomalies(&state.pool, caller, id, version).await?;
+    let anomalies = anomalies::of_version(&state.pool, caller, id, version).await?;
     Ok(axum::Json(AnomalyList { anomalies }))
 }
 

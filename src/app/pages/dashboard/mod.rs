@@ -260,7 +260,7 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
             // Asked for once the levers are ready, like the drill-down: its
             // fixes are lever edits.
             let id = simulation_id.clone();
-            move || ready.get().then(|| view! { <AnomalyPanel simulation_id=id.clone() version=version_no history shared=anomalies /> })
+            move || ready.get().then(|| view! { <AnomalyPanel simulation_id=id.clone() version=version_no history can_edit shared=anomalies /> })
         }
     }
     .into_any()
