@@ -196,6 +196,24 @@ fn main() {
         };
         evaluate(&t);
     }
+    // An analyst dismisses every outlier raised on the clean books (each
+    // a false alarm): what the organisation's threshold learns from them.
+    let dismissed: Vec<f64> = SEEDS
+        .iter()
+        .flat_map(|seed| detect(&clean(*seed), None, &Thresholds::default()))
+        .filter(|a| a.kind == Kind::Outlier)
+        .map(|a| a.score)
+        .collect();
+    let learnt = Thresholds::learnt_outlier_z(&dismissed[dismissed.len().saturating_sub(50)..]);
+    println!(
+        "\n{} outliers on clean lines dismissed: the threshold learns {learnt:.2}",
+        dismissed.len()
+    );
+    evaluate(&Thresholds {
+        outlier_z: learnt,
+        ..Thresholds::default()
+    });
+
     let t = Thresholds::default();
     let big = generate(100_000, 9);
     let previous = big.clone();

@@ -1,6 +1,6 @@
 use super::*;
 use crate::engine::dataset::{CapitalItem, ExposureClass};
-use crate::engine::scenario::apply_edit;
+use crate::engine::scenario::{apply_edit, scale_line};
 use crate::samples::generate;
 
 fn line(id: &str, class: ExposureClass, drawn: f64) -> Exposure {
@@ -314,4 +314,96 @@ fn the_alert_budget_keeps_the_farthest_outliers_and_every_scale_error() {
     let scale = |found: &[Anomaly]| found.iter().filter(|a| a.kind == Kind::Scale).count();
     assert_eq!(scale(&held), scale(&all));
     assert!(scale(&held) >= 1);
+}
+
+/// Mortgages over two decades of amounts, each with its property's value
+/// (LTVs from 0.3 to 0.9).
+fn mortgages(n: usize) -> Vec<Exposure> {
+    (0..n)
+        .map(|i| {
+            let drawn = 60_000.0 * 10f64.powf(((i * 37) % 100) as f64 / 50.0);
+            let mut l = line(&format!("M{i}"), ExposureClass::RealEstate, drawn);
+            l.product = Some("Prêt immobilier".to_owned());
+            l.property_value = Some(drawn / (0.3 + 0.6 * ((i * 11) % 10) as f64 / 10.0));
+            l
+        })
+        .collect()
+}
+
+#[test]
+fn a_secured_amount_far_above_its_property_value_is_found_even_in_a_wide_group() {
+    let mut data = DataSet {
+        exposures: mortgages(60),
+        ..DataSet::default()
+    };
+    assert!(detect(&data, None, &Thresholds::default()).is_empty());
+    // The smallest loan typed in units among thousands: still inside the
+    // group's range, but 700 times its property's value.
+    let small = 0;
+    let drawn = data.exposures[small].drawn.expect("drawn");
+    scale_line(&mut data.exposures[small], 1000.0);
+    // Another at four times its property's value: no unit explains it.
+    data.exposures[7].drawn = data.exposures[7].property_value.map(|v| v * 4.0);
+    let found = detect(&data, None, &Thresholds::default());
+    let unit = found
+        .iter()
+        .find(|a| a.id.as_deref() == Some("M0"))
+        .expect("the unit error is found");
+    assert_eq!(unit.kind, Kind::Scale, "{unit:?}");
+    let mut fixed = data.clone();
+    let fix = unit.fix.as_ref().expect("a fix");
+    apply_edit(
+        &fix.edit,
+        &mut fixed,
+        &mut crate::engine::profile::Profile::default(),
+    )
+    .expect("applies");
+    assert_eq!(fixed.exposures[small].drawn, Some(drawn));
+    let over = found
+        .iter()
+        .find(|a| a.id.as_deref() == Some("M7"))
+        .expect("the over-secured line is found");
+    assert_eq!((over.kind, over.severity), (Kind::Outlier, Severity::High));
+    assert!(
+        over.explanation
+            .contains("4.0 times the value of the property"),
+        "{}",
+        over.explanation
+    );
+}
+
+#[test]
+fn an_amount_ten_times_beyond_every_other_of_a_wide_group_is_found() {
+    // Four decades of amounts: a modified z-score hardly moves there.
+    let mut lines: Vec<Exposure> = (0..40)
+        .map(|i| {
+            line(
+                &format!("W{i}"),
+                ExposureClass::Corporate,
+                1e3 * 10f64.powf(i as f64 / 10.0),
+            )
+        })
+        .collect();
+    lines.push(line("FAR", ExposureClass::Corporate, 1.5e8));
+    let data = DataSet {
+        exposures: lines,
+        ..DataSet::default()
+    };
+    let clean = DataSet {
+        exposures: data.exposures[..40].to_vec(),
+        ..DataSet::default()
+    };
+    assert!(detect(&clean, None, &Thresholds::default()).is_empty());
+    let found = detect(&data, None, &Thresholds::default());
+    // 19 times the largest other amount; a thousandth of it lies at the
+    // centre of its peers.
+    assert_eq!(
+        kinds(&found),
+        [(Some("FAR"), Kind::Scale, "drawn")],
+        "{found:?}"
+    );
+    assert_eq!(
+        found[0].fix.as_ref().map(|f| f.label.as_str()),
+        Some("Divide by 1,000")
+    );
 }
