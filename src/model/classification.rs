@@ -21,6 +21,11 @@ pub struct ModelRow {
     pub lines: usize,
     pub macro_f1: f64,
     pub accuracy: f64,
+    pub top2_accuracy: f64,
+    pub ece: f64,
+    pub threshold: f64,
+    /// Per class on its hold-out, to compare two versions.
+    pub classes: Vec<ClassQuality>,
     pub created_at: Timestamp,
     pub in_force: bool,
 }
@@ -38,6 +43,9 @@ pub struct ModelCardView {
     pub ece: f64,
     pub threshold: f64,
     pub classes: Vec<ClassQuality>,
+    /// The counterparty-type part: hold-out accuracy and the confidence
+    /// from which a guess fills a line; none when it did not train.
+    pub types: Option<(f64, f64)>,
     /// The hold-out confusion matrix drawn as SVG.
     pub confusion_svg: String,
     pub history: Vec<ModelRow>,

@@ -7,6 +7,7 @@
 use super::db::{class_models, scope};
 use super::{audit, heavy};
 use crate::engine::dataset::Exposure;
+use crate::intel::classify::metrics::Evaluation;
 use crate::intel::classify::{self, Model};
 use crate::model::account::{Permission, TenantId};
 use crate::model::classification::{ClassQuality, ModelCardView, ModelRow};
@@ -221,16 +222,11 @@ pub async fn card_view(pool: &PgPool, caller: Caller) -> Result<ModelCardView, A
             top2_accuracy: h.top2_accuracy,
             ece: h.ece,
             threshold: h.threshold,
-            classes: h
-                .classes
-                .iter()
-                .map(|c| ClassQuality {
-                    class: c.class.key().to_owned(),
-                    support: c.support,
-                    precision: c.precision,
-                    recall: c.recall,
-                })
-                .collect(),
+            classes: qualities(h),
+            types: card
+                .counterparty_types
+                .as_ref()
+                .map(|t| (t.accuracy, t.threshold)),
             confusion_svg: crate::charts::confusion(&h.confusion, &labels),
             history: history
                 .into_iter()
@@ -240,6 +236,10 @@ pub async fn card_view(pool: &PgPool, caller: Caller) -> Result<ModelCardView, A
                     lines: m.card.lines,
                     macro_f1: m.card.holdout.macro_f1,
                     accuracy: m.card.holdout.accuracy,
+                    top2_accuracy: m.card.holdout.top2_accuracy,
+                    ece: m.card.holdout.ece,
+                    threshold: m.card.holdout.threshold,
+                    classes: qualities(&m.card.holdout),
                     created_at: m.created_at,
                     in_force: m.in_force,
                 })
@@ -247,6 +247,19 @@ pub async fn card_view(pool: &PgPool, caller: Caller) -> Result<ModelCardView, A
         }
     })
     .await
+}
+
+/// Precision and recall per class, as the page shows them.
+fn qualities(h: &Evaluation) -> Vec<ClassQuality> {
+    h.classes
+        .iter()
+        .map(|c| ClassQuality {
+            class: c.class.key().to_owned(),
+            support: c.support,
+            precision: c.precision,
+            recall: c.recall,
+        })
+        .collect()
 }
 
 /// Trains now for the model card page; the new version.

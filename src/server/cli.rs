@@ -127,7 +127,8 @@ enum ClassifyAction {
         seed: u64,
     },
     /// Predict the class of every exposure line, ignoring any class the
-    /// file gives; prints {"predictions": [...]} in the file's order.
+    /// file gives, and the counterparty type of a line without one;
+    /// prints {"predictions": [...]} in the file's order.
     Predict {
         #[arg(long)]
         input: PathBuf,

@@ -1,8 +1,8 @@
 //! The model card: which model proposes the organisation's classes, how
 //! good it was on lines it never saw (macro-F1, accuracy, calibration,
 //! precision and recall per class, the confusion matrix), the confidence
-//! under which an import asks a person; train now, or put an earlier
-//! version back.
+//! under which an import asks a person; train now, compare two versions,
+//! or put an earlier version back.
 
 use crate::api::classification::{
     PutClassificationModel, TrainClassificationModel, classification_model,
@@ -51,7 +51,14 @@ fn ModelCard(me: Me) -> impl IntoView {
         </button>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
-                card.await.map(|view| view! { <CardFigures view=view.clone() /> <History rows=view.history admin put /> })
+                card.await.map(|view| {
+                    let rows = view.history.clone();
+                    view! {
+                        <CardFigures view=view.clone() />
+                        <History rows=view.history admin put />
+                        {(rows.len() >= 2).then(|| view! { <Compare rows /> })}
+                    }
+                })
             })}
         </Transition>
     }
@@ -78,6 +85,10 @@ fn CardFigures(view: ModelCardView) -> impl IntoView {
                 <dt>"Top-2 accuracy"</dt><dd>{share(view.top2_accuracy)}</dd>
                 <dt>"Calibration error (ECE)"</dt><dd>{format!("{:.3}", view.ece)}</dd>
                 <dt>"Asks a person below"</dt><dd data-testid="model-threshold">{share(view.threshold)}</dd>
+                {view.types.map(|(accuracy, threshold)| view! {
+                    <dt>"Counterparty type, where a line has none"</dt>
+                    <dd data-testid="model-types">{format!("{} right; given from {} confidence", share(accuracy), share(threshold))}</dd>
+                })}
             </dl>
             <h3>"Per class"</h3>
             <table class="data-table" data-testid="model-classes">
@@ -138,4 +149,103 @@ fn History(
         </table>
     }
     .into_any()
+}
+
+/// Two versions side by side, each measured on its own hold-out: the
+/// figures and every class's precision and recall, with the change.
+#[component]
+fn Compare(rows: Vec<ModelRow>) -> impl IntoView {
+    // Newest first: the latest against the one before it, to begin with.
+    let first = RwSignal::new(rows[1].version);
+    let second = RwSignal::new(rows[0].version);
+    let choose = |label: &'static str, picked: RwSignal<i32>, rows: &[ModelRow]| {
+        let options = rows
+            .iter()
+            .map(|m| {
+                let v = m.version;
+                view! { <option value=v selected=move || picked.get() == v>{format!("version {v}")}</option> }
+            })
+            .collect_view();
+        view! {
+            <label>{label}
+                <select on:change=move |ev| if let Ok(v) = event_target_value(&ev).parse() { picked.set(v) }>{options}</select>
+            </label>
+        }
+    };
+    let pick = {
+        let rows = rows.clone();
+        move |v: i32| rows.iter().find(|m| m.version == v).cloned()
+    };
+    let table = move || {
+        let (Some(a), Some(b)) = (pick(first.get()), pick(second.get())) else {
+            return ().into_any();
+        };
+        view! { <CompareTable a b /> }.into_any()
+    };
+    view! {
+        <section class="card" data-testid="model-compare">
+            <h2>"Compare two versions"</h2>
+            <p class="muted">"Each version is measured on the clients it held out when it trained."</p>
+            <div class="inline-form">
+                {choose("Compare ", first, &rows)}
+                {choose(" with ", second, &rows)}
+            </div>
+            {table}
+        </section>
+    }
+}
+
+#[component]
+fn CompareTable(a: ModelRow, b: ModelRow) -> impl IntoView {
+    let row = |label: String, x: f64, y: f64, shown: fn(f64) -> String| {
+        view! { <tr><td>{label}</td><td>{shown(x)}</td><td>{shown(y)}</td><td>{change(y - x)}</td></tr> }
+    };
+    let figures = [
+        (
+            "Labelled lines",
+            a.lines as f64,
+            b.lines as f64,
+            whole as fn(f64) -> String,
+        ),
+        ("Macro-F1", a.macro_f1, b.macro_f1, three),
+        ("Accuracy", a.accuracy, b.accuracy, share),
+        ("Top-2 accuracy", a.top2_accuracy, b.top2_accuracy, share),
+        ("Calibration error (ECE)", a.ece, b.ece, three),
+        ("Asks a person below", a.threshold, b.threshold, share),
+    ];
+    let classes = a.classes.iter().filter_map(|ca| {
+        let cb = b.classes.iter().find(|c| c.class == ca.class)?;
+        (ca.support + cb.support > 0).then(|| {
+            view! {
+                {row(format!("{}: precision", ca.class), ca.precision, cb.precision, share)}
+                {row(format!("{}: recall", ca.class), ca.recall, cb.recall, share)}
+            }
+        })
+    });
+    view! {
+        <table class="data-table" data-testid="model-compare-table">
+            <thead><tr><th></th><th>{format!("Version {}", a.version)}</th><th>{format!("Version {}", b.version)}</th><th>"Change"</th></tr></thead>
+            <tbody>
+                {figures.into_iter().map(|(label, x, y, shown)| row(label.to_owned(), x, y, shown)).collect_view()}
+                {classes.collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+fn whole(value: f64) -> String {
+    format!("{value:.0}")
+}
+
+fn three(value: f64) -> String {
+    format!("{value:.3}")
+}
+
+/// A change with its sign; nothing for none.
+fn change(delta: f64) -> String {
+    if delta.abs() < 5e-4 {
+        "=".to_owned()
+    } else {
+        format!("{delta:+.3}")
+    }
 }
