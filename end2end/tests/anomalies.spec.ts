@@ -53,6 +53,8 @@ test('a line planted a thousand times too large is an anomaly whose fix takes th
   // Found twice: against its peers, and against the same line in version 1.
   await expect(rows.filter({ hasText: 'its peers' })).toHaveCount(1);
   await expect(rows.filter({ hasText: 'previous version' })).toHaveCount(1);
+  // The reviewer sees them beside the review, before approving.
+  await expect(page.getByTestId('review-anomalies')).toContainText('2 high-severity anomalies are open');
   const row = rows.first();
   await expect(row).toContainText('High');
   await row.getByRole('button', { name: 'Divide by 1,000' }).click();
@@ -69,6 +71,7 @@ test('a line planted a thousand times too large is an anomaly whose fix takes th
   await jump.getByRole('button', { name: 'Dismiss', exact: true }).click();
   await expect(rows).toHaveCount(0);
   await expect(panel.getByTestId('anomaly-summary')).toContainText('0 of high severity; 2 dismissed');
+  await expect(page.getByTestId('review-anomalies')).toHaveCount(0);
   const dismissed = panel.getByTestId('dismissed-anomalies');
   await dismissed.locator('summary').click();
   await expect(dismissed).toContainText('the unit was fixed upstream');

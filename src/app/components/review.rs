@@ -4,6 +4,7 @@
 
 use crate::api::workflow::{AddComment, ReviewVersion, changes_from_previous, version_comments};
 use crate::app::components::form::{FormAlert, FormField, field_error, form_error};
+use crate::intel::anomalies::{Anomaly, Severity};
 use crate::model::money::percent;
 use crate::model::workflow::{Review, ReviewStatus, VersionChanges};
 use leptos::prelude::*;
@@ -21,8 +22,22 @@ fn amount(value: Option<f64>) -> String {
 }
 
 #[component]
-pub fn VersionReview(simulation_id: String, version: i32, review: Review) -> impl IntoView {
+pub fn VersionReview(
+    simulation_id: String,
+    version: i32,
+    review: Review,
+    /// The version's anomalies, so a reviewer sees what they approve.
+    anomalies: Signal<Vec<Anomaly>>,
+) -> impl IntoView {
     let review = RwSignal::new(review);
+    let severe = move || {
+        anomalies.with(|found| {
+            found
+                .iter()
+                .filter(|a| a.severity == Severity::High && a.dismissed.is_none())
+                .count()
+        })
+    };
     let act = ServerAction::<ReviewVersion>::new();
     let act_value = act.value();
     let reason_error = field_error(act_value, "reason");
@@ -87,6 +102,11 @@ pub fn VersionReview(simulation_id: String, version: i32, review: Review) -> imp
                     {r.rejection_reason.clone().map(|reason| view! {
                         <p class="notice" data-testid="rejection-reason">"Sent back: " {reason}</p>
                     })}
+                    {(status != ReviewStatus::Approved).then_some(move || (severe() > 0).then(|| view! {
+                        <p class="notice" data-testid="review-anomalies">
+                            {format!("{} high-severity anomalies are open in this version: see the Anomalies panel before approving it.", severe())}
+                        </p>
+                    }))}
                 }
             })}
             <FormAlert error=act_alert />

@@ -245,7 +245,7 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
             <ScenarioPanel simulation_id=simulation_id.clone() baseline=baseline.clone() scenario levers saved_levers
                 scenarios=view.scenarios.iter().map(|s| s.name.clone()).collect() can_edit />
             <VersionsPanel simulation_id=simulation_id.clone() version_no latest_version versions
-                review=view.review.clone() can_edit levers saved_levers ready />
+                review=view.review.clone() can_edit levers saved_levers ready anomalies=anomalies.into() />
             <RulesPanel simulation_id=simulation_id.clone() rules base=baseline.profile.clone() profiles=view.rule_profiles.clone() can_edit />
         </div>
         {

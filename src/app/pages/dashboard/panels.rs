@@ -7,6 +7,7 @@ use crate::app::components::form::{FormAlert, FormField, field_error, form_error
 use crate::app::components::key_strip::points;
 use crate::app::components::review::VersionReview;
 use crate::engine::results::Results;
+use crate::intel::anomalies::Anomaly;
 use crate::model::money::percent;
 use crate::model::simulation::VersionSummary;
 use crate::model::status::metrics;
@@ -119,6 +120,7 @@ pub(super) fn VersionsPanel(
     levers: RwSignal<Levers>,
     saved_levers: RwSignal<Levers>,
     ready: RwSignal<bool>,
+    anomalies: Signal<Vec<Anomaly>>,
 ) -> impl IntoView {
     let save_version = ServerAction::<SaveVersion>::new();
     let version_value = save_version.value();
@@ -171,7 +173,7 @@ pub(super) fn VersionsPanel(
                     </tbody>
                 </table>
             </div>
-            <VersionReview simulation_id=simulation_id.clone() version=version_no review />
+            <VersionReview simulation_id=simulation_id.clone() version=version_no review anomalies />
             {let simulation_id = simulation_id.clone(); can_edit.then(move || view! {
                 <ActionForm action=save_version attr:class="stack-form" attr:novalidate=true attr:data-testid="version-form">
                     <input type="hidden" name="id" value=simulation_id.clone() />
