@@ -75,6 +75,25 @@ enum Command {
         #[arg(long)]
         previous: Option<PathBuf>,
     },
+    /// The cheapest plan of actions that brings every ratio to its target, as JSON.
+    Suggest {
+        /// The data set: JSON, a canonical workbook or CSV files.
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long, value_parser = ["basel31", "crr3"])]
+        profile: Option<String>,
+        /// Targets as JSON ({"cet1": 0.11, "lcr": 1.1, ...}); without it,
+        /// each requirement plus the profile's management buffer.
+        #[arg(long)]
+        targets: Option<PathBuf>,
+        /// Actions as JSON ([{"action": "issue_cet1", "max": 5e8, "cost": 0.12}, ...]);
+        /// without it, the shipped catalogue.
+        #[arg(long)]
+        catalogue: Option<PathBuf>,
+        /// Where to write the plan as a scenario for `compute --scenario`.
+        #[arg(long)]
+        scenario_out: Option<PathBuf>,
+    },
     /// Classify exposure lines into the 13 regulatory classes.
     Classify {
         #[command(subcommand)]
@@ -207,6 +226,23 @@ pub fn run() -> ExitCode {
         Command::Anomalies { input, previous } => compute::run_anomalies(
             &input,
             previous.as_deref(),
+            &mut std::io::BufWriter::new(std::io::stdout().lock()),
+        )
+        .map_err(|e| e.to_string()),
+        Command::Suggest {
+            input,
+            profile,
+            targets,
+            catalogue,
+            scenario_out,
+        } => compute::run_suggest(
+            &compute::SuggestArgs {
+                input: &input,
+                profile: profile.as_deref(),
+                targets: targets.as_deref(),
+                catalogue: catalogue.as_deref(),
+                scenario_out: scenario_out.as_deref(),
+            },
             &mut std::io::BufWriter::new(std::io::stdout().lock()),
         )
         .map_err(|e| e.to_string()),

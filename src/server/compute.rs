@@ -8,6 +8,7 @@ use crate::engine::scenario::{Scenario, compare};
 use crate::engine::{ComputeOptions, compute, resolve_profile};
 use crate::intel::anomalies::{Thresholds, detect};
 use crate::intel::classify::{self, Model};
+use crate::intel::suggest;
 use crate::model::import::{Mapping, Problem, error_messages};
 use crate::server::import::{build, mapping, read};
 use std::path::Path;
@@ -87,6 +88,71 @@ pub fn run_compute(
         .and_then(|()| writeln!(out))
         .and_then(|()| out.flush());
     written.map_err(CommandError::Write)
+}
+
+pub struct SuggestArgs<'a> {
+    pub input: &'a Path,
+    pub profile: Option<&'a str>,
+    pub targets: Option<&'a Path>,
+    pub catalogue: Option<&'a Path>,
+    pub scenario_out: Option<&'a Path>,
+}
+
+/// Writes the cheapest plan back to the targets (the profile's
+/// requirements plus management buffers unless `targets` says otherwise),
+/// and the plan as a scenario file when asked.
+pub fn run_suggest(
+    args: &SuggestArgs<'_>,
+    out: &mut impl std::io::Write,
+) -> Result<(), CommandError> {
+    let shown = args.input.display().to_string();
+    let data = load(args.input)?;
+    let problems = data.validate();
+    if !problems.is_empty() {
+        return Err(CommandError::Invalid {
+            path: shown,
+            problems: problems.iter().map(ToString::to_string).collect(),
+        });
+    }
+    let profile = resolve_profile(&data, args.profile).map_err(|e| CommandError::Input {
+        path: shown.clone(),
+        message: e.to_string(),
+    })?;
+    let base = compute(&data, &profile, &ComputeOptions::default());
+    let targets = match args.targets {
+        Some(path) => parsed(path)?,
+        None => suggest::Targets::defaults(&base),
+    };
+    let catalogue = match args.catalogue {
+        Some(path) => parsed(path)?,
+        None => suggest::catalogue::defaults(&data, base.rwa.total),
+    };
+    let plan = suggest::suggest(&data, &profile, &targets, &catalogue).map_err(|e| {
+        CommandError::Input {
+            path: shown,
+            message: e.to_string(),
+        }
+    })?;
+    if let Some(path) = args.scenario_out {
+        let scenario = Scenario {
+            name: "Suggested plan".to_owned(),
+            edits: plan.edits(),
+        };
+        let text =
+            serde_json::to_string_pretty(&scenario).map_err(|e| CommandError::Write(e.into()))?;
+        std::fs::write(path, text + "\n").map_err(CommandError::Write)?;
+    }
+    write_json(out, &plan)
+}
+
+/// A JSON file read into `T`; an error names the file and the field.
+fn parsed<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, CommandError> {
+    let text = read(path)?;
+    let mut deserializer = serde_json::Deserializer::from_str(&text);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|e| CommandError::Input {
+        path: path.display().to_string(),
+        message: format!("{}: {}", e.path(), e.inner()),
+    })
 }
 
 /// Writes `{"anomalies": [...]}` for the data set at `input`, with the

@@ -469,3 +469,89 @@ fn classify_trains_on_labelled_dates_and_predicts_a_file_without_classes() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 50 labelled lines"));
 }
+
+#[test]
+fn suggest_writes_a_plan_whose_scenario_meets_every_target_and_names_a_target_out_of_reach() {
+    let dir = tempfile::tempdir().expect("dir");
+    let targets = write(&dir, "targets.json", r#"{"cet1": 0.16, "lcr": 1.2}"#);
+    let plan_file = dir.path().join("plan.json").display().to_string();
+    let out = prudentia(&[
+        "suggest",
+        "--input",
+        &demo(),
+        "--targets",
+        &targets,
+        "--scenario-out",
+        &plan_file,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    for key in [
+        "feasible",
+        "cost",
+        "actions",
+        "results_after",
+        "binding",
+        "shadow_prices",
+        "explanation",
+    ] {
+        assert!(plan.get(key).is_some(), "{key} in the contract");
+    }
+    assert_eq!(plan["feasible"], true, "{}", plan["explanation"]);
+    let actions = plan["actions"].as_array().expect("actions");
+    assert!(actions.iter().all(|a| a["action"].is_string()
+        && a["amount"].as_f64() > Some(0.0)
+        && a["edits"].is_array()));
+
+    // The scenario file is the plan: compute reproduces its figures.
+    let out = prudentia(&["compute", "--input", &demo(), "--scenario", &plan_file]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let replayed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let after = &replayed["scenario"]["ratios"];
+    assert!(
+        after["cet1"].as_f64().expect("cet1") >= 0.16 - 1e-9,
+        "{after}"
+    );
+    assert!(after["lcr"].as_f64().expect("lcr") >= 1.2 - 1e-9, "{after}");
+    assert_eq!(after, &plan["results_after"]["ratios"]);
+
+    // Out of reach within the shipped bounds: which target, and how far.
+    let greedy = write(&dir, "greedy.json", r#"{"cet1": 0.9}"#);
+    let out = prudentia(&["suggest", "--input", &demo(), "--targets", &greedy]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(plan["feasible"], false);
+    assert_eq!(plan["shortfall"]["ratio"], "cet1");
+    assert!(
+        plan["explanation"][0]
+            .as_str()
+            .expect("text")
+            .contains("cannot reach 90.00 %")
+    );
+
+    // A catalogue with a typo is refused, naming the file and the entry.
+    let typo = write(
+        &dir,
+        "actions.json",
+        r#"[{"action": "issue_cet2", "max": 1e8, "cost": 0.1}]"#,
+    );
+    let out = prudentia(&["suggest", "--input", &demo(), "--catalogue", &typo]);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("actions.json") && said.contains("[0].action") && said.contains("issue_cet2"),
+        "{said}"
+    );
+}

@@ -1,0 +1,127 @@
+//! The linear programme of a plan: one variable per action (euros, within
+//! its bound, at its cost), one row per targeted ratio. A ratio
+//! `(n0 + Σ Δnᵢ xᵢ) / (d0 + Σ Δdᵢ xᵢ) ≥ t` is the linear row
+//! `Σ (Δnᵢ − t Δdᵢ) xᵢ ≥ t d0 − n0`. Amounts are solved in millions so the
+//! solver's tolerances suit a bank's figures.
+
+use super::Ratio;
+use super::Targets;
+use super::catalogue::Action;
+use crate::engine::results::Results;
+use microlp::{ComparisonOp, OptimizationDirection, Problem};
+
+const MILLION: f64 = 1e6;
+
+struct Row {
+    ratio: Ratio,
+    numerator: f64,
+    denominator: f64,
+    /// Per action, per euro: (Δ numerator, Δ denominator).
+    effects: Vec<(f64, f64)>,
+}
+
+impl Row {
+    /// The row's coefficients for target `t`, and its right-hand side.
+    fn linear(&self, t: f64, margin: f64) -> (Vec<f64>, f64) {
+        let coefficients = self.effects.iter().map(|(dn, dd)| dn - t * dd).collect();
+        (coefficients, t * self.denominator - self.numerator + margin)
+    }
+}
+
+pub(super) struct Programme {
+    keys: Vec<String>,
+    rules: Vec<String>,
+    costs: Vec<f64>,
+    bounds: Vec<f64>,
+    rows: Vec<Row>,
+}
+
+impl Programme {
+    /// `effects[i][k]`: action `i` on `ratios[k]`.
+    pub(super) fn new(
+        actions: &[Action],
+        base: &Results,
+        effects: &[Vec<(f64, f64)>],
+        ratios: &[Ratio],
+    ) -> Programme {
+        let rows = ratios
+            .iter()
+            .enumerate()
+            .filter_map(|(k, ratio)| {
+                let (numerator, denominator) = ratio.parts(base)?;
+                Some(Row {
+                    ratio: *ratio,
+                    numerator,
+                    denominator,
+                    effects: effects.iter().map(|e| e[k]).collect(),
+                })
+            })
+            .collect();
+        Programme {
+            keys: actions.iter().map(|a| a.kind.key()).collect(),
+            rules: actions.iter().map(|a| a.kind.rule()).collect(),
+            costs: actions.iter().map(|a| a.cost).collect(),
+            bounds: actions.iter().map(|a| a.max).collect(),
+            rows,
+        }
+    }
+
+    /// The cheapest amounts (euros, one per action) meeting every row with
+    /// its margin (euros of numerator); none when no amounts can.
+    pub(super) fn solve(&self, targets: &Targets, margins: &[f64]) -> Option<Vec<f64>> {
+        self.solved(targets, margins).map(|(amounts, _)| amounts)
+    }
+
+    /// The cheapest plan's cost, euros a year.
+    pub(super) fn cost(&self, targets: &Targets, margins: &[f64]) -> Option<f64> {
+        self.solved(targets, margins).map(|(_, cost)| cost)
+    }
+
+    fn solved(&self, targets: &Targets, margins: &[f64]) -> Option<(Vec<f64>, f64)> {
+        let mut problem = Problem::new(OptimizationDirection::Minimize);
+        let vars: Vec<_> = self
+            .costs
+            .iter()
+            .zip(&self.bounds)
+            .map(|(cost, bound)| problem.add_var(*cost, (0.0, bound / MILLION)))
+            .collect();
+        for (row, margin) in self.rows.iter().zip(margins) {
+            let Some(t) = targets.get(row.ratio) else {
+                continue;
+            };
+            let (coefficients, rhs) = row.linear(t, *margin);
+            let terms: Vec<_> = vars.iter().copied().zip(coefficients).collect();
+            problem.add_constraint(terms.as_slice(), ComparisonOp::Ge, rhs / MILLION);
+        }
+        let solution = problem.solve().ok()?;
+        let amounts: Vec<f64> = vars
+            .iter()
+            .zip(&self.bounds)
+            // Tiny amounts are the solver's noise, not an action.
+            .map(|(v, bound)| (solution[*v] * MILLION).clamp(0.0, *bound))
+            .map(|x| if x < 1.0 { 0.0 } else { x })
+            .collect();
+        Some((amounts, solution.objective() * MILLION))
+    }
+
+    pub(super) fn rule_of(&self, key: &str) -> Option<String> {
+        let i = self.keys.iter().position(|k| k == key)?;
+        Some(self.rules[i].clone())
+    }
+
+    /// The first target that even every helpful action at its bound cannot
+    /// reach, with those amounts.
+    pub(super) fn out_of_reach(&self, targets: &Targets) -> Option<(Ratio, Vec<f64>)> {
+        self.rows.iter().find_map(|row| {
+            let t = targets.get(row.ratio)?;
+            let (coefficients, rhs) = row.linear(t, 0.0);
+            let amounts: Vec<f64> = coefficients
+                .iter()
+                .zip(&self.bounds)
+                .map(|(c, bound)| if *c > 0.0 { *bound } else { 0.0 })
+                .collect();
+            let best: f64 = coefficients.iter().zip(&amounts).map(|(c, x)| c * x).sum();
+            (best < rhs).then_some((row.ratio, amounts))
+        })
+    }
+}
