@@ -292,3 +292,28 @@ test('a line edited in the table moves the figures; the levers become a new vers
   await expect(page.getByTestId('metric-cet1')).toHaveText(baseline);
   await expect(page.getByRole('button', { name: 'Save scenario' })).toHaveCount(0);
 });
+
+test('a CET1 pushed under its target gets a plan whose figures the levers reproduce, and undo takes it back', async ({ page }) => {
+  await logIn(page, 'analyst@prudentia.example');
+  await openDemo(page);
+  await page.getByLabel(/CET1 capital action/).fill('-1500');
+  const pushed = engineCet1([{ op: 'add_capital', tier: 'cet1', label: 'What-if capital action', amount: -1500e6 }]);
+  await expect(page.getByTestId('metric-cet1')).toHaveText(pushed);
+  await page.getByLabel(/CET1 capital action/).blur();
+
+  const panel = page.getByTestId('suggestions');
+  await panel.getByTestId('suggest-plan').click();
+  await expect(panel.getByTestId('plan-summary')).toContainText('action(s) for');
+  await expect(panel.getByTestId('suggest-time')).toContainText('Planned in the browser');
+  const cet1Row = panel.getByTestId('plan-ratios').locator('tr[data-ratio="cet1"]');
+  const [after, target] = (await cet1Row.locator('td').allTextContents()).slice(1);
+  expect(parseFloat(after)).toBeGreaterThanOrEqual(parseFloat(target));
+  expect(parseFloat(pushed)).toBeLessThan(parseFloat(target));
+  await expect(panel.getByTestId('plan-prices')).toContainText('One more basis point of CET1 costs');
+
+  // Applied, the levers compute what the plan said; undo returns.
+  await panel.getByTestId('apply-plan').click();
+  await expect(page.getByTestId('metric-cet1')).toHaveText(after);
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(page.getByTestId('metric-cet1')).toHaveText(pushed);
+});

@@ -68,7 +68,8 @@ impl Ratio {
         .filter(|(_, d)| *d > 0.0)
     }
 
-    fn value(self, r: &Results) -> Option<f64> {
+    /// The ratio in `r`, when it can be computed.
+    pub fn value(self, r: &Results) -> Option<f64> {
         self.parts(r).map(|(n, d)| n / d)
     }
 }

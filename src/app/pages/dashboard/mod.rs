@@ -22,6 +22,7 @@ mod lever_rail;
 mod panels;
 mod parameter_lever;
 mod rules_panel;
+mod suggestions_panel;
 mod whatif;
 
 use anomaly_panel::AnomalyPanel;
@@ -29,6 +30,7 @@ use drill_down::{DrillDown, DrillFilter, LineEditing};
 use lever_rail::{History, LeverRail};
 use panels::{ScenarioPanel, VersionsPanel};
 use rules_panel::RulesPanel;
+use suggestions_panel::SuggestionsPanel;
 use whatif::{Levers, LiveEngine, WhatIf};
 
 #[component]
@@ -247,6 +249,7 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
             <VersionsPanel simulation_id=simulation_id.clone() version_no latest_version versions
                 review=view.review.clone() can_edit levers saved_levers ready anomalies=anomalies.into() />
             <RulesPanel simulation_id=simulation_id.clone() rules base=baseline.profile.clone() profiles=view.rule_profiles.clone() can_edit />
+            <SuggestionsPanel engine levers history ready />
         </div>
         {
             // The drill-down asks the server to compute every line's

@@ -1,0 +1,141 @@
+//! Suggestions: the cheapest plan from the levers' scenario back to every
+//! target, computed in the browser by the code `prudentia suggest` runs;
+//! Apply adds the plan's edits to the levers, and Undo takes them back.
+
+use super::lever_rail::History;
+use super::now_ms;
+use super::whatif::{Levers, LiveEngine};
+use crate::engine::results::Results;
+use crate::engine::scenario::{Edit, Scenario};
+use crate::engine::{ComputeOptions, compute};
+use crate::intel::suggest::{self, Plan, Ratio, Targets, catalogue};
+use leptos::prelude::*;
+
+/// The plan for the data set as the levers leave it, with the shipped
+/// targets (requirement plus management buffer) and catalogue.
+fn plan_for(live: &LiveEngine, edits: Vec<Edit>) -> Result<Plan, String> {
+    let scenario = Scenario {
+        name: String::new(),
+        edits,
+    };
+    let (data, profile) = scenario
+        .apply(&live.data, &live.profile)
+        .map_err(|e| e.to_string())?;
+    let base = compute(&data, &profile, &ComputeOptions::default());
+    let targets = Targets::defaults(&base);
+    let actions = catalogue::defaults(&data, base.rwa.total);
+    suggest::suggest(&data, &profile, &targets, &actions).map_err(|e| e.to_string())
+}
+
+fn millions(euros: f64) -> String {
+    format!("€{:.1} m", euros / 1e6)
+}
+
+#[component]
+pub(super) fn SuggestionsPanel(
+    engine: StoredValue<Option<LiveEngine>>,
+    levers: RwSignal<Levers>,
+    history: History,
+    ready: RwSignal<bool>,
+) -> impl IntoView {
+    let plan = RwSignal::new(None::<Result<Plan, String>>);
+    let elapsed = RwSignal::new(None::<f64>);
+    let run = move |_| {
+        let started = now_ms();
+        let edits = levers.with_untracked(Levers::edits);
+        let outcome = engine
+            .with_value(|e| e.as_ref().map(|live| plan_for(live, edits)))
+            .unwrap_or_else(|| Err("the engine is not loaded".to_owned()));
+        plan.set(Some(outcome));
+        elapsed.set(now_ms().zip(started).map(|(end, start)| end - start));
+    };
+    // A plan is for the levers it was computed from: moving one clears it.
+    Effect::new(move |previous: Option<()>| {
+        levers.track();
+        if previous.is_some() {
+            plan.set(None);
+        }
+    });
+    let apply = move |edits: Vec<Edit>| {
+        levers.update(|l| l.fixes.extend(edits));
+        history.commit();
+    };
+    view! {
+        <section class="panel suggestions" aria-label="Suggestions" data-testid="suggestions">
+            <h2>"Suggestions"</h2>
+            <p class="muted">"The cheapest actions that bring every ratio to its requirement plus management buffer, from the levers as they are."</p>
+            <button type="button" class="button" data-testid="suggest-plan" prop:disabled=move || !ready.get() on:click=run>"Suggest a plan"</button>
+            {move || elapsed.get().map(|ms| view! { <p class="muted" data-testid="suggest-time">{format!("Planned in the browser in {ms:.0} ms.")}</p> })}
+            {move || plan.get().map(|outcome| match outcome {
+                Ok(plan) => view! { <PlanView plan apply /> }.into_any(),
+                Err(e) => view! { <p class="form-alert" role="alert">{e}</p> }.into_any(),
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn PlanView(plan: Plan, apply: impl Fn(Vec<Edit>) + Copy + Send + Sync + 'static) -> impl IntoView {
+    if !plan.feasible || plan.actions.is_empty() {
+        return view! {
+            <p data-testid="plan-summary">{plan.explanation.first().cloned().unwrap_or_default()}</p>
+        }
+        .into_any();
+    }
+    let edits = plan.edits();
+    let prices = plan
+        .shadow_prices
+        .iter()
+        .filter_map(|p| {
+            p.per_basis_point.map(|cost| {
+                format!(
+                    "One more basis point of {} costs {} a year.",
+                    p.ratio.label(),
+                    millions(cost)
+                )
+            })
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    view! {
+        <p data-testid="plan-summary">{format!("{} action(s) for {} a year.", plan.actions.len(), millions(plan.cost))}</p>
+        <table class="data-table" data-testid="plan-actions">
+            <thead><tr><th>"Action"</th><th>"Amount"</th><th>"Cost a year"</th></tr></thead>
+            <tbody>
+                {plan.actions.iter().map(|s| view! {
+                    <tr><td>{s.action.clone()}</td><td>{millions(s.amount)}</td><td>{millions(s.cost)}</td></tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+        <AfterPlan results=plan.results_after.clone() targets=plan.targets.clone() />
+        <p data-testid="plan-prices">{prices}</p>
+        <ul class="plan-explanation">
+            {plan.explanation.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
+        </ul>
+        <button type="button" class="button button-primary" data-testid="apply-plan"
+            on:click=move |_| apply(edits.clone())>"Apply to the levers"</button>
+    }
+    .into_any()
+}
+
+/// Each targeted ratio after the plan against its target.
+#[component]
+fn AfterPlan(results: Results, targets: Targets) -> impl IntoView {
+    let rows = Ratio::ALL
+        .into_iter()
+        .filter_map(|r| {
+            let (target, value) = (targets.get(r)?, r.value(&results)?);
+            Some(view! {
+                <tr data-ratio=format!("{r:?}").to_lowercase()>
+                    <td>{r.label()}</td><td>{format!("{:.2} %", value * 100.0)}</td><td>{format!("{:.2} %", target * 100.0)}</td>
+                </tr>
+            })
+        })
+        .collect_view();
+    view! {
+        <table class="data-table" data-testid="plan-ratios">
+            <thead><tr><th>"Ratio"</th><th>"After the plan"</th><th>"Target"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}
