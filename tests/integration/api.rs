@@ -2095,3 +2095,74 @@ async fn dismissed_outliers_stay_dismissed_teach_the_threshold_and_stay_in_the_t
         ["anomalies.thresholds_set", "anomalies.thresholds_reset"]
     );
 }
+
+#[tokio::test]
+async fn suggest_plans_for_a_data_set_and_refuses_a_bad_catalogue_by_name() {
+    let (pool, owner, _) = fresh_database().await;
+    let app = TestApp::with_pool(pool.clone()).await;
+    let alice = signup(&app, "Banque Alpha", "alice@alpha.example").await;
+    professional(&owner).await;
+    let read = token(&app, &alice, "read").await;
+    let data = serde_json::to_value(prudentia::samples::demo_bank()).expect("data set");
+    let cet1 = api(
+        &app,
+        "POST",
+        "/api/v1/compute",
+        Some(&read),
+        Some(json!({ "data": data.clone() })),
+    )
+    .await
+    .body["ratios"]["cet1"]
+        .as_f64()
+        .expect("cet1");
+    let reply = api(
+        &app,
+        "POST",
+        "/api/v1/suggest",
+        Some(&read),
+        Some(json!({ "data": data.clone(), "targets": { "cet1": cet1 + 0.005 } })),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.body["feasible"], true);
+    let after = reply.body["results_after"]["ratios"]["cet1"]
+        .as_f64()
+        .expect("after");
+    assert!(after >= cet1 + 0.005 - 1e-9, "{after}");
+    assert_eq!(reply.body["binding"], json!(["cet1"]));
+
+    // The plan replays through /compute as a scenario.
+    let edits: Vec<Value> = reply.body["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .flat_map(|a| a["edits"].as_array().expect("edits").clone())
+        .collect();
+    let replayed = api(
+        &app,
+        "POST",
+        "/api/v1/compute",
+        Some(&read),
+        Some(json!({ "data": data.clone(), "scenario": { "edits": edits } })),
+    )
+    .await;
+    assert_eq!(
+        replayed.body["scenario"]["ratios"],
+        reply.body["results_after"]["ratios"]
+    );
+
+    let bad = api(
+        &app,
+        "POST",
+        "/api/v1/suggest",
+        Some(&read),
+        Some(json!({ "data": data, "catalogue": [{ "action": "issue_cet1", "max": -5, "cost": 0.1 }] })),
+    )
+    .await;
+    bad.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert!(
+        bad.text.contains("catalogue") && bad.text.contains("issue_cet1"),
+        "{}",
+        bad.text
+    );
+}

@@ -11,7 +11,7 @@ mod programme;
 #[cfg(test)]
 mod tests;
 
-use crate::engine::dataset::DataSet;
+use crate::engine::dataset::{DataSet, MAX_AMOUNT};
 use crate::engine::profile::Profile;
 use crate::engine::results::Results;
 use crate::engine::scenario::{Edit, apply_edit};
@@ -131,7 +131,7 @@ impl Targets {
 
 /// One action of the plan.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema), schema(as = PlanStep))]
 pub struct Step {
     pub action: String,
     /// Euros.
@@ -160,8 +160,9 @@ pub struct Shortfall {
     pub best: f64,
 }
 
+// `SuggestedPlan` in the OpenAPI document: a subscription is a plan too.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema), schema(as = SuggestedPlan))]
 pub struct Plan {
     pub feasible: bool,
     /// Euros a year.
@@ -313,10 +314,12 @@ fn check(targets: &Targets, catalogue: &[Action]) -> Result<(), SuggestError> {
         }
     }
     for a in catalogue {
-        if !(a.max.is_finite() && a.max >= 0.0 && a.cost.is_finite() && a.cost >= 0.0) {
+        if !((0.0..=MAX_AMOUNT).contains(&a.max) && (0.0..=10.0).contains(&a.cost)) {
             return Err(SuggestError::Action(
                 a.kind.key(),
-                "max and cost must be finite and not negative".into(),
+                format!(
+                    "max must be between 0 and {MAX_AMOUNT:e} euros, cost between 0 and 10 a year per euro"
+                ),
             ));
         }
     }

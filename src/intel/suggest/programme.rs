@@ -93,7 +93,10 @@ impl Programme {
             let terms: Vec<_> = vars.iter().copied().zip(coefficients).collect();
             problem.add_constraint(terms.as_slice(), ComparisonOp::Ge, rhs / MILLION);
         }
-        let solution = problem.solve().ok()?;
+        // The solver is young and may panic on a degenerate programme: that
+        // is no plan, never a crash.
+        let solved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| problem.solve()));
+        let solution = solved.ok()?.ok()?;
         let amounts: Vec<f64> = vars
             .iter()
             .zip(&self.bounds)

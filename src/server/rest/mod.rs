@@ -13,6 +13,7 @@ pub mod limits;
 pub mod problem;
 mod reports;
 mod simulations;
+mod suggest;
 
 use crate::server::auth::tokens::KeyRing;
 use crate::server::state::AppState;
@@ -194,6 +195,7 @@ fn parts() -> (Router<AppState>, Document) {
         .routes(routes!(simulations::scenarios, simulations::save_scenario))
         .routes(routes!(simulations::scenario_results))
         .routes(routes!(compute::compute))
+        .routes(routes!(suggest::suggest))
         .routes(routes!(classify::classify))
         .routes(routes!(classify::model))
         .routes(routes!(classify::models, classify::train))

@@ -1,0 +1,60 @@
+//! `/suggest`: the cheapest plan back to the targets for a data set, as
+//! `prudentia suggest` prints it. Nothing is stored.
+
+use super::extract::{ApiCaller, Json};
+use super::problem::Problem;
+use super::simulations::check_data_set;
+use crate::engine::dataset::DataSet;
+use crate::engine::{ComputeOptions, compute};
+use crate::intel::suggest::catalogue::{self, Action};
+use crate::intel::suggest::{self, Plan, Targets};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SuggestRequest {
+    /// The data set (dataset.md).
+    pub data: DataSet,
+    /// `basel31` or `crr3`, instead of the data set's own profile.
+    pub profile: Option<String>,
+    /// The floor of each ratio; without, each requirement plus the
+    /// profile's management buffer.
+    pub targets: Option<Targets>,
+    /// The actions allowed, `[{"action": "issue_cet1" | "issue_at1" |
+    /// "issue_t2" | "retain_earnings" | "reduce_class:CLASS" |
+    /// "buy_level1_hqla" | "lengthen_funding", "max": euros, "cost": per
+    /// euro a year}]`; without, the shipped catalogue.
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub catalogue: Option<Vec<Action>>,
+}
+
+/// The cheapest plan of actions that brings every ratio to its target,
+/// checked by the engine, with the ratios after it, the binding targets,
+/// the price of one more basis point and why each action works. Targets
+/// out of reach answer `feasible: false` with the shortfall.
+#[utoipa::path(post, operation_id = "suggest", path = "/suggest", tag = "compute", request_body = SuggestRequest,
+    responses((status = 200, description = "The plan", body = Plan)))]
+pub async fn suggest(
+    ApiCaller(caller): ApiCaller,
+    Json(request): Json<SuggestRequest>,
+) -> Result<axum::Json<Plan>, Problem> {
+    let plan = crate::server::heavy::run(Some(caller.tenant_id), "api suggest", move || {
+        let (data, profile) = check_data_set(request.data, request.profile.as_deref())?;
+        let base = compute(&data, &profile, &ComputeOptions::default());
+        let targets = request.targets.unwrap_or_else(|| Targets::defaults(&base));
+        let actions = request
+            .catalogue
+            .unwrap_or_else(|| catalogue::defaults(&data, base.rwa.total));
+        suggest::suggest(&data, &profile, &targets, &actions).map_err(|e| {
+            let field = match e {
+                suggest::SuggestError::Action(..) => "catalogue",
+                suggest::SuggestError::Target(..) => "targets",
+            };
+            Problem::field(StatusCode::UNPROCESSABLE_ENTITY, field, e.to_string())
+        })
+    })
+    .await??;
+    Ok(axum::Json(plan))
+}
