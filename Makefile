@@ -78,6 +78,7 @@ WASM_BENCH_DIR := $(CARGO_TARGET_DIR)/wasm-bench
 bench: tools-build tools-test wasm-opt
 	cargo bench --features ssr --bench engine
 	cargo bench --features ssr --bench import
+	cargo bench --features ssr --bench suggest
 	cargo build --lib --target wasm32-unknown-unknown --profile wasm-release \
 	  --no-default-features --features wasm-bench
 	wasm-bindgen --target web --no-typescript --out-dir "$(WASM_BENCH_DIR)" \

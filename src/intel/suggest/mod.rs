@@ -150,6 +150,18 @@ pub struct ShadowPrice {
     pub per_basis_point: Option<f64>,
 }
 
+/// What one action does to a ratio where the plan starts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Ranked {
+    pub action: String,
+    pub ratio: Ratio,
+    /// Basis points of the ratio per million euros of the action.
+    pub bp_per_million: f64,
+    /// Basis points per euro of yearly cost; none for a free action.
+    pub bp_per_euro_of_cost: Option<f64>,
+}
+
 /// A target the actions cannot reach within their bounds, and the best
 /// they reach.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -174,6 +186,9 @@ pub struct Plan {
     /// The ratios the plan brings exactly to their target.
     pub binding: Vec<Ratio>,
     pub shadow_prices: Vec<ShadowPrice>,
+    /// Single actions by what they do for the first binding ratio (or the
+    /// first targeted one), the most effective first.
+    pub ranking: Vec<Ranked>,
     pub explanation: Vec<String>,
     /// When infeasible: the first target out of reach.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -383,6 +398,11 @@ fn finish(
         })
         .collect();
     let explanation = explain(programme, &actions, &binding, &after, targets);
+    let ranking = binding
+        .first()
+        .or(ratios.first())
+        .map(|r| ranked(programme, *r))
+        .unwrap_or_default();
     Plan {
         feasible: true,
         cost,
@@ -391,10 +411,27 @@ fn finish(
         results_after: after,
         binding,
         shadow_prices,
+        ranking,
         explanation,
         shortfall: None,
         rounds,
     }
+}
+
+fn ranked(programme: &Programme, ratio: Ratio) -> Vec<Ranked> {
+    programme
+        .ranking(ratio)
+        .into_iter()
+        .map(|(action, bp_per_million)| Ranked {
+            bp_per_euro_of_cost: programme
+                .cost_of(&action)
+                .filter(|c| *c > 0.0)
+                .map(|c| bp_per_million / (c * 1e6)),
+            action,
+            ratio,
+            bp_per_million,
+        })
+        .collect()
 }
 
 fn explain(
@@ -471,6 +508,10 @@ fn infeasible(
         results_after: base.clone(),
         binding: Vec::new(),
         shadow_prices: Vec::new(),
+        ranking: shortfall
+            .as_ref()
+            .map(|s| ranked(programme, s.ratio))
+            .unwrap_or_default(),
         explanation,
         shortfall,
         rounds,

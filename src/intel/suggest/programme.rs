@@ -107,6 +107,35 @@ impl Programme {
         Some((amounts, solution.objective() * MILLION))
     }
 
+    /// Each action's effect on `ratio` where it starts, in basis points
+    /// per million euros, the most effective first.
+    pub(super) fn ranking(&self, ratio: Ratio) -> Vec<(String, f64)> {
+        let Some(row) = self.rows.iter().find(|r| r.ratio == ratio) else {
+            return Vec::new();
+        };
+        let now = row.numerator / row.denominator;
+        let mut ranked: Vec<(String, f64)> = self
+            .keys
+            .iter()
+            .zip(&row.effects)
+            .map(|(key, (dn, dd))| {
+                (
+                    key.clone(),
+                    (dn - now * dd) / row.denominator * MILLION * 1e4,
+                )
+            })
+            .filter(|(_, bp)| *bp > 0.0)
+            .collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        ranked
+    }
+
+    /// An action's yearly cost per euro.
+    pub(super) fn cost_of(&self, key: &str) -> Option<f64> {
+        let i = self.keys.iter().position(|k| k == key)?;
+        Some(self.costs[i])
+    }
+
     pub(super) fn rule_of(&self, key: &str) -> Option<String> {
         let i = self.keys.iter().position(|k| k == key)?;
         Some(self.rules[i].clone())

@@ -88,6 +88,13 @@ fn a_plan_brings_every_ratio_to_its_target_as_the_engine_computes_it_on_both_pro
             .and_then(|p| p.per_basis_point)
             .expect("one more basis point has a price");
         assert!(price > 0.0);
+        assert_eq!(plan.ranking[0].ratio, Ratio::Cet1);
+        assert!(
+            plan.ranking
+                .windows(2)
+                .all(|w| w[0].bp_per_million >= w[1].bp_per_million)
+        );
+        assert!(plan.ranking.iter().any(|r| r.action == "issue_cet1"));
     }
 }
 

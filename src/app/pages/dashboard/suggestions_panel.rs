@@ -109,6 +109,7 @@ fn PlanView(plan: Plan, apply: impl Fn(Vec<Edit>) + Copy + Send + Sync + 'static
         </table>
         <AfterPlan results=plan.results_after.clone() targets=plan.targets.clone() />
         <p data-testid="plan-prices">{prices}</p>
+        <Ranking ranking=plan.ranking.clone() />
         <ul class="plan-explanation">
             {plan.explanation.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
         </ul>
@@ -138,4 +139,27 @@ fn AfterPlan(results: Results, targets: Targets) -> impl IntoView {
             <tbody>{rows}</tbody>
         </table>
     }
+}
+
+/// Single actions by what each does for the ratio the plan is about.
+#[component]
+fn Ranking(ranking: Vec<suggest::Ranked>) -> impl IntoView {
+    let ratio = ranking.first().map(|r| r.ratio.label()).unwrap_or_default();
+    (!ranking.is_empty()).then(|| {
+        view! {
+            <details data-testid="plan-ranking">
+                <summary>{format!("Single actions for {ratio}, the most effective first")}</summary>
+                <ol>
+                    {ranking.into_iter().take(8).map(|r| view! {
+                        <li>{format!(
+                            "{}: {:.2} bp per €1 m{}",
+                            r.action,
+                            r.bp_per_million,
+                            r.bp_per_euro_of_cost.map(|bp| format!(", {:.1} bp per €1 m of yearly cost", bp * 1e6)).unwrap_or_default()
+                        )}</li>
+                    }).collect_view()}
+                </ol>
+            </details>
+        }
+    })
 }
