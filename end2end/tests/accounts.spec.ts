@@ -190,3 +190,32 @@ test('an admin sets the anomaly thresholds, is told what a typo means, and puts 
   await page.getByTestId('reset-thresholds').click();
   await expect(shown).toContainText('z-score of 2.50 among its peers (the default');
 });
+
+test('an admin changes the actions a suggested plan may take, one row at a time', async ({ page }) => {
+  await signUp(page, `Banque Actions ${Date.now()}`, unique('actions'));
+  await page.goto('/app/organisation');
+  await hydrated(page);
+  const table = page.getByTestId('suggestion-actions');
+  const at1 = table.locator('tr[data-action="issue_at1"]');
+  await expect(at1).toContainText('8.0 % a year, up to 1.5 % of RWA');
+
+  await at1.getByLabel('Cost of issue_at1').fill('seven');
+  await at1.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByTestId('action-error')).toContainText('A number, such as 250.');
+
+  await at1.getByLabel('Bound of issue_at1').fill('500');
+  await at1.getByLabel('Cost of issue_at1').fill('7,5');
+  await at1.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByTestId('action-error')).toHaveCount(0);
+  await page.reload();
+  await hydrated(page);
+  await expect(table.locator('tr[data-action="issue_at1"]').getByLabel('Bound of issue_at1')).toHaveValue('500');
+  await expect(table.locator('tr[data-action="issue_at1"]').getByLabel('Cost of issue_at1')).toHaveValue('7.5');
+
+  const cet1 = table.locator('tr[data-action="issue_cet1"]');
+  await cet1.getByLabel('Use issue_cet1').uncheck();
+  await cet1.getByRole('button', { name: 'Save' }).click();
+  await expect(table.locator('tr[data-action="issue_cet1"]').getByLabel('Use issue_cet1')).not.toBeChecked();
+  await page.reload();
+  await expect(page.getByTestId('suggestion-actions').locator('tr[data-action="issue_cet1"]').getByLabel('Use issue_cet1')).not.toBeChecked();
+});

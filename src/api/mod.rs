@@ -11,6 +11,7 @@ pub mod plans;
 pub mod reports;
 pub mod rule_profiles;
 pub mod simulations;
+pub mod suggestions;
 pub mod tokens;
 pub mod workflow;
 

@@ -25,5 +25,6 @@ pub mod rest;
 pub mod rule_profiles;
 pub mod simulations;
 pub mod state;
+pub mod suggestions;
 pub mod telemetry;
 pub mod workflow;

@@ -2166,3 +2166,123 @@ async fn suggest_plans_for_a_data_set_and_refuses_a_bad_catalogue_by_name() {
         bad.text
     );
 }
+
+#[tokio::test]
+async fn an_organisations_catalogue_changes_its_plans_and_only_its_own() {
+    let (pool, owner, _) = fresh_database().await;
+    let app = TestApp::with_pool(pool.clone()).await;
+    let alice = signup(&app, "Banque Alpha", "alice@alpha.example").await;
+    let bob = signup(&app, "Banque Beta", "bob@beta.example").await;
+    professional(&owner).await;
+    let admin = token(&app, &alice, "read_write").await;
+    let read = token(&app, &alice, "read").await;
+    let theirs = token(&app, &bob, "read_write").await;
+    let data = serde_json::to_value(prudentia::samples::demo_bank()).expect("data set");
+    let cet1 = api(
+        &app,
+        "POST",
+        "/api/v1/compute",
+        Some(&read),
+        Some(json!({ "data": data.clone() })),
+    )
+    .await
+    .body["ratios"]["cet1"]
+        .as_f64()
+        .expect("cet1");
+    let ask = json!({ "data": data, "targets": { "cet1": cet1 + 0.01 } });
+    let plan = |token: String| {
+        let (app, ask) = (&app, ask.clone());
+        async move {
+            let reply = api(app, "POST", "/api/v1/suggest", Some(&token), Some(ask)).await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+            reply.body
+        }
+    };
+    let shipped = plan(read.clone()).await;
+    let uses = |plan: &Value, action: &str| {
+        plan["actions"]
+            .as_array()
+            .expect("actions")
+            .iter()
+            .any(|a| a["action"] == action)
+    };
+    assert!(uses(&shipped, "issue_cet1"), "{}", shipped["actions"]);
+
+    // Alice's organisation leaves out CET1 issuance and makes AT1 free and
+    // large: its plans change, Bob's do not.
+    let changes = json!([
+        { "action": "issue_cet1", "enabled": false },
+        { "action": "issue_at1", "max": 5e9, "cost": 0.0 }
+    ]);
+    api(
+        &app,
+        "PUT",
+        "/api/v1/suggestions/catalogue",
+        Some(&read),
+        Some(changes.clone()),
+    )
+    .await
+    .problem(StatusCode::FORBIDDEN, "forbidden");
+    api(
+        &app,
+        "PUT",
+        "/api/v1/suggestions/catalogue",
+        Some(&admin),
+        Some(json!([{ "action": "issue_at1", "cost": -1 }])),
+    )
+    .await
+    .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    let saved = api(
+        &app,
+        "PUT",
+        "/api/v1/suggestions/catalogue",
+        Some(&admin),
+        Some(changes.clone()),
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+    let read_back = api(
+        &app,
+        "GET",
+        "/api/v1/suggestions/catalogue",
+        Some(&read),
+        None,
+    )
+    .await;
+    // Read back with every field spelt out.
+    assert_eq!(
+        read_back.body,
+        json!([
+            { "action": "issue_cet1", "enabled": false, "max": null, "cost": null },
+            { "action": "issue_at1", "enabled": true, "max": 5e9, "cost": 0.0 }
+        ])
+    );
+    let changed = plan(read.clone()).await;
+    // No CET1 issuance, and AT1 cannot make CET1: the plan sells risk
+    // instead, and still meets the target.
+    assert!(!uses(&changed, "issue_cet1"), "{}", changed["actions"]);
+    assert!(
+        uses(&changed, "reduce_class:equity"),
+        "{}",
+        changed["actions"]
+    );
+    assert!(changed["results_after"]["ratios"]["cet1"].as_f64() >= Some(cet1 + 0.01 - 1e-9));
+
+    let other = api(
+        &app,
+        "GET",
+        "/api/v1/suggestions/catalogue",
+        Some(&theirs),
+        None,
+    )
+    .await;
+    assert_eq!(other.body, json!([]));
+    assert!(uses(&plan(theirs).await, "issue_cet1"));
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events WHERE action = 'suggestions.catalogue_changed'",
+    )
+    .fetch_one(&owner)
+    .await
+    .expect("audit");
+    assert_eq!(audited, 1);
+}

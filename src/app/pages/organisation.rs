@@ -1,8 +1,10 @@
 use crate::api::admin::{SetMailPolicy, SetQuotas, get_quotas, mail_policy};
 use crate::api::anomalies::{ResetAnomalyThresholds, SetAnomalyThresholds, anomaly_thresholds};
+use crate::api::suggestions::{SetSuggestionAction, suggestion_catalogue};
 use crate::api::workflow::{SetApproverRole, approver_role};
 use crate::app::components::form::{FormAlert, FormField, field_error, form_error};
 use crate::app::components::workspace::Workspace;
+use crate::intel::suggest::catalogue::{ActionKind, Override};
 use crate::model::account::{Me, Permission, Usage};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -38,6 +40,7 @@ fn Organisation(me: Me) -> impl IntoView {
         <Approvers admin />
         <MailRecipients admin />
         <AnomalyThresholds admin />
+        <SuggestionActions admin />
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 quotas.await.map(|q| {
@@ -219,5 +222,96 @@ fn AnomalyThresholds(admin: bool) -> impl IntoView {
                 })
             })}
         </Transition>
+    }
+}
+
+/// The actions a suggested plan may take, with the organisation's bounds
+/// and costs where it set its own (admins change them, one row at a time).
+#[component]
+fn SuggestionActions(admin: bool) -> impl IntoView {
+    let set = ServerAction::<SetSuggestionAction>::new();
+    let current = Resource::new(move || set.version().get(), |_| suggestion_catalogue());
+    let value = set.value();
+    let alert = move || {
+        value.with(|v| match v {
+            Some(Err(e)) => Some(e.to_string()),
+            _ => None,
+        })
+    };
+    view! {
+        <h2>"Suggested plans"</h2>
+        <p class="muted">"The actions a plan may take. An empty bound or cost is the shipped one; a plan never goes beyond what the data set holds."</p>
+        {move || alert().map(|e| view! { <p class="form-alert" role="alert" data-testid="action-error">{e}</p> })}
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                current.await.map(|overrides| view! {
+                    <table class="data-table" data-testid="suggestion-actions">
+                        <thead><tr><th>"Action"</th><th>"Shipped"</th><th>"Used"</th><th>"Bound (€ m)"</th><th>"Cost (% a year)"</th><th></th></tr></thead>
+                        <tbody>
+                            {ActionKind::all().into_iter().map(|kind| {
+                                let own = overrides.iter().find(|o| o.kind == kind).cloned();
+                                view! { <ActionRow kind own admin set /> }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                })
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ActionRow(
+    kind: ActionKind,
+    own: Option<Override>,
+    admin: bool,
+    set: ServerAction<SetSuggestionAction>,
+) -> impl IntoView {
+    let key = kind.key();
+    let shipped = kind.shipped().map_or_else(
+        || "not shipped: give a bound and a cost".to_owned(),
+        |(cost, bound)| format!("{:.1} % a year, up to {bound}", cost * 100.0),
+    );
+    let enabled =
+        own.as_ref().is_none_or(|o| o.enabled) && (kind.shipped().is_some() || own.is_some());
+    let max = own
+        .as_ref()
+        .and_then(|o| o.max)
+        .map(|m| format!("{}", m / 1e6))
+        .unwrap_or_default();
+    let cost = own
+        .as_ref()
+        .and_then(|o| o.cost)
+        .map(|c| format!("{}", c * 100.0))
+        .unwrap_or_default();
+    let form = format!("action-{}", key.replace(':', "-"));
+    let hidden = key.clone();
+    let (use_label, bound_label, cost_label) = (
+        format!("Use {key}"),
+        format!("Bound of {key}"),
+        format!("Cost of {key}"),
+    );
+    view! {
+        <tr data-action=key.clone()>
+            <td>{key.clone()}</td>
+            <td class="muted">{shipped}</td>
+            {if admin {
+                view! {
+                    <td><input type="checkbox" name="enabled" form=form.clone() checked=enabled aria-label=use_label /></td>
+                    <td><input type="text" inputmode="decimal" name="max_m" form=form.clone() value=max aria-label=bound_label /></td>
+                    <td><input type="text" inputmode="decimal" name="cost_percent" form=form.clone() value=cost aria-label=cost_label /></td>
+                    <td>
+                        <ActionForm action=set attr:id=form>
+                            <input type="hidden" name="action" value=hidden.clone() />
+                            <button type="submit" class="button">"Save"</button>
+                        </ActionForm>
+                    </td>
+                }.into_any()
+            } else {
+                view! {
+                    <td>{if enabled { "yes" } else { "no" }}</td><td>{max}</td><td>{cost}</td><td></td>
+                }.into_any()
+            }}
+        </tr>
     }
 }

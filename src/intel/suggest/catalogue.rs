@@ -20,6 +20,8 @@ pub enum ActionKind {
     BuyLevel1Hqla,
     /// Replace funding of six months to a year by funding beyond a year.
     LengthenFunding,
+    /// Sell Level 2B assets and buy Level 1 with the proceeds.
+    SwapLevel2bForLevel1,
 }
 
 /// One action of an organisation's catalogue:
@@ -52,6 +54,7 @@ impl TryFrom<String> for ActionKind {
             ActionKind::RetainEarnings,
             ActionKind::BuyLevel1Hqla,
             ActionKind::LengthenFunding,
+            ActionKind::SwapLevel2bForLevel1,
         ];
         if let Some(kind) = simple.into_iter().find(|k| k.key() == key) {
             return Ok(kind);
@@ -62,7 +65,7 @@ impl TryFrom<String> for ActionKind {
             .ok_or_else(|| {
                 format!(
                     "unknown action \"{key}\": expected issue_cet1, issue_at1, issue_t2, retain_earnings, \
-                     reduce_class:CLASS, buy_level1_hqla or lengthen_funding"
+                     reduce_class:CLASS, buy_level1_hqla, lengthen_funding or swap_level2b_for_level1"
                 )
             })
     }
@@ -79,6 +82,7 @@ impl ActionKind {
             ActionKind::ReduceClass(class) => format!("reduce_class:{}", class.key()),
             ActionKind::BuyLevel1Hqla => "buy_level1_hqla".into(),
             ActionKind::LengthenFunding => "lengthen_funding".into(),
+            ActionKind::SwapLevel2bForLevel1 => "swap_level2b_for_level1".into(),
         }
     }
 
@@ -102,6 +106,9 @@ impl ActionKind {
             }
             ActionKind::LengthenFunding => {
                 "funding beyond one year is 100 % available stable funding, against 50 % between six months and a year (ratios.md §9)".into()
+            }
+            ActionKind::SwapLevel2bForLevel1 => {
+                "Level 2B assets lose half their value to the haircut and count under the 15 % cap, Level 1 counts in full (ratios.md §8)".into()
             }
         }
     }
@@ -150,6 +157,22 @@ impl ActionKind {
                 ));
                 edits
             }
+            ActionKind::SwapLevel2bForLevel1 => {
+                // The 2B levels shrink in proportion; Level 1 grows by as much.
+                let level2b = hqla_level2b(data);
+                let mut edits = Vec::new();
+                if level2b > 0.0 {
+                    for level in ["l2b_rmbs", "l2b_other"] {
+                        edits.push(Edit::ScaleItems {
+                            section: ItemSection::LcrHqla,
+                            category: Some(level.to_owned()),
+                            factor: (1.0 - amount / level2b).max(0.0),
+                        });
+                    }
+                }
+                edits.extend(grow(ItemSection::LcrHqla, "l1", hqla_level1(data), amount));
+                edits
+            }
             ActionKind::LengthenFunding => {
                 let short = items(data, ItemSection::NsfrAsf, "other_funding_6m_to_1y");
                 let mut edits = grow(
@@ -180,6 +203,13 @@ impl ActionKind {
                     && items(data, ItemSection::NsfrRsf, "level1_unencumbered") > 0.0;
                 if present { f64::INFINITY } else { 0.0 }
             }
+            ActionKind::SwapLevel2bForLevel1 => {
+                if hqla_level1(data) > 0.0 {
+                    hqla_level2b(data)
+                } else {
+                    0.0
+                }
+            }
             ActionKind::LengthenFunding => {
                 if items(data, ItemSection::NsfrAsf, "capital_and_long_term") > 0.0 {
                     items(data, ItemSection::NsfrAsf, "other_funding_6m_to_1y")
@@ -190,6 +220,58 @@ impl ActionKind {
             _ => f64::INFINITY,
         }
     }
+}
+
+/// An organisation's change to one action of the shipped catalogue: left
+/// out, or with its own bound (euros) or cost (per euro a year).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Override {
+    #[serde(rename = "action")]
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub kind: ActionKind,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default)]
+    pub max: Option<f64>,
+    #[serde(default)]
+    pub cost: Option<f64>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The shipped catalogue with an organisation's changes: an action left
+/// out goes, a bound or cost given replaces the shipped one, and an action
+/// the catalogue does not ship (a dividend to cancel) joins with its bound.
+pub fn with_overrides(shipped: Vec<Action>, overrides: &[Override]) -> Vec<Action> {
+    let mut actions: Vec<Action> = shipped
+        .into_iter()
+        .filter_map(|mut a| match overrides.iter().find(|o| o.kind == a.kind) {
+            Some(o) if !o.enabled => None,
+            Some(o) => {
+                a.max = o.max.unwrap_or(a.max);
+                a.cost = o.cost.unwrap_or(a.cost);
+                Some(a)
+            }
+            None => Some(a),
+        })
+        .collect();
+    for o in overrides {
+        if o.enabled
+            && !actions.iter().any(|a| a.kind == o.kind)
+            && let (Some(max), Some(cost)) = (o.max, o.cost)
+        {
+            actions.push(Action {
+                kind: o.kind,
+                max,
+                cost,
+            });
+        }
+    }
+    actions
 }
 
 /// `scale_items` that adds `amount` to a category whose total is `total`.
@@ -221,6 +303,15 @@ fn hqla_level1(data: &DataSet) -> f64 {
         .sum()
 }
 
+fn hqla_level2b(data: &DataSet) -> f64 {
+    data.lcr
+        .iter()
+        .flat_map(|l| &l.hqla)
+        .filter(|i| matches!(i.level, HqlaLevel::L2bRmbs | HqlaLevel::L2bOther))
+        .map(|i| i.amount)
+        .sum()
+}
+
 fn items(data: &DataSet, section: ItemSection, category: &str) -> f64 {
     let list = match section {
         ItemSection::LcrOutflows => data.lcr.as_ref().map(|l| &l.outflows),
@@ -236,59 +327,75 @@ fn items(data: &DataSet, section: ItemSection, category: &str) -> f64 {
         .sum()
 }
 
-/// The catalogue shipped to every organisation, sized on its data set:
-/// capital issuance up to a share of RWA at a cost of equity or coupon,
-/// each class sold down by up to a fifth at 2 % of the amount a year (lost
-/// margin and the sale's discount), HQLA bought up to a tenth of the
-/// HQLA at 0.5 % negative carry, funding lengthened at 0.4 %.
-pub fn defaults(data: &DataSet, rwa: f64) -> Vec<Action> {
-    let mut actions = vec![
-        Action {
-            kind: ActionKind::IssueCet1,
-            max: 0.02 * rwa,
-            cost: 0.12,
-        },
-        Action {
-            kind: ActionKind::IssueAt1,
-            max: 0.015 * rwa,
-            cost: 0.08,
-        },
-        Action {
-            kind: ActionKind::IssueT2,
-            max: 0.02 * rwa,
-            cost: 0.06,
-        },
-    ];
-    for class in ExposureClass::ALL {
-        let exposure = class_exposure(data, class);
-        if exposure > 0.0 {
-            actions.push(Action {
-                kind: ActionKind::ReduceClass(class),
-                max: 0.2 * exposure,
-                cost: 0.02,
-            });
+impl ActionKind {
+    /// Every action, with one per exposure class.
+    pub fn all() -> Vec<ActionKind> {
+        let mut kinds = vec![
+            ActionKind::IssueCet1,
+            ActionKind::IssueAt1,
+            ActionKind::IssueT2,
+            ActionKind::RetainEarnings,
+        ];
+        kinds.extend(ExposureClass::ALL.map(ActionKind::ReduceClass));
+        kinds.extend([
+            ActionKind::BuyLevel1Hqla,
+            ActionKind::SwapLevel2bForLevel1,
+            ActionKind::LengthenFunding,
+        ]);
+        kinds
+    }
+
+    /// The shipped yearly cost per euro, and the shipped bound in words;
+    /// none for an action the catalogue does not ship.
+    pub fn shipped(self) -> Option<(f64, &'static str)> {
+        match self {
+            ActionKind::IssueCet1 => Some((0.12, "2 % of RWA (cost of equity)")),
+            ActionKind::IssueAt1 => Some((0.08, "1.5 % of RWA (coupon)")),
+            ActionKind::IssueT2 => Some((0.06, "2 % of RWA (coupon)")),
+            ActionKind::RetainEarnings => None,
+            ActionKind::ReduceClass(_) => {
+                Some((0.02, "a fifth of the class (lost margin and discount)"))
+            }
+            ActionKind::BuyLevel1Hqla => Some((0.005, "a tenth of the HQLA (negative carry)")),
+            ActionKind::SwapLevel2bForLevel1 => Some((0.003, "all Level 2B (yield given up)")),
+            ActionKind::LengthenFunding => {
+                Some((0.004, "all funding of 6 months to 1 year (term premium)"))
+            }
         }
     }
-    let hqla: f64 = data
-        .lcr
-        .iter()
-        .flat_map(|l| &l.hqla)
-        .map(|i| i.amount)
-        .sum();
-    if hqla > 0.0 {
-        actions.push(Action {
-            kind: ActionKind::BuyLevel1Hqla,
-            max: 0.1 * hqla,
-            cost: 0.005,
-        });
+
+    /// The shipped bound for `data` (RWA `rwa`), in euros.
+    fn shipped_max(self, data: &DataSet, rwa: f64) -> f64 {
+        match self {
+            ActionKind::IssueCet1 | ActionKind::IssueT2 => 0.02 * rwa,
+            ActionKind::IssueAt1 => 0.015 * rwa,
+            ActionKind::RetainEarnings => 0.0,
+            ActionKind::ReduceClass(class) => 0.2 * class_exposure(data, class),
+            ActionKind::BuyLevel1Hqla => {
+                0.1 * data
+                    .lcr
+                    .iter()
+                    .flat_map(|l| &l.hqla)
+                    .map(|i| i.amount)
+                    .sum::<f64>()
+            }
+            ActionKind::SwapLevel2bForLevel1 => hqla_level2b(data),
+            ActionKind::LengthenFunding => {
+                items(data, ItemSection::NsfrAsf, "other_funding_6m_to_1y")
+            }
+        }
     }
-    let short = items(data, ItemSection::NsfrAsf, "other_funding_6m_to_1y");
-    if short > 0.0 {
-        actions.push(Action {
-            kind: ActionKind::LengthenFunding,
-            max: short,
-            cost: 0.004,
-        });
-    }
-    actions
+}
+
+/// The catalogue shipped to every organisation, sized on its data set
+/// (see [`ActionKind::shipped`]): the actions the data set leaves room for.
+pub fn defaults(data: &DataSet, rwa: f64) -> Vec<Action> {
+    ActionKind::all()
+        .into_iter()
+        .filter_map(|kind| {
+            let (cost, _) = kind.shipped()?;
+            let max = kind.shipped_max(data, rwa);
+            (max > 0.0).then_some(Action { kind, max, cost })
+        })
+        .collect()
 }

@@ -212,3 +212,25 @@ fn targets_already_met_need_nothing_and_nonsense_is_refused() {
         Err(SuggestError::Target("LCR", _))
     ));
 }
+
+#[test]
+fn level_2b_swapped_into_level_1_lifts_the_lcr_to_its_target() {
+    let data = demo_bank();
+    let profile = profile_of(&data, "basel31");
+    let before = compute(&data, &profile, &ComputeOptions::default());
+    let lcr = before.ratios.lcr.expect("the demo bank has an LCR");
+    let swap = defaults(&data, before.rwa.total)
+        .into_iter()
+        .find(|a| a.kind == ActionKind::SwapLevel2bForLevel1)
+        .expect("the demo bank holds Level 2B assets");
+    let targets = Targets {
+        lcr: Some(lcr + 0.02),
+        ..Targets::default()
+    };
+    let plan = suggest(&data, &profile, &targets, std::slice::from_ref(&swap)).expect("a plan");
+    assert!(plan.feasible, "{:?}", plan.explanation);
+    let after = replayed(&data, &profile, &plan);
+    assert!(after.ratios.lcr.expect("lcr") >= lcr + 0.02 - TOLERANCE);
+    assert!(plan.actions[0].amount <= swap.max);
+    assert_eq!(after.lcr.hqla, plan.results_after.lcr.hqla);
+}

@@ -196,6 +196,7 @@ fn parts() -> (Router<AppState>, Document) {
         .routes(routes!(simulations::scenario_results))
         .routes(routes!(compute::compute))
         .routes(routes!(suggest::suggest))
+        .routes(routes!(suggest::catalogue_get, suggest::catalogue_put))
         .routes(routes!(classify::classify))
         .routes(routes!(classify::model))
         .routes(routes!(classify::models, classify::train))

@@ -1,13 +1,18 @@
 //! `/suggest`: the cheapest plan back to the targets for a data set, as
-//! `prudentia suggest` prints it. Nothing is stored.
+//! `prudentia suggest` prints it (nothing is stored); and
+//! `/suggestions/catalogue`, the organisation's changes to the shipped
+//! actions (admins change them).
 
 use super::extract::{ApiCaller, Json};
 use super::problem::Problem;
 use super::simulations::check_data_set;
 use crate::engine::dataset::DataSet;
 use crate::engine::{ComputeOptions, compute};
-use crate::intel::suggest::catalogue::{self, Action};
+use crate::intel::suggest::catalogue::{self, Action, Override};
 use crate::intel::suggest::{self, Plan, Targets};
+use crate::server::state::AppState;
+use crate::server::suggestions;
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -25,7 +30,8 @@ pub struct SuggestRequest {
     /// The actions allowed, `[{"action": "issue_cet1" | "issue_at1" |
     /// "issue_t2" | "retain_earnings" | "reduce_class:CLASS" |
     /// "buy_level1_hqla" | "lengthen_funding", "max": euros, "cost": per
-    /// euro a year}]`; without, the shipped catalogue.
+    /// euro a year}]`; without, the shipped catalogue with the
+    /// organisation's changes.
     #[schema(value_type = Option<Vec<Object>>)]
     pub catalogue: Option<Vec<Action>>,
 }
@@ -37,16 +43,18 @@ pub struct SuggestRequest {
 #[utoipa::path(post, operation_id = "suggest", path = "/suggest", tag = "compute", request_body = SuggestRequest,
     responses((status = 200, description = "The plan", body = Plan)))]
 pub async fn suggest(
+    State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     Json(request): Json<SuggestRequest>,
 ) -> Result<axum::Json<Plan>, Problem> {
+    let overrides = suggestions::overrides(&state.pool, caller).await?;
     let plan = crate::server::heavy::run(Some(caller.tenant_id), "api suggest", move || {
         let (data, profile) = check_data_set(request.data, request.profile.as_deref())?;
         let base = compute(&data, &profile, &ComputeOptions::default());
         let targets = request.targets.unwrap_or_else(|| Targets::defaults(&base));
-        let actions = request
-            .catalogue
-            .unwrap_or_else(|| catalogue::defaults(&data, base.rwa.total));
+        let actions = request.catalogue.unwrap_or_else(|| {
+            catalogue::with_overrides(catalogue::defaults(&data, base.rwa.total), &overrides)
+        });
         suggest::suggest(&data, &profile, &targets, &actions).map_err(|e| {
             let field = match e {
                 suggest::SuggestError::Action(..) => "catalogue",
@@ -57,4 +65,32 @@ pub async fn suggest(
     })
     .await??;
     Ok(axum::Json(plan))
+}
+
+/// The organisation's changes to the shipped catalogue of actions.
+#[utoipa::path(get, operation_id = "suggestion_catalogue", path = "/suggestions/catalogue", tag = "compute",
+    responses((status = 200, description = "The changes: actions left out, own bounds and costs", body = Vec<Override>)))]
+pub async fn catalogue_get(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+) -> Result<axum::Json<Vec<Override>>, Problem> {
+    Ok(axum::Json(
+        suggestions::overrides(&state.pool, caller).await?,
+    ))
+}
+
+/// Replaces the organisation's changes to the shipped catalogue (admins):
+/// `[{"action", "enabled", "max", "cost"}]`, `max` in euros and `cost` per
+/// euro a year, each optional.
+#[utoipa::path(put, operation_id = "set_suggestion_catalogue", path = "/suggestions/catalogue", tag = "compute",
+    request_body = Vec<Override>,
+    responses((status = 200, description = "The changes now", body = Vec<Override>)))]
+pub async fn catalogue_put(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Json(overrides): Json<Vec<Override>>,
+) -> Result<axum::Json<Vec<Override>>, Problem> {
+    Ok(axum::Json(
+        suggestions::set(&state.pool, caller, overrides).await?,
+    ))
 }

@@ -5,15 +5,18 @@
 use super::lever_rail::History;
 use super::now_ms;
 use super::whatif::{Levers, LiveEngine};
+use crate::api::suggestions::suggestion_catalogue;
 use crate::engine::results::Results;
 use crate::engine::scenario::{Edit, Scenario};
 use crate::engine::{ComputeOptions, compute};
-use crate::intel::suggest::{self, Plan, Ratio, Targets, catalogue};
+use crate::intel::suggest::catalogue::{self, Override};
+use crate::intel::suggest::{self, Plan, Ratio, Targets};
 use leptos::prelude::*;
 
 /// The plan for the data set as the levers leave it, with the shipped
-/// targets (requirement plus management buffer) and catalogue.
-fn plan_for(live: &LiveEngine, edits: Vec<Edit>) -> Result<Plan, String> {
+/// targets (requirement plus management buffer) and the shipped catalogue
+/// as the organisation changed it.
+fn plan_for(live: &LiveEngine, edits: Vec<Edit>, overrides: &[Override]) -> Result<Plan, String> {
     let scenario = Scenario {
         name: String::new(),
         edits,
@@ -23,7 +26,7 @@ fn plan_for(live: &LiveEngine, edits: Vec<Edit>) -> Result<Plan, String> {
         .map_err(|e| e.to_string())?;
     let base = compute(&data, &profile, &ComputeOptions::default());
     let targets = Targets::defaults(&base);
-    let actions = catalogue::defaults(&data, base.rwa.total);
+    let actions = catalogue::with_overrides(catalogue::defaults(&data, base.rwa.total), overrides);
     suggest::suggest(&data, &profile, &targets, &actions).map_err(|e| e.to_string())
 }
 
@@ -40,11 +43,18 @@ pub(super) fn SuggestionsPanel(
 ) -> impl IntoView {
     let plan = RwSignal::new(None::<Result<Plan, String>>);
     let elapsed = RwSignal::new(None::<f64>);
+    // Browser-side: the organisation's catalogue, read once.
+    let overrides = LocalResource::new(suggestion_catalogue);
     let run = move |_| {
         let started = now_ms();
         let edits = levers.with_untracked(Levers::edits);
+        let changes = match overrides.get() {
+            Some(Ok(changes)) => changes,
+            Some(Err(e)) => return plan.set(Some(Err(e.to_string()))),
+            None => Vec::new(),
+        };
         let outcome = engine
-            .with_value(|e| e.as_ref().map(|live| plan_for(live, edits)))
+            .with_value(|e| e.as_ref().map(|live| plan_for(live, edits, &changes)))
             .unwrap_or_else(|| Err("the engine is not loaded".to_owned()));
         plan.set(Some(outcome));
         elapsed.set(now_ms().zip(started).map(|(end, start)| end - start));

@@ -1,0 +1,59 @@
+//! Server functions of the suggestions: the organisation's changes to the
+//! shipped catalogue of actions, read by the dashboard's panel and changed
+//! on the organisation page (admins).
+
+use crate::intel::suggest::catalogue::Override;
+use crate::model::error::AppError;
+use leptos::prelude::*;
+
+#[server(prefix = "/api", endpoint = "suggestion-catalogue")]
+pub async fn suggestion_catalogue() -> Result<Vec<Override>, AppError> {
+    use crate::server::{auth, state::app_state, suggestions};
+    let result = async {
+        let state = app_state()?;
+        let caller = auth::signed_in(&state.pool).await?;
+        suggestions::overrides(&state.pool, caller).await
+    }
+    .await;
+    super::reply(result)
+}
+
+/// One action as typed on the organisation page: whether plans may use it,
+/// its bound in millions of euros and its cost in percent a year (empty:
+/// the shipped one).
+#[server(prefix = "/api", endpoint = "set-suggestion-action")]
+pub async fn set_suggestion_action(
+    action: String,
+    enabled: Option<String>,
+    max_m: String,
+    cost_percent: String,
+) -> Result<Vec<Override>, AppError> {
+    use crate::model::error::FieldErrors;
+    use crate::server::{auth, state::app_state, suggestions};
+    let number = |field: &str, text: &str, scale: f64| -> Result<Option<f64>, AppError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        text.replace(',', ".")
+            .parse::<f64>()
+            .map(|v| Some(v * scale))
+            .map_err(|_| AppError::Validation(FieldErrors::single(field, "A number, such as 250.")))
+    };
+    let result = async {
+        let kind = action
+            .try_into()
+            .map_err(|e: String| AppError::Validation(FieldErrors::single("action", e)))?;
+        let change = Override {
+            kind,
+            enabled: enabled.is_some(),
+            max: number("max", &max_m, 1e6)?,
+            cost: number("cost", &cost_percent, 0.01)?,
+        };
+        let state = app_state()?;
+        let caller = auth::signed_in(&state.pool).await?;
+        suggestions::set_one(&state.pool, caller, change).await
+    }
+    .await;
+    super::reply(result)
+}

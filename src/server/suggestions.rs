@@ -1,0 +1,94 @@
+//! The organisation's catalogue of suggestion actions: every member sees
+//! it, admins change it (audited), and the plans use it.
+
+use crate::engine::dataset::MAX_AMOUNT;
+use crate::intel::suggest::catalogue::Override;
+use crate::model::account::{Permission, TenantId};
+use crate::model::error::{AppError, FieldErrors};
+use crate::server::audit;
+use crate::server::auth::Caller;
+use crate::server::db::{scope, suggestion_catalogues};
+use serde_json::json;
+use sqlx::PgPool;
+
+/// The organisation's changes to the shipped catalogue.
+pub async fn overrides(pool: &PgPool, caller: Caller) -> Result<Vec<Override>, AppError> {
+    let caller = caller.require(Permission::Read)?;
+    of_tenant(pool, caller.tenant_id).await
+}
+
+pub(crate) async fn of_tenant(pool: &PgPool, tenant: TenantId) -> Result<Vec<Override>, AppError> {
+    let mut tx = scope::begin(pool, tenant).await?;
+    let overrides = suggestion_catalogues::get(&mut tx, tenant).await?;
+    tx.commit().await?;
+    Ok(overrides)
+}
+
+fn check(o: &Override) -> Result<(), AppError> {
+    let field =
+        |name: &str, message: String| AppError::Validation(FieldErrors::single(name, message));
+    if o.max.is_some_and(|m| !(0.0..=MAX_AMOUNT).contains(&m)) {
+        return Err(field(
+            "max",
+            format!(
+                "{}: a bound between 0 and {MAX_AMOUNT:e} euros.",
+                o.kind.key()
+            ),
+        ));
+    }
+    if o.cost.is_some_and(|c| !(0.0..=10.0).contains(&c)) {
+        return Err(field(
+            "cost",
+            format!("{}: a yearly cost per euro between 0 and 10.", o.kind.key()),
+        ));
+    }
+    Ok(())
+}
+
+/// Replaces the organisation's changes (admins); each is checked first.
+pub async fn set(
+    pool: &PgPool,
+    caller: Caller,
+    overrides: Vec<Override>,
+) -> Result<Vec<Override>, AppError> {
+    overrides.iter().try_for_each(check)?;
+    change(pool, caller, |all| *all = overrides).await
+}
+
+/// Changes one action, keeping the others.
+pub async fn set_one(
+    pool: &PgPool,
+    caller: Caller,
+    one: Override,
+) -> Result<Vec<Override>, AppError> {
+    check(&one)?;
+    change(pool, caller, |all| {
+        all.retain(|o| o.kind != one.kind);
+        all.push(one);
+    })
+    .await
+}
+
+/// Reads, edits and writes the changes in one transaction, audited.
+async fn change(
+    pool: &PgPool,
+    caller: Caller,
+    edit: impl FnOnce(&mut Vec<Override>),
+) -> Result<Vec<Override>, AppError> {
+    let caller = caller.require(Permission::ManageTenant)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    let before = suggestion_catalogues::locked(&mut tx, caller.tenant_id).await?;
+    let mut after = before.clone();
+    edit(&mut after);
+    suggestion_catalogues::put(&mut tx, caller.tenant_id, &after, caller.user_id).await?;
+    audit::record(
+        &mut tx,
+        caller,
+        "suggestions.catalogue_changed",
+        "suggestion actions",
+        json!({ "before": before, "after": after }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
