@@ -301,15 +301,23 @@ test('a CET1 pushed under its target gets a plan whose figures the levers reprod
   await expect(page.getByTestId('metric-cet1')).toHaveText(pushed);
   await page.getByLabel(/CET1 capital action/).blur();
 
+  // The analyst's own CET1 target for this simulation, kept on the server.
   const panel = page.getByTestId('suggestions');
+  await panel.getByLabel('CET1 (%)').fill('12');
+  await panel.getByRole('button', { name: 'Save targets' }).click();
+  await expect(panel.getByLabel('CET1 (%)')).toHaveAttribute('value', '12.00');
   await panel.getByTestId('suggest-plan').click();
   await expect(panel.getByTestId('plan-summary')).toContainText('action(s) for');
   await expect(panel.getByTestId('suggest-time')).toContainText('Planned in the browser');
   const cet1Row = panel.getByTestId('plan-ratios').locator('tr[data-ratio="cet1"]');
   const [after, target] = (await cet1Row.locator('td').allTextContents()).slice(1);
+  expect(target).toBe('12.00 %');
   expect(parseFloat(after)).toBeGreaterThanOrEqual(parseFloat(target));
   expect(parseFloat(pushed)).toBeLessThan(parseFloat(target));
   await expect(panel.getByTestId('plan-prices')).toContainText('One more basis point of CET1 costs');
+
+  await panel.getByTestId('save-plan').getByRole('button', { name: 'Save as scenario' }).click();
+  await expect(panel.getByTestId('save-plan')).toContainText('Saved.');
 
   // Applied, the levers compute what the plan said; undo returns.
   await panel.getByTestId('apply-plan').click();

@@ -2,6 +2,7 @@
 //! shipped catalogue of actions, read by the dashboard's panel and changed
 //! on the organisation page (admins).
 
+use crate::intel::suggest::Targets;
 use crate::intel::suggest::catalogue::Override;
 use crate::model::error::AppError;
 use leptos::prelude::*;
@@ -53,6 +54,63 @@ pub async fn set_suggestion_action(
         let state = app_state()?;
         let caller = auth::signed_in(&state.pool).await?;
         suggestions::set_one(&state.pool, caller, change).await
+    }
+    .await;
+    super::reply(result)
+}
+
+/// The targets set for a simulation's plans (a ratio left out takes its
+/// requirement plus the management buffer).
+#[server(prefix = "/api", endpoint = "simulation-targets")]
+pub async fn simulation_targets(id: String) -> Result<Targets, AppError> {
+    use crate::server::{auth, state::app_state, suggestions};
+    let result = async {
+        let state = app_state()?;
+        let caller = auth::signed_in(&state.pool).await?;
+        suggestions::targets(&state.pool, caller, id.parse()?).await
+    }
+    .await;
+    super::reply(result)
+}
+
+/// Sets a simulation's targets as typed in the panel, in percent (empty:
+/// the requirement plus the management buffer).
+#[server(prefix = "/api", endpoint = "set-simulation-targets")]
+pub async fn set_simulation_targets(
+    id: String,
+    cet1: String,
+    tier1: String,
+    total_capital: String,
+    leverage: String,
+    lcr: String,
+    nsfr: String,
+) -> Result<Targets, AppError> {
+    use crate::model::error::FieldErrors;
+    use crate::server::{auth, state::app_state, suggestions};
+    let percent = |field: &str, text: &str| -> Result<Option<f64>, AppError> {
+        let text = text.trim().trim_end_matches('%').trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        text.replace(',', ".")
+            .parse::<f64>()
+            .map(|v| Some(v / 100.0))
+            .map_err(|_| {
+                AppError::Validation(FieldErrors::single(field, "A percentage, such as 11.5."))
+            })
+    };
+    let result = async {
+        let targets = Targets {
+            cet1: percent("cet1", &cet1)?,
+            tier1: percent("tier1", &tier1)?,
+            total_capital: percent("total_capital", &total_capital)?,
+            leverage: percent("leverage", &leverage)?,
+            lcr: percent("lcr", &lcr)?,
+            nsfr: percent("nsfr", &nsfr)?,
+        };
+        let state = app_state()?;
+        let caller = auth::signed_in(&state.pool).await?;
+        suggestions::set_targets(&state.pool, caller, id.parse()?, targets).await
     }
     .await;
     super::reply(result)

@@ -1,13 +1,17 @@
-//! The organisation's catalogue of suggestion actions: every member sees
-//! it, admins change it (audited), and the plans use it.
+//! What suggested plans are asked for: the organisation's catalogue of
+//! actions (every member sees it, admins change it) and each simulation's
+//! targets (analysts set them); both audited.
 
 use crate::engine::dataset::MAX_AMOUNT;
 use crate::intel::suggest::catalogue::Override;
+use crate::intel::suggest::{Ratio, Targets};
 use crate::model::account::{Permission, TenantId};
 use crate::model::error::{AppError, FieldErrors};
+use crate::model::simulation::SimulationId;
 use crate::server::audit;
 use crate::server::auth::Caller;
-use crate::server::db::{scope, suggestion_catalogues};
+use crate::server::db::{scope, suggestions as db};
+use crate::server::simulations;
 use serde_json::json;
 use sqlx::PgPool;
 
@@ -19,7 +23,7 @@ pub async fn overrides(pool: &PgPool, caller: Caller) -> Result<Vec<Override>, A
 
 pub(crate) async fn of_tenant(pool: &PgPool, tenant: TenantId) -> Result<Vec<Override>, AppError> {
     let mut tx = scope::begin(pool, tenant).await?;
-    let overrides = suggestion_catalogues::get(&mut tx, tenant).await?;
+    let overrides = db::get(&mut tx, tenant).await?;
     tx.commit().await?;
     Ok(overrides)
 }
@@ -77,10 +81,10 @@ async fn change(
 ) -> Result<Vec<Override>, AppError> {
     let caller = caller.require(Permission::ManageTenant)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    let before = suggestion_catalogues::locked(&mut tx, caller.tenant_id).await?;
+    let before = db::locked(&mut tx, caller.tenant_id).await?;
     let mut after = before.clone();
     edit(&mut after);
-    suggestion_catalogues::put(&mut tx, caller.tenant_id, &after, caller.user_id).await?;
+    db::put(&mut tx, caller.tenant_id, &after, caller.user_id).await?;
     audit::record(
         &mut tx,
         caller,
@@ -91,4 +95,52 @@ async fn change(
     .await?;
     tx.commit().await?;
     Ok(after)
+}
+
+/// The targets set for a visible simulation's plans; none where each
+/// ratio takes its requirement plus the management buffer.
+pub async fn targets(pool: &PgPool, caller: Caller, id: SimulationId) -> Result<Targets, AppError> {
+    let caller = caller.require(Permission::Read)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    simulations::visible(&mut tx, caller, id).await?;
+    let targets = db::targets(&mut tx, caller.tenant_id, id).await?;
+    tx.commit().await?;
+    Ok(targets.unwrap_or_default())
+}
+
+/// Sets a simulation's targets (analysts and admins), audited.
+pub async fn set_targets(
+    pool: &PgPool,
+    caller: Caller,
+    id: SimulationId,
+    targets: Targets,
+) -> Result<Targets, AppError> {
+    let caller = caller.require(Permission::EditData)?;
+    for ratio in Ratio::ALL {
+        if let Some(t) = targets.get(ratio)
+            && !(t.is_finite() && (0.0..=10.0).contains(&t))
+        {
+            return Err(AppError::Validation(FieldErrors::single(
+                ratio.key(),
+                format!(
+                    "{}: a ratio between 0 and 10 (1.1 for 110 %).",
+                    ratio.label()
+                ),
+            )));
+        }
+    }
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    let summary = simulations::visible(&mut tx, caller, id).await?;
+    let before = db::targets(&mut tx, caller.tenant_id, id).await?;
+    db::put_targets(&mut tx, caller.tenant_id, id, &targets, caller.user_id).await?;
+    audit::record(
+        &mut tx,
+        caller,
+        "suggestions.targets_set",
+        &format!("simulation “{}”", summary.name),
+        json!({ "before": before, "after": targets }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(targets)
 }

@@ -2286,3 +2286,72 @@ async fn an_organisations_catalogue_changes_its_plans_and_only_its_own() {
     .expect("audit");
     assert_eq!(audited, 1);
 }
+
+#[tokio::test]
+async fn a_simulations_targets_are_set_by_its_analysts_and_seen_by_no_other_organisation() {
+    let (pool, owner, _) = fresh_database().await;
+    let app = TestApp::with_pool(pool.clone()).await;
+    let alice = signup(&app, "Banque Alpha", "alice@alpha.example").await;
+    let bob = signup(&app, "Banque Beta", "bob@beta.example").await;
+    professional(&owner).await;
+    let write = token(&app, &alice, "read_write").await;
+    let read = token(&app, &alice, "read").await;
+    let stranger = token(&app, &bob, "read_write").await;
+    let id = create(&app, &write, "Q4").await;
+    let path = format!("/api/v1/simulations/{id}/targets");
+
+    let none = api(&app, "GET", &path, Some(&read), None).await;
+    assert_eq!(none.status, StatusCode::OK, "{}", none.text);
+    assert!(
+        none.body
+            .as_object()
+            .expect("object")
+            .values()
+            .all(Value::is_null)
+    );
+
+    let targets = json!({ "cet1": 0.115, "lcr": 1.2 });
+    api(&app, "PUT", &path, Some(&read), Some(targets.clone()))
+        .await
+        .problem(StatusCode::FORBIDDEN, "forbidden");
+    api(
+        &app,
+        "PUT",
+        &path,
+        Some(&write),
+        Some(json!({ "nsfr": -1 })),
+    )
+    .await
+    .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    api(
+        &app,
+        "PUT",
+        &path,
+        Some(&write),
+        Some(json!({ "cet1": 0.1, "typo": 1 })),
+    )
+    .await
+    .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    let saved = api(&app, "PUT", &path, Some(&write), Some(targets)).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+    let again = api(&app, "GET", &path, Some(&read), None).await;
+    assert_eq!(
+        (again.body["cet1"].as_f64(), again.body["lcr"].as_f64()),
+        (Some(0.115), Some(1.2))
+    );
+    assert!(again.body["tier1"].is_null());
+
+    for method in ["GET", "PUT"] {
+        let body = (method == "PUT").then(|| json!({ "cet1": 0.5 }));
+        api(&app, method, &path, Some(&stranger), body)
+            .await
+            .problem(StatusCode::NOT_FOUND, "not-found");
+    }
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events WHERE action = 'suggestions.targets_set'",
+    )
+    .fetch_one(&owner)
+    .await
+    .expect("audit");
+    assert_eq!(audited, 1);
+}

@@ -44,6 +44,18 @@ impl Ratio {
         Ratio::Nsfr,
     ];
 
+    /// The name in JSON.
+    pub fn key(self) -> &'static str {
+        match self {
+            Ratio::Cet1 => "cet1",
+            Ratio::Tier1 => "tier1",
+            Ratio::TotalCapital => "total_capital",
+            Ratio::Leverage => "leverage",
+            Ratio::Lcr => "lcr",
+            Ratio::Nsfr => "nsfr",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Ratio::Cet1 => "CET1",
@@ -102,6 +114,17 @@ impl Targets {
             lcr: has(Ratio::Lcr, q.lcr + m.lcr),
             nsfr: has(Ratio::Nsfr, q.nsfr + m.nsfr),
         }
+    }
+
+    /// These targets, each ratio left out taken from `defaults`.
+    pub fn or(&self, defaults: &Targets) -> Targets {
+        let mut merged = defaults.clone();
+        for ratio in Ratio::ALL {
+            if let Some(t) = self.get(ratio) {
+                merged = merged.with(ratio, t);
+            }
+        }
+        merged
     }
 
     pub fn get(&self, ratio: Ratio) -> Option<f64> {
@@ -287,35 +310,77 @@ pub fn suggest(
     let effects = measure(&cx, &base, &actions, &ratios)?;
     let programme = Programme::new(&actions, &base, &effects, &ratios);
     let mut margins = vec![0.0; ratios.len()];
+    // The cheapest plan the engine confirmed so far, with the margins and
+    // amounts it was solved with.
+    let mut best: Option<Confirmed> = None;
     for round in 1..=ROUNDS {
         let Some(amounts) = programme.solve(targets, &margins) else {
-            return infeasible(&cx, &base, &actions, &programme, targets, round);
+            break;
         };
         let (steps, after) = cx.run(&actions, &amounts)?;
-        let misses: Vec<(usize, f64)> = ratios
+        // Each ratio's surplus over its target, in euros of numerator.
+        let surplus: Vec<Option<(f64, f64)>> = ratios
+            .iter()
+            .map(|r| Some((r.parts(&after)?, targets.get(*r)?)).map(|((n, d), t)| (n - t * d, d)))
+            .collect();
+        let missed: Vec<(usize, f64)> = surplus
             .iter()
             .enumerate()
-            .filter_map(|(k, r)| {
-                let (t, (n, d)) = (targets.get(*r)?, r.parts(&after)?);
-                (n / d < t - TOLERANCE).then_some((k, t * d - n))
+            .filter_map(|(k, s)| {
+                s.filter(|(gap, d)| *gap < -TOLERANCE * d)
+                    .map(|(gap, _)| (k, -gap))
             })
             .collect();
-        if misses.is_empty() {
-            return Ok(finish(
-                &programme, targets, &ratios, &margins, steps, after, round,
-            ));
+        if !missed.is_empty() {
+            for (k, miss) in missed {
+                margins[k] += miss * 1.05 + 1.0;
+            }
+            continue;
         }
-        for (k, miss) in misses {
-            margins[k] += miss * 1.05 + 1.0;
+        let tight = programme.tight(targets, &margins, &amounts);
+        let cost: f64 = steps.iter().map(|s| s.cost).sum();
+        if best.as_ref().is_none_or(|b| cost < b.cost) {
+            best = Some(Confirmed {
+                cost,
+                steps,
+                after,
+                margins: margins.clone(),
+                tight: tight.clone(),
+                round,
+            });
+        }
+        // The engine found more than the model promised (a sale lowers
+        // LTVs, a cap binds): ask the model for less and solve again.
+        let over: Vec<(usize, f64)> = tight
+            .iter()
+            .filter_map(|k| {
+                surplus[*k]
+                    .filter(|(gap, d)| *gap > BINDING * d)
+                    .map(|(gap, _)| (*k, gap))
+            })
+            .collect();
+        if over.is_empty() {
+            break;
+        }
+        for (k, gap) in over {
+            margins[k] -= gap * 0.9;
         }
     }
-    let (steps, after) = cx.run(
-        &actions,
-        &programme.solve(targets, &margins).unwrap_or_default(),
-    )?;
-    Ok(finish(
-        &programme, targets, &ratios, &margins, steps, after, ROUNDS,
-    ))
+    match best {
+        Some(confirmed) => Ok(finish(&programme, targets, &ratios, confirmed)),
+        None => infeasible(&cx, &base, &actions, &programme, targets, ROUNDS),
+    }
+}
+
+/// A plan the engine confirmed meets every target.
+struct Confirmed {
+    cost: f64,
+    steps: Vec<Step>,
+    after: Results,
+    margins: Vec<f64>,
+    /// The rows the programme's solution met exactly.
+    tight: Vec<usize>,
+    round: usize,
 }
 
 fn check(targets: &Targets, catalogue: &[Action]) -> Result<(), SuggestError> {
@@ -408,23 +473,21 @@ fn undo(edit: &Edit) -> Option<Edit> {
     })
 }
 
-fn finish(
-    programme: &Programme,
-    targets: &Targets,
-    ratios: &[Ratio],
-    margins: &[f64],
-    actions: Vec<Step>,
-    after: Results,
-    rounds: usize,
-) -> Plan {
-    let binding: Vec<Ratio> = ratios
-        .iter()
-        .copied()
-        .filter(|r| match (targets.get(*r), r.value(&after)) {
-            (Some(t), Some(v)) => !actions.is_empty() && v - t < BINDING,
-            _ => false,
-        })
-        .collect();
+fn finish(programme: &Programme, targets: &Targets, ratios: &[Ratio], plan: Confirmed) -> Plan {
+    let Confirmed {
+        steps: actions,
+        after,
+        margins,
+        tight,
+        round: rounds,
+        ..
+    } = plan;
+    let binding: Vec<Ratio> = if actions.is_empty() {
+        Vec::new()
+    } else {
+        tight.iter().map(|k| ratios[*k]).collect()
+    };
+    let margins = margins.as_slice();
     let cost: f64 = actions.iter().map(|s| s.cost).sum();
     let shadow_prices = binding
         .iter()

@@ -136,6 +136,20 @@ impl Programme {
         Some(self.costs[i])
     }
 
+    /// The rows (by index) that `amounts` meet exactly, with no room left.
+    pub(super) fn tight(&self, targets: &Targets, margins: &[f64], amounts: &[f64]) -> Vec<usize> {
+        self.rows
+            .iter()
+            .zip(margins)
+            .enumerate()
+            .filter_map(|(k, (row, margin))| {
+                let (coefficients, rhs) = row.linear(targets.get(row.ratio)?, *margin);
+                let met: f64 = coefficients.iter().zip(amounts).map(|(c, x)| c * x).sum();
+                (met - rhs <= 1e-6 * rhs.abs().max(row.denominator)).then_some(k)
+            })
+            .collect()
+    }
+
     pub(super) fn rule_of(&self, key: &str) -> Option<String> {
         let i = self.keys.iter().position(|k| k == key)?;
         Some(self.rules[i].clone())

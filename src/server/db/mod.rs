@@ -19,7 +19,7 @@ pub mod reviews;
 pub mod rule_profiles;
 pub mod scope;
 pub mod simulations;
-pub mod suggestion_catalogues;
+pub mod suggestions;
 pub mod teams;
 pub mod tenants;
 pub mod users;

@@ -1,7 +1,8 @@
 //! `/suggest`: the cheapest plan back to the targets for a data set, as
 //! `prudentia suggest` prints it (nothing is stored); and
 //! `/suggestions/catalogue`, the organisation's changes to the shipped
-//! actions (admins change them).
+//! actions (admins change them); and `/simulations/{id}/targets`, the
+//! targets of a simulation's plans.
 
 use super::extract::{ApiCaller, Json};
 use super::problem::Problem;
@@ -12,7 +13,7 @@ use crate::intel::suggest::catalogue::{self, Action, Override};
 use crate::intel::suggest::{self, Plan, Targets};
 use crate::server::state::AppState;
 use crate::server::suggestions;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -92,5 +93,38 @@ pub async fn catalogue_put(
 ) -> Result<axum::Json<Vec<Override>>, Problem> {
     Ok(axum::Json(
         suggestions::set(&state.pool, caller, overrides).await?,
+    ))
+}
+
+/// The targets set for a simulation's plans; a ratio left out takes its
+/// requirement plus the management buffer.
+#[utoipa::path(get, operation_id = "simulation_targets", path = "/simulations/{id}/targets", tag = "simulations",
+    params(("id" = String, Path, description = "The simulation's id")),
+    responses((status = 200, description = "The targets", body = Targets)))]
+pub async fn targets_get(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Targets>, Problem> {
+    let id = id.parse().map_err(Problem::from)?;
+    Ok(axum::Json(
+        suggestions::targets(&state.pool, caller, id).await?,
+    ))
+}
+
+/// Sets a simulation's targets (fractions: 0.115 for 11.5 %).
+#[utoipa::path(put, operation_id = "set_simulation_targets", path = "/simulations/{id}/targets", tag = "simulations",
+    params(("id" = String, Path, description = "The simulation's id")),
+    request_body = Targets,
+    responses((status = 200, description = "The targets now", body = Targets)))]
+pub async fn targets_put(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    Json(targets): Json<Targets>,
+) -> Result<axum::Json<Targets>, Problem> {
+    let id = id.parse().map_err(Problem::from)?;
+    Ok(axum::Json(
+        suggestions::set_targets(&state.pool, caller, id, targets).await?,
     ))
 }

@@ -249,7 +249,12 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
             <VersionsPanel simulation_id=simulation_id.clone() version_no latest_version versions
                 review=view.review.clone() can_edit levers saved_levers ready anomalies=anomalies.into() />
             <RulesPanel simulation_id=simulation_id.clone() rules base=baseline.profile.clone() profiles=view.rule_profiles.clone() can_edit />
-            <SuggestionsPanel engine levers history ready />
+            {
+                // Browser-only like the levers it plans from: it appears
+                // once the lines are in the engine.
+                let id = simulation_id.clone();
+                move || ready.get().then(|| view! { <SuggestionsPanel simulation_id=id.clone() engine levers history ready can_edit /> })
+            }
         </div>
         {
             // The drill-down asks the server to compute every line's

@@ -1,11 +1,13 @@
 //! Suggestions: the cheapest plan from the levers' scenario back to every
 //! target, computed in the browser by the code `prudentia suggest` runs;
-//! Apply adds the plan's edits to the levers, and Undo takes them back.
+//! the simulation's targets are set here; Apply adds the plan's edits to
+//! the levers (Undo takes them back), Save as scenario stores them.
 
 use super::lever_rail::History;
 use super::now_ms;
 use super::whatif::{Levers, LiveEngine};
-use crate::api::suggestions::suggestion_catalogue;
+use crate::api::simulations::SaveScenario;
+use crate::api::suggestions::{SetSimulationTargets, simulation_targets, suggestion_catalogue};
 use crate::engine::results::Results;
 use crate::engine::scenario::{Edit, Scenario};
 use crate::engine::{ComputeOptions, compute};
@@ -13,10 +15,16 @@ use crate::intel::suggest::catalogue::{self, Override};
 use crate::intel::suggest::{self, Plan, Ratio, Targets};
 use leptos::prelude::*;
 
-/// The plan for the data set as the levers leave it, with the shipped
-/// targets (requirement plus management buffer) and the shipped catalogue
-/// as the organisation changed it.
-fn plan_for(live: &LiveEngine, edits: Vec<Edit>, overrides: &[Override]) -> Result<Plan, String> {
+/// What a plan is asked for: the simulation's targets (a ratio left out
+/// takes its requirement plus management buffer) and the organisation's
+/// changes to the shipped catalogue.
+struct Asked {
+    targets: Targets,
+    overrides: Vec<Override>,
+}
+
+/// The plan for the data set as the levers leave it.
+fn plan_for(live: &LiveEngine, edits: Vec<Edit>, asked: &Asked) -> Result<Plan, String> {
     let scenario = Scenario {
         name: String::new(),
         edits,
@@ -25,8 +33,9 @@ fn plan_for(live: &LiveEngine, edits: Vec<Edit>, overrides: &[Override]) -> Resu
         .apply(&live.data, &live.profile)
         .map_err(|e| e.to_string())?;
     let base = compute(&data, &profile, &ComputeOptions::default());
-    let targets = Targets::defaults(&base);
-    let actions = catalogue::with_overrides(catalogue::defaults(&data, base.rwa.total), overrides);
+    let targets = asked.targets.or(&Targets::defaults(&base));
+    let actions =
+        catalogue::with_overrides(catalogue::defaults(&data, base.rwa.total), &asked.overrides);
     suggest::suggest(&data, &profile, &targets, &actions).map_err(|e| e.to_string())
 }
 
@@ -36,25 +45,40 @@ fn millions(euros: f64) -> String {
 
 #[component]
 pub(super) fn SuggestionsPanel(
+    simulation_id: String,
     engine: StoredValue<Option<LiveEngine>>,
     levers: RwSignal<Levers>,
     history: History,
     ready: RwSignal<bool>,
+    can_edit: bool,
 ) -> impl IntoView {
     let plan = RwSignal::new(None::<Result<Plan, String>>);
     let elapsed = RwSignal::new(None::<f64>);
-    // Browser-side: the organisation's catalogue, read once.
+    let set_targets = ServerAction::<SetSimulationTargets>::new();
+    // The organisation's catalogue (browser-side: only a plan reads it),
+    // and the targets again whenever they are saved.
     let overrides = LocalResource::new(suggestion_catalogue);
+    let targets = {
+        let id = simulation_id.clone();
+        Resource::new(
+            move || (id.clone(), set_targets.version().get()),
+            |(id, _)| simulation_targets(id),
+        )
+    };
     let run = move |_| {
         let started = now_ms();
         let edits = levers.with_untracked(Levers::edits);
-        let changes = match overrides.get() {
-            Some(Ok(changes)) => changes,
-            Some(Err(e)) => return plan.set(Some(Err(e.to_string()))),
-            None => Vec::new(),
+        let asked = match (overrides.get(), targets.get()) {
+            (Some(Ok(overrides)), Some(Ok(targets))) => Asked { targets, overrides },
+            (Some(Err(e)), _) | (_, Some(Err(e))) => return plan.set(Some(Err(e.to_string()))),
+            _ => {
+                return plan.set(Some(Err(
+                    "The targets are still loading; try again.".to_owned()
+                )));
+            }
         };
         let outcome = engine
-            .with_value(|e| e.as_ref().map(|live| plan_for(live, edits, &changes)))
+            .with_value(|e| e.as_ref().map(|live| plan_for(live, edits, &asked)))
             .unwrap_or_else(|| Err("the engine is not loaded".to_owned()));
         plan.set(Some(outcome));
         elapsed.set(now_ms().zip(started).map(|(end, start)| end - start));
@@ -66,6 +90,7 @@ pub(super) fn SuggestionsPanel(
             plan.set(None);
         }
     });
+    let (form_id, save_id) = (simulation_id.clone(), simulation_id);
     let apply = move |edits: Vec<Edit>| {
         levers.update(|l| l.fixes.extend(edits));
         history.commit();
@@ -73,11 +98,24 @@ pub(super) fn SuggestionsPanel(
     view! {
         <section class="panel suggestions" aria-label="Suggestions" data-testid="suggestions">
             <h2>"Suggestions"</h2>
-            <p class="muted">"The cheapest actions that bring every ratio to its requirement plus management buffer, from the levers as they are."</p>
+            <p class="muted">"The cheapest actions that bring every ratio to its target, from the levers as they are. A target left empty is the requirement plus the management buffer."</p>
+            <Transition fallback=|| ()>
+                {move || {
+                    let id = form_id.clone();
+                    Suspend::new(async move {
+                        targets.await.map(|saved| view! { <TargetsForm id saved set_targets can_edit /> })
+                    })
+                }}
+            </Transition>
             <button type="button" class="button" data-testid="suggest-plan" prop:disabled=move || !ready.get() on:click=run>"Suggest a plan"</button>
             {move || elapsed.get().map(|ms| view! { <p class="muted" data-testid="suggest-time">{format!("Planned in the browser in {ms:.0} ms.")}</p> })}
             {move || plan.get().map(|outcome| match outcome {
-                Ok(plan) => view! { <PlanView plan apply /> }.into_any(),
+                Ok(plan) => {
+                    let edits = plan.edits();
+                    let saving = (can_edit && plan.feasible && !edits.is_empty())
+                        .then(|| view! { <SaveAsScenario id=save_id.clone() levers edits /> });
+                    view! { <PlanView plan apply /> {saving} }.into_any()
+                }
                 Err(e) => view! { <p class="form-alert" role="alert">{e}</p> }.into_any(),
             })}
         </section>
@@ -172,4 +210,75 @@ fn Ranking(ranking: Vec<suggest::Ranked>) -> impl IntoView {
             </details>
         }
     })
+}
+
+/// The simulation's targets in percent; an empty field is the requirement
+/// plus the management buffer.
+#[component]
+fn TargetsForm(
+    id: String,
+    saved: Targets,
+    set_targets: ServerAction<SetSimulationTargets>,
+    can_edit: bool,
+) -> impl IntoView {
+    let value = set_targets.value();
+    let error = move || {
+        value.with(|v| match v {
+            Some(Err(e)) => Some(e.to_string()),
+            _ => None,
+        })
+    };
+    let fields = Ratio::ALL.map(|r| {
+        let shown = saved.get(r).map(|t| format!("{:.2}", t * 100.0)).unwrap_or_default();
+        view! {
+            <label class="target-field">{format!("{} (%)", r.label())}
+                <input type="text" inputmode="decimal" name=r.key() value=shown placeholder="default" readonly=!can_edit />
+            </label>
+        }
+    });
+    view! {
+        <ActionForm action=set_targets attr:class="inline-form targets-form" attr:data-testid="plan-targets">
+            <input type="hidden" name="id" value=id />
+            {fields.into_iter().collect_view()}
+            {can_edit.then(|| view! { <button type="submit" class="button">"Save targets"</button> })}
+            {move || error().map(|e| view! { <p class="form-alert" role="alert">{e}</p> })}
+        </ActionForm>
+    }
+}
+
+/// Stores the levers with the plan as a named scenario of the simulation.
+#[component]
+fn SaveAsScenario(id: String, levers: RwSignal<Levers>, edits: Vec<Edit>) -> impl IntoView {
+    let save = ServerAction::<SaveScenario>::new();
+    let name = RwSignal::new("Suggested plan".to_owned());
+    let value = save.value();
+    let said = move || {
+        value.with(|v| match v {
+            Some(Ok(_)) => {
+                Some(view! { <span class="notice" role="status">"Saved."</span> }.into_any())
+            }
+            Some(Err(e)) => Some(
+                view! { <span class="form-alert" role="alert">{e.to_string()}</span> }.into_any(),
+            ),
+            None => None,
+        })
+    };
+    let send = move |_| {
+        let mut all = levers.with_untracked(Levers::edits);
+        all.extend(edits.iter().cloned());
+        save.dispatch(SaveScenario {
+            id: id.clone(),
+            name: name.get_untracked(),
+            edits: serde_json::to_string(&all).unwrap_or_default(),
+        });
+    };
+    view! {
+        <div class="inline-form" data-testid="save-plan">
+            <label>"Scenario name "
+                <input type="text" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+            </label>
+            <button type="button" class="button" on:click=send prop:disabled=move || save.pending().get()>"Save as scenario"</button>
+            {said}
+        </div>
+    }
 }
