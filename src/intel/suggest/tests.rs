@@ -234,3 +234,32 @@ fn level_2b_swapped_into_level_1_lifts_the_lcr_to_its_target() {
     assert!(plan.actions[0].amount <= swap.max);
     assert_eq!(after.lcr.hqla, plan.results_after.lcr.hqla);
 }
+
+#[test]
+fn on_generated_books_a_plan_meets_every_default_target() {
+    for seed in [3, 8] {
+        let mut data = generate(2_000, seed);
+        let profile = profile_of(&data, "crr3");
+        let r = compute(&data, &profile, &ComputeOptions::default());
+        let targets = Targets::defaults(&r);
+        let loss = Edit::AddCapital {
+            tier: Tier::Cet1,
+            label: "loss".into(),
+            amount: (targets.cet1.expect("cet1") - 0.005) * r.rwa.total - r.capital.cet1,
+        };
+        apply_edit(&loss, &mut data, &mut profile.clone()).expect("applies");
+        let plan =
+            suggest(&data, &profile, &targets, &defaults(&data, r.rwa.total)).expect("a plan");
+        assert!(plan.feasible, "seed {seed}: {:?}", plan.explanation);
+        let after = replayed(&data, &profile, &plan);
+        for ratio in Ratio::ALL {
+            if let (Some(t), Some(v)) = (targets.get(ratio), ratio.value(&after)) {
+                assert!(
+                    v >= t - TOLERANCE,
+                    "seed {seed}: {} {v} under {t}",
+                    ratio.label()
+                );
+            }
+        }
+    }
+}
