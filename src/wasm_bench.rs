@@ -59,3 +59,47 @@ pub fn engine_benchmark(lines: usize, runs: usize) -> String {
     })
     .to_string()
 }
+
+/// Times `runs` plans (after one warm-up) on a generated `lines`-line
+/// portfolio whose CET1 is a point under its target, with the shipped
+/// catalogue, as the dashboard's Suggestions panel plans; returns JSON.
+#[wasm_bindgen]
+pub fn suggest_benchmark(lines: usize, runs: usize) -> String {
+    use crate::engine::compute;
+    use crate::engine::dataset::Tier;
+    use crate::engine::scenario::{Edit, apply_edit};
+    use crate::intel::suggest::{Targets, catalogue, suggest};
+    let mut profile = Profile::named("basel31").expect("the basel31 profile is embedded");
+    let mut data = generate(lines, 42);
+    let r = compute(&data, &profile, &ComputeOptions::default());
+    let targets = Targets::defaults(&r);
+    let loss = Edit::AddCapital {
+        tier: Tier::Cet1,
+        label: "loss".into(),
+        amount: (targets.cet1.unwrap_or_default() - 0.01) * r.rwa.total - r.capital.cet1,
+    };
+    if apply_edit(&loss, &mut data, &mut profile).is_err() {
+        return "{}".to_owned();
+    }
+    let actions = catalogue::defaults(&data, r.rwa.total);
+    let plan = || suggest(&data, &profile, &targets, &actions).ok();
+    let mut rounds = plan().map(|p| p.rounds);
+    let mut times: Vec<f64> = (0..runs.max(1))
+        .map(|_| {
+            let started = now();
+            rounds = black_box(plan()).map(|p| p.rounds);
+            now() - started
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    serde_json::json!({
+        "lines": data.exposures.len(),
+        "actions": actions.len(),
+        "runs": times.len(),
+        "min_ms": times[0],
+        "median_ms": times[times.len() / 2],
+        "max_ms": times[times.len() - 1],
+        "rounds": rounds,
+    })
+    .to_string()
+}

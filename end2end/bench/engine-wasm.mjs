@@ -1,4 +1,5 @@
-// Times the ratio engine compiled to WASM in headless Chromium (`make bench`).
+// Times the ratio engine, and a suggested plan, compiled to WASM in headless
+// Chromium (`make bench`).
 // Usage: node bench/engine-wasm.mjs PKG_DIR [LINES] [RUNS]
 // PKG_DIR holds the wasm-bindgen output (--target web) of the `wasm-bench`
 // build; the page is served from memory through Playwright's router, so no
@@ -16,8 +17,9 @@ if (!pkgDir) {
 const origin = 'http://bench.invalid';
 const page_html = `<!doctype html><meta charset="utf-8"><title>engine bench</title>
 <script type="module">
-  import init, { engine_benchmark } from './prudentia.js';
+  import init, { engine_benchmark, suggest_benchmark } from './prudentia.js';
   await init();
+  window.suggestResult = JSON.parse(suggest_benchmark(${Number(lines)}, 5));
   window.benchResult = JSON.parse(engine_benchmark(${Number(lines)}, ${Number(runs)}));
 </script>`;
 const types = { '.js': 'text/javascript', '.wasm': 'application/wasm' };
@@ -46,6 +48,9 @@ try {
     `(min ${result.min_ms.toFixed(2)}, max ${result.max_ms.toFixed(2)}, ${result.runs} runs), ` +
     `${(result.lines_per_second / 1e6).toFixed(1)} M lines/s; compiling the lines ${result.compile_ms.toFixed(1)} ms`);
   console.log(JSON.stringify(result));
+  const plan = await page.evaluate(() => window.suggestResult);
+  console.log(`suggestions in WASM: ${plan.lines} lines, ${plan.actions} actions, a plan in median ${plan.median_ms.toFixed(0)} ms ` +
+    `(min ${plan.min_ms.toFixed(0)}, max ${plan.max_ms.toFixed(0)}, ${plan.runs} runs), ${plan.rounds} round(s)`);
 } finally {
   await browser.close();
 }
