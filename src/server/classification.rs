@@ -7,10 +7,9 @@
 use super::db::{class_models, scope};
 use super::{audit, heavy};
 use crate::engine::dataset::Exposure;
-use crate::intel::classify::metrics::Evaluation;
-use crate::intel::classify::{self, Model};
+use crate::intel::classify::{self, Card, Model};
 use crate::model::account::{Permission, TenantId};
-use crate::model::classification::{ClassQuality, ModelCardView, ModelRow};
+use crate::model::classification::{ClassQuality, Figures, ModelCardView, ModelRow};
 use crate::model::error::{AppError, FieldErrors};
 use crate::server::auth::Caller;
 use serde_json::json;
@@ -215,14 +214,7 @@ pub async fn card_view(pool: &PgPool, caller: Caller) -> Result<ModelCardView, A
         ModelCardView {
             version,
             trained_at,
-            lines: card.lines,
-            holdout_lines: h.lines,
-            macro_f1: h.macro_f1,
-            accuracy: h.accuracy,
-            top2_accuracy: h.top2_accuracy,
-            ece: h.ece,
-            threshold: h.threshold,
-            classes: qualities(h),
+            figures: figures(card),
             types: card
                 .counterparty_types
                 .as_ref()
@@ -233,13 +225,7 @@ pub async fn card_view(pool: &PgPool, caller: Caller) -> Result<ModelCardView, A
                 .map(|m| ModelRow {
                     version: m.version,
                     own_lines: m.own_lines,
-                    lines: m.card.lines,
-                    macro_f1: m.card.holdout.macro_f1,
-                    accuracy: m.card.holdout.accuracy,
-                    top2_accuracy: m.card.holdout.top2_accuracy,
-                    ece: m.card.holdout.ece,
-                    threshold: m.card.holdout.threshold,
-                    classes: qualities(&m.card.holdout),
+                    figures: figures(&m.card),
                     created_at: m.created_at,
                     in_force: m.in_force,
                 })
@@ -249,17 +235,28 @@ pub async fn card_view(pool: &PgPool, caller: Caller) -> Result<ModelCardView, A
     .await
 }
 
-/// Precision and recall per class, as the page shows them.
-fn qualities(h: &Evaluation) -> Vec<ClassQuality> {
-    h.classes
-        .iter()
-        .map(|c| ClassQuality {
-            class: c.class.key().to_owned(),
-            support: c.support,
-            precision: c.precision,
-            recall: c.recall,
-        })
-        .collect()
+/// A card's hold-out figures as the page shows them.
+fn figures(card: &Card) -> Figures {
+    let h = &card.holdout;
+    Figures {
+        lines: card.lines,
+        holdout_lines: h.lines,
+        macro_f1: h.macro_f1,
+        accuracy: h.accuracy,
+        top2_accuracy: h.top2_accuracy,
+        ece: h.ece,
+        threshold: h.threshold,
+        classes: h
+            .classes
+            .iter()
+            .map(|c| ClassQuality {
+                class: c.class.key().to_owned(),
+                support: c.support,
+                precision: c.precision,
+                recall: c.recall,
+            })
+            .collect(),
+    }
 }
 
 /// Trains now for the model card page; the new version.

@@ -42,14 +42,10 @@ fn read(path: &Path) -> Result<String, CommandError> {
     })
 }
 
-/// Writes the results JSON (or, with a scenario, baseline / scenario /
-/// delta) to `out` as it is serialised, with no copy in between.
-pub fn run_compute(
-    args: &ComputeArgs<'_>,
-    out: &mut impl std::io::Write,
-) -> Result<(), CommandError> {
-    let shown = args.input.display().to_string();
-    let data = load(args.input)?;
+/// The data set at `input`, checked, and the profile it computes with.
+fn valid(input: &Path, profile: Option<&str>) -> Result<(DataSet, Profile), CommandError> {
+    let shown = input.display().to_string();
+    let data = load(input)?;
     let problems = data.validate();
     if !problems.is_empty() {
         return Err(CommandError::Invalid {
@@ -57,10 +53,20 @@ pub fn run_compute(
             problems: problems.iter().map(ToString::to_string).collect(),
         });
     }
-    let profile = resolve_profile(&data, args.profile).map_err(|e| CommandError::Input {
-        path: shown.clone(),
+    let profile = resolve_profile(&data, profile).map_err(|e| CommandError::Input {
+        path: shown,
         message: e.to_string(),
     })?;
+    Ok((data, profile))
+}
+
+/// Writes the results JSON (or, with a scenario, baseline / scenario /
+/// delta) to `out` as it is serialised, with no copy in between.
+pub fn run_compute(
+    args: &ComputeArgs<'_>,
+    out: &mut impl std::io::Write,
+) -> Result<(), CommandError> {
+    let (data, profile) = valid(args.input, args.profile)?;
     let options = ComputeOptions {
         lines: args.lines,
         explain: args.lines,
@@ -106,18 +112,7 @@ pub fn run_suggest(
     out: &mut impl std::io::Write,
 ) -> Result<(), CommandError> {
     let shown = args.input.display().to_string();
-    let data = load(args.input)?;
-    let problems = data.validate();
-    if !problems.is_empty() {
-        return Err(CommandError::Invalid {
-            path: shown,
-            problems: problems.iter().map(ToString::to_string).collect(),
-        });
-    }
-    let profile = resolve_profile(&data, args.profile).map_err(|e| CommandError::Input {
-        path: shown.clone(),
-        message: e.to_string(),
-    })?;
+    let (data, profile) = valid(args.input, args.profile)?;
     let base = compute(&data, &profile, &ComputeOptions::default());
     let targets = match args.targets {
         Some(path) => parsed(path)?,

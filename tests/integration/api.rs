@@ -2096,6 +2096,21 @@ async fn dismissed_outliers_stay_dismissed_teach_the_threshold_and_stay_in_the_t
     );
 }
 
+/// The demo bank as JSON, and its CET1 ratio as `/compute` gives it.
+async fn demo_and_cet1(app: &TestApp, token: &str) -> (Value, f64) {
+    let data = serde_json::to_value(prudentia::samples::demo_bank()).expect("data set");
+    let reply = api(
+        app,
+        "POST",
+        "/api/v1/compute",
+        Some(token),
+        Some(json!({ "data": data.clone() })),
+    )
+    .await;
+    let cet1 = reply.body["ratios"]["cet1"].as_f64().expect("cet1");
+    (data, cet1)
+}
+
 #[tokio::test]
 async fn suggest_plans_for_a_data_set_and_refuses_a_bad_catalogue_by_name() {
     let (pool, owner, _) = fresh_database().await;
@@ -2103,18 +2118,7 @@ async fn suggest_plans_for_a_data_set_and_refuses_a_bad_catalogue_by_name() {
     let alice = signup(&app, "Banque Alpha", "alice@alpha.example").await;
     professional(&owner).await;
     let read = token(&app, &alice, "read").await;
-    let data = serde_json::to_value(prudentia::samples::demo_bank()).expect("data set");
-    let cet1 = api(
-        &app,
-        "POST",
-        "/api/v1/compute",
-        Some(&read),
-        Some(json!({ "data": data.clone() })),
-    )
-    .await
-    .body["ratios"]["cet1"]
-        .as_f64()
-        .expect("cet1");
+    let (data, cet1) = demo_and_cet1(&app, &read).await;
     let reply = api(
         &app,
         "POST",
@@ -2177,18 +2181,7 @@ async fn an_organisations_catalogue_changes_its_plans_and_only_its_own() {
     let admin = token(&app, &alice, "read_write").await;
     let read = token(&app, &alice, "read").await;
     let theirs = token(&app, &bob, "read_write").await;
-    let data = serde_json::to_value(prudentia::samples::demo_bank()).expect("data set");
-    let cet1 = api(
-        &app,
-        "POST",
-        "/api/v1/compute",
-        Some(&read),
-        Some(json!({ "data": data.clone() })),
-    )
-    .await
-    .body["ratios"]["cet1"]
-        .as_f64()
-        .expect("cet1");
+    let (data, cet1) = demo_and_cet1(&app, &read).await;
     let ask = json!({ "data": data, "targets": { "cet1": cet1 + 0.01 } });
     let plan = |token: String| {
         let (app, ask) = (&app, ask.clone());

@@ -78,13 +78,13 @@ fn CardFigures(view: ModelCardView) -> impl IntoView {
         <section class="card" data-testid="model-card">
             <h2 data-testid="model-in-force">{which}</h2>
             <dl class="ratio-list">
-                <dt>"Labelled lines"</dt><dd data-testid="model-lines">{view.lines}</dd>
-                <dt>"Hold-out lines"</dt><dd>{view.holdout_lines}</dd>
-                <dt>"Macro-F1"</dt><dd data-testid="model-macro-f1">{format!("{:.3}", view.macro_f1)}</dd>
-                <dt>"Accuracy"</dt><dd>{share(view.accuracy)}</dd>
-                <dt>"Top-2 accuracy"</dt><dd>{share(view.top2_accuracy)}</dd>
-                <dt>"Calibration error (ECE)"</dt><dd>{format!("{:.3}", view.ece)}</dd>
-                <dt>"Asks a person below"</dt><dd data-testid="model-threshold">{share(view.threshold)}</dd>
+                <dt>"Labelled lines"</dt><dd data-testid="model-lines">{view.figures.lines}</dd>
+                <dt>"Hold-out lines"</dt><dd>{view.figures.holdout_lines}</dd>
+                <dt>"Macro-F1"</dt><dd data-testid="model-macro-f1">{format!("{:.3}", view.figures.macro_f1)}</dd>
+                <dt>"Accuracy"</dt><dd>{share(view.figures.accuracy)}</dd>
+                <dt>"Top-2 accuracy"</dt><dd>{share(view.figures.top2_accuracy)}</dd>
+                <dt>"Calibration error (ECE)"</dt><dd>{format!("{:.3}", view.figures.ece)}</dd>
+                <dt>"Asks a person below"</dt><dd data-testid="model-threshold">{share(view.figures.threshold)}</dd>
                 {view.types.map(|(accuracy, threshold)| view! {
                     <dt>"Counterparty type, where a line has none"</dt>
                     <dd data-testid="model-types">{format!("{} right; given from {} confidence", share(accuracy), share(threshold))}</dd>
@@ -94,7 +94,7 @@ fn CardFigures(view: ModelCardView) -> impl IntoView {
             <table class="data-table" data-testid="model-classes">
                 <thead><tr><th>"Class"</th><th>"Hold-out lines"</th><th>"Precision"</th><th>"Recall"</th></tr></thead>
                 <tbody>
-                    {view.classes.into_iter().map(|c| view! {
+                    {view.figures.classes.into_iter().map(|c| view! {
                         <tr><td>{c.class}</td><td>{c.support}</td><td>{share(c.precision)}</td><td>{share(c.recall)}</td></tr>
                     }).collect_view()}
                 </tbody>
@@ -126,8 +126,8 @@ fn History(
                         <td>{m.version}</td>
                         <td>{m.created_at.to_string()}</td>
                         <td>{m.own_lines}</td>
-                        <td>{format!("{:.3}", m.macro_f1)}</td>
-                        <td>{share(m.accuracy)}</td>
+                        <td>{format!("{:.3}", m.figures.macro_f1)}</td>
+                        <td>{share(m.figures.accuracy)}</td>
                         <td>
                             {if m.in_force {
                                 view! { <strong>"in force"</strong> }.into_any()
@@ -203,18 +203,33 @@ fn CompareTable(a: ModelRow, b: ModelRow) -> impl IntoView {
     let figures = [
         (
             "Labelled lines",
-            a.lines as f64,
-            b.lines as f64,
+            a.figures.lines as f64,
+            b.figures.lines as f64,
             whole as fn(f64) -> String,
         ),
-        ("Macro-F1", a.macro_f1, b.macro_f1, three),
-        ("Accuracy", a.accuracy, b.accuracy, share),
-        ("Top-2 accuracy", a.top2_accuracy, b.top2_accuracy, share),
-        ("Calibration error (ECE)", a.ece, b.ece, three),
-        ("Asks a person below", a.threshold, b.threshold, share),
+        ("Macro-F1", a.figures.macro_f1, b.figures.macro_f1, three),
+        ("Accuracy", a.figures.accuracy, b.figures.accuracy, share),
+        (
+            "Top-2 accuracy",
+            a.figures.top2_accuracy,
+            b.figures.top2_accuracy,
+            share,
+        ),
+        (
+            "Calibration error (ECE)",
+            a.figures.ece,
+            b.figures.ece,
+            three,
+        ),
+        (
+            "Asks a person below",
+            a.figures.threshold,
+            b.figures.threshold,
+            share,
+        ),
     ];
-    let classes = a.classes.iter().filter_map(|ca| {
-        let cb = b.classes.iter().find(|c| c.class == ca.class)?;
+    let classes = a.figures.classes.iter().filter_map(|ca| {
+        let cb = b.figures.classes.iter().find(|c| c.class == ca.class)?;
         (ca.support + cb.support > 0).then(|| {
             view! {
                 {row(format!("{}: precision", ca.class), ca.precision, cb.precision, share)}
