@@ -3,15 +3,16 @@
 //! targets (analysts set them); both audited.
 
 use crate::engine::dataset::MAX_AMOUNT;
-use crate::intel::suggest::catalogue::Override;
-use crate::intel::suggest::{Ratio, Targets};
+use crate::engine::{ComputeOptions, compute, resolve_profile};
+use crate::intel::suggest::catalogue::{self, Action, Override};
+use crate::intel::suggest::{Plan, Ratio, SuggestError, Targets, suggest};
 use crate::model::account::{Permission, TenantId};
 use crate::model::error::{AppError, FieldErrors};
 use crate::model::simulation::SimulationId;
-use crate::server::audit;
 use crate::server::auth::Caller;
 use crate::server::db::{scope, suggestions as db};
 use crate::server::simulations;
+use crate::server::{audit, heavy};
 use serde_json::json;
 use sqlx::PgPool;
 
@@ -143,4 +144,43 @@ pub async fn set_targets(
     .await?;
     tx.commit().await?;
     Ok(targets)
+}
+
+/// The plan for a visible simulation's version: with the simulation's
+/// targets and the organisation's catalogue, unless the request gives its
+/// own. A target or action that makes no sense is a validation error.
+pub async fn plan_for_version(
+    pool: &PgPool,
+    caller: Caller,
+    id: SimulationId,
+    version: i32,
+    targets: Option<Targets>,
+    actions: Option<Vec<Action>>,
+) -> Result<Plan, AppError> {
+    let caller = caller.require(Permission::Read)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    let (_, stored) = simulations::at_version(&mut tx, caller, id, Some(version)).await?;
+    let saved = db::targets(&mut tx, caller.tenant_id, id).await?;
+    let overrides = db::get(&mut tx, caller.tenant_id).await?;
+    tx.commit().await?;
+    heavy::run(Some(caller.tenant_id), "suggest", move || {
+        let data = stored.decode()?;
+        let invalid = |field: &str, message: String| {
+            AppError::Validation(FieldErrors::single(field, message))
+        };
+        let profile = resolve_profile(&data, None).map_err(|e| invalid("data", e.to_string()))?;
+        let base = compute(&data, &profile, &ComputeOptions::default());
+        let targets = targets
+            .or(saved)
+            .unwrap_or_default()
+            .with_defaults(&Targets::defaults(&base));
+        let actions = actions.unwrap_or_else(|| {
+            catalogue::with_overrides(catalogue::defaults(&data, base.rwa.total), &overrides)
+        });
+        suggest(&data, &profile, &targets, &actions).map_err(|e| match e {
+            SuggestError::Action(..) => invalid("catalogue", e.to_string()),
+            SuggestError::Target(..) => invalid("targets", e.to_string()),
+        })
+    })
+    .await?
 }

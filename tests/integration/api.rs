@@ -2340,6 +2340,38 @@ async fn a_simulations_targets_are_set_by_its_analysts_and_seen_by_no_other_orga
             .await
             .problem(StatusCode::NOT_FOUND, "not-found");
     }
+
+    // A stored version's plan uses these targets; the others default.
+    let plans = format!("/api/v1/simulations/{id}/versions/1/suggestions");
+    let plan = api(&app, "POST", &plans, Some(&read), Some(json!({}))).await;
+    assert_eq!(plan.status, StatusCode::OK, "{}", plan.text);
+    assert_eq!(plan.body["targets"]["cet1"].as_f64(), Some(0.115));
+    assert!(
+        plan.body["targets"]["tier1"].as_f64().is_some(),
+        "defaults fill the rest"
+    );
+    assert_eq!(plan.body["feasible"], true, "{}", plan.body["explanation"]);
+    api(
+        &app,
+        "POST",
+        &plans,
+        Some(&read),
+        Some(json!({ "catalogue": [{ "action": "sell_everything", "max": 1, "cost": 0 }] })),
+    )
+    .await
+    .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    api(&app, "POST", &plans, Some(&stranger), Some(json!({})))
+        .await
+        .problem(StatusCode::NOT_FOUND, "not-found");
+    api(
+        &app,
+        "POST",
+        &plans.replace("/versions/1/", "/versions/9/"),
+        Some(&read),
+        Some(json!({})),
+    )
+    .await
+    .problem(StatusCode::NOT_FOUND, "not-found");
     let audited: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM audit_events WHERE action = 'suggestions.targets_set'",
     )

@@ -117,7 +117,7 @@ impl Targets {
     }
 
     /// These targets, each ratio left out taken from `defaults`.
-    pub fn or(&self, defaults: &Targets) -> Targets {
+    pub fn with_defaults(&self, defaults: &Targets) -> Targets {
         let mut merged = defaults.clone();
         for ratio in Ratio::ALL {
             if let Some(t) = self.get(ratio) {

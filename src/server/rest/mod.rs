@@ -198,6 +198,7 @@ fn parts() -> (Router<AppState>, Document) {
         .routes(routes!(suggest::suggest))
         .routes(routes!(suggest::catalogue_get, suggest::catalogue_put))
         .routes(routes!(suggest::targets_get, suggest::targets_put))
+        .routes(routes!(suggest::version_suggest))
         .routes(routes!(classify::classify))
         .routes(routes!(classify::model))
         .routes(routes!(classify::models, classify::train))

@@ -128,3 +128,40 @@ pub async fn targets_put(
         suggestions::set_targets(&state.pool, caller, id, targets).await?,
     ))
 }
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VersionSuggestRequest {
+    /// Instead of the simulation's targets.
+    pub targets: Option<Targets>,
+    /// Instead of the organisation's catalogue (same shape as `/suggest`).
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub catalogue: Option<Vec<Action>>,
+}
+
+/// The plan for a stored version, with the simulation's targets (each
+/// ratio left out: requirement plus management buffer) and the
+/// organisation's catalogue, unless the body gives its own (`{}` for none).
+#[utoipa::path(post, operation_id = "version_suggestions", path = "/simulations/{id}/versions/{version}/suggestions", tag = "simulations",
+    params(("id" = String, Path, description = "The simulation's id"), ("version" = i32, Path, description = "The version number")),
+    request_body = VersionSuggestRequest,
+    responses((status = 200, description = "The plan", body = Plan)))]
+pub async fn version_suggest(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path((id, version)): Path<(String, String)>,
+    Json(request): Json<VersionSuggestRequest>,
+) -> Result<axum::Json<Plan>, Problem> {
+    let id = id.parse().map_err(Problem::from)?;
+    let version: i32 = version.parse().map_err(|_| Problem::not_found())?;
+    let plan = suggestions::plan_for_version(
+        &state.pool,
+        caller,
+        id,
+        version,
+        request.targets,
+        request.catalogue,
+    )
+    .await?;
+    Ok(axum::Json(plan))
+}

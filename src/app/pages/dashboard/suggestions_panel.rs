@@ -33,7 +33,7 @@ fn plan_for(live: &LiveEngine, edits: Vec<Edit>, asked: &Asked) -> Result<Plan, 
         .apply(&live.data, &live.profile)
         .map_err(|e| e.to_string())?;
     let base = compute(&data, &profile, &ComputeOptions::default());
-    let targets = asked.targets.or(&Targets::defaults(&base));
+    let targets = asked.targets.with_defaults(&Targets::defaults(&base));
     let actions =
         catalogue::with_overrides(catalogue::defaults(&data, base.rwa.total), &asked.overrides);
     suggest::suggest(&data, &profile, &targets, &actions).map_err(|e| e.to_string())
