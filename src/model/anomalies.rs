@@ -1,7 +1,7 @@
 //! What a person does with anomalies, shared by the dashboard and the
 //! server: the finding they dismiss, and the thresholds detection runs with.
 
-use crate::intel::anomalies::{Kind, Section};
+use crate::intel::anomalies::{Anomaly, Kind, Section};
 use crate::model::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -30,4 +30,16 @@ pub struct ThresholdsView {
     pub default_outlier_z: f64,
     pub default_alert_budget: f64,
     pub updated_at: Option<Timestamp>,
+}
+
+impl Finding {
+    /// The finding an anomaly is (its line, section, field and kind).
+    pub fn of(anomaly: &Anomaly) -> Finding {
+        Finding {
+            id: anomaly.id.clone(),
+            section: anomaly.section,
+            field: anomaly.field.clone(),
+            kind: anomaly.kind,
+        }
+    }
 }

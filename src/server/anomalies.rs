@@ -2,7 +2,7 @@
 //! marked where a person already judged them not an error, and the
 //! outlier threshold those judgements teach (every change audited).
 
-use crate::intel::anomalies::{Anomaly, Kind, MAX_OUTLIER_Z, Thresholds, detect};
+use crate::intel::anomalies::{Anomaly, Dismissal, Kind, MAX_OUTLIER_Z, Thresholds, detect};
 use crate::model::account::{Permission, TenantId};
 use crate::model::anomalies::{Finding, ThresholdsView};
 use crate::model::error::{AppError, FieldErrors};
@@ -50,13 +50,18 @@ pub(crate) fn judged(
 ) -> Vec<Anomaly> {
     let mut found = detect(data, previous, t);
     for anomaly in &mut found {
-        anomaly.dismissed = dismissed
-            .iter()
-            .rev()
-            .find(|d| d.covers(anomaly))
-            .map(|d| d.dismissal.clone());
+        anomaly.dismissed = dismissal_of(anomaly, dismissed);
     }
     found
+}
+
+/// The latest dismissal of this finding on this value, if any.
+fn dismissal_of(anomaly: &Anomaly, dismissed: &[Dismissed]) -> Option<Dismissal> {
+    dismissed
+        .iter()
+        .rev()
+        .find(|d| d.covers(anomaly))
+        .map(|d| d.dismissal.clone())
 }
 
 /// The anomalies of a visible simulation's version, with the jumps since
@@ -115,12 +120,7 @@ pub async fn dismiss(
     let found = of_version(pool, caller, id, version).await?;
     let mut anomaly = found
         .into_iter()
-        .find(|a| {
-            a.id == finding.id
-                && a.section == finding.section
-                && a.field == finding.field
-                && a.kind == finding.kind
-        })
+        .find(|a| Finding::of(a) == finding)
         .ok_or_else(|| {
             invalid(
                 "anomaly",
@@ -156,13 +156,9 @@ pub async fn dismiss(
             learn(&mut tx, caller).await?;
         }
     }
-    let (_, dismissed) = context(&mut tx, caller.tenant_id, id, version).await?;
+    let dismissed = db::dismissals(&mut tx, caller.tenant_id, id, version).await?;
     tx.commit().await?;
-    anomaly.dismissed = dismissed
-        .iter()
-        .rev()
-        .find(|d| d.covers(&anomaly))
-        .map(|d| d.dismissal.clone());
+    anomaly.dismissed = dismissal_of(&anomaly, &dismissed);
     Ok(anomaly)
 }
 

@@ -2,10 +2,9 @@
 //! actions (every member sees it, admins change it) and each simulation's
 //! targets (analysts set them); both audited.
 
-use crate::engine::dataset::MAX_AMOUNT;
 use crate::engine::{ComputeOptions, compute, resolve_profile};
 use crate::intel::suggest::catalogue::{self, Action, Override};
-use crate::intel::suggest::{Plan, Ratio, SuggestError, Targets, suggest};
+use crate::intel::suggest::{Plan, SuggestError, Targets, suggest};
 use crate::model::account::{Permission, TenantId};
 use crate::model::error::{AppError, FieldErrors};
 use crate::model::simulation::SimulationId;
@@ -30,24 +29,13 @@ pub(crate) async fn of_tenant(pool: &PgPool, tenant: TenantId) -> Result<Vec<Ove
 }
 
 fn check(o: &Override) -> Result<(), AppError> {
-    let field =
-        |name: &str, message: String| AppError::Validation(FieldErrors::single(name, message));
-    if o.max.is_some_and(|m| !(0.0..=MAX_AMOUNT).contains(&m)) {
-        return Err(field(
-            "max",
-            format!(
-                "{}: a bound between 0 and {MAX_AMOUNT:e} euros.",
-                o.kind.key()
-            ),
-        ));
+    match catalogue::out_of_range(o.max, o.cost) {
+        Some((field, message)) => Err(AppError::Validation(FieldErrors::single(
+            field,
+            format!("{}: {message}.", o.kind.key()),
+        ))),
+        None => Ok(()),
     }
-    if o.cost.is_some_and(|c| !(0.0..=10.0).contains(&c)) {
-        return Err(field(
-            "cost",
-            format!("{}: a yearly cost per euro between 0 and 10.", o.kind.key()),
-        ));
-    }
-    Ok(())
 }
 
 /// Replaces the organisation's changes (admins); each is checked first.
@@ -117,19 +105,12 @@ pub async fn set_targets(
     targets: Targets,
 ) -> Result<Targets, AppError> {
     let caller = caller.require(Permission::EditData)?;
-    for ratio in Ratio::ALL {
-        if let Some(t) = targets.get(ratio)
-            && !(t.is_finite() && (0.0..=10.0).contains(&t))
-        {
-            return Err(AppError::Validation(FieldErrors::single(
-                ratio.key(),
-                format!(
-                    "{}: a ratio between 0 and 10 (1.1 for 110 %).",
-                    ratio.label()
-                ),
-            )));
-        }
-    }
+    targets.check().map_err(|(ratio, message)| {
+        AppError::Validation(FieldErrors::single(
+            ratio.key(),
+            format!("{}: {message}.", ratio.label()),
+        ))
+    })?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let summary = simulations::visible(&mut tx, caller, id).await?;
     let before = db::targets(&mut tx, caller.tenant_id, id).await?;

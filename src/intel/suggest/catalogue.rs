@@ -1,7 +1,7 @@
 //! The actions a plan may take, each an edit of the scenario vocabulary
 //! with an amount in euros, its bound and its yearly cost per euro.
 
-use crate::engine::dataset::{DataSet, ExposureClass, HqlaLevel, Tier};
+use crate::engine::dataset::{DataSet, ExposureClass, HqlaLevel, MAX_AMOUNT, Tier};
 use crate::engine::scenario::{Edit, Filter, ItemSection};
 use serde::{Deserialize, Serialize};
 
@@ -220,6 +220,24 @@ impl ActionKind {
             _ => f64::INFINITY,
         }
     }
+}
+
+/// The field (`max` or `cost`) out of range, if one is, and why: a bound
+/// in euros, a yearly cost per euro.
+pub fn out_of_range(max: Option<f64>, cost: Option<f64>) -> Option<(&'static str, String)> {
+    if max.is_some_and(|m| !(0.0..=MAX_AMOUNT).contains(&m)) {
+        return Some((
+            "max",
+            format!("the bound must be between 0 and {MAX_AMOUNT:e} euros"),
+        ));
+    }
+    if cost.is_some_and(|c| !(0.0..=10.0).contains(&c)) {
+        return Some((
+            "cost",
+            "the cost must be between 0 and 10 a year per euro".to_owned(),
+        ));
+    }
+    None
 }
 
 /// An organisation's change to one action of the shipped catalogue: left

@@ -11,7 +11,7 @@ mod programme;
 #[cfg(test)]
 mod tests;
 
-use crate::engine::dataset::{DataSet, MAX_AMOUNT};
+use crate::engine::dataset::DataSet;
 use crate::engine::incremental::IncrementalEngine;
 use crate::engine::profile::Profile;
 use crate::engine::results::Results;
@@ -125,6 +125,21 @@ impl Targets {
             }
         }
         merged
+    }
+
+    /// The first target that is no ratio (between 0 and 10), and why.
+    pub fn check(&self) -> Result<(), (Ratio, String)> {
+        for ratio in Ratio::ALL {
+            if let Some(t) = self.get(ratio)
+                && !(t.is_finite() && (0.0..=10.0).contains(&t))
+            {
+                return Err((
+                    ratio,
+                    format!("{t} is not a ratio between 0 and 10 (1.1 for 110 %)"),
+                ));
+            }
+        }
+        Ok(())
     }
 
     pub fn get(&self, ratio: Ratio) -> Option<f64> {
@@ -384,24 +399,12 @@ struct Confirmed {
 }
 
 fn check(targets: &Targets, catalogue: &[Action]) -> Result<(), SuggestError> {
-    for ratio in Ratio::ALL {
-        if let Some(t) = targets.get(ratio)
-            && !(t.is_finite() && (0.0..=10.0).contains(&t))
-        {
-            return Err(SuggestError::Target(
-                ratio.label(),
-                format!("{t} is not a ratio between 0 and 10"),
-            ));
-        }
-    }
+    targets
+        .check()
+        .map_err(|(ratio, message)| SuggestError::Target(ratio.label(), message))?;
     for a in catalogue {
-        if !((0.0..=MAX_AMOUNT).contains(&a.max) && (0.0..=10.0).contains(&a.cost)) {
-            return Err(SuggestError::Action(
-                a.kind.key(),
-                format!(
-                    "max must be between 0 and {MAX_AMOUNT:e} euros, cost between 0 and 10 a year per euro"
-                ),
-            ));
+        if let Some((_, message)) = catalogue::out_of_range(Some(a.max), Some(a.cost)) {
+            return Err(SuggestError::Action(a.kind.key(), message));
         }
     }
     Ok(())
@@ -489,13 +492,14 @@ fn finish(programme: &Programme, targets: &Targets, ratios: &[Ratio], plan: Conf
     };
     let margins = margins.as_slice();
     let cost: f64 = actions.iter().map(|s| s.cost).sum();
+    let now = programme.cost(targets, margins);
     let shadow_prices = binding
         .iter()
         .map(|r| ShadowPrice {
             ratio: *r,
-            per_basis_point: targets.get(*r).and_then(|t| {
+            per_basis_point: targets.get(*r).zip(now).and_then(|(t, now)| {
                 let dearer = programme.cost(&targets.with(*r, t + 1e-4), margins)?;
-                Some((dearer - programme.cost(targets, margins)?).max(0.0))
+                Some((dearer - now).max(0.0))
             }),
         })
         .collect();

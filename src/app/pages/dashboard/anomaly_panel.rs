@@ -176,7 +176,10 @@ fn DismissForm(anomaly: Anomaly, shared: RwSignal<Vec<Anomaly>>, target: Target)
     Effect::new(move |_| {
         if let Some(Ok(done)) = dismiss.value().get() {
             shared.update(|list| {
-                for a in list.iter_mut().filter(|a| same(a, &done)) {
+                for a in list
+                    .iter_mut()
+                    .filter(|a| Finding::of(a) == Finding::of(&done))
+                {
                     a.dismissed = done.dismissed.clone();
                 }
             });
@@ -188,12 +191,7 @@ fn DismissForm(anomaly: Anomaly, shared: RwSignal<Vec<Anomaly>>, target: Target)
             _ => None,
         })
     };
-    let finding = Finding {
-        id: anomaly.id.clone(),
-        section: anomaly.section,
-        field: anomaly.field.clone(),
-        kind: anomaly.kind,
-    };
+    let finding = Finding::of(&anomaly);
     let send = move || {
         dismiss.dispatch(DismissAnomaly {
             simulation_id: target.simulation_id.clone(),
@@ -220,11 +218,6 @@ fn DismissForm(anomaly: Anomaly, shared: RwSignal<Vec<Anomaly>>, target: Target)
             </form>
         </Show>
     }
-}
-
-/// The same finding (line, section, field, kind).
-fn same(a: &Anomaly, b: &Anomaly) -> bool {
-    a.id == b.id && a.section == b.section && a.field == b.field && a.kind == b.kind
 }
 
 #[component]
