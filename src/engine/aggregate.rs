@@ -34,6 +34,10 @@ impl Interner {
         &self.names[id as usize]
     }
 
+    pub fn get(&self, name: &str) -> Option<u32> {
+        self.ids.get(name).copied()
+    }
+
     pub fn len(&self) -> usize {
         self.names.len()
     }

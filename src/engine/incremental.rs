@@ -33,7 +33,8 @@ use super::profile::Profile;
 use super::results::{LineResult, Results};
 use super::rules::Rules;
 use super::scenario::{
-    Edit, Filter, LineIndex, apply_edit_with, non_negative_factor, scale_line, shift_line,
+    Edit, Filter, LineIndex, apply_edit_with, non_negative_factor, scale_line, scale_undrawn,
+    shift_line,
 };
 use super::sme::SmeBook;
 use super::split::{self, SplitBook};
@@ -131,6 +132,26 @@ impl IncrementalEngine {
         &self.data
     }
 
+    /// A group's large-exposure amount (§9, after exemptions) as the edits
+    /// have it, listed or not; none for a group no line references.
+    pub fn group_exposure(&self, group: &str) -> Option<f64> {
+        let id = self.portfolio.groups.get(group)?;
+        self.groups.amount(id).map(|a| a.max(0.0))
+    }
+
+    /// Every group above `amount`, the largest first.
+    pub fn groups_above(&self, amount: f64) -> Vec<(String, f64)> {
+        let mut above: Vec<(String, f64)> = self
+            .groups
+            .present()
+            .into_iter()
+            .filter(|(a, _)| *a > amount)
+            .map(|(a, id)| (self.portfolio.groups.name(id).to_owned(), a))
+            .collect();
+        above.sort_by(|x, y| y.1.total_cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
+        above
+    }
+
     /// One exposure line as the edits have it: O(1).
     pub fn exposure(&self, id: &str) -> Option<Exposure> {
         let i = self.line_index.get(id)?;
@@ -198,6 +219,15 @@ impl IncrementalEngine {
                 for &i in &lines {
                     self.settle(i);
                     shift_line(&mut self.data.exposures[i], *notches);
+                }
+                self.recompute_lines(&lines, true);
+            }
+            Edit::ScaleUndrawn { filter, factor } => {
+                non_negative_factor(*factor)?;
+                let lines = self.segment(filter);
+                for &i in &lines {
+                    self.settle(i);
+                    scale_undrawn(&mut self.data.exposures[i], *factor);
                 }
                 self.recompute_lines(&lines, true);
             }
@@ -1182,6 +1212,15 @@ mod tests {
             (-3..4i32).prop_map(|notches| Edit::ShiftRatings {
                 filter: Default::default(),
                 notches
+            }),
+            (0.0..2.0f64).prop_map(|factor| Edit::ScaleUndrawn {
+                filter: Filter {
+                    off_balance_type: Some(
+                        crate::engine::dataset::OffBalanceType::UnconditionallyCancellable
+                    ),
+                    ..Filter::default()
+                },
+                factor,
             }),
             (
                 proptest::sample::select(vec![

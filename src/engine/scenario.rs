@@ -3,7 +3,8 @@
 //! baseline and scenario results.
 
 use super::dataset::{
-    CapitalItem, CapitalKind, CounterpartyType, DataSet, Exposure, ExposureClass, Tier,
+    CapitalItem, CapitalKind, CounterpartyType, DataSet, Exposure, ExposureClass, OffBalanceType,
+    Tier,
 };
 use super::profile::{Profile, ProfileError};
 use super::rating::{Notch, Rating};
@@ -78,6 +79,8 @@ pub struct Filter {
     pub rating_bucket: Option<RatingBucket>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub off_balance_type: Option<OffBalanceType>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,6 +130,13 @@ pub enum Edit {
         #[serde(default)]
         filter: Filter,
         notches: i32,
+    },
+    /// Multiplies `undrawn` only: commitments cancelled or granted, the
+    /// drawn part untouched.
+    ScaleUndrawn {
+        #[serde(default)]
+        filter: Filter,
+        factor: f64,
     },
     SetLine {
         id: String,
@@ -199,6 +209,9 @@ impl Selector<'_> {
                 .counterparty_type
                 .is_none_or(|t| line.counterparty_type == Some(t))
             && filter.rating_bucket.is_none_or(|b| bucket_of(line) == b)
+            && filter
+                .off_balance_type
+                .is_none_or(|t| line.off_balance_type == Some(t))
             && self
                 .ids
                 .as_ref()
@@ -306,6 +319,11 @@ pub fn scale_line(line: &mut Exposure, factor: f64) {
     scale(&mut line.guaranteed_amount, factor);
 }
 
+/// `scale_undrawn` on one line.
+pub fn scale_undrawn(line: &mut Exposure, factor: f64) {
+    scale(&mut line.undrawn, factor);
+}
+
 /// `shift_ratings` on one line.
 pub fn shift_line(line: &mut Exposure, notches: i32) {
     // A line known only by its CQS moves from that step's middle notch.
@@ -354,6 +372,13 @@ pub fn apply_edit_with(
             let selector = filter.selector();
             for line in data.exposures.iter_mut().filter(|l| selector.matches(l)) {
                 shift_line(line, *notches);
+            }
+        }
+        Edit::ScaleUndrawn { filter, factor } => {
+            non_negative_factor(*factor)?;
+            let selector = filter.selector();
+            for line in data.exposures.iter_mut().filter(|l| selector.matches(l)) {
+                scale_undrawn(line, *factor);
             }
         }
         Edit::SetLine { id, field, value } => {

@@ -751,6 +751,37 @@ fn scenario_errors_name_the_edit() {
 }
 
 #[test]
+fn scale_undrawn_cancels_commitments_of_one_type_and_leaves_the_drawn_part() {
+    let mut card = Exposure::new("CARD", ExposureClass::Retail, 100.0);
+    card.undrawn = Some(40.0);
+    card.off_balance_type = Some(OffBalanceType::UnconditionallyCancellable);
+    let mut loan = Exposure::new("LOAN", ExposureClass::Corporate, 100.0);
+    loan.undrawn = Some(50.0);
+    loan.off_balance_type = Some(OffBalanceType::Commitment);
+    let data = DataSet {
+        exposures: vec![card, loan],
+        ..DataSet::default()
+    };
+    let scenario = Scenario::from_json_str(
+        r#"{"edits": [{"op": "scale_undrawn", "factor": 0.25,
+            "filter": {"off_balance_type": "unconditionally_cancellable"}}]}"#,
+    )
+    .expect("parses");
+    let (changed, _) = scenario.apply(&data, &basel()).expect("applies");
+    assert_eq!(changed.exposures[0].drawn, Some(100.0));
+    assert_eq!(changed.exposures[0].undrawn, Some(10.0));
+    assert_eq!(changed.exposures[1], data.exposures[1]);
+    assert!(
+        Scenario::from_json_str(
+            r#"{"edits": [{"op": "scale_undrawn", "factor": 0, "filter": {"off_balance_type": "cancellable"}}]}"#
+        )
+        .unwrap_err()
+        .to_string()
+        .contains("unknown variant `cancellable`")
+    );
+}
+
+#[test]
 fn a_scenario_is_strict_and_refuses_what_it_would_otherwise_skip() {
     let data = DataSet {
         exposures: vec![Exposure::new("A", ExposureClass::Retail, 1.0)],
