@@ -73,17 +73,26 @@ pub async fn simulation_targets(id: String) -> Result<Targets, AppError> {
     super::reply(result)
 }
 
-/// Sets a simulation's targets as typed in the panel, in percent (empty:
-/// the requirement plus the management buffer).
+/// The targets as typed in the panel, in percent; each named
+/// `targets[KEY]` in the form, KEY a ratio's key.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct TargetFields {
+    pub cet1: String,
+    pub tier1: String,
+    pub total_capital: String,
+    pub leverage: String,
+    pub lcr: String,
+    pub nsfr: String,
+    pub large_exposure: String,
+}
+
+/// Sets a simulation's targets (empty: the requirement plus the management
+/// buffer).
 #[server(prefix = "/api", endpoint = "set-simulation-targets")]
 pub async fn set_simulation_targets(
     id: String,
-    cet1: String,
-    tier1: String,
-    total_capital: String,
-    leverage: String,
-    lcr: String,
-    nsfr: String,
+    targets: TargetFields,
 ) -> Result<Targets, AppError> {
     use crate::model::error::FieldErrors;
     use crate::server::{auth, state::app_state, suggestions};
@@ -100,13 +109,15 @@ pub async fn set_simulation_targets(
             })
     };
     let result = async {
+        let f = &targets;
         let targets = Targets {
-            cet1: percent("cet1", &cet1)?,
-            tier1: percent("tier1", &tier1)?,
-            total_capital: percent("total_capital", &total_capital)?,
-            leverage: percent("leverage", &leverage)?,
-            lcr: percent("lcr", &lcr)?,
-            nsfr: percent("nsfr", &nsfr)?,
+            cet1: percent("cet1", &f.cet1)?,
+            tier1: percent("tier1", &f.tier1)?,
+            total_capital: percent("total_capital", &f.total_capital)?,
+            leverage: percent("leverage", &f.leverage)?,
+            lcr: percent("lcr", &f.lcr)?,
+            nsfr: percent("nsfr", &f.nsfr)?,
+            large_exposure: percent("large_exposure", &f.large_exposure)?,
         };
         let state = app_state()?;
         let caller = auth::signed_in(&state.pool).await?;

@@ -473,7 +473,11 @@ fn classify_trains_on_labelled_dates_and_predicts_a_file_without_classes() {
 #[test]
 fn suggest_writes_a_plan_whose_scenario_meets_every_target_and_names_a_target_out_of_reach() {
     let dir = tempfile::tempdir().expect("dir");
-    let targets = write(&dir, "targets.json", r#"{"cet1": 0.16, "lcr": 1.2}"#);
+    let targets = write(
+        &dir,
+        "targets.json",
+        r#"{"cet1": 0.16, "lcr": 1.2, "large_exposure": 0.12}"#,
+    );
     let plan_file = dir.path().join("plan.json").display().to_string();
     let out = prudentia(&[
         "suggest",
@@ -522,6 +526,17 @@ fn suggest_writes_a_plan_whose_scenario_meets_every_target_and_names_a_target_ou
     );
     assert!(after["lcr"].as_f64().expect("lcr") >= 1.2 - 1e-9, "{after}");
     assert_eq!(after, &plan["results_after"]["ratios"]);
+    let largest = &replayed["scenario"]["large_exposures"][0]["share_of_tier1"];
+    assert!(
+        largest.as_f64().expect("a share") <= 0.12 + 1e-9,
+        "{largest}"
+    );
+    assert!(
+        actions.iter().any(|a| a["action"]
+            .as_str()
+            .is_some_and(|k| k.ends_with("_large_exposure:GRP-ATLAS"))),
+        "the demo bank's largest group is brought under 12 %: {actions:?}"
+    );
 
     // Out of reach within the shipped bounds: which target, and how far.
     let greedy = write(&dir, "greedy.json", r#"{"cet1": 0.9}"#);

@@ -1,7 +1,9 @@
 //! The actions a plan may take, each an edit of the scenario vocabulary
 //! with an amount in euros, its bound and its yearly cost per euro.
 
-use crate::engine::dataset::{DataSet, ExposureClass, HqlaLevel, MAX_AMOUNT, Tier};
+use crate::engine::dataset::{
+    DataSet, Exposure, ExposureClass, HqlaLevel, MAX_AMOUNT, OffBalanceType, Tier,
+};
 use crate::engine::scenario::{Edit, Filter, ItemSection};
 use serde::{Deserialize, Serialize};
 
@@ -22,7 +24,19 @@ pub enum ActionKind {
     LengthenFunding,
     /// Sell Level 2B assets and buy Level 1 with the proceeds.
     SwapLevel2bForLevel1,
+    /// Cancel unconditionally cancellable commitments: their undrawn part.
+    CancelCommitments,
+    /// Sell down the lines of a group above the large-exposure target; one
+    /// action per such group in a plan.
+    SellLargeExposure,
+    /// Cover the lines of a group above the large-exposure target by a
+    /// sovereign guarantee (an export credit agency's).
+    GuaranteeLargeExposure,
 }
+
+/// The guarantor a suggested guarantee names: a sovereign, so its part is
+/// exempt from the large-exposure limit (ratios.md §10) and weighs 0 %.
+pub const GUARANTOR: &str = "export-credit-agency";
 
 /// One action of an organisation's catalogue:
 /// `{"action": "reduce_class:corporate", "max": 5e8, "cost": 0.02}`.
@@ -35,6 +49,60 @@ pub struct Action {
     pub max: f64,
     /// Yearly cost per euro (a coupon, a cost of equity, lost margin).
     pub cost: f64,
+    /// The group a large-exposure action works on, set when a plan expands
+    /// the catalogue's action into one per group above the target.
+    #[serde(skip)]
+    pub group: Option<String>,
+}
+
+impl Action {
+    pub fn new(kind: ActionKind, max: f64, cost: f64) -> Action {
+        Action {
+            kind,
+            max,
+            cost,
+            group: None,
+        }
+    }
+
+    /// The kind's key, with the group for a large-exposure action:
+    /// `sell_large_exposure:GRP-ATLAS`.
+    pub fn key(&self) -> String {
+        match &self.group {
+            Some(group) => format!("{}:{group}", self.kind.key()),
+            None => self.kind.key(),
+        }
+    }
+
+    /// The edits that do `amount` euros of this action to `data` as it
+    /// stands (a plan applies its actions one after the other).
+    pub fn edits(&self, data: &DataSet, amount: f64) -> Vec<Edit> {
+        match (self.kind, &self.group) {
+            (ActionKind::SellLargeExposure, Some(group)) => sell_group(data, group, amount),
+            (ActionKind::GuaranteeLargeExposure, Some(group)) => {
+                guarantee_group(data, group, amount)
+            }
+            (kind, _) => kind.edits(data, amount),
+        }
+    }
+
+    /// The most the data set allows, whatever the catalogue says.
+    pub fn room(&self, data: &DataSet) -> f64 {
+        match (self.kind, &self.group) {
+            (ActionKind::SellLargeExposure, Some(group)) => {
+                group_lines(data, group).map(size).sum()
+            }
+            (ActionKind::GuaranteeLargeExposure, Some(group)) => group_lines(data, group)
+                .filter(|l| unguaranteed(l))
+                .map(size)
+                .sum(),
+            (kind, _) => kind.room(data),
+        }
+    }
+
+    pub fn rule(&self) -> String {
+        self.kind.rule()
+    }
 }
 
 impl From<ActionKind> for String {
@@ -55,6 +123,9 @@ impl TryFrom<String> for ActionKind {
             ActionKind::BuyLevel1Hqla,
             ActionKind::LengthenFunding,
             ActionKind::SwapLevel2bForLevel1,
+            ActionKind::CancelCommitments,
+            ActionKind::SellLargeExposure,
+            ActionKind::GuaranteeLargeExposure,
         ];
         if let Some(kind) = simple.into_iter().find(|k| k.key() == key) {
             return Ok(kind);
@@ -65,7 +136,8 @@ impl TryFrom<String> for ActionKind {
             .ok_or_else(|| {
                 format!(
                     "unknown action \"{key}\": expected issue_cet1, issue_at1, issue_t2, retain_earnings, \
-                     reduce_class:CLASS, buy_level1_hqla, lengthen_funding or swap_level2b_for_level1"
+                     reduce_class:CLASS, buy_level1_hqla, lengthen_funding, swap_level2b_for_level1, \
+                     cancel_commitments, sell_large_exposure or guarantee_large_exposure"
                 )
             })
     }
@@ -83,6 +155,9 @@ impl ActionKind {
             ActionKind::BuyLevel1Hqla => "buy_level1_hqla".into(),
             ActionKind::LengthenFunding => "lengthen_funding".into(),
             ActionKind::SwapLevel2bForLevel1 => "swap_level2b_for_level1".into(),
+            ActionKind::CancelCommitments => "cancel_commitments".into(),
+            ActionKind::SellLargeExposure => "sell_large_exposure".into(),
+            ActionKind::GuaranteeLargeExposure => "guarantee_large_exposure".into(),
         }
     }
 
@@ -110,12 +185,21 @@ impl ActionKind {
             ActionKind::SwapLevel2bForLevel1 => {
                 "Level 2B assets lose half their value to the haircut and count under the 15 % cap, Level 1 counts in full (ratios.md §8)".into()
             }
+            ActionKind::CancelCommitments => {
+                "cancelling unconditionally cancellable commitments removes their 10 % CCF from the RWA (CRE20.94, ratios.md §3) and their 10 % from the leverage exposure (ratios.md §6)".into()
+            }
+            ActionKind::SellLargeExposure => {
+                "a sale lowers the group's exposure against the 25 % of Tier 1 limit (LEX20, ratios.md §9) and its RWA".into()
+            }
+            ActionKind::GuaranteeLargeExposure => {
+                "a sovereign's guarantee moves the covered part to an exempt guarantor (LEX30, ratios.md §10) and weighs it at the sovereign's 0 % (CRE22, ratios.md §3)".into()
+            }
         }
     }
 
-    /// The edits that do `amount` euros of this action to `data` as it
-    /// stands (a plan applies its actions one after the other).
-    pub fn edits(self, data: &DataSet, amount: f64) -> Vec<Edit> {
+    /// The edits of an action that needs no group; none for a
+    /// large-exposure action, which needs one (see [`Action::edits`]).
+    fn edits(self, data: &DataSet, amount: f64) -> Vec<Edit> {
         let capital = |tier: Tier, label: &str| {
             vec![Edit::AddCapital {
                 tier,
@@ -189,12 +273,26 @@ impl ActionKind {
                 ));
                 edits
             }
+            ActionKind::CancelCommitments => {
+                let total = cancellable(data);
+                if total <= 0.0 {
+                    return Vec::new();
+                }
+                vec![Edit::ScaleUndrawn {
+                    filter: Filter {
+                        off_balance_type: Some(OffBalanceType::UnconditionallyCancellable),
+                        ..Filter::default()
+                    },
+                    factor: (1.0 - amount / total).max(0.0),
+                }]
+            }
+            ActionKind::SellLargeExposure | ActionKind::GuaranteeLargeExposure => Vec::new(),
         }
     }
 
     /// The most the data set allows, whatever the catalogue says: a class
     /// cannot be sold twice, an item that is not there cannot grow.
-    pub fn room(self, data: &DataSet) -> f64 {
+    fn room(self, data: &DataSet) -> f64 {
         match self {
             ActionKind::ReduceClass(class) => class_exposure(data, class),
             ActionKind::BuyLevel1Hqla => {
@@ -217,6 +315,9 @@ impl ActionKind {
                     0.0
                 }
             }
+            ActionKind::CancelCommitments => cancellable(data),
+            // Only a group gives these room (see `Action::room`).
+            ActionKind::SellLargeExposure | ActionKind::GuaranteeLargeExposure => 0.0,
             _ => f64::INFINITY,
         }
     }
@@ -282,11 +383,7 @@ pub fn with_overrides(shipped: Vec<Action>, overrides: &[Override]) -> Vec<Actio
             && !actions.iter().any(|a| a.kind == o.kind)
             && let (Some(max), Some(cost)) = (o.max, o.cost)
         {
-            actions.push(Action {
-                kind: o.kind,
-                max,
-                cost,
-            });
+            actions.push(Action::new(o.kind, max, cost));
         }
     }
     actions
@@ -304,11 +401,81 @@ fn grow(section: ItemSection, category: &str, total: f64, amount: f64) -> Vec<Ed
     }]
 }
 
+/// Sells `amount` euros of a group's own lines, all alike.
+fn sell_group(data: &DataSet, group: &str, amount: f64) -> Vec<Edit> {
+    let lines: Vec<&Exposure> = group_lines(data, group).collect();
+    let total: f64 = lines.iter().map(|l| size(l)).sum();
+    if total <= 0.0 {
+        return Vec::new();
+    }
+    vec![Edit::ScaleExposures {
+        filter: Filter {
+            ids: Some(lines.iter().map(|l| l.id.clone()).collect()),
+            ..Filter::default()
+        },
+        factor: (1.0 - amount / total).max(0.0),
+    }]
+}
+
+/// Guarantees `amount` euros of a group's lines that have no guarantee
+/// yet, the same share of each, by the sovereign [`GUARANTOR`].
+fn guarantee_group(data: &DataSet, group: &str, amount: f64) -> Vec<Edit> {
+    let lines: Vec<&Exposure> = group_lines(data, group)
+        .filter(|l| unguaranteed(l))
+        .collect();
+    let total: f64 = lines.iter().map(|l| size(l)).sum();
+    if total <= 0.0 {
+        return Vec::new();
+    }
+    let share = (amount / total).min(1.0);
+    let set = |id: &str, field: &str, value: serde_json::Value| Edit::SetLine {
+        id: id.to_owned(),
+        field: field.to_owned(),
+        value,
+    };
+    lines
+        .iter()
+        .flat_map(|l| {
+            [
+                set(&l.id, "guarantor_class", "sovereign".into()),
+                set(&l.id, "guarantor_rating", "AAA".into()),
+                set(&l.id, "guarantor_group_id", GUARANTOR.into()),
+                set(&l.id, "guaranteed_amount", (size(l) * share).into()),
+            ]
+        })
+        .collect()
+}
+
+/// A group's own lines: `group_id`, else the counterparty (ratios.md §9).
+fn group_lines<'a>(data: &'a DataSet, group: &'a str) -> impl Iterator<Item = &'a Exposure> {
+    data.exposures
+        .iter()
+        .filter(move |l| l.group_id.as_deref().or(l.counterparty_id.as_deref()) == Some(group))
+}
+
+fn unguaranteed(line: &Exposure) -> bool {
+    line.guaranteed_amount.is_none_or(|g| g <= 0.0) && line.class != ExposureClass::Sovereign
+}
+
+/// Drawn and undrawn.
+fn size(line: &Exposure) -> f64 {
+    line.drawn.unwrap_or(0.0) + line.undrawn.unwrap_or(0.0)
+}
+
+/// The undrawn part of unconditionally cancellable commitments.
+fn cancellable(data: &DataSet) -> f64 {
+    data.exposures
+        .iter()
+        .filter(|l| l.off_balance_type == Some(OffBalanceType::UnconditionallyCancellable))
+        .map(|l| l.undrawn.unwrap_or(0.0))
+        .sum()
+}
+
 fn class_exposure(data: &DataSet, class: ExposureClass) -> f64 {
     data.exposures
         .iter()
         .filter(|l| l.class == class)
-        .map(|l| l.drawn.unwrap_or(0.0) + l.undrawn.unwrap_or(0.0))
+        .map(size)
         .sum()
 }
 
@@ -359,6 +526,9 @@ impl ActionKind {
             ActionKind::BuyLevel1Hqla,
             ActionKind::SwapLevel2bForLevel1,
             ActionKind::LengthenFunding,
+            ActionKind::CancelCommitments,
+            ActionKind::SellLargeExposure,
+            ActionKind::GuaranteeLargeExposure,
         ]);
         kinds
     }
@@ -379,6 +549,18 @@ impl ActionKind {
             ActionKind::LengthenFunding => {
                 Some((0.004, "all funding of 6 months to 1 year (term premium)"))
             }
+            ActionKind::CancelCommitments => Some((
+                0.01,
+                "all unconditionally cancellable commitments (fees and clients lost)",
+            )),
+            ActionKind::SellLargeExposure => Some((
+                0.02,
+                "the largest group, per group above the target (lost margin and discount)",
+            )),
+            ActionKind::GuaranteeLargeExposure => Some((
+                0.008,
+                "the largest group, per group above the target (guarantee fee)",
+            )),
         }
     }
 
@@ -401,8 +583,23 @@ impl ActionKind {
             ActionKind::LengthenFunding => {
                 items(data, ItemSection::NsfrAsf, "other_funding_6m_to_1y")
             }
+            ActionKind::CancelCommitments => cancellable(data),
+            ActionKind::SellLargeExposure | ActionKind::GuaranteeLargeExposure => {
+                largest_group(data)
+            }
         }
     }
+}
+
+/// The drawn and undrawn amount of the largest group, by its own lines.
+fn largest_group(data: &DataSet) -> f64 {
+    let mut groups: rustc_hash::FxHashMap<&str, f64> = Default::default();
+    for l in &data.exposures {
+        if let Some(g) = l.group_id.as_deref().or(l.counterparty_id.as_deref()) {
+            *groups.entry(g).or_default() += size(l);
+        }
+    }
+    groups.into_values().fold(0.0, f64::max)
 }
 
 /// The catalogue shipped to every organisation, sized on its data set
@@ -413,7 +610,7 @@ pub fn defaults(data: &DataSet, rwa: f64) -> Vec<Action> {
         .filter_map(|kind| {
             let (cost, _) = kind.shipped()?;
             let max = kind.shipped_max(data, rwa);
-            (max > 0.0).then_some(Action { kind, max, cost })
+            (max > 0.0).then_some(Action::new(kind, max, cost))
         })
         .collect()
 }

@@ -17,8 +17,8 @@ use crate::engine::profile::Profile;
 use crate::engine::results::Results;
 use crate::engine::scenario::{Edit, apply_edit};
 use crate::engine::{ComputeOptions, compute};
-use catalogue::Action;
-use programme::Programme;
+use catalogue::{Action, ActionKind};
+use programme::{Programme, Row};
 use serde::{Deserialize, Serialize};
 
 /// A ratio a plan may target.
@@ -32,16 +32,20 @@ pub enum Ratio {
     Leverage,
     Lcr,
     Nsfr,
+    /// The largest large exposure's share of Tier 1: a ceiling, where
+    /// every other target is a floor.
+    LargeExposure,
 }
 
 impl Ratio {
-    pub const ALL: [Ratio; 6] = [
+    pub const ALL: [Ratio; 7] = [
         Ratio::Cet1,
         Ratio::Tier1,
         Ratio::TotalCapital,
         Ratio::Leverage,
         Ratio::Lcr,
         Ratio::Nsfr,
+        Ratio::LargeExposure,
     ];
 
     /// The name in JSON.
@@ -53,6 +57,7 @@ impl Ratio {
             Ratio::Leverage => "leverage",
             Ratio::Lcr => "lcr",
             Ratio::Nsfr => "nsfr",
+            Ratio::LargeExposure => "large_exposure",
         }
     }
 
@@ -64,10 +69,23 @@ impl Ratio {
             Ratio::Leverage => "leverage",
             Ratio::Lcr => "LCR",
             Ratio::Nsfr => "NSFR",
+            Ratio::LargeExposure => "largest large exposure",
         }
     }
 
-    /// Numerator and denominator, when the data set has them.
+    /// The label to begin a sentence or head a column.
+    pub fn title(self) -> String {
+        let label = self.label();
+        let mut chars = label.chars();
+        chars
+            .next()
+            .map(|c| c.to_uppercase().chain(chars).collect())
+            .unwrap_or_default()
+    }
+
+    /// Numerator and denominator, when the data set has them; for large
+    /// exposures Tier 1 over the largest group, so that a ceiling on the
+    /// share is a floor like the others.
     fn parts(self, r: &Results) -> Option<(f64, f64)> {
         let c = &r.capital;
         match self {
@@ -77,13 +95,30 @@ impl Ratio {
             Ratio::Leverage => Some((c.tier1, r.leverage.exposure_measure)),
             Ratio::Lcr => r.lcr.hqla.zip(r.lcr.net_outflows),
             Ratio::Nsfr => r.nsfr.asf.zip(r.nsfr.rsf),
+            Ratio::LargeExposure => r.large_exposures.first().map(|g| (c.tier1, g.exposure)),
         }
-        .filter(|(_, d)| *d > 0.0)
+        .filter(|(n, d)| *d > 0.0 && (self != Ratio::LargeExposure || *n > 0.0))
     }
 
-    /// The ratio in `r`, when it can be computed.
+    /// The ratio in `r`, when it can be computed; for large exposures the
+    /// largest group's share of Tier 1.
     pub fn value(self, r: &Results) -> Option<f64> {
-        self.parts(r).map(|(n, d)| n / d)
+        let (n, d) = self.parts(r)?;
+        Some(if self == Ratio::LargeExposure {
+            d / n
+        } else {
+            n / d
+        })
+    }
+
+    /// Whether `value` meets `target`: at least it, or at most it for
+    /// large exposures.
+    pub fn meets(self, value: f64, target: f64) -> bool {
+        if self == Ratio::LargeExposure {
+            value <= target + TOLERANCE
+        } else {
+            value >= target - TOLERANCE
+        }
     }
 }
 
@@ -98,6 +133,8 @@ pub struct Targets {
     pub leverage: Option<f64>,
     pub lcr: Option<f64>,
     pub nsfr: Option<f64>,
+    /// The most the largest large exposure may be, as a share of Tier 1.
+    pub large_exposure: Option<f64>,
 }
 
 impl Targets {
@@ -113,6 +150,10 @@ impl Targets {
             leverage: has(Ratio::Leverage, q.leverage + m.leverage),
             lcr: has(Ratio::Lcr, q.lcr + m.lcr),
             nsfr: has(Ratio::Nsfr, q.nsfr + m.nsfr),
+            large_exposure: r
+                .large_exposures
+                .first()
+                .and_then(|g| has(Ratio::LargeExposure, g.limit - m.large_exposure)),
         }
     }
 
@@ -127,12 +168,18 @@ impl Targets {
         merged
     }
 
-    /// The first target that is no ratio (between 0 and 10), and why.
+    /// The first target that is no ratio (between 0 and 10; a share of
+    /// Tier 1 above 0 and at most 1 for large exposures), and why.
     pub fn check(&self) -> Result<(), (Ratio, String)> {
         for ratio in Ratio::ALL {
-            if let Some(t) = self.get(ratio)
-                && !(t.is_finite() && (0.0..=10.0).contains(&t))
-            {
+            let Some(t) = self.get(ratio) else { continue };
+            if ratio == Ratio::LargeExposure && !(t > 0.0 && t <= 1.0) {
+                return Err((
+                    ratio,
+                    format!("{t} is not a share of Tier 1 above 0 and at most 1 (0.2 for 20 %)"),
+                ));
+            }
+            if !(t.is_finite() && (0.0..=10.0).contains(&t)) {
                 return Err((
                     ratio,
                     format!("{t} is not a ratio between 0 and 10 (1.1 for 110 %)"),
@@ -140,6 +187,28 @@ impl Targets {
             }
         }
         Ok(())
+    }
+
+    /// The floor of the ratio's parts: Tier 1 over a group's exposure must
+    /// reach 1 / the share for large exposures.
+    fn floor(&self, ratio: Ratio) -> Option<f64> {
+        let t = self.get(ratio)?;
+        Some(if ratio == Ratio::LargeExposure {
+            1.0 / t
+        } else {
+            t
+        })
+    }
+
+    /// These targets with `ratio`'s one basis point harder to meet.
+    fn harder(&self, ratio: Ratio) -> Option<Targets> {
+        let t = self.get(ratio)?;
+        let bp = if ratio == Ratio::LargeExposure {
+            -1e-4
+        } else {
+            1e-4
+        };
+        Some(self.with(ratio, t + bp))
     }
 
     pub fn get(&self, ratio: Ratio) -> Option<f64> {
@@ -150,6 +219,7 @@ impl Targets {
             Ratio::Leverage => self.leverage,
             Ratio::Lcr => self.lcr,
             Ratio::Nsfr => self.nsfr,
+            Ratio::LargeExposure => self.large_exposure,
         }
     }
 
@@ -162,6 +232,7 @@ impl Targets {
             Ratio::Leverage => &mut t.leverage,
             Ratio::Lcr => &mut t.lcr,
             Ratio::Nsfr => &mut t.nsfr,
+            Ratio::LargeExposure => &mut t.large_exposure,
         };
         *slot = Some(value);
         t
@@ -279,13 +350,13 @@ impl Context<'_> {
             if *amount <= 0.0 {
                 continue;
             }
-            let edits = action.kind.edits(&data, *amount);
+            let edits = action.edits(&data, *amount);
             for edit in &edits {
                 apply_edit(edit, &mut data, &mut profile)
-                    .map_err(|e| SuggestError::Action(action.kind.key(), e))?;
+                    .map_err(|e| SuggestError::Action(action.key(), e))?;
             }
             steps.push(Step {
-                action: action.kind.key(),
+                action: action.key(),
                 amount: *amount,
                 cost: amount * action.cost,
                 edits,
@@ -293,6 +364,92 @@ impl Context<'_> {
         }
         Ok((steps, compute(&data, &profile, &self.options)))
     }
+}
+
+/// One row of the programme: a ratio, or for large exposures one group
+/// above the target (each group must stay under it).
+#[derive(Clone, Debug, PartialEq)]
+struct Constraint {
+    ratio: Ratio,
+    group: Option<String>,
+}
+
+impl Constraint {
+    /// Numerator and denominator in the full engine's results; a group no
+    /// longer listed is below every listed one, so below the target.
+    fn parts(&self, r: &Results) -> Option<(f64, f64)> {
+        match &self.group {
+            None => self.ratio.parts(r),
+            Some(group) => r
+                .large_exposures
+                .iter()
+                .find(|g| &g.group == group)
+                .map(|g| (r.capital.tier1, g.exposure))
+                .filter(|(n, d)| *n > 0.0 && *d > 0.0),
+        }
+    }
+
+    /// The same on the incremental engine, which knows every group.
+    fn measured(&self, engine: &IncrementalEngine) -> Option<(f64, f64)> {
+        let r = engine.results();
+        match &self.group {
+            None => self.ratio.parts(r),
+            Some(group) => Some((r.capital.tier1, engine.group_exposure(group).unwrap_or(0.0))),
+        }
+    }
+}
+
+/// The rows for `targets`: each targeted ratio the data set has, and each
+/// group above the large-exposure target, the largest first.
+fn constraints(engine: &IncrementalEngine, targets: &Targets) -> Vec<Constraint> {
+    let r = engine.results();
+    let mut rows: Vec<Constraint> = Ratio::ALL
+        .into_iter()
+        .filter(|ratio| *ratio != Ratio::LargeExposure)
+        .filter(|ratio| targets.get(*ratio).is_some() && ratio.parts(r).is_some())
+        .map(|ratio| Constraint { ratio, group: None })
+        .collect();
+    if let Some(share) = targets.large_exposure
+        && r.capital.tier1 > 0.0
+    {
+        rows.extend(
+            engine
+                .groups_above(share * r.capital.tier1)
+                .into_iter()
+                .map(|(group, _)| Constraint {
+                    ratio: Ratio::LargeExposure,
+                    group: Some(group),
+                }),
+        );
+    }
+    rows
+}
+
+/// The catalogue as a plan uses it: each bound cut to what the data set
+/// allows, and each large-exposure action once per group above the target.
+fn usable(catalogue: &[Action], data: &DataSet, constraints: &[Constraint]) -> Vec<Action> {
+    let groups: Vec<&String> = constraints
+        .iter()
+        .filter_map(|c| c.group.as_ref())
+        .collect();
+    catalogue
+        .iter()
+        .flat_map(|a| match a.kind {
+            ActionKind::SellLargeExposure | ActionKind::GuaranteeLargeExposure => groups
+                .iter()
+                .map(|g| Action {
+                    group: Some((*g).clone()),
+                    ..a.clone()
+                })
+                .collect(),
+            _ => vec![a.clone()],
+        })
+        .map(|a| Action {
+            max: a.max.min(a.room(data)),
+            ..a
+        })
+        .filter(|a| a.max > 0.0)
+        .collect()
 }
 
 /// The cheapest plan from `catalogue` that brings every ratio of `data` to
@@ -310,21 +467,12 @@ pub fn suggest(
         options: ComputeOptions::default(),
     };
     let base = compute(data, profile, &cx.options);
-    let ratios: Vec<Ratio> = Ratio::ALL
-        .into_iter()
-        .filter(|r| targets.get(*r).is_some() && r.parts(&base).is_some())
-        .collect();
-    let actions: Vec<Action> = catalogue
-        .iter()
-        .map(|a| Action {
-            max: a.max.min(a.kind.room(data)),
-            ..a.clone()
-        })
-        .filter(|a| a.max > 0.0)
-        .collect();
-    let effects = measure(&cx, &base, &actions, &ratios)?;
-    let programme = Programme::new(&actions, &base, &effects, &ratios);
-    let mut margins = vec![0.0; ratios.len()];
+    let mut engine = IncrementalEngine::new(data.clone(), profile.clone());
+    let constraints = constraints(&engine, targets);
+    let actions = usable(catalogue, data, &constraints);
+    let rows = measure(&mut engine, data, &actions, &constraints)?;
+    let programme = Programme::new(&actions, rows);
+    let mut margins = vec![0.0; constraints.len()];
     // The cheapest plan the engine confirmed so far, with the margins and
     // amounts it was solved with.
     let mut best: Option<Confirmed> = None;
@@ -333,10 +481,13 @@ pub fn suggest(
             break;
         };
         let (steps, after) = cx.run(&actions, &amounts)?;
-        // Each ratio's surplus over its target, in euros of numerator.
-        let surplus: Vec<Option<(f64, f64)>> = ratios
+        // Each row's surplus over its target, in euros of numerator.
+        let surplus: Vec<Option<(f64, f64)>> = constraints
             .iter()
-            .map(|r| Some((r.parts(&after)?, targets.get(*r)?)).map(|((n, d), t)| (n - t * d, d)))
+            .map(|c| {
+                let ((n, d), t) = (c.parts(&after)?, targets.floor(c.ratio)?);
+                Some((n - t * d, d))
+            })
             .collect();
         let missed: Vec<(usize, f64)> = surplus
             .iter()
@@ -381,6 +532,7 @@ pub fn suggest(
             margins[k] -= gap * 0.9;
         }
     }
+    let ratios: Vec<Ratio> = constraints.iter().map(|c| c.ratio).collect();
     match best {
         Some(confirmed) => Ok(finish(&programme, targets, &ratios, confirmed)),
         None => infeasible(&cx, &base, &actions, &programme, targets, ROUNDS),
@@ -404,51 +556,64 @@ fn check(targets: &Targets, catalogue: &[Action]) -> Result<(), SuggestError> {
         .map_err(|(ratio, message)| SuggestError::Target(ratio.label(), message))?;
     for a in catalogue {
         if let Some((_, message)) = catalogue::out_of_range(Some(a.max), Some(a.cost)) {
-            return Err(SuggestError::Action(a.kind.key(), message));
+            return Err(SuggestError::Action(a.key(), message));
         }
     }
     Ok(())
 }
 
-/// What each action, done to half its bound, moves in each ratio's
-/// numerator and denominator, per euro. Measured on one incremental
-/// engine: each action is applied, read and undone (its edits are
-/// capital added, exposures or items scaled by a factor of at least a
-/// half, all exactly reversible), so no line is compiled twice.
+/// The programme's rows: what each action, done to half its bound, moves
+/// in each row's numerator and denominator, per euro. Measured on one
+/// incremental engine: each action is applied, read and undone, so no
+/// line is compiled twice.
 fn measure(
-    cx: &Context<'_>,
-    base: &Results,
+    engine: &mut IncrementalEngine,
+    data: &DataSet,
     actions: &[Action],
-    ratios: &[Ratio],
-) -> Result<Vec<Vec<(f64, f64)>>, SuggestError> {
-    let mut engine = IncrementalEngine::new(cx.data.clone(), cx.profile.clone());
-    actions
+    constraints: &[Constraint],
+) -> Result<Vec<Row>, SuggestError> {
+    let base: Vec<Option<(f64, f64)>> = constraints.iter().map(|c| c.measured(engine)).collect();
+    let mut effects = vec![Vec::with_capacity(actions.len()); constraints.len()];
+    for action in actions {
+        let probe = action.max / 2.0;
+        let failed = |e: String| SuggestError::Action(action.key(), e);
+        let mut undo = Vec::new();
+        for edit in action.edits(data, probe) {
+            undo.push(
+                inverse(&edit, engine).ok_or_else(|| failed("its edit cannot be undone".into()))?,
+            );
+            engine.apply(&edit).map_err(failed)?;
+        }
+        for ((c, before), row) in constraints.iter().zip(&base).zip(&mut effects) {
+            row.push(match (before, c.measured(engine)) {
+                (Some((n0, d0)), Some((n1, d1))) => ((n1 - n0) / probe, (d1 - d0) / probe),
+                _ => (0.0, 0.0),
+            });
+        }
+        for back in undo.iter().rev() {
+            engine.apply(back).map_err(failed)?;
+        }
+    }
+    Ok(constraints
         .iter()
-        .map(|action| {
-            let probe = action.max / 2.0;
-            let edits = action.kind.edits(cx.data, probe);
-            let failed = |e: String| SuggestError::Action(action.kind.key(), e);
-            for edit in &edits {
-                engine.apply(edit).map_err(failed)?;
-            }
-            let effect = ratios
-                .iter()
-                .map(|r| match (r.parts(base), r.parts(engine.results())) {
-                    (Some((n0, d0)), Some((n1, d1))) => ((n1 - n0) / probe, (d1 - d0) / probe),
-                    _ => (0.0, 0.0),
-                })
-                .collect();
-            for edit in edits.iter().rev() {
-                let back = undo(edit).ok_or_else(|| failed("its edit cannot be undone".into()))?;
-                engine.apply(&back).map_err(failed)?;
-            }
-            Ok(effect)
+        .zip(base)
+        .zip(effects)
+        .filter_map(|((c, parts), effects)| {
+            let (numerator, denominator) = parts?;
+            Some(Row {
+                ratio: c.ratio,
+                numerator,
+                denominator,
+                effects,
+            })
         })
-        .collect()
+        .collect())
 }
 
-/// The edit that takes back one of a catalogue action's edits.
-fn undo(edit: &Edit) -> Option<Edit> {
+/// The edit that takes back `edit` on the engine as it stands: capital
+/// taken out again, a scale by its inverse (catalogue factors are at
+/// least a half), a line's field set back to its value.
+fn inverse(edit: &Edit, engine: &IncrementalEngine) -> Option<Edit> {
     Some(match edit {
         Edit::AddCapital {
             tier,
@@ -463,6 +628,10 @@ fn undo(edit: &Edit) -> Option<Edit> {
             filter: filter.clone(),
             factor: 1.0 / factor,
         },
+        Edit::ScaleUndrawn { filter, factor } => Edit::ScaleUndrawn {
+            filter: filter.clone(),
+            factor: 1.0 / factor,
+        },
         Edit::ScaleItems {
             section,
             category,
@@ -472,6 +641,14 @@ fn undo(edit: &Edit) -> Option<Edit> {
             category: category.clone(),
             factor: 1.0 / factor,
         },
+        Edit::SetLine { id, field, .. } => {
+            let line = serde_json::to_value(engine.exposure(id)?).ok()?;
+            Edit::SetLine {
+                id: id.clone(),
+                field: field.clone(),
+                value: line.get(field).cloned().unwrap_or_default(),
+            }
+        }
         _ => return None,
     })
 }
@@ -485,11 +662,14 @@ fn finish(programme: &Programme, targets: &Targets, ratios: &[Ratio], plan: Conf
         round: rounds,
         ..
     } = plan;
-    let binding: Vec<Ratio> = if actions.is_empty() {
-        Vec::new()
-    } else {
-        tight.iter().map(|k| ratios[*k]).collect()
-    };
+    let mut binding: Vec<Ratio> = Vec::new();
+    if !actions.is_empty() {
+        for k in &tight {
+            if !binding.contains(&ratios[*k]) {
+                binding.push(ratios[*k]);
+            }
+        }
+    }
     let margins = margins.as_slice();
     let cost: f64 = actions.iter().map(|s| s.cost).sum();
     let now = programme.cost(targets, margins);
@@ -497,8 +677,8 @@ fn finish(programme: &Programme, targets: &Targets, ratios: &[Ratio], plan: Conf
         .iter()
         .map(|r| ShadowPrice {
             ratio: *r,
-            per_basis_point: targets.get(*r).zip(now).and_then(|(t, now)| {
-                let dearer = programme.cost(&targets.with(*r, t + 1e-4), margins)?;
+            per_basis_point: targets.harder(*r).zip(now).and_then(|(harder, now)| {
+                let dearer = programme.cost(&harder, margins)?;
                 Some((dearer - now).max(0.0))
             }),
         })
@@ -564,9 +744,14 @@ fn explain(
         .collect();
     for r in binding {
         if let (Some(t), Some(v)) = (targets.get(*r), r.value(after)) {
+            let of = if *r == Ratio::LargeExposure {
+                " of Tier 1"
+            } else {
+                ""
+            };
             lines.push(format!(
-                "{} ends at {:.2} % against its {:.2} % target: the constraint that sets the plan.",
-                r.label(),
+                "{} ends at {:.2} %{of} against its {:.2} % target: the constraint that sets the plan.",
+                r.title(),
                 v * 100.0,
                 t * 100.0
             ));
@@ -597,9 +782,15 @@ fn infeasible(
         }
     });
     let explanation = vec![match &shortfall {
+        Some(s) if s.ratio == Ratio::LargeExposure => format!(
+            "The largest large exposure cannot come down to {:.2} % of Tier 1 within the actions' bounds: at best {:.2} %, {:.0} bp over.",
+            s.target * 100.0,
+            s.best * 100.0,
+            (s.best - s.target) * 1e4
+        ),
         Some(s) => format!(
             "{} cannot reach {:.2} % within the actions' bounds: at best {:.2} %, {:.0} bp short.",
-            s.ratio.label(),
+            s.ratio.title(),
             s.target * 100.0,
             s.best * 100.0,
             (s.target - s.best) * 1e4

@@ -1,5 +1,6 @@
 //! The linear programme of a plan: one variable per action (euros, within
-//! its bound, at its cost), one row per targeted ratio. A ratio
+//! its bound, at its cost), one row per targeted ratio (per group above
+//! the target for large exposures, as Tier 1 / exposure ≥ 1 / share). A ratio
 //! `(n0 + Σ Δnᵢ xᵢ) / (d0 + Σ Δdᵢ xᵢ) ≥ t` is the linear row
 //! `Σ (Δnᵢ − t Δdᵢ) xᵢ ≥ t d0 − n0`. Amounts are solved in millions so the
 //! solver's tolerances suit a bank's figures.
@@ -7,17 +8,16 @@
 use super::Ratio;
 use super::Targets;
 use super::catalogue::Action;
-use crate::engine::results::Results;
 use microlp::{ComparisonOp, OptimizationDirection, Problem};
 
 const MILLION: f64 = 1e6;
 
-struct Row {
-    ratio: Ratio,
-    numerator: f64,
-    denominator: f64,
+pub(super) struct Row {
+    pub ratio: Ratio,
+    pub numerator: f64,
+    pub denominator: f64,
     /// Per action, per euro: (Δ numerator, Δ denominator).
-    effects: Vec<(f64, f64)>,
+    pub effects: Vec<(f64, f64)>,
 }
 
 impl Row {
@@ -37,29 +37,11 @@ pub(super) struct Programme {
 }
 
 impl Programme {
-    /// `effects[i][k]`: action `i` on `ratios[k]`.
-    pub(super) fn new(
-        actions: &[Action],
-        base: &Results,
-        effects: &[Vec<(f64, f64)>],
-        ratios: &[Ratio],
-    ) -> Programme {
-        let rows = ratios
-            .iter()
-            .enumerate()
-            .filter_map(|(k, ratio)| {
-                let (numerator, denominator) = ratio.parts(base)?;
-                Some(Row {
-                    ratio: *ratio,
-                    numerator,
-                    denominator,
-                    effects: effects.iter().map(|e| e[k]).collect(),
-                })
-            })
-            .collect();
+    /// Each row's effects hold one pair per action, in order.
+    pub(super) fn new(actions: &[Action], rows: Vec<Row>) -> Programme {
         Programme {
-            keys: actions.iter().map(|a| a.kind.key()).collect(),
-            rules: actions.iter().map(|a| a.kind.rule()).collect(),
+            keys: actions.iter().map(|a| a.key()).collect(),
+            rules: actions.iter().map(|a| a.rule()).collect(),
             costs: actions.iter().map(|a| a.cost).collect(),
             bounds: actions.iter().map(|a| a.max).collect(),
             rows,
@@ -86,7 +68,7 @@ impl Programme {
             .map(|(cost, bound)| problem.add_var(*cost, (0.0, bound / MILLION)))
             .collect();
         for (row, margin) in self.rows.iter().zip(margins) {
-            let Some(t) = targets.get(row.ratio) else {
+            let Some(t) = targets.floor(row.ratio) else {
                 continue;
             };
             let (coefficients, rhs) = row.linear(t, *margin);
@@ -114,6 +96,13 @@ impl Programme {
             return Vec::new();
         };
         let now = row.numerator / row.denominator;
+        // For large exposures, basis points of the share of Tier 1 taken
+        // off: d(E / T1) = −(d(T1 / E)) × (E / T1)².
+        let unit = if ratio == Ratio::LargeExposure {
+            (row.denominator / row.numerator).powi(2)
+        } else {
+            1.0
+        };
         let mut ranked: Vec<(String, f64)> = self
             .keys
             .iter()
@@ -121,7 +110,7 @@ impl Programme {
             .map(|(key, (dn, dd))| {
                 (
                     key.clone(),
-                    (dn - now * dd) / row.denominator * MILLION * 1e4,
+                    (dn - now * dd) / row.denominator * MILLION * 1e4 * unit,
                 )
             })
             .filter(|(_, bp)| *bp > 0.0)
@@ -143,7 +132,7 @@ impl Programme {
             .zip(margins)
             .enumerate()
             .filter_map(|(k, (row, margin))| {
-                let (coefficients, rhs) = row.linear(targets.get(row.ratio)?, *margin);
+                let (coefficients, rhs) = row.linear(targets.floor(row.ratio)?, *margin);
                 let met: f64 = coefficients.iter().zip(amounts).map(|(c, x)| c * x).sum();
                 (met - rhs <= 1e-6 * rhs.abs().max(row.denominator)).then_some(k)
             })
@@ -159,7 +148,7 @@ impl Programme {
     /// reach, with those amounts.
     pub(super) fn out_of_reach(&self, targets: &Targets) -> Option<(Ratio, Vec<f64>)> {
         self.rows.iter().find_map(|row| {
-            let t = targets.get(row.ratio)?;
+            let t = targets.floor(row.ratio)?;
             let (coefficients, rhs) = row.linear(t, 0.0);
             let amounts: Vec<f64> = coefficients
                 .iter()

@@ -136,11 +136,17 @@ fn PlanView(plan: Plan, apply: impl Fn(Vec<Edit>) + Copy + Send + Sync + 'static
         .iter()
         .filter_map(|p| {
             p.per_basis_point.map(|cost| {
-                format!(
-                    "One more basis point of {} costs {} a year.",
-                    p.ratio.label(),
-                    millions(cost)
-                )
+                let more = if p.ratio == Ratio::LargeExposure {
+                    "One basis point of Tier 1 less on the largest large exposure"
+                } else {
+                    "One more basis point of "
+                };
+                let of = if p.ratio == Ratio::LargeExposure {
+                    ""
+                } else {
+                    p.ratio.label()
+                };
+                format!("{more}{of} costs {} a year.", millions(cost))
             })
         })
         .collect::<Vec<_>>()
@@ -175,8 +181,9 @@ fn AfterPlan(results: Results, targets: Targets) -> impl IntoView {
         .filter_map(|r| {
             let (target, value) = (targets.get(r)?, r.value(&results)?);
             Some(view! {
-                <tr data-ratio=format!("{r:?}").to_lowercase()>
-                    <td>{r.label()}</td><td>{format!("{:.2} %", value * 100.0)}</td><td>{format!("{:.2} %", target * 100.0)}</td>
+                <tr data-ratio=r.key()>
+                    <td>{r.title()}</td><td>{format!("{:.2} %", value * 100.0)}</td>
+                    <td>{format!("{}{:.2} %", if r == Ratio::LargeExposure { "at most " } else { "" }, target * 100.0)}</td>
                 </tr>
             })
         })
@@ -231,8 +238,8 @@ fn TargetsForm(
     let fields = Ratio::ALL.map(|r| {
         let shown = saved.get(r).map(|t| format!("{:.2}", t * 100.0)).unwrap_or_default();
         view! {
-            <label class="target-field">{format!("{} (%)", r.label())}
-                <input type="text" inputmode="decimal" name=r.key() value=shown placeholder="default" readonly=!can_edit />
+            <label class="target-field">{format!("{} (%{})", r.title(), if r == Ratio::LargeExposure { " of Tier 1, at most" } else { "" })}
+                <input type="text" inputmode="decimal" name=format!("targets[{}]", r.key()) value=shown placeholder="default" readonly=!can_edit />
             </label>
         }
     });
