@@ -78,3 +78,25 @@ test('a custom profile with a stricter corporate weight gives the engine figures
   await expect(page.getByTestId('param-edits')).toContainText('rw.corporate.unrated = 150 %');
   await expect(page.getByTestId('metric-cet1')).toHaveText(engineCet1({ 'rw.corporate.unrated': 1.5 }));
 });
+
+test('a management buffer set in a rule profile is the default target the organisation page shows', async ({ page }) => {
+  await logIn(page, 'demo@prudentia.example');
+  await page.goto('/app/rules');
+  await hydrated(page);
+  const name = `Buffered ${Date.now()}`;
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByLabel('Derived from').selectOption('crr3');
+  await page.getByRole('button', { name: 'Create the profile' }).click();
+  await expect(page).toHaveURL(/\/app\/rules\/[0-9a-f-]{36}$/);
+  await hydrated(page);
+  await page.getByLabel('Find a parameter').fill('mgmt_buffer.cet1');
+  await page.locator('tr[data-key="mgmt_buffer.cet1"] input').fill('1.5');
+  await page.getByLabel('Why this version').fill('Board risk appetite');
+  await page.getByRole('button', { name: 'Save as version 2' }).click();
+  await expect(page.getByTestId('rule-profile-line')).toContainText('Version 2 of 2');
+
+  await page.goto('/app/organisation');
+  const row = page.getByTestId('management-buffers').locator('tr').filter({ hasText: `${name} v2` });
+  await expect(row.locator('td')).toHaveText([`${name} v2`, '1.50 pp', '0.00 pp', '0.00 pp', '0.00 pp', '0.00 pp', '0.00 pp', '0.00 pp']);
+  await expect(page.getByTestId('management-buffers').locator('th')).toContainText(['Rule profile', 'CET1', 'Tier 1', 'Total capital', 'Leverage', 'LCR', 'NSFR', 'Largest large exposure']);
+});

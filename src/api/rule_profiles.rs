@@ -1,7 +1,9 @@
 //! Server functions of the organisation's rule profiles.
 
 use crate::model::error::AppError;
-use crate::model::rule_profile::{ParameterChange, RuleProfileSummary, RuleProfileView};
+use crate::model::rule_profile::{
+    ParameterChange, ProfileBuffers, RuleProfileSummary, RuleProfileView,
+};
 use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "rule-profiles")]
@@ -11,6 +13,19 @@ pub async fn list_rule_profiles() -> Result<Vec<RuleProfileSummary>, AppError> {
         let state = app_state()?;
         let caller = auth::signed_in(&state.pool).await?;
         rule_profiles::list(&state.pool, caller).await
+    }
+    .await;
+    super::reply(result)
+}
+
+/// Each profile's management buffers at its latest version.
+#[server(prefix = "/api", endpoint = "rule-profile-buffers")]
+pub async fn management_buffers() -> Result<Vec<ProfileBuffers>, AppError> {
+    use crate::server::{auth, rule_profiles, state::app_state};
+    let result = async {
+        let state = app_state()?;
+        let caller = auth::signed_in(&state.pool).await?;
+        rule_profiles::buffers(&state.pool, caller).await
     }
     .await;
     super::reply(result)

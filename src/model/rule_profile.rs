@@ -50,6 +50,14 @@ impl RuleProfileView {
     }
 }
 
+/// A profile's management buffers at its latest version, by the key of
+/// `mgmt_buffer.KEY`, in the order of `MANAGEMENT_BUFFERS`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProfileBuffers {
+    pub summary: RuleProfileSummary,
+    pub buffers: Vec<(String, f64)>,
+}
+
 /// A profile version a simulation version was computed with.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RulesRef {

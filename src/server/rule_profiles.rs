@@ -3,11 +3,12 @@
 //! what changed), read by every member, applied to simulations by those
 //! who edit data (`simulations::apply_rules`).
 
-use crate::engine::profile::Profile;
+use crate::engine::profile::{MANAGEMENT_BUFFERS, Profile};
 use crate::model::account::Permission;
 use crate::model::error::{AppError, FieldErrors};
 use crate::model::rule_profile::{
-    ParameterChange, RuleProfileId, RuleProfileSummary, RuleProfileView, apply_changes, diff,
+    ParameterChange, ProfileBuffers, RuleProfileId, RuleProfileSummary, RuleProfileView,
+    apply_changes, diff,
 };
 use crate::model::simulation::parse_note;
 use crate::server::audit;
@@ -22,6 +23,30 @@ pub async fn list(pool: &PgPool, caller: Caller) -> Result<Vec<RuleProfileSummar
     let list = rule_profiles::list(&mut tx).await?;
     tx.commit().await?;
     Ok(list)
+}
+
+/// The management buffers of each profile's latest version: the default
+/// suggestion targets and the traffic lights of what it computes.
+pub async fn buffers(pool: &PgPool, caller: Caller) -> Result<Vec<ProfileBuffers>, AppError> {
+    let caller = caller.require(Permission::Read)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    let mut all = Vec::new();
+    for summary in rule_profiles::list(&mut tx).await? {
+        let parameters =
+            rule_profiles::parameters(&mut tx, summary.profile_id, summary.latest_version)
+                .await?
+                .unwrap_or_default();
+        let buffers = MANAGEMENT_BUFFERS
+            .iter()
+            .map(|key| {
+                let value = parameters.get(&format!("mgmt_buffer.{key}")).copied();
+                ((*key).to_owned(), value.unwrap_or(0.0))
+            })
+            .collect();
+        all.push(ProfileBuffers { summary, buffers });
+    }
+    tx.commit().await?;
+    Ok(all)
 }
 
 /// A profile with the parameters of `version` (the latest when `None`).

@@ -4,6 +4,7 @@ use crate::api::suggestions::{SetSuggestionAction, suggestion_catalogue};
 use crate::api::workflow::{SetApproverRole, approver_role};
 use crate::app::components::form::{FormAlert, FormField, field_error, form_error};
 use crate::app::components::workspace::Workspace;
+use crate::app::pages::rules::ManagementBuffers;
 use crate::intel::suggest::catalogue::{ActionKind, Override};
 use crate::model::account::{Me, Permission, Usage};
 use leptos::prelude::*;
@@ -41,6 +42,7 @@ fn Organisation(me: Me) -> impl IntoView {
         <MailRecipients admin />
         <AnomalyThresholds admin />
         <SuggestionActions admin />
+        <ManagementBuffers />
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 quotas.await.map(|q| {

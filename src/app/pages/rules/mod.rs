@@ -8,9 +8,11 @@ use crate::model::account::{Me, Permission};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+mod buffers;
 mod editor;
 mod parameter;
 
+pub use buffers::ManagementBuffers;
 pub use editor::RuleProfilePage;
 
 #[component]
