@@ -48,7 +48,7 @@ pub fn engine_benchmark(lines: usize, runs: usize) -> String {
     times.sort_by(f64::total_cmp);
     let median_ms = times[times.len() / 2];
     serde_json::json!({
-        "lines": data.exposures.len(),
+        "lines": lines,
         "runs": times.len(),
         "compile_ms": compile_ms,
         "min_ms": times[0],
@@ -62,13 +62,15 @@ pub fn engine_benchmark(lines: usize, runs: usize) -> String {
 
 /// Times `runs` plans (after one warm-up) on a generated `lines`-line
 /// portfolio whose CET1 is a point under its target, with the shipped
-/// catalogue, as the dashboard's Suggestions panel plans; returns JSON.
+/// catalogue, as the dashboard's Suggestions panel plans: on the what-if
+/// engine the page already holds; returns JSON.
 #[wasm_bindgen]
 pub fn suggest_benchmark(lines: usize, runs: usize) -> String {
     use crate::engine::compute;
     use crate::engine::dataset::Tier;
+    use crate::engine::incremental::IncrementalEngine;
     use crate::engine::scenario::{Edit, apply_edit};
-    use crate::intel::suggest::{Targets, catalogue, suggest};
+    use crate::intel::suggest::{Targets, catalogue, suggest_on};
     let mut profile = Profile::named("basel31").expect("the basel31 profile is embedded");
     let mut data = generate(lines, 42);
     let r = compute(&data, &profile, &ComputeOptions::default());
@@ -82,7 +84,8 @@ pub fn suggest_benchmark(lines: usize, runs: usize) -> String {
         return "{}".to_owned();
     }
     let actions = catalogue::defaults(&data, r.rwa.total);
-    let plan = || suggest(&data, &profile, &targets, &actions).ok();
+    let mut engine = IncrementalEngine::new(data, profile);
+    let mut plan = || suggest_on(&mut engine, &targets, &actions).ok();
     let mut rounds = plan().map(|p| p.rounds);
     let mut times: Vec<f64> = (0..runs.max(1))
         .map(|_| {

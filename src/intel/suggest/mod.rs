@@ -15,7 +15,7 @@ use crate::engine::dataset::DataSet;
 use crate::engine::incremental::IncrementalEngine;
 use crate::engine::profile::Profile;
 use crate::engine::results::Results;
-use crate::engine::scenario::{Edit, apply_edit};
+use crate::engine::scenario::{Edit, LineIndex, apply_edit_with};
 use crate::engine::{ComputeOptions, compute};
 use catalogue::{Action, ActionKind};
 use programme::{Programme, Row};
@@ -345,6 +345,7 @@ impl Context<'_> {
     ) -> Result<(Vec<Step>, Results), SuggestError> {
         let mut data = self.data.clone();
         let mut profile = self.profile.clone();
+        let mut lines = LineIndex::default();
         let mut steps = Vec::new();
         for (action, amount) in actions.iter().zip(amounts) {
             if *amount <= 0.0 {
@@ -352,7 +353,7 @@ impl Context<'_> {
             }
             let edits = action.edits(&data, *amount);
             for edit in &edits {
-                apply_edit(edit, &mut data, &mut profile)
+                apply_edit_with(edit, &mut data, &mut profile, &mut lines)
                     .map_err(|e| SuggestError::Action(action.key(), e))?;
             }
             steps.push(Step {
@@ -461,16 +462,39 @@ pub fn suggest(
     catalogue: &[Action],
 ) -> Result<Plan, SuggestError> {
     check(targets, catalogue)?;
+    let mut engine = IncrementalEngine::new(data.clone(), profile.clone());
+    plan(&mut engine, data, profile, targets, catalogue)
+}
+
+/// [`suggest`] for the data set an engine already holds (the dashboard's,
+/// with the levers applied), which saves building one: the actions are
+/// measured on it and taken back, leaving its figures as they were.
+pub fn suggest_on(
+    engine: &mut IncrementalEngine,
+    targets: &Targets,
+    catalogue: &[Action],
+) -> Result<Plan, SuggestError> {
+    check(targets, catalogue)?;
+    let data = engine.data().clone();
+    let profile = engine.profile().clone();
+    plan(engine, &data, &profile, targets, catalogue)
+}
+
+fn plan(
+    engine: &mut IncrementalEngine,
+    data: &DataSet,
+    profile: &Profile,
+    targets: &Targets,
+    catalogue: &[Action],
+) -> Result<Plan, SuggestError> {
     let cx = Context {
         data,
         profile,
         options: ComputeOptions::default(),
     };
-    let base = compute(data, profile, &cx.options);
-    let mut engine = IncrementalEngine::new(data.clone(), profile.clone());
-    let constraints = constraints(&engine, targets);
+    let constraints = constraints(engine, targets);
     let actions = usable(catalogue, data, &constraints);
-    let rows = measure(&mut engine, data, &actions, &constraints)?;
+    let rows = measure(engine, data, &actions, &constraints)?;
     let programme = Programme::new(&actions, rows);
     let mut margins = vec![0.0; constraints.len()];
     // The cheapest plan the engine confirmed so far, with the margins and
@@ -535,7 +559,7 @@ pub fn suggest(
     let ratios: Vec<Ratio> = constraints.iter().map(|c| c.ratio).collect();
     match best {
         Some(confirmed) => Ok(finish(&programme, targets, &ratios, confirmed)),
-        None => infeasible(&cx, &base, &actions, &programme, targets, ROUNDS),
+        None => infeasible(&cx, &actions, &programme, targets, ROUNDS),
     }
 }
 
@@ -763,7 +787,6 @@ fn explain(
 /// The first target the actions cannot reach, and the best they reach.
 fn infeasible(
     cx: &Context<'_>,
-    base: &Results,
     actions: &[Action],
     programme: &Programme,
     targets: &Targets,
@@ -802,7 +825,7 @@ fn infeasible(
         cost: 0.0,
         actions: Vec::new(),
         targets: targets.clone(),
-        results_after: base.clone(),
+        results_after: compute(cx.data, cx.profile, &cx.options),
         binding: Vec::new(),
         shadow_prices: Vec::new(),
         ranking: shortfall

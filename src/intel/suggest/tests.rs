@@ -2,7 +2,7 @@ use super::catalogue::{Action, ActionKind, defaults};
 use super::*;
 use crate::engine::dataset::{ExposureClass, Tier};
 use crate::engine::resolve_profile;
-use crate::engine::scenario::Scenario;
+use crate::engine::scenario::{Scenario, apply_edit};
 use crate::samples::{demo_bank, generate};
 
 fn profile_of(data: &DataSet, name: &str) -> Profile {
@@ -428,4 +428,42 @@ fn cancelled_commitments_lift_leverage_and_touch_only_their_undrawn_part() {
         "{:?}",
         plan.explanation
     );
+}
+
+#[test]
+fn a_plan_on_a_live_engine_is_the_plan_on_its_data_and_leaves_the_engine_as_it_was() {
+    let data = stressed();
+    let profile = profile_of(&data, "crr3");
+    let mut engine = IncrementalEngine::new(data.clone(), profile.clone());
+    let lever = Edit::ScaleExposures {
+        filter: crate::engine::scenario::Filter {
+            class: Some(ExposureClass::Corporate),
+            ..Default::default()
+        },
+        factor: 1.2,
+    };
+    engine.apply(&lever).expect("a class lever");
+    let before = engine.results().clone();
+    let targets = Targets::defaults(&before);
+    let catalogue = defaults(engine.data(), before.rwa.total);
+    let live = suggest_on(&mut engine, &targets, &catalogue).expect("a plan");
+
+    let mut levered = data.clone();
+    apply_edit(&lever, &mut levered, &mut profile.clone()).expect("applies");
+    let fresh = suggest(&levered, &profile, &targets, &catalogue).expect("a plan");
+    assert!(live.feasible && fresh.feasible);
+    assert!(
+        (live.cost - fresh.cost).abs() <= 1e-6 * fresh.cost,
+        "{} against {}",
+        live.cost,
+        fresh.cost
+    );
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
+    let after = engine.results();
+    assert!(close(after.capital.cet1, before.capital.cet1));
+    assert!(close(after.rwa.total, before.rwa.total));
+    assert!(close(
+        after.leverage.exposure_measure,
+        before.leverage.exposure_measure
+    ));
 }

@@ -9,8 +9,7 @@ use super::whatif::{Levers, LiveEngine};
 use crate::api::simulations::SaveScenario;
 use crate::api::suggestions::{SetSimulationTargets, simulation_targets, suggestion_catalogue};
 use crate::engine::results::Results;
-use crate::engine::scenario::{Edit, Scenario};
-use crate::engine::{ComputeOptions, compute};
+use crate::engine::scenario::Edit;
 use crate::intel::suggest::catalogue::{self, Override};
 use crate::intel::suggest::{self, Plan, Ratio, Targets};
 use leptos::prelude::*;
@@ -23,20 +22,17 @@ struct Asked {
     overrides: Vec<Override>,
 }
 
-/// The plan for the data set as the levers leave it.
-fn plan_for(live: &LiveEngine, edits: Vec<Edit>, asked: &Asked) -> Result<Plan, String> {
-    let scenario = Scenario {
-        name: String::new(),
-        edits,
-    };
-    let (data, profile) = scenario
-        .apply(&live.data, &live.profile)
-        .map_err(|e| e.to_string())?;
-    let base = compute(&data, &profile, &ComputeOptions::default());
+/// The plan for the data set as the levers leave it, measured on the
+/// what-if engine itself (which the plan leaves as it found it).
+fn plan_for(live: &mut LiveEngine, levers: &Levers, asked: &Asked) -> Result<Plan, String> {
+    let base = live.move_to(levers)?;
+    let engine = &mut live.whatif.engine;
     let targets = asked.targets.with_defaults(&Targets::defaults(&base));
-    let actions =
-        catalogue::with_overrides(catalogue::defaults(&data, base.rwa.total), &asked.overrides);
-    suggest::suggest(&data, &profile, &targets, &actions).map_err(|e| e.to_string())
+    let actions = catalogue::with_overrides(
+        catalogue::defaults(engine.data(), base.rwa.total),
+        &asked.overrides,
+    );
+    suggest::suggest_on(engine, &targets, &actions).map_err(|e| e.to_string())
 }
 
 fn millions(euros: f64) -> String {
@@ -67,7 +63,7 @@ pub(super) fn SuggestionsPanel(
     };
     let run = move |_| {
         let started = now_ms();
-        let edits = levers.with_untracked(Levers::edits);
+        let at = levers.get_untracked();
         let asked = match (overrides.get(), targets.get()) {
             (Some(Ok(overrides)), Some(Ok(targets))) => Asked { targets, overrides },
             (Some(Err(e)), _) | (_, Some(Err(e))) => return plan.set(Some(Err(e.to_string()))),
@@ -78,7 +74,8 @@ pub(super) fn SuggestionsPanel(
             }
         };
         let outcome = engine
-            .with_value(|e| e.as_ref().map(|live| plan_for(live, edits, &asked)))
+            .try_update_value(|e| e.as_mut().map(|live| plan_for(live, &at, &asked)))
+            .flatten()
             .unwrap_or_else(|| Err("the engine is not loaded".to_owned()));
         plan.set(Some(outcome));
         elapsed.set(now_ms().zip(started).map(|(end, start)| end - start));
