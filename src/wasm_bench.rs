@@ -48,7 +48,7 @@ pub fn engine_benchmark(lines: usize, runs: usize) -> String {
     times.sort_by(f64::total_cmp);
     let median_ms = times[times.len() / 2];
     serde_json::json!({
-        "lines": lines,
+        "lines": data.exposures.len(),
         "runs": times.len(),
         "compile_ms": compile_ms,
         "min_ms": times[0],
@@ -96,7 +96,7 @@ pub fn suggest_benchmark(lines: usize, runs: usize) -> String {
         .collect();
     times.sort_by(f64::total_cmp);
     serde_json::json!({
-        "lines": data.exposures.len(),
+        "lines": lines,
         "actions": actions.len(),
         "runs": times.len(),
         "min_ms": times[0],

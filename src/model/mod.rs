@@ -46,4 +46,5 @@ pub mod rule_profile;
 pub mod simulation;
 pub mod status;
 pub mod time;
+pub mod webhooks;
 pub mod workflow;

@@ -253,16 +253,19 @@ pub enum NotificationKind {
     Mentioned,
     /// A new version of a simulation you read has high-severity anomalies.
     Anomalies,
+    /// A connection to another system stopped working (admins).
+    Integrations,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 6] = [
+    pub const ALL: [NotificationKind; 7] = [
         NotificationKind::Submitted,
         NotificationKind::Approved,
         NotificationKind::Rejected,
         NotificationKind::Commented,
         NotificationKind::Mentioned,
         NotificationKind::Anomalies,
+        NotificationKind::Integrations,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -273,6 +276,7 @@ impl NotificationKind {
             NotificationKind::Commented => "commented",
             NotificationKind::Mentioned => "mentioned",
             NotificationKind::Anomalies => "anomalies",
+            NotificationKind::Integrations => "integrations",
         }
     }
 
@@ -284,6 +288,7 @@ impl NotificationKind {
             NotificationKind::Commented => "A comment on a version I wrote or submitted",
             NotificationKind::Mentioned => "Someone mentions me",
             NotificationKind::Anomalies => "A new version has high-severity anomalies",
+            NotificationKind::Integrations => "A webhook or another connection stopped working",
         }
     }
 }

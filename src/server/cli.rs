@@ -506,6 +506,11 @@ async fn serve_with(database: &Database, args: &ServeArgs) -> Result<(), String>
             None
         }
     };
+    if args.webhooks_allow_private {
+        tracing::warn!("webhooks may reach loopback and private addresses over plain http");
+    }
+    let webhooks = super::webhooks::delivery::Deliverer::new(args.webhooks_allow_private)
+        .spawn(database.pool.clone(), Duration::from_secs(1));
     let import_expiry = {
         let pool = database.pool.clone();
         tokio::spawn(async move {
@@ -534,6 +539,7 @@ async fn serve_with(database: &Database, args: &ServeArgs) -> Result<(), String>
         trust_proxy: args.trust_proxy,
         secure_cookies: args.secure_cookies,
         public_url: Arc::new(PublicUrl::new(args.public_url.as_deref(), args.addr)?),
+        allow_private_webhooks: args.webhooks_allow_private,
     };
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
@@ -549,6 +555,7 @@ async fn serve_with(database: &Database, args: &ServeArgs) -> Result<(), String>
     pruning.abort();
     session_cleanup.abort();
     import_expiry.abort();
+    webhooks.abort();
     if let Some(mailer) = mailer {
         mailer.abort();
     }

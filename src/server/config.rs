@@ -153,6 +153,16 @@ pub struct ServeArgs {
     )]
     pub mail_from: String,
 
+    /// Let webhooks reach loopback, private and link-local addresses, over
+    /// plain http too: for a receiver inside the bank's network, and tests.
+    /// Off, only https to public addresses (no SSRF into our network).
+    #[arg(
+        long,
+        env = "PRUDENTIA_WEBHOOKS_ALLOW_PRIVATE",
+        default_value_t = false
+    )]
+    pub webhooks_allow_private: bool,
+
     /// How often queued mail is looked at, in seconds.
     #[arg(long, env = "PRUDENTIA_MAIL_POLL_SECONDS", default_value_t = 5)]
     pub mail_poll_seconds: u64,

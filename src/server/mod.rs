@@ -27,4 +27,5 @@ pub mod simulations;
 pub mod state;
 pub mod suggestions;
 pub mod telemetry;
+pub mod webhooks;
 pub mod workflow;

@@ -15,12 +15,13 @@ use crate::model::simulation::{
     LINES_PER_PAGE, LinePage, LineSort, ScenarioId, ScenarioSummary, Sharing, SimulationId,
     SimulationSummary, SimulationView, VersionSummary,
 };
+use crate::model::webhooks::EventType;
 use crate::model::workflow::NotificationKind;
 use crate::server::auth::Caller;
 use crate::server::db::simulations::StoredDataSet;
 use crate::server::db::{rule_profiles, scope, simulations, teams, tenants};
 use crate::server::idempotency::{self, Created, IdempotencyKey};
-use crate::server::{anomalies, audit, heavy, workflow};
+use crate::server::{anomalies, audit, heavy, webhooks, workflow};
 use serde_json::json;
 use sqlx::PgPool;
 
@@ -162,6 +163,13 @@ pub(crate) async fn insert_new(
         json!({ "lines": version.data.exposures.len() }),
     )
     .await?;
+    let summary = json!({
+        "simulation_id": id,
+        "simulation": name,
+        "lines": version.data.exposures.len(),
+        "ratios": version.results.ratios,
+    });
+    webhooks::emit(tx, caller.tenant_id, EventType::SimulationCreated, summary).await?;
     tracing::info!(tenant = %caller.tenant_id, simulation = %id, lines = version.data.exposures.len(), "simulation created");
     Ok(id)
 }
@@ -669,6 +677,19 @@ async fn add_computed_version(
         let link = workflow::link(id, version);
         let kind = NotificationKind::Anomalies;
         workflow::notify(&mut tx, new.base, caller, &readers, kind, &message, &link).await?;
+        let found = json!({
+            "simulation_id": id,
+            "simulation": summary.name,
+            "version": version,
+            "high_severity": severe,
+        });
+        webhooks::emit(
+            &mut tx,
+            caller.tenant_id,
+            EventType::HighSeverityAnomalies,
+            found,
+        )
+        .await?;
     }
     audit::record(
         &mut tx,
@@ -787,6 +808,14 @@ pub async fn delete(pool: &PgPool, caller: Caller, id: SimulationId) -> Result<(
         "simulation.deleted",
         &format!("simulation “{}”", summary.name),
         json!({}),
+    )
+    .await?;
+    let deleted = json!({ "simulation_id": id, "simulation": summary.name });
+    webhooks::emit(
+        &mut tx,
+        caller.tenant_id,
+        EventType::SimulationDeleted,
+        deleted,
     )
     .await?;
     tx.commit().await?;

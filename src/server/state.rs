@@ -21,6 +21,9 @@ pub struct AppState {
     /// The address users reach us at: every link in mail and pages, and
     /// the only origin and hosts requests are accepted for.
     pub public_url: Arc<PublicUrl>,
+    /// Webhooks may reach loopback and private addresses over plain http
+    /// (the operator's choice; tests on loopback need it).
+    pub allow_private_webhooks: bool,
 }
 
 impl AppState {

@@ -6,6 +6,7 @@ use crate::engine::dataset::DataSet;
 use crate::model::account::{Member, Permission, Role, UserId};
 use crate::model::error::{AppError, FieldErrors};
 use crate::model::simulation::SimulationId;
+use crate::model::webhooks::EventType;
 use crate::model::workflow::{
     self, Actor, Comment, Inbox, LineChanges, NotificationKind, Preference, Review, ReviewStatus,
     Transition, VersionChanges,
@@ -15,6 +16,7 @@ use crate::server::auth::Caller;
 use crate::server::db::outbound_emails::{self, Email};
 use crate::server::db::{notifications, reviews, scope, simulations, tenants, users};
 use crate::server::simulations::visible;
+use crate::server::webhooks;
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use std::collections::{BTreeMap, HashMap};
@@ -169,6 +171,25 @@ pub async fn transition(
         &format!("simulation “{name}” version {version}"),
         json!({
             "status": { "before": stored.status.as_str(), "after": after.as_str() },
+            "reason": reason,
+        }),
+    )
+    .await?;
+    let event = match (transition, &reason) {
+        (Transition::Submit, _) => EventType::VersionSubmitted,
+        (_, None) => EventType::VersionApproved,
+        (_, Some(_)) => EventType::VersionSentBack,
+    };
+    webhooks::emit(
+        &mut tx,
+        caller.tenant_id,
+        event,
+        json!({
+            "simulation_id": simulation,
+            "simulation": name,
+            "version": version,
+            "status": after.as_str(),
+            "by": who,
             "reason": reason,
         }),
     )

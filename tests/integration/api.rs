@@ -13,15 +13,15 @@ use sqlx::PgPool;
 
 const BOUNDARY: &str = "prudentia-api-boundary";
 
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Value,
-    text: String,
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Value,
+    pub(crate) text: String,
 }
 
 /// One API call with a bearer token (or none) and a JSON body (or none).
-async fn api(
+pub(crate) async fn api(
     app: &TestApp,
     method: &str,
     path: &str,
@@ -54,7 +54,7 @@ async fn send(app: &TestApp, request: Request<Body>) -> Reply {
 
 impl Reply {
     /// A problem document of this status and kind.
-    fn problem(&self, status: StatusCode, kind: &str) {
+    pub(crate) fn problem(&self, status: StatusCode, kind: &str) {
         assert_eq!(self.status, status, "{}", self.text);
         assert_eq!(
             self.headers[header::CONTENT_TYPE],
@@ -72,7 +72,7 @@ impl Reply {
         assert!(self.body["title"].as_str().is_some_and(|t| !t.is_empty()));
     }
 
-    fn fields(&self) -> Vec<String> {
+    pub(crate) fn fields(&self) -> Vec<String> {
         self.body["errors"]
             .as_array()
             .map(|a| {
@@ -84,13 +84,13 @@ impl Reply {
     }
 }
 
-async fn signup(app: &TestApp, organisation: &str, email: &str) -> String {
+pub(crate) async fn signup(app: &TestApp, organisation: &str, email: &str) -> String {
     crate::support::sign_up_and_log_in(app, organisation, "Admin", email, JOIN_PASSWORD).await
 }
 
 /// Moves every organisation to a plan with the API (new ones start on
 /// Starter, which has none).
-async fn professional(owner: &PgPool) {
+pub(crate) async fn professional(owner: &PgPool) {
     sqlx::query("UPDATE tenants SET plan_code = 'professional'")
         .execute(owner)
         .await
@@ -98,7 +98,7 @@ async fn professional(owner: &PgPool) {
 }
 
 /// A token created on the tokens page; its text.
-async fn token(app: &TestApp, cookie: &str, scope: &str) -> String {
+pub(crate) async fn token(app: &TestApp, cookie: &str, scope: &str) -> String {
     let reply = app
         .call(
             Some(cookie),
@@ -118,7 +118,7 @@ fn small_bank() -> Value {
     serde_json::to_value(&data).expect("data set")
 }
 
-async fn create(app: &TestApp, token: &str, name: &str) -> String {
+pub(crate) async fn create(app: &TestApp, token: &str, name: &str) -> String {
     let reply = api(
         app,
         "POST",

@@ -14,4 +14,5 @@ mod imports_reports;
 mod rule_profiles;
 mod simulations;
 mod support;
+mod webhooks;
 mod workflow;

@@ -184,6 +184,7 @@ impl TestApp {
             trust_proxy: false,
             secure_cookies: false,
             public_url: Arc::new(public),
+            allow_private_webhooks: true,
         };
         let router = router(state).layer(MockConnectInfo(SocketAddr::from(CLIENT_ADDR)));
         Self { pool, router }

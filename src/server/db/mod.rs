@@ -23,6 +23,7 @@ pub mod suggestions;
 pub mod teams;
 pub mod tenants;
 pub mod users;
+pub mod webhooks;
 
 use crate::server::config::{DatabaseConfig, PoolSettings};
 use embedded::EmbeddedPostgres;

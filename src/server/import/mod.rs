@@ -19,6 +19,7 @@ use crate::model::import::{
     SectionCount, SectionFields, Severity, error_messages,
 };
 use crate::model::simulation::SimulationId;
+use crate::model::webhooks::EventType;
 use crate::server::auth::Caller;
 use crate::server::db::{imports, scope};
 use crate::server::idempotency::{self, Created, IdempotencyKey};
@@ -478,6 +479,19 @@ pub async fn commit_once(
             "warnings": problems.len(),
             "classes": class_decisions(&proposals),
         }),
+    )
+    .await?;
+    let committed = json!({
+        "simulation_id": simulation,
+        "file": file_name,
+        "lines": lines,
+        "warnings": problems.len(),
+    });
+    crate::server::webhooks::emit(
+        &mut tx,
+        caller.tenant_id,
+        EventType::ImportCommitted,
+        committed,
     )
     .await?;
     tx.commit().await?;

@@ -20,6 +20,7 @@ use crate::model::report::{
 };
 use crate::model::rule_profile::RulesRef;
 use crate::model::simulation::{ScenarioId, SimulationId};
+use crate::model::webhooks::EventType;
 use crate::server::auth::Caller;
 use crate::server::db::outbound_emails::{self, Email};
 use crate::server::db::{reports, rule_profiles, scope, simulations as sims};
@@ -486,6 +487,20 @@ pub async fn generate(
         "report.generated",
         &format!("report “{title}”"),
         json!({ "format": format.key(), "bytes": content.len(), "version": version }),
+    )
+    .await?;
+    let generated = json!({
+        "report_id": id,
+        "simulation_id": request.simulation,
+        "version": version,
+        "title": title,
+        "format": format.key(),
+    });
+    crate::server::webhooks::emit(
+        &mut tx,
+        caller.tenant_id,
+        EventType::ReportGenerated,
+        generated,
     )
     .await?;
     tx.commit().await?;

@@ -14,6 +14,7 @@ pub mod problem;
 mod reports;
 mod simulations;
 mod suggest;
+mod webhooks;
 
 use crate::server::auth::tokens::KeyRing;
 use crate::server::state::AppState;
@@ -76,6 +77,7 @@ impl ApiState {
         (name = "imports", description = "Spreadsheets to simulations"),
         (name = "classification", description = "Regulatory classes proposed for exposure lines"),
         (name = "reports", description = "PDF and Excel reports"),
+        (name = "webhooks", description = "Signed events sent to other systems"),
         (name = "tokens", description = "The token in use"),
     ),
     components(schemas(Problem, problem::FieldProblem))
@@ -211,6 +213,12 @@ fn parts() -> (Router<AppState>, Document) {
         .routes(routes!(reports::get))
         .routes(routes!(reports::download))
         .routes(routes!(compute::me))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::get, webhooks::update, webhooks::delete))
+        .routes(routes!(webhooks::rotate))
+        .routes(routes!(webhooks::test))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::replay))
         .split_for_parts();
     document_problems(&mut doc);
     let mut prefixed = utoipa::openapi::path::Paths::new();
