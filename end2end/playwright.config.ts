@@ -60,6 +60,8 @@ export default defineConfig({
     env: {
       PRUDENTIA_DATA_DIR: dataDir,
       PRUDENTIA_CONTACT_PER_HOUR: '20',
+      // The webhook tests' receiver listens on loopback.
+      PRUDENTIA_WEBHOOKS_ALLOW_PRIVATE: 'true',
       DATABASE_URL: '',
       RUST_LOG: 'warn',
     },

@@ -44,6 +44,7 @@ for (const scheme of ['light', 'dark'] as const) {
       '/app/notifications',
       '/app/audit',
       '/app/rules',
+      '/app/webhooks',
     ];
     for (const path of paths) {
       await check(page, path);

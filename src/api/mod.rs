@@ -13,6 +13,7 @@ pub mod rule_profiles;
 pub mod simulations;
 pub mod suggestions;
 pub mod tokens;
+pub mod webhooks;
 pub mod workflow;
 
 /// Gives a failed server-function call the HTTP status of its error. A plain

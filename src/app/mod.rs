@@ -30,6 +30,7 @@ use pages::signup::SignupPage;
 use pages::simulations::SimulationsPage;
 use pages::teams::TeamsPage;
 use pages::tokens::TokensPage;
+use pages::webhooks::WebhooksPage;
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -91,6 +92,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("app/members") view=MembersPage />
                     <Route path=path!("app/teams") view=TeamsPage />
                     <Route path=path!("app/tokens") view=TokensPage />
+                    <Route path=path!("app/webhooks") view=WebhooksPage />
                     <Route path=path!("app/organisation") view=OrganisationPage />
                     <Route path=path!("app/rules") view=RulesPage />
                     <Route path=path!("app/classification") view=ClassificationPage />

@@ -18,3 +18,4 @@ pub mod signup;
 pub mod simulations;
 pub mod teams;
 pub mod tokens;
+pub mod webhooks;
