@@ -8,6 +8,11 @@ Phase 1: CONCURRENCY clients send wrong log-ins for FLOOD_SECONDS while
 same address, which it used before: a known address).
 Phase 2: SAVES concurrent saves of a scenario whose filter names 60,000 ids
 of a 100k-line simulation, while `/healthz` is polled.
+Phase 3: WEBHOOKS test events queued to one endpoint on loopback (a receiver
+in this script answering 200): how fast they are queued, and the webhook
+worker's delivery rate until the receiver has them all.
+
+PRUDENTIA_LOAD_PHASES=flood,saves,webhooks picks phases (all by default).
 
 Standard library only (asyncio streams speaking HTTP/1.1): nothing to
 install. Every request goes to 127.0.0.1; every loop is bounded in count
@@ -37,6 +42,8 @@ ROUNDS = int(os.environ.get("PRUDENTIA_LOAD_ROUNDS", "3"))
 LINES = 100_000
 MAX_REQUESTS = 2_000_000  # a hard bound on the flood, whatever its speed
 ANALYST = ("analyst@prudentia.example", "prudentia-demo")
+ADMIN = ("demo@prudentia.example", "prudentia-demo")
+WEBHOOKS = int(os.environ.get("PRUDENTIA_LOAD_WEBHOOKS", "2000"))
 
 
 async def request(method, path, body=b"", headers=None, timeout=60.0):
@@ -188,6 +195,65 @@ async def phase_saves():
     report_health(f"/healthz during the {ROUNDS} rounds of saves", health)
 
 
+async def phase_webhooks():
+    received = []
+
+    async def receive(reader, writer):
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.decode("latin-1").split("\r\n"):
+                name, _, value = line.partition(":")
+                if name.strip().lower() == "content-length":
+                    length = int(value.strip())
+            await reader.readexactly(length)
+            received.append(time.perf_counter())
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+            await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    receiver = await asyncio.start_server(receive, HOST, 0)
+    port = receiver.sockets[0].getsockname()[1]
+    status, headers, _, _ = await server_fn("login", {"email": ADMIN[0], "password": ADMIN[1]})
+    cookie = session_cookie(headers)
+    # `events[0]` unencoded: the server function reads a list in serde_qs's brackets.
+    body = urllib.parse.urlencode({"url": f"http://{HOST}:{port}/hook", "description": "load"})
+    body += "&events[0]=simulation.created"
+    status, _, created, _ = await request(
+        "POST", "/api/create-webhook", body.encode(),
+        {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json",
+         "Origin": ORIGIN, "Cookie": cookie or ""})
+    if status >= 400:
+        print(f"Phase 3 skipped: creating the endpoint answered {status}: {created[:200]!r}")
+        receiver.close()
+        return
+    endpoint = json.loads(created)["endpoint_id"]
+    gate = asyncio.Semaphore(32)
+
+    async def queue_one():
+        async with gate:
+            return await server_fn("send-test-webhook", {"id": endpoint}, cookie)
+
+    started = time.perf_counter()
+    results = await asyncio.gather(*(queue_one() for _ in range(WEBHOOKS)))
+    queued = time.perf_counter() - started
+    accepted = sum(1 for status, _, _, _ in results if status < 400)
+    deadline = time.monotonic() + 300
+    while len(received) < accepted and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    receiver.close()
+    print(f"Phase 3: {accepted} of {WEBHOOKS} test events queued in {queued:.2f} s "
+          f"({accepted / queued:.0f}/s)")
+    if received:
+        span = received[-1] - started
+        print(f"  {len(received)} delivered, signed, to a receiver on loopback in {span:.2f} s from the "
+              f"first queued: {len(received) / span:.0f} deliveries/s; the last {received[-1] - started - queued:.2f} s "
+              f"after the last was queued")
+
+
 async def wait_healthy(process):
     for _ in range(600):
         if process.poll() is not None:
@@ -210,7 +276,9 @@ def served(binary, data_dir):
     the work inside gives up."""
     log_path = os.path.join(data_dir, "server.log")
     log = open(log_path, "w")
-    env = dict(os.environ, PRUDENTIA_DATA_DIR=data_dir, RUST_LOG="warn")
+    # Phase 3's receiver listens on loopback.
+    env = dict(os.environ, PRUDENTIA_DATA_DIR=data_dir, RUST_LOG="warn",
+               PRUDENTIA_WEBHOOKS_ALLOW_PRIVATE="true")
     env.pop("DATABASE_URL", None)
     process = subprocess.Popen([binary, "serve", "--addr", f"{HOST}:{PORT}", "--demo"],
                                stdout=log, stderr=subprocess.STDOUT, env=env)
@@ -236,8 +304,10 @@ def main():
     data_dir = tempfile.mkdtemp(prefix="prudentia-load-")
     with served(binary, data_dir):
         print(f"Prudentia ({binary}) on {ORIGIN}, data in {data_dir}")
-        asyncio.run(phase_flood())
-        asyncio.run(phase_saves())
+        phases = {"flood": phase_flood, "saves": phase_saves, "webhooks": phase_webhooks}
+        chosen = os.environ.get("PRUDENTIA_LOAD_PHASES", ",".join(phases)).split(",")
+        for name in chosen:
+            asyncio.run(phases[name.strip()]())
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 
 use super::extract::{ApiCaller, Json};
 use super::problem::Problem;
-use crate::model::webhooks::{Delivery, Endpoint, NewEndpoint};
+use crate::model::webhooks::{Delivery, Endpoint, EventType, NewEndpoint};
 use crate::server::state::AppState;
 use crate::server::webhooks;
 use axum::extract::{Path, State};
@@ -51,8 +51,11 @@ pub async fn get(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateEndpoint {
-    #[serde(flatten)]
-    pub endpoint: NewEndpoint,
+    pub url: String,
+    #[serde(default)]
+    pub description: String,
+    #[schema(value_type = Vec<String>, example = json!(["version.approved"]))]
+    pub events: Vec<EventType>,
     /// Off, nothing is sent; on again, its run of failures starts anew.
     pub enabled: bool,
 }
@@ -70,15 +73,13 @@ pub async fn update(
 ) -> Result<axum::Json<Endpoint>, Problem> {
     let id = id.parse().map_err(Problem::from)?;
     let allow = state.allow_private_webhooks;
-    let endpoint = webhooks::update(
-        &state.pool,
-        caller,
-        id,
-        request.endpoint,
-        request.enabled,
-        allow,
-    )
-    .await?;
+    let endpoint = NewEndpoint {
+        url: request.url,
+        description: request.description,
+        events: request.events,
+    };
+    let endpoint =
+        webhooks::update(&state.pool, caller, id, endpoint, request.enabled, allow).await?;
     Ok(axum::Json(endpoint))
 }
 

@@ -162,8 +162,16 @@ impl Deliverer {
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                if let Err(error) = me.deliver_due(&pool).await {
-                    tracing::error!(%error, "webhook queue unavailable");
+                // A full batch means more are due: no pause until it drains.
+                loop {
+                    match me.deliver_due(&pool).await {
+                        Ok(attempted) if attempted >= BATCH as usize => continue,
+                        Ok(_) => break,
+                        Err(error) => {
+                            tracing::error!(%error, "webhook queue unavailable");
+                            break;
+                        }
+                    }
                 }
             }
         })
