@@ -511,6 +511,8 @@ async fn serve_with(database: &Database, args: &ServeArgs) -> Result<(), String>
     }
     let webhooks = super::webhooks::delivery::Deliverer::new(args.webhooks_allow_private)
         .spawn(database.pool.clone(), Duration::from_secs(1));
+    let live = super::live::LiveHub::default();
+    let live_listener = live.spawn_listener(database.pool.clone());
     let import_expiry = {
         let pool = database.pool.clone();
         tokio::spawn(async move {
@@ -540,6 +542,7 @@ async fn serve_with(database: &Database, args: &ServeArgs) -> Result<(), String>
         secure_cookies: args.secure_cookies,
         public_url: Arc::new(PublicUrl::new(args.public_url.as_deref(), args.addr)?),
         allow_private_webhooks: args.webhooks_allow_private,
+        live,
     };
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
@@ -556,6 +559,7 @@ async fn serve_with(database: &Database, args: &ServeArgs) -> Result<(), String>
     session_cleanup.abort();
     import_expiry.abort();
     webhooks.abort();
+    live_listener.abort();
     if let Some(mailer) = mailer {
         mailer.abort();
     }

@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/api/simulations/{id}/lines", get(simulation_lines))
         .route("/api/audit.csv", get(audit_csv))
+        .route("/api/live/simulations/{id}", get(live_stream))
         .route(
             "/api/imports",
             post(upload_import).layer(DefaultBodyLimit::disable()),
@@ -552,6 +553,31 @@ async fn simulation_lines(
             }
             response
         }
+        Err(error) => error_response(error),
+    }
+}
+
+/// A simulation's live updates as server-sent events; `Last-Event-ID`
+/// (sent by the browser when it reconnects) replays what was missed.
+async fn live_stream(
+    State(state): State<AppState>,
+    session: tower_sessions::Session,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let last = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok());
+    let result = async {
+        let caller = super::auth::caller(&state.pool, &session).await?;
+        super::live::stream(&state.pool, &state.live, caller, id.parse()?, last).await
+    }
+    .await;
+    match result {
+        Ok(events) => axum::response::sse::Sse::new(events)
+            .keep_alive(axum::response::sse::KeepAlive::default())
+            .into_response(),
         Err(error) => error_response(error),
     }
 }

@@ -18,6 +18,7 @@ pub mod heavy;
 pub mod http;
 pub mod idempotency;
 pub mod import;
+pub mod live;
 pub mod mail_limits;
 pub mod mailer;
 pub mod reports;

@@ -21,7 +21,7 @@ use crate::server::auth::Caller;
 use crate::server::db::simulations::StoredDataSet;
 use crate::server::db::{rule_profiles, scope, simulations, teams, tenants};
 use crate::server::idempotency::{self, Created, IdempotencyKey};
-use crate::server::{anomalies, audit, heavy, webhooks, workflow};
+use crate::server::{anomalies, audit, heavy, live, webhooks, workflow};
 use serde_json::json;
 use sqlx::PgPool;
 
@@ -699,9 +699,20 @@ async fn add_computed_version(
         new.details,
     )
     .await?;
+    let saved =
+        json!({ "version": version, "by": author(&mut tx, caller).await?, "note": new.note });
+    live::publish(&mut tx, caller.tenant_id, id, live::Kind::Version, saved).await?;
     tx.commit().await?;
     tracing::info!(tenant = %caller.tenant_id, simulation = %id, version, "version saved");
     Ok(version)
+}
+
+/// The caller's name, as others see it.
+pub async fn author(conn: &mut sqlx::PgConnection, caller: Caller) -> Result<String, AppError> {
+    Ok(crate::server::db::users::by_id(conn, caller.user_id)
+        .await?
+        .map(|u| u.display_name)
+        .unwrap_or_default())
 }
 
 /// Changes who reads the simulation: its author or an admin only.
@@ -895,6 +906,16 @@ pub async fn save_scenario(
         "scenario.saved",
         &format!("simulation “{}” scenario “{name}”", summary.name),
         saved.audit,
+    )
+    .await?;
+    let by = author(&mut tx, caller).await?;
+    let scenario = json!({ "scenario_id": scenario_id, "name": name, "by": by });
+    live::publish(
+        &mut tx,
+        caller.tenant_id,
+        id,
+        live::Kind::Scenario,
+        scenario,
     )
     .await?;
     tx.commit().await?;

@@ -24,6 +24,8 @@ pub struct AppState {
     /// Webhooks may reach loopback and private addresses over plain http
     /// (the operator's choice; tests on loopback need it).
     pub allow_private_webhooks: bool,
+    /// Wakes the live-update streams of this server (see `live`).
+    pub live: super::live::LiveHub,
 }
 
 impl AppState {

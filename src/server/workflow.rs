@@ -16,7 +16,7 @@ use crate::server::auth::Caller;
 use crate::server::db::outbound_emails::{self, Email};
 use crate::server::db::{notifications, reviews, scope, simulations, tenants, users};
 use crate::server::simulations::visible;
-use crate::server::webhooks;
+use crate::server::{live, webhooks};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use std::collections::{BTreeMap, HashMap};
@@ -194,6 +194,16 @@ pub async fn transition(
         }),
     )
     .await?;
+    let decided =
+        json!({ "version": version, "status": after.as_str(), "by": who, "reason": reason });
+    live::publish(
+        &mut tx,
+        caller.tenant_id,
+        simulation,
+        live::Kind::Review,
+        decided,
+    )
+    .await?;
     let review = review(&mut tx, caller, simulation, version).await?;
     tx.commit().await?;
     tracing::info!(tenant = %caller.tenant_id, by = %caller.user_id, %simulation, version, ?transition, "review moved");
@@ -320,6 +330,15 @@ pub async fn comment(
         "version.commented",
         &format!("simulation “{name}” version {version}"),
         json!({ "comment": body }),
+    )
+    .await?;
+    let said = json!({ "version": version, "by": who, "excerpt": excerpt });
+    live::publish(
+        &mut tx,
+        caller.tenant_id,
+        simulation,
+        live::Kind::Comment,
+        said,
     )
     .await?;
     tx.commit().await?;

@@ -11,6 +11,7 @@ mod embedded_postgres;
 mod hardening;
 mod http;
 mod imports_reports;
+mod live;
 mod rule_profiles;
 mod simulations;
 mod support;

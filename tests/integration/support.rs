@@ -185,6 +185,11 @@ impl TestApp {
             secure_cookies: false,
             public_url: Arc::new(public),
             allow_private_webhooks: true,
+            live: {
+                let live = prudentia::server::live::LiveHub::default();
+                live.spawn_listener(pool.clone());
+                live
+            },
         };
         let router = router(state).layer(MockConnectInfo(SocketAddr::from(CLIENT_ADDR)));
         Self { pool, router }

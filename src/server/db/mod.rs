@@ -11,6 +11,7 @@ pub mod embedded;
 pub mod idempotency_keys;
 pub mod imports;
 pub mod invitations;
+pub mod live;
 pub mod notifications;
 pub mod outbound_emails;
 pub mod plans;

@@ -19,6 +19,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 mod anomaly_panel;
 mod drill_down;
 mod lever_rail;
+mod live_updates;
 mod panels;
 mod parameter_lever;
 mod rules_panel;
@@ -28,6 +29,7 @@ mod whatif;
 use anomaly_panel::AnomalyPanel;
 use drill_down::{DrillDown, DrillFilter, LineEditing};
 use lever_rail::{History, LeverRail};
+use live_updates::LiveUpdates;
 use panels::{ScenarioPanel, VersionsPanel};
 use rules_panel::RulesPanel;
 use suggestions_panel::SuggestionsPanel;
@@ -199,6 +201,7 @@ fn Dashboard(view: SimulationView) -> impl IntoView {
                 "Version " {version_no} " of " {latest_version} " · " {line_count} " exposure lines · rules "
                 {rules.clone().unwrap_or_else(|| baseline.profile.clone())} " · shared with " {shared_with(sharing)}
             </p>
+            <LiveUpdates simulation_id=simulation_id.clone() />
             {(version_no != latest_version).then(|| view! {
                 <p class="notice" role="status" data-testid="old-version">
                     "You are looking at version " {version_no} ", which no longer changes. "

@@ -1,0 +1,202 @@
+//! Live updates through the real router and PostgreSQL's LISTEN/NOTIFY:
+//! two members of an organisation with the same simulation open see each
+//! other and each change; a member of another organisation cannot open
+//! its stream; a stream reopened with Last-Event-ID replays what it missed.
+
+use crate::support::{
+    JOIN_PASSWORD, TestApp, create_demo, fresh_database, join, sign_up_and_log_in,
+};
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use std::time::Duration;
+use tower::ServiceExt;
+
+/// One event as the browser's EventSource gets it.
+#[derive(Debug)]
+struct Event {
+    id: String,
+    kind: String,
+    data: Value,
+}
+
+struct Stream {
+    body: Body,
+    buffer: String,
+}
+
+async fn open(
+    app: &TestApp,
+    cookie: &str,
+    simulation: &str,
+    last: Option<&str>,
+) -> (StatusCode, Stream) {
+    let mut request = Request::get(format!("/api/live/simulations/{simulation}"))
+        .header(header::COOKIE, cookie)
+        .header(header::ACCEPT, "text/event-stream");
+    if let Some(last) = last {
+        request = request.header("last-event-id", last);
+    }
+    let response = app
+        .router
+        .clone()
+        .oneshot(request.body(Body::empty()).expect("request"))
+        .await
+        .expect("a response");
+    let status = response.status();
+    (
+        status,
+        Stream {
+            body: response.into_body(),
+            buffer: String::new(),
+        },
+    )
+}
+
+impl Stream {
+    /// The next event within 10 s, keep-alive comments skipped.
+    async fn next(&mut self) -> Option<Event> {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let field = |name: &str| {
+                    block
+                        .lines()
+                        .find_map(|l| l.strip_prefix(&format!("{name}:")))
+                        .map(|v| v.trim().to_owned())
+                };
+                if let (Some(kind), Some(data)) = (field("event"), field("data")) {
+                    return Some(Event {
+                        id: field("id").unwrap_or_default(),
+                        kind,
+                        data: serde_json::from_str(&data).expect("JSON data"),
+                    });
+                }
+                continue;
+            }
+            let frame = tokio::time::timeout(Duration::from_secs(10), self.body.frame())
+                .await
+                .ok()??
+                .ok()?;
+            if let Ok(bytes) = frame.into_data() {
+                self.buffer.push_str(&String::from_utf8_lossy(&bytes));
+            }
+        }
+    }
+
+    /// The next event of `kind`, the others skipped.
+    async fn until(&mut self, kind: &str) -> Event {
+        loop {
+            let event = self
+                .next()
+                .await
+                .unwrap_or_else(|| panic!("no {kind} event came"));
+            if event.kind == kind {
+                return event;
+            }
+        }
+    }
+}
+
+fn names(event: &Event) -> Vec<String> {
+    event.data["present"]
+        .as_array()
+        .expect("present")
+        .iter()
+        .map(|p| p["name"].as_str().expect("a name").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn two_members_see_each_other_and_each_change_and_another_organisation_sees_nothing() {
+    let (pool, _, _) = fresh_database().await;
+    let app = TestApp::with_pool(pool).await;
+    let alice = sign_up_and_log_in(
+        &app,
+        "Alpha Bank",
+        "Alice",
+        "alice@alpha.example",
+        JOIN_PASSWORD,
+    )
+    .await;
+    let ana = join(&app, &alice, "ana@alpha.example", "Ana", "analyst").await;
+    let simulation = create_demo(&app, &alice).await;
+
+    let (status, mut alices) = open(&app, &alice, &simulation, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(names(&alices.until("presence").await), ["Alice"]);
+    let (_, mut anas) = open(&app, &ana, &simulation, None).await;
+    assert_eq!(names(&anas.until("presence").await), ["Alice", "Ana"]);
+    assert_eq!(names(&alices.until("presence").await), ["Alice", "Ana"]);
+
+    // Ana saves a version: Alice hears of it, with Ana's name.
+    let saved = app
+        .call(
+            Some(&ana),
+            "save-version",
+            &[
+                ("id", &simulation),
+                (
+                    "edits",
+                    r#"[{"op": "set_requirement", "key": "p2r", "value": 0.03}]"#,
+                ),
+                ("note", "Higher P2R"),
+            ],
+        )
+        .await;
+    assert!(saved.ok(), "{}", saved.body);
+    let version = alices.until("version").await;
+    assert_eq!(version.data["by"], "Ana");
+    assert_eq!(version.data["version"], 2);
+    assert_eq!(version.data["note"], "Higher P2R");
+    let seen_by_ana = anas.until("version").await;
+    assert_eq!(seen_by_ana.id, version.id);
+
+    // A comment and a scenario reach both too.
+    let commented = app
+        .call(
+            Some(&alice),
+            "add-comment",
+            &[
+                ("id", &simulation),
+                ("version", "2"),
+                ("body", "Looks right"),
+            ],
+        )
+        .await;
+    assert!(commented.ok(), "{}", commented.body);
+    let comment = anas.until("comment").await;
+    assert_eq!(comment.data["by"], "Alice");
+    assert_eq!(comment.data["excerpt"], "Looks right");
+
+    // Another organisation's member cannot open the stream.
+    let other =
+        sign_up_and_log_in(&app, "Beta Bank", "Bea", "bea@beta.example", JOIN_PASSWORD).await;
+    let (status, _) = open(&app, &other, &simulation, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = open(&app, "prudentia_session=nobody", &simulation, None).await;
+    assert!(
+        status == StatusCode::UNAUTHORIZED || status.is_redirection(),
+        "{status}"
+    );
+
+    // Ana's browser drops; what happens meanwhile is replayed from her last id.
+    let last = seen_by_ana.id.clone();
+    drop(anas);
+    let left = alices.until("presence").await;
+    assert_eq!(names(&left), ["Alice"], "Ana left");
+    let scenario = app
+        .call(
+            Some(&alice),
+            "save-scenario",
+            &[("id", &simulation), ("name", "Downturn"), ("edits", "[]")],
+        )
+        .await;
+    assert!(scenario.ok(), "{}", scenario.body);
+    let (_, mut again) = open(&app, &ana, &simulation, Some(&last)).await;
+    let missed = again.until("scenario").await;
+    assert_eq!(missed.data["name"], "Downturn");
+    assert_eq!(missed.data["by"], "Alice");
+    assert!(missed.id.parse::<i64>().expect("an id") > last.parse::<i64>().expect("an id"));
+}
