@@ -77,7 +77,7 @@ pub(super) fn LiveUpdates(simulation_id: String) -> impl IntoView {
         Effect::new(move |_| stream.set_value(client::Stream::open(&url, heard)));
         on_cleanup(move || stream.set_value(None));
     }
-    let latest = format!("/app/simulations/{simulation_id}");
+    let page = format!("/app/simulations/{simulation_id}");
     view! {
         <div class="live-updates" data-testid="live">
             {move || heard.offline.get().then(|| view! {
@@ -91,7 +91,7 @@ pub(super) fn LiveUpdates(simulation_id: String) -> impl IntoView {
                 {move || heard.news.get().into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
             </ul>
             {move || heard.newer.get().map(|v| view! {
-                <a href=latest.clone() data-testid="live-open-latest">{format!("Open version {v}")}</a>
+                <a href=format!("{page}?version={v}") data-testid="live-open-latest">{format!("Open version {v}")}</a>
             })}
         </div>
     }
