@@ -11,8 +11,11 @@ of a 100k-line simulation, while `/healthz` is polled.
 Phase 3: WEBHOOKS test events queued to one endpoint on loopback (a receiver
 in this script answering 200): how fast they are queued, and the webhook
 worker's delivery rate until the receiver has them all.
+Phase 4: STREAMS idle live-update streams held open on one simulation: the
+server's memory before and after (per stream), then the time from a saved
+scenario to its event on every stream.
 
-PRUDENTIA_LOAD_PHASES=flood,saves,webhooks picks phases (all by default).
+PRUDENTIA_LOAD_PHASES=flood,saves,webhooks,streams picks phases (all by default).
 
 Standard library only (asyncio streams speaking HTTP/1.1): nothing to
 install. Every request goes to 127.0.0.1; every loop is bounded in count
@@ -44,6 +47,7 @@ MAX_REQUESTS = 2_000_000  # a hard bound on the flood, whatever its speed
 ANALYST = ("analyst@prudentia.example", "prudentia-demo")
 ADMIN = ("demo@prudentia.example", "prudentia-demo")
 WEBHOOKS = int(os.environ.get("PRUDENTIA_LOAD_WEBHOOKS", "2000"))
+STREAMS = int(os.environ.get("PRUDENTIA_LOAD_STREAMS", "1000"))
 
 
 async def request(method, path, body=b"", headers=None, timeout=60.0):
@@ -254,6 +258,81 @@ async def phase_webhooks():
               f"after the last was queued")
 
 
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+async def phase_streams(pid):
+    status, headers, _, _ = await server_fn("login", {"email": ADMIN[0], "password": ADMIN[1]})
+    cookie = session_cookie(headers)
+    status, _, body, _ = await server_fn(
+        "create-simulation", {"name": "Live load", "source": "sample", "data": ""}, cookie)
+    if status >= 400:
+        print(f"Phase 4 skipped: creating the simulation answered {status}")
+        return
+    simulation = json.loads(body)
+    before = rss_kib(pid)
+    streams = []
+
+    async def open_stream():
+        reader, writer = await asyncio.open_connection(HOST, PORT)
+        writer.write((f"GET /api/live/simulations/{simulation} HTTP/1.1\r\nHost: {HOST}:{PORT}\r\n"
+                      f"Cookie: {cookie}\r\nAccept: text/event-stream\r\n\r\n").encode())
+        await writer.drain()
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 60)
+        if b" 200 " not in head.split(b"\r\n", 1)[0]:
+            writer.close()
+            return None
+        return reader, writer
+
+    gate = asyncio.Semaphore(50)
+
+    async def opened():
+        async with gate:
+            try:
+                return await open_stream()
+            except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError):
+                return None
+
+    started = time.perf_counter()
+    streams = [s for s in await asyncio.gather(*(opened() for _ in range(STREAMS))) if s]
+    took = time.perf_counter() - started
+    await asyncio.sleep(5)  # the presence storm settles
+    held = rss_kib(pid)
+    print(f"Phase 4: {len(streams)} of {STREAMS} live streams opened in {took:.1f} s; server RSS "
+          f"{before / 1024:.0f} MiB before, {held / 1024:.0f} MiB with them open: "
+          f"{(held - before) / max(len(streams), 1):.1f} KiB a stream")
+
+    async def drain(reader):
+        # Until the scenario's event arrives on this stream.
+        while True:
+            line = await reader.readline()
+            if not line:
+                return None
+            if line.startswith(b"event: scenario"):
+                return time.perf_counter()
+
+    waits = [asyncio.create_task(asyncio.wait_for(drain(r), 60)) for r, _ in streams]
+    saved_at = time.perf_counter()
+    status, _, _, _ = await server_fn(
+        "save-scenario", {"id": simulation, "name": "Fan-out", "edits": "[]"}, cookie)
+    arrivals = []
+    for task in waits:
+        with contextlib.suppress(asyncio.TimeoutError, OSError):
+            at = await task
+            if at:
+                arrivals.append((at - saved_at) * 1000)
+    if arrivals:
+        print(f"  a saved scenario reached {len(arrivals)} streams: median {statistics.median(arrivals):.0f} ms, "
+              f"p99 {percentile(arrivals, 99):.0f} ms, last {max(arrivals):.0f} ms after the save was sent")
+    for _, writer in streams:
+        writer.close()
+
+
 async def wait_healthy(process):
     for _ in range(600):
         if process.poll() is not None:
@@ -302,9 +381,10 @@ def served(binary, data_dir):
 def main():
     binary = sys.argv[1] if len(sys.argv) > 1 else "target/release/prudentia"
     data_dir = tempfile.mkdtemp(prefix="prudentia-load-")
-    with served(binary, data_dir):
+    with served(binary, data_dir) as process:
         print(f"Prudentia ({binary}) on {ORIGIN}, data in {data_dir}")
-        phases = {"flood": phase_flood, "saves": phase_saves, "webhooks": phase_webhooks}
+        phases = {"flood": phase_flood, "saves": phase_saves, "webhooks": phase_webhooks,
+                  "streams": lambda: phase_streams(process.pid)}
         chosen = os.environ.get("PRUDENTIA_LOAD_PHASES", ",".join(phases)).split(",")
         for name in chosen:
             asyncio.run(phases[name.strip()]())

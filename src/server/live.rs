@@ -23,6 +23,8 @@ use uuid::Uuid;
 
 /// The NOTIFY channel; its payload is `tenant simulation`.
 const CHANNEL: &str = "prudentia_live";
+/// How long a stream waits for more wake-ups before it reads.
+const COALESCE: Duration = Duration::from_millis(50);
 /// How often an open stream says its member is still there.
 const HEARTBEAT: Duration = Duration::from_secs(20);
 
@@ -219,6 +221,13 @@ pub async fn stream(
                     _ = tokio::time::sleep(HEARTBEAT) => {
                         let _ = s.heartbeat().await;
                     }
+                }
+                if read {
+                    // Wake-ups close together make one read: many people
+                    // opening one simulation at once cost each stream a
+                    // query, not a query per arrival.
+                    tokio::time::sleep(COALESCE).await;
+                    while s.wake.try_recv().is_ok() {}
                 }
             }
         },
