@@ -33,8 +33,8 @@ use super::profile::Profile;
 use super::results::{LineResult, Results};
 use super::rules::Rules;
 use super::scenario::{
-    Edit, Filter, LineIndex, apply_edit_with, non_negative_factor, scale_line, scale_undrawn,
-    shift_line,
+    Edit, Filter, LineIndex, apply_edit_with, non_negative_factor, scale_collateral, scale_line,
+    scale_undrawn, shift_line,
 };
 use super::sme::SmeBook;
 use super::split::{self, SplitBook};
@@ -215,21 +215,15 @@ impl IncrementalEngine {
                 }
             }
             Edit::ShiftRatings { filter, notches } => {
-                let lines = self.segment(filter);
-                for &i in &lines {
-                    self.settle(i);
-                    shift_line(&mut self.data.exposures[i], *notches);
-                }
-                self.recompute_lines(&lines, true);
+                self.edit_lines(filter, |line| shift_line(line, *notches));
             }
             Edit::ScaleUndrawn { filter, factor } => {
                 non_negative_factor(*factor)?;
-                let lines = self.segment(filter);
-                for &i in &lines {
-                    self.settle(i);
-                    scale_undrawn(&mut self.data.exposures[i], *factor);
-                }
-                self.recompute_lines(&lines, true);
+                self.edit_lines(filter, |line| scale_undrawn(line, *factor));
+            }
+            Edit::ScaleCollateral { filter, factor } => {
+                non_negative_factor(*factor)?;
+                self.edit_lines(filter, |line| scale_collateral(line, *factor));
             }
             Edit::SetLine { id, .. } => {
                 let i = self
@@ -268,6 +262,16 @@ impl IncrementalEngine {
         }
         self.refinish();
         Ok(&self.results)
+    }
+
+    /// Changes each line a filter selects, as it is now, and recomputes them.
+    fn edit_lines(&mut self, filter: &Filter, change: impl Fn(&mut Exposure)) {
+        let lines = self.segment(filter);
+        for &i in &lines {
+            self.settle(i);
+            change(&mut self.data.exposures[i]);
+        }
+        self.recompute_lines(&lines, true);
     }
 
     /// The edit on the data set and profile; whether the profile changed.
@@ -1213,6 +1217,17 @@ mod tests {
                 filter: Default::default(),
                 notches
             }),
+            (
+                proptest::sample::select(vec![ExposureClass::Corporate, ExposureClass::Retail]),
+                0.0..3.0f64
+            )
+                .prop_map(|(class, factor)| Edit::ScaleCollateral {
+                    filter: Filter {
+                        class: Some(class),
+                        ..Filter::default()
+                    },
+                    factor,
+                }),
             (0.0..2.0f64).prop_map(|factor| Edit::ScaleUndrawn {
                 filter: Filter {
                     off_balance_type: Some(

@@ -138,6 +138,13 @@ pub enum Edit {
         filter: Filter,
         factor: f64,
     },
+    /// Multiplies `collateral_value` only: more or less collateral pledged
+    /// on the lines that have some.
+    ScaleCollateral {
+        #[serde(default)]
+        filter: Filter,
+        factor: f64,
+    },
     SetLine {
         id: String,
         field: String,
@@ -324,6 +331,11 @@ pub fn scale_undrawn(line: &mut Exposure, factor: f64) {
     scale(&mut line.undrawn, factor);
 }
 
+/// `scale_collateral` on one line.
+pub fn scale_collateral(line: &mut Exposure, factor: f64) {
+    scale(&mut line.collateral_value, factor);
+}
+
 /// `shift_ratings` on one line.
 pub fn shift_line(line: &mut Exposure, notches: i32) {
     // A line known only by its CQS moves from that step's middle notch.
@@ -379,6 +391,13 @@ pub fn apply_edit_with(
             let selector = filter.selector();
             for line in data.exposures.iter_mut().filter(|l| selector.matches(l)) {
                 scale_undrawn(line, *factor);
+            }
+        }
+        Edit::ScaleCollateral { filter, factor } => {
+            non_negative_factor(*factor)?;
+            let selector = filter.selector();
+            for line in data.exposures.iter_mut().filter(|l| selector.matches(l)) {
+                scale_collateral(line, *factor);
             }
         }
         Edit::SetLine { id, field, value } => {

@@ -18,6 +18,9 @@ pub enum ActionKind {
     RetainEarnings,
     /// Sell down or securitise part of a class, all its lines alike.
     ReduceClass(ExposureClass),
+    /// Ask the class's collateralised clients for more of the same
+    /// collateral, all its lines alike.
+    AddCollateral(ExposureClass),
     /// Buy Level 1 HQLA funded by term funding beyond one year.
     BuyLevel1Hqla,
     /// Replace funding of six months to a year by funding beyond a year.
@@ -130,13 +133,17 @@ impl TryFrom<String> for ActionKind {
         if let Some(kind) = simple.into_iter().find(|k| k.key() == key) {
             return Ok(kind);
         }
-        key.strip_prefix("reduce_class:")
-            .and_then(|class| ExposureClass::ALL.into_iter().find(|c| c.key() == class))
+        let class = |prefix: &str| {
+            key.strip_prefix(prefix)
+                .and_then(|class| ExposureClass::ALL.into_iter().find(|c| c.key() == class))
+        };
+        class("reduce_class:")
             .map(ActionKind::ReduceClass)
+            .or_else(|| class("add_collateral:").map(ActionKind::AddCollateral))
             .ok_or_else(|| {
                 format!(
                     "unknown action \"{key}\": expected issue_cet1, issue_at1, issue_t2, retain_earnings, \
-                     reduce_class:CLASS, buy_level1_hqla, lengthen_funding, swap_level2b_for_level1, \
+                     reduce_class:CLASS, add_collateral:CLASS, buy_level1_hqla, lengthen_funding, swap_level2b_for_level1, \
                      cancel_commitments, sell_large_exposure or guarantee_large_exposure"
                 )
             })
@@ -152,6 +159,7 @@ impl ActionKind {
             ActionKind::IssueT2 => "issue_t2".into(),
             ActionKind::RetainEarnings => "retain_earnings".into(),
             ActionKind::ReduceClass(class) => format!("reduce_class:{}", class.key()),
+            ActionKind::AddCollateral(class) => format!("add_collateral:{}", class.key()),
             ActionKind::BuyLevel1Hqla => "buy_level1_hqla".into(),
             ActionKind::LengthenFunding => "lengthen_funding".into(),
             ActionKind::SwapLevel2bForLevel1 => "swap_level2b_for_level1".into(),
@@ -174,6 +182,10 @@ impl ActionKind {
             }
             ActionKind::ReduceClass(class) => format!(
                 "selling {} exposures removes their risk-weighted amount and their leverage exposure (ratios.md §3, §7)",
+                class.key().replace('_', " ")
+            ),
+            ActionKind::AddCollateral(class) => format!(
+                "more eligible collateral on {} exposures lowers their exposure after credit risk mitigation (CRE22, ratios.md §3) and their large-exposure amount (ratios.md §9)",
                 class.key().replace('_', " ")
             ),
             ActionKind::BuyLevel1Hqla => {
@@ -223,6 +235,19 @@ impl ActionKind {
                         ..Filter::default()
                     },
                     factor: (1.0 - amount / total).max(0.0),
+                }]
+            }
+            ActionKind::AddCollateral(class) => {
+                let total = class_collateral(data, class);
+                if total <= 0.0 {
+                    return Vec::new();
+                }
+                vec![Edit::ScaleCollateral {
+                    filter: Filter {
+                        class: Some(class),
+                        ..Filter::default()
+                    },
+                    factor: 1.0 + amount / total,
                 }]
             }
             ActionKind::BuyLevel1Hqla => {
@@ -295,6 +320,9 @@ impl ActionKind {
     fn room(self, data: &DataSet) -> f64 {
         match self {
             ActionKind::ReduceClass(class) => class_exposure(data, class),
+            // As much again as the class holds: a client pledges twice what
+            // it did at most.
+            ActionKind::AddCollateral(class) => class_collateral(data, class),
             ActionKind::BuyLevel1Hqla => {
                 let present = hqla_level1(data) > 0.0
                     && items(data, ItemSection::NsfrAsf, "capital_and_long_term") > 0.0
@@ -471,6 +499,14 @@ fn cancellable(data: &DataSet) -> f64 {
         .sum()
 }
 
+fn class_collateral(data: &DataSet, class: ExposureClass) -> f64 {
+    data.exposures
+        .iter()
+        .filter(|l| l.class == class)
+        .filter_map(|l| l.collateral_value)
+        .sum()
+}
+
 fn class_exposure(data: &DataSet, class: ExposureClass) -> f64 {
     data.exposures
         .iter()
@@ -522,6 +558,7 @@ impl ActionKind {
             ActionKind::RetainEarnings,
         ];
         kinds.extend(ExposureClass::ALL.map(ActionKind::ReduceClass));
+        kinds.extend(ExposureClass::ALL.map(ActionKind::AddCollateral));
         kinds.extend([
             ActionKind::BuyLevel1Hqla,
             ActionKind::SwapLevel2bForLevel1,
@@ -544,6 +581,10 @@ impl ActionKind {
             ActionKind::ReduceClass(_) => {
                 Some((0.02, "a fifth of the class (lost margin and discount)"))
             }
+            ActionKind::AddCollateral(_) => Some((
+                0.005,
+                "half as much again as the class's collateral (pricing given up)",
+            )),
             ActionKind::BuyLevel1Hqla => Some((0.005, "a tenth of the HQLA (negative carry)")),
             ActionKind::SwapLevel2bForLevel1 => Some((0.003, "all Level 2B (yield given up)")),
             ActionKind::LengthenFunding => {
@@ -571,6 +612,7 @@ impl ActionKind {
             ActionKind::IssueAt1 => 0.015 * rwa,
             ActionKind::RetainEarnings => 0.0,
             ActionKind::ReduceClass(class) => 0.2 * class_exposure(data, class),
+            ActionKind::AddCollateral(class) => 0.5 * class_collateral(data, class),
             ActionKind::BuyLevel1Hqla => {
                 0.1 * data
                     .lcr

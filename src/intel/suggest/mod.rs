@@ -656,6 +656,10 @@ fn inverse(edit: &Edit, engine: &IncrementalEngine) -> Option<Edit> {
             filter: filter.clone(),
             factor: 1.0 / factor,
         },
+        Edit::ScaleCollateral { filter, factor } => Edit::ScaleCollateral {
+            filter: filter.clone(),
+            factor: 1.0 / factor,
+        },
         Edit::ScaleItems {
             section,
             category,

@@ -467,3 +467,50 @@ fn a_plan_on_a_live_engine_is_the_plan_on_its_data_and_leaves_the_engine_as_it_w
         before.leverage.exposure_measure
     ));
 }
+
+#[test]
+fn collateral_added_to_a_class_lifts_cet1_and_changes_nothing_but_collateral() {
+    let data = generate(2_000, 9);
+    let profile = profile_of(&data, "basel31");
+    let before = compute(&data, &profile, &ComputeOptions::default());
+    let collateral = defaults(&data, before.rwa.total)
+        .into_iter()
+        .find(|a| a.kind == ActionKind::AddCollateral(ExposureClass::Corporate))
+        .expect("corporates pledge collateral");
+    let mut most = data.clone();
+    for edit in collateral.edits(&data, collateral.max) {
+        apply_edit(&edit, &mut most, &mut profile.clone()).expect("applies");
+    }
+    let best = compute(&most, &profile, &ComputeOptions::default());
+    let cet1 = before.ratios.cet1.expect("cet1");
+    let target = (cet1 + best.ratios.cet1.expect("cet1")) / 2.0;
+    assert!(target > cet1 + 1e-6, "more collateral lowers the RWA");
+    let targets = Targets {
+        cet1: Some(target),
+        ..Targets::default()
+    };
+    let plan =
+        suggest(&data, &profile, &targets, std::slice::from_ref(&collateral)).expect("a plan");
+    assert!(plan.feasible, "{:?}", plan.explanation);
+    assert!(plan.actions[0].amount < collateral.max);
+    let scenario = Scenario {
+        name: "plan".into(),
+        edits: plan.edits(),
+    };
+    let (changed, _) = scenario.apply(&data, &profile).expect("applies");
+    for (old, new) in data.exposures.iter().zip(&changed.exposures) {
+        let mut unchanged = new.clone();
+        unchanged.collateral_value = old.collateral_value;
+        assert_eq!(&unchanged, old);
+        if old.class != ExposureClass::Corporate {
+            assert_eq!(old.collateral_value, new.collateral_value);
+        }
+    }
+    let after = replayed(&data, &profile, &plan);
+    assert!(after.ratios.cet1.expect("cet1") >= target - TOLERANCE);
+    assert!(
+        plan.explanation[0].contains("CRE22"),
+        "{:?}",
+        plan.explanation
+    );
+}

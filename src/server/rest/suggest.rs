@@ -30,8 +30,10 @@ pub struct SuggestRequest {
     pub targets: Option<Targets>,
     /// The actions allowed, `[{"action": "issue_cet1" | "issue_at1" |
     /// "issue_t2" | "retain_earnings" | "reduce_class:CLASS" |
-    /// "buy_level1_hqla" | "lengthen_funding", "max": euros, "cost": per
-    /// euro a year}]`; without, the shipped catalogue with the
+    /// "add_collateral:CLASS" | "buy_level1_hqla" | "lengthen_funding" |
+    /// "swap_level2b_for_level1" | "cancel_commitments" |
+    /// "sell_large_exposure" | "guarantee_large_exposure", "max": euros,
+    /// "cost": per euro a year}]`; without, the shipped catalogue with the
     /// organisation's changes.
     #[schema(value_type = Option<Vec<Object>>)]
     pub catalogue: Option<Vec<Action>>,
