@@ -93,3 +93,21 @@ CREATE FUNCTION app_due_webhooks(p_limit integer)
     $$;
 REVOKE ALL ON FUNCTION app_due_webhooks(integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app_due_webhooks(integer) TO prudentia_app;
+
+-- A month of events and their logs is kept; older ones whose deliveries are
+-- all finished go, whatever their tenant (their deliveries and attempts
+-- with them).
+CREATE FUNCTION app_expire_webhook_messages() RETURNS integer
+    LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp
+    AS $$
+        WITH gone AS (
+            DELETE FROM webhook_messages m
+             WHERE m.created_at < now() - interval '30 days'
+               AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d
+                                WHERE d.tenant_id = m.tenant_id AND d.message_id = m.message_id
+                                  AND d.status = 'pending')
+            RETURNING 1)
+        SELECT count(*)::integer FROM gone
+    $$;
+REVOKE ALL ON FUNCTION app_expire_webhook_messages() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app_expire_webhook_messages() TO prudentia_app;

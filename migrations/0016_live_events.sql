@@ -37,3 +37,16 @@ BEGIN
         EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I TO prudentia_app', t);
     END LOOP;
 END $$;
+
+-- Events older than the day a reconnecting browser may replay, and the
+-- presence of streams that stopped refreshing it (a server that died), go
+-- whatever their tenant.
+CREATE FUNCTION app_expire_live_events() RETURNS integer
+    LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp
+    AS $$
+        WITH stale AS (DELETE FROM live_presence WHERE seen_at < now() - interval '1 hour'),
+             gone AS (DELETE FROM live_events WHERE created_at < now() - interval '1 day' RETURNING 1)
+        SELECT count(*)::integer FROM gone
+    $$;
+REVOKE ALL ON FUNCTION app_expire_live_events() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app_expire_live_events() TO prudentia_app;

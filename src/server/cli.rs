@@ -519,10 +519,16 @@ async fn serve_with(database: &Database, args: &ServeArgs) -> Result<(), String>
             let mut tick = tokio::time::interval(Duration::from_secs(3600));
             loop {
                 tick.tick().await;
-                if let Ok(mut conn) = pool.acquire().await
-                    && let Err(error) = super::db::imports::expire(&mut conn).await
-                {
-                    tracing::error!(%error, "expiring abandoned imports failed");
+                if let Ok(mut conn) = pool.acquire().await {
+                    if let Err(error) = super::db::imports::expire(&mut conn).await {
+                        tracing::error!(%error, "expiring abandoned imports failed");
+                    }
+                    if let Err(error) = super::db::webhooks::expire(&mut conn).await {
+                        tracing::error!(%error, "expiring old webhook events failed");
+                    }
+                    if let Err(error) = super::db::live::expire(&mut conn).await {
+                        tracing::error!(%error, "expiring old live events failed");
+                    }
                 }
                 if let Err(error) = super::db::idempotency_keys::expire(&pool).await {
                     tracing::error!(%error, "expiring idempotency keys failed");

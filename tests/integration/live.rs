@@ -200,3 +200,40 @@ async fn two_members_see_each_other_and_each_change_and_another_organisation_see
     assert_eq!(missed.data["by"], "Alice");
     assert!(missed.id.parse::<i64>().expect("an id") > last.parse::<i64>().expect("an id"));
 }
+
+#[tokio::test]
+async fn events_past_replay_and_stale_presence_expire_in_every_tenant() {
+    let (pool, owner, _) = fresh_database().await;
+    let app = TestApp::with_pool(pool.clone()).await;
+    let alice = sign_up_and_log_in(
+        &app,
+        "Alpha Bank",
+        "Alice",
+        "alice@alpha.example",
+        JOIN_PASSWORD,
+    )
+    .await;
+    let simulation = create_demo(&app, &alice).await;
+    let (_, mut stream) = open(&app, &alice, &simulation, None).await;
+    stream.until("presence").await;
+    sqlx::query("UPDATE live_events SET created_at = now() - interval '2 days'")
+        .execute(&owner)
+        .await
+        .expect("aged");
+    sqlx::query("UPDATE live_presence SET seen_at = now() - interval '2 hours'")
+        .execute(&owner)
+        .await
+        .expect("aged");
+    let mut conn = pool.acquire().await.expect("a connection");
+    let gone = prudentia::server::db::live::expire(&mut conn)
+        .await
+        .expect("expires");
+    assert!(gone >= 1);
+    let left: (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM live_events), (SELECT count(*) FROM live_presence)",
+    )
+    .fetch_one(&owner)
+    .await
+    .expect("counts");
+    assert_eq!(left, (0, 0));
+}

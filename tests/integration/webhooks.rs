@@ -115,6 +115,30 @@ fn verified(secret: &str, seen: &Seen) -> bool {
     )
 }
 
+/// An organisation on a plan with the API, its admin's session and token.
+struct Bank {
+    pool: PgPool,
+    owner: PgPool,
+    app: TestApp,
+    admin: String,
+    write: String,
+}
+
+async fn bank(name: &str, email: &str) -> Bank {
+    let (pool, owner, _) = fresh_database().await;
+    let app = TestApp::with_pool(pool.clone()).await;
+    let admin = signup(&app, name, email).await;
+    professional(&owner).await;
+    let write = token(&app, &admin, "read_write").await;
+    Bank {
+        pool,
+        owner,
+        app,
+        admin,
+        write,
+    }
+}
+
 async fn endpoint(app: &TestApp, token: &str, url: &str, events: &[&str]) -> Value {
     let reply = api(
         app,
@@ -130,11 +154,13 @@ async fn endpoint(app: &TestApp, token: &str, url: &str, events: &[&str]) -> Val
 
 #[tokio::test]
 async fn signed_events_are_retried_logged_replayed_and_a_gone_endpoint_is_turned_off() {
-    let (pool, owner, _) = fresh_database().await;
-    let app = TestApp::with_pool(pool.clone()).await;
-    let admin = signup(&app, "Hook Bank", "admin@hook.example").await;
-    professional(&owner).await;
-    let write = token(&app, &admin, "read_write").await;
+    let Bank {
+        pool,
+        owner,
+        app,
+        admin,
+        write,
+    } = bank("Hook Bank", "admin@hook.example").await;
     let rx = Receiver::start(&[("/flaky", &[500]), ("/gone", &[410])]).await;
     let worker = Deliverer::new(true);
 
@@ -326,11 +352,13 @@ async fn signed_events_are_retried_logged_replayed_and_a_gone_endpoint_is_turned
 
 #[tokio::test]
 async fn retry_after_is_honoured_and_a_day_of_failures_turns_an_endpoint_off() {
-    let (pool, owner, _) = fresh_database().await;
-    let app = TestApp::with_pool(pool.clone()).await;
-    let admin = signup(&app, "Patient Bank", "admin@patient.example").await;
-    professional(&owner).await;
-    let write = token(&app, &admin, "read_write").await;
+    let Bank {
+        pool,
+        owner,
+        app,
+        write,
+        ..
+    } = bank("Patient Bank", "admin@patient.example").await;
     let rx = Receiver::start(&[("/busy", &[503, 500])]).await;
     let worker = Deliverer::new(true);
     let busy = endpoint(&app, &write, &rx.url("/busy"), &["simulation.created"]).await;
@@ -392,4 +420,24 @@ async fn retry_after_is_honoured_and_a_day_of_failures_turns_an_endpoint_off() {
     create(&app, &write, "Busy again").await;
     worker.deliver_due(&pool).await.expect("delivers");
     assert_eq!(rx.seen().last().map(|s| s.path.as_str()), Some("/busy"));
+
+    // A month on, finished events go with their log.
+    sqlx::query("UPDATE webhook_messages SET created_at = now() - interval '31 days'")
+        .execute(&owner)
+        .await
+        .expect("aged");
+    let mut conn = pool.acquire().await.expect("a connection");
+    let gone = prudentia::server::db::webhooks::expire(&mut conn)
+        .await
+        .expect("expires");
+    assert_eq!(gone, 2);
+    let log = api(
+        &app,
+        "GET",
+        &format!("/api/v1/webhooks/{hook}/deliveries"),
+        Some(&write),
+        None,
+    )
+    .await;
+    assert_eq!(log.body, json!([]));
 }

@@ -150,3 +150,11 @@ pub async fn present(
         .map(|(id, name)| json!({ "user_id": id, "name": name }))
         .collect())
 }
+
+/// Removes events past replay and stale presence, in every tenant (owner
+/// function); returns how many events went.
+pub async fn expire(conn: &mut PgConnection) -> Result<i32, sqlx::Error> {
+    sqlx::query_scalar("SELECT app_expire_live_events()")
+        .fetch_one(conn)
+        .await
+}

@@ -463,3 +463,11 @@ pub async fn replay(
 pub fn message_id(id: Uuid) -> String {
     format!("msg_{}", id.simple())
 }
+
+/// Removes events older than a month with nothing left to deliver, in
+/// every tenant (owner function); returns how many went.
+pub async fn expire(conn: &mut PgConnection) -> Result<i32, sqlx::Error> {
+    sqlx::query_scalar("SELECT app_expire_webhook_messages()")
+        .fetch_one(conn)
+        .await
+}

@@ -22,6 +22,21 @@ use uuid::Uuid;
 /// How many deliveries an endpoint's log shows.
 const LOG: i64 = 50;
 
+/// The endpoint, or "not found" (another organisation's looks the same).
+async fn endpoint(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: EndpointId,
+) -> Result<Endpoint, AppError> {
+    webhooks::get(conn, tenant, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+fn event_names(events: &[EventType]) -> Vec<&'static str> {
+    events.iter().map(|e| e.as_str()).collect()
+}
+
 /// Writes `event` for every endpoint that wants it, in the caller's
 /// transaction: it is sent if and only if the change commits. `data`
 /// carries ids and a summary, never a bank's lines.
@@ -53,9 +68,7 @@ pub async fn list(pool: &PgPool, caller: Caller) -> Result<Vec<Endpoint>, AppErr
 pub async fn get(pool: &PgPool, caller: Caller, id: EndpointId) -> Result<Endpoint, AppError> {
     let caller = caller.require(Permission::ManageTenant)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    let endpoint = webhooks::get(&mut tx, caller.tenant_id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let endpoint = endpoint(&mut tx, caller.tenant_id, id).await?;
     tx.commit().await?;
     Ok(endpoint)
 }
@@ -96,12 +109,10 @@ pub async fn create(
         caller,
         "webhooks.endpoint_created",
         &new.url,
-        json!({ "events": new.events.iter().map(|e| e.as_str()).collect::<Vec<_>>() }),
+        json!({ "events": event_names(&new.events) }),
     )
     .await?;
-    let endpoint = webhooks::get(&mut tx, caller.tenant_id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let endpoint = endpoint(&mut tx, caller.tenant_id, id).await?;
     tx.commit().await?;
     Ok(endpoint)
 }
@@ -117,9 +128,7 @@ pub async fn update(
     let caller = caller.require(Permission::ManageTenant)?;
     let new = checked(new, allow_private).await?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    let before = webhooks::get(&mut tx, caller.tenant_id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let before = endpoint(&mut tx, caller.tenant_id, id).await?;
     webhooks::update(&mut tx, caller.tenant_id, id, &new, enabled).await?;
     audit::record(
         &mut tx,
@@ -128,14 +137,12 @@ pub async fn update(
         &new.url,
         json!({
             "url": { "before": before.url, "after": new.url },
-            "events": new.events.iter().map(|e| e.as_str()).collect::<Vec<_>>(),
+            "events": event_names(&new.events),
             "enabled": { "before": before.enabled, "after": enabled },
         }),
     )
     .await?;
-    let endpoint = webhooks::get(&mut tx, caller.tenant_id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let endpoint = endpoint(&mut tx, caller.tenant_id, id).await?;
     tx.commit().await?;
     Ok(endpoint)
 }
@@ -143,9 +150,7 @@ pub async fn update(
 pub async fn delete(pool: &PgPool, caller: Caller, id: EndpointId) -> Result<(), AppError> {
     let caller = caller.require(Permission::ManageTenant)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    let endpoint = webhooks::get(&mut tx, caller.tenant_id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let endpoint = endpoint(&mut tx, caller.tenant_id, id).await?;
     webhooks::delete(&mut tx, caller.tenant_id, id).await?;
     audit::record(
         &mut tx,
@@ -167,9 +172,7 @@ pub async fn rotate(pool: &PgPool, caller: Caller, id: EndpointId) -> Result<End
     if !webhooks::rotate(&mut tx, caller.tenant_id, id, &signer::Secret::generate()).await? {
         return Err(AppError::NotFound);
     }
-    let endpoint = webhooks::get(&mut tx, caller.tenant_id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let endpoint = endpoint(&mut tx, caller.tenant_id, id).await?;
     audit::record(
         &mut tx,
         caller,
@@ -186,9 +189,7 @@ pub async fn rotate(pool: &PgPool, caller: Caller, id: EndpointId) -> Result<End
 pub async fn send_test(pool: &PgPool, caller: Caller, id: EndpointId) -> Result<(), AppError> {
     let caller = caller.require(Permission::ManageTenant)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    let endpoint = webhooks::get(&mut tx, caller.tenant_id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let endpoint = endpoint(&mut tx, caller.tenant_id, id).await?;
     if !endpoint.enabled {
         return Err(AppError::Validation(FieldErrors::single(
             "enabled",
@@ -221,9 +222,7 @@ pub async fn deliveries(
 ) -> Result<Vec<Delivery>, AppError> {
     let caller = caller.require(Permission::ManageTenant)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    webhooks::get(&mut tx, caller.tenant_id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    endpoint(&mut tx, caller.tenant_id, id).await?;
     let log = webhooks::deliveries(&mut tx, caller.tenant_id, id, LOG).await?;
     tx.commit().await?;
     Ok(log)
@@ -238,9 +237,7 @@ pub async fn replay(
 ) -> Result<(), AppError> {
     let caller = caller.require(Permission::ManageTenant)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    let endpoint = webhooks::get(&mut tx, caller.tenant_id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let endpoint = endpoint(&mut tx, caller.tenant_id, id).await?;
     if !webhooks::replay(&mut tx, caller.tenant_id, id, delivery).await? {
         return Err(AppError::NotFound);
     }
