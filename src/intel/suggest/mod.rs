@@ -463,39 +463,69 @@ pub fn suggest(
 ) -> Result<Plan, SuggestError> {
     check(targets, catalogue)?;
     let mut engine = IncrementalEngine::new(data.clone(), profile.clone());
-    plan(&mut engine, data, profile, targets, catalogue)
+    let measured = measured(&mut engine, targets, catalogue)?;
+    plan(data, profile, targets, measured)
 }
 
 /// [`suggest`] for the data set an engine already holds (the dashboard's,
-/// with the levers applied), which saves building one: the actions are
-/// measured on it and taken back, leaving its figures as they were.
+/// with the levers applied), which saves building one and copying its
+/// lines: the actions are measured on it and taken back, leaving its
+/// figures as they were (to rounding), and the plan is checked on its lines.
 pub fn suggest_on(
     engine: &mut IncrementalEngine,
     targets: &Targets,
     catalogue: &[Action],
 ) -> Result<Plan, SuggestError> {
     check(targets, catalogue)?;
-    let data = engine.data().clone();
     let profile = engine.profile().clone();
-    plan(engine, &data, &profile, targets, catalogue)
+    let measured = measured(engine, targets, catalogue)?;
+    plan(engine.data(), &profile, targets, measured)
+}
+
+/// The programme's rows and the actions they are for, measured on an engine.
+struct Measured {
+    constraints: Vec<Constraint>,
+    actions: Vec<Action>,
+    programme: Programme,
+}
+
+fn measured(
+    engine: &mut IncrementalEngine,
+    targets: &Targets,
+    catalogue: &[Action],
+) -> Result<Measured, SuggestError> {
+    let constraints = constraints(engine, targets);
+    let (actions, probes) = {
+        let data = engine.data();
+        let actions = usable(catalogue, data, &constraints);
+        let probes: Vec<Vec<Edit>> = actions.iter().map(|a| a.edits(data, a.max / 2.0)).collect();
+        (actions, probes)
+    };
+    let rows = measure(engine, &actions, probes, &constraints)?;
+    let programme = Programme::new(&actions, rows);
+    Ok(Measured {
+        constraints,
+        actions,
+        programme,
+    })
 }
 
 fn plan(
-    engine: &mut IncrementalEngine,
     data: &DataSet,
     profile: &Profile,
     targets: &Targets,
-    catalogue: &[Action],
+    measured: Measured,
 ) -> Result<Plan, SuggestError> {
     let cx = Context {
         data,
         profile,
         options: ComputeOptions::default(),
     };
-    let constraints = constraints(engine, targets);
-    let actions = usable(catalogue, data, &constraints);
-    let rows = measure(engine, data, &actions, &constraints)?;
-    let programme = Programme::new(&actions, rows);
+    let Measured {
+        constraints,
+        actions,
+        programme,
+    } = measured;
     let mut margins = vec![0.0; constraints.len()];
     // The cheapest plan the engine confirmed so far, with the margins and
     // amounts it was solved with.
@@ -586,23 +616,23 @@ fn check(targets: &Targets, catalogue: &[Action]) -> Result<(), SuggestError> {
     Ok(())
 }
 
-/// The programme's rows: what each action, done to half its bound, moves
-/// in each row's numerator and denominator, per euro. Measured on one
-/// incremental engine: each action is applied, read and undone, so no
-/// line is compiled twice.
+/// The programme's rows: what each action, done to half its bound (its
+/// `probes`), moves in each row's numerator and denominator, per euro.
+/// Measured on one incremental engine: each action is applied, read and
+/// undone, so no line is compiled twice.
 fn measure(
     engine: &mut IncrementalEngine,
-    data: &DataSet,
     actions: &[Action],
+    probes: Vec<Vec<Edit>>,
     constraints: &[Constraint],
 ) -> Result<Vec<Row>, SuggestError> {
     let base: Vec<Option<(f64, f64)>> = constraints.iter().map(|c| c.measured(engine)).collect();
     let mut effects = vec![Vec::with_capacity(actions.len()); constraints.len()];
-    for action in actions {
+    for (action, edits) in actions.iter().zip(probes) {
         let probe = action.max / 2.0;
         let failed = |e: String| SuggestError::Action(action.key(), e);
         let mut undo = Vec::new();
-        for edit in action.edits(data, probe) {
+        for edit in edits {
             undo.push(
                 inverse(&edit, engine).ok_or_else(|| failed("its edit cannot be undone".into()))?,
             );
