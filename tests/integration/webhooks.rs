@@ -139,6 +139,21 @@ async fn bank(name: &str, email: &str) -> Bank {
     }
 }
 
+/// The endpoint is off, for a reason that says `why`.
+async fn turned_off(app: &TestApp, token: &str, id: &str, why: &str) {
+    let now = api(
+        app,
+        "GET",
+        &format!("/api/v1/webhooks/{id}"),
+        Some(token),
+        None,
+    )
+    .await;
+    assert_eq!(now.body["enabled"], false, "{}", now.text);
+    let reason = now.body["disabled_reason"].as_str().unwrap_or_default();
+    assert!(reason.contains(why), "{reason}");
+}
+
 async fn endpoint(app: &TestApp, token: &str, url: &str, events: &[&str]) -> Value {
     let reply = api(
         app,
@@ -295,20 +310,7 @@ async fn signed_events_are_retried_logged_replayed_and_a_gone_endpoint_is_turned
     .await;
     assert!(reply.status.is_success(), "{}", reply.text);
     worker.deliver_due(&pool).await.expect("delivers");
-    let now = api(
-        &app,
-        "GET",
-        &format!("/api/v1/webhooks/{gone_id}"),
-        Some(&write),
-        None,
-    )
-    .await;
-    assert_eq!(now.body["enabled"], false, "{}", now.text);
-    assert!(
-        now.body["disabled_reason"]
-            .as_str()
-            .is_some_and(|r| r.contains("410"))
-    );
+    turned_off(&app, &write, gone_id, "410").await;
     let told: i64 =
         sqlx::query_scalar("SELECT count(*) FROM notifications WHERE kind = 'integrations'")
             .fetch_one(&owner)
@@ -382,20 +384,7 @@ async fn retry_after_is_honoured_and_a_day_of_failures_turns_an_endpoint_off() {
         .expect("a day of failures");
     due_now(&owner).await;
     worker.deliver_due(&pool).await.expect("delivers");
-    let now = api(
-        &app,
-        "GET",
-        &format!("/api/v1/webhooks/{hook}"),
-        Some(&write),
-        None,
-    )
-    .await;
-    assert_eq!(now.body["enabled"], false, "{}", now.text);
-    assert!(
-        now.body["disabled_reason"]
-            .as_str()
-            .is_some_and(|r| r.contains("a day"))
-    );
+    turned_off(&app, &write, &hook, "a day").await;
     let log = api(
         &app,
         "GET",
