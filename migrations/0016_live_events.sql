@@ -10,7 +10,9 @@ CREATE TABLE live_events (
     simulation_id  uuid NOT NULL,
     kind           text NOT NULL,
     payload        jsonb NOT NULL,
-    created_at     timestamptz NOT NULL DEFAULT now(),
+    -- When it was written, not when its transaction began: streams re-read
+    -- recent events in case one committed after a later-numbered one.
+    created_at     timestamptz NOT NULL DEFAULT clock_timestamp(),
     PRIMARY KEY (tenant_id, event_id)
 );
 CREATE INDEX live_events_simulation ON live_events (tenant_id, simulation_id, event_id);

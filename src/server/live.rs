@@ -23,6 +23,9 @@ use uuid::Uuid;
 
 /// The NOTIFY channel; its payload is `tenant simulation`.
 const CHANNEL: &str = "prudentia_live";
+/// How late an event may commit after a later-numbered one and still be
+/// sent: longer than the end of any transaction that publishes.
+const LATE: Duration = Duration::from_secs(10);
 /// How long a stream waits for more wake-ups before it reads.
 const COALESCE: Duration = Duration::from_millis(50);
 /// How often an open stream says its member is still there.
@@ -151,7 +154,13 @@ struct Stream {
     pool: PgPool,
     tenant: TenantId,
     simulation: SimulationId,
+    /// Where the stream started: nothing at or before it is sent.
+    start: i64,
     last: i64,
+    /// The ids sent lately: a transaction that inserted its event before
+    /// another but committed after it shows up below `last`, and is read
+    /// again within `LATE` without being sent twice.
+    sent: VecDeque<(i64, std::time::Instant)>,
     wake: broadcast::Receiver<(Uuid, Uuid)>,
     pending: VecDeque<Event>,
     presence: Presence,
@@ -182,7 +191,9 @@ pub async fn stream(
         pool: pool.clone(),
         tenant,
         simulation,
+        start: last,
         last,
+        sent: VecDeque::new(),
         wake,
         // The first read: what was missed, and who is here.
         pending: VecDeque::new(),
@@ -238,15 +249,27 @@ impl Stream {
     /// Queues every event after the last one sent.
     async fn read(&mut self) -> Result<(), sqlx::Error> {
         let mut tx = scope::begin(&self.pool, self.tenant).await?;
-        let rows = live::after(&mut tx, self.tenant, self.simulation, self.last).await?;
+        let rows = live::after(&mut tx, self.tenant, self.simulation, self.last, LATE).await?;
         let present = if rows.iter().any(|r| r.kind == Kind::Presence.as_str()) {
             live::present(&mut tx, self.tenant, self.simulation).await?
         } else {
             Vec::new()
         };
         tx.commit().await?;
+        let now = std::time::Instant::now();
+        while self
+            .sent
+            .front()
+            .is_some_and(|(_, at)| now.duration_since(*at) > 2 * LATE)
+        {
+            self.sent.pop_front();
+        }
         for row in rows {
-            self.last = row.event_id;
+            if row.event_id <= self.start || self.sent.iter().any(|(id, _)| *id == row.event_id) {
+                continue;
+            }
+            self.last = self.last.max(row.event_id);
+            self.sent.push_back((row.event_id, now));
             let data = if row.kind == Kind::Presence.as_str() {
                 json!({ "present": present })
             } else {

@@ -237,3 +237,60 @@ async fn events_past_replay_and_stale_presence_expire_in_every_tenant() {
     .expect("counts");
     assert_eq!(left, (0, 0));
 }
+
+#[tokio::test]
+async fn an_event_that_commits_after_a_later_numbered_one_still_reaches_the_stream() {
+    use prudentia::model::account::TenantId;
+    use prudentia::model::simulation::SimulationId;
+    use prudentia::server::db::scope;
+    use prudentia::server::live::{Kind, publish};
+    let (pool, owner, _) = fresh_database().await;
+    let app = TestApp::with_pool(pool.clone()).await;
+    let alice = sign_up_and_log_in(
+        &app,
+        "Alpha Bank",
+        "Alice",
+        "alice@alpha.example",
+        JOIN_PASSWORD,
+    )
+    .await;
+    let simulation = create_demo(&app, &alice).await;
+    let tenant: uuid::Uuid = sqlx::query_scalar("SELECT tenant_id FROM simulations")
+        .fetch_one(&owner)
+        .await
+        .expect("the tenant");
+    let (tenant, id) = (
+        TenantId(tenant),
+        SimulationId(simulation.parse().expect("an id")),
+    );
+    let (_, mut stream) = open(&app, &alice, &simulation, None).await;
+    stream.until("presence").await;
+
+    let mut first = scope::begin(&pool, tenant).await.expect("a transaction");
+    publish(
+        &mut first,
+        tenant,
+        id,
+        Kind::Comment,
+        serde_json::json!({ "by": "First" }),
+    )
+    .await
+    .expect("written");
+    let mut second = scope::begin(&pool, tenant).await.expect("a transaction");
+    publish(
+        &mut second,
+        tenant,
+        id,
+        Kind::Comment,
+        serde_json::json!({ "by": "Second" }),
+    )
+    .await
+    .expect("written");
+    second.commit().await.expect("committed");
+    let later = stream.until("comment").await;
+    assert_eq!(later.data["by"], "Second");
+    first.commit().await.expect("committed");
+    let earlier = stream.until("comment").await;
+    assert_eq!(earlier.data["by"], "First");
+    assert!(earlier.id.parse::<i64>().expect("an id") < later.id.parse::<i64>().expect("an id"));
+}

@@ -50,23 +50,27 @@ pub struct Row {
     pub payload: Value,
 }
 
-/// The simulation's events after `last`, oldest first (a day's worth at
-/// most: older ones are not replayed).
+/// The simulation's events after `last`, and those written in the last
+/// `late` (which may have committed after later-numbered ones), oldest
+/// first; a day's worth at most: older ones are not replayed.
 pub async fn after(
     conn: &mut PgConnection,
     tenant: TenantId,
     simulation: SimulationId,
     last: i64,
+    late: std::time::Duration,
 ) -> Result<Vec<Row>, sqlx::Error> {
     let rows: Vec<(i64, String, Value)> = sqlx::query_as(
         "SELECT event_id, kind, payload FROM live_events
-          WHERE tenant_id = $1 AND simulation_id = $2 AND event_id > $3
+          WHERE tenant_id = $1 AND simulation_id = $2
+            AND (event_id > $3 OR created_at > now() - make_interval(secs => $4))
             AND created_at > now() - interval '1 day'
           ORDER BY event_id LIMIT 500",
     )
     .bind(tenant.0)
     .bind(simulation.0)
     .bind(last)
+    .bind(late.as_secs_f64())
     .fetch_all(conn)
     .await?;
     Ok(rows
