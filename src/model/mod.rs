@@ -45,6 +45,7 @@ pub mod report;
 pub mod rule_profile;
 pub mod simulation;
 pub mod status;
+pub mod text;
 pub mod time;
 pub mod webhooks;
 pub mod workflow;

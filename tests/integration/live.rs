@@ -99,6 +99,36 @@ impl Stream {
     }
 }
 
+/// Alpha Bank: its admin Alice's session and a simulation of the demo bank.
+struct Alpha {
+    pool: sqlx::PgPool,
+    owner: sqlx::PgPool,
+    app: TestApp,
+    alice: String,
+    simulation: String,
+}
+
+async fn alpha() -> Alpha {
+    let (pool, owner, _) = fresh_database().await;
+    let app = TestApp::with_pool(pool.clone()).await;
+    let alice = sign_up_and_log_in(
+        &app,
+        "Alpha Bank",
+        "Alice",
+        "alice@alpha.example",
+        JOIN_PASSWORD,
+    )
+    .await;
+    let simulation = create_demo(&app, &alice).await;
+    Alpha {
+        pool,
+        owner,
+        app,
+        alice,
+        simulation,
+    }
+}
+
 fn names(event: &Event) -> Vec<String> {
     event.data["present"]
         .as_array()
@@ -110,18 +140,13 @@ fn names(event: &Event) -> Vec<String> {
 
 #[tokio::test]
 async fn two_members_see_each_other_and_each_change_and_another_organisation_sees_nothing() {
-    let (pool, _, _) = fresh_database().await;
-    let app = TestApp::with_pool(pool).await;
-    let alice = sign_up_and_log_in(
-        &app,
-        "Alpha Bank",
-        "Alice",
-        "alice@alpha.example",
-        JOIN_PASSWORD,
-    )
-    .await;
+    let Alpha {
+        app,
+        alice,
+        simulation,
+        ..
+    } = alpha().await;
     let ana = join(&app, &alice, "ana@alpha.example", "Ana", "analyst").await;
-    let simulation = create_demo(&app, &alice).await;
 
     let (status, mut alices) = open(&app, &alice, &simulation, None).await;
     assert_eq!(status, StatusCode::OK);
@@ -203,17 +228,13 @@ async fn two_members_see_each_other_and_each_change_and_another_organisation_see
 
 #[tokio::test]
 async fn events_past_replay_and_stale_presence_expire_in_every_tenant() {
-    let (pool, owner, _) = fresh_database().await;
-    let app = TestApp::with_pool(pool.clone()).await;
-    let alice = sign_up_and_log_in(
-        &app,
-        "Alpha Bank",
-        "Alice",
-        "alice@alpha.example",
-        JOIN_PASSWORD,
-    )
-    .await;
-    let simulation = create_demo(&app, &alice).await;
+    let Alpha {
+        pool,
+        owner,
+        app,
+        alice,
+        simulation,
+    } = alpha().await;
     let (_, mut stream) = open(&app, &alice, &simulation, None).await;
     stream.until("presence").await;
     sqlx::query("UPDATE live_events SET created_at = now() - interval '2 days'")
@@ -244,17 +265,13 @@ async fn an_event_that_commits_after_a_later_numbered_one_still_reaches_the_stre
     use prudentia::model::simulation::SimulationId;
     use prudentia::server::db::scope;
     use prudentia::server::live::{Kind, publish};
-    let (pool, owner, _) = fresh_database().await;
-    let app = TestApp::with_pool(pool.clone()).await;
-    let alice = sign_up_and_log_in(
-        &app,
-        "Alpha Bank",
-        "Alice",
-        "alice@alpha.example",
-        JOIN_PASSWORD,
-    )
-    .await;
-    let simulation = create_demo(&app, &alice).await;
+    let Alpha {
+        pool,
+        owner,
+        app,
+        alice,
+        simulation,
+    } = alpha().await;
     let tenant: uuid::Uuid = sqlx::query_scalar("SELECT tenant_id FROM simulations")
         .fetch_one(&owner)
         .await

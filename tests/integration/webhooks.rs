@@ -139,6 +139,18 @@ async fn bank(name: &str, email: &str) -> Bank {
     }
 }
 
+/// An endpoint's delivery log.
+async fn deliveries(app: &TestApp, token: &str, id: &str) -> crate::api::Reply {
+    api(
+        app,
+        "GET",
+        &format!("/api/v1/webhooks/{id}/deliveries"),
+        Some(token),
+        None,
+    )
+    .await
+}
+
 /// The endpoint is off, for a reason that says `why`.
 async fn turned_off(app: &TestApp, token: &str, id: &str, why: &str) {
     let now = api(
@@ -226,14 +238,7 @@ async fn signed_events_are_retried_logged_replayed_and_a_gone_endpoint_is_turned
     let second = rx.seen()[1].clone();
     assert_eq!(second.id, first.id);
     assert!(verified(&secret, &second));
-    let log = api(
-        &app,
-        "GET",
-        &format!("/api/v1/webhooks/{hook}/deliveries"),
-        Some(&write),
-        None,
-    )
-    .await;
+    let log = deliveries(&app, &write, &hook).await;
     assert_eq!(log.status, StatusCode::OK, "{}", log.text);
     let delivery = &log.body[0];
     assert_eq!(delivery["status"], "succeeded");
@@ -385,14 +390,7 @@ async fn retry_after_is_honoured_and_a_day_of_failures_turns_an_endpoint_off() {
     due_now(&owner).await;
     worker.deliver_due(&pool).await.expect("delivers");
     turned_off(&app, &write, &hook, "a day").await;
-    let log = api(
-        &app,
-        "GET",
-        &format!("/api/v1/webhooks/{hook}/deliveries"),
-        Some(&write),
-        None,
-    )
-    .await;
+    let log = deliveries(&app, &write, &hook).await;
     assert_eq!(log.body[0]["status"], "failed", "{}", log.text);
 
     // Turned on again by an admin, it starts afresh.
@@ -420,13 +418,6 @@ async fn retry_after_is_honoured_and_a_day_of_failures_turns_an_endpoint_off() {
         .await
         .expect("expires");
     assert_eq!(gone, 2);
-    let log = api(
-        &app,
-        "GET",
-        &format!("/api/v1/webhooks/{hook}/deliveries"),
-        Some(&write),
-        None,
-    )
-    .await;
+    let log = deliveries(&app, &write, &hook).await;
     assert_eq!(log.body, json!([]));
 }

@@ -11,6 +11,7 @@ use super::{
     Anomaly, Expected, Kind, Section, Severity, Thresholds, amount, power_of_ten, scale_fix,
 };
 use crate::engine::dataset::Exposure;
+use crate::model::text::capitalised;
 use std::collections::HashMap;
 
 /// The powers of ten a line typed in the wrong unit is off by.
@@ -267,12 +268,4 @@ fn outlier_text(value: f64, z: f64, beyond: f64, ltv: Option<f64>, peers: Spread
     format!(
         "{value:.0} is far {side} the {typical:.0} typical of its peers (same class, counterparty type, and product or rating): a modified z-score of {z:.1}."
     )
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }

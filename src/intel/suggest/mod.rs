@@ -75,12 +75,7 @@ impl Ratio {
 
     /// The label to begin a sentence or head a column.
     pub fn title(self) -> String {
-        let label = self.label();
-        let mut chars = label.chars();
-        chars
-            .next()
-            .map(|c| c.to_uppercase().chain(chars).collect())
-            .unwrap_or_default()
+        crate::model::text::capitalised(self.label())
     }
 
     /// Numerator and denominator, when the data set has them; for large

@@ -11,6 +11,7 @@ pub mod signer;
 
 use crate::model::account::{Permission, TenantId};
 use crate::model::error::{AppError, FieldErrors};
+use crate::model::text::capitalised;
 use crate::model::webhooks::{Delivery, DeliveryId, Endpoint, EndpointId, EventType, NewEndpoint};
 use crate::server::audit;
 use crate::server::auth::Caller;
@@ -80,17 +81,12 @@ async fn checked(new: NewEndpoint, allow_private: bool) -> Result<NewEndpoint, A
     address::resolve(&new.url, allow_private)
         .await
         .map_err(|e| {
-            AppError::Validation(FieldErrors::single("url", capitalised(&e.to_string())))
+            AppError::Validation(FieldErrors::single(
+                "url",
+                capitalised(&e.to_string()) + ".",
+            ))
         })?;
     Ok(new)
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect::<String>() + ".")
-        .unwrap_or_default()
 }
 
 pub async fn create(
