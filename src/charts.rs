@@ -655,6 +655,69 @@ pub fn confusion(matrix: &[Vec<usize>], labels: &[&str]) -> String {
     out
 }
 
+/// A connection's runs per day (succeeded over failed, stacked), oldest
+/// on the left: the connections page's 30-day view.
+pub fn runs_per_day(days: &[crate::model::connections::Day]) -> String {
+    const W: u32 = 420;
+    const H: u32 = 120;
+    const FOOT: i32 = 24;
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, (W, H)).into_drawing_area();
+        let drawn = (|| -> Result<(), String> {
+            let most = days
+                .iter()
+                .map(|d| d.succeeded + d.failed)
+                .max()
+                .unwrap_or(0)
+                .max(1) as f64;
+            let slot = W as f64 / days.len().max(1) as f64;
+            let tall = (H as i32 - FOOT - 4) as f64;
+            let base = H as i32 - FOOT;
+            let bar = |i: usize, from: f64, n: i64, colour: RGBColor| {
+                let left = (i as f64 * slot + 1.0) as i32;
+                let right = ((i + 1) as f64 * slot - 1.0) as i32;
+                let bottom = base - (from / most * tall) as i32;
+                let top = base - ((from + n as f64) / most * tall) as i32;
+                Rectangle::new([(left, top), (right, bottom)], colour.filled())
+            };
+            for (i, day) in days.iter().enumerate() {
+                if day.succeeded > 0 {
+                    root.draw(&bar(i, 0.0, day.succeeded, AT1))
+                        .map_err(|e| e.to_string())?;
+                }
+                if day.failed > 0 {
+                    root.draw(&bar(i, day.succeeded as f64, day.failed, ANOMALY))
+                        .map_err(|e| e.to_string())?;
+                }
+            }
+            root.draw(&PathElement::new([(0, base), (W as i32, base)], GRID))
+                .map_err(|e| e.to_string())?;
+            let label = text_style(LABEL);
+            if let (Some(first), Some(last)) = (days.first(), days.last()) {
+                root.draw_text(
+                    &first.date,
+                    &label.pos(Pos::new(HPos::Left, VPos::Bottom)),
+                    (0, H as i32 - 2),
+                )
+                .map_err(|e| e.to_string())?;
+                root.draw_text(
+                    &last.date,
+                    &label.pos(Pos::new(HPos::Right, VPos::Bottom)),
+                    (W as i32, H as i32 - 2),
+                )
+                .map_err(|e| e.to_string())?;
+            }
+            Ok(())
+        })();
+        let drawn = drawn.and_then(|()| root.present().map_err(|e| e.to_string()));
+        if let Err(error) = drawn {
+            leptos::logging::warn!("chart not drawn: {error}");
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admin;
 pub mod anomalies;
 pub mod classification;
+pub mod connections;
 pub mod contact;
 pub mod imports;
 pub mod plans;

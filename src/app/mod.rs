@@ -14,6 +14,7 @@ use pages::account::AccountPage;
 use pages::account_links::{ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage};
 use pages::audit::AuditPage;
 use pages::classification::ClassificationPage;
+use pages::connections::ConnectionsPage;
 use pages::dashboard::DashboardPage;
 use pages::imports::{ImportPage, ImportUploadPage};
 use pages::invitation::InvitationPage;
@@ -93,6 +94,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("app/teams") view=TeamsPage />
                     <Route path=path!("app/tokens") view=TokensPage />
                     <Route path=path!("app/webhooks") view=WebhooksPage />
+                    <Route path=path!("app/connections") view=ConnectionsPage />
                     <Route path=path!("app/organisation") view=OrganisationPage />
                     <Route path=path!("app/rules") view=RulesPage />
                     <Route path=path!("app/classification") view=ClassificationPage />

@@ -35,6 +35,7 @@ pub mod account;
 pub mod anomalies;
 pub mod api_token;
 pub mod classification;
+pub mod connections;
 pub mod contact;
 pub mod error;
 pub mod import;

@@ -31,6 +31,8 @@ pub enum EventType {
     SimulationDeleted,
     #[serde(rename = "import.committed")]
     ImportCommitted,
+    #[serde(rename = "import.scheduled_failed")]
+    ScheduledImportFailed,
     #[serde(rename = "report.generated")]
     ReportGenerated,
     #[serde(rename = "anomalies.high_severity")]
@@ -42,13 +44,14 @@ pub enum EventType {
 
 impl EventType {
     /// The events an endpoint may subscribe to.
-    pub const SUBSCRIBABLE: [EventType; 8] = [
+    pub const SUBSCRIBABLE: [EventType; 9] = [
         EventType::VersionSubmitted,
         EventType::VersionApproved,
         EventType::VersionSentBack,
         EventType::SimulationCreated,
         EventType::SimulationDeleted,
         EventType::ImportCommitted,
+        EventType::ScheduledImportFailed,
         EventType::ReportGenerated,
         EventType::HighSeverityAnomalies,
     ];
@@ -61,6 +64,7 @@ impl EventType {
             EventType::SimulationCreated => "simulation.created",
             EventType::SimulationDeleted => "simulation.deleted",
             EventType::ImportCommitted => "import.committed",
+            EventType::ScheduledImportFailed => "import.scheduled_failed",
             EventType::ReportGenerated => "report.generated",
             EventType::HighSeverityAnomalies => "anomalies.high_severity",
             EventType::Test => "webhook.test",
@@ -75,6 +79,7 @@ impl EventType {
             EventType::SimulationCreated => "A simulation is created",
             EventType::SimulationDeleted => "A simulation is deleted",
             EventType::ImportCommitted => "An import is committed",
+            EventType::ScheduledImportFailed => "A scheduled import fails",
             EventType::ReportGenerated => "A report is generated",
             EventType::HighSeverityAnomalies => "A new version has high-severity anomalies",
             EventType::Test => "A test event",

@@ -420,6 +420,37 @@ async fn serve_app(db_args: &DatabaseArgs, args: &ServeArgs) -> Result<(), Strin
     result
 }
 
+/// The secrets key (from the environment or a file), the connections
+/// folder and whether private addresses may be reached.
+fn connection_settings(args: &ServeArgs) -> Result<super::connections::Settings, String> {
+    use super::secrets::Sealer;
+    let key = match (&args.secrets_key, &args.secrets_key_file) {
+        (Some(key), _) => Some(key.clone()),
+        (None, Some(file)) => Some(
+            std::fs::read_to_string(file)
+                .map_err(|e| format!("cannot read the secrets key {}: {e}", file.display()))?,
+        ),
+        (None, None) => None,
+    };
+    let sealer = key
+        .map(|k| Sealer::from_base64(&k).map_err(|e| format!("PRUDENTIA_SECRETS_KEY: {e}")))
+        .transpose()?;
+    if sealer.is_none() {
+        tracing::warn!("PRUDENTIA_SECRETS_KEY is not set: connections cannot store secrets");
+    }
+    if args.connections_allow_private {
+        tracing::warn!("connections may reach loopback and private addresses");
+    }
+    Ok(super::connections::Settings {
+        sealer,
+        root: args.connections_root.clone(),
+        allow_private: args.connections_allow_private,
+        public_url: PublicUrl::new(args.public_url.as_deref(), args.addr)?
+            .origin()
+            .to_owned(),
+    })
+}
+
 async fn serve_with(database: &Database, args: &ServeArgs) -> Result<(), String> {
     database.migrate().await.map_err(|e| e.to_string())?;
     super::auth::set_credential_turns(database.pool.options().get_max_connections());
@@ -511,6 +542,12 @@ async fn serve_with(database: &Database, args: &ServeArgs) -> Result<(), String>
     }
     let webhooks = super::webhooks::delivery::Deliverer::new(args.webhooks_allow_private)
         .spawn(database.pool.clone(), Duration::from_secs(1));
+    let connections = Arc::new(connection_settings(args)?);
+    let scheduler = super::connections::runner::spawn(
+        database.pool.clone(),
+        connections.clone(),
+        Duration::from_secs(15),
+    );
     let live = super::live::LiveHub::default();
     let live_listener = live.spawn_listener(database.pool.clone());
     let import_expiry = {
@@ -528,6 +565,9 @@ async fn serve_with(database: &Database, args: &ServeArgs) -> Result<(), String>
                     }
                     if let Err(error) = super::db::live::expire(&mut conn).await {
                         tracing::error!(%error, "expiring old live events failed");
+                    }
+                    if let Err(error) = super::db::connections::expire(&mut conn).await {
+                        tracing::error!(%error, "expiring old connection runs failed");
                     }
                 }
                 if let Err(error) = super::db::idempotency_keys::expire(&pool).await {
@@ -549,6 +589,7 @@ async fn serve_with(database: &Database, args: &ServeArgs) -> Result<(), String>
         public_url: Arc::new(PublicUrl::new(args.public_url.as_deref(), args.addr)?),
         allow_private_webhooks: args.webhooks_allow_private,
         live,
+        connections,
     };
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
@@ -565,6 +606,7 @@ async fn serve_with(database: &Database, args: &ServeArgs) -> Result<(), String>
     session_cleanup.abort();
     import_expiry.abort();
     webhooks.abort();
+    scheduler.abort();
     live_listener.abort();
     if let Some(mailer) = mailer {
         mailer.abort();

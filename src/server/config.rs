@@ -163,6 +163,32 @@ pub struct ServeArgs {
     )]
     pub webhooks_allow_private: bool,
 
+    /// The key that seals the secrets of scheduled imports and exports
+    /// (passwords, private keys, tokens): 32 bytes in base64. Without it
+    /// (or the file below) no secret can be stored.
+    #[arg(long, env = "PRUDENTIA_SECRETS_KEY", hide_env_values = true)]
+    pub secrets_key: Option<String>,
+
+    /// A file holding that key, for deployments that mount secrets as files.
+    #[arg(long, env = "PRUDENTIA_SECRETS_KEY_FILE")]
+    pub secrets_key_file: Option<std::path::PathBuf>,
+
+    /// The folder whose subfolders (one per organisation, named by its id)
+    /// scheduled imports may read and exports write. Without it folder
+    /// connections are off.
+    #[arg(long, env = "PRUDENTIA_CONNECTIONS_ROOT")]
+    pub connections_root: Option<std::path::PathBuf>,
+
+    /// Let SFTP and HTTPS connections reach loopback and private addresses
+    /// (an SFTP server inside the bank's network, tests). Off, only public
+    /// addresses.
+    #[arg(
+        long,
+        env = "PRUDENTIA_CONNECTIONS_ALLOW_PRIVATE",
+        default_value_t = false
+    )]
+    pub connections_allow_private: bool,
+
     /// How often queued mail is looked at, in seconds.
     #[arg(long, env = "PRUDENTIA_MAIL_POLL_SECONDS", default_value_t = 5)]
     pub mail_poll_seconds: u64,

@@ -514,6 +514,7 @@ pub async fn save_version(
         note: &note,
         rules: rules.as_ref(),
         details: json!({ "from_version": summary.latest_version, "edits": edits, "note": note }),
+        event: None,
     };
     add_computed_version(pool, caller, changed, new).await
 }
@@ -568,8 +569,63 @@ pub async fn apply_rules(
         note: &note,
         rules: Some(&rules),
         details: json!({ "from_version": summary.latest_version, "rules": rules.label() }),
+        event: None,
     };
     add_computed_version(pool, caller, changed, new).await
+}
+
+/// The file a scheduled import made a version from.
+pub struct Imported<'a> {
+    pub file_name: &'a str,
+    pub warnings: usize,
+}
+
+/// `data`, read from a file by a scheduled import, as the next version of
+/// the simulation: a draft, like any saved version, with its anomalies
+/// looked for against the latest one.
+pub async fn add_imported_version(
+    pool: &PgPool,
+    base: &str,
+    caller: Caller,
+    id: SimulationId,
+    data: DataSet,
+    imported: Imported<'_>,
+) -> Result<i32, AppError> {
+    let caller = caller.require(Permission::EditData)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    let (summary, latest_data) = latest(&mut tx, caller, id).await?;
+    workflow::may_add_version(&mut tx, id, summary.latest_version).await?;
+    tx.commit().await?;
+    let previous = heavy::run(Some(caller.tenant_id), "scheduled import", move || {
+        latest_data.decode()
+    })
+    .await??;
+    let lines = data.exposures.len();
+    let note = format!("Scheduled import of {}", imported.file_name);
+    let new = NextVersion {
+        summary: &summary,
+        previous,
+        base,
+        note: &note,
+        rules: None,
+        details: json!({
+            "from_version": summary.latest_version,
+            "file": imported.file_name,
+            "lines": lines,
+            "warnings": imported.warnings,
+        }),
+        event: Some((
+            EventType::ImportCommitted,
+            json!({
+                "simulation_id": id,
+                "file": imported.file_name,
+                "lines": lines,
+                "warnings": imported.warnings,
+                "scheduled": true,
+            }),
+        )),
+    };
+    add_computed_version(pool, caller, data, new).await
 }
 
 /// Who reads a simulation: everyone in the organisation, a team and the
@@ -609,6 +665,8 @@ struct NextVersion<'a> {
     rules: Option<&'a RulesRef>,
     /// The audit entry's details.
     details: serde_json::Value,
+    /// A webhook event written with the version.
+    event: Option<(EventType, serde_json::Value)>,
 }
 
 /// Computes and stores `changed` as the version after the one it was
@@ -699,6 +757,10 @@ async fn add_computed_version(
         new.details,
     )
     .await?;
+    if let Some((event, mut data)) = new.event {
+        data["version"] = json!(version);
+        webhooks::emit(&mut tx, caller.tenant_id, event, data).await?;
+    }
     let saved =
         json!({ "version": version, "by": author(&mut tx, caller).await?, "note": new.note });
     live::publish(&mut tx, caller.tenant_id, id, live::Kind::Version, saved).await?;

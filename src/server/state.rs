@@ -26,6 +26,8 @@ pub struct AppState {
     pub allow_private_webhooks: bool,
     /// Wakes the live-update streams of this server (see `live`).
     pub live: super::live::LiveHub,
+    /// Scheduled imports and exports: the secrets key, the folder root.
+    pub connections: Arc<super::connections::Settings>,
 }
 
 impl AppState {

@@ -16,7 +16,7 @@ use crate::server::auth::Caller;
 use crate::server::db::outbound_emails::{self, Email};
 use crate::server::db::{notifications, reviews, scope, simulations, tenants, users};
 use crate::server::simulations::visible;
-use crate::server::{live, webhooks};
+use crate::server::{connections, live, webhooks};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use std::collections::{BTreeMap, HashMap};
@@ -194,6 +194,9 @@ pub async fn transition(
         }),
     )
     .await?;
+    if event == EventType::VersionApproved {
+        connections::approved(&mut tx, caller.tenant_id, simulation, version).await?;
+    }
     let decided =
         json!({ "version": version, "status": after.as_str(), "by": who, "reason": reason });
     live::publish(

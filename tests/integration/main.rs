@@ -6,6 +6,7 @@
 mod accounts;
 mod api;
 mod cli;
+mod connections;
 mod contact;
 mod embedded_postgres;
 mod hardening;

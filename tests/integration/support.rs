@@ -117,6 +117,23 @@ pub async fn fresh_database() -> (PgPool, PgPool, String) {
     (prudentia::server::db::app_pool(app), owner, url)
 }
 
+/// Where the tests' folder connections live: each organisation's folder
+/// is named by its id.
+pub fn connections_root() -> std::path::PathBuf {
+    std::env::temp_dir().join("prudentia-test-connections")
+}
+
+/// Connections as the tests run them: a fixed secrets key, loopback
+/// allowed.
+pub fn connection_settings() -> prudentia::server::connections::Settings {
+    prudentia::server::connections::Settings {
+        sealer: Some(prudentia::server::secrets::Sealer::new(&[42; 32])),
+        root: Some(connections_root()),
+        allow_private: true,
+        public_url: "http://127.0.0.1:3000".to_owned(),
+    }
+}
+
 pub struct TestApp {
     pub pool: PgPool,
     pub router: Router,
@@ -190,6 +207,7 @@ impl TestApp {
                 live.spawn_listener(pool.clone());
                 live
             },
+            connections: Arc::new(connection_settings()),
         };
         let router = router(state).layer(MockConnectInfo(SocketAddr::from(CLIENT_ADDR)));
         Self { pool, router }

@@ -76,6 +76,7 @@ fn WorkspaceNav(me: Me) -> impl IntoView {
                 {editor.then(|| view! { <a href="/app/classification">"Classification model"</a> })}
                 {admin.then(|| view! { <a href="/app/audit">"Audit trail"</a> })}
                 {admin.then(|| view! { <a href="/app/webhooks">"Webhooks"</a> })}
+                {admin.then(|| view! { <a href="/app/connections">"Connections"</a> })}
                 <a href="/app/notifications">"Notifications" {move || live.get().then(|| view! { <UnreadBadge /> })}</a>
                 <a href="/app/tokens">"API tokens"</a>
                 <a href="/app/account">"My account"</a>

@@ -2,6 +2,7 @@ pub mod account;
 pub mod account_links;
 pub mod audit;
 pub mod classification;
+pub mod connections;
 pub mod dashboard;
 pub mod imports;
 pub mod invitation;

@@ -6,6 +6,7 @@ pub mod anomalies;
 pub mod api_tokens;
 pub mod audit;
 pub mod class_models;
+pub mod connections;
 pub mod contact_requests;
 pub mod embedded;
 pub mod idempotency_keys;

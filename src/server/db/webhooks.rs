@@ -3,6 +3,7 @@
 //! the tenant, but `due`, which serves the worker across tenants.
 
 use crate::model::account::{TenantId, UserId};
+use crate::model::connections::WebhookHealth;
 use crate::model::time::Timestamp;
 use crate::model::webhooks::{
     Attempt, Delivery, DeliveryId, DeliveryStatus, Endpoint, EndpointId, EventType, NewEndpoint,
@@ -470,4 +471,68 @@ pub async fn expire(conn: &mut PgConnection) -> Result<i32, sqlx::Error> {
     sqlx::query_scalar("SELECT app_expire_webhook_messages()")
         .fetch_one(conn)
         .await
+}
+
+#[derive(sqlx::FromRow)]
+struct HealthRow {
+    endpoint_id: Uuid,
+    url: String,
+    #[sqlx(flatten)]
+    columns: super::connections::StatusColumns,
+}
+
+/// Every endpoint's health from its attempts, as the connections page
+/// shows it: an attempt succeeded when the receiver answered 2xx.
+pub async fn health(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+) -> Result<Vec<WebhookHealth>, sqlx::Error> {
+    let rows: Vec<HealthRow> = sqlx::query_as(
+        "WITH tried AS (
+             SELECT d.endpoint_id, a.attempted_at, a.latency_ms,
+                    coalesce(a.status_code BETWEEN 200 AND 299, false) AS ok,
+                    coalesce(a.error, 'answered ' || a.status_code) AS said
+               FROM webhook_attempts a
+               JOIN webhook_deliveries d ON d.tenant_id = a.tenant_id
+                                        AND d.delivery_id = a.delivery_id
+              WHERE a.tenant_id = $1)
+         SELECT e.endpoint_id, e.url, e.enabled,
+                last.attempted_at AS last_run_at,
+                good.attempted_at AS last_success_at,
+                (SELECT count(*) FROM tried t WHERE t.endpoint_id = e.endpoint_id AND NOT t.ok
+                    AND t.attempted_at > coalesce(good.attempted_at, '-infinity'))
+                    AS consecutive_failures,
+                (SELECT avg(latency_ms)::float8 FROM tried t WHERE t.endpoint_id = e.endpoint_id
+                    AND t.attempted_at > now() - interval '30 days') AS average_ms,
+                CASE WHEN NOT last.ok THEN last.said END AS last_error,
+                (SELECT jsonb_agg(jsonb_build_array(day, good, bad) ORDER BY day)
+                   FROM (SELECT d.day::date::text AS day,
+                                count(t.*) FILTER (WHERE t.ok) AS good,
+                                count(t.*) FILTER (WHERE NOT t.ok) AS bad
+                           FROM generate_series((current_date - 29)::timestamptz,
+                                                current_date::timestamptz, interval '1 day') d(day)
+                           LEFT JOIN tried t ON t.endpoint_id = e.endpoint_id
+                            AND t.attempted_at >= d.day AND t.attempted_at < d.day + interval '1 day'
+                          GROUP BY d.day) per_day) AS days
+           FROM webhook_endpoints e
+           LEFT JOIN LATERAL (SELECT attempted_at, ok, said FROM tried t
+                               WHERE t.endpoint_id = e.endpoint_id
+                               ORDER BY attempted_at DESC LIMIT 1) last ON true
+           LEFT JOIN LATERAL (SELECT attempted_at FROM tried t
+                               WHERE t.endpoint_id = e.endpoint_id AND t.ok
+                               ORDER BY attempted_at DESC LIMIT 1) good ON true
+          WHERE e.tenant_id = $1
+          ORDER BY e.created_at",
+    )
+    .bind(tenant.0)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| WebhookHealth {
+            endpoint_id: r.endpoint_id.to_string(),
+            url: r.url,
+            status: r.columns.status(),
+        })
+        .collect())
 }

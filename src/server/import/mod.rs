@@ -406,22 +406,7 @@ pub async fn commit_once(
         proposals,
         ..
     } = built;
-    let errors = error_messages(&problems);
-    if !errors.is_empty() {
-        let shown = errors
-            .iter()
-            .take(10)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("; ");
-        let more = errors.len().saturating_sub(10);
-        let message = if more > 0 {
-            format!("{shown}; and {more} more")
-        } else {
-            shown
-        };
-        return Err(AppError::Validation(FieldErrors::single("file", message)));
-    }
+    refuse_errors(&problems)?;
     if data.name.trim().is_empty() {
         data.name = name.clone();
     }
@@ -500,6 +485,57 @@ pub async fn commit_once(
         classification::retrain_later(pool.clone(), caller.tenant_id);
     }
     Ok(Created::New(simulation))
+}
+
+/// The file's errors, the first ten named, as one refusal.
+fn refuse_errors(problems: &[crate::model::import::Problem]) -> Result<(), AppError> {
+    let errors = error_messages(problems);
+    if errors.is_empty() {
+        return Ok(());
+    }
+    let shown = errors
+        .iter()
+        .take(10)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("; ");
+    let message = match errors.len().saturating_sub(10) {
+        0 => shown,
+        more => format!("{shown}; and {more} more"),
+    };
+    Err(AppError::Validation(FieldErrors::single("file", message)))
+}
+
+/// A file fetched by a scheduled import, through the same reading,
+/// mapping (the organisation's saved one for this layout), classification
+/// and checks as an upload, made into a draft version of `simulation`;
+/// returns the version. A file with errors, or with classes the model is
+/// not sure of, is refused: nobody is there to confirm them.
+pub async fn scheduled(
+    pool: &PgPool,
+    base: &str,
+    caller: Caller,
+    simulation: SimulationId,
+    file_name: String,
+    content: Vec<u8>,
+) -> Result<i32, AppError> {
+    let caller = caller.require(Permission::EditData)?;
+    let (book, _) = parse(caller.tenant_id, file_name.clone(), content).await?;
+    let (sent, book) = proposed(pool, caller.tenant_id, book).await?;
+    let (_, built) = mapped(pool, caller.tenant_id, book, sent).await?;
+    let Built { data, problems, .. } = built;
+    refuse_errors(&problems)?;
+    resolve_profile(&data, None)
+        .map_err(|e| AppError::Validation(FieldErrors::single("file", e.to_string())))?;
+    let lines = data.exposures.len();
+    let imported = simulations::Imported {
+        file_name: &file_name,
+        warnings: problems.len(),
+    };
+    let version =
+        simulations::add_imported_version(pool, base, caller, simulation, data, imported).await?;
+    tracing::info!(tenant = %caller.tenant_id, %simulation, version, lines, "scheduled import");
+    Ok(version)
 }
 
 /// What the audit keeps of the proposed classes: how many were taken as

@@ -7,6 +7,7 @@
 mod anomalies;
 mod classify;
 mod compute;
+mod connections;
 pub mod extract;
 mod imports;
 pub mod limits;
@@ -78,6 +79,7 @@ impl ApiState {
         (name = "classification", description = "Regulatory classes proposed for exposure lines"),
         (name = "reports", description = "PDF and Excel reports"),
         (name = "webhooks", description = "Signed events sent to other systems"),
+        (name = "connections", description = "Scheduled imports and exports"),
         (name = "tokens", description = "The token in use"),
     ),
     components(schemas(Problem, problem::FieldProblem))
@@ -219,6 +221,15 @@ fn parts() -> (Router<AppState>, Document) {
         .routes(routes!(webhooks::test))
         .routes(routes!(webhooks::deliveries))
         .routes(routes!(webhooks::replay))
+        .routes(routes!(connections::list, connections::create))
+        .routes(routes!(
+            connections::get,
+            connections::update,
+            connections::delete
+        ))
+        .routes(routes!(connections::test))
+        .routes(routes!(connections::run))
+        .routes(routes!(connections::runs))
         .split_for_parts();
     document_problems(&mut doc);
     let mut prefixed = utoipa::openapi::path::Paths::new();

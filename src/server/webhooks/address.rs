@@ -41,35 +41,49 @@ pub async fn resolve(text: &str, allow_private: bool) -> Result<Target, AddressE
     }
     let host = url.host_str().ok_or(AddressError::NoHost)?.to_owned();
     let port = url.port_or_known_default().unwrap_or(443);
+    let addr = resolve_host(&host, port, allow_private).await?;
+    Ok(Target {
+        url,
+        host: host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned(),
+        addr,
+    })
+}
+
+/// Resolves `host` (a name, or an address in brackets or not) to the
+/// address to connect to, refusing private ones unless allowed.
+pub async fn resolve_host(
+    host: &str,
+    port: u16,
+    allow_private: bool,
+) -> Result<SocketAddr, AddressError> {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let unresolved = |reason: String| AddressError::Unresolved {
+        host: host.to_owned(),
+        reason,
+    };
     let addrs: Vec<SocketAddr> = match bare.parse::<IpAddr>() {
         Ok(ip) => vec![SocketAddr::new(ip, port)],
-        Err(_) => {
-            let unresolved = |reason: String| AddressError::Unresolved {
-                host: host.clone(),
-                reason,
-            };
-            tokio::time::timeout(LOOKUP, tokio::net::lookup_host((bare, port)))
-                .await
-                .map_err(|_| unresolved("no answer within 5 s".to_owned()))?
-                .map_err(|e| unresolved(e.to_string()))?
-                .collect()
-        }
+        Err(_) => tokio::time::timeout(LOOKUP, tokio::net::lookup_host((bare, port)))
+            .await
+            .map_err(|_| unresolved("no answer within 5 s".to_owned()))?
+            .map_err(|e| unresolved(e.to_string()))?
+            .collect(),
     };
-    let first = *addrs.first().ok_or_else(|| AddressError::Unresolved {
-        host: host.clone(),
-        reason: "no address".to_owned(),
-    })?;
+    let first = *addrs
+        .first()
+        .ok_or_else(|| unresolved("no address".to_owned()))?;
     // Every address the name has must be public: a name with one private
     // address among public ones could be steered to it.
     if !allow_private && let Some(bad) = addrs.iter().find(|a| !public(a.ip())) {
-        return Err(AddressError::Private { host, ip: bad.ip() });
+        return Err(AddressError::Private {
+            host: host.to_owned(),
+            ip: bad.ip(),
+        });
     }
-    Ok(Target {
-        url,
-        host: bare.to_owned(),
-        addr: first,
-    })
+    Ok(first)
 }
 
 /// Whether `ip` is on the public internet.

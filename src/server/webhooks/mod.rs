@@ -66,6 +66,18 @@ pub async fn list(pool: &PgPool, caller: Caller) -> Result<Vec<Endpoint>, AppErr
     Ok(list)
 }
 
+/// Every endpoint's health from its attempts (the connections page).
+pub async fn health(
+    pool: &PgPool,
+    caller: Caller,
+) -> Result<Vec<crate::model::connections::WebhookHealth>, AppError> {
+    let caller = caller.require(Permission::ManageTenant)?;
+    let mut tx = scope::begin(pool, caller.tenant_id).await?;
+    let health = webhooks::health(&mut tx, caller.tenant_id).await?;
+    tx.commit().await?;
+    Ok(health)
+}
+
 pub async fn get(pool: &PgPool, caller: Caller, id: EndpointId) -> Result<Endpoint, AppError> {
     let caller = caller.require(Permission::ManageTenant)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
