@@ -62,6 +62,8 @@ export default defineConfig({
       PRUDENTIA_CONTACT_PER_HOUR: '20',
       // The webhook tests' receiver listens on loopback.
       PRUDENTIA_WEBHOOKS_ALLOW_PRIVATE: 'true',
+      // So do the scheduled-import tests' file server.
+      PRUDENTIA_CONNECTIONS_ALLOW_PRIVATE: 'true',
       DATABASE_URL: '',
       RUST_LOG: 'warn',
     },

@@ -1,6 +1,6 @@
 //! The `prudentia` command line.
 
-use super::config::{DatabaseArgs, LogFormat, PublicUrl, ServeArgs};
+use super::config::{DatabaseArgs, DatabaseConfig, LogFormat, PublicUrl, ServeArgs};
 use super::contact::ContactLimiter;
 use super::db::Database;
 use super::state::AppState;
@@ -411,23 +411,40 @@ async fn audit_verify(args: &DatabaseArgs, tenant: Option<uuid::Uuid>) -> Result
 }
 
 async fn serve_app(db_args: &DatabaseArgs, args: &ServeArgs) -> Result<(), String> {
-    let database = Database::open_with(&db_args.config(), db_args.pool())
+    let config = db_args.config();
+    let embedded = match &config {
+        DatabaseConfig::Embedded { data_dir } => Some(data_dir.clone()),
+        DatabaseConfig::Url { .. } => None,
+    };
+    let connections = connection_settings(args, embedded.as_deref())?;
+    let database = Database::open_with(&config, db_args.pool())
         .await
         .map_err(|e| e.to_string())?;
     // From here on the cluster (if ours) must be stopped whatever happens.
-    let result = serve_with(&database, args).await;
+    let result = serve_with(&database, args, connections).await;
     database.close().await;
     result
 }
 
 /// The secrets key (from the environment or a file), the connections
-/// folder and whether private addresses may be reached.
-fn connection_settings(args: &ServeArgs) -> Result<super::connections::Settings, String> {
+/// folder and whether private addresses may be reached. With the private
+/// cluster and nothing set, both live in its data folder: a key made at
+/// the first start (kept apart from the database and its dumps), and
+/// `connections/`.
+fn connection_settings(
+    args: &ServeArgs,
+    embedded: Option<&std::path::Path>,
+) -> Result<super::connections::Settings, String> {
     use super::secrets::Sealer;
-    let key = match (&args.secrets_key, &args.secrets_key_file) {
+    let key_file = match (&args.secrets_key_file, embedded) {
+        (Some(file), _) => Some(file.clone()),
+        (None, Some(dir)) if args.secrets_key.is_none() => Some(local_secrets_key(dir)?),
+        _ => None,
+    };
+    let key = match (&args.secrets_key, key_file) {
         (Some(key), _) => Some(key.clone()),
         (None, Some(file)) => Some(
-            std::fs::read_to_string(file)
+            std::fs::read_to_string(&file)
                 .map_err(|e| format!("cannot read the secrets key {}: {e}", file.display()))?,
         ),
         (None, None) => None,
@@ -443,7 +460,10 @@ fn connection_settings(args: &ServeArgs) -> Result<super::connections::Settings,
     }
     Ok(super::connections::Settings {
         sealer,
-        root: args.connections_root.clone(),
+        root: args
+            .connections_root
+            .clone()
+            .or_else(|| embedded.map(|dir| dir.join("connections"))),
         allow_private: args.connections_allow_private,
         public_url: PublicUrl::new(args.public_url.as_deref(), args.addr)?
             .origin()
@@ -451,7 +471,34 @@ fn connection_settings(args: &ServeArgs) -> Result<super::connections::Settings,
     })
 }
 
-async fn serve_with(database: &Database, args: &ServeArgs) -> Result<(), String> {
+/// The private cluster's secrets key file, made (owner-only) when absent.
+fn local_secrets_key(data_dir: &std::path::Path) -> Result<std::path::PathBuf, String> {
+    use base64::Engine as _;
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let path = data_dir.join("secrets.key");
+    if path.exists() {
+        return Ok(path);
+    }
+    std::fs::create_dir_all(data_dir).map_err(|e| e.to_string())?;
+    let key: [u8; 32] = rand::random();
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    writeln!(file, "{}", base64::engine::general_purpose::STANDARD.encode(key))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    tracing::info!(path = %path.display(), "made the secrets key of the private cluster");
+    Ok(path)
+}
+
+async fn serve_with(
+    database: &Database,
+    args: &ServeArgs,
+    connections: super::connections::Settings,
+) -> Result<(), String> {
     database.migrate().await.map_err(|e| e.to_string())?;
     super::auth::set_credential_turns(database.pool.options().get_max_connections());
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
@@ -542,7 +589,7 @@ async fn serve_with(database: &Database, args: &ServeArgs) -> Result<(), String>
     }
     let webhooks = super::webhooks::delivery::Deliverer::new(args.webhooks_allow_private)
         .spawn(database.pool.clone(), Duration::from_secs(1));
-    let connections = Arc::new(connection_settings(args)?);
+    let connections = Arc::new(connections);
     let scheduler = super::connections::runner::spawn(
         database.pool.clone(),
         connections.clone(),
