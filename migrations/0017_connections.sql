@@ -99,3 +99,16 @@ CREATE FUNCTION app_expire_connection_runs() RETURNS integer
     $$;
 REVOKE ALL ON FUNCTION app_expire_connection_runs() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app_expire_connection_runs() TO prudentia_app;
+
+-- The quotas an organisation was told it nears (80 % of a limit), so
+-- `quota.near_limit` fires once per crossing, again after it fell back.
+CREATE TABLE quota_warnings (
+    tenant_id  uuid NOT NULL REFERENCES tenants (tenant_id) ON DELETE CASCADE,
+    quota      text NOT NULL,
+    warned_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, quota)
+);
+ALTER TABLE quota_warnings ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON quota_warnings USING (tenant_id = app_tenant())
+    WITH CHECK (tenant_id = app_tenant());
+GRANT SELECT, INSERT, DELETE ON quota_warnings TO prudentia_app;

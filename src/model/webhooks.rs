@@ -37,6 +37,8 @@ pub enum EventType {
     ReportGenerated,
     #[serde(rename = "anomalies.high_severity")]
     HighSeverityAnomalies,
+    #[serde(rename = "quota.near_limit")]
+    QuotaNearLimit,
     /// Sent by "Send a test event" only; no endpoint subscribes to it.
     #[serde(rename = "webhook.test")]
     Test,
@@ -44,7 +46,7 @@ pub enum EventType {
 
 impl EventType {
     /// The events an endpoint may subscribe to.
-    pub const SUBSCRIBABLE: [EventType; 9] = [
+    pub const SUBSCRIBABLE: [EventType; 10] = [
         EventType::VersionSubmitted,
         EventType::VersionApproved,
         EventType::VersionSentBack,
@@ -54,6 +56,7 @@ impl EventType {
         EventType::ScheduledImportFailed,
         EventType::ReportGenerated,
         EventType::HighSeverityAnomalies,
+        EventType::QuotaNearLimit,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -67,6 +70,7 @@ impl EventType {
             EventType::ScheduledImportFailed => "import.scheduled_failed",
             EventType::ReportGenerated => "report.generated",
             EventType::HighSeverityAnomalies => "anomalies.high_severity",
+            EventType::QuotaNearLimit => "quota.near_limit",
             EventType::Test => "webhook.test",
         }
     }
@@ -82,6 +86,7 @@ impl EventType {
             EventType::ScheduledImportFailed => "A scheduled import fails",
             EventType::ReportGenerated => "A report is generated",
             EventType::HighSeverityAnomalies => "A new version has high-severity anomalies",
+            EventType::QuotaNearLimit => "A quota reaches 80 % of its limit",
             EventType::Test => "A test event",
         }
     }

@@ -488,8 +488,12 @@ fn local_secrets_key(data_dir: &std::path::Path) -> Result<std::path::PathBuf, S
         .mode(0o600)
         .open(&path)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    writeln!(file, "{}", base64::engine::general_purpose::STANDARD.encode(key))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    writeln!(
+        file,
+        "{}",
+        base64::engine::general_purpose::STANDARD.encode(key)
+    )
+    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     tracing::info!(path = %path.display(), "made the secrets key of the private cluster");
     Ok(path)
 }

@@ -22,6 +22,7 @@ pub mod import;
 pub mod live;
 pub mod mail_limits;
 pub mod mailer;
+pub mod quotas;
 pub mod reports;
 pub mod rest;
 pub mod rule_profiles;

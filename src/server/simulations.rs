@@ -21,7 +21,7 @@ use crate::server::auth::Caller;
 use crate::server::db::simulations::StoredDataSet;
 use crate::server::db::{rule_profiles, scope, simulations, teams, tenants};
 use crate::server::idempotency::{self, Created, IdempotencyKey};
-use crate::server::{anomalies, audit, heavy, live, webhooks, workflow};
+use crate::server::{anomalies, audit, heavy, live, quotas, webhooks, workflow};
 use serde_json::json;
 use sqlx::PgPool;
 
@@ -155,6 +155,7 @@ pub(crate) async fn insert_new(
     )
     .await?;
     tenants::within_storage(tx).await?;
+    quotas::watch(tx, caller.tenant_id).await?;
     audit::record(
         tx,
         caller,
@@ -722,6 +723,7 @@ async fn add_computed_version(
     )
     .await?;
     tenants::within_storage(&mut tx).await?;
+    quotas::watch(&mut tx, caller.tenant_id).await?;
     if severe > 0 {
         let readers: Vec<_> = readers(&mut tx, id)
             .await?

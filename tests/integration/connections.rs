@@ -489,21 +489,41 @@ async fn connections_are_checked_read_folders_and_https_and_keep_other_tenants_o
 
     // An HTTPS source with a bearer token; a wrong token is a reason.
     let served = workbook(6);
-    let app = axum::Router::new().route(
-        "/exports/positions.xlsx",
-        axum::routing::get(move |headers: axum::http::HeaderMap| {
-            let served = served.clone();
-            async move {
-                let good = headers.get("authorization").and_then(|v| v.to_str().ok())
-                    == Some("Bearer dwh-token");
-                if good {
-                    (StatusCode::OK, served)
-                } else {
-                    (StatusCode::UNAUTHORIZED, b"who are you?".to_vec())
+    let received: Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>> = Arc::default();
+    let inbox = received.clone();
+    let app = axum::Router::new()
+        .route(
+            "/inbox",
+            axum::routing::post(
+                move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                    let inbox = inbox.clone();
+                    async move {
+                        let named = headers
+                            .get("content-disposition")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or_default()
+                            .to_owned();
+                        inbox.lock().expect("inbox").push((named, body.to_vec()));
+                        StatusCode::NO_CONTENT
+                    }
+                },
+            ),
+        )
+        .route(
+            "/exports/positions.xlsx",
+            axum::routing::get(move |headers: axum::http::HeaderMap| {
+                let served = served.clone();
+                async move {
+                    let good = headers.get("authorization").and_then(|v| v.to_str().ok())
+                        == Some("Bearer dwh-token");
+                    if good {
+                        (StatusCode::OK, served)
+                    } else {
+                        (StatusCode::UNAUTHORIZED, b"who are you?".to_vec())
+                    }
                 }
-            }
-        }),
-    );
+            }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a port");
@@ -533,6 +553,27 @@ async fn connections_are_checked_read_folders_and_https_and_keep_other_tenants_o
     let fetched = run(&b, source_id).await;
     assert_eq!(fetched["outcome"], "imported", "{fetched}");
     assert_eq!(fetched["file_name"], "positions.xlsx");
+
+    // A report pushed to an HTTPS address, as a PDF.
+    let target = add(
+        &b,
+        json!({
+            "direction": "export", "name": "Board pack", "transport": "https",
+            "location": format!("http://{addr}/inbox"), "auth": "none",
+            "content": "report_pdf", "schedule": "0 7 1 * *", "simulation_id": b.simulation,
+        }),
+    )
+    .await;
+    let sent = run(&b, target["connection_id"].as_str().expect("an id")).await;
+    assert_eq!(sent["outcome"], "exported", "{sent}");
+    let got = received.lock().expect("inbox").clone();
+    assert_eq!(got.len(), 1);
+    assert!(
+        got[0].0.contains("Nightly-positions-v3.pdf"),
+        "{}",
+        got[0].0
+    );
+    assert!(got[0].1.starts_with(b"%PDF"), "a PDF");
 
     // Another organisation finds none of it, whatever the door.
     let other_admin = signup(&b.app, "Other Bank", "admin@other.example").await;

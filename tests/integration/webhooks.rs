@@ -421,3 +421,38 @@ async fn retry_after_is_honoured_and_a_day_of_failures_turns_an_endpoint_off() {
     let log = deliveries(&app, &write, &hook).await;
     assert_eq!(log.body, json!([]));
 }
+
+#[tokio::test]
+async fn a_quota_near_its_limit_is_told_once_per_crossing() {
+    let Bank {
+        owner, app, write, ..
+    } = bank("Quota Bank", "admin@quota.example").await;
+    let rx = Receiver::start(&[]).await;
+    endpoint(&app, &write, &rx.url("/quota"), &["quota.near_limit"]).await;
+    sqlx::query("UPDATE tenants SET max_simulations = 5")
+        .execute(&owner)
+        .await
+        .expect("a limit");
+    let told = || async {
+        sqlx::query_scalar::<_, String>(
+            "SELECT body FROM webhook_messages WHERE event_type = 'quota.near_limit'",
+        )
+        .fetch_all(&owner)
+        .await
+        .expect("messages")
+    };
+    for n in 1..=3 {
+        create(&app, &write, &format!("Plan {n}")).await;
+    }
+    assert!(told().await.is_empty(), "3 of 5 is not near");
+    create(&app, &write, "Plan 4").await;
+    let bodies = told().await;
+    assert_eq!(bodies.len(), 1, "4 of 5 is");
+    let event: Value = serde_json::from_str(&bodies[0]).expect("json");
+    assert_eq!(
+        event["data"],
+        json!({ "quota": "simulations", "used": 4, "limit": 5 })
+    );
+    create(&app, &write, "Plan 5").await;
+    assert_eq!(told().await.len(), 1, "told once while it stays near");
+}

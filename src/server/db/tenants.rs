@@ -295,3 +295,34 @@ pub async fn set_mail_policy(
         .await?;
     Ok(())
 }
+
+/// Records that the organisation was told `quota` nears its limit; false
+/// when it already had been.
+pub async fn warn_of_quota(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    quota: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO quota_warnings (tenant_id, quota) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(tenant.0)
+    .bind(quota)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Forgets the warning of a quota back below its mark.
+pub async fn forget_quota_warning(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    quota: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM quota_warnings WHERE tenant_id = $1 AND quota = $2")
+        .bind(tenant.0)
+        .bind(quota)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
