@@ -417,6 +417,9 @@ async fn a_nightly_sftp_file_becomes_one_draft_version_and_results_land_back_on_
     );
 }
 
+/// What the HTTPS target received: its `Content-Disposition` and body.
+type Delivered = (String, Vec<u8>);
+
 /// Makes a file newer than the others (mtime has a second's grain).
 fn filetime_later(path: &Path) {
     let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
@@ -489,7 +492,7 @@ async fn connections_are_checked_read_folders_and_https_and_keep_other_tenants_o
 
     // An HTTPS source with a bearer token; a wrong token is a reason.
     let served = workbook(6);
-    let received: Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>> = Arc::default();
+    let received: Arc<std::sync::Mutex<Vec<Delivered>>> = Arc::default();
     let inbox = received.clone();
     let app = axum::Router::new()
         .route(
