@@ -305,13 +305,13 @@ pub struct Connection {
     pub enabled: bool,
     pub next_run_at: Option<Timestamp>,
     pub created_at: Timestamp,
-    pub status: Status,
+    pub status: HealthReport,
 }
 
 /// How a connection has been doing, from its runs.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct Status {
+pub struct HealthReport {
     pub health: Option<Health>,
     pub last_run_at: Option<Timestamp>,
     pub last_success_at: Option<Timestamp>,
@@ -392,5 +392,5 @@ pub struct Probe {
 pub struct WebhookHealth {
     pub endpoint_id: String,
     pub url: String,
-    pub status: Status,
+    pub status: HealthReport,
 }

@@ -13,7 +13,7 @@ use crate::server::auth::{self, Caller, passwords, throttle};
 use crate::server::db::outbound_emails::{self, Email};
 use crate::server::db::{invitations, plans, scope, teams, tenants, users};
 use crate::server::http::ClientInfo;
-use crate::server::{account_links, audit, mail_limits};
+use crate::server::{account_links, audit, mail_limits, metrics};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
@@ -113,12 +113,14 @@ pub async fn log_in(
         )
     };
     let admitted = throttle::attempt(pool, &keys).await.inspect_err(|_| {
+        metrics::login("throttled");
         tracing::warn!(%email, ip = ?client.ip, "log-in refused while throttled");
     })?;
     let known = user.as_ref().map(|u| UserId(u.user_id));
     let epoch = user.as_ref().map_or(0, |u| u.session_epoch);
     let stored = user.map(|u| u.password_hash);
     if !checked_password(pool, &keys, password, stored).await? {
+        metrics::login("failed");
         tracing::warn!(%email, ip = ?client.ip, delay = ?admitted.delay_secs, "log-in failed");
         login_failure(pool, known, &email, &admitted).await?;
         return Err(match admitted.delay_secs {
@@ -137,6 +139,7 @@ pub async fn log_in(
             "This account no longer belongs to any organisation. Ask an admin for an invitation.",
         ));
     };
+    metrics::login("succeeded");
     tracing::info!(%user, tenant = %first.tenant_id, ip = ?client.ip, "logged in");
     let mut tx = scope::begin(pool, first.tenant_id).await?;
     audit::record_as(

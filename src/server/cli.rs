@@ -44,7 +44,7 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
         #[command(flatten)]
-        serve: ServeArgs,
+        serve: Box<ServeArgs>,
     },
     /// Apply pending database migrations, then exit.
     Migrate {
@@ -465,10 +465,49 @@ fn connection_settings(
             .clone()
             .or_else(|| embedded.map(|dir| dir.join("connections"))),
         allow_private: args.connections_allow_private,
-        public_url: PublicUrl::new(args.public_url.as_deref(), args.addr)?
-            .origin()
-            .to_owned(),
+        public_url: public_url(args)?.origin().to_owned(),
     })
+}
+
+/// The address users reach us at: as configured, else this listener's
+/// (`https://` when Prudentia terminates TLS itself).
+fn public_url(args: &ServeArgs) -> Result<PublicUrl, String> {
+    let tls_default = format!("https://{}", args.addr);
+    let configured = args
+        .public_url
+        .as_deref()
+        .or(args.tls_cert.as_ref().map(|_| tls_default.as_str()));
+    PublicUrl::new(configured, args.addr)
+}
+
+/// The certificate files, when Prudentia serves HTTPS itself.
+fn tls_files(args: &ServeArgs) -> Option<super::tls::Files> {
+    match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(super::tls::Files {
+            cert: cert.clone(),
+            key: key.clone(),
+        }),
+        _ => None,
+    }
+}
+
+/// `/metrics` alone on `addr`, for the monitoring network.
+async fn serve_metrics(
+    addr: SocketAddr,
+    pool: sqlx::PgPool,
+) -> Result<tokio::task::JoinHandle<()>, String> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr} for metrics: {e}"))?;
+    let app = axum::Router::new()
+        .route("/metrics", axum::routing::get(super::metrics::open))
+        .with_state(pool);
+    tracing::info!(%addr, "metrics are served on http://{addr}/metrics");
+    Ok(tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, app).await {
+            tracing::error!(%error, "the metrics listener stopped");
+        }
+    }))
 }
 
 /// The private cluster's secrets key file, made (owner-only) when absent.
@@ -630,34 +669,77 @@ async fn serve_with(
             }
         })
     };
+    let tls = match tls_files(args) {
+        Some(files) => {
+            let config = files.load().await?;
+            Some((files, config))
+        }
+        None => None,
+    };
     let state = AppState {
         leptos_options,
         pool: database.pool.clone(),
         api,
         contact_limiter: limiter,
         trust_proxy: args.trust_proxy,
-        secure_cookies: args.secure_cookies,
-        public_url: Arc::new(PublicUrl::new(args.public_url.as_deref(), args.addr)?),
+        // Served over TLS, the session cookie is always `Secure`.
+        secure_cookies: args.secure_cookies || tls.is_some(),
+        public_url: Arc::new(public_url(args)?),
         allow_private_webhooks: args.webhooks_allow_private,
         live,
         connections,
+        metrics_token: args
+            .metrics_token
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(Arc::from),
     };
-    let listener = tokio::net::TcpListener::bind(args.addr)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
-    tracing::info!(addr = %args.addr, "Prudentia is serving on http://{}", args.addr);
-    let served = axum::serve(
-        listener,
-        http::router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(http::shutdown_signal())
-    .await
-    .map_err(|e| format!("server error: {e}"));
+    super::metrics::recorder();
+    let metrics_listener = match args.metrics_addr {
+        Some(addr) => Some(serve_metrics(addr, database.pool.clone()).await?),
+        None => None,
+    };
+    let app = http::router(state);
+    let served = match tls {
+        Some((files, config)) => {
+            let reloads = super::tls::reload_on_hangup(config.clone(), files);
+            let redirect = match args.http_redirect_addr {
+                Some(addr) => {
+                    Some(super::tls::redirect(addr, public_url(args)?.origin().to_owned()).await?)
+                }
+                None => None,
+            };
+            tracing::info!(addr = %args.addr, "Prudentia is serving on https://{}", args.addr);
+            let served = super::tls::serve(args.addr, app, config, http::shutdown_signal()).await;
+            reloads.abort();
+            if let Some(redirect) = redirect {
+                redirect.abort();
+            }
+            served
+        }
+        None => {
+            let listener = tokio::net::TcpListener::bind(args.addr)
+                .await
+                .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
+            tracing::info!(addr = %args.addr, "Prudentia is serving on http://{}", args.addr);
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(http::shutdown_signal())
+            .await
+            .map_err(|e| format!("server error: {e}"))
+        }
+    };
     pruning.abort();
     session_cleanup.abort();
     import_expiry.abort();
     webhooks.abort();
     scheduler.abort();
+    if let Some(listener) = metrics_listener {
+        listener.abort();
+    }
     live_listener.abort();
     if let Some(mailer) = mailer {
         mailer.abort();

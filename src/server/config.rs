@@ -189,6 +189,30 @@ pub struct ServeArgs {
     )]
     pub connections_allow_private: bool,
 
+    /// A PEM certificate chain: with `--tls-key`, Prudentia serves HTTPS
+    /// itself (HTTP/2, HSTS, secure cookies), reloading both on SIGHUP.
+    #[arg(long, env = "PRUDENTIA_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+
+    /// The certificate's private key (PEM).
+    #[arg(long, env = "PRUDENTIA_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
+
+    /// With HTTPS, a plain listener that redirects every request to it,
+    /// e.g. 0.0.0.0:80.
+    #[arg(long, env = "PRUDENTIA_HTTP_REDIRECT_ADDR")]
+    pub http_redirect_addr: Option<SocketAddr>,
+
+    /// The bearer token `GET /metrics` answers to on the main address.
+    /// Unset, it answers 404 there.
+    #[arg(long, env = "PRUDENTIA_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
+    /// An address of its own for `GET /metrics`, without a token (keep it
+    /// inside the monitoring network), e.g. 127.0.0.1:9464.
+    #[arg(long, env = "PRUDENTIA_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
+
     /// How often queued mail is looked at, in seconds.
     #[arg(long, env = "PRUDENTIA_MAIL_POLL_SECONDS", default_value_t = 5)]
     pub mail_poll_seconds: u64,

@@ -97,10 +97,21 @@ pub async fn run<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, AppError> {
     let workers = WORKERS.get_or_init(|| Workers::new(cores(), cores().div_ceil(2)));
-    let turns = workers.admit(tenant, what, QUEUE_WAIT).await?;
+    let turns = workers
+        .admit(tenant, what, QUEUE_WAIT)
+        .await
+        .inspect_err(|refused| {
+            let reason = match refused {
+                AppError::RateLimited { .. } => "tenant",
+                _ => "busy",
+            };
+            crate::server::metrics::job_refused(what, reason);
+        })?;
     tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
         let result = work();
         drop(turns);
+        crate::server::metrics::job(what, started.elapsed().as_secs_f64());
         result
     })
     .await

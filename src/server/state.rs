@@ -28,6 +28,9 @@ pub struct AppState {
     pub live: super::live::LiveHub,
     /// Scheduled imports and exports: the secrets key, the folder root.
     pub connections: Arc<super::connections::Settings>,
+    /// The bearer token `/metrics` answers to on this address; none, it
+    /// answers 404 (served on its own address, or off).
+    pub metrics_token: Option<Arc<str>>,
 }
 
 impl AppState {

@@ -13,6 +13,7 @@ mod hardening;
 mod http;
 mod imports_reports;
 mod live;
+mod operations;
 mod rule_profiles;
 mod simulations;
 mod support;

@@ -117,6 +117,9 @@ pub async fn fresh_database() -> (PgPool, PgPool, String) {
     (prudentia::server::db::app_pool(app), owner, url)
 }
 
+/// The bearer token the tests' `/metrics` answers to.
+pub const METRICS_TOKEN: &str = "metrics-test-token";
+
 /// Where the tests' folder connections live: each organisation's folder
 /// is named by its id.
 pub fn connections_root() -> std::path::PathBuf {
@@ -208,6 +211,7 @@ impl TestApp {
                 live
             },
             connections: Arc::new(connection_settings()),
+            metrics_token: Some(Arc::from(METRICS_TOKEN)),
         };
         let router = router(state).layer(MockConnectInfo(SocketAddr::from(CLIENT_ADDR)));
         Self { pool, router }

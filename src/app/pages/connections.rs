@@ -14,7 +14,7 @@ use crate::app::components::workspace::Workspace;
 use crate::charts;
 use crate::model::account::{Me, Permission};
 use crate::model::connections::{
-    Auth, Connection, Content, Direction, Health, NewConnection, Run, Status, Transport,
+    Auth, Connection, Content, Direction, Health, HealthReport, NewConnection, Run, Transport,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -77,7 +77,7 @@ fn Connections(me: Me) -> impl IntoView {
     .into_any()
 }
 
-fn health_label(status: &Status) -> (&'static str, &'static str) {
+fn health_label(status: &HealthReport) -> (&'static str, &'static str) {
     match status.health.unwrap_or(Health::New) {
         Health::New => ("Not run yet", "badge"),
         Health::Healthy => ("Healthy", "badge badge-ok"),

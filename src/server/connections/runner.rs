@@ -398,6 +398,7 @@ async fn record(
         .find(|r| r.run_id == run_id)
         .ok_or(AppError::Internal)?;
     tx.commit().await?;
+    crate::server::metrics::connection_run(connection.direction.as_str(), done.outcome.as_str());
     tracing::info!(tenant = %tenant, connection = %id, outcome = done.outcome.as_str(),
                    message = %done.message, "connection run");
     Ok(kept)

@@ -4,8 +4,8 @@
 
 use crate::model::account::{TenantId, UserId};
 use crate::model::connections::{
-    Auth, Connection, ConnectionId, Content, Day, Direction, Health, NewConnection, Outcome, Run,
-    RunId, Status, Transport, Trigger,
+    Auth, Connection, ConnectionId, Content, Day, Direction, Health, HealthReport, NewConnection,
+    Outcome, Run, RunId, Transport, Trigger,
 };
 use crate::model::simulation::SimulationId;
 use crate::model::time::Timestamp;
@@ -66,7 +66,7 @@ impl Row {
             enabled: self.enabled,
             next_run_at: self.next_run_at.map(Timestamp::from_utc),
             created_at: Timestamp::from_utc(self.created_at),
-            status: Status::default(),
+            status: HealthReport::default(),
         }
     }
 }
@@ -429,8 +429,8 @@ pub(super) struct StatusColumns {
 }
 
 impl StatusColumns {
-    pub(super) fn status(self) -> Status {
-        Status {
+    pub(super) fn status(self) -> HealthReport {
+        HealthReport {
             health: Some(Health::of(
                 self.enabled,
                 self.last_run_at.is_some(),
@@ -459,7 +459,7 @@ struct StatusRow {
 pub async fn statuses(
     conn: &mut PgConnection,
     tenant: TenantId,
-) -> Result<Vec<(ConnectionId, Status)>, sqlx::Error> {
+) -> Result<Vec<(ConnectionId, HealthReport)>, sqlx::Error> {
     let rows: Vec<StatusRow> = sqlx::query_as(
         "SELECT c.connection_id,
                 last.started_at AS last_run_at,

@@ -14,6 +14,7 @@ pub mod imports;
 pub mod invitations;
 pub mod live;
 pub mod notifications;
+pub mod operations;
 pub mod outbound_emails;
 pub mod plans;
 pub mod reports;

@@ -480,6 +480,7 @@ pub async fn commit_once(
     )
     .await?;
     tx.commit().await?;
+    crate::server::metrics::import_committed();
     // The analyst's confirmations and corrections teach the next model.
     if proposals.iter().any(|p| p.chosen.is_some()) {
         classification::retrain_later(pool.clone(), caller.tenant_id);
@@ -534,6 +535,7 @@ pub async fn scheduled(
     };
     let version =
         simulations::add_imported_version(pool, base, caller, simulation, data, imported).await?;
+    crate::server::metrics::import_committed();
     tracing::info!(tenant = %caller.tenant_id, %simulation, version, lines, "scheduled import");
     Ok(version)
 }

@@ -504,6 +504,7 @@ pub async fn generate(
     )
     .await?;
     tx.commit().await?;
+    crate::server::metrics::report(format.key());
     tracing::info!(tenant = %caller.tenant_id, report = %id, bytes = content.len(), "report generated");
     Ok(id)
 }

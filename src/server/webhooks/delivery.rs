@@ -198,7 +198,9 @@ async fn settle(
         error,
     };
     let endpoint = outgoing.endpoint;
-    if code.is_some_and(|c| (200..300).contains(&c)) {
+    let delivered = code.is_some_and(|c| (200..300).contains(&c));
+    crate::server::metrics::webhook_attempt(if delivered { "delivered" } else { "failed" });
+    if delivered {
         webhooks::record(conn, tenant, id, &outcome, DeliveryStatus::Succeeded, None).await?;
         webhooks::note_health(conn, tenant, endpoint, true).await?;
         return Ok(());
