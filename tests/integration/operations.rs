@@ -155,7 +155,9 @@ async fn https_is_served_with_http2_hsts_and_secure_cookies() {
     let health = health.expect("the server answers over https");
     assert_eq!(health.status(), reqwest::StatusCode::OK);
     assert_eq!(health.version(), reqwest::Version::HTTP_2, "HTTP/2 by ALPN");
-    let hsts = health.headers()["strict-transport-security"].to_str().expect("text");
+    let hsts = health.headers()["strict-transport-security"]
+        .to_str()
+        .expect("text");
     assert!(hsts.contains("max-age=31536000"), "{hsts}");
 
     let signed_up = client
