@@ -51,6 +51,20 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Backups of the private cluster: base backups beside its continuous
+    /// WAL archive in `PRUDENTIA_DATA_DIR/backups`.
+    Backup {
+        #[command(subcommand)]
+        action: BackupAction,
+        /// The private cluster's folder.
+        #[arg(
+            long,
+            env = "PRUDENTIA_DATA_DIR",
+            default_value = ".data",
+            global = true
+        )]
+        data_dir: PathBuf,
+    },
     /// Compute every ratio of a data set (JSON) and print the results as JSON.
     Compute {
         /// The data set (the JSON format of dataset.md).
@@ -189,6 +203,27 @@ enum AuditAction {
 }
 
 #[derive(Subcommand, Debug)]
+enum BackupAction {
+    /// Take a base backup now (of the running cluster, or start it briefly).
+    Create,
+    /// List the base backups, oldest first.
+    List,
+    /// Restore the newest backup into a scratch cluster and check it: the
+    /// migrations, every table, every audit chain; exits non-zero if any fails.
+    Verify,
+    /// Restore into a new folder, to a moment (point-in-time recovery) or
+    /// to the end of the archive.
+    Restore {
+        /// The moment to stop at (RFC 3339, e.g. 2026-12-04T09:30:00Z).
+        #[arg(long)]
+        to: Option<chrono::DateTime<chrono::Utc>>,
+        /// The new data folder (then `PRUDENTIA_DATA_DIR=<target> prudentia serve`).
+        #[arg(long)]
+        target: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 enum ProfileAction {
     /// Print a profile as JSON with every parameter key (the keys of
     /// `overrides` and `set_parameter`).
@@ -302,6 +337,9 @@ pub fn run() -> ExitCode {
             action: AuditAction::Verify { database, tenant },
         } => block_on(async move { audit_verify(&database, tenant).await }),
         Command::ApiKeys { action } => block_on(async move { api_keys(action).await }),
+        Command::Backup { action, data_dir } => {
+            block_on(async move { backup(action, &data_dir).await })
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -310,6 +348,36 @@ pub fn run() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn backup(action: BackupAction, data_dir: &std::path::Path) -> Result<(), String> {
+    use super::backup::{self, Store};
+    let store = Store::of(data_dir);
+    match action {
+        BackupAction::Create => {
+            let root = data_dir.to_path_buf();
+            let made = tokio::task::spawn_blocking(move || backup::create_now(&root))
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
+            print_json(&made)
+        }
+        BackupAction::List => print_json(&store.list().map_err(|e| e.to_string())?),
+        BackupAction::Verify => {
+            print_json(&backup::verify(&store).await.map_err(|e| e.to_string())?)
+        }
+        BackupAction::Restore { to, target } => print_json(
+            &backup::restore(&store, to, &target)
+                .await
+                .map_err(|e| e.to_string())?,
+        ),
+    }
+}
+
+fn print_json(value: &impl serde::Serialize) -> Result<(), String> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
+    println!("{text}");
+    Ok(())
 }
 
 fn block_on(task: impl std::future::Future<Output = Result<(), String>>) -> Result<(), String> {
@@ -421,7 +489,14 @@ async fn serve_app(db_args: &DatabaseArgs, args: &ServeArgs) -> Result<(), Strin
         .await
         .map_err(|e| e.to_string())?;
     // From here on the cluster (if ours) must be stopped whatever happens.
+    let backups = match embedded {
+        Some(root) => Some(super::backup::spawn_schedule(root, backup_plan(args)?)),
+        None => None,
+    };
     let result = serve_with(&database, args, connections).await;
+    if let Some(backups) = backups {
+        backups.abort();
+    }
     database.close().await;
     result
 }
@@ -508,6 +583,26 @@ async fn serve_metrics(
             tracing::error!(%error, "the metrics listener stopped");
         }
     }))
+}
+
+/// The private cluster's backup schedule, from the settings.
+fn backup_plan(args: &ServeArgs) -> Result<super::backup::Plan, String> {
+    use super::connections::schedule::Schedule;
+    let schedule = |name: &str, cron: &str| match cron.trim() {
+        "off" | "" => Ok(None),
+        cron => Schedule::parse(cron, "UTC")
+            .map(Some)
+            .map_err(|e| format!("{name}: {e}")),
+    };
+    Ok(super::backup::Plan {
+        create: schedule("PRUDENTIA_BACKUP_SCHEDULE", &args.backup_schedule)?,
+        verify: schedule(
+            "PRUDENTIA_BACKUP_VERIFY_SCHEDULE",
+            &args.backup_verify_schedule,
+        )?,
+        keep_days: args.backup_keep_days.max(1),
+        copy: args.backup_copy_dir.clone(),
+    })
 }
 
 /// The private cluster's secrets key file, made (owner-only) when absent.

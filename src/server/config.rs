@@ -203,6 +203,30 @@ pub struct ServeArgs {
     #[arg(long, env = "PRUDENTIA_HTTP_REDIRECT_ADDR")]
     pub http_redirect_addr: Option<SocketAddr>,
 
+    /// When the private cluster takes a base backup (cron, UTC); `off`
+    /// for never. Its WAL is archived continuously whatever this says.
+    #[arg(long, env = "PRUDENTIA_BACKUP_SCHEDULE", default_value = "30 2 * * *")]
+    pub backup_schedule: String,
+
+    /// When the newest backup is restored into a scratch cluster and
+    /// checked (cron, UTC); `off` for never.
+    #[arg(
+        long,
+        env = "PRUDENTIA_BACKUP_VERIFY_SCHEDULE",
+        default_value = "0 4 * * 0"
+    )]
+    pub backup_verify_schedule: String,
+
+    /// Days base backups are kept (the newest always is), with the WAL
+    /// the oldest kept one needs.
+    #[arg(long, env = "PRUDENTIA_BACKUP_KEEP_DAYS", default_value_t = 35)]
+    pub backup_keep_days: i64,
+
+    /// A second location (another disk, a mount) every backup file is
+    /// copied to after each scheduled backup.
+    #[arg(long, env = "PRUDENTIA_BACKUP_COPY_DIR")]
+    pub backup_copy_dir: Option<std::path::PathBuf>,
+
     /// The bearer token `GET /metrics` answers to on the main address.
     /// Unset, it answers 404 there.
     #[arg(long, env = "PRUDENTIA_METRICS_TOKEN", hide_env_values = true)]

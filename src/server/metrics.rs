@@ -161,6 +161,28 @@ pub fn webhook_attempt(result: &'static str) {
     counter!("prudentia_webhook_attempts_total", "result" => result).increment(1);
 }
 
+/// A scheduled base backup: taken (with its size) or failed.
+pub fn backup_taken(ok: bool, bytes: u64) {
+    let outcome = if ok { "taken" } else { "failed" };
+    counter!("prudentia_backups_total", "outcome" => outcome).increment(1);
+    if ok {
+        gauge!("prudentia_backup_last_success_timestamp_seconds")
+            .set(chrono::Utc::now().timestamp() as f64);
+        gauge!("prudentia_backup_last_bytes").set(bytes as f64);
+    }
+}
+
+/// A scheduled verification: the restore's duration, or none when it
+/// failed (`prudentia_backup_verify_ok` 0 is the alert).
+pub fn backup_verified(restore_seconds: Option<f64>) {
+    gauge!("prudentia_backup_verify_ok").set(if restore_seconds.is_some() { 1.0 } else { 0.0 });
+    if let Some(seconds) = restore_seconds {
+        gauge!("prudentia_backup_verify_restore_seconds").set(seconds);
+        gauge!("prudentia_backup_verify_last_success_timestamp_seconds")
+            .set(chrono::Utc::now().timestamp() as f64);
+    }
+}
+
 /// Reads what is measured at scrape time: the pool, the queues, the
 /// business gauges.
 async fn sample(pool: &PgPool) -> Result<(), sqlx::Error> {

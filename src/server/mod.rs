@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod anomalies;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod classification;
 pub mod cli;
 pub mod compute;

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod api;
+mod backup;
 mod cli;
 mod connections;
 mod contact;

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 const CLUSTER_USER: &str = "prudentia";
 /// The cluster's superuser role (independent of the operating-system user).
 pub const SUPERUSER: &str = "postgres";
-const PORT: u16 = 5432;
+pub(crate) const PORT: u16 = 5432;
 /// Unix socket paths are limited to 107 bytes by the kernel.
 const MAX_SOCKET_PATH: usize = 100;
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -77,6 +77,13 @@ impl EmbeddedPostgres {
     /// and waits until it accepts connections. Its log goes to
     /// `root/postgres.log`.
     pub fn start(root: &Path) -> Result<Self, EmbeddedError> {
+        Self::start_with(root, None)
+    }
+
+    /// [`start`](Self::start), archiving every WAL segment into `wal_archive`
+    /// (at least once a minute: `archive_timeout`), so a base backup and
+    /// the archive restore to any moment since (see `server::backup`).
+    pub fn start_with(root: &Path, wal_archive: Option<&Path>) -> Result<Self, EmbeddedError> {
         let bin = find_binaries()?;
         fs::create_dir_all(root).map_err(io("creating", root))?;
         let root = root.canonicalize().map_err(io("resolving", root))?;
@@ -102,6 +109,9 @@ impl EmbeddedPostgres {
             .map_err(io("opening", &log_path))?;
         let log_err = log.try_clone().map_err(io("opening", &log_path))?;
         let mut command = Command::new(bin.join("postgres"));
+        if let Some(archive) = wal_archive {
+            command.args(archiving(archive, owner.as_ref())?);
+        }
         command
             .arg("-D")
             .arg(&data_dir)
@@ -219,7 +229,7 @@ impl Drop for EmbeddedPostgres {
 }
 
 /// `initdb` and `postgres` from PATH, else the newest `/usr/lib/postgresql/*/bin`.
-fn find_binaries() -> Result<PathBuf, EmbeddedError> {
+pub(crate) fn find_binaries() -> Result<PathBuf, EmbeddedError> {
     let on_path = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
             .find(|dir| dir.join("initdb").is_file() && dir.join("postgres").is_file())
@@ -246,7 +256,7 @@ fn find_binaries() -> Result<PathBuf, EmbeddedError> {
 
 /// `Some(user)` when we are root and must hand the cluster to an
 /// unprivileged user; `None` when we can run PostgreSQL as ourselves.
-fn cluster_owner() -> Result<Option<User>, EmbeddedError> {
+pub(crate) fn cluster_owner() -> Result<Option<User>, EmbeddedError> {
     if !geteuid().is_root() {
         return Ok(None);
     }
@@ -271,11 +281,41 @@ fn cluster_owner() -> Result<Option<User>, EmbeddedError> {
     }
 }
 
+/// The settings that copy each finished WAL segment into `archive`: whole
+/// (written beside, flushed, renamed), never over one already there.
+fn archiving(archive: &Path, owner: Option<&User>) -> Result<Vec<String>, EmbeddedError> {
+    fs::create_dir_all(archive).map_err(io("creating", archive))?;
+    let archive = archive.canonicalize().map_err(io("resolving", archive))?;
+    fs::set_permissions(&archive, fs::Permissions::from_mode(0o700))
+        .map_err(io("setting permissions on", &archive))?;
+    give_to(&archive, owner)?;
+    let dir = archive.display().to_string();
+    if dir.contains(['\'', '%']) {
+        return Err(EmbeddedError::Io {
+            action: "archiving WAL into",
+            path: archive,
+            source: std::io::Error::other("the path may not hold ' or %"),
+        });
+    }
+    let command = format!(
+        "test ! -f '{dir}/%f' && cp '%p' '{dir}/%f.part' && sync '{dir}/%f.part' \
+         && mv '{dir}/%f.part' '{dir}/%f'"
+    );
+    Ok(vec![
+        "-c".into(),
+        "archive_mode=on".into(),
+        "-c".into(),
+        format!("archive_command={command}"),
+        "-c".into(),
+        "archive_timeout=60".into(),
+    ])
+}
+
 fn lookup_user() -> Result<Option<User>, EmbeddedError> {
     User::from_name(CLUSTER_USER).map_err(|e| EmbeddedError::User(e.to_string()))
 }
 
-fn as_cluster_user(command: &mut Command, owner: Option<&User>) {
+pub(crate) fn as_cluster_user(command: &mut Command, owner: Option<&User>) {
     if let Some(user) = owner {
         command
             .uid(user.uid.as_raw())
@@ -285,7 +325,7 @@ fn as_cluster_user(command: &mut Command, owner: Option<&User>) {
     }
 }
 
-fn give_to(path: &Path, owner: Option<&User>) -> Result<(), EmbeddedError> {
+pub(crate) fn give_to(path: &Path, owner: Option<&User>) -> Result<(), EmbeddedError> {
     if let Some(user) = owner {
         chown(path, Some(user.uid), Some(user.gid)).map_err(|e| EmbeddedError::Io {
             action: "changing the owner of",
@@ -373,7 +413,10 @@ fn postgres_alive(pid: i32) -> bool {
 
 /// The socket lives in the data directory unless that path is too long for a
 /// unix socket; then in a private directory under /tmp named after it.
-fn socket_dir_for(data_dir: &Path, owner: Option<&User>) -> Result<PathBuf, EmbeddedError> {
+pub(crate) fn socket_dir_for(
+    data_dir: &Path,
+    owner: Option<&User>,
+) -> Result<PathBuf, EmbeddedError> {
     let socket = data_dir.join(format!(".s.PGSQL.{PORT}"));
     if socket.as_os_str().len() <= MAX_SOCKET_PATH {
         return Ok(data_dir.to_path_buf());

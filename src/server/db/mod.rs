@@ -101,9 +101,12 @@ impl Database {
             }
             DatabaseConfig::Embedded { data_dir } => {
                 let root = data_dir.clone();
-                let cluster = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&root))
-                    .await
-                    .map_err(|e| DbError::Connect(sqlx::Error::Io(std::io::Error::other(e))))??;
+                let wal = crate::server::backup::Store::of(&root).wal();
+                let cluster = tokio::task::spawn_blocking(move || {
+                    EmbeddedPostgres::start_with(&root, Some(&wal))
+                })
+                .await
+                .map_err(|e| DbError::Connect(sqlx::Error::Io(std::io::Error::other(e))))??;
                 create_database_if_missing(&cluster, EMBEDDED_DATABASE).await?;
                 let owner = cluster.connect_options(EMBEDDED_DATABASE);
                 Ok(Self {
