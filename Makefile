@@ -33,7 +33,7 @@ export LEPTOS_SITE_PKG_DIR := pkg
 export LEPTOS_OUTPUT_NAME := prudentia
 
 .PHONY: run test build tools tools-build tools-test wasm-target cargo-leptos wasm-bindgen \
-        postgres-binaries wasm-opt chromium end2end-deps pdftotext sshd python-tools test-rust test-e2e release bench bench-paths bench-peer eval load chaos fuzz fmt lint clean-data \
+        postgres-binaries wasm-opt chromium end2end-deps pdftotext sshd nginx python-tools test-rust test-e2e release bench bench-paths bench-peer eval load chaos fuzz fmt lint clean-data \
         prune-target
 
 # Links in mail and pages come from the public address only: set
@@ -137,7 +137,14 @@ clean-data:
 # ---- tools ---------------------------------------------------------------
 
 tools-build: wasm-target cargo-leptos wasm-bindgen postgres-binaries
-tools-test: chromium end2end-deps pdftotext python-tools sshd
+tools-test: chromium end2end-deps pdftotext python-tools sshd nginx
+
+# nginx in front of `prudentia serve`: the deployment guide's reverse-proxy
+# configuration is tested as written.
+nginx:
+	@if [ -x /usr/sbin/nginx ]; then exit 0; fi; \
+	$(MAKE) --no-print-directory apt-update; \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx
 
 # OpenSSH's server: the scheduled-import tests start one on loopback, as
 # the SFTP server a bank's data warehouse drops its files on.

@@ -15,6 +15,7 @@ mod http;
 mod imports_reports;
 mod live;
 mod operations;
+mod proxy;
 mod rule_profiles;
 mod simulations;
 mod support;

@@ -199,3 +199,59 @@ async fn https_is_served_with_http2_hsts_and_secure_cookies() {
     let plain = reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await;
     assert!(plain.map(|r| !r.status().is_success()).unwrap_or(true));
 }
+
+/// The schema can be distributed by `tenant_id` (Citus): every table with
+/// a `tenant_id` leads its primary key with it, and so does every foreign
+/// key between two such tables; the others are the reference tables.
+#[tokio::test]
+async fn every_tenant_table_leads_its_keys_with_the_tenant() {
+    let (_, owner, _) = crate::support::fresh_database().await;
+    let tenant_tables: i64 = sqlx::query_scalar(
+        "SELECT count(DISTINCT attrelid) FROM pg_attribute a
+           JOIN pg_class c ON c.oid = a.attrelid
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = 'public' AND c.relkind = 'r' AND a.attname = 'tenant_id'",
+    )
+    .fetch_one(&owner)
+    .await
+    .expect("the catalogue");
+    assert!(tenant_tables >= 30, "only {tenant_tables} tenant tables seen");
+    let keyless: Vec<String> = sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_class c
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = 'public' AND c.relkind = 'r'
+            AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid
+                          AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+            AND NOT EXISTS (SELECT 1 FROM pg_index i
+                              JOIN pg_attribute a ON a.attrelid = i.indrelid
+                                                 AND a.attnum = i.indkey[0]
+                             WHERE i.indrelid = c.oid AND i.indisprimary
+                               AND a.attname = 'tenant_id')
+          ORDER BY 1",
+    )
+    .fetch_all(&owner)
+    .await
+    .expect("the catalogue");
+    assert!(
+        keyless.is_empty(),
+        "primary keys without tenant_id first: {keyless:?}"
+    );
+    let crossing: Vec<String> = sqlx::query_scalar(
+        "SELECT con.conname::text FROM pg_constraint con
+           JOIN pg_class c ON c.oid = con.conrelid
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = 'public' AND con.contype = 'f'
+            AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = con.confrelid
+                          AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+            AND (SELECT a.attname FROM pg_attribute a
+                  WHERE a.attrelid = con.conrelid AND a.attnum = con.conkey[1]) <> 'tenant_id'
+          ORDER BY 1",
+    )
+    .fetch_all(&owner)
+    .await
+    .expect("the catalogue");
+    assert!(
+        crossing.is_empty(),
+        "foreign keys between tenant tables without tenant_id first: {crossing:?}"
+    );
+}
