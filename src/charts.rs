@@ -656,11 +656,12 @@ pub fn confusion(matrix: &[Vec<usize>], labels: &[&str]) -> String {
 }
 
 /// A connection's runs per day (succeeded over failed, stacked), oldest
-/// on the left: the connections page's 30-day view.
+/// on the left: the connections page's 30-day sparkline (its column
+/// header says what it spans, so it carries no text).
 pub fn runs_per_day(days: &[crate::model::connections::Day]) -> String {
-    const W: u32 = 420;
-    const H: u32 = 120;
-    const FOOT: i32 = 24;
+    const W: u32 = 240;
+    const H: u32 = 48;
+    const FOOT: i32 = 2;
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, (W, H)).into_drawing_area();
@@ -693,21 +694,6 @@ pub fn runs_per_day(days: &[crate::model::connections::Day]) -> String {
             }
             root.draw(&PathElement::new([(0, base), (W as i32, base)], GRID))
                 .map_err(|e| e.to_string())?;
-            let label = text_style(LABEL);
-            if let (Some(first), Some(last)) = (days.first(), days.last()) {
-                root.draw_text(
-                    &first.date,
-                    &label.pos(Pos::new(HPos::Left, VPos::Bottom)),
-                    (0, H as i32 - 2),
-                )
-                .map_err(|e| e.to_string())?;
-                root.draw_text(
-                    &last.date,
-                    &label.pos(Pos::new(HPos::Right, VPos::Bottom)),
-                    (W as i32, H as i32 - 2),
-                )
-                .map_err(|e| e.to_string())?;
-            }
             Ok(())
         })();
         let drawn = drawn.and_then(|()| root.present().map_err(|e| e.to_string()));

@@ -215,7 +215,10 @@ async fn every_tenant_table_leads_its_keys_with_the_tenant() {
     .fetch_one(&owner)
     .await
     .expect("the catalogue");
-    assert!(tenant_tables >= 30, "only {tenant_tables} tenant tables seen");
+    assert!(
+        tenant_tables >= 30,
+        "only {tenant_tables} tenant tables seen"
+    );
     let keyless: Vec<String> = sqlx::query_scalar(
         "SELECT c.relname::text FROM pg_class c
            JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -117,6 +117,8 @@ fn HealthTable(
                 {rows.into_iter().map(|(name, kind, status, next)| {
                     let (label, class) = health_label(&status);
                     let chart = charts::runs_per_day(&status.days);
+                    let (ok, failed) = status.days.iter().fold((0, 0), |(o, f), d| (o + d.succeeded, f + d.failed));
+                    let told = format!("{ok} runs succeeded and {failed} failed in 30 days");
                     let shown = name.clone();
                     view! {
                         <tr data-testid="connection-row" data-name=shown>
@@ -127,7 +129,7 @@ fn HealthTable(
                             <td>{status.consecutive_failures}</td>
                             <td>{next.map(|t| t.to_string()).unwrap_or_else(|| "—".into())}</td>
                             <td>{status.average_ms.map(|ms| format!("{ms} ms")).unwrap_or_else(|| "—".into())}</td>
-                            <td><div class="sparkline" inner_html=chart aria-hidden="true"></div></td>
+                            <td><div class="sparkline" inner_html=chart aria-hidden="true"></div><span class="sr-only">{told}</span></td>
                         </tr>
                     }
                 }).collect_view()}
@@ -404,7 +406,7 @@ fn NewConnectionForm(save: ServerAction<SaveConnection>) -> impl IntoView {
         Transport::Https => "https://dwh.example.com/positions.xlsx",
     };
     view! {
-        <section class="card" data-testid="new-connection">
+        <section class="card form-card" data-testid="new-connection">
             <h2>"Add a connection"</h2>
             <Choice label="Direction" value=f.direction options=vec![
                 (Direction::Import, "import", "Import files (a source)"),

@@ -133,7 +133,7 @@ fn NewEndpointForm(create: ServerAction<CreateWebhook>) -> impl IntoView {
         }
     });
     view! {
-        <section class="card" data-testid="new-webhook">
+        <section class="card form-card" data-testid="new-webhook">
             <h2>"Add an endpoint"</h2>
             <label>"Address (https://…)"
                 <input type="url" prop:value=move || url.get() on:input=move |ev| url.set(event_target_value(&ev)) />

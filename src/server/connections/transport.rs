@@ -39,7 +39,9 @@ pub struct Found {
 
 /// A checked place, with what opens it.
 pub enum Place {
-    Folder(PathBuf),
+    /// The folder, and its name as the organisation gave it (errors name
+    /// that, never where the server keeps it).
+    Folder(PathBuf, String),
     Sftp(SftpPlace),
     Https {
         target: address::Target,
@@ -67,7 +69,7 @@ impl Place {
         match transport {
             Transport::Folder => {
                 let root = limits.folder.ok_or(TransportError::NoRoot)?;
-                Ok(Place::Folder(folder(&root, location)?))
+                Ok(Place::Folder(folder(&root, location)?, location.to_owned()))
             }
             Transport::Sftp => {
                 let mut place = SftpPlace::parse(location, auth, secret, limits.host_key)
@@ -94,7 +96,7 @@ impl Place {
     /// file: it is named, not listed).
     pub async fn list(&self, pattern: &str) -> Result<Vec<Found>, TransportError> {
         let mut found = match self {
-            Place::Folder(dir) => list_folder(dir)?,
+            Place::Folder(dir, shown) => list_folder(dir, shown)?,
             Place::Sftp(place) => place.list().await.map_err(TransportError::Io)?,
             Place::Https { target, .. } => {
                 return Ok(vec![Found {
@@ -112,7 +114,7 @@ impl Place {
 
     pub async fn fetch(&self, name: &str) -> Result<Vec<u8>, TransportError> {
         match self {
-            Place::Folder(dir) => {
+            Place::Folder(dir, _) => {
                 let path = dir.join(name);
                 let size = std::fs::metadata(&path).map_err(io(name))?.len();
                 if size > MAX_BYTES as u64 {
@@ -133,8 +135,8 @@ impl Place {
         media_type: &str,
     ) -> Result<(), TransportError> {
         match self {
-            Place::Folder(dir) => {
-                std::fs::create_dir_all(dir).map_err(io("the folder"))?;
+            Place::Folder(dir, shown) => {
+                std::fs::create_dir_all(dir).map_err(io(shown))?;
                 let part = dir.join(format!(".{name}.part"));
                 tokio::fs::write(&part, &content).await.map_err(io(name))?;
                 tokio::fs::rename(&part, dir.join(name))
@@ -172,8 +174,13 @@ fn folder(root: &Path, location: &str) -> Result<PathBuf, TransportError> {
     Ok(root.join(relative))
 }
 
-fn list_folder(dir: &Path) -> Result<Vec<Found>, TransportError> {
-    let entries = std::fs::read_dir(dir).map_err(io(&dir.display().to_string()))?;
+fn list_folder(dir: &Path, shown: &str) -> Result<Vec<Found>, TransportError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => TransportError::Io(format!(
+            "the folder {shown} does not exist in this organisation's connections folder"
+        )),
+        _ => TransportError::Io(format!("the folder {shown}: {e}")),
+    })?;
     let mut found = Vec::new();
     for entry in entries.flatten() {
         let Ok(meta) = entry.metadata() else { continue };
