@@ -339,20 +339,9 @@ async fn restore_running(
     let cluster = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&root))
         .await
         .map_err(|e| BackupError::Recovery(e.to_string()))??;
-    let mut conn = PgConnection::connect_with(&cluster.connect_options("postgres")).await?;
-    let deadline = Instant::now() + RECOVERY_TIMEOUT;
-    while sqlx::query_scalar::<_, bool>("SELECT pg_is_in_recovery()")
-        .fetch_one(&mut conn)
-        .await?
-    {
-        if Instant::now() > deadline {
-            return Err(BackupError::Recovery(
-                "the archive is still replaying".into(),
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    conn.close().await.ok();
+    promoted(&cluster)
+        .await
+        .map_err(|e| BackupError::Recovery(why_stopped(target).unwrap_or(e.to_string())))?;
     let restored = Restored {
         backup: backup.label,
         to,
@@ -360,6 +349,37 @@ async fn restore_running(
     };
     tracing::info!(backup = %restored.backup, seconds = restored.seconds, "restored");
     Ok((restored, cluster))
+}
+
+/// Waits until the restored cluster has replayed what it should and left
+/// recovery.
+async fn promoted(cluster: &EmbeddedPostgres) -> Result<(), sqlx::Error> {
+    let mut conn = PgConnection::connect_with(&cluster.connect_options("postgres")).await?;
+    let deadline = Instant::now() + RECOVERY_TIMEOUT;
+    while sqlx::query_scalar::<_, bool>("SELECT pg_is_in_recovery()")
+        .fetch_one(&mut conn)
+        .await?
+    {
+        if Instant::now() > deadline {
+            return Err(sqlx::Error::Protocol(
+                "the archive is still replaying after an hour".into(),
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    conn.close().await.ok();
+    Ok(())
+}
+
+/// The restored server's last fatal complaint, from its log (such as
+/// "recovery ended before configured recovery target was reached": the
+/// archive does not reach the moment asked for yet).
+fn why_stopped(target: &Path) -> Option<String> {
+    let log = fs::read_to_string(target.join("postgres.log")).ok()?;
+    log.lines().rev().find_map(|line| {
+        line.split_once("FATAL:  ")
+            .map(|(_, why)| why.trim().to_owned())
+    })
 }
 
 /// Unpacks the backup `label` into `data` and sets it to replay the

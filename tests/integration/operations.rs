@@ -160,40 +160,8 @@ async fn https_is_served_with_http2_hsts_and_secure_cookies() {
         .expect("text");
     assert!(hsts.contains("max-age=31536000"), "{hsts}");
 
-    let signed_up = client
-        .post(format!("{origin}/api/signup"))
-        .header("origin", &origin)
-        .header("accept", "application/json")
-        .form(&[
-            ("organisation", "Secure Bank"),
-            ("name", "Admin"),
-            ("email", "admin@secure.example"),
-            ("password", "correct horse battery staple 42"),
-        ])
-        .send()
-        .await
-        .expect("a sign-up");
-    assert!(signed_up.status().is_success(), "{}", signed_up.status());
-    let logged_in = client
-        .post(format!("{origin}/api/login"))
-        .header("origin", &origin)
-        .header("accept", "application/json")
-        .form(&[
-            ("email", "admin@secure.example"),
-            ("password", "correct horse battery staple 42"),
-        ])
-        .send()
-        .await
-        .expect("a log-in");
-    assert!(logged_in.status().is_success(), "{}", logged_in.status());
-    let cookie = logged_in
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("prudentia_session="))
-        .expect("a session cookie")
-        .to_owned();
+    let cookie =
+        crate::support::session_over(&client, &origin, "Secure Bank", "admin@secure.example").await;
     assert!(cookie.contains("Secure"), "{cookie}");
     // Plain http on the same port is no way in.
     let plain = reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await;

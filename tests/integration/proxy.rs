@@ -125,41 +125,9 @@ async fn the_documented_nginx_configuration_serves_prudentia() {
     assert!(login.status().is_success());
     assert!(login.text().await.expect("html").contains("Log in"));
 
-    let form = |pairs: &[(&str, &str)]| {
-        client
-            .post(format!("{origin}/api/{}", pairs[0].1))
-            .header("origin", &origin)
-            .header("accept", "application/json")
-            .form(&pairs[1..])
-    };
-    let signed = form(&[
-        ("endpoint", "signup"),
-        ("organisation", "Proxied Bank"),
-        ("name", "Admin"),
-        ("email", "admin@proxied.example"),
-        ("password", "correct horse battery staple 42"),
-    ])
-    .send()
-    .await
-    .expect("a sign-up");
-    assert!(signed.status().is_success(), "{}", signed.status());
-    let logged = form(&[
-        ("endpoint", "login"),
-        ("email", "admin@proxied.example"),
-        ("password", "correct horse battery staple 42"),
-    ])
-    .send()
-    .await
-    .expect("a log-in");
-    assert!(logged.status().is_success(), "{}", logged.status());
-    let cookie = logged
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("prudentia_session="))
-        .expect("a session cookie")
-        .to_owned();
+    let cookie =
+        crate::support::session_over(&client, &origin, "Proxied Bank", "admin@proxied.example")
+            .await;
     assert!(cookie.contains("Secure"), "{cookie}");
 
     // Plain http is sent to https.

@@ -430,3 +430,46 @@ pub async fn create_demo(app: &TestApp, cookie: &str) -> String {
     assert!(reply.ok(), "{} {}", reply.status, reply.body);
     serde_json::from_str(&reply.body).expect("id")
 }
+
+/// Signs up and logs in over a real connection, as a browser at `origin`
+/// would; returns the session cookie as the server set it.
+pub async fn session_over(
+    client: &reqwest::Client,
+    origin: &str,
+    organisation: &str,
+    email: &str,
+) -> String {
+    let post = |endpoint: &str, form: &[(&str, &str)]| {
+        client
+            .post(format!("{origin}/api/{endpoint}"))
+            .header("origin", origin)
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+    };
+    let password = "correct horse battery staple 42";
+    let signed = post(
+        "signup",
+        &[
+            ("organisation", organisation),
+            ("name", "Admin"),
+            ("email", email),
+            ("password", password),
+        ],
+    )
+    .await
+    .expect("a sign-up");
+    assert!(signed.status().is_success(), "{}", signed.status());
+    let logged = post("login", &[("email", email), ("password", password)])
+        .await
+        .expect("a log-in");
+    assert!(logged.status().is_success(), "{}", logged.status());
+    logged
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("prudentia_session="))
+        .expect("a session cookie")
+        .to_owned()
+}

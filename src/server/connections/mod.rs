@@ -195,13 +195,7 @@ pub async fn create(
     let id = ConnectionId(Uuid::now_v7());
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let (new, simulation, next_run_at) = checked(settings, &mut tx, caller, new).await?;
-    if new.auth != Auth::None && new.secret.is_none() {
-        return Err(field("secret", secret_needed(new.auth)));
-    }
-    let sealed = match &new.secret {
-        Some(secret) => Some(settings.seal(caller.tenant_id, id, secret)?),
-        None => None,
-    };
+    let sealed = sealed(settings, caller.tenant_id, id, &new, false)?;
     let written = db::Written {
         new: &new,
         simulation,
@@ -221,11 +215,25 @@ pub async fn create(
     get(pool, caller, id).await
 }
 
-fn secret_needed(auth: Auth) -> &'static str {
-    match auth {
+/// The secret given, sealed; none when none is needed or the stored one is
+/// `kept` (a change that leaves the authentication as it was).
+fn sealed(
+    settings: &Settings,
+    tenant: TenantId,
+    id: ConnectionId,
+    new: &NewConnection,
+    kept: bool,
+) -> Result<Option<Vec<u8>>, AppError> {
+    let missing = match new.auth {
+        Auth::None => return Ok(None),
         Auth::Password => "the password is missing",
         Auth::Key => "the private key is missing",
-        _ => "the token is missing",
+        Auth::Bearer => "the token is missing",
+    };
+    match &new.secret {
+        Some(secret) => settings.seal(tenant, id, secret).map(Some),
+        None if kept => Ok(None),
+        None => Err(field("secret", missing)),
     }
 }
 
@@ -246,14 +254,8 @@ pub async fn update(
             "an import source cannot become an export target",
         ));
     }
-    let keeps_secret = before.has_secret && before.auth == new.auth;
-    if new.auth != Auth::None && new.secret.is_none() && !keeps_secret {
-        return Err(field("secret", secret_needed(new.auth)));
-    }
-    let sealed = match &new.secret {
-        Some(secret) => Some(settings.seal(caller.tenant_id, id, secret)?),
-        None => None,
-    };
+    let kept = before.has_secret && before.auth == new.auth;
+    let sealed = sealed(settings, caller.tenant_id, id, &new, kept)?;
     let written = db::Written {
         new: &new,
         simulation,
