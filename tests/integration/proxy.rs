@@ -7,12 +7,16 @@
 use crate::support::fresh_database;
 use std::process::{Child, Command, Stdio};
 
-/// A child process ended with the test.
+/// A child process ended with the test: asked to stop (SIGTERM), so
+/// nginx's master takes its workers with it, then waited for.
 struct Running(Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
-        self.0.kill().ok();
+        let pid = nix::unistd::Pid::from_raw(self.0.id() as i32);
+        if nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).is_err() {
+            self.0.kill().ok();
+        }
         self.0.wait().ok();
     }
 }
