@@ -687,18 +687,6 @@ async fn serve_with(
         keys,
         super::rest::limits::ApiLimits::new(args.api_rate_per_second, args.api_burst),
     ));
-    let pruning = {
-        let limiter = Arc::clone(&limiter);
-        let api = Arc::clone(&api);
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(600));
-            loop {
-                tick.tick().await;
-                limiter.prune();
-                api.limits.prune();
-            }
-        })
-    };
     let session_cleanup = {
         use tower_sessions::ExpiredDeletion;
         let store = tower_sessions_sqlx_store::PostgresStore::new(database.pool.clone());
@@ -760,6 +748,9 @@ async fn serve_with(
                 }
                 if let Err(error) = super::auth::throttle::expire(&pool).await {
                     tracing::error!(%error, "expiring log-in throttling keys failed");
+                }
+                if let Err(error) = super::db::rate_limits::expire(&pool).await {
+                    tracing::error!(%error, "expiring rate-limit keys failed");
                 }
             }
         })
@@ -827,7 +818,6 @@ async fn serve_with(
             .map_err(|e| format!("server error: {e}"))
         }
     };
-    pruning.abort();
     session_cleanup.abort();
     import_expiry.abort();
     webhooks.abort();

@@ -1,45 +1,38 @@
 //! The contact-request service: validation, spam defences, storage.
 
 use super::db::contact_requests;
+use super::db::rate_limits::{self, Rate};
 use super::http::ClientInfo;
 use crate::model::contact::{ContactAck, ContactForm};
 use crate::model::error::AppError;
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sqlx::PgPool;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
 /// Accepted contact requests per client IP: `per_hour` at once, then one more
-/// each `3600 / per_hour` seconds.
+/// each `3600 / per_hour` seconds, counted in PostgreSQL across servers.
 pub struct ContactLimiter {
-    limiter: DefaultKeyedRateLimiter<IpAddr>,
+    rate: Rate,
 }
 
 impl ContactLimiter {
     pub fn per_hour(per_hour: NonZeroU32) -> Self {
-        let period = Duration::from_secs(3600) / per_hour.get();
-        let quota = Quota::with_period(period)
-            .unwrap_or_else(|| Quota::per_hour(per_hour))
-            .allow_burst(per_hour);
         Self {
-            limiter: RateLimiter::keyed(quota),
+            rate: Rate {
+                interval: Duration::from_secs(3600) / per_hour.get(),
+                burst: per_hour.get(),
+            },
         }
     }
 
-    fn check(&self, ip: IpAddr) -> Result<(), AppError> {
-        self.limiter.check_key(&ip).map_err(|not_until| {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            AppError::RateLimited {
+    async fn check(&self, pool: &PgPool, ip: IpAddr) -> Result<(), AppError> {
+        match rate_limits::take(pool, &format!("contact:{ip}"), self.rate).await? {
+            None => Ok(()),
+            Some(wait) => Err(AppError::RateLimited {
                 retry_after_secs: wait.as_secs().max(1),
-            }
-        })
-    }
-
-    /// Forgets addresses whose quota is full again, so memory stays bounded.
-    pub fn prune(&self) {
-        self.limiter.retain_recent();
+            }),
+        }
     }
 }
 
@@ -53,7 +46,7 @@ pub async fn submit(
 ) -> Result<ContactAck, AppError> {
     let request = form.parse()?;
     if let Some(ip) = client.ip {
-        limiter.check(ip)?;
+        limiter.check(pool, ip).await?;
     }
     if form.is_spam_trap_filled() {
         // Answer like a success so the bot learns nothing; store nothing.

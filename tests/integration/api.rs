@@ -1255,6 +1255,12 @@ async fn limits_and_bad_requests_get_problems_never_a_stack_trace() {
         .expect("seconds");
     assert!((1..=2).contains(&wait), "{wait}");
     assert_eq!(limited.body["retry_after"], wait);
+    // The rate is counted in PostgreSQL: another server on the same
+    // database refuses the same token too.
+    let other_server = TestApp::with_api_rate(pool.clone(), 3).await;
+    api(&other_server, "GET", "/api/v1/me", Some(&t), None)
+        .await
+        .problem(StatusCode::TOO_MANY_REQUESTS, "token-rate-limited");
 
     // The organisation's day: an admin's quota of 8 calls, 3 made above
     // (the call the token's rate refused never reached the count).

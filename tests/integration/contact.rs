@@ -102,6 +102,13 @@ async fn the_per_ip_rate_limit_refuses_with_429_but_ignores_validation_errors() 
         other => panic!("expected RateLimited, got {other:?}"),
     }
     assert_eq!(stored(&app).await.len(), 2);
+
+    // Counted in PostgreSQL: a second server on the same database refuses too.
+    let other_server = TestApp::with_pool_and_contact_limit(app.pool.clone(), 2).await;
+    let (response, body) = other_server
+        .send(post(form("grace@bank.example", "")))
+        .await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS, "{body}");
 }
 
 #[tokio::test]

@@ -158,6 +158,11 @@ impl TestApp {
         Self::build(fresh_pool().await, per_hour, API_RATE).await
     }
 
+    /// A second application server on `pool`, with its own contact limit.
+    pub async fn with_pool_and_contact_limit(pool: PgPool, per_hour: u32) -> Self {
+        Self::build(pool, per_hour, API_RATE).await
+    }
+
     /// The application on a database the test prepared (see `fresh_pools`).
     pub async fn with_pool(pool: PgPool) -> Self {
         Self::build(pool, 100, API_RATE).await

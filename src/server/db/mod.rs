@@ -17,6 +17,7 @@ pub mod notifications;
 pub mod operations;
 pub mod outbound_emails;
 pub mod plans;
+pub mod rate_limits;
 pub mod reports;
 pub mod reviews;
 pub mod rule_profiles;

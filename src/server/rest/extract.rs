@@ -36,7 +36,11 @@ impl FromRequestParts<AppState> for ApiCaller {
             .filter(|t| !t.is_empty())
             .ok_or(AppError::Unauthenticated)?;
         let verified = tokens::verify(&state.pool, &state.api.keys, token).await?;
-        state.api.limits.check_token(verified.token_id())?;
+        state
+            .api
+            .limits
+            .check_token(&state.pool, verified.token_id())
+            .await?;
         // The token's standing, the role and the day's count: one
         // transaction per call.
         let mut tx = scope::begin(&state.pool, verified.tenant_id())

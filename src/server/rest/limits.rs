@@ -1,21 +1,21 @@
-//! The API's rate limits: a short-term rate per token (in memory: a burst
-//! from one integration must not starve the others) and the plan's daily
-//! call quota per tenant (in PostgreSQL, so every server counts the same
-//! calls). Both answer 429 with `Retry-After`.
+//! The API's rate limits: a short-term rate per token (a burst from one
+//! integration must not starve the others) and the plan's daily call quota
+//! per tenant, both in PostgreSQL so every server counts the same calls.
+//! Both answer 429 with `Retry-After`.
 
 use super::problem::Problem;
 use crate::model::api_token::ApiTokenId;
 use crate::model::error::AppError;
 use crate::server::auth::Caller;
 use crate::server::db::api_tokens;
+use crate::server::db::rate_limits::{self, Rate};
 use axum::http::StatusCode;
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool};
 use std::num::NonZeroU32;
+use std::time::Duration;
 
 pub struct ApiLimits {
-    per_token: DefaultKeyedRateLimiter<ApiTokenId>,
+    per_token: Rate,
     per_second: NonZeroU32,
 }
 
@@ -23,32 +23,31 @@ impl ApiLimits {
     /// `per_second` calls a second per token, with bursts of `burst`.
     pub fn new(per_second: NonZeroU32, burst: NonZeroU32) -> ApiLimits {
         ApiLimits {
-            per_token: RateLimiter::keyed(Quota::per_second(per_second).allow_burst(burst)),
+            per_token: Rate {
+                interval: Duration::from_secs(1) / per_second.get(),
+                burst: burst.get(),
+            },
             per_second,
         }
     }
 
-    /// Forgets tokens whose rate has fully recovered (memory stays bounded
-    /// by the tokens in use).
-    pub fn prune(&self) {
-        self.per_token.retain_recent();
-        self.per_token.shrink_to_fit();
-    }
-
     /// Counts one call of `token` against its rate.
-    pub fn check_token(&self, token: ApiTokenId) -> Result<(), Problem> {
-        self.per_token.check_key(&token).map_err(|not_until| {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            Problem::rate_limited(
+    pub async fn check_token(&self, pool: &PgPool, token: ApiTokenId) -> Result<(), Problem> {
+        let key = format!("token:{}", token.0);
+        match rate_limits::take(pool, &key, self.per_token)
+            .await
+            .map_err(AppError::from)?
+        {
+            None => Ok(()),
+            Some(wait) => Err(Problem::rate_limited(
                 "token-rate-limited",
                 format!(
                     "This token may make {} calls a second. Wait before the next one.",
                     self.per_second
                 ),
                 wait.as_secs_f64().ceil() as u64,
-            )
-        })?;
-        Ok(())
+            )),
+        }
     }
 }
 
