@@ -311,3 +311,47 @@ async fn an_event_that_commits_after_a_later_numbered_one_still_reaches_the_stre
     assert_eq!(earlier.data["by"], "First");
     assert!(earlier.id.parse::<i64>().expect("an id") < later.id.parse::<i64>().expect("an id"));
 }
+
+/// Found by the failover drill: a version's live event waited for a quota
+/// check's lock on the tenant while holding the audit chain's lock, which
+/// that quota check's transaction wanted next: a deadlock, a 500.
+#[tokio::test]
+async fn a_quota_check_under_way_does_not_hold_up_a_change_s_live_event() {
+    use prudentia::model::account::TenantId;
+    use prudentia::model::simulation::SimulationId;
+    use prudentia::server::db::{scope, tenants};
+    use prudentia::server::live::{Kind, publish};
+    let Alpha {
+        pool,
+        owner,
+        simulation,
+        ..
+    } = alpha().await;
+    let tenant: uuid::Uuid = sqlx::query_scalar("SELECT tenant_id FROM simulations")
+        .fetch_one(&owner)
+        .await
+        .expect("the tenant");
+    let (tenant, id) = (
+        TenantId(tenant),
+        SimulationId(simulation.parse().expect("an id")),
+    );
+
+    let mut quota = scope::begin(&pool, tenant).await.expect("a transaction");
+    tenants::lock(&mut quota).await.expect("the quota lock");
+    let mut change = scope::begin(&pool, tenant).await.expect("a transaction");
+    sqlx::query("SET LOCAL lock_timeout = '2s'")
+        .execute(&mut *change)
+        .await
+        .expect("a lock timeout");
+    publish(
+        &mut change,
+        tenant,
+        id,
+        Kind::Comment,
+        serde_json::json!({ "by": "Change" }),
+    )
+    .await
+    .expect("written without waiting for the quota check");
+    change.commit().await.expect("committed");
+    quota.commit().await.expect("committed");
+}

@@ -148,9 +148,13 @@ pub async fn remove_member(conn: &mut PgConnection, user: UserId) -> Result<bool
 }
 
 /// Serialises quota checks of one tenant (two invitations accepted at the
-/// same moment cannot both take the last seat).
+/// same moment cannot both take the last seat). `NO KEY UPDATE`, so the
+/// foreign-key checks of other transactions' inserts (a live event, a
+/// version) do not wait for it: one that holds the audit chain's lock and
+/// inserts would otherwise deadlock with one that holds this and appends to
+/// the chain.
 pub async fn lock(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT 1 FROM tenants FOR UPDATE")
+    sqlx::query("SELECT 1 FROM tenants FOR NO KEY UPDATE")
         .execute(conn)
         .await?;
     Ok(())
