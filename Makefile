@@ -33,7 +33,7 @@ export LEPTOS_SITE_PKG_DIR := pkg
 export LEPTOS_OUTPUT_NAME := prudentia
 
 .PHONY: run test build tools tools-build tools-test wasm-target cargo-leptos wasm-bindgen \
-        postgres-binaries wasm-opt chromium end2end-deps pdftotext sshd nginx python-tools test-rust test-e2e release bench bench-paths bench-peer eval load chaos fuzz fmt lint clean-data \
+        postgres-binaries wasm-opt chromium end2end-deps pdftotext sshd nginx python-tools test-rust test-e2e release bench bench-paths bench-peer eval load chaos drill fuzz fmt lint clean-data \
         prune-target
 
 # Links in mail and pages come from the public address only: set
@@ -114,6 +114,12 @@ bench-peer: release
 # looked for and the audit chains verified.
 chaos: release
 	python3 benches/chaos.py "$(CARGO_TARGET_DIR)/release/prudentia"
+
+# Failover, reported not asserted: two servers behind nginx and a primary
+# with a synchronous standby, on loopback; under a write load one server is
+# killed, then the primary, and scripts/pg-failover promotes the standby.
+drill: release nginx
+	python3 benches/drill.py "$(CARGO_TARGET_DIR)/release/prudentia"
 
 # Fuzzing, reported not asserted: the import readers on mutated files for
 # FUZZ_SECONDS (10 minutes by default); a panic fails and saves its input.

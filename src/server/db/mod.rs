@@ -9,6 +9,7 @@ pub mod class_models;
 pub mod connections;
 pub mod contact_requests;
 pub mod embedded;
+pub mod failover;
 pub mod idempotency_keys;
 pub mod imports;
 pub mod invitations;
@@ -33,7 +34,6 @@ use crate::server::config::{DatabaseConfig, PoolSettings};
 use embedded::EmbeddedPostgres;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
-use std::str::FromStr;
 use std::time::Duration;
 
 /// The database the embedded cluster serves the application from.
@@ -46,7 +46,7 @@ pub enum DbError {
     #[error(transparent)]
     Embedded(#[from] embedded::EmbeddedError),
     #[error("DATABASE_URL is not a valid PostgreSQL URL: {0}")]
-    InvalidUrl(sqlx::Error),
+    InvalidUrl(#[from] failover::HostsError),
     #[error("cannot connect to the database: {0}")]
     Connect(sqlx::Error),
     #[error("migrating the database failed: {0}")]
@@ -69,7 +69,13 @@ pub struct Database {
     pub pool: PgPool,
     pub cluster: Option<EmbeddedPostgres>,
     owner: PgConnectOptions,
+    /// With several hosts, the watch that follows the primary.
+    failover: Option<tokio::task::JoinHandle<()>>,
 }
+
+/// How long a server starting while a standby is being promoted waits for
+/// a host that accepts writes.
+const PRIMARY_WAIT: Duration = Duration::from_secs(30);
 
 impl Database {
     pub async fn open(config: &DatabaseConfig) -> Result<Self, DbError> {
@@ -82,22 +88,33 @@ impl Database {
     ) -> Result<Self, DbError> {
         match config {
             DatabaseConfig::Url { app, owner } => {
-                let app = PgConnectOptions::from_str(app).map_err(DbError::InvalidUrl)?;
-                let owner = match owner {
-                    Some(url) => PgConnectOptions::from_str(url).map_err(DbError::InvalidUrl)?,
+                let app_hosts = failover::hosts(app)?;
+                let owner_hosts = match owner {
+                    Some(url) => failover::hosts(url)?,
                     None => {
                         tracing::warn!(
                             "PRUDENTIA_OWNER_DATABASE_URL is not set: the application logs in as \
                              the schema's owner (set it, and DATABASE_URL to a role that only \
                              belongs to prudentia_app)"
                         );
-                        app.clone()
+                        app_hosts.clone()
                     }
                 };
+                if app_hosts.len() == 1 {
+                    return Ok(Self {
+                        pool: app_pool_with(app_hosts[0].clone(), settings),
+                        cluster: None,
+                        owner: owner_hosts[0].clone(),
+                        failover: None,
+                    });
+                }
+                let app = failover::primary(&app_hosts, PRIMARY_WAIT).await;
+                let pool = app_pool_with(app, settings);
                 Ok(Self {
-                    pool: app_pool_with(app, settings),
+                    failover: Some(failover::watch(pool.clone(), app_hosts)),
+                    pool,
                     cluster: None,
-                    owner,
+                    owner: failover::primary(&owner_hosts, PRIMARY_WAIT).await,
                 })
             }
             DatabaseConfig::Embedded { data_dir } => {
@@ -114,6 +131,7 @@ impl Database {
                     pool: app_pool_with(owner.clone().username(LOGIN_ROLE), settings),
                     cluster: Some(cluster),
                     owner,
+                    failover: None,
                 })
             }
         }
@@ -136,6 +154,9 @@ impl Database {
 
     /// Closes the pool first so PostgreSQL sees no client during its shutdown.
     pub async fn close(mut self) {
+        if let Some(watch) = self.failover.take() {
+            watch.abort();
+        }
         self.pool.close().await;
         if let Some(mut cluster) = self.cluster.take() {
             let _ = tokio::task::spawn_blocking(move || cluster.stop()).await;
