@@ -192,12 +192,17 @@ def writer(token, t0, stop, outcomes, acknowledged, lock, reasons):
 
 
 def summary(outcomes, since, until):
-    failed = [o for o in outcomes if since <= o[0] < until and o[2] != 201]
+    """Requests that ended in [since, until): how many, how many failed, and how."""
+    ended = [o for o in outcomes if since <= o[1] < until]
     kinds = {}
-    for o in failed:
-        kinds[o[2]] = kinds.get(o[2], 0) + 1
-    done = sum(1 for o in outcomes if since <= o[0] < until)
-    return done, len(failed), kinds
+    for o in ended:
+        if o[2] != 201:
+            kinds[o[2]] = kinds.get(o[2], 0) + 1
+    return len(ended), sum(kinds.values()), kinds
+
+
+def in_flight(outcomes, moment):
+    return sum(1 for o in outcomes if o[0] < moment <= o[1])
 
 
 def recovery(outcomes, kill_at):
@@ -287,15 +292,17 @@ def main():
             if found != "1":
                 missing.append((sim, version))
         before = summary(outcomes, 0, app_killed)
-        around_app = summary(outcomes, app_killed - 0.5, db_killed)
-        around_db = summary(outcomes, db_killed, LOAD_FOR)
-        print(f"writes acknowledged: {len(acknowledged)} (before any kill: {before[0]} requests, {before[1]} failed)")
+        around_app = summary(outcomes, app_killed, db_killed)
+        around_db = summary(outcomes, db_killed, LOAD_FOR + 60)
+        print(f"writes acknowledged: {len(acknowledged)} (before any kill: {before[0]} requests, {before[1]} failed "
+              f"{before[2]})")
         print(f"application server killed at {app_killed:.1f} s: {around_app[1]} of {around_app[0]} requests "
-              f"failed {around_app[2]}; longest gap between acknowledged writes "
+              f"failed {around_app[2]}, {in_flight(outcomes, app_killed)} were in flight at the kill; longest gap between acknowledged writes "
               f"{longest_gap(outcomes, app_killed - 0.5, db_killed):.2f} s")
         rto = recovery(outcomes, db_killed)
         print(f"primary killed at {db_killed:.1f} s, standby promoted by the script at {promoted:.1f} s "
-              f"(grace {GRACE} s): {around_db[1]} of {around_db[0]} requests failed {around_db[2]}")
+              f"(grace {GRACE} s): {around_db[1]} of {around_db[0]} requests failed {around_db[2]}, "
+              f"{in_flight(outcomes, db_killed)} were in flight at the kill")
         print(f"RTO (kill to the first acknowledged write started after it): "
               f"{'none' if rto is None else f'{rto:.2f} s'}; longest gap "
               f"{longest_gap(outcomes, db_killed - 0.5, LOAD_FOR + 30) or 0:.2f} s")

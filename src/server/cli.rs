@@ -221,6 +221,16 @@ enum BackupAction {
         #[arg(long)]
         target: PathBuf,
     },
+    /// Open a sealed copy (`PRUDENTIA_BACKUP_COPY_KEY`) into this data
+    /// folder's backups, ready for `restore`.
+    Unseal {
+        /// The copy folder (`PRUDENTIA_BACKUP_COPY_DIR` of the lost server).
+        #[arg(long)]
+        from: PathBuf,
+        /// The key the copy was sealed with (base64 of 32 bytes).
+        #[arg(long, env = "PRUDENTIA_BACKUP_COPY_KEY", hide_env_values = true)]
+        key: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -371,6 +381,16 @@ async fn backup(action: BackupAction, data_dir: &std::path::Path) -> Result<(), 
                 .await
                 .map_err(|e| e.to_string())?,
         ),
+        BackupAction::Unseal { from, key } => {
+            let key = backup::sealed::CopyKey::from_base64(&key).map_err(|e| e.to_string())?;
+            let opened = tokio::task::spawn_blocking(move || {
+                backup::sealed::unseal(&key, &from, &store.dir)
+            })
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+            print_json(&serde_json::json!({ "opened": opened }))
+        }
     }
 }
 
@@ -602,6 +622,12 @@ fn backup_plan(args: &ServeArgs) -> Result<super::backup::Plan, String> {
         )?,
         keep_days: args.backup_keep_days.max(1),
         copy: args.backup_copy_dir.clone(),
+        copy_key: match args.backup_copy_key.as_deref() {
+            Some(key) => Some(std::sync::Arc::new(
+                super::backup::sealed::CopyKey::from_base64(key).map_err(|e| e.to_string())?,
+            )),
+            None => None,
+        },
     })
 }
 

@@ -227,6 +227,11 @@ pub struct ServeArgs {
     #[arg(long, env = "PRUDENTIA_BACKUP_COPY_DIR")]
     pub backup_copy_dir: Option<std::path::PathBuf>,
 
+    /// Seals the copy (XChaCha20-Poly1305; base64 of 32 bytes): the second
+    /// location then holds nothing readable without it.
+    #[arg(long, env = "PRUDENTIA_BACKUP_COPY_KEY", hide_env_values = true)]
+    pub backup_copy_key: Option<String>,
+
     /// The bearer token `GET /metrics` answers to on the main address.
     /// Unset, it answers 404 there.
     #[arg(long, env = "PRUDENTIA_METRICS_TOKEN", hide_env_values = true)]

@@ -32,6 +32,23 @@ async fn rows(root: &Path) -> Vec<i32> {
 }
 
 /// Ends the current WAL segment and waits until the archive holds it.
+/// Every file under `dir`.
+fn walkdir(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("a folder").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
 async fn archived(conn: &mut PgConnection) {
     let segment: String = sqlx::query_scalar("SELECT pg_walfile_name(pg_switch_wal())")
         .fetch_one(&mut *conn)
@@ -105,6 +122,33 @@ async fn a_backup_restores_to_a_moment_between_two_writes_and_verify_fails_a_dam
         .await
         .expect("a restore to the end of the archive");
     assert_eq!(rows(to_end.path()).await, [1, 2]);
+
+    // The copy that leaves the machine is sealed: nothing in it is readable
+    // without the key, and what `unseal` opens restores as well.
+    let key = backup::sealed::CopyKey::from_base64("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
+        .expect("a key");
+    let copy = tempfile::tempdir().expect("a folder");
+    let copied = backup::replicate(&store, copy.path(), Some(&key)).expect("a sealed copy");
+    assert!(copied > 1, "{copied}");
+    assert_eq!(
+        backup::replicate(&store, copy.path(), Some(&key)).expect("again"),
+        0,
+        "nothing twice"
+    );
+    let plain: Vec<_> = walkdir(copy.path())
+        .into_iter()
+        .filter(|f| !f.to_string_lossy().ends_with(backup::sealed::SUFFIX))
+        .collect();
+    assert!(plain.is_empty(), "{plain:?}");
+    let elsewhere = tempfile::tempdir().expect("a folder");
+    let opened = backup::sealed::unseal(&key, copy.path(), &Store::of(elsewhere.path()).dir)
+        .expect("unsealed");
+    assert_eq!(opened, copied);
+    let from_copy = tempfile::tempdir().expect("a folder");
+    backup::restore(&Store::of(elsewhere.path()), None, from_copy.path())
+        .await
+        .expect("a restore from the opened copy");
+    assert_eq!(rows(from_copy.path()).await, [1, 2]);
 
     // Never over a cluster, running or not.
     let again = backup::restore(&store, None, to_end.path()).await;

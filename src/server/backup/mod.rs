@@ -11,6 +11,8 @@
 //! elsewhere; an external PostgreSQL is better served by pgBackRest (see
 //! docs/disaster-recovery.md).
 
+pub mod sealed;
+
 use crate::server::connections::schedule::Schedule;
 use crate::server::db::embedded::{
     self, EmbeddedError, EmbeddedPostgres, as_cluster_user, cluster_owner, find_binaries, give_to,
@@ -242,8 +244,13 @@ pub fn prune(store: &Store, days: i64) -> Result<usize, BackupError> {
 }
 
 /// Copies to `copy` every backup file it lacks (base backups and WAL), so
-/// a second disk or mount holds the same; returns how many were copied.
-pub fn replicate(store: &Store, copy: &Path) -> Result<usize, BackupError> {
+/// a second disk or mount holds the same, sealed under `key` when there is
+/// one; returns how many were copied.
+pub fn replicate(
+    store: &Store,
+    copy: &Path,
+    key: Option<&sealed::CopyKey>,
+) -> Result<usize, BackupError> {
     let mut copied = 0;
     let mut folders = vec![store.dir.clone()];
     while let Some(folder) = folders.pop() {
@@ -255,25 +262,40 @@ pub fn replicate(store: &Store, copy: &Path) -> Result<usize, BackupError> {
             .flatten()
         {
             let path = entry.path();
-            let name = entry.file_name();
+            let name = entry.file_name().to_string_lossy().into_owned();
             if path.is_dir() {
                 folders.push(path);
                 continue;
             }
             // `.part`: a WAL segment being archived right now.
-            let target = into.join(&name);
-            let same = fs::metadata(&target)
-                .is_ok_and(|m| entry.metadata().is_ok_and(|e| e.len() == m.len()));
-            if same || name.to_string_lossy().ends_with(".part") {
+            if name.ends_with(".part") || copied_already(&entry, &into, &name, key.is_some()) {
                 continue;
             }
-            let part = into.join(format!(".{}.copying", name.to_string_lossy()));
-            fs::copy(&path, &part).map_err(io("copying", &path))?;
+            let part = into.join(format!(".{name}.copying"));
+            let target = match key {
+                Some(key) => {
+                    key.seal(&path, &part, &sealed::name_in_store(relative, &name))?;
+                    into.join(format!("{name}{}", sealed::SUFFIX))
+                }
+                None => {
+                    fs::copy(&path, &part).map_err(io("copying", &path))?;
+                    into.join(&name)
+                }
+            };
             fs::rename(&part, &target).map_err(io("copying", &path))?;
             copied += 1;
         }
     }
     Ok(copied)
+}
+
+/// A backup file never changes once written, and a copy lands whole
+/// (renamed into place): a file of its name is the same file.
+fn copied_already(entry: &fs::DirEntry, into: &Path, name: &str, sealed: bool) -> bool {
+    if sealed {
+        return into.join(format!("{name}{}", sealed::SUFFIX)).exists();
+    }
+    fs::metadata(into.join(name)).is_ok_and(|m| entry.metadata().is_ok_and(|e| e.len() == m.len()))
 }
 
 /// What a restore produced.
@@ -545,6 +567,7 @@ pub struct Plan {
     pub verify: Option<Schedule>,
     pub keep_days: i64,
     pub copy: Option<PathBuf>,
+    pub copy_key: Option<std::sync::Arc<sealed::CopyKey>>,
 }
 
 #[derive(Clone, Copy)]
@@ -578,12 +601,13 @@ pub fn spawn_schedule(root: PathBuf, plan: Plan) -> tokio::task::JoinHandle<()> 
 
 async fn scheduled_create(root: &Path, plan: &Plan) {
     let (root, keep, copy) = (root.to_path_buf(), plan.keep_days, plan.copy.clone());
+    let key = plan.copy_key.clone();
     let done = tokio::task::spawn_blocking(move || {
         let store = Store::of(&root);
         let made = create_now(&root)?;
         prune(&store, keep)?;
         if let Some(copy) = copy {
-            replicate(&store, &copy)?;
+            replicate(&store, &copy, key.as_deref())?;
         }
         Ok::<_, BackupError>(made)
     })
