@@ -628,7 +628,26 @@ fn backup_plan(args: &ServeArgs) -> Result<super::backup::Plan, String> {
             )),
             None => None,
         },
+        alert: operations_alert(args)?.map(std::sync::Arc::new),
     })
+}
+
+/// The operator's mailbox for alerts, when both it and SMTP are set.
+fn operations_alert(args: &ServeArgs) -> Result<Option<super::backup::Alert>, String> {
+    let Some(to) = args.operations_email.as_deref() else {
+        return Ok(None);
+    };
+    let to = to
+        .parse()
+        .map_err(|e| format!("PRUDENTIA_OPERATIONS_EMAIL is not an address: {e}"))?;
+    let Some(url) = args.smtp_url.as_deref() else {
+        tracing::warn!(
+            "PRUDENTIA_OPERATIONS_EMAIL is set but PRUDENTIA_SMTP_URL is not: no alert can be mailed"
+        );
+        return Ok(None);
+    };
+    let mailer = super::mailer::Mailer::new(url, &args.mail_from).map_err(|e| e.to_string())?;
+    Ok(Some(super::backup::Alert { mailer, to }))
 }
 
 /// The private cluster's secrets key file, made (owner-only) when absent.

@@ -232,6 +232,11 @@ pub struct ServeArgs {
     #[arg(long, env = "PRUDENTIA_BACKUP_COPY_KEY", hide_env_values = true)]
     pub backup_copy_key: Option<String>,
 
+    /// The operator's address: a failed backup or backup verification is
+    /// mailed there at once (over PRUDENTIA_SMTP_URL).
+    #[arg(long, env = "PRUDENTIA_OPERATIONS_EMAIL")]
+    pub operations_email: Option<String>,
+
     /// The bearer token `GET /metrics` answers to on the main address.
     /// Unset, it answers 404 there.
     #[arg(long, env = "PRUDENTIA_METRICS_TOKEN", hide_env_values = true)]

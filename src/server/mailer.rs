@@ -110,6 +110,22 @@ impl Mailer {
             .map_err(|e| e.to_string())
     }
 
+    /// Sends one message now, outside the queue: an alert to the operator
+    /// (a backup that failed) must not depend on the database.
+    pub async fn alert(&self, to: &Mailbox, subject: &str, body: String) -> Result<(), String> {
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to.clone())
+            .subject(subject)
+            .singlepart(SinglePart::plain(body))
+            .map_err(|e| e.to_string())?;
+        self.transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
     /// Delivers the queue every `every` until the task is aborted.
     pub fn spawn(self, pool: PgPool, every: Duration) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {

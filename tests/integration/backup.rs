@@ -3,6 +3,7 @@
 //! second not), or to the end of the archive; a restore never lands on a
 //! cluster; `verify` passes a sound backup and fails a damaged one.
 
+use crate::support::{SmtpServer, free_port};
 use prudentia::server::backup::{self, BackupError, Store};
 use prudentia::server::config::DatabaseConfig;
 use prudentia::server::db::Database;
@@ -188,11 +189,34 @@ async fn a_backup_restores_to_a_moment_between_two_writes_and_verify_fails_a_dam
         .join("base.tar.gz");
     let whole = std::fs::read(&base).expect("the backup");
     std::fs::write(&base, &whole[..whole.len() / 2]).expect("damage");
-    let damaged = backup::verify(&store).await;
+    // The scheduled verification mails the operator over real SMTP.
+    let smtp = SmtpServer::start(free_port());
+    let alert = backup::Alert {
+        mailer: prudentia::server::mailer::Mailer::new(
+            &format!("smtp://127.0.0.1:{}", smtp.port),
+            "Prudentia <ops@prudentia.example>",
+        )
+        .expect("a mailer"),
+        to: "operator@prudentia.example".parse().expect("an address"),
+    };
+    let damaged = backup::verify_and_report(&store, Some(&alert)).await;
     assert!(
         matches!(damaged, Err(BackupError::Damaged(_))),
         "{damaged:?}"
     );
+    let mail = smtp.received();
+    assert_eq!(mail.len(), 1, "{mail:?}");
+    assert!(
+        mail[0].contains("Subject: Prudentia: backup verification FAILED"),
+        "{}",
+        mail[0]
+    );
+    assert!(
+        mail[0].contains("To: operator@prudentia.example"),
+        "{}",
+        mail[0]
+    );
+    assert!(mail[0].contains("the backup is damaged"), "{}", mail[0]);
     // The command says so too, and exits non-zero.
     let command = |action: &str| {
         std::process::Command::new(env!("CARGO_BIN_EXE_prudentia"))

@@ -4,7 +4,7 @@
 //! requests go through it: pages, HSTS, a log-in whose cookie is `Secure`,
 //! the proxy's request id in Prudentia's answer, plain http redirected.
 
-use crate::support::fresh_database;
+use crate::support::{free_port, fresh_database};
 use std::process::{Child, Command, Stdio};
 
 /// A child process ended with the test: asked to stop (SIGTERM), so
@@ -19,13 +19,6 @@ impl Drop for Running {
         }
         self.0.wait().ok();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
 }
 
 /// The guide's ```nginx block.

@@ -478,3 +478,75 @@ pub async fn session_over(
         .expect("a session cookie")
         .to_owned()
 }
+
+/// A real SMTP server on loopback (aiosmtpd from the test venv).
+pub struct SmtpServer {
+    child: std::process::Child,
+    pub port: u16,
+    maildir: tempfile::TempDir,
+}
+
+impl SmtpServer {
+    /// aiosmtpd, writing what it receives into a maildir.
+    pub fn start(port: u16) -> SmtpServer {
+        let python = std::env::var("PRUDENTIA_TEST_PYTHON").unwrap_or_else(|_| {
+            format!(
+                "{}/.cache/prudentia-tools/venv/bin/python",
+                std::env::var("HOME").unwrap_or_default()
+            )
+        });
+        let maildir = tempfile::tempdir().expect("maildir");
+        let mut child = std::process::Command::new(python)
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(maildir.path().join("box"))
+            .spawn()
+            .expect("aiosmtpd starts (make test installs it)");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return SmtpServer {
+                    child,
+                    port,
+                    maildir,
+                };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        // Not left running behind a failed test.
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("aiosmtpd did not listen on {port}");
+    }
+
+    pub fn received(&self) -> Vec<String> {
+        let dir = self.maildir.path().join("box/new");
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+            .collect()
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}

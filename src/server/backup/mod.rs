@@ -568,6 +568,22 @@ pub struct Plan {
     pub keep_days: i64,
     pub copy: Option<PathBuf>,
     pub copy_key: Option<std::sync::Arc<sealed::CopyKey>>,
+    pub alert: Option<std::sync::Arc<Alert>>,
+}
+
+/// Where a failed backup or verification is reported beyond the log and
+/// the metrics: the operator's mailbox (`PRUDENTIA_OPERATIONS_EMAIL`).
+pub struct Alert {
+    pub mailer: crate::server::mailer::Mailer,
+    pub to: lettre::message::Mailbox,
+}
+
+impl Alert {
+    async fn send(&self, subject: &str, body: String) {
+        if let Err(error) = self.mailer.alert(&self.to, subject, body).await {
+            tracing::error!(%error, "the operator could not be alerted by mail");
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -593,7 +609,9 @@ pub fn spawn_schedule(root: PathBuf, plan: Plan) -> tokio::task::JoinHandle<()> 
             tokio::time::sleep((at - now).to_std().unwrap_or_default()).await;
             match task {
                 Task::Create => scheduled_create(&root, &plan).await,
-                Task::Verify => scheduled_verify(&root).await,
+                Task::Verify => {
+                    let _ = verify_and_report(&Store::of(&root), plan.alert.as_deref()).await;
+                }
             }
         }
     })
@@ -617,13 +635,23 @@ async fn scheduled_create(root: &Path, plan: &Plan) {
         Ok(Err(error)) => {
             metrics::backup_taken(false, 0);
             tracing::error!(%error, "the scheduled backup failed");
+            if let Some(alert) = &plan.alert {
+                let body = format!("The scheduled backup failed:\n\n{error}");
+                alert.send("Prudentia: scheduled backup FAILED", body).await;
+            }
         }
         Err(error) => tracing::error!(%error, "the scheduled backup stopped"),
     }
 }
 
-async fn scheduled_verify(root: &Path) {
-    match verify(&Store::of(root)).await {
+/// Verifies the newest backup and reports the outcome: a metric either
+/// way; on failure an error in the log and a mail to the operator.
+pub async fn verify_and_report(
+    store: &Store,
+    alert: Option<&Alert>,
+) -> Result<Verified, BackupError> {
+    let verified = verify(store).await;
+    match &verified {
         Ok(verified) => {
             metrics::backup_verified(Some(verified.restore_seconds));
             tracing::info!(backup = %verified.backup, seconds = verified.restore_seconds,
@@ -632,8 +660,20 @@ async fn scheduled_verify(root: &Path) {
         Err(error) => {
             metrics::backup_verified(None);
             tracing::error!(%error, "BACKUP VERIFICATION FAILED: the newest backup does not restore");
+            if let Some(alert) = alert {
+                let body = format!(
+                    "The scheduled verification of the newest backup in {} failed:\n\n{error}\n\n\
+                     Take a new base backup (prudentia backup create) and see \
+                     docs/disaster-recovery.md.",
+                    store.dir.display()
+                );
+                alert
+                    .send("Prudentia: backup verification FAILED", body)
+                    .await;
+            }
         }
     }
+    verified
 }
 
 #[cfg(test)]
