@@ -10,6 +10,7 @@ mod cli;
 mod connections;
 mod contact;
 mod embedded_postgres;
+mod failover;
 mod hardening;
 mod http;
 mod imports_reports;
