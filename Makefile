@@ -66,8 +66,11 @@ build:
 release: tools-build wasm-opt
 	cargo leptos build --release
 
+# The OpenTelemetry export is a feature of its own: its test builds the
+# library once more with it (a span sent to a collector on loopback).
 test-rust:
 	cargo test --features ssr
+	cargo test --features otel --lib otel::
 
 test-e2e: end2end-deps
 	cd end2end && PRUDENTIA_BIN="$(BIN)" npx playwright test
@@ -135,6 +138,7 @@ fmt:
 lint: wasm-target
 	cargo fmt --all -- --check
 	cargo clippy --features ssr --all-targets -- -D warnings
+	cargo clippy --features otel --lib -- -D warnings
 	cargo clippy --features hydrate --lib --target wasm32-unknown-unknown -- -D warnings
 
 clean-data:

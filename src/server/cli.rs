@@ -250,7 +250,7 @@ pub fn run() -> ExitCode {
         args.push("serve".into());
     }
     let cli = Cli::parse_from(args);
-    telemetry::init(cli.log_format);
+    let _telemetry = telemetry::init(cli.log_format);
     let result = match cli.command {
         // The engine commands need neither a database nor an async runtime.
         Command::Compute {

@@ -24,6 +24,8 @@ pub mod live;
 pub mod mail_limits;
 pub mod mailer;
 pub mod metrics;
+#[cfg(feature = "otel")]
+pub mod otel;
 pub mod quotas;
 pub mod reports;
 pub mod rest;
