@@ -102,7 +102,11 @@ mod tests {
             let mut reader = BufReader::new(stream);
             let (mut line, mut length) = (String::new(), 0);
             reader.read_line(&mut line).expect("request line");
-            let path = line.split_whitespace().nth(1).unwrap_or_default().to_owned();
+            let path = line
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or_default()
+                .to_owned();
             loop {
                 let mut header = String::new();
                 reader.read_line(&mut header).expect("a header");
@@ -149,10 +153,7 @@ mod tests {
         assert_eq!(spans.len(), 1);
         assert_eq!(spans[0].name, "request");
         assert!(
-            spans[0]
-                .attributes
-                .iter()
-                .any(|a| a.key == "request_id"),
+            spans[0].attributes.iter().any(|a| a.key == "request_id"),
             "{:?}",
             spans[0].attributes
         );

@@ -50,7 +50,7 @@ struct Postgres(Child);
 
 impl Postgres {
     fn start(data: &Path, port: u16) -> Postgres {
-        let child = as_cluster_user(
+        let mut child = as_cluster_user(
             Command::new(bin().join("postgres"))
                 .arg("-D")
                 .arg(data)
@@ -72,6 +72,8 @@ impl Postgres {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("postgres on {port} did not start");
     }
 

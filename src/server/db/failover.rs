@@ -127,10 +127,10 @@ pub fn watch(pool: PgPool, hosts: Vec<PgConnectOptions>) -> tokio::task::JoinHan
             if asking.is_none() {
                 asking = connect(&current).await;
             }
-            if let Some(conn) = asking.as_mut() {
-                if accepts_writes(conn).await {
-                    continue;
-                }
+            if let Some(conn) = asking.as_mut()
+                && accepts_writes(conn).await
+            {
+                continue;
             }
             asking = None;
             let Some((i, conn)) = find_primary(&hosts).await else {
