@@ -103,11 +103,7 @@ impl Mailer {
             }
         }
         .map_err(|e| e.to_string())?;
-        self.transport
-            .send(message)
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+        self.deliver(message).await
     }
 
     /// Sends one message now, outside the queue: an alert to the operator
@@ -119,6 +115,10 @@ impl Mailer {
             .subject(subject)
             .singlepart(SinglePart::plain(body))
             .map_err(|e| e.to_string())?;
+        self.deliver(message).await
+    }
+
+    async fn deliver(&self, message: Message) -> Result<(), String> {
         self.transport
             .send(message)
             .await

@@ -108,6 +108,25 @@ struct Alpha {
     simulation: String,
 }
 
+/// The tenant and simulation ids behind Alpha's simulation, for the
+/// tests that publish directly.
+async fn ids(
+    owner: &sqlx::PgPool,
+    simulation: &str,
+) -> (
+    prudentia::model::account::TenantId,
+    prudentia::model::simulation::SimulationId,
+) {
+    let tenant: uuid::Uuid = sqlx::query_scalar("SELECT tenant_id FROM simulations")
+        .fetch_one(owner)
+        .await
+        .expect("the tenant");
+    (
+        prudentia::model::account::TenantId(tenant),
+        prudentia::model::simulation::SimulationId(simulation.parse().expect("an id")),
+    )
+}
+
 async fn alpha() -> Alpha {
     let (pool, owner, _) = fresh_database().await;
     let app = TestApp::with_pool(pool.clone()).await;
@@ -261,8 +280,6 @@ async fn events_past_replay_and_stale_presence_expire_in_every_tenant() {
 
 #[tokio::test]
 async fn an_event_that_commits_after_a_later_numbered_one_still_reaches_the_stream() {
-    use prudentia::model::account::TenantId;
-    use prudentia::model::simulation::SimulationId;
     use prudentia::server::db::scope;
     use prudentia::server::live::{Kind, publish};
     let Alpha {
@@ -272,14 +289,7 @@ async fn an_event_that_commits_after_a_later_numbered_one_still_reaches_the_stre
         alice,
         simulation,
     } = alpha().await;
-    let tenant: uuid::Uuid = sqlx::query_scalar("SELECT tenant_id FROM simulations")
-        .fetch_one(&owner)
-        .await
-        .expect("the tenant");
-    let (tenant, id) = (
-        TenantId(tenant),
-        SimulationId(simulation.parse().expect("an id")),
-    );
+    let (tenant, id) = ids(&owner, &simulation).await;
     let (_, mut stream) = open(&app, &alice, &simulation, None).await;
     stream.until("presence").await;
 
@@ -317,8 +327,6 @@ async fn an_event_that_commits_after_a_later_numbered_one_still_reaches_the_stre
 /// that quota check's transaction wanted next: a deadlock, a 500.
 #[tokio::test]
 async fn a_quota_check_under_way_does_not_hold_up_a_change_s_live_event() {
-    use prudentia::model::account::TenantId;
-    use prudentia::model::simulation::SimulationId;
     use prudentia::server::db::{scope, tenants};
     use prudentia::server::live::{Kind, publish};
     let Alpha {
@@ -327,14 +335,7 @@ async fn a_quota_check_under_way_does_not_hold_up_a_change_s_live_event() {
         simulation,
         ..
     } = alpha().await;
-    let tenant: uuid::Uuid = sqlx::query_scalar("SELECT tenant_id FROM simulations")
-        .fetch_one(&owner)
-        .await
-        .expect("the tenant");
-    let (tenant, id) = (
-        TenantId(tenant),
-        SimulationId(simulation.parse().expect("an id")),
-    );
+    let (tenant, id) = ids(&owner, &simulation).await;
 
     let mut quota = scope::begin(&pool, tenant).await.expect("a transaction");
     tenants::lock(&mut quota).await.expect("the quota lock");
