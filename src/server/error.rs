@@ -28,6 +28,22 @@ impl From<sqlx::Error> for AppError {
                 retry_after_secs: 5,
             };
         }
+        // PostgreSQL rolled the transaction back (a deadlock, a
+        // serialization failure: class 40), or it met a standby during a
+        // failover (25006, read-only): nothing was written, and the same
+        // request will likely pass in a moment.
+        let retry = match &error {
+            sqlx::Error::Database(db) => db
+                .code()
+                .is_some_and(|code| code.starts_with("40") || code == "25006"),
+            _ => false,
+        };
+        if retry {
+            tracing::warn!(%error, "transaction rolled back by the database: request turned away");
+            return AppError::Busy {
+                retry_after_secs: 1,
+            };
+        }
         tracing::error!(%error, "database error");
         AppError::Internal
     }

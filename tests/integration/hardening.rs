@@ -707,3 +707,59 @@ async fn storage_is_counted_and_a_write_past_the_quota_is_refused_whole() {
         .expect("count");
     assert_eq!(simulations, 1, "nothing of the refused simulation is left");
 }
+
+/// A transaction PostgreSQL rolled back — a real deadlock, a write meeting
+/// a read-only standby — did nothing: the client is told to retry (503 with
+/// Retry-After), not that the server broke (500).
+#[tokio::test]
+async fn a_deadlock_or_a_read_only_standby_asks_for_a_retry() {
+    use prudentia::model::error::AppError;
+    let (_, owner, _) = crate::support::fresh_database().await;
+    sqlx::raw_sql("CREATE TABLE pair (n integer PRIMARY KEY); INSERT INTO pair VALUES (1), (2)")
+        .execute(&owner)
+        .await
+        .expect("a table");
+    let mut first = owner.begin().await.expect("a transaction");
+    let mut second = owner.begin().await.expect("a transaction");
+    let lock = |n: i32| format!("SELECT n FROM pair WHERE n = {n} FOR UPDATE");
+    sqlx::query(&lock(1)).execute(&mut *first).await.expect("1");
+    sqlx::query(&lock(2))
+        .execute(&mut *second)
+        .await
+        .expect("2");
+    let (lock_2, lock_1) = (lock(2), lock(1));
+    let (a, b) = tokio::join!(
+        sqlx::query(&lock_2).execute(&mut *first),
+        sqlx::query(&lock_1).execute(&mut *second),
+    );
+    let deadlock = a
+        .err()
+        .or(b.err())
+        .expect("one of them is chosen as the victim");
+    assert!(
+        matches!(
+            AppError::from(deadlock),
+            AppError::Busy {
+                retry_after_secs: 1
+            }
+        ),
+        "a deadlock is a retry"
+    );
+    drop((first, second));
+
+    let mut read_only = owner.begin().await.expect("a transaction");
+    sqlx::query("SET TRANSACTION READ ONLY")
+        .execute(&mut *read_only)
+        .await
+        .expect("read only");
+    let refused = sqlx::query("INSERT INTO pair VALUES (3)")
+        .execute(&mut *read_only)
+        .await
+        .expect_err("a read-only transaction refuses writes");
+    assert!(matches!(
+        AppError::from(refused),
+        AppError::Busy {
+            retry_after_secs: 1
+        }
+    ));
+}
