@@ -492,7 +492,7 @@ pub async fn save_version(
     let caller = caller.require(Permission::EditData)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let (summary, data) = latest(&mut tx, caller, id).await?;
-    workflow::may_add_version(&mut tx, id, summary.latest_version).await?;
+    workflow::may_add_version(&mut tx, caller.tenant_id, id, summary.latest_version).await?;
     let rules = rule_profiles::of_simulation_version(&mut tx, id.0, summary.latest_version).await?;
     tx.commit().await?;
     let edits_json = edits_json.to_owned();
@@ -534,7 +534,7 @@ pub async fn apply_rules(
     let caller = caller.require(Permission::EditData)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let (summary, data) = latest(&mut tx, caller, id).await?;
-    workflow::may_add_version(&mut tx, id, summary.latest_version).await?;
+    workflow::may_add_version(&mut tx, caller.tenant_id, id, summary.latest_version).await?;
     let profile = rule_profiles::summary(&mut tx, profile_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -595,7 +595,7 @@ pub async fn add_imported_version(
     let caller = caller.require(Permission::EditData)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let (summary, latest_data) = latest(&mut tx, caller, id).await?;
-    workflow::may_add_version(&mut tx, id, summary.latest_version).await?;
+    workflow::may_add_version(&mut tx, caller.tenant_id, id, summary.latest_version).await?;
     tx.commit().await?;
     let previous = heavy::run(Some(caller.tenant_id), "scheduled import", move || {
         latest_data.decode()
@@ -706,7 +706,7 @@ async fn add_computed_version(
             "Version {now} was saved while this one was being computed; reload to build on it."
         )));
     }
-    workflow::may_add_version(&mut tx, id, summary.latest_version).await?;
+    workflow::may_add_version(&mut tx, caller.tenant_id, id, summary.latest_version).await?;
     let version = simulations::add_version(
         &mut tx,
         caller.tenant_id,

@@ -3,7 +3,7 @@
 //! versions, and the notifications all of it sends.
 
 use crate::engine::dataset::DataSet;
-use crate::model::account::{Member, Permission, Role, UserId};
+use crate::model::account::{Member, Permission, Role, TenantId, UserId};
 use crate::model::error::{AppError, FieldErrors};
 use crate::model::simulation::SimulationId;
 use crate::model::webhooks::EventType;
@@ -29,7 +29,7 @@ async fn can_approve(conn: &mut PgConnection, caller: Caller) -> Result<bool, Ap
     }
     Ok(match caller.role {
         Role::Admin => true,
-        Role::Analyst => reviews::approver_role(conn).await? == "analyst",
+        Role::Analyst => reviews::approver_role(conn, caller.tenant_id).await? == "analyst",
         Role::Viewer => false,
     })
 }
@@ -59,7 +59,7 @@ pub async fn review(
     simulation: SimulationId,
     version: i32,
 ) -> Result<Review, AppError> {
-    let stored = reviews::get(conn, simulation, version, false)
+    let stored = reviews::get(conn, caller.tenant_id, simulation, version, false)
         .await?
         .ok_or(AppError::NotFound)?;
     let actor = actor(conn, caller, &stored).await?;
@@ -101,7 +101,7 @@ pub async fn transition(
     };
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let summary = visible(&mut tx, caller, simulation).await?;
-    let stored = reviews::get(&mut tx, simulation, version, true)
+    let stored = reviews::get(&mut tx, caller.tenant_id, simulation, version, true)
         .await?
         .ok_or(AppError::NotFound)?;
     let actor = actor(&mut tx, caller, &stored).await?;
@@ -115,8 +115,16 @@ pub async fn transition(
     let name = &summary.name;
     let (recipients, kind, message) = match transition {
         Transition::Submit => {
-            reviews::submit(&mut tx, simulation, version, caller.user_id).await?;
-            let approver_analysts = reviews::approver_role(&mut tx).await? == "analyst";
+            reviews::submit(
+                &mut tx,
+                caller.tenant_id,
+                simulation,
+                version,
+                caller.user_id,
+            )
+            .await?;
+            let approver_analysts =
+                reviews::approver_role(&mut tx, caller.tenant_id).await? == "analyst";
             let approvers = tenants::members(&mut tx)
                 .await?
                 .into_iter()
@@ -133,6 +141,7 @@ pub async fn transition(
         Transition::Approve | Transition::Reject => {
             reviews::decide(
                 &mut tx,
+                caller.tenant_id,
                 simulation,
                 version,
                 caller.user_id,
@@ -217,10 +226,11 @@ pub async fn transition(
 /// must decide on what they were shown.
 pub async fn may_add_version(
     conn: &mut PgConnection,
+    tenant: TenantId,
     simulation: SimulationId,
     latest: i32,
 ) -> Result<(), AppError> {
-    let status = reviews::get(conn, simulation, latest, false)
+    let status = reviews::get(conn, tenant, simulation, latest, false)
         .await?
         .map(|r| r.status);
     if status == Some(ReviewStatus::Submitted) {
@@ -255,7 +265,7 @@ pub async fn comments(
 ) -> Result<Vec<Comment>, AppError> {
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     visible(&mut tx, caller, simulation).await?;
-    let list = reviews::comments(&mut tx, simulation, version).await?;
+    let list = reviews::comments(&mut tx, caller.tenant_id, simulation, version).await?;
     tx.commit().await?;
     Ok(list)
 }
@@ -275,7 +285,7 @@ pub async fn comment(
     let body = workflow::parse_comment(body)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let summary = visible(&mut tx, caller, simulation).await?;
-    let stored = reviews::get(&mut tx, simulation, version, false)
+    let stored = reviews::get(&mut tx, caller.tenant_id, simulation, version, false)
         .await?
         .ok_or(AppError::NotFound)?;
     reviews::add_comment(
@@ -298,7 +308,7 @@ pub async fn comment(
         .into_iter()
         .filter(|u| *u != caller.user_id)
         .collect();
-    let mut involved: Vec<UserId> = reviews::author(&mut tx, simulation, version)
+    let mut involved: Vec<UserId> = reviews::author(&mut tx, caller.tenant_id, simulation, version)
         .await?
         .into_iter()
         .chain(stored.submitted_by)
@@ -450,8 +460,8 @@ pub async fn set_approver_role(pool: &PgPool, caller: Caller, role: &str) -> Res
         )));
     }
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    let before = reviews::approver_role(&mut tx).await?;
-    reviews::set_approver_role(&mut tx, role).await?;
+    let before = reviews::approver_role(&mut tx, caller.tenant_id).await?;
+    reviews::set_approver_role(&mut tx, caller.tenant_id, role).await?;
     audit::record(
         &mut tx,
         caller,
@@ -466,7 +476,7 @@ pub async fn set_approver_role(pool: &PgPool, caller: Caller, role: &str) -> Res
 
 pub async fn approver_role(pool: &PgPool, caller: Caller) -> Result<String, AppError> {
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
-    let role = reviews::approver_role(&mut tx).await?;
+    let role = reviews::approver_role(&mut tx, caller.tenant_id).await?;
     tx.commit().await?;
     Ok(role)
 }

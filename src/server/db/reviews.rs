@@ -1,5 +1,6 @@
 //! The review state and the comments of simulation versions. Every
-//! function runs inside a tenant scope (`scope::begin`).
+//! function runs inside a tenant scope (`scope::begin`) and names the
+//! tenant too.
 
 use crate::model::account::{TenantId, UserId};
 use crate::model::simulation::SimulationId;
@@ -24,6 +25,7 @@ pub struct StoredReview {
 /// The review of a version, locked until the transaction ends when `lock`.
 pub async fn get(
     conn: &mut PgConnection,
+    tenant: TenantId,
     simulation: SimulationId,
     version: i32,
     lock: bool,
@@ -45,12 +47,13 @@ pub async fn get(
            JOIN simulation_versions v USING (tenant_id, simulation_id, version_no)
       LEFT JOIN users s ON s.user_id = r.submitted_by
       LEFT JOIN users d ON d.user_id = r.decided_by
-          WHERE r.simulation_id = $1 AND r.version_no = $2 {}",
+          WHERE r.tenant_id = $3 AND r.simulation_id = $1 AND r.version_no = $2 {}",
         if lock { "FOR UPDATE OF r" } else { "" }
     );
     let row: Option<Row> = sqlx::query_as(&sql)
         .bind(simulation.0)
         .bind(version)
+        .bind(tenant.0)
         .fetch_optional(conn)
         .await?;
     Ok(row.map(
@@ -78,23 +81,6 @@ pub async fn get(
     ))
 }
 
-/// The status of every version of a simulation, by version number.
-pub async fn statuses(
-    conn: &mut PgConnection,
-    simulation: SimulationId,
-) -> Result<Vec<(i32, ReviewStatus)>, sqlx::Error> {
-    let rows: Vec<(i32, String)> = sqlx::query_as(
-        "SELECT version_no, status FROM version_reviews WHERE simulation_id = $1 ORDER BY version_no",
-    )
-    .bind(simulation.0)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(v, s)| (v, s.parse().unwrap_or(ReviewStatus::Draft)))
-        .collect())
-}
-
 /// A new version starts as a draft.
 pub async fn create(
     conn: &mut PgConnection,
@@ -115,6 +101,7 @@ pub async fn create(
 
 pub async fn submit(
     conn: &mut PgConnection,
+    tenant: TenantId,
     simulation: SimulationId,
     version: i32,
     by: UserId,
@@ -123,11 +110,12 @@ pub async fn submit(
         "UPDATE version_reviews
             SET status = 'submitted', submitted_by = $3, submitted_at = now(),
                 decided_by = NULL, decided_at = NULL
-          WHERE simulation_id = $1 AND version_no = $2",
+          WHERE tenant_id = $4 AND simulation_id = $1 AND version_no = $2",
     )
     .bind(simulation.0)
     .bind(version)
     .bind(by.0)
+    .bind(tenant.0)
     .execute(conn)
     .await?;
     Ok(())
@@ -136,6 +124,7 @@ pub async fn submit(
 /// Approves, or sends back to draft with `reason`.
 pub async fn decide(
     conn: &mut PgConnection,
+    tenant: TenantId,
     simulation: SimulationId,
     version: i32,
     by: UserId,
@@ -145,12 +134,13 @@ pub async fn decide(
         "UPDATE version_reviews
             SET status = CASE WHEN $4::text IS NULL THEN 'approved' ELSE 'draft' END,
                 decided_by = $3, decided_at = now(), rejection_reason = $4
-          WHERE simulation_id = $1 AND version_no = $2",
+          WHERE tenant_id = $5 AND simulation_id = $1 AND version_no = $2",
     )
     .bind(simulation.0)
     .bind(version)
     .bind(by.0)
     .bind(rejection)
+    .bind(tenant.0)
     .execute(conn)
     .await?;
     Ok(())
@@ -158,17 +148,19 @@ pub async fn decide(
 
 pub async fn comments(
     conn: &mut PgConnection,
+    tenant: TenantId,
     simulation: SimulationId,
     version: i32,
 ) -> Result<Vec<Comment>, sqlx::Error> {
     let rows: Vec<(String, String, DateTime<Utc>)> = sqlx::query_as(
         "SELECT u.display_name, c.body, c.created_at
            FROM version_comments c JOIN users u ON u.user_id = c.author_id
-          WHERE c.simulation_id = $1 AND c.version_no = $2
+          WHERE c.tenant_id = $3 AND c.simulation_id = $1 AND c.version_no = $2
           ORDER BY c.created_at, c.comment_id",
     )
     .bind(simulation.0)
     .bind(version)
+    .bind(tenant.0)
     .fetch_all(conn)
     .await?;
     Ok(rows
@@ -207,29 +199,41 @@ pub async fn add_comment(
 /// Who wrote a version.
 pub async fn author(
     conn: &mut PgConnection,
+    tenant: TenantId,
     simulation: SimulationId,
     version: i32,
 ) -> Result<Option<UserId>, sqlx::Error> {
     let id: Option<Uuid> = sqlx::query_scalar(
-        "SELECT created_by FROM simulation_versions WHERE simulation_id = $1 AND version_no = $2",
+        "SELECT created_by FROM simulation_versions
+          WHERE tenant_id = $3 AND simulation_id = $1 AND version_no = $2",
     )
     .bind(simulation.0)
     .bind(version)
+    .bind(tenant.0)
     .fetch_optional(conn)
     .await?;
     Ok(id.map(UserId))
 }
 
 /// Who approves besides the admins (`analyst`), or nobody else (`admin`).
-pub async fn approver_role(conn: &mut PgConnection) -> Result<String, sqlx::Error> {
-    sqlx::query_scalar("SELECT approver_role FROM tenants")
+pub async fn approver_role(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar("SELECT approver_role FROM tenants WHERE tenant_id = $1")
+        .bind(tenant.0)
         .fetch_one(conn)
         .await
 }
 
-pub async fn set_approver_role(conn: &mut PgConnection, role: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE tenants SET approver_role = $1")
+pub async fn set_approver_role(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    role: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE tenants SET approver_role = $1 WHERE tenant_id = $2")
         .bind(role)
+        .bind(tenant.0)
         .execute(conn)
         .await?;
     Ok(())
