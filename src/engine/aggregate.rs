@@ -10,13 +10,16 @@ use super::portfolio::{Line, LineIds, NONE, Portfolio, Traits};
 use super::rules::Rules;
 use super::sum::Sum;
 use rustc_hash::FxHashMap;
+use std::sync::Arc;
 
 /// Keys seen in the data (group ids, countries) as small integers, so the
-/// per-line work indexes vectors instead of hashing strings.
+/// per-line work indexes vectors instead of hashing strings. A name is
+/// allocated once and shared by the map and the list: 100k lines of the
+/// sample book name 33k counterparties.
 #[derive(Clone, Debug, Default)]
 pub struct Interner {
-    ids: FxHashMap<String, u32>,
-    names: Vec<String>,
+    ids: FxHashMap<Arc<str>, u32>,
+    names: Vec<Arc<str>>,
 }
 
 impl Interner {
@@ -25,8 +28,9 @@ impl Interner {
             return *id;
         }
         let id = self.names.len() as u32;
-        self.ids.insert(name.to_owned(), id);
-        self.names.push(name.to_owned());
+        let name: Arc<str> = Arc::from(name);
+        self.ids.insert(Arc::clone(&name), id);
+        self.names.push(name);
         id
     }
 
