@@ -2,10 +2,11 @@
 //! `prudentia profile show`: the engine on files, with errors that name
 //! the file, the line and the field.
 
-use crate::engine::dataset::DataSet;
+use crate::engine::dataset::{DataSet, InputError};
+use crate::engine::portfolio::Portfolio;
 use crate::engine::profile::Profile;
 use crate::engine::scenario::{Scenario, compare};
-use crate::engine::{ComputeOptions, compute, resolve_profile};
+use crate::engine::{ComputeOptions, compute, compute_compiled, resolve_profile};
 use crate::intel::anomalies::{Thresholds, detect};
 use crate::intel::classify::{self, Model};
 use crate::intel::suggest;
@@ -44,34 +45,46 @@ fn read(path: &Path) -> Result<String, CommandError> {
 
 /// The data set at `input`, checked, and the profile it computes with.
 fn valid(input: &Path, profile: Option<&str>) -> Result<(DataSet, Profile), CommandError> {
-    let shown = input.display().to_string();
     let data = load(input)?;
-    let problems = data.validate();
+    let profile = usable(input, &data, profile, &data.validate())?;
+    Ok((data, profile))
+}
+
+/// The profile `data` computes with, once its `problems` are none.
+fn usable(
+    input: &Path,
+    data: &DataSet,
+    profile: Option<&str>,
+    problems: &[InputError],
+) -> Result<Profile, CommandError> {
+    let shown = input.display().to_string();
     if !problems.is_empty() {
         return Err(CommandError::Invalid {
             path: shown,
             problems: problems.iter().map(ToString::to_string).collect(),
         });
     }
-    let profile = resolve_profile(&data, profile).map_err(|e| CommandError::Input {
+    resolve_profile(data, profile).map_err(|e| CommandError::Input {
         path: shown,
         message: e.to_string(),
-    })?;
-    Ok((data, profile))
+    })
 }
 
 /// Writes the results JSON (or, with a scenario, baseline / scenario /
-/// delta) to `out` as it is serialised, with no copy in between.
+/// delta) to `out` as it is serialised, with no copy in between. Made for
+/// a process that ends after it: the data set is not freed (see below).
 pub fn run_compute(
     args: &ComputeArgs<'_>,
     out: &mut impl std::io::Write,
 ) -> Result<(), CommandError> {
-    let (data, profile) = valid(args.input, args.profile)?;
+    let data = load(args.input)?;
+    let (problems, portfolio) = checked_and_compiled(&data);
+    let profile = usable(args.input, &data, args.profile, &problems)?;
     let options = ComputeOptions {
         lines: args.lines,
         explain: args.lines,
     };
-    let baseline = compute(&data, &profile, &options);
+    let baseline = compute_compiled(&data, &portfolio, &profile, &options);
     let output = match args.scenario {
         None => serde_json::to_writer_pretty(&mut *out, &baseline),
         Some(path) => {
@@ -93,7 +106,25 @@ pub fn run_compute(
         .map_err(std::io::Error::from)
         .and_then(|()| writeln!(out))
         .and_then(|()| out.flush());
+    // The process exits next and the system takes its memory back at once;
+    // handing a million lines back to the allocator one by one would take
+    // longer than computing them.
+    std::mem::forget((data, portfolio));
     written.map_err(CommandError::Write)
+}
+
+/// The data set's problems and its compiled lines, side by side on two
+/// threads: both only read the lines, and together they cost as much as
+/// parsing them.
+pub fn checked_and_compiled(data: &DataSet) -> (Vec<InputError>, Portfolio) {
+    std::thread::scope(|scope| {
+        let problems = scope.spawn(|| data.validate());
+        let portfolio = Portfolio::compile(data);
+        let problems = problems
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (problems, portfolio)
+    })
 }
 
 pub struct SuggestArgs<'a> {

@@ -3,13 +3,14 @@
 
 use super::extract::{ApiCaller, Json};
 use super::problem::Problem;
-use super::simulations::check_data_set;
+use super::simulations::check_problems;
 use crate::engine::dataset::DataSet;
 use crate::engine::results::Results;
 use crate::engine::scenario::{Comparison, Scenario, compare};
-use crate::engine::{ComputeOptions, compute as run};
+use crate::engine::{ComputeOptions, compute as run, compute_compiled};
 use crate::model::account::Role;
 use crate::model::api_token::TokenScope;
+use crate::server::compute::checked_and_compiled;
 use crate::server::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -48,12 +49,13 @@ pub async fn compute(
     Json(request): Json<ComputeRequest>,
 ) -> Result<Response, Problem> {
     let response = crate::server::heavy::run(Some(caller.tenant_id), "api compute", move || {
-        let (data, profile) = check_data_set(request.data, request.profile.as_deref())?;
+        let (problems, portfolio) = checked_and_compiled(&request.data);
+        let (data, profile) = check_problems(request.data, request.profile.as_deref(), &problems)?;
         let options = ComputeOptions {
             lines: request.lines,
             explain: request.lines,
         };
-        let baseline = run(&data, &profile, &options);
+        let baseline = compute_compiled(&data, &portfolio, &profile, &options);
         Ok::<_, Problem>(match &request.scenario {
             None => ComputeResponse::Results(Box::new(baseline)),
             Some(scenario) => {

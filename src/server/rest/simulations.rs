@@ -4,7 +4,7 @@
 use super::extract::{ApiCaller, Idempotent, Json, Query};
 use super::problem::Problem;
 use super::{PREFIX, SimulationCreated, created, simulation_created};
-use crate::engine::dataset::DataSet;
+use crate::engine::dataset::{DataSet, InputError};
 use crate::engine::profile::Profile;
 use crate::engine::results::Results;
 use crate::engine::scenario::Edit;
@@ -143,6 +143,15 @@ pub async fn create(
 /// rule profile (`profile` names another one instead of the data set's).
 pub fn check_data_set(data: DataSet, profile: Option<&str>) -> Result<(DataSet, Profile), Problem> {
     let problems = data.validate();
+    check_problems(data, profile, &problems)
+}
+
+/// [`check_data_set`] with the data set's `problems` already found.
+pub fn check_problems(
+    data: DataSet,
+    profile: Option<&str>,
+    problems: &[InputError],
+) -> Result<(DataSet, Profile), Problem> {
     if problems.is_empty() {
         let field = if profile.is_some() {
             "profile"
@@ -154,7 +163,7 @@ pub fn check_data_set(data: DataSet, profile: Option<&str>) -> Result<(DataSet, 
         return Ok((data, profile));
     }
     let mut errors = crate::model::error::FieldErrors::default();
-    for problem in &problems {
+    for problem in problems {
         // `exposures[3] (id "L-9").drawn`: the path is the field, the id
         // goes to the message, where a person looks for it.
         let (field, message) = match problem.location.split_once(" (id ") {
