@@ -223,9 +223,19 @@ pub(crate) struct Prepared {
 pub(crate) async fn prepare(tenant: TenantId, data: DataSet) -> Result<Prepared, AppError> {
     let profile = resolve_profile(&data, None).map_err(|e| field("data", e.to_string()))?;
     heavy::run(Some(tenant), "baseline", move || {
-        let results = compute(&data, &profile, &ComputeOptions::default());
-        let packed = pack_lines(&data.exposures)?;
-        let rows = simulations::copy_rows(&data.exposures).map_err(|error| {
+        // The three only read the lines, so packing runs on a second core
+        // beside the computation and the rows.
+        let (results, packed, rows) = std::thread::scope(|scope| {
+            let packed = scope.spawn(|| pack_lines(&data.exposures));
+            let results = compute(&data, &profile, &ComputeOptions::default());
+            let rows = simulations::copy_rows(&data.exposures);
+            let packed = packed
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (results, packed, rows)
+        });
+        let packed = packed?;
+        let rows = rows.map_err(|error| {
             tracing::error!(%error, "exposure lines do not serialise");
             AppError::Internal
         })?;
