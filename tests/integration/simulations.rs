@@ -755,6 +755,52 @@ async fn a_new_version_stores_the_scenario_applied_and_old_versions_never_change
 }
 
 #[tokio::test]
+async fn lines_belong_to_a_stored_version_and_go_with_it() {
+    let (pool, owner) = fresh_pools().await;
+    let app = TestApp::with_pool(pool).await;
+    let alice = sign_up(&app, "Banque Alpha", "alice@alpha.example").await;
+    let id = create_demo(&app, &alice).await;
+    let lines_of = |version: i32| {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM exposure_lines WHERE simulation_id::text = $1 AND version_no = $2",
+        )
+        .bind(&id)
+        .bind(version)
+        .fetch_one(&owner)
+    };
+    let stored = lines_of(1).await.expect("count");
+    assert_eq!(stored, demo_bank().exposures.len() as i64);
+
+    // Checked once per statement now, not per row: a statement adding
+    // lines to version 1 and to a version 2 that does not exist is refused
+    // as a whole.
+    let orphans = sqlx::query(
+        "INSERT INTO exposure_lines (tenant_id, simulation_id, version_no, line_no, line)
+         SELECT tenant_id, simulation_id, v, line_no + 100000, line FROM exposure_lines,
+                (VALUES (1), (2)) AS t (v)
+          WHERE simulation_id::text = $1 AND version_no = 1",
+    )
+    .bind(&id)
+    .execute(&owner)
+    .await
+    .expect_err("version 2 does not exist");
+    let code = orphans.as_database_error().and_then(|e| e.code());
+    assert_eq!(code.as_deref(), Some("23503"), "{orphans}");
+    assert_eq!(lines_of(1).await.expect("count"), stored, "nothing added");
+
+    sqlx::query("DELETE FROM simulation_versions WHERE simulation_id::text = $1")
+        .bind(&id)
+        .execute(&owner)
+        .await
+        .expect("a version deleted by the owner");
+    assert_eq!(
+        lines_of(1).await.expect("count"),
+        0,
+        "its lines went with it"
+    );
+}
+
+#[tokio::test]
 async fn sharing_decides_who_reads_a_simulation_and_only_its_author_or_an_admin_changes_it() {
     let app = TestApp::spawn().await;
     let admin = sign_up(&app, "Banque Alpha", "admin@alpha.example").await;
