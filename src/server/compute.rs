@@ -113,18 +113,10 @@ pub fn run_compute(
     written.map_err(CommandError::Write)
 }
 
-/// The data set's problems and its compiled lines, side by side on two
-/// threads: both only read the lines, and together they cost as much as
-/// parsing them.
+/// The data set's problems and its compiled lines, found side by side:
+/// both only read the lines.
 pub fn checked_and_compiled(data: &DataSet) -> (Vec<InputError>, Portfolio) {
-    std::thread::scope(|scope| {
-        let problems = scope.spawn(|| data.validate());
-        let portfolio = Portfolio::compile(data);
-        let problems = problems
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (problems, portfolio)
-    })
+    rayon::join(|| data.validate(), || Portfolio::compile(data))
 }
 
 pub struct SuggestArgs<'a> {

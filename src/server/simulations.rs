@@ -225,15 +225,13 @@ pub(crate) async fn prepare(tenant: TenantId, data: DataSet) -> Result<Prepared,
     heavy::run(Some(tenant), "baseline", move || {
         // The three only read the lines, so packing runs on a second core
         // beside the computation and the rows.
-        let (results, packed, rows) = std::thread::scope(|scope| {
-            let packed = scope.spawn(|| pack_lines(&data.exposures));
-            let results = compute(&data, &profile, &ComputeOptions::default());
-            let rows = simulations::copy_rows(&data.exposures);
-            let packed = packed
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (results, packed, rows)
-        });
+        let (packed, (results, rows)) = rayon::join(
+            || pack_lines(&data.exposures),
+            || {
+                let results = compute(&data, &profile, &ComputeOptions::default());
+                (results, simulations::copy_rows(&data.exposures))
+            },
+        );
         let packed = packed?;
         let rows = rows.map_err(|error| {
             tracing::error!(%error, "exposure lines do not serialise");
