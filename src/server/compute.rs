@@ -1,6 +1,7 @@
 //! `prudentia compute`, `prudentia anomalies`, `prudentia classify` and
 //! `prudentia profile show`: the engine on files, with errors that name
-//! the file, the line and the field.
+//! the file, the line and the field. `POST /api/v1/compute` shares their
+//! first step, [`checked_and_compiled`].
 
 use crate::engine::dataset::{DataSet, InputError};
 use crate::engine::portfolio::Portfolio;
