@@ -4,7 +4,7 @@
 //! kept as versions one of which is in force; the built-in model until
 //! the first training.
 
-use super::db::{class_models, scope};
+use super::db::{class_models, scope, simulations};
 use super::{audit, heavy};
 use crate::engine::dataset::Exposure;
 use crate::intel::classify::{self, Card, Model};
@@ -96,18 +96,27 @@ pub async fn retrain(
     caller: Option<Caller>,
 ) -> Result<Option<ModelVersion>, AppError> {
     let mut tx = scope::begin(pool, tenant).await?;
-    let rows = class_models::labelled_lines(&mut tx, tenant).await?;
+    let mut stored = Vec::new();
+    for (simulation, version) in simulations::latest_versions(&mut tx, tenant).await? {
+        stored.extend(simulations::load(&mut tx, simulation, version).await?);
+    }
     tx.commit().await?;
-    if rows.is_empty() {
+    let own: Vec<Exposure> = heavy::run(Some(tenant), "reading labelled lines", move || {
+        stored
+            .into_iter()
+            .map(|data| data.decode().map(|data| data.exposures))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await??
+    .into_iter()
+    .flatten()
+    .collect();
+    if own.is_empty() {
         return Ok(None);
     }
     let (own, model) = heavy::run(Some(tenant), "classification training", move || {
-        let own: Vec<Exposure> = rows
-            .into_iter()
-            .filter_map(|r| serde_json::from_value(r).ok())
-            .collect();
         let mut lines = classify::base_books(2);
-        let weight = (lines.len() / own.len().max(1)).clamp(1, OWN_WEIGHT_CAP);
+        let weight = (lines.len() / own.len()).clamp(1, OWN_WEIGHT_CAP);
         for line in &own {
             lines.extend(std::iter::repeat_n(line.clone(), weight));
         }

@@ -50,13 +50,11 @@ pub async fn ensure(pool: &PgPool) -> Result<(), AppError> {
     let profile = crate::engine::resolve_profile(&data, None).map_err(|_| AppError::Internal)?;
     let results = crate::engine::compute(&data, &profile, &Default::default());
     let packed = crate::server::simulations::pack_lines(&data.exposures)?;
-    let rows = simulations::copy_rows(&data.exposures).map_err(|_| AppError::Internal)?;
     let simulation = simulations::create(&mut tx, tenant, admin, SIMULATION).await?;
     let version = simulations::NewVersion {
         data: &data,
         results: &results,
         packed: &packed,
-        rows: &rows,
         note: "",
         rules: None,
     };

@@ -148,7 +148,6 @@ pub(crate) async fn insert_new(
             data: &version.data,
             results: &version.results,
             packed: &version.packed,
-            rows: &version.rows,
             note: "",
             rules: None,
         },
@@ -211,44 +210,34 @@ async fn latest(
 }
 
 /// What a new version stores besides its data: the baseline results its
-/// own profile gives, the lines packed for the browser and written out as
-/// rows.
+/// own profile gives and the lines packed.
 pub(crate) struct Prepared {
     pub data: DataSet,
     pub results: Results,
     packed: Vec<u8>,
-    rows: Vec<u8>,
 }
 
 pub(crate) async fn prepare(tenant: TenantId, data: DataSet) -> Result<Prepared, AppError> {
     let profile = resolve_profile(&data, None).map_err(|e| field("data", e.to_string()))?;
     heavy::run(Some(tenant), "baseline", move || {
-        // The three only read the lines, so packing runs on a second core
-        // beside the computation and the rows.
-        let (packed, (results, rows)) = rayon::join(
+        // Both only read the lines, so packing runs on a second core beside
+        // the computation.
+        let (packed, results) = rayon::join(
             || pack_lines(&data.exposures),
-            || {
-                let results = compute(&data, &profile, &ComputeOptions::default());
-                (results, simulations::copy_rows(&data.exposures))
-            },
+            || compute(&data, &profile, &ComputeOptions::default()),
         );
-        let packed = packed?;
-        let rows = rows.map_err(|error| {
-            tracing::error!(%error, "exposure lines do not serialise");
-            AppError::Internal
-        })?;
         Ok(Prepared {
             data,
             results,
-            packed,
-            rows,
+            packed: packed?,
         })
     })
     .await?
 }
 
-/// Exposure lines as the browser downloads them: MessagePack (see
-/// `encode_lines`), gzip-compressed once so no request pays for it.
+/// Exposure lines as a version stores them and the browser downloads them:
+/// MessagePack (see `encode_lines`), gzip-compressed once so no request
+/// pays for it.
 pub fn pack_lines(lines: &[Exposure]) -> Result<Vec<u8>, AppError> {
     use std::io::Write;
     let encoded = crate::model::simulation::encode_lines(lines).map_err(|error| {
@@ -724,7 +713,6 @@ async fn add_computed_version(
             data: &prepared.data,
             results: &prepared.results,
             packed: &prepared.packed,
-            rows: &prepared.rows,
             note: new.note,
             rules: new.rules,
         },
@@ -827,7 +815,8 @@ pub(crate) fn parse_edits(edits_json: &str) -> Result<Scenario, AppError> {
         .map_err(|e| field("edits", e.to_string()))
 }
 
-/// The exposure lines of a version packed for the browser ([`pack_lines`]).
+/// The exposure lines of a version as stored ([`pack_lines`]); a version
+/// stored before lines were packed moves to that form now.
 pub async fn packed_lines(
     pool: &PgPool,
     caller: Caller,

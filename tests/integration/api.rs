@@ -1722,7 +1722,11 @@ async fn classify_proposes_a_class_per_line_and_each_organisation_trains_its_own
     .await;
     assert_eq!(trained.status, StatusCode::CREATED, "{}", trained.text);
     let alpha_lines: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM exposure_lines l JOIN tenants t USING (tenant_id) WHERE t.name = 'Banque Alpha'",
+        "SELECT sum(v.line_count)::int8 FROM simulation_versions v
+           JOIN simulations s USING (tenant_id, simulation_id) JOIN tenants t USING (tenant_id)
+          WHERE t.name = 'Banque Alpha' AND s.deleted_at IS NULL
+            AND v.version_no = (SELECT max(w.version_no) FROM simulation_versions w
+                                 WHERE w.simulation_id = v.simulation_id)",
     )
     .fetch_one(&owner)
     .await

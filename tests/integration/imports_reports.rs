@@ -456,7 +456,7 @@ async fn a_file_without_classes_gets_proposals_and_waits_for_the_unsure_ones() {
 
 #[tokio::test]
 async fn an_anomaly_in_the_file_is_shown_before_the_commit_and_its_fix_applies_to_the_import() {
-    let (pool, owner, _) = fresh_database().await;
+    let (pool, _, _) = fresh_database().await;
     let app = TestApp::with_pool(pool).await;
     let admin = signup(&app, "Banque Delta", "dan@delta.example").await;
     let tape = "id;class;counterparty_id;drawn;country\n\
@@ -527,13 +527,14 @@ async fn an_anomaly_in_the_file_is_shown_before_the_commit_and_its_fix_applies_t
         )
         .await;
     assert!(committed.ok(), "{}", committed.body);
-    let lines: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM exposure_lines WHERE (line->>'drawn')::float8 = 0",
-    )
-    .fetch_one(&owner)
-    .await
-    .expect("count");
-    assert_eq!(lines, 1, "the duplicate is stored at zero");
+    let simulation: String = serde_json::from_str(&committed.body).expect("id");
+    let (status, bytes) = app
+        .bytes(&admin, &format!("/api/simulations/{simulation}/lines"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let lines = prudentia::model::simulation::decode_lines(&bytes).expect("lines");
+    let at_zero = lines.iter().filter(|l| l.drawn == Some(0.0)).count();
+    assert_eq!(at_zero, 1, "the duplicate is stored at zero");
 }
 
 #[tokio::test]

@@ -30,25 +30,22 @@ async fn a_simulation_keeps_every_line_and_a_saved_scenario_has_the_engines_figu
         lines, demo.exposures,
         "what comes back is what went in, line for line"
     );
-    let rows: Vec<serde_json::Value> = sqlx::query_scalar(
-        "SELECT l.line FROM exposure_lines l JOIN simulations s USING (simulation_id)
-          WHERE s.simulation_id::text = $1 ORDER BY l.line_no",
+    // Kept once: packed, with no row per line, and counted so in storage.
+    let (rows, stored, counted): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM exposure_lines l WHERE l.simulation_id = v.simulation_id),
+                (pg_column_size(v.header) + octet_length(v.lines_packed))::int8, v.stored_bytes
+           FROM simulation_versions v WHERE v.simulation_id::text = $1",
     )
     .bind(&id)
-    .fetch_all(&owner)
+    .fetch_one(&owner)
     .await
-    .expect("rows");
+    .expect("version");
+    assert_eq!(rows, 0, "no row per line");
     assert_eq!(
-        rows,
-        serde_json::to_value(&demo.exposures)
-            .expect("json")
-            .as_array()
-            .cloned()
-            .expect("lines"),
-        "the rows of record hold the same lines, in order"
+        counted, stored,
+        "storage counts the header and the packed lines"
     );
-    // Strings COPY must escape (backslashes, tabs, newlines, quotes) arrive
-    // as they were sent.
+    // Strings arrive as they were sent, whatever they hold.
     let tricky = r#"{"exposures": [{"id": "A\\B\t\"C\"\n", "class": "corporate", "drawn": 5,
         "counterparty_id": "Société \\ Générale\r"}]}"#;
     let created = app
@@ -60,14 +57,16 @@ async fn a_simulation_keeps_every_line_and_a_saved_scenario_has_the_engines_figu
         .await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.body);
     let tricky_id: String = serde_json::from_str(&created.body).expect("id");
-    let stored: serde_json::Value =
-        sqlx::query_scalar("SELECT line FROM exposure_lines WHERE simulation_id::text = $1")
-            .bind(&tricky_id)
-            .fetch_one(&owner)
-            .await
-            .expect("row");
-    assert_eq!(stored["id"], "A\\B\t\"C\"\n");
-    assert_eq!(stored["counterparty_id"], "Société \\ Générale\r");
+    let (status, tricky_bytes) = app
+        .bytes(&alice, &format!("/api/simulations/{tricky_id}/lines"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let tricky_lines = prudentia::model::simulation::decode_lines(&tricky_bytes).expect("lines");
+    assert_eq!(tricky_lines[0].id, "A\\B\t\"C\"\n");
+    assert_eq!(
+        tricky_lines[0].counterparty_id.as_deref(),
+        Some("Société \\ Générale\r")
+    );
     assert_eq!(view.header.exposures.len(), 0, "the page carries no line");
     assert_eq!(view.header.capital, demo.capital);
     let profile = resolve_profile(&demo, None).expect("profile");
@@ -415,12 +414,7 @@ async fn a_second_tenant_cannot_open_change_or_list_the_first_ones_simulations()
         (1, true),
         "no version added, sharing unchanged"
     );
-    for table in [
-        "simulations",
-        "simulation_versions",
-        "exposure_lines",
-        "scenarios",
-    ] {
+    for table in ["simulations", "simulation_versions", "scenarios"] {
         let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
             .fetch_one(&app.pool)
             .await
@@ -738,6 +732,16 @@ async fn a_new_version_stores_the_scenario_applied_and_old_versions_never_change
         .execute(&mut *conn)
         .await;
     assert!(changed_line.is_err(), "lines cannot be updated");
+    let changed_lines =
+        sqlx::query("UPDATE simulation_versions SET lines_packed = '\\x00' WHERE version_no = 1")
+            .execute(&mut *conn)
+            .await;
+    assert!(
+        changed_lines
+            .expect_err("packed lines cannot be replaced")
+            .to_string()
+            .contains("immutable")
+    );
     let changed_header =
         sqlx::query("UPDATE simulation_versions SET line_count = 0 WHERE version_no = 1")
             .execute(&mut *conn)
@@ -754,13 +758,44 @@ async fn a_new_version_stores_the_scenario_applied_and_old_versions_never_change
         .expect("unscope");
 }
 
+/// Versions stored before lines were packed keep them as rows: each row
+/// belongs to a stored version and goes with it, and the first read moves
+/// the lines into their packed form.
 #[tokio::test]
-async fn lines_belong_to_a_stored_version_and_go_with_it() {
+async fn a_version_stored_as_rows_is_read_and_moves_to_its_packed_form() {
     let (pool, owner) = fresh_pools().await;
     let app = TestApp::with_pool(pool).await;
     let alice = sign_up(&app, "Banque Alpha", "alice@alpha.example").await;
     let id = create_demo(&app, &alice).await;
-    let lines_of = |version: i32| {
+    let demo = demo_bank();
+    let lines = serde_json::to_value(&demo.exposures).expect("json");
+    for version in [2, 3] {
+        sqlx::query(
+            "INSERT INTO simulation_versions (tenant_id, simulation_id, version_no, reporting_date,
+                                              header, line_count, created_by, results, note)
+             SELECT tenant_id, simulation_id, $2, reporting_date, header, line_count, created_by,
+                    results, 'stored as rows'
+               FROM simulation_versions WHERE simulation_id::text = $1 AND version_no = 1",
+        )
+        .bind(&id)
+        .bind(version)
+        .execute(&owner)
+        .await
+        .expect("an old version");
+        sqlx::query(
+            "INSERT INTO exposure_lines (tenant_id, simulation_id, version_no, line_no, line)
+             SELECT tenant_id, simulation_id, $2, n - 1, line
+               FROM simulations, jsonb_array_elements($3) WITH ORDINALITY AS t (line, n)
+              WHERE simulation_id::text = $1",
+        )
+        .bind(&id)
+        .bind(version)
+        .bind(&lines)
+        .execute(&owner)
+        .await
+        .expect("its rows");
+    }
+    let rows_of = |version: i32| {
         sqlx::query_scalar::<_, i64>(
             "SELECT count(*) FROM exposure_lines WHERE simulation_id::text = $1 AND version_no = $2",
         )
@@ -768,35 +803,57 @@ async fn lines_belong_to_a_stored_version_and_go_with_it() {
         .bind(version)
         .fetch_one(&owner)
     };
-    let stored = lines_of(1).await.expect("count");
-    assert_eq!(stored, demo_bank().exposures.len() as i64);
+    let stored = rows_of(2).await.expect("count");
+    assert_eq!(stored, demo.exposures.len() as i64);
 
-    // Checked once per statement now, not per row: a statement adding
-    // lines to version 1 and to a version 2 that does not exist is refused
-    // as a whole.
+    // Checked once per statement, not per row: a statement adding lines to
+    // version 2 and to a version 4 that does not exist is refused as a whole.
     let orphans = sqlx::query(
         "INSERT INTO exposure_lines (tenant_id, simulation_id, version_no, line_no, line)
          SELECT tenant_id, simulation_id, v, line_no + 100000, line FROM exposure_lines,
-                (VALUES (1), (2)) AS t (v)
-          WHERE simulation_id::text = $1 AND version_no = 1",
+                (VALUES (2), (4)) AS t (v)
+          WHERE simulation_id::text = $1 AND version_no = 2",
     )
     .bind(&id)
     .execute(&owner)
     .await
-    .expect_err("version 2 does not exist");
+    .expect_err("version 4 does not exist");
     let code = orphans.as_database_error().and_then(|e| e.code());
     assert_eq!(code.as_deref(), Some("23503"), "{orphans}");
-    assert_eq!(lines_of(1).await.expect("count"), stored, "nothing added");
+    assert_eq!(rows_of(2).await.expect("count"), stored, "nothing added");
 
-    sqlx::query("DELETE FROM simulation_versions WHERE simulation_id::text = $1")
-        .bind(&id)
-        .execute(&owner)
-        .await
-        .expect("a version deleted by the owner");
+    sqlx::query(
+        "DELETE FROM simulation_versions WHERE simulation_id::text = $1 AND version_no = 3",
+    )
+    .bind(&id)
+    .execute(&owner)
+    .await
+    .expect("a version deleted by the owner");
+    assert_eq!(rows_of(3).await.expect("count"), 0, "its rows went with it");
+
+    let (status, bytes) = app
+        .bytes(&alice, &format!("/api/simulations/{id}/lines?version=2"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let read = prudentia::model::simulation::decode_lines(&bytes).expect("lines");
+    assert_eq!(read, demo.exposures, "the rows read in their order");
+    assert_eq!(rows_of(2).await.expect("count"), 0, "the rows moved");
+    let (packed, counted): (i64, i64) = sqlx::query_as(
+        "SELECT (pg_column_size(header) + octet_length(lines_packed))::int8, stored_bytes
+           FROM simulation_versions WHERE simulation_id::text = $1 AND version_no = 2",
+    )
+    .bind(&id)
+    .fetch_one(&owner)
+    .await
+    .expect("packed");
+    assert_eq!(counted, packed, "storage counts the packed form");
+    let (status, again) = app
+        .bytes(&alice, &format!("/api/simulations/{id}/lines?version=2"))
+        .await;
     assert_eq!(
-        lines_of(1).await.expect("count"),
-        0,
-        "its lines went with it"
+        (status, again),
+        (StatusCode::OK, bytes),
+        "read from the packed form"
     );
 }
 

@@ -1,6 +1,6 @@
-//! The classification models an organisation trained, and the labelled
-//! lines they learn from. Every query runs in the tenant's scope, where
-//! row-level security hides other tenants' rows, and names the tenant.
+//! The classification models an organisation trained. Every query runs in
+//! the tenant's scope, where row-level security hides other tenants' rows,
+//! and names the tenant.
 
 use crate::intel::classify::Card;
 use crate::model::account::{TenantId, UserId};
@@ -19,25 +19,6 @@ pub struct ModelVersion {
     pub card: Card,
     pub created_at: Timestamp,
     pub in_force: bool,
-}
-
-/// The lines of the latest version of each live simulation: classes the
-/// organisation gave or confirmed.
-pub async fn labelled_lines(
-    conn: &mut PgConnection,
-    tenant: TenantId,
-) -> Result<Vec<serde_json::Value>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT l.line FROM exposure_lines l
-           JOIN simulations s USING (tenant_id, simulation_id)
-          WHERE l.tenant_id = $1 AND s.deleted_at IS NULL
-            AND l.version_no = (SELECT max(v.version_no) FROM simulation_versions v
-                                 WHERE v.tenant_id = l.tenant_id AND v.simulation_id = l.simulation_id)
-          ORDER BY l.simulation_id, l.line_no",
-    )
-    .bind(tenant.0)
-    .fetch_all(conn)
-    .await
 }
 
 /// The version of the model in force, if the tenant has one.

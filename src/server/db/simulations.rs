@@ -1,7 +1,7 @@
 //! Simulations, their versions and exposure lines, and scenarios. Every
 //! function runs inside a tenant scope (`scope::begin`).
 
-use crate::engine::dataset::{DataSet, Exposure};
+use crate::engine::dataset::DataSet;
 use crate::engine::results::{Ratios, Results};
 use crate::model::account::{TeamId, TenantId, UserId};
 use crate::model::error::AppError;
@@ -172,45 +172,20 @@ pub async fn create(
     Ok(SimulationId(id))
 }
 
-/// Stores `data` as the next version with its baseline `results`: the
-/// header in one row, the lines in batches of multi-row inserts. The
-/// caller holds the simulation's lock ([`lock`]).
 /// What a version stores: its data, the baseline results, the lines
-/// packed for the browser and why it was saved.
+/// packed (the form every reader decodes) and why it was saved.
 pub struct NewVersion<'a> {
     pub data: &'a DataSet,
     pub results: &'a Results,
     pub packed: &'a [u8],
-    /// The lines as [`copy_rows`] writes them.
-    pub rows: &'a [u8],
     pub note: &'a str,
     /// The organisation's rule profile version it was computed with.
     pub rules: Option<&'a RulesRef>,
 }
 
-/// The lines as rows of `COPY … FROM STDIN` in text format: the line's
-/// number, a tab and its JSON with every backslash doubled (compact JSON
-/// holds no raw tab or newline). Written on a worker, not while a
-/// transaction waits.
-pub fn copy_rows(lines: &[Exposure]) -> Result<Vec<u8>, serde_json::Error> {
-    use std::io::Write;
-    let mut rows = Vec::with_capacity(lines.len() * 256);
-    let mut json = Vec::with_capacity(1024);
-    for (n, line) in lines.iter().enumerate() {
-        json.clear();
-        serde_json::to_writer(&mut json, line)?;
-        write!(rows, "{n}\t").map_err(serde_json::Error::io)?;
-        for (i, part) in json.split(|b| *b == b'\\').enumerate() {
-            if i > 0 {
-                rows.extend_from_slice(b"\\\\");
-            }
-            rows.extend_from_slice(part);
-        }
-        rows.push(b'\n');
-    }
-    Ok(rows)
-}
-
+/// Stores `data` as the next version with its baseline `results`, its
+/// lines in one packed value. The caller holds the simulation's lock
+/// ([`lock`]).
 pub async fn add_version(
     conn: &mut PgConnection,
     tenant: TenantId,
@@ -222,7 +197,6 @@ pub async fn add_version(
         data,
         results,
         packed,
-        rows,
         note,
         rules,
     } = *new;
@@ -260,29 +234,6 @@ pub async fn add_version(
     .bind(rules.map(|r| r.version_no))
     .execute(&mut *conn)
     .await?;
-    // COPY is refused on a table under row-level security, so the lines
-    // land in a temporary table first and reach exposure_lines through one
-    // INSERT, which the policies check.
-    sqlx::query("CREATE TEMP TABLE incoming_lines (line_no int4, line jsonb) ON COMMIT DROP")
-        .execute(&mut *conn)
-        .await?;
-    let mut copy = conn
-        .copy_in_raw("COPY incoming_lines (line_no, line) FROM STDIN")
-        .await?;
-    copy.send(rows).await?;
-    copy.finish().await?;
-    sqlx::query(
-        "INSERT INTO exposure_lines (tenant_id, simulation_id, version_no, line_no, line)
-         SELECT $1, $2, $3, line_no, line FROM incoming_lines",
-    )
-    .bind(tenant.0)
-    .bind(simulation.0)
-    .bind(version)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("DROP TABLE incoming_lines")
-        .execute(&mut *conn)
-        .await?;
     sqlx::query("UPDATE simulations SET updated_at = now() WHERE simulation_id = $1")
         .bind(simulation.0)
         .execute(&mut *conn)
@@ -421,22 +372,31 @@ pub async fn packed_lines(
     .await
 }
 
-/// Keeps the packed lines of a version stored without them.
+/// Moves the lines of a version stored as rows into their packed form:
+/// the rows go, so a version keeps its lines once.
 pub async fn store_packed_lines(
     conn: &mut PgConnection,
     simulation: SimulationId,
     version: i32,
     packed: &[u8],
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    let moved = sqlx::query(
         "UPDATE simulation_versions SET lines_packed = $3
           WHERE simulation_id = $1 AND version_no = $2 AND lines_packed IS NULL",
     )
     .bind(simulation.0)
     .bind(version)
     .bind(packed)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
+    if moved.rows_affected() == 1 {
+        sqlx::query("DELETE FROM exposure_lines WHERE simulation_id = $1 AND version_no = $2")
+            .bind(simulation.0)
+            .bind(version)
+            .execute(&mut *conn)
+            .await?;
+        measure(conn, simulation, version).await?;
+    }
     Ok(())
 }
 
@@ -573,6 +533,27 @@ impl StoredDataSet {
         };
         Ok(data)
     }
+}
+
+/// The latest version of each live simulation, whose lines hold the
+/// classes the organisation gave or confirmed.
+pub async fn latest_versions(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+) -> Result<Vec<(SimulationId, i32)>, sqlx::Error> {
+    let rows: Vec<(Uuid, i32)> = sqlx::query_as(
+        "SELECT s.simulation_id, max(v.version_no) FROM simulations s
+           JOIN simulation_versions v USING (tenant_id, simulation_id)
+          WHERE s.tenant_id = $1 AND s.deleted_at IS NULL
+          GROUP BY s.simulation_id ORDER BY s.simulation_id",
+    )
+    .bind(tenant.0)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(simulation, version)| (SimulationId(simulation), version))
+        .collect())
 }
 
 /// The data set of a version as stored (see [`StoredDataSet`]).
