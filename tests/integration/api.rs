@@ -1231,6 +1231,94 @@ async fn a_retried_create_with_the_same_key_creates_once() {
         .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
 }
 
+/// A commit takes the data set its upload's preview built instead of
+/// reading the file again, as long as that preview stands for it. The
+/// stored file is spoilt after each upload, so a commit that reads it
+/// again finds other headers and is refused.
+#[tokio::test]
+async fn a_commit_uses_its_previews_data_set_while_the_preview_stands_for_it() {
+    let (pool, owner, _) = fresh_database().await;
+    let app = TestApp::with_pool(pool).await;
+    let admin = signup(&app, "Banque Alpha", "ada@alpha.example").await;
+    professional(&owner).await;
+    let t = token(&app, &admin, "read_write").await;
+    let upload = || async {
+        let uploaded = send(&app, upload_request(&t)).await;
+        assert_eq!(uploaded.status, StatusCode::CREATED, "{}", uploaded.text);
+        let id = uploaded.body["proposal"]["import_id"]
+            .as_str()
+            .expect("import id")
+            .to_owned();
+        sqlx::query("UPDATE imports SET content = $2 WHERE import_id::text = $1")
+            .bind(&id)
+            .bind(b"reference;amount\nX;1\n".as_slice())
+            .execute(&owner)
+            .await
+            .expect("spoilt");
+        (id, uploaded.body["proposal"]["mapping"].clone())
+    };
+    let commit = |id: String, body: Value| {
+        let app = &app;
+        let t = &t;
+        async move {
+            let path = format!("/api/v1/imports/{id}/commit");
+            api(app, "POST", &path, Some(t), Some(body)).await
+        }
+    };
+
+    // The proposal, previewed on upload, committed without a mapping.
+    let (id, proposed) = upload().await;
+    let done = commit(id, json!({ "name": "As previewed" })).await;
+    assert_eq!(done.status, StatusCode::CREATED, "{}", done.text);
+    let lines: i32 = sqlx::query_scalar(
+        "SELECT line_count FROM simulation_versions WHERE simulation_id::text = $1",
+    )
+    .bind(done.body["simulation_id"].as_str().expect("id"))
+    .fetch_one(&owner)
+    .await
+    .expect("version");
+    assert_eq!(lines, 2, "the previewed lines");
+
+    // Another mapping than the one previewed reads the file again.
+    let mut other = proposed.clone();
+    for column in other["sheets"][0]["columns"]
+        .as_array_mut()
+        .expect("columns")
+    {
+        if column["header"] == "country" {
+            column["field"] = Value::Null;
+        }
+    }
+    let (id, _) = upload().await;
+    let refused = commit(id, json!({ "name": "Other", "mapping": other })).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text
+    );
+
+    // So does the proposal once the saved layout it came from changed: a
+    // commit of the same layout with another mapping saved it meanwhile.
+    let (stale, _) = upload().await;
+    let (id, _) = upload().await;
+    sqlx::query("UPDATE imports SET content = $2 WHERE import_id::text = $1")
+        .bind(&id)
+        .bind(b"id;class;drawn;country\nL-1;corporate;1000000;FR\n".as_slice())
+        .execute(&owner)
+        .await
+        .expect("restored");
+    let saved = commit(id, json!({ "name": "Layout", "mapping": other })).await;
+    assert_eq!(saved.status, StatusCode::CREATED, "{}", saved.text);
+    let refused = commit(stale, json!({ "name": "Stale" })).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text
+    );
+}
+
 #[tokio::test]
 async fn limits_and_bad_requests_get_problems_never_a_stack_trace() {
     let (pool, owner, _) = fresh_database().await;

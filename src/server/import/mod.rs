@@ -7,6 +7,7 @@ pub mod fields;
 pub mod mapping;
 mod ods_extent;
 pub mod read;
+mod recent;
 pub mod values;
 mod xls_extent;
 
@@ -26,6 +27,7 @@ use crate::server::idempotency::{self, Created, IdempotencyKey};
 use crate::server::{anomalies, audit, classification, heavy, simulations};
 use build::Built;
 use read::Workbook;
+use recent::{Basis, Kept, PREVIEWS};
 use serde_json::json;
 use sqlx::PgPool;
 
@@ -73,8 +75,16 @@ pub async fn upload_with_preview(
     file_name: &str,
     content: Vec<u8>,
 ) -> Result<(ImportProposal, ImportPreview), AppError> {
-    let (proposal, book) = stage(pool, caller, file_name, content).await?;
-    let preview = preview_of(pool, caller.tenant_id, book, proposal.mapping.clone()).await?;
+    let (proposal, book, basis) = stage(pool, caller, file_name, content).await?;
+    let preview = preview_of(
+        pool,
+        caller.tenant_id,
+        proposal.import_id,
+        book,
+        proposal.mapping.clone(),
+        Some(basis),
+    )
+    .await?;
     Ok((proposal, preview))
 }
 
@@ -83,13 +93,13 @@ async fn stage(
     caller: Caller,
     file_name: &str,
     content: Vec<u8>,
-) -> Result<(ImportProposal, Workbook), AppError> {
+) -> Result<(ImportProposal, Workbook, Basis), AppError> {
     let caller = caller.require(Permission::EditData)?;
     let file_name = clean_name(file_name)?;
     let size = content.len() as i64;
     let (book, content) = parse(caller.tenant_id, file_name.clone(), content).await?;
     let sheets = book.sheets.len();
-    let (mapping, book) = proposed(pool, caller.tenant_id, book).await?;
+    let (mapping, book, basis) = proposed(pool, caller.tenant_id, book).await?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let id = imports::stage(
         &mut tx,
@@ -109,7 +119,7 @@ async fn stage(
     )
     .await?;
     tx.commit().await?;
-    Ok((proposal(id, file_name, size, mapping), book))
+    Ok((proposal(id, file_name, size, mapping), book, basis))
 }
 
 fn clean_name(name: &str) -> Result<String, AppError> {
@@ -152,13 +162,13 @@ fn proposal(
     }
 }
 
-/// The automatic mapping, with the tenant's saved corrections applied.
-/// The mapping proposed for `book`, handed back with it.
+/// The automatic mapping, with the tenant's saved corrections applied,
+/// handed back with the file and what it was proposed from.
 async fn proposed(
     pool: &PgPool,
     tenant: TenantId,
     book: Workbook,
-) -> Result<(Mapping, Workbook), AppError> {
+) -> Result<(Mapping, Workbook, Basis), AppError> {
     // The saved layout is looked up under every candidate header row.
     let signatures: Vec<String> = book
         .sheets
@@ -168,17 +178,28 @@ async fn proposed(
                 .map(|row| mapping::signature(&mapping::headers_of(sheet, row)))
         })
         .collect();
+    let saved = saved_layouts(pool, tenant, &signatures).await?;
+    heavy::run(Some(tenant), "import mapping", move || {
+        let mapping = mapping::propose(&book, &saved);
+        (mapping, book, Basis { signatures, saved })
+    })
+    .await
+}
+
+/// The organisation's saved layouts among those header signatures.
+async fn saved_layouts(
+    pool: &PgPool,
+    tenant: TenantId,
+    signatures: &[String],
+) -> Result<mapping::Saved, AppError> {
     let mut tx = scope::begin(pool, tenant).await?;
-    let saved: mapping::Saved = imports::saved(&mut tx, &signatures)
+    let saved = imports::saved(&mut tx, signatures)
         .await?
         .into_iter()
         .map(|(signature, section, columns)| (signature, (section, columns)))
         .collect();
     tx.commit().await?;
-    heavy::run(Some(tenant), "import mapping", move || {
-        (mapping::propose(&book, &saved), book)
-    })
-    .await
+    Ok(saved)
 }
 
 /// The staged file, for its uploader or an admin; others get "not found".
@@ -205,8 +226,16 @@ pub async fn open_with_preview(
     caller: Caller,
     id: ImportId,
 ) -> Result<(ImportProposal, ImportPreview), AppError> {
-    let (proposal, book) = reopen(pool, caller, id).await?;
-    let preview = preview_of(pool, caller.tenant_id, book, proposal.mapping.clone()).await?;
+    let (proposal, book, basis) = reopen(pool, caller, id).await?;
+    let preview = preview_of(
+        pool,
+        caller.tenant_id,
+        id,
+        book,
+        proposal.mapping.clone(),
+        Some(basis),
+    )
+    .await?;
     Ok((proposal, preview))
 }
 
@@ -214,25 +243,27 @@ async fn reopen(
     pool: &PgPool,
     caller: Caller,
     id: ImportId,
-) -> Result<(ImportProposal, Workbook), AppError> {
+) -> Result<(ImportProposal, Workbook, Basis), AppError> {
     let caller = caller.require(Permission::EditData)?;
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let file = staged(&mut tx, caller, id).await?;
     tx.commit().await?;
     let size = file.content.len() as i64;
     let (book, _) = parse(caller.tenant_id, file.file_name.clone(), file.content).await?;
-    let (mapping, book) = proposed(pool, caller.tenant_id, book).await?;
-    Ok((proposal(id, file.file_name, size, mapping), book))
+    let (mapping, book, basis) = proposed(pool, caller.tenant_id, book).await?;
+    Ok((proposal(id, file.file_name, size, mapping), book, basis))
 }
 
 /// The data set a mapping gives, with its problems and the classes the
-/// organisation's model proposes, computed off the request threads.
+/// organisation's model proposes, computed off the request threads; `sent`
+/// is kept in it.
 async fn mapped(
     pool: &PgPool,
     tenant: TenantId,
     book: Workbook,
     sent: Mapping,
-) -> Result<(Mapping, Built), AppError> {
+    proposal: Option<Basis>,
+) -> Result<Kept, AppError> {
     let model = classification::in_force(pool, tenant).await?;
     heavy::run(Some(tenant), "import build", move || {
         let mapping = mapping::reconcile(&book, &sent)
@@ -241,7 +272,13 @@ async fn mapped(
         let gate = build::unconfirmed(&built.proposals, built.threshold);
         built.problems.extend(gate);
         built.problems.sort_by_key(|p| p.severity);
-        Ok((mapping, built))
+        Ok(Kept {
+            sent,
+            mapping,
+            built,
+            proposal,
+            model: model.version(),
+        })
     })
     .await?
 }
@@ -259,32 +296,39 @@ pub async fn preview(
     let file = staged(&mut tx, caller, id).await?;
     tx.commit().await?;
     let (book, _) = parse(caller.tenant_id, file.file_name, file.content).await?;
-    preview_of(pool, caller.tenant_id, book, sent).await
+    preview_of(pool, caller.tenant_id, id, book, sent, None).await
 }
 
+/// The preview of `sent`, whose data set is kept for the commit that
+/// usually follows ([`recent`]).
 async fn preview_of(
     pool: &PgPool,
     tenant: TenantId,
+    id: ImportId,
     book: Workbook,
     sent: Mapping,
+    proposal: Option<Basis>,
 ) -> Result<ImportPreview, AppError> {
-    let (mapping, built) = mapped(pool, tenant, book, sent).await?;
+    let kept = mapped(pool, tenant, book, sent, proposal).await?;
     let mut tx = scope::begin(pool, tenant).await?;
     let t = anomalies::thresholds(&mut tx, tenant).await?;
     tx.commit().await?;
     heavy::run(Some(tenant), "import preview", move || {
-        summarise(&mapping, built, &t)
+        let preview = summarise(&kept.mapping, &kept.built, &t);
+        PREVIEWS.keep(tenant, id, kept);
+        preview
     })
     .await
 }
 
-fn summarise(mapping: &Mapping, built: Built, t: &Thresholds) -> ImportPreview {
+fn summarise(mapping: &Mapping, built: &Built, t: &Thresholds) -> ImportPreview {
     let Built {
         data,
         problems,
         proposals,
         threshold,
     } = built;
+    let threshold = *threshold;
     let error_total = problems
         .iter()
         .filter(|p| p.severity == Severity::Error)
@@ -333,13 +377,13 @@ fn summarise(mapping: &Mapping, built: Built, t: &Thresholds) -> ImportPreview {
             _ => Vec::new(),
         })
         .collect();
-    let anomalies = detect(&data, None, t);
+    let anomalies = detect(data, None, t);
     let results = (error_total == 0)
-        .then(|| resolve_profile(&data, None).ok())
+        .then(|| resolve_profile(data, None).ok())
         .flatten()
-        .map(|profile| compute(&data, &profile, &ComputeOptions::default()));
+        .map(|profile| compute(data, &profile, &ComputeOptions::default()));
     ImportPreview {
-        problems: problems.into_iter().take(PROBLEMS_SHOWN).collect(),
+        problems: problems.iter().take(PROBLEMS_SHOWN).cloned().collect(),
         error_total,
         warning_total,
         sections,
@@ -351,7 +395,7 @@ fn summarise(mapping: &Mapping, built: Built, t: &Thresholds) -> ImportPreview {
             .filter(|p| p.needs_confirmation(threshold))
             .count(),
         proposal_total: proposals.len(),
-        proposals: proposals.into_iter().take(PROPOSALS_SHOWN).collect(),
+        proposals: proposals.iter().take(PROPOSALS_SHOWN).cloned().collect(),
         class_threshold: threshold,
         anomaly_total: anomalies.len(),
         anomalies: anomalies.into_iter().take(ANOMALIES_SHOWN).collect(),
@@ -394,12 +438,21 @@ pub async fn commit_once(
     let file = staged(&mut tx, caller, id).await?;
     tx.commit().await?;
     let file_name = file.file_name.clone();
-    let (book, _) = parse(caller.tenant_id, file.file_name, file.content).await?;
-    let (sent, book) = match sent {
-        Some(mapping) => (mapping, book),
-        None => proposed(pool, caller.tenant_id, book).await?,
-    };
-    let (mapping, built) = mapped(pool, caller.tenant_id, book, sent).await?;
+    let Kept { mapping, built, .. } =
+        match previewed(pool, caller.tenant_id, id, sent.as_ref()).await? {
+            Some(kept) => kept,
+            None => {
+                let (book, _) = parse(caller.tenant_id, file.file_name, file.content).await?;
+                let (sent, book, proposal) = match sent {
+                    Some(mapping) => (mapping, book, None),
+                    None => {
+                        let (mapping, book, basis) = proposed(pool, caller.tenant_id, book).await?;
+                        (mapping, book, Some(basis))
+                    }
+                };
+                mapped(pool, caller.tenant_id, book, sent, proposal).await?
+            }
+        };
     let Built {
         mut data,
         problems,
@@ -488,6 +541,29 @@ pub async fn commit_once(
     Ok(Created::New(simulation))
 }
 
+/// The data set of the upload's latest preview, when it stands for this
+/// commit: built by the model still in force from the mapping sent or,
+/// with none sent, from a proposal whose saved layouts are unchanged.
+async fn previewed(
+    pool: &PgPool,
+    tenant: TenantId,
+    id: ImportId,
+    sent: Option<&Mapping>,
+) -> Result<Option<Kept>, AppError> {
+    let Some(kept) = PREVIEWS.take(tenant, id) else {
+        return Ok(None);
+    };
+    if kept.model != classification::in_force(pool, tenant).await?.version() {
+        return Ok(None);
+    }
+    let stands = match (sent, &kept.proposal) {
+        (Some(sent), _) => *sent == kept.sent,
+        (None, Some(basis)) => saved_layouts(pool, tenant, &basis.signatures).await? == basis.saved,
+        (None, None) => false,
+    };
+    Ok(stands.then_some(kept))
+}
+
 /// The file's errors, the first ten named, as one refusal.
 fn refuse_errors(problems: &[crate::model::import::Problem]) -> Result<(), AppError> {
     let errors = error_messages(problems);
@@ -522,9 +598,9 @@ pub async fn scheduled(
 ) -> Result<i32, AppError> {
     let caller = caller.require(Permission::EditData)?;
     let (book, _) = parse(caller.tenant_id, file_name.clone(), content).await?;
-    let (sent, book) = proposed(pool, caller.tenant_id, book).await?;
-    let (_, built) = mapped(pool, caller.tenant_id, book, sent).await?;
-    let Built { data, problems, .. } = built;
+    let (sent, book, basis) = proposed(pool, caller.tenant_id, book).await?;
+    let kept = mapped(pool, caller.tenant_id, book, sent, Some(basis)).await?;
+    let Built { data, problems, .. } = kept.built;
     refuse_errors(&problems)?;
     resolve_profile(&data, None)
         .map_err(|e| AppError::Validation(FieldErrors::single("file", e.to_string())))?;
