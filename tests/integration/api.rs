@@ -1231,12 +1231,12 @@ async fn a_retried_create_with_the_same_key_creates_once() {
         .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
 }
 
-/// A commit takes the data set its upload's preview built instead of
-/// reading the file again, as long as that preview stands for it. The
+/// A preview again and a commit take the data set the upload's preview
+/// built instead of reading the file again, as long as it stands for them. The
 /// stored file is spoilt after each upload, so a commit that reads it
 /// again finds other headers and is refused.
 #[tokio::test]
-async fn a_commit_uses_its_previews_data_set_while_the_preview_stands_for_it() {
+async fn a_preview_again_and_a_commit_use_the_data_set_already_built_while_it_stands() {
     let (pool, owner, _) = fresh_database().await;
     let app = TestApp::with_pool(pool).await;
     let admin = signup(&app, "Banque Alpha", "ada@alpha.example").await;
@@ -1266,8 +1266,25 @@ async fn a_commit_uses_its_previews_data_set_while_the_preview_stands_for_it() {
         }
     };
 
-    // The proposal, previewed on upload, committed without a mapping.
+    // The proposal, previewed on upload and again, committed without a
+    // mapping.
     let (id, proposed) = upload().await;
+    let again = api(
+        &app,
+        "POST",
+        &format!("/api/v1/imports/{id}/preview"),
+        Some(&t),
+        Some(proposed.clone()),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+    let lines: i64 = again.body["totals"]
+        .as_array()
+        .expect("totals")
+        .iter()
+        .filter_map(|class| class["lines"].as_i64())
+        .sum();
+    assert_eq!(lines, 2, "the file's lines, not the spoilt file's");
     let done = commit(id, json!({ "name": "As previewed" })).await;
     assert_eq!(done.status, StatusCode::CREATED, "{}", done.text);
     let lines: i32 = sqlx::query_scalar(

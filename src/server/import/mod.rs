@@ -76,15 +76,9 @@ pub async fn upload_with_preview(
     content: Vec<u8>,
 ) -> Result<(ImportProposal, ImportPreview), AppError> {
     let (proposal, book, basis) = stage(pool, caller, file_name, content).await?;
-    let preview = preview_of(
-        pool,
-        caller.tenant_id,
-        proposal.import_id,
-        book,
-        proposal.mapping.clone(),
-        Some(basis),
-    )
-    .await?;
+    let sent = proposal.mapping.clone();
+    let kept = mapped(pool, caller.tenant_id, book, sent, Some(basis)).await?;
+    let preview = preview_of(pool, caller.tenant_id, proposal.import_id, kept).await?;
     Ok((proposal, preview))
 }
 
@@ -227,15 +221,9 @@ pub async fn open_with_preview(
     id: ImportId,
 ) -> Result<(ImportProposal, ImportPreview), AppError> {
     let (proposal, book, basis) = reopen(pool, caller, id).await?;
-    let preview = preview_of(
-        pool,
-        caller.tenant_id,
-        id,
-        book,
-        proposal.mapping.clone(),
-        Some(basis),
-    )
-    .await?;
+    let sent = proposal.mapping.clone();
+    let kept = mapped(pool, caller.tenant_id, book, sent, Some(basis)).await?;
+    let preview = preview_of(pool, caller.tenant_id, id, kept).await?;
     Ok((proposal, preview))
 }
 
@@ -295,21 +283,25 @@ pub async fn preview(
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let file = staged(&mut tx, caller, id).await?;
     tx.commit().await?;
-    let (book, _) = parse(caller.tenant_id, file.file_name, file.content).await?;
-    preview_of(pool, caller.tenant_id, id, book, sent, None).await
+    // The same mapping again is answered from the data set already built.
+    let kept = match previewed(pool, caller.tenant_id, id, Some(&sent)).await? {
+        Some(kept) => kept,
+        None => {
+            let (book, _) = parse(caller.tenant_id, file.file_name, file.content).await?;
+            mapped(pool, caller.tenant_id, book, sent, None).await?
+        }
+    };
+    preview_of(pool, caller.tenant_id, id, kept).await
 }
 
-/// The preview of `sent`, whose data set is kept for the commit that
-/// usually follows ([`recent`]).
+/// The preview of a built data set, which is then kept for the commit
+/// that usually follows ([`recent`]).
 async fn preview_of(
     pool: &PgPool,
     tenant: TenantId,
     id: ImportId,
-    book: Workbook,
-    sent: Mapping,
-    proposal: Option<Basis>,
+    kept: Kept,
 ) -> Result<ImportPreview, AppError> {
-    let kept = mapped(pool, tenant, book, sent, proposal).await?;
     let mut tx = scope::begin(pool, tenant).await?;
     let t = anomalies::thresholds(&mut tx, tenant).await?;
     tx.commit().await?;
@@ -542,8 +534,9 @@ pub async fn commit_once(
 }
 
 /// The data set of the upload's latest preview, when it stands for this
-/// commit: built by the model still in force from the mapping sent or,
-/// with none sent, from a proposal whose saved layouts are unchanged.
+/// preview or commit: built by the model still in force from the mapping
+/// sent or, with none sent, from a proposal whose saved layouts are
+/// unchanged.
 async fn previewed(
     pool: &PgPool,
     tenant: TenantId,
