@@ -150,8 +150,12 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
         ));
     }
     // Read without tracking paths first (a third faster on a large data
-    // set); only a body that fails is read again to name its field.
-    if let Ok(value) = serde_json::from_slice(bytes) {
+    // set), from text checked as UTF-8 once rather than string by string;
+    // only a body that fails is read again to name its field.
+    if let Some(value) = std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|text| serde_json::from_str(text).ok())
+    {
         return Ok(value);
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
