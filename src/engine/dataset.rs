@@ -513,6 +513,45 @@ pub struct InputError {
 }
 
 impl DataSet {
+    /// Everything but the exposure lines, which a version stores apart;
+    /// the lines are not copied on the way.
+    pub fn header(&self) -> DataSet {
+        let DataSet {
+            name,
+            reporting_date,
+            currency,
+            profile,
+            capital,
+            exposures: _,
+            rwa_lines,
+            market_risk,
+            cva,
+            op_risk,
+            leverage,
+            lcr,
+            nsfr,
+            requirements,
+            overrides,
+        } = self;
+        DataSet {
+            name: name.clone(),
+            reporting_date: reporting_date.clone(),
+            currency: currency.clone(),
+            profile: profile.clone(),
+            capital: capital.clone(),
+            exposures: Vec::new(),
+            rwa_lines: rwa_lines.clone(),
+            market_risk: market_risk.clone(),
+            cva: cva.clone(),
+            op_risk: op_risk.clone(),
+            leverage: leverage.clone(),
+            lcr: lcr.clone(),
+            nsfr: nsfr.clone(),
+            requirements: requirements.clone(),
+            overrides: overrides.clone(),
+        }
+    }
+
     /// Parses a JSON data set; a type or value error names its path, e.g.
     /// `exposures[12] (id "L-000123").rating: unknown rating "AAB" …`.
     /// The happy path reads without tracking where it is (tracking costs a

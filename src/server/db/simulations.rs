@@ -206,10 +206,7 @@ pub async fn add_version(
     .bind(simulation.0)
     .fetch_one(&mut *conn)
     .await?;
-    let header = DataSet {
-        exposures: Vec::new(),
-        ..data.clone()
-    };
+    let header = data.header();
     let reporting_date = data
         .reporting_date
         .as_deref()
