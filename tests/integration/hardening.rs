@@ -695,7 +695,8 @@ async fn storage_is_counted_and_a_write_past_the_quota_is_refused_whole() {
                 ("name", "Big"),
                 ("source", "synthetic"),
                 ("data", ""),
-                ("lines", "20000"),
+                // Packed, a line takes about 40 bytes: well past 1 MB.
+                ("lines", "60000"),
             ],
         )
         .await;
