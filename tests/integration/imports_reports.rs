@@ -528,11 +528,7 @@ async fn an_anomaly_in_the_file_is_shown_before_the_commit_and_its_fix_applies_t
         .await;
     assert!(committed.ok(), "{}", committed.body);
     let simulation: String = serde_json::from_str(&committed.body).expect("id");
-    let (status, bytes) = app
-        .bytes(&admin, &format!("/api/simulations/{simulation}/lines"))
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    let lines = prudentia::model::simulation::decode_lines(&bytes).expect("lines");
+    let lines = app.lines(&admin, &simulation, "").await;
     let at_zero = lines.iter().filter(|l| l.drawn == Some(0.0)).count();
     assert_eq!(at_zero, 1, "the duplicate is stored at zero");
 }

@@ -57,11 +57,7 @@ async fn a_simulation_keeps_every_line_and_a_saved_scenario_has_the_engines_figu
         .await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.body);
     let tricky_id: String = serde_json::from_str(&created.body).expect("id");
-    let (status, tricky_bytes) = app
-        .bytes(&alice, &format!("/api/simulations/{tricky_id}/lines"))
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    let tricky_lines = prudentia::model::simulation::decode_lines(&tricky_bytes).expect("lines");
+    let tricky_lines = app.lines(&alice, &tricky_id, "").await;
     assert_eq!(tricky_lines[0].id, "A\\B\t\"C\"\n");
     assert_eq!(
         tricky_lines[0].counterparty_id.as_deref(),
@@ -548,13 +544,7 @@ async fn a_clone_copies_the_lines_not_the_scenarios_and_stays_in_its_tenant() {
         view.scenarios.is_empty(),
         "scenarios stay with their simulation"
     );
-    let (_, bytes) = app
-        .bytes(&alice, &format!("/api/simulations/{copy}/lines"))
-        .await;
-    assert_eq!(
-        prudentia::model::simulation::decode_lines(&bytes).expect("lines"),
-        demo_bank().exposures
-    );
+    assert_eq!(app.lines(&alice, &copy, "").await, demo_bank().exposures);
 
     assert!(
         app.call(
@@ -660,17 +650,12 @@ async fn a_new_version_stores_the_scenario_applied_and_old_versions_never_change
     );
     assert_eq!(latest.versions[1].note, "After the Q4 issuance");
 
-    let (status, bytes) = app
-        .bytes(&alice, &format!("/api/simulations/{id}/lines?version=2"))
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    let lines = prudentia::model::simulation::decode_lines(&bytes).expect("lines");
-    assert_eq!(lines, changed.exposures);
-    let (_, bytes) = app
-        .bytes(&alice, &format!("/api/simulations/{id}/lines?version=1"))
-        .await;
     assert_eq!(
-        prudentia::model::simulation::decode_lines(&bytes).expect("lines"),
+        app.lines(&alice, &id, "?version=2").await,
+        changed.exposures
+    );
+    assert_eq!(
+        app.lines(&alice, &id, "?version=1").await,
         data.exposures,
         "version 1 is as it was"
     );
@@ -732,26 +717,20 @@ async fn a_new_version_stores_the_scenario_applied_and_old_versions_never_change
         .execute(&mut *conn)
         .await;
     assert!(changed_line.is_err(), "lines cannot be updated");
-    let changed_lines =
-        sqlx::query("UPDATE simulation_versions SET lines_packed = '\\x00' WHERE version_no = 1")
-            .execute(&mut *conn)
-            .await;
-    assert!(
-        changed_lines
-            .expect_err("packed lines cannot be replaced")
-            .to_string()
-            .contains("immutable")
-    );
-    let changed_header =
-        sqlx::query("UPDATE simulation_versions SET line_count = 0 WHERE version_no = 1")
-            .execute(&mut *conn)
-            .await;
-    assert!(
-        changed_header
-            .expect_err("a version cannot be updated")
-            .to_string()
-            .contains("immutable")
-    );
+    for change in ["line_count = 0", "lines_packed = '\\x00'"] {
+        let changed = sqlx::query(&format!(
+            "UPDATE simulation_versions SET {change} WHERE version_no = 1"
+        ))
+        .execute(&mut *conn)
+        .await;
+        assert!(
+            changed
+                .expect_err("a version cannot be updated")
+                .to_string()
+                .contains("immutable"),
+            "{change}"
+        );
+    }
     sqlx::query("SELECT set_config('app.tenant_id', '', false)")
         .execute(&mut *conn)
         .await

@@ -310,6 +310,20 @@ impl TestApp {
         (status, body)
     }
 
+    /// The exposure lines a simulation's version holds (`?version=N` in
+    /// `query`), as the browser downloads them.
+    pub async fn lines(
+        &self,
+        cookie: &str,
+        simulation: &str,
+        query: &str,
+    ) -> Vec<prudentia::engine::dataset::Exposure> {
+        let path = format!("/api/simulations/{simulation}/lines{query}");
+        let (status, bytes) = self.bytes(cookie, &path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        prudentia::model::simulation::decode_lines(&bytes).expect("lines")
+    }
+
     /// A GET with the response's headers, announcing `accept_encoding`.
     pub async fn get_encoded(
         &self,
