@@ -6,9 +6,10 @@ use crate::model::import::{ImportId, Section};
 use sqlx::PgConnection;
 use sqlx::types::Json;
 
+/// A staged file's name and uploader; its bytes are read apart
+/// ([`content`]), only when the file has to be read.
 pub struct Staged {
     pub file_name: String,
-    pub content: Vec<u8>,
     pub created_by: UserId,
 }
 
@@ -35,18 +36,29 @@ pub async fn stage(
 }
 
 pub async fn get(conn: &mut PgConnection, id: ImportId) -> Result<Option<Staged>, sqlx::Error> {
-    let row: Option<(String, Vec<u8>, uuid::Uuid)> = sqlx::query_as(
-        "SELECT file_name, content, created_by FROM imports
+    let row: Option<(String, uuid::Uuid)> = sqlx::query_as(
+        "SELECT file_name, created_by FROM imports
           WHERE tenant_id = app_tenant() AND import_id = $1",
     )
     .bind(id.0)
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(|(file_name, content, user)| Staged {
+    Ok(row.map(|(file_name, user)| Staged {
         file_name,
-        content,
         created_by: UserId(user),
     }))
+}
+
+pub async fn content(
+    conn: &mut PgConnection,
+    id: ImportId,
+) -> Result<Option<Vec<u8>>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT content FROM imports WHERE tenant_id = app_tenant() AND import_id = $1",
+    )
+    .bind(id.0)
+    .fetch_optional(conn)
+    .await
 }
 
 /// Removes a staged file; false when it was already gone (committed twice).

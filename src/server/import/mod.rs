@@ -209,6 +209,23 @@ async fn staged(
     Ok(file)
 }
 
+/// A staged file read as a workbook, with its size in bytes; the caller
+/// checked it may use it ([`staged`]).
+async fn read_staged(
+    pool: &PgPool,
+    tenant: TenantId,
+    id: ImportId,
+    file_name: String,
+) -> Result<(Workbook, usize), AppError> {
+    let mut tx = scope::begin(pool, tenant).await?;
+    let content = imports::content(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    let (book, content) = parse(tenant, file_name, content).await?;
+    Ok((book, content.len()))
+}
+
 /// The proposal of a staged file (the import page after a reload).
 pub async fn open(pool: &PgPool, caller: Caller, id: ImportId) -> Result<ImportProposal, AppError> {
     Ok(reopen(pool, caller, id).await?.0)
@@ -236,10 +253,13 @@ async fn reopen(
     let mut tx = scope::begin(pool, caller.tenant_id).await?;
     let file = staged(&mut tx, caller, id).await?;
     tx.commit().await?;
-    let size = file.content.len() as i64;
-    let (book, _) = parse(caller.tenant_id, file.file_name.clone(), file.content).await?;
+    let (book, size) = read_staged(pool, caller.tenant_id, id, file.file_name.clone()).await?;
     let (mapping, book, basis) = proposed(pool, caller.tenant_id, book).await?;
-    Ok((proposal(id, file.file_name, size, mapping), book, basis))
+    Ok((
+        proposal(id, file.file_name, size as i64, mapping),
+        book,
+        basis,
+    ))
 }
 
 /// The data set a mapping gives, with its problems and the classes the
@@ -287,7 +307,7 @@ pub async fn preview(
     let kept = match previewed(pool, caller.tenant_id, id, Some(&sent)).await? {
         Some(kept) => kept,
         None => {
-            let (book, _) = parse(caller.tenant_id, file.file_name, file.content).await?;
+            let (book, _) = read_staged(pool, caller.tenant_id, id, file.file_name).await?;
             mapped(pool, caller.tenant_id, book, sent, None).await?
         }
     };
@@ -434,7 +454,7 @@ pub async fn commit_once(
         match previewed(pool, caller.tenant_id, id, sent.as_ref()).await? {
             Some(kept) => kept,
             None => {
-                let (book, _) = parse(caller.tenant_id, file.file_name, file.content).await?;
+                let (book, _) = read_staged(pool, caller.tenant_id, id, file.file_name).await?;
                 let (sent, book, proposal) = match sent {
                     Some(mapping) => (mapping, book, None),
                     None => {
