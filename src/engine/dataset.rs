@@ -331,6 +331,41 @@ fn is_false(b: &bool) -> bool {
 }
 
 impl Exposure {
+    /// What is wrong with this line on its own (a duplicate id needs the
+    /// other lines), as the field and the message: an empty id is reported
+    /// on `id`, which then names no line.
+    pub fn problems(&self, mut found: impl FnMut(&'static str, String)) {
+        if self.id.trim().is_empty() {
+            found("id", "an exposure needs a non-empty id".into());
+        }
+        if self.drawn.is_none() && self.undrawn.is_none() {
+            found("drawn", "give `drawn` or `undrawn` (or both)".into());
+        }
+        let amounts = [
+            ("drawn", self.drawn),
+            ("undrawn", self.undrawn),
+            ("specific_provisions", self.specific_provisions),
+            ("collateral_value", self.collateral_value),
+            ("guaranteed_amount", self.guaranteed_amount),
+            ("property_value", self.property_value),
+            ("ltv", self.ltv),
+            (
+                "collateral_residual_maturity_years",
+                self.collateral_residual_maturity_years,
+            ),
+        ];
+        for (field, value) in amounts {
+            if let Some(v) = value
+                && !(non_negative(v) && plausible(v))
+            {
+                found(
+                    field,
+                    format!("must be a non-negative number up to {MAX_AMOUNT:e}, got {v}"),
+                );
+            }
+        }
+    }
+
     /// A line with only the required fields; the rest take their defaults.
     pub fn new(id: impl Into<String>, class: ExposureClass, drawn: f64) -> Exposure {
         Exposure {
@@ -595,40 +630,17 @@ impl DataSet {
         );
         for (i, line) in self.exposures.iter().enumerate() {
             let at = |field: &str| format!("exposures[{i}] (id \"{}\").{field}", line.id);
-            if line.id.trim().is_empty() {
-                push(
-                    format!("exposures[{i}].id"),
-                    "an exposure needs a non-empty id".into(),
-                );
-            } else if !seen.insert(line.id.as_str()) {
+            if !line.id.trim().is_empty() && !seen.insert(line.id.as_str()) {
                 push(at("id"), format!("duplicate exposure id \"{}\"", line.id));
             }
-            if line.drawn.is_none() && line.undrawn.is_none() {
-                push(at("drawn"), "give `drawn` or `undrawn` (or both)".into());
-            }
-            let amounts = [
-                ("drawn", line.drawn),
-                ("undrawn", line.undrawn),
-                ("specific_provisions", line.specific_provisions),
-                ("collateral_value", line.collateral_value),
-                ("guaranteed_amount", line.guaranteed_amount),
-                ("property_value", line.property_value),
-                ("ltv", line.ltv),
-                (
-                    "collateral_residual_maturity_years",
-                    line.collateral_residual_maturity_years,
-                ),
-            ];
-            for (field, value) in amounts {
-                if let Some(v) = value
-                    && !(non_negative(v) && plausible(v))
-                {
-                    push(
-                        at(field),
-                        format!("must be a non-negative number up to {MAX_AMOUNT:e}, got {v}"),
-                    );
-                }
-            }
+            line.problems(|field, message| {
+                let location = if field == "id" {
+                    format!("exposures[{i}].id")
+                } else {
+                    at(field)
+                };
+                push(location, message);
+            });
         }
         for (location, value) in self.other_amounts() {
             if !plausible(value) {

@@ -183,26 +183,138 @@ pub struct Portfolio {
     reporting_currency: String,
 }
 
+/// Lines compiled in the data set's order, with ids and kinds of their
+/// own: a run of a data set's lines compiled apart from the others (a
+/// large data set is read in pieces side by side), or all of them.
+#[derive(Debug)]
+pub struct Piece(Portfolio);
+
+impl Piece {
+    /// An empty piece of a data set whose reporting currency is `currency`
+    /// (EUR when absent), with room for `lines` lines.
+    pub fn new(currency: Option<&str>, lines: usize) -> Piece {
+        Piece(Portfolio {
+            lines: Vec::with_capacity(lines),
+            ids: Vec::with_capacity(lines),
+            reporting_currency: currency.unwrap_or("EUR").to_owned(),
+            ..Portfolio::default()
+        })
+    }
+
+    /// Compiles the next line.
+    pub fn push(&mut self, exposure: &Exposure) {
+        let (line, ids) = self.0.compile_line(exposure);
+        self.0.lines.push(line);
+        self.0.ids.push(ids);
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.lines.is_empty()
+    }
+}
+
+/// How a later piece's ids and kinds read in the portfolio its pieces make.
+struct Renumbering {
+    groups: Vec<u32>,
+    countries: Vec<u32>,
+    counterparties: Vec<u32>,
+    kinds: Vec<u32>,
+}
+
+impl Renumbering {
+    /// Interns `next`'s names and kinds into `base`: those new to it are
+    /// numbered in the order `next` met them, as if its lines had been
+    /// compiled there.
+    fn into(base: &mut Portfolio, next: &Portfolio) -> Renumbering {
+        let renumber = |into: &mut Interner, from: &Interner| -> Vec<u32> {
+            (0..from.len() as u32)
+                .map(|i| into.id(from.name(i)))
+                .collect()
+        };
+        Renumbering {
+            groups: renumber(&mut base.groups, &next.groups),
+            countries: renumber(&mut base.countries, &next.countries),
+            counterparties: renumber(&mut base.counterparties, &next.counterparties),
+            kinds: next.kinds.iter().map(|t| base.kind(*t)).collect(),
+        }
+    }
+
+    fn kind(this: Option<&Renumbering>, kind: u32) -> u32 {
+        this.map_or(kind, |r| r.kinds[kind as usize])
+    }
+
+    fn ids(this: Option<&Renumbering>, ids: &LineIds) -> LineIds {
+        let Some(r) = this else { return *ids };
+        let map = |table: &[u32], id: u32| if id == NONE { NONE } else { table[id as usize] };
+        LineIds {
+            group: map(&r.groups, ids.group),
+            guarantor_group: map(&r.groups, ids.guarantor_group),
+            watched_guarantor: NONE,
+            country: map(&r.countries, ids.country),
+            counterparty: map(&r.counterparties, ids.counterparty),
+        }
+    }
+}
+
 impl Portfolio {
     pub fn compile(data: &DataSet) -> Portfolio {
-        let mut portfolio = Portfolio {
-            reporting_currency: data.currency.clone().unwrap_or_else(|| "EUR".to_owned()),
-            ..Portfolio::default()
-        };
-        let (lines, ids): (Vec<Line>, Vec<LineIds>) = data
-            .exposures
-            .iter()
-            .map(|exposure| portfolio.compile_line(exposure))
-            .unzip();
-        // A stable sort: within a kind, the data set's order.
-        let mut order: Vec<u32> = (0..lines.len() as u32).collect();
-        order.sort_by_key(|i| lines[*i as usize].kind);
-        portfolio.slots = vec![0; lines.len()];
-        for (slot, i) in order.iter().enumerate() {
-            portfolio.slots[*i as usize] = slot as u32;
+        let mut piece = Piece::new(data.currency.as_deref(), data.exposures.len());
+        for exposure in &data.exposures {
+            piece.push(exposure);
         }
-        portfolio.lines = order.iter().map(|i| lines[*i as usize]).collect();
-        portfolio.ids = order.iter().map(|i| ids[*i as usize]).collect();
+        Portfolio::from_pieces(vec![piece])
+    }
+
+    /// The portfolio of a data set's lines compiled in consecutive pieces
+    /// (of one reporting currency), in order: the same as compiling them in
+    /// one run. The first piece's names and kinds keep their numbers.
+    pub fn from_pieces(pieces: Vec<Piece>) -> Portfolio {
+        let mut pieces = pieces.into_iter();
+        let Piece(mut portfolio) = pieces.next().unwrap_or_else(|| Piece::new(None, 0));
+        let first = (
+            std::mem::take(&mut portfolio.lines),
+            std::mem::take(&mut portfolio.ids),
+            None,
+        );
+        let mut parts = vec![first];
+        for Piece(next) in pieces {
+            let renumbering = Renumbering::into(&mut portfolio, &next);
+            parts.push((next.lines, next.ids, Some(renumbering)));
+        }
+        // Grouped by kind, within a kind in the data set's order: a
+        // counting sort, one pass to count and one to place.
+        let mut next_slot = vec![0u32; portfolio.kinds.len() + 1];
+        for (lines, _, renumbering) in &parts {
+            for line in lines {
+                next_slot[Renumbering::kind(renumbering.as_ref(), line.kind) as usize + 1] += 1;
+            }
+        }
+        for k in 1..next_slot.len() {
+            next_slot[k] += next_slot[k - 1];
+        }
+        let count = parts.iter().map(|(lines, _, _)| lines.len()).sum();
+        let Some(&filler) = parts.iter().find_map(|(lines, _, _)| lines.first()) else {
+            portfolio.watch();
+            return portfolio;
+        };
+        portfolio.lines = vec![filler; count];
+        portfolio.ids = vec![LineIds::default(); count];
+        portfolio.slots = Vec::with_capacity(count);
+        for (lines, ids, renumbering) in &parts {
+            let renumbering = renumbering.as_ref();
+            for (line, ids) in lines.iter().zip(ids) {
+                let kind = Renumbering::kind(renumbering, line.kind);
+                let slot = next_slot[kind as usize];
+                next_slot[kind as usize] += 1;
+                portfolio.slots.push(slot);
+                portfolio.lines[slot as usize] = Line { kind, ..*line };
+                portfolio.ids[slot as usize] = Renumbering::ids(renumbering, ids);
+            }
+        }
         portfolio.watch();
         portfolio
     }

@@ -155,10 +155,8 @@ impl FieldErrors {
 /// Whether a JSON text holds a NUL character (`\u0000` not itself escaped):
 /// PostgreSQL's text and jsonb cannot store one, so it is refused as input.
 pub fn json_holds_nul(json: &[u8]) -> bool {
-    json.windows(6).enumerate().any(|(at, window)| {
-        window == b"\\u0000"
-            && json[..at].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 0
-    })
+    memchr::memmem::find_iter(json, b"\\u0000")
+        .any(|at| json[..at].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 0)
 }
 
 #[cfg(test)]
