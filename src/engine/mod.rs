@@ -11,6 +11,7 @@ pub mod capital;
 pub mod credit;
 pub mod dataset;
 pub mod explain;
+pub mod fast_read;
 pub mod incremental;
 pub mod kinked;
 pub mod large_exposures;

@@ -559,6 +559,64 @@ fn upload_request(token: &str) -> Request<Body> {
         .expect("request")
 }
 
+/// A body above a quarter of a megabyte is read in pieces when only the
+/// figures are asked for: the answer is the engine's, the profile may come
+/// after the data, and a bad line deep in the body is named by its path.
+#[tokio::test]
+async fn a_large_compute_request_answers_as_the_engine_and_names_a_bad_line() {
+    use prudentia::engine::{ComputeOptions, compute, profile::Profile};
+    let (pool, owner, _) = fresh_database().await;
+    let app = TestApp::with_pool(pool).await;
+    let admin = signup(&app, "Banque Alpha", "ada@alpha.example").await;
+    professional(&owner).await;
+    let bearer = token(&app, &admin, "read_write").await;
+    let t = Some(bearer.as_str());
+    let data = prudentia::samples::demo_bank();
+    let value = serde_json::to_value(&data).expect("json");
+    let direct = |profile: &str| {
+        let profile = Profile::named(profile).expect("profile");
+        serde_json::to_value(compute(&data, &profile, &ComputeOptions::default())).expect("json")
+    };
+
+    let figures = json!({ "data": value, "profile": "crr3" });
+    assert!(figures.to_string().len() > 256 * 1024);
+    let computed = api(&app, "POST", "/api/v1/compute", t, Some(figures)).await;
+    assert_eq!(computed.status, StatusCode::OK, "{}", computed.text);
+    assert_eq!(computed.body, direct("crr3"));
+
+    let with_lines = json!({ "data": value, "lines": true });
+    let mut computed = api(&app, "POST", "/api/v1/compute", t, Some(with_lines)).await;
+    assert_eq!(computed.status, StatusCode::OK, "{}", computed.text);
+    let lines = computed
+        .body
+        .as_object_mut()
+        .expect("results")
+        .remove("lines");
+    assert_eq!(
+        lines.and_then(|l| l.as_array().map(Vec::len)),
+        Some(data.exposures.len())
+    );
+    assert_eq!(computed.body, direct("basel31"));
+
+    let mut bad = value.clone();
+    bad["exposures"][4000]["drawn"] = json!(-1.0);
+    let refused = api(
+        &app,
+        "POST",
+        "/api/v1/compute",
+        t,
+        Some(json!({ "data": bad })),
+    )
+    .await;
+    refused.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert_eq!(
+        refused.fields(),
+        vec!["data.exposures[4000].drawn"],
+        "{}",
+        refused.text
+    );
+}
+
 #[tokio::test]
 async fn every_route_does_what_its_contract_says() {
     let (pool, owner, _) = fresh_database().await;

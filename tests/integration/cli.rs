@@ -113,6 +113,46 @@ fn compute_with_a_scenario_prints_baseline_scenario_and_delta() {
     );
 }
 
+/// The demo bank (1.4 MB) is read in pieces when only the figures are
+/// asked for, and in full with its lines: the figures agree, and a bad
+/// line deep in the file is still named.
+#[test]
+fn a_large_file_gives_the_same_figures_and_errors_whichever_way_it_is_read() {
+    let figures = prudentia(&["compute", "--input", &demo()]);
+    let with_lines = prudentia(&["compute", "--input", &demo(), "--lines"]);
+    assert!(figures.status.success() && with_lines.status.success());
+    let figures: serde_json::Value = serde_json::from_slice(&figures.stdout).expect("JSON");
+    let mut with_lines: serde_json::Value =
+        serde_json::from_slice(&with_lines.stdout).expect("JSON");
+    with_lines.as_object_mut().expect("results").remove("lines");
+    assert_eq!(figures, with_lines);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string(demo()).expect("demo bank");
+    let mut data: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let far = data["exposures"][4000]["id"].clone();
+    data["exposures"][4000]["drawn"] = serde_json::json!(-1.0);
+    data["exposures"][4500]["id"] = data["exposures"][10]["id"].clone();
+    let repeated = data["exposures"][10]["id"].as_str().expect("id").to_owned();
+    let path = write(&dir, "bad.json", &data.to_string());
+    let out = prudentia(&["compute", "--input", &path]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("2 problem(s)"), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "exposures[4000] (id {far}).drawn: must be a non-negative"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "exposures[4500] (id \"{repeated}\").id: duplicate exposure id"
+        )),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn bad_input_names_the_file_line_and_field_and_exits_non_zero() {
     let dir = tempfile::tempdir().expect("tempdir");

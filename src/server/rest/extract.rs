@@ -65,6 +65,19 @@ impl<T: DeserializeOwned + Send + 'static> FromRequest<AppState> for Json<T> {
     }
 }
 
+/// A JSON request body not read yet: for a handler that reads a large
+/// body its own way first, then with [`parse`] if that fails.
+pub struct JsonBytes(pub Bytes);
+
+impl FromRequest<AppState> for JsonBytes {
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Problem> {
+        let (_, bytes) = json_bytes(request, state).await?;
+        Ok(JsonBytes(bytes))
+    }
+}
+
 /// A JSON body that creates something, with its `Idempotency-Key`, bound
 /// to this request's method, path and body: reusing a key for another
 /// request is refused.
