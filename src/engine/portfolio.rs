@@ -207,14 +207,6 @@ impl Piece {
         self.0.lines.push(line);
         self.0.ids.push(ids);
     }
-
-    pub fn len(&self) -> usize {
-        self.0.lines.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.lines.is_empty()
-    }
 }
 
 /// How a later piece's ids and kinds read in the portfolio its pieces make.
@@ -301,6 +293,7 @@ impl Portfolio {
             portfolio.watch();
             return portfolio;
         };
+        // Every slot is written below; the filler only makes the room.
         portfolio.lines = vec![filler; count];
         portfolio.ids = vec![LineIds::default(); count];
         portfolio.slots = Vec::with_capacity(count);
