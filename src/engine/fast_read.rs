@@ -16,7 +16,7 @@ use std::hash::BuildHasher;
 /// The hasher of line ids: a 64-bit hash seeded per process, so that no
 /// file can be built to collide (two equal hashes send the read the full
 /// way, which compares the ids themselves).
-pub type IdHasher = foldhash::fast::RandomState;
+type IdHasher = foldhash::fast::RandomState;
 
 /// The whole fast read of `text`, a document holding the data set
 /// `data` finds in it: the lines cut into about `pieces` runs, which

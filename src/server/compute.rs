@@ -47,7 +47,8 @@ fn read(path: &Path) -> Result<String, CommandError> {
 
 /// The file at `path` as text, its parts read side by side: on a large
 /// file, copying it in and mapping its pages is a fifth of a `compute`.
-/// Anything but a plain file of a stable length is read the usual way.
+/// Anything but a plain text file of a stable length is read the usual
+/// way.
 fn read_side_by_side(path: &Path) -> Result<String, CommandError> {
     use rayon::prelude::*;
     use std::os::unix::fs::FileExt;
@@ -71,12 +72,8 @@ fn read_side_by_side(path: &Path) -> Result<String, CommandError> {
     if read_all.is_err() || file.read_at(&mut beyond, length as u64).map_err(error)? > 0 {
         return read(path);
     }
-    String::from_utf8(bytes).map_err(|_| {
-        error(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            "stream did not contain valid UTF-8",
-        ))
-    })
+    // Not text: the usual read says so, in its own words.
+    String::from_utf8(bytes).or_else(|_| read(path))
 }
 
 /// The data set at `input`, checked, and the profile it computes with.

@@ -151,6 +151,20 @@ fn a_large_file_gives_the_same_figures_and_errors_whichever_way_it_is_read() {
         )),
         "{stderr}"
     );
+    // Read in parts side by side, a large file that is not text is named
+    // as a small one is.
+    let mut bytes = text.into_bytes();
+    bytes[300_000] = 0xff;
+    let path = dir.path().join("latin.json");
+    std::fs::write(&path, &bytes).expect("write");
+    let out = prudentia(&["compute", "--input", &path.display().to_string()]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("cannot read {}", path.display()))
+            && stderr.contains("valid UTF-8"),
+        "{stderr}"
+    );
 }
 
 #[test]
