@@ -60,11 +60,13 @@ prune-target:
 	  find "$$dir/incremental" -mindepth 1 -maxdepth 1 -mtime +0 -exec rm -rf {} + 2>/dev/null || true; \
 	done
 
+# --split: every page is a lazily loaded part of the client (src/app/mod.rs),
+# so the browser tests run the same split client as a release.
 build:
-	cargo leptos build
+	cargo leptos build --split
 
 release: tools-build wasm-opt
-	cargo leptos build --release
+	cargo leptos build --release --split
 
 # The OpenTelemetry export is a feature of its own: its test builds the
 # library once more with it (a span sent to a collector on loopback).
@@ -87,7 +89,7 @@ bench: tools-build tools-test wasm-opt
 	wasm-bindgen --target web --no-typescript --out-dir "$(WASM_BENCH_DIR)" \
 	  "$(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-release/prudentia.wasm"
 	cd end2end && node bench/engine-wasm.mjs "$(WASM_BENCH_DIR)" 100000 30
-	cargo leptos build --release
+	cargo leptos build --release --split
 	cd end2end && node bench/dashboard.mjs "$(CARGO_TARGET_DIR)/release/prudentia" 100000
 
 # Load, reported not asserted: an anonymous log-in flood and concurrent

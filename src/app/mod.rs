@@ -9,7 +9,7 @@ use components::header::SiteHeader;
 use leptos::prelude::*;
 use leptos_meta::{Meta, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, LazyRoute, SsrMode, lazy_route, path};
 use pages::account::AccountPage;
 use pages::account_links::{ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage};
 use pages::audit::AuditPage;
@@ -54,6 +54,56 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Each page is a lazily loaded route: the release client is split by
+/// `cargo leptos build --split`, so a visitor downloads the application's
+/// shell and the page opened, not every page (the dashboard alone is what
+/// an analyst waits for). The server renders them all at once as before.
+macro_rules! lazy_pages {
+    ($($route:ident => $page:ident),* $(,)?) => {$(
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page /> }.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_pages! {
+    LandingPageRoute => LandingPage,
+    SignupPageRoute => SignupPage,
+    LoginPageRoute => LoginPage,
+    ForgotPasswordPageRoute => ForgotPasswordPage,
+    ResetPasswordPageRoute => ResetPasswordPage,
+    VerifyEmailPageRoute => VerifyEmailPage,
+    InvitationPageRoute => InvitationPage,
+    OverviewPageRoute => OverviewPage,
+    AccountPageRoute => AccountPage,
+    SimulationsPageRoute => SimulationsPage,
+    DashboardPageRoute => DashboardPage,
+    ImportUploadPageRoute => ImportUploadPage,
+    ImportPageRoute => ImportPage,
+    ReportsPageRoute => ReportsPage,
+    ReportSettingsPageRoute => ReportSettingsPage,
+    MembersPageRoute => MembersPage,
+    TeamsPageRoute => TeamsPage,
+    TokensPageRoute => TokensPage,
+    WebhooksPageRoute => WebhooksPage,
+    ConnectionsPageRoute => ConnectionsPage,
+    OrganisationPageRoute => OrganisationPage,
+    RulesPageRoute => RulesPage,
+    ClassificationPageRoute => ClassificationPage,
+    RuleProfilePageRoute => RuleProfilePage,
+    NotificationsPageRoute => NotificationsPage,
+    AuditPageRoute => AuditPage,
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -75,32 +125,32 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     // Async: the whole page, pricing included, is in the first HTML response,
                     // readable without JavaScript and by crawlers.
-                    <Route path=path!("") view=LandingPage ssr=SsrMode::Async />
-                    <Route path=path!("signup") view=SignupPage />
-                    <Route path=path!("login") view=LoginPage />
-                    <Route path=path!("forgot-password") view=ForgotPasswordPage />
-                    <Route path=path!("reset-password/:token") view=ResetPasswordPage />
-                    <Route path=path!("verify-email/:token") view=VerifyEmailPage />
-                    <Route path=path!("invitations/:token") view=InvitationPage />
-                    <Route path=path!("app") view=OverviewPage />
-                    <Route path=path!("app/account") view=AccountPage />
-                    <Route path=path!("app/simulations") view=SimulationsPage />
-                    <Route path=path!("app/simulations/:id") view=DashboardPage />
-                    <Route path=path!("app/imports") view=ImportUploadPage />
-                    <Route path=path!("app/imports/:id") view=ImportPage />
-                    <Route path=path!("app/reports") view=ReportsPage />
-                    <Route path=path!("app/reports/settings") view=ReportSettingsPage />
-                    <Route path=path!("app/members") view=MembersPage />
-                    <Route path=path!("app/teams") view=TeamsPage />
-                    <Route path=path!("app/tokens") view=TokensPage />
-                    <Route path=path!("app/webhooks") view=WebhooksPage />
-                    <Route path=path!("app/connections") view=ConnectionsPage />
-                    <Route path=path!("app/organisation") view=OrganisationPage />
-                    <Route path=path!("app/rules") view=RulesPage />
-                    <Route path=path!("app/classification") view=ClassificationPage />
-                    <Route path=path!("app/rules/:id") view=RuleProfilePage />
-                    <Route path=path!("app/notifications") view=NotificationsPage />
-                    <Route path=path!("app/audit") view=AuditPage />
+                    <Route path=path!("") view={Lazy::<LandingPageRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("signup") view={Lazy::<SignupPageRoute>::new()} />
+                    <Route path=path!("login") view={Lazy::<LoginPageRoute>::new()} />
+                    <Route path=path!("forgot-password") view={Lazy::<ForgotPasswordPageRoute>::new()} />
+                    <Route path=path!("reset-password/:token") view={Lazy::<ResetPasswordPageRoute>::new()} />
+                    <Route path=path!("verify-email/:token") view={Lazy::<VerifyEmailPageRoute>::new()} />
+                    <Route path=path!("invitations/:token") view={Lazy::<InvitationPageRoute>::new()} />
+                    <Route path=path!("app") view={Lazy::<OverviewPageRoute>::new()} />
+                    <Route path=path!("app/account") view={Lazy::<AccountPageRoute>::new()} />
+                    <Route path=path!("app/simulations") view={Lazy::<SimulationsPageRoute>::new()} />
+                    <Route path=path!("app/simulations/:id") view={Lazy::<DashboardPageRoute>::new()} />
+                    <Route path=path!("app/imports") view={Lazy::<ImportUploadPageRoute>::new()} />
+                    <Route path=path!("app/imports/:id") view={Lazy::<ImportPageRoute>::new()} />
+                    <Route path=path!("app/reports") view={Lazy::<ReportsPageRoute>::new()} />
+                    <Route path=path!("app/reports/settings") view={Lazy::<ReportSettingsPageRoute>::new()} />
+                    <Route path=path!("app/members") view={Lazy::<MembersPageRoute>::new()} />
+                    <Route path=path!("app/teams") view={Lazy::<TeamsPageRoute>::new()} />
+                    <Route path=path!("app/tokens") view={Lazy::<TokensPageRoute>::new()} />
+                    <Route path=path!("app/webhooks") view={Lazy::<WebhooksPageRoute>::new()} />
+                    <Route path=path!("app/connections") view={Lazy::<ConnectionsPageRoute>::new()} />
+                    <Route path=path!("app/organisation") view={Lazy::<OrganisationPageRoute>::new()} />
+                    <Route path=path!("app/rules") view={Lazy::<RulesPageRoute>::new()} />
+                    <Route path=path!("app/classification") view={Lazy::<ClassificationPageRoute>::new()} />
+                    <Route path=path!("app/rules/:id") view={Lazy::<RuleProfilePageRoute>::new()} />
+                    <Route path=path!("app/notifications") view={Lazy::<NotificationsPageRoute>::new()} />
+                    <Route path=path!("app/audit") view={Lazy::<AuditPageRoute>::new()} />
                 </Routes>
             </main>
             <SiteFooter />
