@@ -106,3 +106,49 @@ pub fn suggest_benchmark(lines: usize, runs: usize) -> String {
     })
     .to_string()
 }
+
+/// Times what a cold dashboard does between the lines' arrival and levers
+/// ready, on a generated `lines`-line portfolio packed as the server packs
+/// it: decoding the lines, copying the data set for the what-if engine, and
+/// building that engine (compiling the lines and the baseline pass); the
+/// median of `runs`, as JSON.
+#[wasm_bindgen]
+pub fn load_benchmark(lines: usize, runs: usize) -> String {
+    use crate::engine::incremental::IncrementalEngine;
+    use crate::model::simulation::{decode_lines, encode_lines};
+    let profile = Profile::named("basel31").expect("the basel31 profile is embedded");
+    let data = generate(lines, 42);
+    let Ok(bytes) = encode_lines(&data.exposures) else {
+        return "{}".to_owned();
+    };
+    let mut steps = [Vec::new(), Vec::new(), Vec::new()];
+    for _ in 0..runs.max(1) {
+        let t0 = now();
+        let exposures = decode_lines(&bytes).unwrap_or_default();
+        let t1 = now();
+        let copy = black_box(exposures.clone());
+        let t2 = now();
+        let data = crate::engine::dataset::DataSet {
+            exposures: copy,
+            ..data.header()
+        };
+        black_box(IncrementalEngine::new(data, profile.clone()));
+        let t3 = now();
+        for (step, ms) in steps.iter_mut().zip([t1 - t0, t2 - t1, t3 - t2]) {
+            step.push(ms);
+        }
+    }
+    let median = |times: &mut Vec<f64>| {
+        times.sort_by(f64::total_cmp);
+        times[times.len() / 2]
+    };
+    let [decode, copy, build] = &mut steps;
+    serde_json::json!({
+        "lines": lines,
+        "bytes": bytes.len(),
+        "decode_ms": median(decode),
+        "copy_ms": median(copy),
+        "engine_ms": median(build),
+    })
+    .to_string()
+}

@@ -17,8 +17,9 @@ if (!pkgDir) {
 const origin = 'http://bench.invalid';
 const page_html = `<!doctype html><meta charset="utf-8"><title>engine bench</title>
 <script type="module">
-  import init, { engine_benchmark, suggest_benchmark } from './prudentia.js';
+  import init, { engine_benchmark, suggest_benchmark, load_benchmark } from './prudentia.js';
   await init();
+  window.loadResult = JSON.parse(load_benchmark(${Number(lines)}, 5));
   window.suggestResult = JSON.parse(suggest_benchmark(${Number(lines)}, 5));
   window.benchResult = JSON.parse(engine_benchmark(${Number(lines)}, ${Number(runs)}));
 </script>`;
@@ -51,6 +52,10 @@ try {
   const plan = await page.evaluate(() => window.suggestResult);
   console.log(`suggestions in WASM: ${plan.lines} lines, ${plan.actions} actions, a plan in median ${plan.median_ms.toFixed(0)} ms ` +
     `(min ${plan.min_ms.toFixed(0)}, max ${plan.max_ms.toFixed(0)}, ${plan.runs} runs), ${plan.rounds} round(s)`);
+  const load = await page.evaluate(() => window.loadResult);
+  console.log(`a dashboard's load in WASM: ${load.lines} lines in ${(load.bytes / 1e6).toFixed(1)} MB: decoding ` +
+    `${load.decode_ms.toFixed(0)} ms, copying the data set ${load.copy_ms.toFixed(0)} ms, building the what-if engine ` +
+    `${load.engine_ms.toFixed(0)} ms (medians of 5)`);
 } finally {
   await browser.close();
 }

@@ -54,10 +54,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// Each page is a lazily loaded route: the release client is split by
-/// `cargo leptos build --split`, so a visitor downloads the application's
-/// shell and the page opened, not every page (the dashboard alone is what
-/// an analyst waits for). The server renders them all at once as before.
+/// Every page but the dashboard is a lazily loaded route: the client is
+/// split by `cargo leptos build --split`, so the dashboard, the page an
+/// analyst waits for, comes in the first download with nothing else, and
+/// another page adds only its own part. The dashboard itself stays in the
+/// first part: it uses the engine, charts and model that the others share,
+/// and as a split part of its own it came to more than the whole client.
+/// The server renders every page at once as before.
 macro_rules! lazy_pages {
     ($($route:ident => $page:ident),* $(,)?) => {$(
         struct $route;
@@ -86,7 +89,6 @@ lazy_pages! {
     OverviewPageRoute => OverviewPage,
     AccountPageRoute => AccountPage,
     SimulationsPageRoute => SimulationsPage,
-    DashboardPageRoute => DashboardPage,
     ImportUploadPageRoute => ImportUploadPage,
     ImportPageRoute => ImportPage,
     ReportsPageRoute => ReportsPage,
@@ -135,7 +137,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("app") view={Lazy::<OverviewPageRoute>::new()} />
                     <Route path=path!("app/account") view={Lazy::<AccountPageRoute>::new()} />
                     <Route path=path!("app/simulations") view={Lazy::<SimulationsPageRoute>::new()} />
-                    <Route path=path!("app/simulations/:id") view={Lazy::<DashboardPageRoute>::new()} />
+                    <Route path=path!("app/simulations/:id") view=DashboardPage />
                     <Route path=path!("app/imports") view={Lazy::<ImportUploadPageRoute>::new()} />
                     <Route path=path!("app/imports/:id") view={Lazy::<ImportPageRoute>::new()} />
                     <Route path=path!("app/reports") view={Lazy::<ReportsPageRoute>::new()} />
