@@ -111,19 +111,26 @@ pub fn suggest_benchmark(lines: usize, runs: usize) -> String {
 /// ready, on a generated `lines`-line portfolio packed as the server packs
 /// it: decoding the lines, copying the data set for the what-if engine, and
 /// building that engine (compiling the lines and the baseline pass); the
-/// median of `runs`, as JSON.
+/// median of `runs`, as JSON, with the decoding of the same lines in the
+/// earlier form (MessagePack with field names) for comparison.
 #[wasm_bindgen]
 pub fn load_benchmark(lines: usize, runs: usize) -> String {
     use crate::engine::incremental::IncrementalEngine;
     use crate::model::simulation::{decode_lines, encode_lines};
     let profile = Profile::named("basel31").expect("the basel31 profile is embedded");
     let data = generate(lines, 42);
-    let Ok(bytes) = encode_lines(&data.exposures) else {
+    let (Ok(bytes), Ok(named)) = (
+        encode_lines(&data.exposures),
+        rmp_serde::to_vec_named(&data.exposures),
+    ) else {
         return "{}".to_owned();
     };
-    let mut steps = [Vec::new(), Vec::new(), Vec::new()];
+    let mut steps = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
     for _ in 0..runs.max(1) {
+        let t = now();
+        black_box(decode_lines(&named).unwrap_or_default());
         let t0 = now();
+        steps[3].push(t0 - t);
         let exposures = decode_lines(&bytes).unwrap_or_default();
         let t1 = now();
         let copy = black_box(exposures.clone());
@@ -142,10 +149,12 @@ pub fn load_benchmark(lines: usize, runs: usize) -> String {
         times.sort_by(f64::total_cmp);
         times[times.len() / 2]
     };
-    let [decode, copy, build] = &mut steps;
+    let [decode, copy, build, named_decode] = &mut steps;
     serde_json::json!({
         "lines": lines,
         "bytes": bytes.len(),
+        "named_bytes": named.len(),
+        "named_decode_ms": median(named_decode),
         "decode_ms": median(decode),
         "copy_ms": median(copy),
         "engine_ms": median(build),

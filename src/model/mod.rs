@@ -39,6 +39,7 @@ pub mod connections;
 pub mod contact;
 pub mod error;
 pub mod import;
+pub mod line_columns;
 pub mod mail;
 pub mod money;
 pub mod plan;

@@ -519,7 +519,7 @@ struct VersionQuery {
 }
 
 /// The exposure lines of a simulation's version for the dashboard's engine,
-/// in binary (see `model::simulation::encode_lines`).
+/// in binary by columns (see `model::line_columns`).
 async fn simulation_lines(
     State(state): State<AppState>,
     session: tower_sessions::Session,
@@ -555,7 +555,7 @@ async fn simulation_lines(
         Ok(bytes) => {
             let mut response = (
                 [
-                    (header::CONTENT_TYPE, "application/vnd.msgpack"),
+                    (header::CONTENT_TYPE, "application/octet-stream"),
                     (header::CACHE_CONTROL, cache),
                     (header::VARY, "accept-encoding"),
                 ],

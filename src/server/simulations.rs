@@ -253,7 +253,7 @@ pub fn pack_lines(lines: &[Exposure]) -> Result<Vec<u8>, AppError> {
         })
 }
 
-/// The MessagePack of packed lines, for a client that takes no gzip.
+/// Packed lines without their gzip, for a client that takes none.
 pub fn unpack_lines(packed: &[u8]) -> Result<Vec<u8>, AppError> {
     use std::io::Read;
     let mut out = Vec::new();
