@@ -93,8 +93,9 @@ async fn a_simulation_keeps_every_line_and_a_saved_scenario_has_the_engines_figu
     )
     .expect("gzip");
     assert_eq!(inflated, bytes);
+    // Lines by columns are compact already; gzip still more than halves them.
     assert!(
-        gzipped.len() * 3 < bytes.len(),
+        gzipped.len() * 2 < bytes.len(),
         "{} vs {}",
         gzipped.len(),
         bytes.len()
