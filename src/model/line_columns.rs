@@ -37,12 +37,23 @@ struct Column<T> {
 }
 
 impl<T: Clone + Eq + Hash> Column<T> {
-    fn of<'a>(field: impl ExactSizeIterator<Item = &'a T>) -> Column<T>
+    fn of<'a>(field: impl ExactSizeIterator<Item = &'a T> + Clone) -> Column<T>
     where
         T: 'a,
     {
+        // Most fields are absent from every line: no need to hash them.
+        let mut rest = field.clone();
+        if let Some(first) = rest.next()
+            && rest.all(|value| value == first)
+        {
+            return Column {
+                values: vec![first.clone()],
+                width: CONSTANT,
+                index: Vec::new(),
+            };
+        }
         let len = field.len();
-        let mut seen: HashMap<&T, u32> = HashMap::new();
+        let mut seen: HashMap<&T, u32, foldhash::fast::RandomState> = HashMap::default();
         let mut values = Vec::new();
         let mut positions = Vec::with_capacity(len);
         for value in field {
