@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 
 /// Bytes no MessagePack array (the earlier form) starts with.
-pub const MAGIC: &[u8; 4] = b"PLC1";
+const MAGIC: &[u8; 4] = b"PLC1";
 
 /// How a column maps lines to its values.
 const CONSTANT: u8 = 0;
@@ -262,9 +262,13 @@ pub fn encode(lines: &[Exposure]) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
-/// Lines packed by [`encode`] (after [`MAGIC`]).
-pub fn decode(columns: &[u8]) -> Result<Vec<Exposure>, String> {
-    read::<LineColumns>(columns)?.lines()
+/// Lines in either stored form: by columns ([`encode`]), or the
+/// MessagePack with field names of versions packed before.
+pub fn decode(bytes: &[u8]) -> Result<Vec<Exposure>, String> {
+    match bytes.strip_prefix(MAGIC) {
+        Some(columns) => read::<LineColumns>(columns)?.lines(),
+        None => read(bytes),
+    }
 }
 
 fn read<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {

@@ -185,14 +185,8 @@ pub fn encode_lines(lines: &[Exposure]) -> Result<Vec<u8>, String> {
     super::line_columns::encode(lines)
 }
 
-/// Lines in either stored form: by columns, or the MessagePack with field
-/// names of versions packed before.
 pub fn decode_lines(bytes: &[u8]) -> Result<Vec<Exposure>, String> {
-    match bytes.strip_prefix(super::line_columns::MAGIC) {
-        Some(columns) => super::line_columns::decode(columns),
-        None => rmp_serde::from_slice(bytes)
-            .map_err(|e| format!("the exposure lines could not be read: {e}")),
-    }
+    super::line_columns::decode(bytes)
 }
 
 pub fn parse_name(field: &str, name: &str) -> Result<String, AppError> {
